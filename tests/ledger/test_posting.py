@@ -1,0 +1,113 @@
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from tests.factories import build_small_warehouse
+from wms_tui.domain.errors import LedgerRuleViolation, NotFound
+from wms_tui.store import queries
+from wms_tui.store.ledger import Ledger, MoveRequest, PostingContext
+from wms_tui.store.models import StockMove
+
+CTX = PostingContext(terminal_id="T1", operator="alice")
+
+
+def test_receipt_updates_balances_and_keeps_invariant(engine):
+    wh = build_small_warehouse(engine)
+    ledger = Ledger(engine, CTX)
+    posted = ledger.post([
+        MoveRequest(wh.widget.id, wh.supplier.id, wh.bin_a.id, "10", document_ref="PO-1", reason="receipt"),
+        MoveRequest(wh.widget.id, wh.bin_a.id, wh.bin_b.id, Decimal("2.5")),
+    ])
+    assert [move.sequence for move in posted] == [1, 2]
+    assert posted[0].id.version == 7
+    assert posted[0].unit_cost == Decimal("2.50")  # the item's standard cost by default
+    with engine.connect() as conn:
+        assert queries.on_hand_at(conn, wh.widget.id, wh.bin_a.id) == Decimal("7.5")
+        assert queries.on_hand_at(conn, wh.widget.id, wh.bin_b.id) == Decimal("2.5")
+        assert queries.on_hand_at(conn, wh.widget.id, wh.supplier.id) == Decimal("-10")
+        assert queries.item_balance_totals(conn) == {wh.widget.id: Decimal(0)}
+        totals = queries.warehouse_quantities(conn, wh.widget.id, wh.warehouse_id)
+        assert totals.on_hand == Decimal(10)
+        assert totals.available == Decimal(10)
+
+
+def test_sequence_is_gap_free_per_terminal(engine):
+    wh = build_small_warehouse(engine)
+    ledger = Ledger(engine, CTX)
+    other = Ledger(engine, PostingContext("T2", "bob"))
+    ledger.post([MoveRequest(wh.widget.id, wh.supplier.id, wh.bin_a.id, "1")])
+    with pytest.raises(LedgerRuleViolation):
+        ledger.post([MoveRequest(wh.widget.id, wh.supplier.id, wh.bin_a.id, "0")])
+    other.post([MoveRequest(wh.widget.id, wh.supplier.id, wh.bin_a.id, "1")])
+    ledger.post([MoveRequest(wh.widget.id, wh.supplier.id, wh.bin_a.id, "1")] * 3)
+    with engine.connect() as conn:
+        rows = conn.execute(select(StockMove.terminal_id, StockMove.sequence).order_by(StockMove.terminal_id, StockMove.sequence)).all()
+    assert [tuple(row) for row in rows] == [("T1", 1), ("T1", 2), ("T1", 3), ("T1", 4), ("T2", 1)]
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"quantity": "0"}, "greater than zero"),
+        ({"quantity": "-3"}, "greater than zero"),
+        ({"quantity": 1.5}, "exact decimal"),
+        ({"quantity": "1.0001"}, "decimal places"),
+        ({"quantity": "5000000"}, "larger than"),
+        ({"quantity": "ten"}, "not a number"),
+        ({"quantity": "NaN"}, "finite"),
+        ({"item_id": 99999}, "unknown item id 99999"),
+        ({"to_location_id": 99999}, "unknown destination location id 99999"),
+        ({"unit_cost": "-1"}, "cannot be negative"),
+    ],
+)
+def test_invalid_move_is_refused_with_a_clear_error_and_changes_nothing(engine, change, message):
+    wh = build_small_warehouse(engine)
+    ledger = Ledger(engine, CTX)
+    good = dict(item_id=wh.widget.id, from_location_id=wh.supplier.id, to_location_id=wh.bin_a.id, quantity="4")
+    with pytest.raises((LedgerRuleViolation, NotFound), match=message):
+        ledger.post([MoveRequest(**good), MoveRequest(**{**good, **change})])
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(StockMove)).scalar_one() == 0
+        assert queries.item_balance_totals(conn) == {}
+
+
+def test_rule_violations_name_the_problem(engine):
+    wh = build_small_warehouse(engine)
+    ledger = Ledger(engine, CTX)
+    with pytest.raises(LedgerRuleViolation, match="source and destination are both WH1/STOCK/A-01-01"):
+        ledger.post([MoveRequest(wh.widget.id, wh.bin_a.id, wh.bin_a.id, "1")])
+    with pytest.raises(LedgerRuleViolation, match="M-1 is tracked by lot: a lot is required"):
+        ledger.post([MoveRequest(wh.milk.id, wh.supplier.id, wh.bin_a.id, "1")])
+    with pytest.raises(LedgerRuleViolation, match="view location"):
+        ledger.post([MoveRequest(wh.widget.id, wh.supplier.id, wh.view.id, "1")])
+    with pytest.raises(LedgerRuleViolation, match="belongs to another item"):
+        ledger.post([MoveRequest(wh.widget.id, wh.supplier.id, wh.bin_a.id, "1", lot_id=wh.milk_lot.id)])
+
+
+def test_lot_tracked_move_and_reversal(engine):
+    wh = build_small_warehouse(engine)
+    ledger = Ledger(engine, CTX)
+    [receipt] = ledger.post([MoveRequest(wh.milk.id, wh.supplier.id, wh.bin_a.id, "24", lot_id=wh.milk_lot.id)])
+    [reversal] = ledger.reverse([receipt.id], reason="wrong-po")
+    assert (reversal.from_location_id, reversal.to_location_id) == (wh.bin_a.id, wh.supplier.id)
+    assert reversal.lot_id == wh.milk_lot.id
+    with engine.connect() as conn:
+        assert queries.on_hand_at(conn, wh.milk.id, wh.bin_a.id) == 0
+        assert conn.execute(select(func.count()).select_from(StockMove)).scalar_one() == 2
+    with pytest.raises(LedgerRuleViolation, match="already reversed"):
+        ledger.reverse([receipt.id], reason="again")
+
+
+@pytest.mark.parametrize("statement", ["UPDATE stock_move SET quantity = 1", "DELETE FROM stock_move"])
+def test_database_refuses_to_change_a_posted_move(engine, statement):
+    wh = build_small_warehouse(engine)
+    Ledger(engine, CTX).post([MoveRequest(wh.widget.id, wh.supplier.id, wh.bin_a.id, "3")])
+    with pytest.raises(DBAPIError, match="append-only"):
+        with engine.begin() as conn:
+            conn.execute(text(statement))
+    with engine.connect() as conn:
+        assert conn.execute(select(StockMove.quantity)).scalar_one() == Decimal(3)
+
+

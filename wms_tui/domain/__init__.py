@@ -1,0 +1,1 @@
+"""Pure warehouse rules and value objects. Nothing here does I/O."""

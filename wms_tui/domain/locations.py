@@ -1,0 +1,63 @@
+"""Location kinds, their reporting groups, and scan-to-verify check digits."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from wms_tui.domain.errors import InvalidInput
+
+
+class LocationKind(StrEnum):
+    VIEW = "view"  # a node of the tree (warehouse, zone, aisle) that holds no stock itself
+    INTERNAL = "internal"
+    SUPPLIER = "supplier"
+    CUSTOMER = "customer"
+    INVENTORY_LOSS = "inventory_loss"
+    SCRAP = "scrap"
+    PRODUCTION = "production"
+    TRANSIT = "transit"
+    OPENING = "opening"
+
+
+class ValuationGroup(StrEnum):
+    PHYSICAL = "Physical Locations"
+    PARTNER = "Partner Locations"
+    VIRTUAL = "Virtual Locations"
+
+
+VALUATION_GROUP = {
+    LocationKind.VIEW: ValuationGroup.PHYSICAL,
+    LocationKind.INTERNAL: ValuationGroup.PHYSICAL,
+    LocationKind.SUPPLIER: ValuationGroup.PARTNER,
+    LocationKind.CUSTOMER: ValuationGroup.PARTNER,
+    LocationKind.TRANSIT: ValuationGroup.VIRTUAL,
+    LocationKind.OPENING: ValuationGroup.VIRTUAL,
+    LocationKind.INVENTORY_LOSS: ValuationGroup.VIRTUAL,
+    LocationKind.SCRAP: ValuationGroup.VIRTUAL,
+    LocationKind.PRODUCTION: ValuationGroup.VIRTUAL,
+}
+
+STOCK_HOLDING_KINDS = frozenset(kind for kind in LocationKind if kind is not LocationKind.VIEW)
+CHECK_SEPARATOR = "."
+
+
+def check_digits(code: str) -> str:
+    """Two check digits (ISO 7064 MOD 97-10, as in IBAN) that a picker can read aloud."""
+    if not code:
+        raise InvalidInput("a location code cannot be empty")
+    digits = "".join(str(int(ch, 36)) for ch in code.upper() if ch.isalnum())
+    return f"{98 - (int(digits + '00') % 97):02d}"
+
+
+def location_barcode(code: str) -> str:
+    return f"{code}{CHECK_SEPARATOR}{check_digits(code)}"
+
+
+def code_from_barcode(barcode: str) -> str:
+    """The location code inside a scanned location barcode, after verifying its check digits."""
+    code, separator, check = barcode.strip().rpartition(CHECK_SEPARATOR)
+    if not separator or len(check) != 2 or not check.isdigit():
+        raise InvalidInput(f"{barcode!r} is not a location barcode (expected CODE.NN)")
+    if check_digits(code) != check:
+        raise InvalidInput(f"location barcode {barcode!r} has a wrong check digit: rescan the bin label")
+    return code

@@ -1,0 +1,80 @@
+"""Exact quantities and money.
+
+Stock is counted in Decimal with a fixed number of places and never in binary floats: 0.1 + 0.2
+must be 0.3 when a picker counts litres. The store keeps them as scaled integers.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from wms_tui.domain.errors import InvalidInput
+
+QUANTITY_PLACES = 3
+MONEY_PLACES = 4
+# A single move above this is a typo (an extra zero, a GTIN scanned into the quantity field).
+MAX_MOVE_QUANTITY = Decimal("1000000")
+MAX_UNIT_COST = Decimal("100000000")
+
+
+def _to_decimal(value: object, what: str) -> Decimal:
+    if isinstance(value, bool) or isinstance(value, float):
+        raise InvalidInput(f"{what} must be an exact decimal (got the float {value!r}); pass a str or Decimal")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int | str):
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise InvalidInput(f"{what} {value!r} is not a number") from None
+    else:
+        raise InvalidInput(f"{what} must be a number, got {type(value).__name__}")
+    if not number.is_finite():
+        raise InvalidInput(f"{what} {value!r} is not a finite number")
+    return number
+
+
+def _check_places(number: Decimal, places: int, what: str, value: object) -> Decimal:
+    quantum = Decimal(1).scaleb(-places)
+    if number != number.quantize(quantum, rounding="ROUND_DOWN"):
+        raise InvalidInput(f"{what} {value!r} has more than {places} decimal places")
+    return number.quantize(quantum)
+
+
+def move_quantity(value: object) -> Decimal:
+    """A quantity for one stock move: positive, at most 3 places, not absurdly large."""
+    number = _to_decimal(value, "quantity")
+    if number <= 0:
+        raise InvalidInput(f"quantity must be greater than zero, got {value!r}")
+    if number > MAX_MOVE_QUANTITY:
+        raise InvalidInput(f"quantity {value!r} is larger than {MAX_MOVE_QUANTITY} (typo or a barcode in the quantity field?)")
+    return _check_places(number, QUANTITY_PLACES, "quantity", value)
+
+
+def counted_quantity(value: object) -> Decimal:
+    """A counted quantity: zero allowed, negative not."""
+    number = _to_decimal(value, "counted quantity")
+    if number < 0:
+        raise InvalidInput(f"counted quantity cannot be negative, got {value!r}")
+    if number > MAX_MOVE_QUANTITY:
+        raise InvalidInput(f"counted quantity {value!r} is larger than {MAX_MOVE_QUANTITY}")
+    return _check_places(number, QUANTITY_PLACES, "counted quantity", value)
+
+
+def unit_cost(value: object) -> Decimal:
+    """A unit cost or price: zero or more, at most 4 places."""
+    number = _to_decimal(value, "unit cost")
+    if number < 0:
+        raise InvalidInput(f"unit cost cannot be negative, got {value!r}")
+    if number > MAX_UNIT_COST:
+        raise InvalidInput(f"unit cost {value!r} is larger than {MAX_UNIT_COST}")
+    return _check_places(number, MONEY_PLACES, "unit cost", value)
+
+
+def to_units(number: Decimal, places: int) -> int:
+    """Scale an exact decimal to the integer the database stores."""
+    return int(number.scaleb(places))
+
+
+def from_units(units: int | None, places: int) -> Decimal:
+    return Decimal(units or 0).scaleb(-places)

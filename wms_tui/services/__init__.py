@@ -1,0 +1,1 @@
+"""Use cases: one function for one thing a person does."""

@@ -1,0 +1,216 @@
+"""Master data: warehouses with their location tree, bins, items, barcodes, lots, containers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlmodel import Session, select
+
+from wms_tui.domain import quantities
+from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.items import Tracking
+from wms_tui.domain.locations import LocationKind, location_barcode
+from wms_tui.store.models import Container, Item, ItemBarcode, Location, Lot, Warehouse
+
+# Partner and virtual locations shared by all warehouses (transit is per warehouse).
+SHARED_LOCATIONS = {
+    "SUPPLIERS": ("Suppliers", LocationKind.SUPPLIER),
+    "CUSTOMERS": ("Customers", LocationKind.CUSTOMER),
+    "INVENTORY-LOSS": ("Inventory Loss", LocationKind.INVENTORY_LOSS),
+    "SCRAP": ("Scrapped", LocationKind.SCRAP),
+    "PRODUCTION": ("Manufacturing", LocationKind.PRODUCTION),
+    "OPENING": ("Initial Inventory", LocationKind.OPENING),
+}
+ZONES = ("INPUT", "QC", "STOCK", "PACK", "OUTPUT")
+
+
+@dataclass(frozen=True)
+class WarehouseLocations:
+    warehouse: Warehouse
+    view: Location
+    zones: dict[str, Location]
+    transit: Location
+
+
+def _add_location(
+    session: Session,
+    code: str,
+    name: str,
+    kind: LocationKind,
+    parent: Location | None = None,
+    warehouse_id: int | None = None,
+    pick_sequence: int = 0,
+) -> Location:
+    location = Location(
+        code=code,
+        name=name,
+        kind=kind,
+        parent_id=parent.id if parent else None,
+        warehouse_id=warehouse_id,
+        barcode=location_barcode(code),
+        pick_sequence=pick_sequence,
+    )
+    session.add(location)
+    session.flush()
+    return location
+
+
+def shared_location(session: Session, code: str) -> Location:
+    """A partner/virtual location, created on first use."""
+    location = session.exec(select(Location).where(Location.code == code)).first()
+    if location is None:
+        name, kind = SHARED_LOCATIONS[code]
+        location = _add_location(session, code, name, kind)
+    return location
+
+
+def create_warehouse(
+    session: Session, code: str, name: str, *, receipt_steps: int = 1, delivery_steps: int = 1
+) -> WarehouseLocations:
+    """A warehouse with its view location, its zones and its incoming transit location."""
+    code = code.strip().upper()
+    if not code or "." in code or "/" in code:
+        raise InvalidInput(f"warehouse code {code!r} must be non-empty and contain no '.' or '/'")
+    for steps, what in ((receipt_steps, "receipt"), (delivery_steps, "delivery")):
+        if steps not in (1, 2, 3):
+            raise InvalidInput(f"{what} steps must be 1, 2 or 3, got {steps}")
+    if session.exec(select(Warehouse).where(Warehouse.code == code)).first():
+        raise InvalidInput(f"warehouse {code} already exists")
+    warehouse = Warehouse(code=code, name=name, receipt_steps=receipt_steps, delivery_steps=delivery_steps)
+    session.add(warehouse)
+    session.flush()
+    view = _add_location(session, code, name, LocationKind.VIEW, warehouse_id=warehouse.id)
+    zones = {
+        zone: _add_location(session, f"{code}/{zone}", zone.title(), LocationKind.INTERNAL, view, warehouse.id)
+        for zone in ZONES
+    }
+    transit = _add_location(session, f"{code}/TRANSIT", f"Transit to {name}", LocationKind.TRANSIT, view, warehouse.id)
+    for shared in SHARED_LOCATIONS:
+        shared_location(session, shared)
+    return WarehouseLocations(warehouse, view, zones, transit)
+
+
+def add_bin(session: Session, parent: Location, code: str, *, pick_sequence: int = 0, name: str | None = None) -> Location:
+    """A bin (or aisle) under a zone; its full code is PARENT/CODE."""
+    if parent.kind not in (LocationKind.INTERNAL, LocationKind.VIEW):
+        raise InvalidInput(f"bins go under a warehouse zone, not under {parent.code} ({parent.kind})")
+    full_code = f"{parent.code}/{code.strip().upper()}"
+    if session.exec(select(Location).where(Location.code == full_code)).first():
+        raise InvalidInput(f"location {full_code} already exists")
+    return _add_location(
+        session, full_code, name or code, LocationKind.INTERNAL, parent, parent.warehouse_id, pick_sequence
+    )
+
+
+def create_item(
+    session: Session,
+    sku: str,
+    name: str,
+    *,
+    uom: str = "pc",
+    tracking: Tracking | str = Tracking.NONE,
+    expiry_tracked: bool = False,
+    is_stock: bool = True,
+    buy_to_order: bool = False,
+    standard_cost: object = "0",
+) -> Item:
+    sku = sku.strip()
+    if not sku:
+        raise InvalidInput("an item needs a SKU")
+    try:
+        tracking = Tracking(tracking)
+    except ValueError:
+        raise InvalidInput(f"tracking must be one of {', '.join(t.value for t in Tracking)}, got {tracking!r}") from None
+    if expiry_tracked and tracking is Tracking.NONE:
+        raise InvalidInput(f"item {sku}: expiry tracking needs lot or serial tracking")
+    if session.exec(select(Item).where(Item.sku == sku)).first():
+        raise InvalidInput(f"item {sku} already exists")
+    item = Item(
+        sku=sku,
+        name=name,
+        uom=uom,
+        tracking=tracking,
+        expiry_tracked=expiry_tracked,
+        is_stock=is_stock,
+        buy_to_order=buy_to_order,
+        standard_cost=quantities.unit_cost(standard_cost),
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def add_barcode(session: Session, item: Item, barcode: str, *, packaging: str = "unit", quantity: object = "1") -> ItemBarcode:
+    """A GTIN or other barcode; scanning a packaging barcode counts its quantity (a case of 12)."""
+    barcode = barcode.strip()
+    if not barcode:
+        raise InvalidInput("a barcode cannot be empty")
+    existing = session.exec(select(ItemBarcode).where(ItemBarcode.barcode == barcode)).first()
+    if existing:
+        raise InvalidInput(f"barcode {barcode} already belongs to item id {existing.item_id}")
+    entry = ItemBarcode(item_id=item.id, barcode=barcode, packaging=packaging, quantity=quantities.move_quantity(quantity))
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def get_or_create_lot(session: Session, item: Item, code: str, expiry_date: date | None = None) -> Lot:
+    code = code.strip()
+    if not code:
+        raise InvalidInput(f"item {item.sku}: a lot code cannot be empty")
+    if item.tracking is Tracking.NONE:
+        raise InvalidInput(f"item {item.sku} is not lot-tracked")
+    lot = session.exec(select(Lot).where(Lot.item_id == item.id, Lot.code == code)).first()
+    if lot is not None:
+        if expiry_date is not None and lot.expiry_date not in (None, expiry_date):
+            raise InvalidInput(
+                f"lot {code} of {item.sku} already has expiry {lot.expiry_date}, not {expiry_date}"
+            )
+        return lot
+    if item.expiry_tracked and expiry_date is None:
+        raise InvalidInput(f"item {item.sku} tracks expiry: lot {code} needs an expiry date")
+    lot = Lot(item_id=item.id, code=code, expiry_date=expiry_date, created_at=datetime.now(UTC))
+    session.add(lot)
+    session.flush()
+    return lot
+
+
+def create_container(session: Session, code: str, *, kind: str = "box", location: Location | None = None, parent: Container | None = None) -> Container:
+    code = code.strip()
+    if not code:
+        raise InvalidInput("a container needs an SSCC or LPN")
+    if session.exec(select(Container).where(Container.code == code)).first():
+        raise InvalidInput(f"container {code} already exists")
+    container = Container(
+        code=code,
+        kind=kind,
+        location_id=location.id if location else None,
+        parent_id=parent.id if parent else None,
+        created_at=datetime.now(UTC),
+    )
+    session.add(container)
+    session.flush()
+    return container
+
+
+def item_by_sku(session: Session, sku: str) -> Item:
+    item = session.exec(select(Item).where(Item.sku == sku)).first()
+    if item is None:
+        raise NotFound(f"no item with SKU {sku!r}")
+    return item
+
+
+def location_by_code(session: Session, code: str) -> Location:
+    location = session.exec(select(Location).where(Location.code == code)).first()
+    if location is None:
+        raise NotFound(f"no location {code!r}")
+    return location
+
+
+def warehouse_by_code(session: Session, code: str) -> Warehouse:
+    warehouse = session.exec(select(Warehouse).where(Warehouse.code == code)).first()
+    if warehouse is None:
+        raise NotFound(f"no warehouse {code!r}")
+    return warehouse
+

@@ -1,0 +1,1 @@
+"""Persistence: tables, engine and session set-up, migrations, ledger posting and queries."""

@@ -1,0 +1,66 @@
+"""Engine and transaction set-up for the local SQLite ledger and the central PostgreSQL database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from wms_tui.domain.errors import ConfigError
+
+
+def sqlite_url(path: Path | str) -> str:
+    return f"sqlite:///{Path(path).expanduser().resolve()}"
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine tuned for the ledger. SQLite: WAL, synchronous=FULL, BEGIN IMMEDIATE writes."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise ConfigError(f"database.url {url!r} is not a database URL: {exc}") from None
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        _tune_sqlite(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, echo=echo, pool_pre_ping=True)
+    raise ConfigError(f"database.url: unsupported database {parsed.get_backend_name()!r} (use sqlite or postgresql)")
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # Let SQLAlchemy's begin event issue BEGIN itself (pysqlite's implicit BEGIN is deferred).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # FULL: a committed scan survives power loss, not only a process crash (NORMAL in WAL
+        # mode may lose the last transactions when power fails).
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        # Writers take the lock up front (IMMEDIATE): a deferred transaction that reads and
+        # then writes fails at once with "database is locked" if another writer got in first.
+        # Readers (execution option read_only=True) stay deferred and never block writers.
+        read_only = connection.get_execution_options().get("read_only", False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine whose transactions only read (no write lock taken on SQLite)."""
+    return engine.execution_options(read_only=True)
+
+
+def is_sqlite(engine_or_connection) -> bool:
+    return engine_or_connection.dialect.name == "sqlite"

@@ -1,0 +1,321 @@
+"""Posting stock moves: the one way stock ever changes.
+
+A batch is posted in the caller's transaction: every move is validated first, then the moves are
+inserted and the balances updated, so either the whole batch lands or none of it does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from uuid6 import uuid7
+
+from wms_tui.domain import quantities
+from wms_tui.domain.errors import LedgerRuleViolation, NotFound
+from wms_tui.domain.items import Tracking
+from wms_tui.domain.locations import LocationKind
+from wms_tui.store.models import (
+    NO_CONTAINER,
+    NO_LOT,
+    Container,
+    Item,
+    Location,
+    Lot,
+    StockBalance,
+    StockMove,
+    TerminalSequence,
+)
+
+MOVES = StockMove.__table__
+BALANCES = StockBalance.__table__
+SEQUENCES = TerminalSequence.__table__
+VALUE_QUANTUM = Decimal(1).scaleb(-quantities.MONEY_PLACES)
+# SQLite allows 32766 bound parameters per statement; IN-lists stay well below it.
+LOOKUP_CHUNK = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class MoveRequest:
+    """A stock move someone wants to post. Quantities as str/int/Decimal, never float."""
+
+    item_id: int
+    from_location_id: int
+    to_location_id: int
+    quantity: object
+    lot_id: int | None = None
+    container_id: int | None = None
+    unit_cost: object | None = None  # None: the item's standard cost at this moment
+    document_ref: str | None = None
+    document_line_id: int | None = None
+    reason: str | None = None
+    reverses_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PostingContext:
+    """Who posts and where: every move carries them for audit and sync."""
+
+    terminal_id: str
+    operator: str
+
+    def __post_init__(self) -> None:
+        if not self.terminal_id or not self.terminal_id.strip():
+            raise LedgerRuleViolation("a terminal id is required to post moves")
+        if not self.operator or not self.operator.strip():
+            raise LedgerRuleViolation("an operator is required to post moves")
+
+
+@dataclass(frozen=True, slots=True)
+class PostedMove:
+    id: uuid.UUID
+    sequence: int
+    item_id: int
+    from_location_id: int
+    to_location_id: int
+    quantity: Decimal
+    unit_cost: Decimal
+    lot_id: int | None
+    container_id: int | None
+    created_at: datetime
+
+
+@dataclass
+class _Lookups:
+    items: dict[int, tuple[str, Tracking, Decimal]] = field(default_factory=dict)
+    locations: dict[int, tuple[str, LocationKind, bool]] = field(default_factory=dict)
+    lots: dict[int, int] = field(default_factory=dict)  # lot id -> item id
+    containers: set[int] = field(default_factory=set)
+
+
+def _chunks(ids: set[int]) -> Iterable[list[int]]:
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), LOOKUP_CHUNK):
+        yield ordered[start : start + LOOKUP_CHUNK]
+
+
+def _load_lookups(conn: Connection, requests: Sequence[MoveRequest]) -> _Lookups:
+    found = _Lookups()
+    item_ids = {r.item_id for r in requests}
+    location_ids = {r.from_location_id for r in requests} | {r.to_location_id for r in requests}
+    lot_ids = {r.lot_id for r in requests if r.lot_id is not None}
+    container_ids = {r.container_id for r in requests if r.container_id is not None}
+    for chunk in _chunks(item_ids):
+        rows = conn.execute(
+            select(Item.id, Item.sku, Item.tracking, Item.standard_cost).where(Item.id.in_(chunk))
+        )
+        found.items.update({row.id: (row.sku, Tracking(row.tracking), row.standard_cost) for row in rows})
+    for chunk in _chunks(location_ids):
+        rows = conn.execute(
+            select(Location.id, Location.code, Location.kind, Location.active).where(Location.id.in_(chunk))
+        )
+        found.locations.update({row.id: (row.code, LocationKind(row.kind), row.active) for row in rows})
+    for chunk in _chunks(lot_ids):
+        rows = conn.execute(select(Lot.id, Lot.item_id).where(Lot.id.in_(chunk)))
+        found.lots.update({row.id: row.item_id for row in rows})
+    for chunk in _chunks(container_ids):
+        found.containers.update(conn.scalars(select(Container.id).where(Container.id.in_(chunk))))
+    return found
+
+
+def _validate(index: int, request: MoveRequest, found: _Lookups) -> tuple[Decimal, Decimal]:
+    """Check one request; returns its exact quantity and unit cost. Raises naming the move."""
+    where = f"move {index + 1}"
+    try:
+        quantity = quantities.move_quantity(request.quantity)
+    except Exception as exc:
+        raise LedgerRuleViolation(f"{where}: {exc}") from None
+    item = found.items.get(request.item_id)
+    if item is None:
+        raise NotFound(f"{where}: unknown item id {request.item_id}")
+    sku, tracking, standard_cost = item
+    for role, location_id in (("source", request.from_location_id), ("destination", request.to_location_id)):
+        location = found.locations.get(location_id)
+        if location is None:
+            raise NotFound(f"{where}: unknown {role} location id {location_id}")
+        code, kind, active = location
+        if kind is LocationKind.VIEW:
+            raise LedgerRuleViolation(f"{where}: {role} {code} is a view location and holds no stock; use one of its bins")
+        if not active:
+            raise LedgerRuleViolation(f"{where}: {role} {code} is archived")
+    if request.from_location_id == request.to_location_id:
+        code = found.locations[request.from_location_id][0]
+        raise LedgerRuleViolation(f"{where}: source and destination are both {code}")
+    if request.lot_id is None:
+        if tracking is not Tracking.NONE:
+            raise LedgerRuleViolation(f"{where}: item {sku} is tracked by {tracking.value}: a lot is required")
+    else:
+        lot_item = found.lots.get(request.lot_id)
+        if lot_item is None:
+            raise NotFound(f"{where}: unknown lot id {request.lot_id}")
+        if lot_item != request.item_id:
+            raise LedgerRuleViolation(f"{where}: lot id {request.lot_id} belongs to another item than {sku}")
+        if tracking is Tracking.SERIAL and quantity != 1:
+            raise LedgerRuleViolation(f"{where}: item {sku} is serial-tracked: move one unit per serial number")
+    if request.container_id is not None and request.container_id not in found.containers:
+        raise NotFound(f"{where}: unknown container id {request.container_id}")
+    try:
+        cost = standard_cost if request.unit_cost is None else quantities.unit_cost(request.unit_cost)
+    except Exception as exc:
+        raise LedgerRuleViolation(f"{where}: {exc}") from None
+    return quantity, cost
+
+
+def _reserve_sequences(conn: Connection, terminal_id: str, count: int) -> int:
+    """Reserve `count` consecutive sequence numbers; returns the first. Gap-free: it rolls back
+    with the moves if the transaction fails."""
+    last = conn.execute(
+        update(SEQUENCES)
+        .where(SEQUENCES.c.terminal_id == terminal_id)
+        .values(last_sequence=SEQUENCES.c.last_sequence + count)
+        .returning(SEQUENCES.c.last_sequence)
+    ).scalar_one_or_none()
+    if last is None:
+        conn.execute(SEQUENCES.insert().values(terminal_id=terminal_id, last_sequence=count))
+        last = count
+    return last - count + 1
+
+
+def _upsert_balances(conn: Connection, deltas: dict[tuple[int, int, int, int], list[Decimal]]) -> None:
+    if not deltas:
+        return
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = dialect_insert(BALANCES)
+    statement = statement.on_conflict_do_update(
+        index_elements=[BALANCES.c.item_id, BALANCES.c.location_id, BALANCES.c.lot_id, BALANCES.c.container_id],
+        set_={
+            "quantity": BALANCES.c.quantity + statement.excluded.quantity,
+            "value": BALANCES.c.value + statement.excluded.value,
+        },
+    )
+    conn.execute(
+        statement,
+        [
+            {
+                "item_id": item_id,
+                "location_id": location_id,
+                "lot_id": lot_id,
+                "container_id": container_id,
+                "quantity": quantity,
+                "value": value,
+            }
+            for (item_id, location_id, lot_id, container_id), (quantity, value) in deltas.items()
+        ],
+    )
+
+
+def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: PostingContext) -> list[PostedMove]:
+    """Validate and post a batch of moves inside the caller's transaction.
+
+    Nothing is written unless every move is valid; a database error rolls back the caller's
+    transaction, so the batch is all-or-nothing.
+    """
+    if not requests:
+        return []
+    found = _load_lookups(conn, requests)
+    checked = [_validate(index, request, found) for index, request in enumerate(requests)]
+    first_sequence = _reserve_sequences(conn, context.terminal_id, len(requests))
+    now = datetime.now(UTC)
+    rows: list[dict] = []
+    posted: list[PostedMove] = []
+    deltas: dict[tuple[int, int, int, int], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for offset, (request, (quantity, cost)) in enumerate(zip(requests, checked, strict=True)):
+        move_id = uuid7()
+        sequence = first_sequence + offset
+        rows.append(
+            {
+                "id": move_id,
+                "terminal_id": context.terminal_id,
+                "sequence": sequence,
+                "item_id": request.item_id,
+                "from_location_id": request.from_location_id,
+                "to_location_id": request.to_location_id,
+                "lot_id": request.lot_id,
+                "container_id": request.container_id,
+                "quantity": quantity,
+                "unit_cost": cost,
+                "operator": context.operator,
+                "created_at": now,
+                "document_ref": request.document_ref,
+                "document_line_id": request.document_line_id,
+                "reason": request.reason,
+                "reverses_id": request.reverses_id,
+            }
+        )
+        value = (quantity * cost).quantize(VALUE_QUANTUM, rounding=ROUND_HALF_EVEN)
+        lot_key = request.lot_id or NO_LOT
+        container_key = request.container_id or NO_CONTAINER
+        source = deltas[(request.item_id, request.from_location_id, lot_key, container_key)]
+        source[0] -= quantity
+        source[1] -= value
+        target = deltas[(request.item_id, request.to_location_id, lot_key, container_key)]
+        target[0] += quantity
+        target[1] += value
+        posted.append(
+            PostedMove(
+                move_id, sequence, request.item_id, request.from_location_id, request.to_location_id,
+                quantity, cost, request.lot_id, request.container_id, now,
+            )
+        )
+    conn.execute(MOVES.insert(), rows)
+    _upsert_balances(conn, deltas)
+    return posted
+
+
+def reverse_moves(
+    conn: Connection, move_ids: Sequence[uuid.UUID], context: PostingContext, reason: str
+) -> list[PostedMove]:
+    """Post the exact opposite of each move (same quantity, cost, lot, container).
+
+    A move can be reversed once: the unique `reverses_id` makes a second reversal fail even
+    when two terminals try at the same moment.
+    """
+    wanted = list(dict.fromkeys(move_ids))
+    originals = {row.id: row for row in conn.execute(select(MOVES).where(MOVES.c.id.in_(wanted)))}
+    missing = [str(move_id) for move_id in wanted if move_id not in originals]
+    if missing:
+        raise NotFound(f"cannot reverse unknown move(s): {', '.join(missing)}")
+    already = conn.scalars(select(MOVES.c.reverses_id).where(MOVES.c.reverses_id.in_(wanted))).all()
+    if already:
+        raise LedgerRuleViolation(f"move {already[0]} was already reversed")
+    requests = [
+        MoveRequest(
+            item_id=original.item_id,
+            from_location_id=original.to_location_id,
+            to_location_id=original.from_location_id,
+            quantity=original.quantity,
+            lot_id=original.lot_id,
+            container_id=original.container_id,
+            unit_cost=original.unit_cost,
+            document_ref=original.document_ref,
+            document_line_id=original.document_line_id,
+            reason=reason,
+            reverses_id=original.id,
+        )
+        for original in (originals[move_id] for move_id in wanted)
+    ]
+    return post_moves(conn, requests, context)
+
+
+class Ledger:
+    """Posts moves in their own transaction: for callers that do nothing else in it."""
+
+    def __init__(self, engine: Engine, context: PostingContext) -> None:
+        self.engine = engine
+        self.context = context
+
+    def post(self, requests: Sequence[MoveRequest]) -> list[PostedMove]:
+        with self.engine.begin() as conn:
+            return post_moves(conn, requests, self.context)
+
+    def reverse(self, move_ids: Sequence[uuid.UUID], reason: str) -> list[PostedMove]:
+        with self.engine.begin() as conn:
+            return reverse_moves(conn, move_ids, self.context, reason)
+
+

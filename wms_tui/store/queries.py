@@ -1,0 +1,221 @@
+"""Stock quantities and valuation, read from the balances kept by the ledger.
+
+Definitions (DESIGN.md): on hand = stock in internal locations; committed = promised to
+confirmed orders; available = on hand - committed; back ordered = promised but not coverable;
+on order = open purchase lines not yet received; in transit = stock in the warehouse's transit
+location on its way in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Connection, and_, func, select
+
+from wms_tui.domain.locations import VALUATION_GROUP, LocationKind, ValuationGroup
+from wms_tui.store.models import (
+    Location,
+    Lot,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Reservation,
+    SalesOrder,
+    SalesOrderLine,
+    StockBalance,
+    Warehouse,
+)
+
+ZERO = Decimal(0)
+OPEN_SALES_STATES = ("confirmed",)
+OPEN_PURCHASE_STATES = ("open",)
+
+
+@dataclass(frozen=True)
+class ItemQuantities:
+    on_hand: Decimal
+    committed: Decimal
+    available: Decimal
+    back_ordered: Decimal
+    on_order: Decimal
+    in_transit: Decimal
+
+
+def on_hand_at(conn: Connection, item_id: int, location_id: int) -> Decimal:
+    """On hand of one item in one location, all lots and containers: a primary-key range read."""
+    total = conn.execute(
+        select(func.coalesce(func.sum(StockBalance.quantity), 0)).where(
+            StockBalance.item_id == item_id, StockBalance.location_id == location_id
+        )
+    ).scalar_one()
+    return Decimal(total)
+
+
+def committed_at(conn: Connection, item_id: int, location_id: int) -> Decimal:
+    total = conn.execute(
+        select(func.coalesce(func.sum(Reservation.quantity), 0)).where(
+            Reservation.item_id == item_id, Reservation.location_id == location_id
+        )
+    ).scalar_one()
+    return Decimal(total)
+
+
+def _warehouse_sum(conn: Connection, item_id: int, warehouse_id: int, kind: LocationKind) -> Decimal:
+    total = conn.execute(
+        select(func.coalesce(func.sum(StockBalance.quantity), 0))
+        .join(Location, Location.id == StockBalance.location_id)
+        .where(StockBalance.item_id == item_id, Location.warehouse_id == warehouse_id, Location.kind == kind)
+    ).scalar_one()
+    return Decimal(total)
+
+
+def _sales_line_sum(conn: Connection, column, item_id: int, warehouse_id: int) -> Decimal:
+    total = conn.execute(
+        select(func.coalesce(func.sum(column), 0))
+        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+        .where(
+            SalesOrderLine.item_id == item_id,
+            SalesOrder.warehouse_id == warehouse_id,
+            SalesOrder.state.in_(OPEN_SALES_STATES),
+        )
+    ).scalar_one()
+    return Decimal(total)
+
+
+def warehouse_quantities(conn: Connection, item_id: int, warehouse_id: int) -> ItemQuantities:
+    on_hand = _warehouse_sum(conn, item_id, warehouse_id, LocationKind.INTERNAL)
+    committed = _sales_line_sum(conn, SalesOrderLine.committed_quantity, item_id, warehouse_id)
+    back_ordered = _sales_line_sum(conn, SalesOrderLine.backordered_quantity, item_id, warehouse_id)
+    on_order = Decimal(
+        conn.execute(
+            select(func.coalesce(func.sum(PurchaseOrderLine.quantity - PurchaseOrderLine.received_quantity), 0))
+            .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+            .where(
+                PurchaseOrderLine.item_id == item_id,
+                PurchaseOrder.warehouse_id == warehouse_id,
+                PurchaseOrder.state.in_(OPEN_PURCHASE_STATES),
+            )
+        ).scalar_one()
+    )
+    return ItemQuantities(
+        on_hand=on_hand,
+        committed=committed,
+        available=on_hand - committed,
+        back_ordered=back_ordered,
+        on_order=on_order,
+        in_transit=_warehouse_sum(conn, item_id, warehouse_id, LocationKind.TRANSIT),
+    )
+
+
+def available_in_warehouse(conn: Connection, item_id: int, warehouse_id: int) -> Decimal:
+    on_hand = _warehouse_sum(conn, item_id, warehouse_id, LocationKind.INTERNAL)
+    return on_hand - _sales_line_sum(conn, SalesOrderLine.committed_quantity, item_id, warehouse_id)
+
+
+@dataclass(frozen=True)
+class StockRow:
+    location_code: str
+    location_kind: LocationKind
+    lot_code: str | None
+    expiry: object
+    on_hand: Decimal
+    committed: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.committed
+
+
+def stock_by_location(conn: Connection, item_id: int, *, internal_only: bool = True) -> list[StockRow]:
+    """Non-zero balances of an item per location and lot, with what is reserved there."""
+    reserved = (
+        select(
+            Reservation.location_id,
+            func.coalesce(Reservation.lot_id, 0).label("lot_key"),
+            func.sum(Reservation.quantity).label("reserved"),
+        )
+        .where(Reservation.item_id == item_id)
+        .group_by(Reservation.location_id, func.coalesce(Reservation.lot_id, 0))
+        .subquery()
+    )
+    query = (
+        select(
+            Location.code,
+            Location.kind,
+            Lot.code.label("lot_code"),
+            Lot.expiry_date,
+            func.sum(StockBalance.quantity).label("on_hand"),
+            func.max(func.coalesce(reserved.c.reserved, 0)).label("reserved"),
+        )
+        .join(Location, Location.id == StockBalance.location_id)
+        .outerjoin(Lot, Lot.id == StockBalance.lot_id)
+        .outerjoin(
+            reserved,
+            and_(reserved.c.location_id == StockBalance.location_id, reserved.c.lot_key == StockBalance.lot_id),
+        )
+        .where(StockBalance.item_id == item_id)
+        .group_by(Location.code, Location.kind, Location.pick_sequence, Lot.code, Lot.expiry_date)
+        .having(func.sum(StockBalance.quantity) != 0)
+        .order_by(Location.pick_sequence, Location.code, Lot.expiry_date, Lot.code)
+    )
+    if internal_only:
+        query = query.where(Location.kind == LocationKind.INTERNAL)
+    return [
+        StockRow(row.code, LocationKind(row.kind), row.lot_code, row.expiry_date, Decimal(row.on_hand), Decimal(row.reserved))
+        for row in conn.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class ValuationLine:
+    group: ValuationGroup
+    name: str
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class Valuation:
+    groups: dict[ValuationGroup, Decimal]
+    lines: list[ValuationLine]
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.groups.values(), ZERO)
+
+
+def valuation(conn: Connection) -> Valuation:
+    """Value per location, as the reference's location-value table: internal stock summed per
+    warehouse, partner and virtual locations each on their own line, with group subtotals."""
+    per_location = conn.execute(
+        select(
+            Location.kind,
+            Location.name,
+            Warehouse.name.label("warehouse"),
+            func.coalesce(func.sum(StockBalance.value), 0).label("value"),
+        )
+        .select_from(Location)
+        .outerjoin(StockBalance, StockBalance.location_id == Location.id)
+        .outerjoin(Warehouse, Warehouse.id == Location.warehouse_id)
+        .where(Location.kind != LocationKind.VIEW)
+        .group_by(Location.kind, Location.name, Warehouse.name)
+    )
+    totals: dict[tuple[ValuationGroup, str], Decimal] = {}
+    for row in per_location:
+        kind = LocationKind(row.kind)
+        group = VALUATION_GROUP[kind]
+        name = row.warehouse if kind is LocationKind.INTERNAL and row.warehouse else row.name
+        totals[(group, name)] = totals.get((group, name), ZERO) + Decimal(row.value)
+    order = list(ValuationGroup)
+    lines = [
+        ValuationLine(group, name, value)
+        for (group, name), value in sorted(totals.items(), key=lambda entry: (order.index(entry[0][0]), entry[0][1]))
+    ]
+    groups = {group: sum((line.value for line in lines if line.group is group), ZERO) for group in order}
+    return Valuation(groups, lines)
+
+
+def item_balance_totals(conn: Connection) -> dict[int, Decimal]:
+    """Sum of balances over all locations per item: zero for every item, by double entry."""
+    rows = conn.execute(select(StockBalance.item_id, func.sum(StockBalance.quantity)).group_by(StockBalance.item_id))
+    return {item_id: Decimal(total) for item_id, total in rows}
+
