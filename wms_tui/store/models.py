@@ -164,6 +164,10 @@ class SalesOrder(SQLModel, table=True):
     warehouse_id: int = Field(foreign_key="warehouse.id")
     state: str = Field(default="quote", sa_column=Column(String(20), nullable=False))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    # Overrides the customer's default back-order policy for this order when set.
+    backorder_policy: str | None = Field(default=None, sa_column=Column(String(30)))
+    freight: Decimal = _money(default=Decimal(0))
+    confirmed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
 class SalesOrderLine(SQLModel, table=True):
@@ -176,6 +180,12 @@ class SalesOrderLine(SQLModel, table=True):
     committed_quantity: Decimal = _quantity(default=Decimal(0))
     backordered_quantity: Decimal = _quantity(default=Decimal(0))
     unit_price: Decimal = _money(default=Decimal(0))
+    discount_percent: Decimal = _money(default=Decimal(0))
+    tax_rate: Decimal = _money(default=Decimal(0))
+    # quantity = committed + back ordered + cancelled + shipped, always.
+    cancelled_quantity: Decimal = _quantity(default=Decimal(0))
+    picked_quantity: Decimal = _quantity(default=Decimal(0))
+    shipped_quantity: Decimal = _quantity(default=Decimal(0))
 
 
 class Reservation(SQLModel, table=True):
@@ -208,3 +218,6 @@ class PurchaseOrderLine(SQLModel, table=True):
     received_quantity: Decimal = _quantity(default=Decimal(0))
     unit_price: Decimal = _money(default=Decimal(0))
     expected_date: date | None = None
+
+
+import wms_tui.store.models_outbound  # noqa: E402,F401
