@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import click
 
+from wms_tui.domain.errors import WmsError
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+
+class WmsGroup(click.Group):
+    """Turns the application's own errors into a one-line message and exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except WmsError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=WmsGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_path",
@@ -22,11 +34,27 @@ def main(ctx: click.Context, config_path: str | None) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
+    if ctx.invoked_subcommand is None:
+        from wms_tui.runtime import open_runtime
+        from wms_tui.ui.app import WmsApp
+
+        runtime = open_runtime(config_path)
+        try:
+            WmsApp(runtime).run()
+        finally:
+            runtime.close()
 
 
 @main.group()
 def bench() -> None:
     """Benchmarks that print one JSON object of figures."""
 
+
+from wms_tui.bench.ledger import bench_ledger  # noqa: E402
+from wms_tui.commands.stock import db_group, demo, import_command, report_group, stock  # noqa: E402
+
+for command in (db_group, demo, import_command, stock, report_group):
+    main.add_command(command)
+bench.add_command(bench_ledger)
 
 # Sub-command groups contributed by other modules are registered below.

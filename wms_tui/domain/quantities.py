@@ -78,3 +78,9 @@ def to_units(number: Decimal, places: int) -> int:
 
 def from_units(units: int | None, places: int) -> Decimal:
     return Decimal(units or 0).scaleb(-places)
+
+
+def display(number: Decimal) -> str:
+    """A quantity as people write it: 12, 2.5, -3 (no trailing zeros, no exponent)."""
+    text = format(number.normalize(), "f")
+    return "0" if text in ("-0", "") else text

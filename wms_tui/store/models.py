@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.locations import LocationKind
-from wms_tui.store.types import Money, Quantity
+from wms_tui.store.types import Money, Quantity, StrEnumType
 
 # Balances key "no lot" / "no container" as 0 so the composite primary key stays NOT NULL
 # (NULLs never collide in a unique key, which would split one balance into many rows).
@@ -43,7 +43,7 @@ class Location(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String(60), unique=True, nullable=False))
     name: str = Field(sa_column=Column(String(100), nullable=False))
-    kind: LocationKind = Field(sa_column=Column(String(20), nullable=False))
+    kind: LocationKind = Field(sa_column=Column(StrEnumType(LocationKind, 20), nullable=False))
     parent_id: int | None = Field(default=None, foreign_key="location.id", index=True)
     warehouse_id: int | None = Field(default=None, foreign_key="warehouse.id", index=True)
     barcode: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
@@ -57,7 +57,7 @@ class Item(SQLModel, table=True):
     sku: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
     name: str = Field(sa_column=Column(String(200), nullable=False))
     uom: str = Field(default="pc", sa_column=Column(String(10), nullable=False, server_default="pc"))
-    tracking: Tracking = Field(default=Tracking.NONE, sa_column=Column(String(10), nullable=False))
+    tracking: Tracking = Field(default=Tracking.NONE, sa_column=Column(StrEnumType(Tracking, 10), nullable=False))
     expiry_tracked: bool = Field(default=False)
     is_stock: bool = Field(default=True)
     buy_to_order: bool = Field(default=False)

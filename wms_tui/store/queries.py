@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, func, select, type_coerce
 
 from wms_tui.domain.locations import VALUATION_GROUP, LocationKind, ValuationGroup
 from wms_tui.store.models import (
@@ -25,6 +25,7 @@ from wms_tui.store.models import (
     StockBalance,
     Warehouse,
 )
+from wms_tui.store.types import Quantity
 
 ZERO = Decimal(0)
 OPEN_SALES_STATES = ("confirmed",)
@@ -88,7 +89,8 @@ def warehouse_quantities(conn: Connection, item_id: int, warehouse_id: int) -> I
     back_ordered = _sales_line_sum(conn, SalesOrderLine.backordered_quantity, item_id, warehouse_id)
     on_order = Decimal(
         conn.execute(
-            select(func.coalesce(func.sum(PurchaseOrderLine.quantity - PurchaseOrderLine.received_quantity), 0))
+            # Arithmetic on scaled columns loses their type: coerce back so it reads as a quantity.
+            select(type_coerce(func.coalesce(func.sum(PurchaseOrderLine.quantity - PurchaseOrderLine.received_quantity), 0), Quantity()))
             .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
             .where(
                 PurchaseOrderLine.item_id == item_id,
@@ -108,8 +110,28 @@ def warehouse_quantities(conn: Connection, item_id: int, warehouse_id: int) -> I
 
 
 def available_in_warehouse(conn: Connection, item_id: int, warehouse_id: int) -> Decimal:
-    on_hand = _warehouse_sum(conn, item_id, warehouse_id, LocationKind.INTERNAL)
-    return on_hand - _sales_line_sum(conn, SalesOrderLine.committed_quantity, item_id, warehouse_id)
+    """On hand minus committed in one round trip: this runs on every scan that checks stock."""
+    on_hand = (
+        select(func.coalesce(func.sum(StockBalance.quantity), 0))
+        .join(Location, Location.id == StockBalance.location_id)
+        .where(
+            StockBalance.item_id == item_id,
+            Location.warehouse_id == warehouse_id,
+            Location.kind == LocationKind.INTERNAL,
+        )
+        .scalar_subquery()
+    )
+    committed = (
+        select(func.coalesce(func.sum(SalesOrderLine.committed_quantity), 0))
+        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+        .where(
+            SalesOrderLine.item_id == item_id,
+            SalesOrder.warehouse_id == warehouse_id,
+            SalesOrder.state.in_(OPEN_SALES_STATES),
+        )
+        .scalar_subquery()
+    )
+    return Decimal(conn.execute(select(type_coerce(on_hand - committed, Quantity()))).scalar_one())
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, String
 from sqlalchemy.types import TypeDecorator
 
 from wms_tui.domain.quantities import MONEY_PLACES, QUANTITY_PLACES, from_units, to_units
@@ -37,3 +38,20 @@ def Quantity() -> ScaledDecimal:  # noqa: N802 - reads like a type in column dec
 
 def Money() -> ScaledDecimal:  # noqa: N802
     return ScaledDecimal(MONEY_PLACES)
+
+
+class StrEnumType(TypeDecorator):
+    """A StrEnum stored as its value in a VARCHAR, read back as the enum member."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_class: type[StrEnum], length: int = 20) -> None:
+        super().__init__(length)
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value: StrEnum | str | None, dialect) -> str | None:
+        return None if value is None else self.enum_class(value).value
+
+    def process_result_value(self, value: str | None, dialect) -> StrEnum | None:
+        return None if value is None else self.enum_class(value)

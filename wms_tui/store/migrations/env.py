@@ -4,13 +4,15 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import wms_tui.store.models  # noqa: F401 - registers the tables on SQLModel.metadata
-from wms_tui.store.types import ScaledDecimal
+from wms_tui.store.types import ScaledDecimal, StrEnumType
 
 
 def render_item(type_, obj, autogen_context):
     # Scaled decimals are plain BIGINT columns in the database.
     if type_ == "type" and isinstance(obj, ScaledDecimal):
         return "sa.BigInteger()"
+    if type_ == "type" and isinstance(obj, StrEnumType):
+        return f"sa.String(length={obj.impl.length})"
     return False
 
 

@@ -1,7 +1,7 @@
 """ledger core
 
 Revision ID: 0001_ledger
-Revises: 
+Revises:
 Create Date: 2026-11-22
 """
 

@@ -1,0 +1,176 @@
+"""Database, demo, import and stock reporting commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from wms_tui import config
+from wms_tui.domain.quantities import display
+from wms_tui.runtime import Runtime, open_runtime
+from wms_tui.services.demo import build_demo
+from wms_tui.services.importer import import_csv
+from wms_tui.services.lookup import lookup_code
+from wms_tui.store import migrate, queries
+from wms_tui.store.db import make_engine
+from wms_tui.store.session import reading
+
+DEMO_DB_NAME = "demo.db"
+
+
+def _runtime(ctx: click.Context, **kwargs) -> Runtime:
+    return open_runtime(ctx.obj.get("config_path"), **kwargs)
+
+
+@click.group("db")
+def db_group() -> None:
+    """Create or upgrade the database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--url", help="Database URL (default: [database] url from the config).")
+@click.pass_context
+def db_upgrade(ctx: click.Context, url: str | None) -> None:
+    """Apply all migrations: works on an empty SQLite file or PostgreSQL database."""
+    settings = config.load(ctx.obj.get("config_path"))
+    engine = make_engine(url or settings.database.url)
+    try:
+        migrate.upgrade(engine)
+        click.echo(f"database at revision {', '.join(sorted(migrate.current_revisions(engine)))}")
+    finally:
+        engine.dispose()
+
+
+@db_group.command("status")
+@click.option("--url", help="Database URL (default: [database] url from the config).")
+@click.pass_context
+def db_status(ctx: click.Context, url: str | None) -> None:
+    """Show the schema revision and whether migrations are pending."""
+    settings = config.load(ctx.obj.get("config_path"))
+    engine = make_engine(url or settings.database.url)
+    try:
+        current = migrate.current_revisions(engine)
+        heads = migrate.head_revisions()
+        click.echo(f"current: {', '.join(sorted(current)) or '(empty database)'}")
+        click.echo(f"newest:  {', '.join(sorted(heads))}")
+        click.echo("up to date" if current == heads else "migrations pending: run `wms-tui db upgrade`")
+    finally:
+        engine.dispose()
+
+
+def demo_database_url(reset: bool) -> str:
+    path = config.data_dir() / DEMO_DB_NAME
+    if reset:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def prepare_demo(config_path: str | None, reset: bool) -> Runtime:
+    """Open (creating on first use) the embedded demo database."""
+    url = demo_database_url(reset)
+    runtime = open_runtime(config_path, database_url=url, upgrade=True)
+    with reading(runtime.engine) as session:
+        empty = session.connection().exec_driver_sql("SELECT COUNT(*) FROM item").scalar_one() == 0
+    if empty:
+        with click.progressbar(length=5, label="Building the demo warehouse") as bar:
+            build_demo(runtime.engine, progress=lambda _step: bar.update(1))
+    return runtime
+
+
+@click.command("demo")
+@click.option("--reset", is_flag=True, help="Throw away the demo database and build it again.")
+@click.option("--no-app", is_flag=True, help="Only build the demo database, do not open the app.")
+@click.pass_context
+def demo(ctx: click.Context, reset: bool, no_app: bool) -> None:
+    """Open the app on a demo warehouse in an embedded SQLite file (built on first use)."""
+    runtime = prepare_demo(ctx.obj.get("config_path"), reset)
+    click.echo(f"demo database: {runtime.engine.url.database}")
+    if not no_app:
+        from wms_tui.ui.app import WmsApp
+
+        WmsApp(runtime).run()
+    runtime.close()
+
+
+@click.command("import")
+@click.option("--items", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="items.csv")
+@click.option("--locations", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="locations.csv")
+@click.option("--stock", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="stock.csv (opening stock)")
+@click.option("--operator", default="import", show_default=True, help="Operator recorded on the moves.")
+@click.pass_context
+def import_command(ctx: click.Context, items: Path | None, locations: Path | None, stock: Path | None, operator: str) -> None:
+    """Import items, locations and opening stock from CSV, all or nothing.
+
+    \b
+    items.csv     sku,name,uom,tracking,expiry_tracked,is_stock,buy_to_order,standard_cost,
+                  barcode,case_barcode,case_quantity
+    locations.csv warehouse,zone,code,pick_sequence
+    stock.csv     sku,location,quantity,lot,expiry,unit_cost
+    """
+    if not (items or locations or stock):
+        raise click.UsageError("give at least one of --items, --locations, --stock")
+    runtime = _runtime(ctx)
+    rows = sum(sum(1 for _ in path.open(encoding="utf-8-sig")) - 1 for path in (items, locations, stock) if path)
+    try:
+        with click.progressbar(length=max(rows, 1), label="Importing") as bar:
+            summary = import_csv(runtime.engine, runtime.posting_context(operator), items=items,
+                                 locations=locations, stock=stock, progress=bar.update)
+    finally:
+        runtime.close()
+    click.echo(f"imported {summary.items} items, {summary.locations} locations, {summary.stock_moves} stock moves")
+
+
+@click.command("stock")
+@click.argument("code")
+@click.option("--warehouse", help="Warehouse code for the totals (default: the terminal's).")
+@click.pass_context
+def stock(ctx: click.Context, code: str, warehouse: str | None) -> None:
+    """Quantities by location for an item (SKU or barcode), a location, a lot or a container."""
+    runtime = _runtime(ctx)
+    try:
+        result = lookup_code(runtime.engine, code, warehouse_code=warehouse or runtime.settings.terminal.warehouse)
+    finally:
+        runtime.close()
+    click.echo(f"{result.kind}: {result.code}  {result.title}")
+    for detail in result.details:
+        click.echo(f"  {detail}")
+    if not result.lines:
+        click.echo("  no stock")
+        return
+    header = "item" if result.kind == "location" else "location"
+    click.echo(f"  {header:<28} {'lot':<16} {'expiry':<10} {'on hand':>10} {'available':>10}")
+    for line in result.lines:
+        click.echo(
+            f"  {line.place:<28} {line.lot or '':<16} {str(line.expiry or ''):<10} {display(line.on_hand):>10}"
+            f" {display(line.available):>10}"
+        )
+
+
+@click.group("report")
+def report_group() -> None:
+    """Stock reports."""
+
+
+@report_group.command("valuation")
+@click.pass_context
+def report_valuation(ctx: click.Context) -> None:
+    """Value per location: Physical / Partner / Virtual with subtotals (signed quantity x cost)."""
+    runtime = _runtime(ctx)
+    try:
+        with reading(runtime.engine) as session:
+            result = queries.valuation(session.connection())
+    finally:
+        runtime.close()
+    click.echo(f"{'Location':<32} {'Value':>16}")
+    for group, subtotal in result.groups.items():
+        click.echo(f"{group.value:<32} {format_money(subtotal):>16}")
+        for line in (line for line in result.lines if line.group is group):
+            click.echo(f"  {line.name:<30} {format_money(line.value):>16}")
+    click.echo(f"{'Total (always 0: double entry)':<32} {format_money(result.total):>16}")
+
+
+def format_money(value) -> str:
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value):,.2f}"

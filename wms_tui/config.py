@@ -1,0 +1,171 @@
+"""Settings: read from --config, then $WMS_CONFIG, then the user config dir; defaults otherwise.
+
+Every setting is documented in config.example.toml. A bad file is refused with an error that
+names the file, the key and the problem: a terminal must not start half-configured.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_config_dir, user_data_dir
+
+from wms_tui.domain.errors import ConfigError
+
+APP_NAME = "wms-tui"
+TERMINAL_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def default_config_path() -> Path:
+    return Path(user_config_dir(APP_NAME)) / "config.toml"
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("WMS_DATA_DIR") or user_data_dir(APP_NAME))
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str
+
+
+@dataclass(frozen=True)
+class TerminalSettings:
+    id: str = "T1"
+    warehouse: str = "WH1"
+
+
+@dataclass(frozen=True)
+class CentralSettings:
+    """The central PostgreSQL database terminals sync with (empty url: no sync)."""
+
+    url: str = ""
+    batch_size: int = 500
+    interval_s: float = 5.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    source: Path | None
+    database: DatabaseSettings
+    terminal: TerminalSettings
+    central: CentralSettings
+    # Sections interpreted by the drivers and labels packages, kept as plain tables here so
+    # those packages stay independent of the app.
+    scanner: dict[str, Any] = field(default_factory=dict)
+    printers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sscc: dict[str, Any] = field(default_factory=dict)
+    ui: dict[str, Any] = field(default_factory=dict)
+
+
+class _Section:
+    """Reads one TOML table, remembering which keys were used to report unknown ones."""
+
+    def __init__(self, source: str, name: str, table: object) -> None:
+        self.where = f"{source}: [{name}]"
+        if not isinstance(table, dict):
+            raise ConfigError(f"{self.where} must be a table, got {type(table).__name__}")
+        self.table = table
+        self.used: set[str] = set()
+
+    def _get(self, key: str, default: Any, kind: type | tuple[type, ...]) -> Any:
+        self.used.add(key)
+        value = self.table.get(key, default)
+        if isinstance(value, bool) and kind is not bool:
+            raise ConfigError(f"{self.where} {key}: expected {getattr(kind, '__name__', kind)}, got a boolean")
+        if not isinstance(value, kind):
+            expected = " or ".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
+            raise ConfigError(f"{self.where} {key}: expected {expected}, got {type(value).__name__} {value!r}")
+        return value
+
+    def text(self, key: str, default: str) -> str:
+        return self._get(key, default, str)
+
+    def number(self, key: str, default: float, minimum: float, maximum: float) -> float:
+        value = self._get(key, default, (int, float))
+        if not minimum <= value <= maximum:
+            raise ConfigError(f"{self.where} {key}: must be between {minimum} and {maximum}, got {value}")
+        return value
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.table) - self.used)
+        if unknown:
+            raise ConfigError(f"{self.where} unknown setting(s): {', '.join(unknown)} (see config.example.toml)")
+
+
+KNOWN_SECTIONS = {"database", "terminal", "central", "scanner", "printers", "sscc", "ui"}
+
+
+def parse(document: dict[str, Any], source: str = "<defaults>", path: Path | None = None) -> Settings:
+    unknown = sorted(set(document) - KNOWN_SECTIONS)
+    if unknown:
+        raise ConfigError(f"{source}: unknown section(s): {', '.join(unknown)} (see config.example.toml)")
+
+    database = _Section(source, "database", document.get("database", {}))
+    url = database.text("url", "")
+    database.finish()
+    if not url:
+        url = f"sqlite:///{data_dir() / 'wms.db'}"
+    elif not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
+        raise ConfigError(f"{source}: [database] url: {url!r} must start with sqlite:/// or postgresql://")
+
+    terminal = _Section(source, "terminal", document.get("terminal", {}))
+    terminal_id = terminal.text("id", TerminalSettings.id)
+    if not TERMINAL_ID_PATTERN.match(terminal_id):
+        raise ConfigError(f"{source}: [terminal] id: {terminal_id!r} must be 1-40 letters, digits, '-' or '_'")
+    warehouse = terminal.text("warehouse", TerminalSettings.warehouse)
+    terminal.finish()
+
+    central = _Section(source, "central", document.get("central", {}))
+    central_settings = CentralSettings(
+        url=central.text("url", ""),
+        batch_size=int(central.number("batch_size", CentralSettings.batch_size, 1, 100_000)),
+        interval_s=float(central.number("interval_s", CentralSettings.interval_s, 0.1, 3600)),
+    )
+    central.finish()
+
+    printers = document.get("printers", {})
+    if not isinstance(printers, dict) or not all(isinstance(v, dict) for v in printers.values()):
+        raise ConfigError(f"{source}: [printers] must hold one table per printer, e.g. [printers.dock1]")
+    for name in ("scanner", "sscc", "ui"):
+        if not isinstance(document.get(name, {}), dict):
+            raise ConfigError(f"{source}: [{name}] must be a table")
+    return Settings(
+        source=path,
+        database=DatabaseSettings(url=url),
+        terminal=TerminalSettings(id=terminal_id, warehouse=warehouse),
+        central=central_settings,
+        scanner=dict(document.get("scanner", {})),
+        printers={name: dict(table) for name, table in printers.items()},
+        sscc=dict(document.get("sscc", {})),
+        ui=dict(document.get("ui", {})),
+    )
+
+
+def load(explicit: str | os.PathLike | None = None) -> Settings:
+    """Settings from the first of: the explicit path, $WMS_CONFIG, the user config file.
+
+    An explicit or $WMS_CONFIG path that does not exist is an error; a missing user config
+    file means defaults.
+    """
+    candidate = explicit or os.environ.get("WMS_CONFIG")
+    if candidate:
+        path = Path(candidate).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"config file {path} does not exist")
+    else:
+        path = default_config_path()
+        if not path.is_file():
+            return parse({})
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc}") from None
+    return parse(document, str(path), path)

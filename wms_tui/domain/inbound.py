@@ -1,0 +1,176 @@
+"""Inbound rules: receipt routes, receiving checks, putaway choice, reorder maths, counting
+variances and supplier invoice matching. Pure functions over plain values; no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from wms_tui.domain.errors import InvalidInput
+
+ZERO = Decimal(0)
+
+# Zones a receipt passes through, per Warehouse.receipt_steps (DESIGN.md "Routes").
+RECEIPT_ROUTES: dict[int, tuple[str, ...]] = {
+    1: ("STOCK",),
+    2: ("INPUT", "STOCK"),
+    3: ("INPUT", "QC", "STOCK"),
+}
+FINAL_ZONE = "STOCK"
+CROSS_DOCK_ZONE = "OUTPUT"
+
+
+class PurchaseState(StrEnum):
+    OPEN = "open"  # on order: nothing or part received
+    RECEIVED = "received"  # every line received in full
+    CLOSED = "closed"  # closed by hand with lines short: the rest is no longer expected
+    CANCELLED = "cancelled"
+
+
+def receipt_route(steps: int) -> tuple[str, ...]:
+    try:
+        return RECEIPT_ROUTES[steps]
+    except KeyError:
+        raise InvalidInput(f"receipt steps must be 1, 2 or 3, got {steps}") from None
+
+
+def next_zone(steps: int, zone: str) -> str | None:
+    """The zone goods go to after landing in `zone` (None once they are in Stock bins)."""
+    route = receipt_route(steps)
+    if zone not in route or zone == FINAL_ZONE:
+        return None
+    return route[route.index(zone) + 1]
+
+
+def check_receipt_quantity(
+    sku: str,
+    po_number: str,
+    ordered: Decimal,
+    already_received: Decimal,
+    arriving: Decimal,
+    *,
+    over_receipt_allowed: bool,
+    reason: str | None,
+) -> Decimal:
+    """Refuse an over-receipt unless the operator may accept one and says why; returns the
+    quantity received above the order (zero when within it)."""
+    over = already_received + arriving - ordered
+    if over <= 0:
+        return ZERO
+    over = min(over, arriving)
+    if not over_receipt_allowed:
+        raise InvalidInput(
+            f"{po_number}: {sku} ordered {ordered}, already received {already_received}: "
+            f"receiving {arriving} is {over} too many (a supervisor may accept an over-receipt)"
+        )
+    if not reason or not reason.strip():
+        raise InvalidInput(f"{po_number}: over-receipt of {over} {sku} needs a reason")
+    return over
+
+
+def check_lot_data(
+    sku: str, tracked: bool, expiry_tracked: bool, lot: str | None, expiry: date | None, today: date
+) -> None:
+    if tracked and not (lot and lot.strip()):
+        raise InvalidInput(f"item {sku} is lot-tracked: scan or type the lot number")
+    if not tracked and lot:
+        raise InvalidInput(f"item {sku} is not lot-tracked: no lot number expected (got {lot!r})")
+    if expiry_tracked and expiry is None:
+        raise InvalidInput(f"item {sku} tracks expiry: enter the expiry date of lot {lot}")
+    if expiry is not None and expiry < today:
+        raise InvalidInput(f"item {sku} lot {lot}: expiry {expiry.isoformat()} is in the past; do not receive expired goods")
+
+
+class PutawayReason(StrEnum):
+    FIXED_BIN = "fixed bin for the item"
+    SAME_LOT = "bin already holds this lot"
+    SAME_ITEM = "bin already holds this item"
+    EMPTY_IN_ZONE = "empty bin in the item's zone"
+    EMPTY = "empty bin"
+
+
+@dataclass(frozen=True)
+class BinCandidate:
+    """A bin as the putaway rule sees it."""
+
+    location_id: int
+    code: str
+    pick_sequence: int
+    fixed_for_item: bool
+    holds_item: Decimal  # on hand of this item
+    holds_lot: Decimal  # on hand of this lot of the item
+    total_on_hand: Decimal  # everything in the bin, all items
+    in_item_zone: bool
+    capacity: Decimal | None  # units the bin can hold; None = unlimited
+
+
+@dataclass(frozen=True)
+class PutawaySuggestion:
+    location_id: int
+    code: str
+    reason: PutawayReason
+
+
+def _fits(candidate: BinCandidate, quantity: Decimal) -> bool:
+    return candidate.capacity is None or candidate.total_on_hand + quantity <= candidate.capacity
+
+
+def suggest_bin(candidates: Sequence[BinCandidate], quantity: Decimal, has_lot: bool) -> PutawaySuggestion | None:
+    """Best bin for `quantity`: fixed bin, then a bin with the same lot, then the same item,
+    then an empty bin in the item's zone, then any empty bin; always within capacity."""
+    ranked: list[tuple[PutawayReason, list[BinCandidate]]] = [
+        (PutawayReason.FIXED_BIN, [c for c in candidates if c.fixed_for_item]),
+        (PutawayReason.SAME_LOT, [c for c in candidates if has_lot and c.holds_lot > 0]),
+        (PutawayReason.SAME_ITEM, [c for c in candidates if c.holds_item > 0]),
+        (PutawayReason.EMPTY_IN_ZONE, [c for c in candidates if c.in_item_zone and c.total_on_hand == 0]),
+        (PutawayReason.EMPTY, [c for c in candidates if c.total_on_hand == 0]),
+    ]
+    for reason, group in ranked:
+        fitting = sorted((c for c in group if _fits(c, quantity)), key=lambda c: (c.pick_sequence, c.code))
+        if fitting:
+            return PutawaySuggestion(fitting[0].location_id, fitting[0].code, reason)
+    return None
+
+
+def purchase_quantity(minimum: Decimal, maximum: Decimal, available: Decimal, on_order: Decimal, back_ordered: Decimal) -> Decimal:
+    """Min/max rule: when available + on order - back ordered falls below the minimum, order
+    up to the maximum. Zero when nothing is needed."""
+    position = available + on_order - back_ordered
+    if position >= minimum:
+        return ZERO
+    return maximum - position
+
+
+def check_reorder_rule(sku: str, minimum: Decimal, maximum: Decimal) -> None:
+    if minimum < 0:
+        raise InvalidInput(f"reorder rule for {sku}: minimum cannot be negative ({minimum})")
+    if maximum < minimum:
+        raise InvalidInput(f"reorder rule for {sku}: maximum {maximum} is below minimum {minimum}")
+
+
+def recount_needed(expected: Decimal, counted: Decimal, threshold: Decimal, already_recounted: bool) -> bool:
+    """A variance larger than the threshold (in units) is counted a second time before it posts."""
+    return not already_recounted and abs(counted - expected) > threshold
+
+
+@dataclass(frozen=True)
+class InvoiceLineCheck:
+    po_price: Decimal
+    invoiced_price: Decimal
+    received_not_invoiced: Decimal
+    invoiced_quantity: Decimal
+
+
+def invoice_hold_reasons(label: str, check: InvoiceLineCheck) -> list[str]:
+    """Why one invoice line may not be approved; empty when it matches the PO and the receipt."""
+    reasons = []
+    if check.invoiced_price != check.po_price:
+        reasons.append(f"{label}: price {check.invoiced_price} differs from the PO price {check.po_price}")
+    if check.invoiced_quantity != check.received_not_invoiced:
+        reasons.append(
+            f"{label}: invoiced {check.invoiced_quantity} but {check.received_not_invoiced} received and not yet invoiced"
+        )
+    return reasons

@@ -1,0 +1,141 @@
+"""A realistic demo warehouse: zones and bins, a few hundred items, lots with expiry, opening
+stock, open sales and purchase orders. Deterministic (seeded) so screenshots and demos repeat."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from biip.checksums import gs1_standard_check_digit
+from sqlalchemy import Engine
+
+from wms_tui.domain.items import Tracking
+from wms_tui.services import catalog
+from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
+from wms_tui.store.models import (
+    Partner,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    SalesOrder,
+    SalesOrderLine,
+)
+from wms_tui.store.session import transaction
+
+COMPANY_PREFIX = "4006381"  # demo GS1 company prefix: GTIN-13 = prefix + 5-digit item ref + check
+ADJECTIVES = ("Heavy-duty", "Compact", "Stainless", "Organic", "Premium", "Eco", "Industrial", "Mini", "Large", "Cordless")
+PRODUCTS = (
+    "Pallet wrap", "Carton sealer", "Label roll", "Hand truck", "Safety glove", "Hi-vis vest", "Cable tie",
+    "Bubble mailer", "Olive oil 1l", "Coffee beans 1kg", "Oat milk 1l", "Dog food 5kg", "Tomato passata",
+    "LED bulb", "Drill bit set", "Wood screw box", "Paint roller", "Storage bin", "Shelf bracket", "Rain jacket",
+)
+PERISHABLE = {"Olive oil 1l", "Coffee beans 1kg", "Oat milk 1l", "Dog food 5kg", "Tomato passata"}
+AISLES = "ABCDEF"
+BAYS = 10
+LEVELS = 4
+DEMO_TERMINAL = "DEMO"
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    items: int
+    bins: int
+    lots: int
+    opening_moves: int
+    sales_orders: int
+    purchase_orders: int
+
+
+def gtin13(item_ref: int) -> str:
+    body = f"{COMPANY_PREFIX}{item_ref:05d}"
+    return body + str(gs1_standard_check_digit(body))
+
+
+def gtin14_case(item_ref: int) -> str:
+    body = f"1{COMPANY_PREFIX}{item_ref:05d}"
+    return body + str(gs1_standard_check_digit(body))
+
+
+def build_demo(engine: Engine, *, items: int = 400, seed: int = 7, progress: Callable[[str], None] | None = None) -> DemoSummary:
+    """Fill an empty, migrated database with the demo warehouse."""
+    rng = random.Random(seed)
+    say = progress or (lambda _message: None)
+    today = date.today()
+    context = PostingContext(DEMO_TERMINAL, "demo")
+    with transaction(engine) as session:
+        say("Warehouse, zones and bins")
+        wh = catalog.create_warehouse(session, "WH1", "Main Warehouse", receipt_steps=2, delivery_steps=3)
+        catalog.create_warehouse(session, "WH2", "City Depot")
+        bins = []
+        sequence = 0
+        for aisle in AISLES:
+            for bay in range(1, BAYS + 1):
+                for level in range(1, LEVELS + 1):
+                    sequence += 1
+                    bins.append(catalog.add_bin(session, wh.zones["STOCK"], f"{aisle}-{bay:02d}-{level}", pick_sequence=sequence))
+        opening = catalog.shared_location(session, "OPENING")
+
+        say(f"{items} items with barcodes and lots")
+        moves: list[MoveRequest] = []
+        lots = 0
+        created = []
+        for ref in range(1, items + 1):
+            product = PRODUCTS[ref % len(PRODUCTS)]
+            perishable = product in PERISHABLE
+            cost = Decimal(rng.randint(50, 25000)).scaleb(-2)
+            item = catalog.create_item(
+                session,
+                f"SKU-{ref:05d}",
+                f"{ADJECTIVES[(ref // len(PRODUCTS)) % len(ADJECTIVES)]} {product} #{ref}",
+                tracking=Tracking.LOT if perishable else Tracking.NONE,
+                expiry_tracked=perishable,
+                standard_cost=cost,
+            )
+            catalog.add_barcode(session, item, gtin13(ref))
+            catalog.add_barcode(session, item, gtin14_case(ref), packaging="case", quantity=rng.choice((6, 12, 24)))
+            created.append(item)
+            if rng.random() < 0.15:
+                continue  # some items are out of stock: back orders and purchases have a reason
+            for bin_location in rng.sample(bins, rng.randint(1, 3)):
+                lot_id = None
+                if perishable:
+                    # A few lots already expired: they must never be picked.
+                    expiry = today + timedelta(days=rng.choice((-10, 20, 60, 120, 240)))
+                    lot = catalog.get_or_create_lot(session, item, f"L{ref:05d}{expiry:%y%m%d}", expiry)
+                    lots += 1
+                    lot_id = lot.id
+                moves.append(
+                    MoveRequest(item.id, opening.id, bin_location.id, rng.randint(5, 200), lot_id=lot_id,
+                                document_ref="OPENING", reason="opening-stock")
+                )
+        say(f"Opening stock: {len(moves)} moves")
+        post_moves(session.connection(), moves, context)
+
+        say("Customers, suppliers and open orders")
+        customers = [Partner(code=f"C{n:03d}", name=name, kind="customer") for n, name in enumerate(
+            ("Northwind Traders", "Contoso Retail", "Fabrikam Stores", "Tailspin Outdoor", "Alpine Ski House"), 1)]
+        suppliers = [Partner(code=f"S{n:03d}", name=name, kind="supplier") for n, name in enumerate(
+            ("Acme Packaging", "Global Foods BV", "Tooling GmbH"), 1)]
+        session.add_all(customers + suppliers)
+        session.flush()
+        now = datetime.now(UTC)
+        for number in range(1, 21):
+            order = SalesOrder(number=f"SO-{number:05d}", customer_id=rng.choice(customers).id,
+                               warehouse_id=wh.warehouse.id, state="quote",
+                               created_at=now - timedelta(hours=number))
+            session.add(order)
+            session.flush()
+            for item in rng.sample(created, rng.randint(1, 5)):
+                session.add(SalesOrderLine(order_id=order.id, item_id=item.id, quantity=Decimal(rng.randint(1, 20)),
+                                           unit_price=(item.standard_cost * Decimal("1.4")).quantize(Decimal("0.01"))))
+        for number in range(1, 6):
+            purchase = PurchaseOrder(number=f"PO-{number:05d}", supplier_id=rng.choice(suppliers).id,
+                                     warehouse_id=wh.warehouse.id, created_at=now - timedelta(days=number))
+            session.add(purchase)
+            session.flush()
+            for item in rng.sample(created, rng.randint(3, 10)):
+                session.add(PurchaseOrderLine(order_id=purchase.id, item_id=item.id, quantity=Decimal(rng.randint(10, 100)),
+                                              unit_price=item.standard_cost, expected_date=today + timedelta(days=number)))
+        return DemoSummary(items, len(bins), lots, len(moves), 20, 5)

@@ -1,0 +1,136 @@
+"""What is this barcode? Resolve a scanned or typed code to an item, location, lot or container,
+with the stock that goes with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.locations import code_from_barcode
+from wms_tui.domain.quantities import display
+from wms_tui.store import queries
+from wms_tui.store.models import (
+    Container,
+    Item,
+    ItemBarcode,
+    Location,
+    Lot,
+    StockBalance,
+    Warehouse,
+)
+from wms_tui.store.session import reading
+
+
+@dataclass(frozen=True)
+class StockLine:
+    place: str  # location code (for items/lots) or item SKU (for locations)
+    lot: str | None
+    expiry: date | None
+    on_hand: Decimal
+    available: Decimal
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    kind: str  # item, location, lot, container
+    code: str
+    title: str
+    details: list[str] = field(default_factory=list)
+    lines: list[StockLine] = field(default_factory=list)
+
+
+def _item_result(session: Session, item: Item, warehouse_code: str | None, pack_note: str | None) -> LookupResult:
+    conn = session.connection()
+    details = [f"SKU {item.sku} · {item.uom} · tracking {item.tracking.value}"]
+    if pack_note:
+        details.append(pack_note)
+    warehouse = session.exec(select(Warehouse).where(Warehouse.code == warehouse_code)).first() if warehouse_code else None
+    if warehouse is not None:
+        totals = queries.warehouse_quantities(conn, item.id, warehouse.id)
+        details.append(
+            f"{warehouse.code}: on hand {display(totals.on_hand)} · committed {display(totals.committed)}"
+            f" · available {display(totals.available)}"
+        )
+        details.append(
+            f"back ordered {display(totals.back_ordered)} · on order {display(totals.on_order)}"
+            f" · in transit {display(totals.in_transit)}"
+        )
+    lines = [
+        StockLine(row.location_code, row.lot_code, row.expiry, row.on_hand, row.available)
+        for row in queries.stock_by_location(conn, item.id)
+    ]
+    return LookupResult("item", item.sku, item.name, details, lines)
+
+
+def _location_result(session: Session, location: Location) -> LookupResult:
+    rows = session.exec(
+        select(Item.sku, Lot.code, Lot.expiry_date, func.sum(StockBalance.quantity))
+        .join(Item, Item.id == StockBalance.item_id)
+        .outerjoin(Lot, Lot.id == StockBalance.lot_id)
+        .where(StockBalance.location_id == location.id)
+        .group_by(Item.sku, Lot.code, Lot.expiry_date)
+        .having(func.sum(StockBalance.quantity) != 0)
+        .order_by(Item.sku, Lot.expiry_date)
+    ).all()
+    conn = session.connection()
+    lines = []
+    for sku, lot_code, expiry, on_hand in rows:
+        item_id = session.exec(select(Item.id).where(Item.sku == sku)).one()
+        committed = queries.committed_at(conn, item_id, location.id)
+        lines.append(StockLine(sku, lot_code, expiry, Decimal(on_hand), Decimal(on_hand) - committed))
+    return LookupResult("location", location.code, location.name, [f"{location.kind.value} location · barcode {location.barcode}"], lines)
+
+
+def _lot_results(session: Session, code: str) -> list[LookupResult]:
+    results = []
+    for lot, item in session.exec(select(Lot, Item).join(Item, Item.id == Lot.item_id).where(Lot.code == code)).all():
+        lines = [
+            StockLine(row.location_code, row.lot_code, row.expiry, row.on_hand, row.available)
+            for row in queries.stock_by_location(session.connection(), item.id)
+            if row.lot_code == lot.code
+        ]
+        expiry = f"expires {lot.expiry_date}" if lot.expiry_date else "no expiry"
+        results.append(LookupResult("lot", lot.code, f"Lot {lot.code} of {item.sku} {item.name}", [expiry], lines))
+    return results
+
+
+def lookup(session: Session, scanned: str, *, warehouse_code: str | None = None, gtin: str | None = None) -> LookupResult:
+    """Find what a code is: item (SKU, barcode or the GTIN of a GS1 scan), location (barcode with
+    check digits, or its code), container (SSCC/LPN) or lot. Raises NotFound naming the code."""
+    code = scanned.strip()
+    if not code:
+        raise InvalidInput("nothing was scanned")
+    for candidate in filter(None, (gtin, code)):
+        match = session.exec(select(ItemBarcode, Item).join(Item, Item.id == ItemBarcode.item_id).where(ItemBarcode.barcode == candidate)).first()
+        if match:
+            barcode, item = match
+            note = None if barcode.quantity == 1 else f"{barcode.packaging} barcode: one scan counts {display(barcode.quantity)}"
+            return _item_result(session, item, warehouse_code, note)
+    item = session.exec(select(Item).where(Item.sku == code)).first()
+    if item:
+        return _item_result(session, item, warehouse_code, None)
+    location = session.exec(select(Location).where((Location.barcode == code) | (Location.code == code.upper()))).first()
+    if location:
+        return _location_result(session, location)
+    base, dot, _ = code.rpartition(".")
+    if dot and session.exec(select(Location).where(Location.code == base.upper())).first():
+        code_from_barcode(code)  # a known bin with wrong check digits: say so, not "unknown"
+    container = session.exec(select(Container).where(Container.code == code)).first()
+    if container:
+        where = session.get(Location, container.location_id) if container.location_id else None
+        return LookupResult("container", container.code, f"{container.kind.title()} {container.code}", [f"at {where.code if where else 'no location'}"])
+    lots = _lot_results(session, code)
+    if lots:
+        return lots[0]
+    raise NotFound(f"{code!r} is not a known item, location, container or lot")
+
+
+def lookup_code(engine: Engine, scanned: str, *, warehouse_code: str | None = None, gtin: str | None = None) -> LookupResult:
+    """`lookup` in its own read-only session, for callers at the edge (UI, CLI)."""
+    with reading(engine) as session:
+        return lookup(session, scanned, warehouse_code=warehouse_code, gtin=gtin)

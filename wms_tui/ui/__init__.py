@@ -1,0 +1,1 @@
+"""The Textual terminal app (the edge: it calls services, never the store directly)."""
