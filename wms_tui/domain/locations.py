@@ -37,6 +37,18 @@ VALUATION_GROUP = {
     LocationKind.PRODUCTION: ValuationGroup.VIRTUAL,
 }
 
+# Partner and virtual locations are reported per kind (the reference's location-value table);
+# internal stock is reported per warehouse.
+VALUATION_LABEL = {
+    LocationKind.SUPPLIER: "Suppliers",
+    LocationKind.CUSTOMER: "Customers",
+    LocationKind.TRANSIT: "Transit Location",
+    LocationKind.OPENING: "Initial Inventory",
+    LocationKind.INVENTORY_LOSS: "Inventory Loss",
+    LocationKind.SCRAP: "Scrapped",
+    LocationKind.PRODUCTION: "Manufacturing",
+}
+
 STOCK_HOLDING_KINDS = frozenset(kind for kind in LocationKind if kind is not LocationKind.VIEW)
 CHECK_SEPARATOR = "."
 

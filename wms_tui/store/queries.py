@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, and_, func, select, type_coerce
 
-from wms_tui.domain.locations import VALUATION_GROUP, LocationKind, ValuationGroup
+from wms_tui.domain.locations import VALUATION_GROUP, VALUATION_LABEL, LocationKind, ValuationGroup
 from wms_tui.store.models import (
     Location,
     Lot,
@@ -225,7 +225,7 @@ def valuation(conn: Connection) -> Valuation:
     for row in per_location:
         kind = LocationKind(row.kind)
         group = VALUATION_GROUP[kind]
-        name = row.warehouse if kind is LocationKind.INTERNAL and row.warehouse else row.name
+        name = VALUATION_LABEL.get(kind) or row.warehouse or row.name
         totals[(group, name)] = totals.get((group, name), ZERO) + Decimal(row.value)
     order = list(ValuationGroup)
     lines = [
