@@ -23,6 +23,11 @@ FINAL_ZONE = "STOCK"
 CROSS_DOCK_ZONE = "OUTPUT"
 
 
+def show(number: Decimal) -> str:
+    """A quantity as a person writes it: 12, 2.5 (not 12.000)."""
+    return format(number.normalize(), "f")
+
+
 class PurchaseState(StrEnum):
     OPEN = "open"  # on order: nothing or part received
     RECEIVED = "received"  # every line received in full
@@ -63,11 +68,11 @@ def check_receipt_quantity(
     over = min(over, arriving)
     if not over_receipt_allowed:
         raise InvalidInput(
-            f"{po_number}: {sku} ordered {ordered}, already received {already_received}: "
-            f"receiving {arriving} is {over} too many (a supervisor may accept an over-receipt)"
+            f"{po_number}: {sku} ordered {show(ordered)}, already received {show(already_received)}: "
+            f"receiving {show(arriving)} is {show(over)} too many (a supervisor may accept an over-receipt)"
         )
     if not reason or not reason.strip():
-        raise InvalidInput(f"{po_number}: over-receipt of {over} {sku} needs a reason")
+        raise InvalidInput(f"{po_number}: over-receipt of {show(over)} {sku} needs a reason")
     return over
 
 
@@ -146,9 +151,9 @@ def purchase_quantity(minimum: Decimal, maximum: Decimal, available: Decimal, on
 
 def check_reorder_rule(sku: str, minimum: Decimal, maximum: Decimal) -> None:
     if minimum < 0:
-        raise InvalidInput(f"reorder rule for {sku}: minimum cannot be negative ({minimum})")
+        raise InvalidInput(f"reorder rule for {sku}: minimum cannot be negative ({show(minimum)})")
     if maximum < minimum:
-        raise InvalidInput(f"reorder rule for {sku}: maximum {maximum} is below minimum {minimum}")
+        raise InvalidInput(f"reorder rule for {sku}: maximum {show(maximum)} is below minimum {show(minimum)}")
 
 
 def recount_needed(expected: Decimal, counted: Decimal, threshold: Decimal, already_recounted: bool) -> bool:
@@ -168,9 +173,9 @@ def invoice_hold_reasons(label: str, check: InvoiceLineCheck) -> list[str]:
     """Why one invoice line may not be approved; empty when it matches the PO and the receipt."""
     reasons = []
     if check.invoiced_price != check.po_price:
-        reasons.append(f"{label}: price {check.invoiced_price} differs from the PO price {check.po_price}")
+        reasons.append(f"{label}: price {show(check.invoiced_price)} differs from the PO price {show(check.po_price)}")
     if check.invoiced_quantity != check.received_not_invoiced:
         reasons.append(
-            f"{label}: invoiced {check.invoiced_quantity} but {check.received_not_invoiced} received and not yet invoiced"
+            f"{label}: invoiced {show(check.invoiced_quantity)} but {show(check.received_not_invoiced)} received and not yet invoiced"
         )
     return reasons

@@ -1,0 +1,2 @@
+"""Inbound and internal operations: purchasing, receiving, putaway, replenishment, counts,
+transfers, buy-to-order, kits and supplier invoice checks."""

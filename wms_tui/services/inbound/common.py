@@ -1,0 +1,228 @@
+"""Look-ups and ledger helpers shared by the inbound services."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypeVar
+
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, select
+
+from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.inbound import show
+from wms_tui.domain.locations import CHECK_SEPARATOR, LocationKind, code_from_barcode
+from wms_tui.store.ledger import MoveRequest, PostedMove, PostingContext, post_moves
+from wms_tui.store.models import (
+    NO_CONTAINER,
+    NO_LOT,
+    Item,
+    ItemBarcode,
+    Location,
+    Lot,
+    Partner,
+    PurchaseOrder,
+    Reservation,
+    StockBalance,
+    Warehouse,
+)
+
+ZERO = Decimal(0)
+Numbered = TypeVar("Numbered", bound=SQLModel)
+
+
+def add_numbered(session: Session, row: Numbered, prefix: str) -> Numbered:
+    """Insert a document and number it from its id (PO000042): unique without a counter table."""
+    row.number = f"{prefix}-pending-{id(row)}"
+    session.add(row)
+    session.flush()
+    row.number = f"{prefix}{row.id:06d}"
+    session.flush()
+    return row
+
+
+def zone(session: Session, warehouse: Warehouse, name: str) -> Location:
+    location = session.exec(select(Location).where(Location.code == f"{warehouse.code}/{name}")).first()
+    if location is None:
+        raise NotFound(f"warehouse {warehouse.code} has no {name} zone")
+    return location
+
+
+def shared(session: Session, code: str) -> Location:
+    location = session.exec(select(Location).where(Location.code == code)).first()
+    if location is None:
+        raise NotFound(f"location {code} is missing: create a warehouse first")
+    return location
+
+
+def warehouse_by_code(session: Session, code: str) -> Warehouse:
+    warehouse = session.exec(select(Warehouse).where(Warehouse.code == code.strip().upper())).first()
+    if warehouse is None:
+        raise NotFound(f"no warehouse {code!r}")
+    return warehouse
+
+
+def item_by_sku(session: Session, sku: str) -> Item:
+    item = session.exec(select(Item).where(Item.sku == sku.strip())).first()
+    if item is None:
+        raise NotFound(f"no item with SKU {sku!r}")
+    return item
+
+
+def supplier_by_code(session: Session, code: str) -> Partner:
+    supplier = session.exec(select(Partner).where(Partner.code == code.strip(), Partner.kind == "supplier")).first()
+    if supplier is None:
+        raise NotFound(f"no supplier {code!r}")
+    return supplier
+
+
+def purchase_order_by_number(session: Session, number: str) -> PurchaseOrder:
+    order = session.exec(select(PurchaseOrder).where(PurchaseOrder.number == number.strip())).first()
+    if order is None:
+        raise NotFound(f"no purchase order {number!r}")
+    return order
+
+
+def barcode_variants(barcode: str) -> list[str]:
+    """A GTIN-14 from GS1 AI 01 with a leading 0 is the same product as its EAN-13/UPC."""
+    code = barcode.strip()
+    variants = [code]
+    if code.isdigit():
+        stripped = code.lstrip("0")
+        variants += [stripped.zfill(width) for width in (8, 12, 13, 14) if len(stripped) <= width]
+    return list(dict.fromkeys(variants))
+
+
+@dataclass(frozen=True)
+class ScannedItem:
+    item: Item
+    per_scan: Decimal  # units one scan of this barcode counts (a case of 12 counts 12)
+    packaging: str
+
+
+def resolve_item(session: Session, barcode: str) -> ScannedItem:
+    """The item behind a scanned GTIN or packaging barcode, or typed SKU."""
+    entry = session.exec(select(ItemBarcode).where(ItemBarcode.barcode.in_(barcode_variants(barcode)))).first()
+    if entry is not None:
+        return ScannedItem(session.get(Item, entry.item_id), entry.quantity, entry.packaging)
+    item = session.exec(select(Item).where(Item.sku == barcode.strip())).first()
+    if item is None:
+        raise NotFound(f"barcode {barcode!r} is not a known item: check the label or add the barcode to the item")
+    return ScannedItem(item, Decimal(1), "unit")
+
+
+def scanned_location(session: Session, scanned: str) -> Location:
+    """A location from its scanned barcode (check digits verified) or its typed code."""
+    text = scanned.strip()
+    code = code_from_barcode(text) if CHECK_SEPARATOR in text else text
+    location = session.exec(select(Location).where(Location.code == code)).first()
+    if location is None:
+        raise NotFound(f"no location {code!r}")
+    return location
+
+
+def require_internal_bin(location: Location, warehouse_id: int, what: str) -> None:
+    if location.kind != LocationKind.INTERNAL:
+        raise InvalidInput(f"{what}: {location.code} is not a storage location ({location.kind}); scan a bin")
+    if location.warehouse_id != warehouse_id:
+        raise InvalidInput(f"{what}: {location.code} is in another warehouse")
+    if not location.active:
+        raise InvalidInput(f"{what}: {location.code} is archived")
+
+
+def post(session: Session, context: PostingContext, requests: Sequence[MoveRequest]) -> list[PostedMove]:
+    """Post in the session's transaction, after flushing its pending rows the moves refer to."""
+    session.flush()
+    return post_moves(session.connection(), requests, context)
+
+
+@dataclass(frozen=True)
+class Portion:
+    lot_id: int | None
+    container_id: int | None
+    quantity: Decimal
+
+
+def take_stock(
+    session: Session,
+    item: Item,
+    location: Location,
+    quantity: Decimal,
+    *,
+    lot_id: int | None = None,
+    include_reserved: bool = False,
+) -> list[Portion]:
+    """Which balances (lot, container) `quantity` comes from: loose stock before containers,
+    earliest expiry first. Reserved stock stays untouched unless asked for. Raises when short."""
+    query = (
+        select(StockBalance.lot_id, StockBalance.container_id, StockBalance.quantity)
+        .outerjoin(Lot, Lot.id == StockBalance.lot_id)
+        .where(StockBalance.item_id == item.id, StockBalance.location_id == location.id, StockBalance.quantity > 0)
+        .order_by(StockBalance.container_id, Lot.expiry_date, StockBalance.lot_id)
+    )
+    if lot_id is not None:
+        query = query.where(StockBalance.lot_id == lot_id)
+    reserved_by_lot: dict[int, Decimal] = {}
+    if not include_reserved:
+        rows = session.exec(
+            select(func.coalesce(Reservation.lot_id, NO_LOT), func.sum(Reservation.quantity))
+            .where(Reservation.item_id == item.id, Reservation.location_id == location.id)
+            .group_by(func.coalesce(Reservation.lot_id, NO_LOT))
+        ).all()
+        reserved_by_lot = {lot: Decimal(total) for lot, total in rows}
+    portions: list[Portion] = []
+    remaining = quantity
+    for lot, container, on_hand in session.exec(query).all():
+        if remaining <= 0:
+            break
+        held_back = min(on_hand, reserved_by_lot.get(lot, ZERO))
+        reserved_by_lot[lot] = reserved_by_lot.get(lot, ZERO) - held_back
+        free = on_hand - held_back
+        if free <= 0:
+            continue
+        take = min(free, remaining)
+        portions.append(Portion(None if lot == NO_LOT else lot, None if container == NO_CONTAINER else container, take))
+        remaining -= take
+    if remaining > 0:
+        have = quantity - remaining
+        raise InvalidInput(f"{location.code} has only {show(have)} {item.sku} free to move, {show(quantity)} needed")
+    return portions
+
+
+def carry_reservations(
+    session: Session, item_id: int, lot_id: int | None, source: Location, target: Location, moved: Decimal
+) -> None:
+    """Reservations follow their goods: when a move takes more than the free stock at the source,
+    the reserved part (oldest reservation first) moves with it. Call before posting the move."""
+    lot_filter = Reservation.lot_id.is_(None) if lot_id is None else Reservation.lot_id == lot_id
+    reservations = session.exec(
+        select(Reservation)
+        .where(Reservation.item_id == item_id, Reservation.location_id == source.id, lot_filter)
+        .order_by(Reservation.id)
+    ).all()
+    if not reservations:
+        return
+    on_hand = session.exec(
+        select(func.coalesce(func.sum(StockBalance.quantity), 0)).where(
+            StockBalance.item_id == item_id,
+            StockBalance.location_id == source.id,
+            StockBalance.lot_id == (lot_id or NO_LOT),
+        )
+    ).one()
+    reserved = sum((r.quantity for r in reservations), ZERO)
+    to_carry = moved - max(Decimal(on_hand) - reserved, ZERO)
+    for reservation in reservations:
+        if to_carry <= 0:
+            break
+        take = min(reservation.quantity, to_carry)
+        if take == reservation.quantity:
+            reservation.location_id = target.id
+        else:
+            reservation.quantity -= take
+            session.add(Reservation(
+                order_line_id=reservation.order_line_id, item_id=item_id, location_id=target.id,
+                lot_id=lot_id, quantity=take,
+            ))
+        to_carry -= take
+    session.flush()

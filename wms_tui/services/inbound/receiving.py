@@ -1,0 +1,355 @@
+"""Receiving: against a purchase order or blind, scan by scan, each scan its own commit.
+
+A scan lands goods in the first zone of the warehouse's receipt route; back orders are filled
+first (oldest first) and cross-dock is proposed for them; the push rule then queues the next
+step (to QC, or putaway).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from wms_tui.domain import quantities
+from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.inbound import (
+    CROSS_DOCK_ZONE,
+    PurchaseState,
+    check_lot_data,
+    check_receipt_quantity,
+    receipt_route,
+)
+from wms_tui.domain.items import Tracking
+from wms_tui.services import catalog
+from wms_tui.services.backorders import BackorderRelease, release_backorders
+from wms_tui.services.inbound import routes
+from wms_tui.services.inbound.buy_to_order import allocate_on_receipt
+from wms_tui.services.inbound.common import (
+    add_numbered,
+    barcode_variants,
+    post,
+    require_internal_bin,
+    resolve_item,
+    scanned_location,
+    shared,
+    supplier_by_code,
+    warehouse_by_code,
+    zone,
+)
+from wms_tui.store.ledger import MoveRequest, PostingContext
+from wms_tui.store.models import (
+    Container,
+    Item,
+    ItemBarcode,
+    Location,
+    Lot,
+    Partner,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Reservation,
+    SalesOrderLine,
+    Warehouse,
+)
+from wms_tui.store.models_inbound import Receipt, ReceiptLine
+
+
+@dataclass(frozen=True)
+class ReceiptView:
+    id: int
+    number: str
+    po_number: str | None
+    warehouse_code: str
+    landing_code: str
+
+
+def _view(session: Session, receipt: Receipt) -> ReceiptView:
+    warehouse = session.get(Warehouse, receipt.warehouse_id)
+    po = session.get(PurchaseOrder, receipt.purchase_order_id) if receipt.purchase_order_id else None
+    landing = zone(session, warehouse, receipt_route(warehouse.receipt_steps)[0])
+    return ReceiptView(receipt.id, receipt.number, po.number if po else None, warehouse.code, landing.code)
+
+
+def _find_open_order(session: Session, scanned: str, warehouse: Warehouse | None) -> PurchaseOrder:
+    """The PO meant by a scan of its number, its supplier, or an item on it."""
+    text = scanned.strip()
+    order = session.exec(select(PurchaseOrder).where(PurchaseOrder.number == text)).first()
+    if order is not None:
+        return order
+    candidates: list[PurchaseOrder] = []
+    supplier = session.exec(select(Partner).where(Partner.code == text, Partner.kind == "supplier")).first()
+    if supplier is not None:
+        query = select(PurchaseOrder).where(PurchaseOrder.supplier_id == supplier.id)
+        what = f"supplier {supplier.code}"
+    else:
+        item_ids = select(ItemBarcode.item_id).where(ItemBarcode.barcode.in_(barcode_variants(text)))
+        query = (
+            select(PurchaseOrder)
+            .join(PurchaseOrderLine, PurchaseOrderLine.order_id == PurchaseOrder.id)
+            .join(Item, Item.id == PurchaseOrderLine.item_id)
+            .where((Item.id.in_(item_ids)) | (Item.sku == text))
+            .where(PurchaseOrderLine.received_quantity < PurchaseOrderLine.quantity)
+            .distinct()
+        )
+        what = f"item {text}"
+    query = query.where(PurchaseOrder.state == PurchaseState.OPEN).order_by(PurchaseOrder.created_at, PurchaseOrder.id)
+    if warehouse is not None:
+        query = query.where(PurchaseOrder.warehouse_id == warehouse.id)
+    candidates = list(session.exec(query).all())
+    if not candidates:
+        raise NotFound(f"no open purchase order for {text!r}: scan the PO number, the supplier or an item on it")
+    if len(candidates) > 1:
+        numbers = ", ".join(order.number for order in candidates[:5])
+        raise InvalidInput(f"{what} is on several open purchase orders ({numbers}): scan the PO number")
+    return candidates[0]
+
+
+def start_receipt(session: Session, scanned: str, *, warehouse_code: str | None = None) -> ReceiptView:
+    """Open a receiving document for the purchase order found from the scan."""
+    warehouse = warehouse_by_code(session, warehouse_code) if warehouse_code else None
+    order = _find_open_order(session, scanned, warehouse)
+    if order.state != PurchaseState.OPEN:
+        raise InvalidInput(f"purchase order {order.number} is {order.state}: nothing more to receive")
+    receipt = add_numbered(
+        session,
+        Receipt(warehouse_id=order.warehouse_id, purchase_order_id=order.id, supplier_id=order.supplier_id, created_at=datetime.now(UTC)),
+        "RC",
+    )
+    return _view(session, receipt)
+
+
+def start_blind_receipt(session: Session, warehouse_code: str, *, supplier_code: str | None = None) -> ReceiptView:
+    """A receipt without a purchase order: goods are counted as they come."""
+    warehouse = warehouse_by_code(session, warehouse_code)
+    supplier = supplier_by_code(session, supplier_code) if supplier_code else None
+    receipt = add_numbered(
+        session,
+        Receipt(warehouse_id=warehouse.id, supplier_id=supplier.id if supplier else None, created_at=datetime.now(UTC)),
+        "RC",
+    )
+    return _view(session, receipt)
+
+
+def finish_receipt(session: Session, receipt_number: str) -> ReceiptView:
+    receipt = _open_receipt(session, receipt_number)
+    receipt.state = "done"
+    session.flush()
+    return _view(session, receipt)
+
+
+@dataclass(frozen=True)
+class CrossDockProposal:
+    receipt_line_id: int
+    order_number: str
+    order_line_id: int
+    quantity: Decimal
+    from_code: str
+    to_code: str
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    receipt_line_id: int
+    sku: str
+    quantity: Decimal
+    lot_code: str | None
+    container_code: str | None
+    location_code: str
+    over_quantity: Decimal
+    line_remaining: Decimal | None  # None on a blind receipt
+    allocated_to: str | None  # sales order a buy-to-order receipt was reserved for
+    backorders_filled: list[BackorderRelease] = field(default_factory=list)
+    cross_dock: list[CrossDockProposal] = field(default_factory=list)
+    next_task_id: int | None = None
+
+
+def _open_receipt(session: Session, number: str) -> Receipt:
+    receipt = session.exec(select(Receipt).where(Receipt.number == number.strip())).first()
+    if receipt is None:
+        raise NotFound(f"no receipt {number!r}")
+    if receipt.state != "open":
+        raise InvalidInput(f"receipt {receipt.number} is already finished")
+    return receipt
+
+
+def _po_line_for(session: Session, order: PurchaseOrder, item: Item) -> PurchaseOrderLine:
+    lines = session.exec(
+        select(PurchaseOrderLine)
+        .where(PurchaseOrderLine.order_id == order.id, PurchaseOrderLine.item_id == item.id)
+        .order_by(PurchaseOrderLine.expected_date, PurchaseOrderLine.id)
+        .with_for_update()
+    ).all()
+    if not lines:
+        raise InvalidInput(f"item {item.sku} is not on purchase order {order.number}: set it aside or receive it blind")
+    # Fill the earliest line still short; when all are complete, an over-receipt goes on the last.
+    return next((line for line in lines if line.received_quantity < line.quantity), lines[-1])
+
+
+def _landing(session: Session, warehouse: Warehouse, item: Item, bin_scan: str | None) -> Location:
+    first = zone(session, warehouse, receipt_route(warehouse.receipt_steps)[0])
+    if bin_scan is None:
+        return first
+    location = scanned_location(session, bin_scan)
+    require_internal_bin(location, warehouse.id, f"receiving {item.sku}")
+    if warehouse.receipt_steps != 1:
+        raise InvalidInput(
+            f"warehouse {warehouse.code} receives in {warehouse.receipt_steps} steps: goods go to {first.code} first"
+        )
+    if not location.code.startswith(first.code + "/"):
+        raise InvalidInput(f"receiving {item.sku}: {location.code} is not a bin of {first.code}")
+    return location
+
+
+def _container(session: Session, code: str | None, kind: str, landing: Location) -> Container | None:
+    """Receive onto an existing pallet standing at the landing place, or start a new one."""
+    if code is None:
+        return None
+    container = session.exec(select(Container).where(Container.code == code.strip())).first()
+    if container is None:
+        return catalog.create_container(session, code, kind=kind, location=landing)
+    if container.location_id not in (None, landing.id):
+        where = session.get(Location, container.location_id)
+        raise InvalidInput(f"pallet {container.code} is at {where.code}, not at {landing.code}")
+    container.location_id = landing.id
+    return container
+
+
+def _lot(session: Session, item: Item, lot_code: str | None, expiry: date | None, today: date) -> Lot | None:
+    tracked = Tracking(item.tracking) is not Tracking.NONE
+    check_lot_data(item.sku, tracked, item.expiry_tracked, lot_code, expiry, today)
+    return catalog.get_or_create_lot(session, item, lot_code, expiry) if tracked else None
+
+
+def receive_scan(
+    session: Session,
+    context: PostingContext,
+    receipt_number: str,
+    barcode: str,
+    *,
+    count: object = 1,
+    lot: str | None = None,
+    expiry: date | None = None,
+    container_code: str | None = None,
+    container_kind: str = "pallet",
+    bin_scan: str | None = None,
+    over_receipt_allowed: bool = False,
+    over_reason: str | None = None,
+    today: date | None = None,
+) -> ScanResult:
+    """Receive `count` scans of `barcode` (a packaging barcode counts its pack size)."""
+    receipt = _open_receipt(session, receipt_number)
+    warehouse = session.get(Warehouse, receipt.warehouse_id)
+    scanned = resolve_item(session, barcode)
+    item = scanned.item
+    quantity = quantities.move_quantity(quantities.move_quantity(count) * scanned.per_scan)
+    lot_row = _lot(session, item, lot, expiry, today or date.today())
+
+    order = session.get(PurchaseOrder, receipt.purchase_order_id) if receipt.purchase_order_id else None
+    po_line: PurchaseOrderLine | None = None
+    over = Decimal(0)
+    if order is not None:
+        if order.state != PurchaseState.OPEN:
+            raise InvalidInput(f"purchase order {order.number} is {order.state}: nothing more to receive")
+        po_line = _po_line_for(session, order, item)
+        over = check_receipt_quantity(
+            item.sku, order.number, po_line.quantity, po_line.received_quantity, quantity,
+            over_receipt_allowed=over_receipt_allowed, reason=over_reason,
+        )
+        po_line.received_quantity += quantity
+
+    landing = _landing(session, warehouse, item, bin_scan)
+    container = _container(session, container_code, container_kind, landing)
+    line = ReceiptLine(
+        receipt_id=receipt.id,
+        purchase_order_line_id=po_line.id if po_line else None,
+        item_id=item.id,
+        lot_id=lot_row.id if lot_row else None,
+        container_id=container.id if container else None,
+        location_id=landing.id,
+        quantity=quantity,
+        over_quantity=over,
+        over_reason=over_reason.strip() if over and over_reason else None,
+        operator=context.operator,
+        created_at=datetime.now(UTC),
+    )
+    session.add(line)
+    session.flush()
+    post(session, context, [
+        MoveRequest(
+            item_id=item.id,
+            from_location_id=shared(session, "SUPPLIERS").id,
+            to_location_id=landing.id,
+            quantity=quantity,
+            lot_id=line.lot_id,
+            container_id=line.container_id,
+            unit_cost=po_line.unit_price if po_line else None,
+            document_ref=receipt.number,
+            document_line_id=line.id,
+            reason="receipt",
+        )
+    ])
+    if order is not None:
+        _complete_if_received(session, order)
+
+    allocation = allocate_on_receipt(session, po_line, item, landing, lot_row, quantity) if po_line else None
+    unallocated = quantity - (allocation.quantity if allocation else Decimal(0))
+    released = release_backorders(session, item.id, warehouse.id, unallocated) if unallocated > 0 else []
+    output = zone(session, warehouse, CROSS_DOCK_ZONE)
+    proposals = [
+        CrossDockProposal(line.id, release.order_number, release.order_line_id, release.quantity, landing.code, output.code)
+        for release in released
+    ]
+    task_id = routes.after_landing(session, warehouse, landing, item, lot_row, quantity, receipt.number, line.id)
+    return ScanResult(
+        receipt_line_id=line.id,
+        sku=item.sku,
+        quantity=quantity,
+        lot_code=lot_row.code if lot_row else None,
+        container_code=container.code if container else None,
+        location_code=landing.code,
+        over_quantity=over,
+        line_remaining=max(po_line.quantity - po_line.received_quantity, Decimal(0)) if po_line else None,
+        allocated_to=allocation.order_number if allocation else None,
+        backorders_filled=released,
+        cross_dock=proposals,
+        next_task_id=task_id,
+    )
+
+
+def _complete_if_received(session: Session, order: PurchaseOrder) -> None:
+    short = session.exec(
+        select(PurchaseOrderLine.id).where(
+            PurchaseOrderLine.order_id == order.id, PurchaseOrderLine.received_quantity < PurchaseOrderLine.quantity
+        )
+    ).first()
+    if short is None:
+        order.state = PurchaseState.RECEIVED
+        session.flush()
+
+
+def accept_cross_dock(session: Session, context: PostingContext, proposal: CrossDockProposal) -> None:
+    """Send goods for a waiting back order straight from the dock to Output, reserved there for
+    the order, and shorten the putaway that would have stored them."""
+    line = session.get(ReceiptLine, proposal.receipt_line_id)
+    if line is None:
+        raise NotFound(f"no receipt line {proposal.receipt_line_id}")
+    order_line = session.get(SalesOrderLine, proposal.order_line_id)
+    if order_line is None:
+        raise NotFound(f"no sales order line {proposal.order_line_id}")
+    receipt = session.get(Receipt, line.receipt_id)
+    warehouse = session.get(Warehouse, receipt.warehouse_id)
+    source = session.get(Location, line.location_id)
+    output = zone(session, warehouse, CROSS_DOCK_ZONE)
+    quantity = quantities.move_quantity(proposal.quantity)
+    routes.shorten_pending(session, receipt.number, line.id, quantity)
+    post(session, context, [
+        MoveRequest(
+            item_id=line.item_id, from_location_id=source.id, to_location_id=output.id, quantity=quantity,
+            lot_id=line.lot_id, container_id=line.container_id, document_ref=receipt.number,
+            document_line_id=line.id, reason="cross-dock",
+        )
+    ])
+    session.add(Reservation(order_line_id=order_line.id, item_id=line.item_id, location_id=output.id, lot_id=line.lot_id, quantity=quantity))
+    session.flush()
