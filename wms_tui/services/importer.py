@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from wms_tui.domain import quantities
 from wms_tui.domain.errors import WmsError
 from wms_tui.services import catalog
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
@@ -149,14 +150,19 @@ def _stock_move(session: Session, row: dict[str, str], opening_id: int) -> MoveR
         location = catalog.location_by_code(session, _required(row, "location").upper())
     except WmsError as exc:
         raise _CellError("location", str(exc)) from None
+    try:
+        quantity = quantities.move_quantity(_required(row, "quantity"))
+        cost = quantities.unit_cost(row["unit_cost"]) if row.get("unit_cost") else None
+    except WmsError as exc:
+        raise _CellError("unit_cost" if "cost" in str(exc) else "quantity", str(exc)) from None
     lot_id = None
     if row.get("lot"):
         try:
             lot_id = catalog.get_or_create_lot(session, item, row["lot"], _date(row, "expiry")).id
         except WmsError as exc:
             raise _CellError("lot", str(exc)) from None
-    return MoveRequest(item.id, opening_id, location.id, _required(row, "quantity"), lot_id=lot_id,
-                       unit_cost=row.get("unit_cost") or None, document_ref="IMPORT", reason="opening-stock")
+    return MoveRequest(item.id, opening_id, location.id, quantity, lot_id=lot_id, unit_cost=cost,
+                       document_ref="IMPORT", reason="opening-stock")
 
 
 def import_csv(

@@ -1,0 +1,146 @@
+"""The `wms-tui` command, run as a user would (click's runner, real database files)."""
+
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import new_pg_database
+from wms_tui.cli import main
+from wms_tui.store import migrate
+from wms_tui.store.db import make_engine
+
+
+def run(*args: str, config_path: Path | None = None):
+    prefix = ["--config", str(config_path)] if config_path else []
+    return CliRunner().invoke(main, [*prefix, *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def sqlite_config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "ledger.db"}"\n[terminal]\nid = "T9"\n')
+    return path
+
+
+def all_commands(group: click.Group, prefix=()):
+    for name, command in group.commands.items():
+        yield (*prefix, name)
+        if isinstance(command, click.Group):
+            yield from all_commands(command, (*prefix, name))
+
+
+def test_every_command_has_help():
+    for path in all_commands(main):
+        result = run(*path, "--help")
+        assert result.exit_code == 0, path
+        assert "Usage:" in result.output and len(result.output.splitlines()) > 3, path
+
+
+def test_db_upgrade_on_an_empty_sqlite_file(sqlite_config):
+    result = run("db", "upgrade", config_path=sqlite_config)
+    assert result.exit_code == 0, result.output
+    assert all(head in result.output for head in migrate.head_revisions())
+    assert "up to date" in run("db", "status", config_path=sqlite_config).output
+
+
+@pytest.mark.pg
+def test_db_upgrade_on_an_empty_postgres_database(pg_admin_url, tmp_path):
+    url, drop = new_pg_database(pg_admin_url, "template0")
+    try:
+        result = run("db", "upgrade", "--url", url)
+        assert result.exit_code == 0, result.output
+        engine = make_engine(url)
+        assert migrate.is_up_to_date(engine)
+        engine.dispose()
+    finally:
+        drop()
+
+
+def test_commands_refuse_a_database_that_was_not_upgraded(sqlite_config):
+    result = CliRunner().invoke(main, ["--config", str(sqlite_config), "stock", "X"])
+    assert result.exit_code == 1
+    assert "run `wms-tui db upgrade` first" in result.output
+
+
+def write_csvs(tmp_path: Path, stock_rows: str) -> dict[str, Path]:
+    files = {
+        "locations": "warehouse,zone,code,pick_sequence\nWH1,STOCK,A-01,1\nWH1,STOCK,A-02,2\n",
+        "items": (
+            "sku,name,uom,tracking,expiry_tracked,standard_cost,barcode,case_barcode,case_quantity\n"
+            "W-1,Widget,pc,none,no,2.50,4006381333931,14006381333938,12\n"
+            "M-1,Milk,l,lot,yes,0.80,,,\n"
+        ),
+        "stock": "sku,location,quantity,lot,expiry,unit_cost\n" + stock_rows,
+    }
+    paths = {}
+    for name, text in files.items():
+        paths[name] = tmp_path / f"{name}.csv"
+        paths[name].write_text(text)
+    return paths
+
+
+def test_import_then_stock_and_valuation(sqlite_config, tmp_path):
+    run("db", "upgrade", config_path=sqlite_config)
+    csvs = write_csvs(tmp_path, "W-1,WH1/STOCK/A-01,10,,,\nM-1,WH1/STOCK/A-02,4.5,L1,2030-01-31,\n")
+    result = run("import", "--locations", str(csvs["locations"]), "--items", str(csvs["items"]),
+                 "--stock", str(csvs["stock"]), config_path=sqlite_config)
+    assert result.exit_code == 0, result.output
+    assert "imported 2 items, 2 locations, 2 stock moves" in result.output
+
+    by_case = run("stock", "14006381333938", config_path=sqlite_config).output
+    assert "item: W-1  Widget" in by_case
+    assert "case barcode: one scan counts 12" in by_case
+    assert "WH1: on hand 10 · committed 0 · available 10" in by_case
+    assert "WH1/STOCK/A-01" in by_case
+
+    by_lot = run("stock", "L1", config_path=sqlite_config).output
+    assert "lot: L1" in by_lot and "2030-01-31" in by_lot and "4.5" in by_lot
+
+    valuation = run("report", "valuation", config_path=sqlite_config).output
+    assert "Physical Locations" in valuation and "$28.60" in valuation  # 10 x 2.50 + 4.5 x 0.80
+    assert "Initial Inventory" in valuation and "-$28.60" in valuation
+
+
+def test_import_is_all_or_nothing_and_names_file_row_column(sqlite_config, tmp_path):
+    run("db", "upgrade", config_path=sqlite_config)
+    csvs = write_csvs(tmp_path, "W-1,WH1/STOCK/A-01,10,,,\nW-1,WH1/STOCK/NOPE,1,,,\nM-1,WH1/STOCK/A-02,-2,L1,2030-01-31,\n")
+    result = CliRunner().invoke(main, ["--config", str(sqlite_config), "import", "--locations", str(csvs["locations"]),
+                                       "--items", str(csvs["items"]), "--stock", str(csvs["stock"])])
+    assert result.exit_code == 1
+    assert "stock.csv row 3 column location: no location 'WH1/STOCK/NOPE'" in result.output
+    assert "stock.csv row 4 column quantity: quantity must be greater than zero" in result.output
+    assert "nothing was imported" in result.output
+    after = CliRunner().invoke(main, ["--config", str(sqlite_config), "stock", "W-1"])
+    assert "'W-1' is not a known item" in after.output  # the items of the same run were rolled back
+
+
+def test_import_reports_bad_quantity_with_its_row(sqlite_config, tmp_path):
+    run("db", "upgrade", config_path=sqlite_config)
+    csvs = write_csvs(tmp_path, "W-1,WH1/STOCK/A-01,-3,,,\n")
+    result = CliRunner().invoke(main, ["--config", str(sqlite_config), "import", "--locations", str(csvs["locations"]),
+                                       "--items", str(csvs["items"]), "--stock", str(csvs["stock"])])
+    assert result.exit_code == 1
+    assert "stock.csv row 2 column quantity: quantity must be greater than zero" in result.output
+
+
+def test_demo_builds_a_realistic_warehouse(tmp_path, monkeypatch):
+    monkeypatch.setenv("WMS_DATA_DIR", str(tmp_path))
+    config_path = tmp_path / "c.toml"
+    config_path.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "demo.db"}"\n')
+    result = run("demo", "--no-app")
+    assert result.exit_code == 0, result.output
+    item = run("stock", "SKU-00001", config_path=config_path).output
+    assert "item: SKU-00001" in item
+    valuation = run("report", "valuation", config_path=config_path).output
+    assert "Total (always 0: double entry)" in valuation and valuation.strip().endswith("$0.00")
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    with engine.connect() as conn:
+        counts = {table: conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar_one()
+                  for table in ("item", "location", "lot", "stock_move", "sales_order", "purchase_order")}
+        expired = conn.exec_driver_sql("SELECT COUNT(*) FROM lot WHERE expiry_date < date('now')").scalar_one()
+    engine.dispose()
+    assert counts["item"] == 400 and counts["location"] > 240 and counts["lot"] > 50
+    assert counts["stock_move"] > 500 and counts["sales_order"] > 0 and counts["purchase_order"] > 0
+    assert expired > 0  # expired lots exist, so pickers can be shown they are refused
