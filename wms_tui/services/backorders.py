@@ -1,18 +1,27 @@
 """The back-order release hook: incoming stock fills waiting back orders first, oldest first.
 
 Receiving calls `release_backorders` when goods arrive; the outbound services own what happens to
-the released lines (allocation, pick tasks).
+the released lines (allocation, pick tasks). Stock freed any other way (a cancelled order, a
+restocked return) goes through `release_available`, which offers whatever is coverable.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
-from wms_tui.store.models import SalesOrder, SalesOrderLine
+from wms_tui.domain.locations import LocationKind
+from wms_tui.store.models import Location, Lot, SalesOrder, SalesOrderLine, StockBalance
+from wms_tui.store.queries import OPEN_SALES_STATES
+
+ZERO = Decimal(0)
+CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -33,7 +42,7 @@ def release_backorders(session: Session, item_id: int, warehouse_id: int, arrive
         .where(
             SalesOrderLine.item_id == item_id,
             SalesOrder.warehouse_id == warehouse_id,
-            SalesOrder.state == "confirmed",
+            SalesOrder.state.in_(OPEN_SALES_STATES),
             SalesOrderLine.backordered_quantity > 0,
         )
         .order_by(SalesOrder.created_at, SalesOrder.id, SalesOrderLine.id)
@@ -49,4 +58,73 @@ def release_backorders(session: Session, item_id: int, warehouse_id: int, arrive
         remaining -= take
         released.append(BackorderRelease(order.id, order.number, line.id, take))
     session.flush()
+    return released
+
+
+def _sum_by_item(session: Session, query, item_ids: list[int], item_column) -> dict[int, Decimal]:
+    totals: dict[int, Decimal] = {}
+    for start in range(0, len(item_ids), CHUNK):
+        chunk = item_ids[start : start + CHUNK]
+        for item_id, total in session.execute(query.where(item_column.in_(chunk))):
+            totals[item_id] = Decimal(total or 0)
+    return totals
+
+
+def coverable_stock(session: Session, warehouse_id: int, item_ids: Iterable[int], today: date) -> dict[int, Decimal]:
+    """Stock per item a new commitment may take: on hand, less what is committed, less what
+    older back orders wait for (they are served first), less expired lots (never sold)."""
+    ids = sorted(set(item_ids))
+    internal = (Location.warehouse_id == warehouse_id, Location.kind == LocationKind.INTERNAL)
+    on_hand = _sum_by_item(
+        session,
+        select(StockBalance.item_id, func.sum(StockBalance.quantity))
+        .join(Location, Location.id == StockBalance.location_id)
+        .where(*internal)
+        .group_by(StockBalance.item_id),
+        ids,
+        StockBalance.item_id,
+    )
+    expired = _sum_by_item(
+        session,
+        select(StockBalance.item_id, func.sum(StockBalance.quantity))
+        .join(Location, Location.id == StockBalance.location_id)
+        .join(Lot, Lot.id == StockBalance.lot_id)
+        .where(*internal, Lot.expiry_date < today)
+        .group_by(StockBalance.item_id),
+        ids,
+        StockBalance.item_id,
+    )
+    promised = _sum_by_item(
+        session,
+        select(SalesOrderLine.item_id, func.sum(SalesOrderLine.committed_quantity + SalesOrderLine.backordered_quantity))
+        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+        .where(SalesOrder.warehouse_id == warehouse_id, SalesOrder.state.in_(OPEN_SALES_STATES))
+        .group_by(SalesOrderLine.item_id),
+        ids,
+        SalesOrderLine.item_id,
+    )
+    return {
+        item_id: on_hand.get(item_id, ZERO) - expired.get(item_id, ZERO) - promised.get(item_id, ZERO)
+        for item_id in ids
+    }
+
+
+def release_available(session: Session, warehouse_id: int, item_ids: Iterable[int], today: date) -> list[BackorderRelease]:
+    """Offer stock that became free (cancel, re-open, restock) to waiting back orders."""
+    ids = sorted(set(item_ids))
+    # Back-ordered demand is part of `promised`; add it back to see what could serve it.
+    waiting = _sum_by_item(
+        session,
+        select(SalesOrderLine.item_id, func.sum(SalesOrderLine.backordered_quantity))
+        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+        .where(SalesOrder.warehouse_id == warehouse_id, SalesOrder.state.in_(OPEN_SALES_STATES))
+        .group_by(SalesOrderLine.item_id),
+        ids,
+        SalesOrderLine.item_id,
+    )
+    released: list[BackorderRelease] = []
+    for item_id, free in coverable_stock(session, warehouse_id, ids, today).items():
+        offer = min(free + waiting.get(item_id, ZERO), waiting.get(item_id, ZERO))
+        if offer > 0:
+            released += release_backorders(session, item_id, warehouse_id, offer)
     return released

@@ -109,6 +109,8 @@ class NumberRange(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     purpose: str = _text(20)
     terminal_id: str = _text(40)
+    # Put before the serial: for SSCCs the extension digit and the GS1 company prefix.
+    prefix: str = _text(20, default="")
     first_value: int
     last_value: int
     next_value: int

@@ -2,7 +2,7 @@
 
 Revision ID: 0002_outbound
 Revises: 0001_ledger
-Create Date: 2026-11-22 00:29:15.671494
+Create Date: 2026-11-22 00:33:39.126958
 """
 
 from collections.abc import Sequence
@@ -22,6 +22,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('purpose', sa.String(length=20), nullable=False),
     sa.Column('terminal_id', sa.String(length=40), nullable=False),
+    sa.Column('prefix', sa.String(length=20), server_default='', nullable=False),
     sa.Column('first_value', sa.Integer(), nullable=False),
     sa.Column('last_value', sa.Integer(), nullable=False),
     sa.Column('next_value', sa.Integer(), nullable=False),

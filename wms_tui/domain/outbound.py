@@ -1,0 +1,272 @@
+"""Outbound rules: back-order policies, order status, delivery routes, money, aging, SSCC.
+
+Pure functions over plain values; the services feed them what they read from the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from wms_tui.domain import quantities
+from wms_tui.domain.errors import InvalidInput
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+
+class BackorderPolicy(StrEnum):
+    BACKORDER_REST = "backorder_rest"  # (a) ship what is available, back order the rest
+    CANCEL_REST = "cancel_rest"  # (b) ship what is available, cancel the rest
+    SHIP_COMPLETE = "ship_complete"  # (c) hold what is available until all is there
+    SHIP_NOTHING = "ship_nothing"  # (d) cancel the order unless it can be filled now
+    BACKORDER_ALL = "backorder_all"  # (e) back order the whole order until it can be filled
+
+
+def backorder_policy(value: object) -> BackorderPolicy:
+    try:
+        return BackorderPolicy(str(value))
+    except ValueError:
+        choices = ", ".join(policy.value for policy in BackorderPolicy)
+        raise InvalidInput(f"back-order policy must be one of {choices}, got {value!r}") from None
+
+
+# Policies under which nothing leaves before the whole order is committed.
+COMPLETE_ONLY = frozenset({BackorderPolicy.SHIP_COMPLETE, BackorderPolicy.BACKORDER_ALL})
+
+
+@dataclass(frozen=True)
+class LineDemand:
+    line_id: int
+    item_id: int
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class Commitment:
+    line_id: int
+    committed: Decimal
+    backordered: Decimal
+    cancelled: Decimal
+
+
+def plan_commitment(
+    policy: BackorderPolicy, lines: Sequence[LineDemand], coverable: Mapping[int, Decimal]
+) -> list[Commitment]:
+    """How much of each line to commit, back order or cancel when the order is confirmed.
+
+    `coverable` is the stock per item this order may take; lines of one item share it in order.
+    """
+    left = {item_id: max(quantity, ZERO) for item_id, quantity in coverable.items()}
+    covered: list[Decimal] = []
+    for line in lines:
+        take = min(line.quantity, left.get(line.item_id, ZERO))
+        left[line.item_id] = left.get(line.item_id, ZERO) - take
+        covered.append(take)
+    complete = all(take == line.quantity for take, line in zip(covered, lines, strict=True))
+    plan = []
+    for take, line in zip(covered, lines, strict=True):
+        rest = line.quantity - take
+        if complete or policy is BackorderPolicy.BACKORDER_REST or policy is BackorderPolicy.SHIP_COMPLETE:
+            plan.append(Commitment(line.line_id, take, rest, ZERO))
+        elif policy is BackorderPolicy.CANCEL_REST:
+            plan.append(Commitment(line.line_id, take, ZERO, rest))
+        elif policy is BackorderPolicy.BACKORDER_ALL:
+            plan.append(Commitment(line.line_id, ZERO, line.quantity, ZERO))
+        else:  # SHIP_NOTHING
+            plan.append(Commitment(line.line_id, ZERO, ZERO, line.quantity))
+    return plan
+
+
+class ShortPickOutcome(StrEnum):
+    BACKORDER = "backorder"
+    CANCEL_LINE = "cancel_line"
+    CANCEL_ORDER = "cancel_order"
+
+
+def short_pick_outcome(policy: BackorderPolicy) -> ShortPickOutcome:
+    """What happens to units a picker could not find, by the order's back-order policy."""
+    if policy is BackorderPolicy.CANCEL_REST:
+        return ShortPickOutcome.CANCEL_LINE
+    if policy is BackorderPolicy.SHIP_NOTHING:
+        return ShortPickOutcome.CANCEL_ORDER
+    return ShortPickOutcome.BACKORDER
+
+
+SHORT_PICK_REASONS = frozenset({"not_found", "damaged", "short", "wrong_item", "expired"})
+RETURN_CONDITIONS = frozenset({"good", "damaged", "defective", "opened"})
+
+
+def reason_code(value: str, allowed: Iterable[str], what: str) -> str:
+    code = (value or "").strip().lower()
+    if code not in allowed:
+        raise InvalidInput(f"{what} must be one of {', '.join(sorted(allowed))}, got {value!r}")
+    return code
+
+
+class OrderState(StrEnum):
+    """The stored lifecycle step, changed only by the actions (convert, confirm, cancel, close)."""
+
+    QUOTE = "quote"
+    DRAFT = "draft"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    CLOSED = "closed"
+
+
+class OrderStatus(StrEnum):
+    """What a person sees: derived from the state, the lines, the moves and the money."""
+
+    QUOTE = "quote"
+    OPEN = "open"  # unfulfilled: nothing picked or shipped yet
+    STARTED = "started"
+    FULFILLED = "fulfilled"
+    INVOICED = "invoiced"
+    PARTIALLY_PAID = "partially paid"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class LineProgress:
+    quantity: Decimal
+    cancelled: Decimal
+    picked: Decimal
+    shipped: Decimal
+
+
+def derive_status(state: OrderState, lines: Sequence[LineProgress], invoiced: Decimal, paid: Decimal) -> OrderStatus:
+    if state is OrderState.QUOTE:
+        return OrderStatus.QUOTE
+    if state is OrderState.CANCELLED:
+        return OrderStatus.CANCELLED
+    if state is OrderState.CLOSED:
+        return OrderStatus.CLOSED
+    if invoiced > 0 and paid >= invoiced:
+        return OrderStatus.PAID
+    if paid > 0:
+        return OrderStatus.PARTIALLY_PAID
+    if invoiced > 0:
+        return OrderStatus.INVOICED
+    shipped_any = any(line.shipped > 0 for line in lines)
+    if shipped_any and all(line.shipped + line.cancelled >= line.quantity for line in lines):
+        return OrderStatus.FULFILLED
+    if shipped_any or any(line.picked > 0 for line in lines):
+        return OrderStatus.STARTED
+    return OrderStatus.OPEN
+
+
+@dataclass(frozen=True)
+class DeliveryRoute:
+    """The zones goods pass from stock to the customer: the warehouse's delivery steps."""
+
+    steps: int
+
+    def __post_init__(self) -> None:
+        if self.steps not in (1, 2, 3):
+            raise InvalidInput(f"delivery steps must be 1, 2 or 3, got {self.steps}")
+
+    @property
+    def pick_to(self) -> str | None:
+        """Zone picks go to; None: straight to the customer (1 step)."""
+        return {1: None, 2: "OUTPUT", 3: "PACK"}[self.steps]
+
+    @property
+    def packs_with_move(self) -> bool:
+        """3 steps: packing moves goods from Pack to Output; 2 steps pack where they lie."""
+        return self.steps == 3
+
+    @property
+    def legs(self) -> tuple[str, ...]:
+        return {1: ("STOCK", "CUSTOMER"), 2: ("STOCK", "OUTPUT", "CUSTOMER"), 3: ("STOCK", "PACK", "OUTPUT", "CUSTOMER")}[
+            self.steps
+        ]
+
+
+def percent(value: object, what: str) -> Decimal:
+    number = quantities.unit_cost(value)
+    if number > HUNDRED:
+        raise InvalidInput(f"{what} must be between 0 and 100, got {value!r}")
+    return number
+
+
+def cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class LineAmount:
+    net: Decimal
+    tax: Decimal
+
+
+def line_amount(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal, tax_rate: Decimal) -> LineAmount:
+    """Net after discount and its tax, each rounded to the cent (per line, as on the invoice)."""
+    net = cents(quantity * unit_price * (HUNDRED - discount_percent) / HUNDRED)
+    return LineAmount(net, cents(net * tax_rate / HUNDRED))
+
+
+class PaymentStatus(StrEnum):
+    UNPAID = "unpaid"
+    PARTIALLY_PAID = "partially paid"
+    PAID = "paid"
+    OVERDUE = "overdue"
+
+
+def payment_status(total: Decimal, paid: Decimal, due_on: date, as_of: date) -> PaymentStatus:
+    if paid >= total:
+        return PaymentStatus.PAID
+    if as_of > due_on:
+        return PaymentStatus.OVERDUE
+    return PaymentStatus.PARTIALLY_PAID if paid > 0 else PaymentStatus.UNPAID
+
+
+AGING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
+
+
+def aging_bucket(due_on: date, as_of: date) -> str:
+    late = (as_of - due_on).days
+    if late <= 0:
+        return "current"
+    if late <= 30:
+        return "1-30"
+    if late <= 60:
+        return "31-60"
+    if late <= 90:
+        return "61-90"
+    return "90+"
+
+
+def gs1_check_digit(digits: str) -> str:
+    """The GS1 mod-10 check digit: weights 3,1,3,... from the right."""
+    if not digits.isdigit():
+        raise InvalidInput(f"{digits!r} must be digits only")
+    total = sum(int(digit) * (3 if index % 2 == 0 else 1) for index, digit in enumerate(reversed(digits)))
+    return str((10 - total % 10) % 10)
+
+
+def sscc(prefix: str, serial: int) -> str:
+    """SSCC-18: extension digit + GS1 company prefix (`prefix`), serial reference, check digit."""
+    width = 17 - len(prefix)
+    if not prefix.isdigit() or width < 1:
+        raise InvalidInput(f"SSCC prefix {prefix!r} must be 2 to 16 digits (extension digit + company prefix)")
+    if serial < 0 or serial >= 10**width:
+        raise InvalidInput(f"serial {serial} does not fit the {width} digits left after prefix {prefix}")
+    body = f"{prefix}{serial:0{width}d}"
+    return body + gs1_check_digit(body)
+
+
+def gtin_variants(scanned: str) -> list[str]:
+    """The forms a GTIN may be stored in: as scanned, as GTIN-14, and without leading zeros
+    down to EAN-13/UPC-A, so a GS1 (01) scan finds an item registered by its EAN."""
+    code = scanned.strip()
+    variants = [code]
+    if code.isdigit() and len(code) <= 14:
+        padded = code.zfill(14)
+        variants += [padded[14 - width :] for width in (14, 13, 12, 8) if padded[: 14 - width].strip("0") == ""]
+    return list(dict.fromkeys(variants))

@@ -1,0 +1,298 @@
+"""Allocation: reserve concrete stock for confirmed lines and queue pick tasks along the pick path.
+
+Expiry-tracked items go FEFO and never from an expired lot; other items FIFO by receipt (the lot's
+receipt, or for untracked items the first receipt into the bin). Only the Stock zone is picked
+from, and a bin with an open count task for the item is left alone until it is counted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.outbound import COMPLETE_ONLY, OrderState, backorder_policy
+from wms_tui.services import tasks
+from wms_tui.services.outbound.common import pickable, warehouse_zones
+from wms_tui.services.tasks import NewTask, TaskKind, TaskState
+from wms_tui.store.models import (
+    NO_LOT,
+    Item,
+    Location,
+    Lot,
+    Reservation,
+    SalesOrder,
+    SalesOrderLine,
+    StockBalance,
+    StockMove,
+)
+from wms_tui.store.models_outbound import CustomerProfile, Task
+
+ZERO = Decimal(0)
+CHUNK = 5000
+FAR_DATE = date.max
+FAR_TIME = datetime.max.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class AllocationResult:
+    reserved_quantity: Decimal
+    task_ids: list[int]
+    # Committed units that found no pickable stock yet (in Input, under count, expired...).
+    unallocated: dict[int, Decimal]
+    held_orders: list[str]
+
+
+@dataclass
+class _Stock:
+    location_id: int
+    lot_id: int | None
+    free: Decimal
+    sort_key: tuple
+
+
+def _chunked(values: Sequence[int]):
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start : start + CHUNK]
+
+
+def _aware(moment: datetime | None) -> datetime:
+    if moment is None:
+        return FAR_TIME
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _candidates(session: Session, warehouse_id: int, warehouse_code: str, item_ids: list[int], today: date) -> dict[int, list[_Stock]]:
+    """Free stock per item in pick bins, best first (FEFO/FIFO, then along the pick path)."""
+    reserved: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)
+    doubtful: set[tuple[int, int]] = set()
+    first_receipt: dict[tuple[int, int], datetime] = {}
+    rows = []
+    for chunk in _chunked(item_ids):
+        for item_id, location_id, lot_id, quantity in session.execute(
+            select(Reservation.item_id, Reservation.location_id, Reservation.lot_id, func.sum(Reservation.quantity))
+            .where(Reservation.item_id.in_(chunk))
+            .group_by(Reservation.item_id, Reservation.location_id, Reservation.lot_id)
+        ):
+            reserved[(item_id, location_id, lot_id or NO_LOT)] += Decimal(quantity)
+        doubtful.update(
+            session.execute(
+                select(Task.item_id, Task.location_id).where(
+                    Task.warehouse_id == warehouse_id,
+                    Task.kind == TaskKind.COUNT.value,
+                    Task.state.in_([TaskState.OPEN.value, TaskState.CLAIMED.value]),
+                    Task.item_id.in_(chunk),
+                )
+            ).all()
+        )
+        rows += session.execute(
+            select(
+                StockBalance.item_id,
+                StockBalance.location_id,
+                StockBalance.lot_id,
+                func.sum(StockBalance.quantity).label("quantity"),
+                Location.pick_sequence,
+                Location.code,
+                Lot.expiry_date,
+                Lot.created_at,
+            )
+            .join(Location, Location.id == StockBalance.location_id)
+            .outerjoin(Lot, Lot.id == StockBalance.lot_id)
+            .where(
+                StockBalance.item_id.in_(chunk),
+                Location.warehouse_id == warehouse_id,
+                Location.active.is_(True),
+                pickable(warehouse_code),
+                or_(Lot.expiry_date.is_(None), Lot.expiry_date >= today),
+            )
+            .group_by(
+                StockBalance.item_id, StockBalance.location_id, StockBalance.lot_id,
+                Location.pick_sequence, Location.code, Lot.expiry_date, Lot.created_at,
+            )
+            .having(func.sum(StockBalance.quantity) > 0)
+        ).all()
+    untracked = sorted({row.item_id for row in rows if not row.lot_id})
+    for chunk in _chunked(untracked):
+        for item_id, location_id, received in session.execute(
+            select(StockMove.item_id, StockMove.to_location_id, func.min(StockMove.created_at))
+            .where(StockMove.item_id.in_(chunk))
+            .group_by(StockMove.item_id, StockMove.to_location_id)
+        ):
+            first_receipt[(item_id, location_id)] = _aware(received)
+    stock: dict[int, list[_Stock]] = defaultdict(list)
+    for row in rows:
+        if (row.item_id, row.location_id) in doubtful:
+            continue
+        free = Decimal(row.quantity) - reserved[(row.item_id, row.location_id, row.lot_id)]
+        if free <= 0:
+            continue
+        received = _aware(row.created_at) if row.lot_id else first_receipt.get((row.item_id, row.location_id), FAR_TIME)
+        key = (row.expiry_date or FAR_DATE, received, row.pick_sequence, row.code)
+        stock[row.item_id].append(_Stock(row.location_id, row.lot_id or None, free, key))
+    for entries in stock.values():
+        entries.sort(key=lambda entry: entry.sort_key)
+    return stock
+
+
+def allocate(session: Session, order_numbers: Sequence[str], *, today: date | None = None) -> AllocationResult:
+    """Reserve stock for the confirmed lines of these orders and queue one pick task per line and
+    bin, each order's tasks along the pick path. Orders that ship complete wait until nothing is
+    back ordered."""
+    today = today or datetime.now(UTC).date()
+    numbers = sorted(set(order_numbers))
+    orders: list[SalesOrder] = []
+    for start in range(0, len(numbers), CHUNK):
+        orders += session.exec(select(SalesOrder).where(SalesOrder.number.in_(numbers[start : start + CHUNK]))).all()
+    missing = sorted(set(numbers) - {order.number for order in orders})
+    if missing:
+        raise NotFound(f"no sales order {', '.join(missing)}")
+    for order in orders:
+        if order.state != OrderState.CONFIRMED:
+            raise InvalidInput(f"sales order {order.number} is {order.state}: only confirmed orders are allocated")
+    orders.sort(key=lambda order: (order.created_at, order.id))
+    profiles = {
+        profile.partner_id: profile
+        for profile in session.exec(select(CustomerProfile).where(CustomerProfile.partner_id.in_({o.customer_id for o in orders})))
+    }
+    lines: dict[int, list] = defaultdict(list)
+    line_table = SalesOrderLine.__table__
+    for chunk in _chunked([order.id for order in orders]):
+        for row in session.execute(select(line_table).where(line_table.c.order_id.in_(chunk)).order_by(line_table.c.id)):
+            lines[row.order_id].append(row)
+    reserved_by_line: dict[int, Decimal] = defaultdict(Decimal)
+    for chunk in _chunked([row.id for rows in lines.values() for row in rows]):
+        for line_id, quantity in session.execute(
+            select(Reservation.order_line_id, func.sum(Reservation.quantity))
+            .where(Reservation.order_line_id.in_(chunk))
+            .group_by(Reservation.order_line_id)
+        ):
+            reserved_by_line[line_id] = Decimal(quantity)
+    held = []
+    for order in orders:
+        policy = backorder_policy(order.backorder_policy or profiles[order.customer_id].backorder_policy)
+        if policy in COMPLETE_ONLY and any(row.backordered_quantity > 0 for row in lines[order.id]):
+            held.append(order.number)
+    result_tasks: list[int] = []
+    reservations: list[dict] = []
+    unallocated: dict[int, Decimal] = {}
+    total = ZERO
+    for warehouse_id in sorted({order.warehouse_id for order in orders}):
+        zones = warehouse_zones(session, warehouse_id)
+        wh_orders = [o for o in orders if o.warehouse_id == warehouse_id and o.number not in held]
+        item_ids = [row.item_id for order in wh_orders for row in lines[order.id]]
+        stock = _candidates(session, warehouse_id, zones.warehouse.code, item_ids, today)
+        sequence = {}
+        new_tasks: list[NewTask] = []
+        for order in wh_orders:
+            order_tasks = []
+            for row in lines[order.id]:
+                need = row.committed_quantity - (row.picked_quantity - row.shipped_quantity) - reserved_by_line[row.id]
+                for entry in stock.get(row.item_id, []):
+                    if need <= 0:
+                        break
+                    take = min(need, entry.free)
+                    if take <= 0:
+                        continue
+                    entry.free -= take
+                    need -= take
+                    total += take
+                    reservations.append(
+                        {"order_line_id": row.id, "item_id": row.item_id, "location_id": entry.location_id, "lot_id": entry.lot_id, "quantity": take}
+                    )
+                    sequence[entry.location_id] = entry.sort_key[2:]
+                    order_tasks.append(
+                        NewTask(
+                            TaskKind.PICK, warehouse_id, location_id=entry.location_id, target_location_id=zones.pick_to.id,
+                            item_id=row.item_id, lot_id=entry.lot_id, quantity=take, document_ref=order.number,
+                            document_line_id=row.id,
+                        )
+                    )
+                if need > 0:
+                    unallocated[row.id] = need
+            order_tasks.sort(key=lambda task: sequence[task.location_id])
+            new_tasks += order_tasks
+        result_tasks += tasks.create_tasks(session, new_tasks)
+    if reservations:
+        session.execute(Reservation.__table__.insert(), reservations)
+    return AllocationResult(total, result_tasks, unallocated, held)
+
+
+def batch_orders(session: Session, order_numbers: Sequence[str], totes: Sequence[str], batch_ref: str) -> list[Task]:
+    """Cluster picking: one picker takes several orders at once, one tote per order, walking the
+    pick path once. The orders' open pick tasks get the batch and their tote and are re-queued
+    in location sequence across the orders."""
+    numbers = list(dict.fromkeys(number.strip() for number in order_numbers))
+    totes = [tote.strip() for tote in totes]
+    if not batch_ref.strip():
+        raise InvalidInput("a batch needs a reference")
+    if len(totes) < len(numbers) or len(set(totes)) != len(totes) or not all(totes):
+        raise InvalidInput(f"{len(numbers)} orders need {len(numbers)} distinct totes, got {len(totes)}")
+    rows = session.exec(
+        select(Task, Location, SalesOrder)
+        .join(Location, Location.id == Task.location_id)
+        .join(SalesOrder, SalesOrder.number == Task.document_ref)
+        .where(Task.kind == TaskKind.PICK.value, Task.state == TaskState.OPEN.value, Task.document_ref.in_(numbers))
+    ).all()
+    without = sorted(set(numbers) - {order.number for _, _, order in rows})
+    if without:
+        raise InvalidInput(f"no open pick tasks for {', '.join(without)}: allocate them first")
+    tote_of = dict(zip(numbers, totes, strict=False))
+    positions = sorted(task.queue_position for task, _, _ in rows)
+    ordered = sorted(rows, key=lambda row: (row[1].pick_sequence, row[1].code, row[2].created_at, row[0].id))
+    for position, (task, _, order) in zip(positions, ordered, strict=True):
+        task.queue_position = position
+        task.batch_ref = batch_ref.strip()
+        task.tote = tote_of[order.number]
+    session.flush()
+    return [task for task, _, _ in ordered]
+
+
+@dataclass(frozen=True)
+class PickListRow:
+    task_id: int
+    location: str
+    sku: str
+    description: str
+    lot: str | None
+    expiry: date | None
+    quantity: Decimal
+    picked: Decimal
+    order_number: str
+    tote: str | None
+
+
+@dataclass(frozen=True)
+class PickList:
+    """What the picker walks with: no prices."""
+
+    title: str
+    rows: list[PickListRow]
+
+
+def pick_list(session: Session, *, order_number: str | None = None, batch_ref: str | None = None) -> PickList:
+    if (order_number is None) == (batch_ref is None):
+        raise InvalidInput("a pick list is for one order or one batch")
+    query = (
+        select(Task, Location, Item, Lot)
+        .join(Location, Location.id == Task.location_id)
+        .join(Item, Item.id == Task.item_id)
+        .outerjoin(Lot, Lot.id == Task.lot_id)
+        .where(Task.kind == TaskKind.PICK.value, Task.state != TaskState.CANCELLED.value)
+        .order_by(Task.queue_position, Task.id)
+    )
+    query = query.where(Task.document_ref == order_number) if order_number else query.where(Task.batch_ref == batch_ref)
+    rows = [
+        PickListRow(task.id, location.code, item.sku, item.name, lot.code if lot else None, lot.expiry_date if lot else None,
+                    task.quantity, task.done_quantity, task.document_ref, task.tote)
+        for task, location, item, lot in session.exec(query)
+    ]
+    if not rows:
+        raise NotFound(f"no pick tasks for {order_number or batch_ref}")
+    return PickList(f"Pick list {order_number or batch_ref}", rows)

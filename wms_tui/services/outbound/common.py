@@ -1,0 +1,160 @@
+"""Lookups the outbound services share: orders by number, a warehouse's zones, scanned items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from wms_tui.domain import quantities
+from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.items import Tracking
+from wms_tui.domain.locations import LocationKind, location_barcode
+from wms_tui.domain.outbound import BackorderPolicy, DeliveryRoute, backorder_policy, gtin_variants
+from wms_tui.services import catalog
+from wms_tui.store.models import (
+    Item,
+    ItemBarcode,
+    Location,
+    Lot,
+    SalesOrder,
+    SalesOrderLine,
+    Warehouse,
+)
+from wms_tui.store.models_outbound import CustomerProfile
+
+RETURNS_ZONE = "RETURNS"
+
+
+@dataclass(frozen=True)
+class Zones:
+    """Where outbound goods are in one warehouse."""
+
+    warehouse: Warehouse
+    route: DeliveryRoute
+    stock: Location
+    pack: Location
+    output: Location
+    customers: Location
+
+    @property
+    def pick_to(self) -> Location:
+        return {None: self.customers, "OUTPUT": self.output, "PACK": self.pack}[self.route.pick_to]
+
+    @property
+    def packed_at(self) -> Location:
+        """Where packed containers wait for the carrier."""
+        return self.output
+
+
+def warehouse_zones(session: Session, warehouse_id: int) -> Zones:
+    warehouse = session.get(Warehouse, warehouse_id)
+    if warehouse is None:
+        raise NotFound(f"no warehouse id {warehouse_id}")
+    codes = {f"{warehouse.code}/{zone}": zone for zone in ("STOCK", "PACK", "OUTPUT")}
+    found = {codes[loc.code]: loc for loc in session.exec(select(Location).where(Location.code.in_(codes)))}
+    missing = sorted(set(codes.values()) - set(found))
+    if missing:
+        raise NotFound(f"warehouse {warehouse.code} has no {', '.join(missing)} zone")
+    return Zones(
+        warehouse,
+        DeliveryRoute(warehouse.delivery_steps),
+        found["STOCK"],
+        found["PACK"],
+        found["OUTPUT"],
+        catalog.shared_location(session, "CUSTOMERS"),
+    )
+
+
+def pickable(warehouse_code: str):
+    """SQL condition: the location is the warehouse's Stock zone or a bin below it."""
+    stock = f"{warehouse_code}/STOCK"
+    return or_(Location.code == stock, Location.code.startswith(f"{stock}/", autoescape=True))
+
+
+def returns_location(session: Session, warehouse: Warehouse) -> Location:
+    """The warehouse's Returns location (internal, under its view), created on first use."""
+    code = f"{warehouse.code}/{RETURNS_ZONE}"
+    location = session.exec(select(Location).where(Location.code == code)).first()
+    if location is None:
+        view = session.exec(
+            select(Location).where(Location.code == warehouse.code, Location.kind == LocationKind.VIEW)
+        ).one()
+        location = Location(
+            code=code,
+            name="Returns",
+            kind=LocationKind.INTERNAL,
+            parent_id=view.id,
+            warehouse_id=warehouse.id,
+            barcode=location_barcode(code),
+        )
+        session.add(location)
+        session.flush()
+    return location
+
+
+def order_by_number(session: Session, number: str) -> SalesOrder:
+    order = session.exec(select(SalesOrder).where(SalesOrder.number == number.strip())).first()
+    if order is None:
+        raise NotFound(f"no sales order {number!r}")
+    return order
+
+
+def order_lines(session: Session, order_id: int) -> list[SalesOrderLine]:
+    return list(session.exec(select(SalesOrderLine).where(SalesOrderLine.order_id == order_id).order_by(SalesOrderLine.id)))
+
+
+def order_policy(session: Session, order: SalesOrder) -> BackorderPolicy:
+    if order.backorder_policy:
+        return backorder_policy(order.backorder_policy)
+    profile = session.get(CustomerProfile, order.customer_id)
+    return backorder_policy(profile.backorder_policy) if profile else BackorderPolicy.BACKORDER_REST
+
+
+@dataclass(frozen=True)
+class ScannedItem:
+    item: Item
+    units_per_scan: Decimal
+
+
+def resolve_item_scan(session: Session, scanned: str) -> ScannedItem:
+    """The item behind a scanned GTIN or packaging barcode (a case barcode counts its units)."""
+    code = (scanned or "").strip()
+    if not code:
+        raise InvalidInput("scan the item's barcode")
+    row = session.exec(
+        select(ItemBarcode, Item).join(Item, Item.id == ItemBarcode.item_id).where(ItemBarcode.barcode.in_(gtin_variants(code)))
+    ).first()
+    if row is None:
+        raise NotFound(f"barcode {code} belongs to no item")
+    barcode, item = row
+    return ScannedItem(item, barcode.quantity)
+
+
+def scanned_units(scan: ScannedItem, packages: object | None) -> Decimal:
+    """Units for `packages` scans of a barcode (one by default): 2 cases of 12 are 24 units."""
+    count = Decimal(1) if packages is None else quantities.move_quantity(packages)
+    return quantities.move_quantity(count * scan.units_per_scan)
+
+
+def resolve_lot(session: Session, item: Item, lot_code: str | None, expiry: date | None = None) -> Lot | None:
+    """The lot a picker scanned, checked against the item; None for untracked items."""
+    if item.tracking is Tracking.NONE or item.tracking == Tracking.NONE.value:
+        if lot_code:
+            raise InvalidInput(f"item {item.sku} is not lot-tracked: no lot to scan")
+        return None
+    if not lot_code or not lot_code.strip():
+        raise InvalidInput(f"item {item.sku} is tracked by lot: scan the lot")
+    lot = session.exec(select(Lot).where(Lot.item_id == item.id, Lot.code == lot_code.strip())).first()
+    if lot is None:
+        raise NotFound(f"item {item.sku} has no lot {lot_code!r}")
+    if expiry is not None and lot.expiry_date is not None and expiry != lot.expiry_date:
+        raise InvalidInput(f"lot {lot.code} of {item.sku} expires {lot.expiry_date}, the label says {expiry}")
+    return lot
+
+
+def is_expired(lot: Lot | None, today: date) -> bool:
+    return lot is not None and lot.expiry_date is not None and lot.expiry_date < today

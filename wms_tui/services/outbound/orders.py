@@ -1,0 +1,425 @@
+"""Sales orders: quotes, orders, confirmation against stock, cancel and re-open, derived status."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import bindparam, delete, func, update
+from sqlmodel import Session, select
+
+from wms_tui.domain import quantities
+from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.outbound import (
+    LineDemand,
+    LineProgress,
+    OrderState,
+    OrderStatus,
+    backorder_policy,
+    derive_status,
+    percent,
+    plan_commitment,
+)
+from wms_tui.services import tasks
+from wms_tui.services.backorders import coverable_stock, release_available
+from wms_tui.services.outbound.common import order_by_number, order_lines
+from wms_tui.store.ledger import PostingContext, reverse_moves
+from wms_tui.store.models import (
+    Item,
+    Partner,
+    Reservation,
+    SalesOrder,
+    SalesOrderLine,
+    StockMove,
+    Warehouse,
+)
+from wms_tui.store.models_outbound import (
+    ContainerLine,
+    CreditNote,
+    CustomerProfile,
+    Invoice,
+    Payment,
+    SalesReturn,
+    SalesReturnLine,
+    ShippingContainer,
+    Task,
+)
+
+ZERO = Decimal(0)
+LINES = SalesOrderLine.__table__
+ORDERS = SalesOrder.__table__
+CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class LineInput:
+    sku: str
+    quantity: object
+    unit_price: object = "0"
+    discount_percent: object = "0"
+    tax_rate: object = "0"
+
+
+@dataclass(frozen=True)
+class ConfirmedLine:
+    line_id: int
+    sku: str
+    quantity: Decimal
+    committed: Decimal
+    backordered: Decimal
+    cancelled: Decimal
+
+
+@dataclass(frozen=True)
+class ConfirmResult:
+    order_number: str
+    state: OrderState
+    lines: list[ConfirmedLine]
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _active_customer(session: Session, code: str) -> Partner:
+    row = session.exec(
+        select(Partner).join(CustomerProfile, CustomerProfile.partner_id == Partner.id).where(Partner.code == code.strip())
+    ).first()
+    if row is None:
+        raise NotFound(f"no customer {code!r}")
+    if not row.active:
+        raise InvalidInput(f"customer {row.code} is inactive: no new orders")
+    return row
+
+
+def _next_number(session: Session) -> str:
+    last = session.execute(select(func.coalesce(func.max(SalesOrder.id), 0))).scalar_one()
+    return f"SO-{last + 1:06d}"
+
+
+def _line(session: Session, order_id: int, line: LineInput) -> SalesOrderLine:
+    item = session.exec(select(Item).where(Item.sku == line.sku.strip())).first()
+    if item is None:
+        raise NotFound(f"no item with SKU {line.sku!r}")
+    if not item.active:
+        raise InvalidInput(f"item {item.sku} is archived and cannot be sold")
+    return SalesOrderLine(
+        order_id=order_id,
+        item_id=item.id,
+        quantity=quantities.move_quantity(line.quantity),
+        unit_price=quantities.unit_cost(line.unit_price),
+        discount_percent=percent(line.discount_percent, f"discount of {item.sku}"),
+        tax_rate=percent(line.tax_rate, f"tax rate of {item.sku}"),
+    )
+
+
+def create_order(
+    session: Session,
+    customer_code: str,
+    warehouse_code: str,
+    lines: Sequence[LineInput],
+    *,
+    number: str | None = None,
+    quote: bool = False,
+    policy: str | None = None,
+    freight: object = "0",
+    created_at: datetime | None = None,
+) -> SalesOrder:
+    """A quote or an order (draft until confirmed). Every line is checked before anything is kept."""
+    customer = _active_customer(session, customer_code)
+    warehouse = session.exec(select(Warehouse).where(Warehouse.code == warehouse_code.strip().upper())).first()
+    if warehouse is None:
+        raise NotFound(f"no warehouse {warehouse_code!r}")
+    if not lines:
+        raise InvalidInput("an order needs at least one line")
+    number = (number or _next_number(session)).strip()
+    if session.exec(select(SalesOrder.id).where(SalesOrder.number == number)).first():
+        raise InvalidInput(f"sales order {number} already exists")
+    order = SalesOrder(
+        number=number,
+        customer_id=customer.id,
+        warehouse_id=warehouse.id,
+        state=(OrderState.QUOTE if quote else OrderState.DRAFT).value,
+        created_at=created_at or datetime.now(UTC),
+        backorder_policy=backorder_policy(policy).value if policy else None,
+        freight=quantities.unit_cost(freight),
+    )
+    session.add(order)
+    session.flush()
+    session.add_all([_line(session, order.id, line) for line in lines])
+    session.flush()
+    return order
+
+
+def _editable(order: SalesOrder) -> None:
+    if order.state not in (OrderState.QUOTE, OrderState.DRAFT):
+        raise InvalidInput(f"sales order {order.number} is {order.state}: only quotes and draft orders can be edited")
+
+
+def add_line(session: Session, order_number: str, line: LineInput) -> SalesOrderLine:
+    order = order_by_number(session, order_number)
+    _editable(order)
+    added = _line(session, order.id, line)
+    session.add(added)
+    session.flush()
+    return added
+
+
+def set_policy(session: Session, order_number: str, policy: str | None) -> SalesOrder:
+    """Override the customer's back-order policy for this order (None: use the customer's)."""
+    order = order_by_number(session, order_number)
+    _editable(order)
+    order.backorder_policy = backorder_policy(policy).value if policy else None
+    session.flush()
+    return order
+
+
+def convert_quote(session: Session, order_number: str) -> SalesOrder:
+    order = order_by_number(session, order_number)
+    if order.state != OrderState.QUOTE:
+        raise InvalidInput(f"sales order {order.number} is not a quote (it is {order.state})")
+    _active_customer(session, session.get(Partner, order.customer_id).code)
+    order.state = OrderState.DRAFT
+    session.flush()
+    return order
+
+
+def confirm_orders(session: Session, order_numbers: Sequence[str], *, today: date | None = None) -> list[ConfirmResult]:
+    """Confirm orders oldest first: validate them, then commit stock by each order's back-order
+    policy. Done in bulk so a morning's orders confirm in one transaction."""
+    today = today or _today()
+    numbers = list(dict.fromkeys(number.strip() for number in order_numbers))
+    orders: list[SalesOrder] = []
+    for start in range(0, len(numbers), CHUNK):
+        orders += session.exec(select(SalesOrder).where(SalesOrder.number.in_(numbers[start : start + CHUNK]))).all()
+    missing = sorted(set(numbers) - {order.number for order in orders})
+    if missing:
+        raise NotFound(f"no sales order {', '.join(missing)}")
+    orders.sort(key=lambda order: (order.created_at, order.id))
+    for order in orders:
+        if order.state == OrderState.QUOTE:
+            raise InvalidInput(f"sales order {order.number} is a quote: convert it to an order first")
+        if order.state != OrderState.DRAFT:
+            raise InvalidInput(f"sales order {order.number} is {order.state}: only a draft order can be confirmed")
+    order_ids = [order.id for order in orders]
+    lines_by_order: dict[int, list] = defaultdict(list)
+    for start in range(0, len(order_ids), CHUNK):
+        for row in session.execute(
+            select(LINES.c.id, LINES.c.order_id, LINES.c.item_id, LINES.c.quantity, LINES.c.unit_price)
+            .where(LINES.c.order_id.in_(order_ids[start : start + CHUNK]))
+            .order_by(LINES.c.id)
+        ):
+            lines_by_order[row.order_id].append(row)
+    customers = {
+        partner.id: (partner, profile)
+        for partner, profile in session.exec(
+            select(Partner, CustomerProfile)
+            .outerjoin(CustomerProfile, CustomerProfile.partner_id == Partner.id)
+            .where(Partner.id.in_({order.customer_id for order in orders}))
+        )
+    }
+    item_ids = sorted({row.item_id for rows in lines_by_order.values() for row in rows})
+    items: dict[int, Item] = {}
+    for start in range(0, len(item_ids), CHUNK):
+        items.update({item.id: item for item in session.exec(select(Item).where(Item.id.in_(item_ids[start : start + CHUNK])))})
+    for order in orders:
+        partner, profile = customers[order.customer_id]
+        if profile is None or partner.kind != "customer":
+            raise InvalidInput(f"sales order {order.number}: {partner.code} is not a customer")
+        if not partner.active:
+            raise InvalidInput(f"sales order {order.number}: customer {partner.code} is inactive")
+        if not lines_by_order[order.id]:
+            raise InvalidInput(f"sales order {order.number} has no lines")
+        for row in lines_by_order[order.id]:
+            item = items.get(row.item_id)
+            if item is None or not item.active:
+                raise InvalidInput(f"sales order {order.number}: item id {row.item_id} is unknown or archived")
+            if row.quantity <= 0:
+                raise InvalidInput(f"sales order {order.number}: quantity of {item.sku} must be greater than zero")
+            if row.unit_price < 0:
+                raise InvalidInput(f"sales order {order.number}: price of {item.sku} cannot be negative")
+    coverable: dict[tuple[int, int], Decimal] = {}
+    for warehouse_id in {order.warehouse_id for order in orders}:
+        wanted = {row.item_id for order in orders if order.warehouse_id == warehouse_id for row in lines_by_order[order.id]}
+        for item_id, free in coverable_stock(session, warehouse_id, wanted, today).items():
+            coverable[(warehouse_id, item_id)] = free
+    now = datetime.now(UTC)
+    line_updates, order_updates, results = [], [], []
+    for order in orders:
+        rows = lines_by_order[order.id]
+        policy = backorder_policy(order.backorder_policy or customers[order.customer_id][1].backorder_policy)
+        free = {row.item_id: coverable[(order.warehouse_id, row.item_id)] for row in rows}
+        plan = plan_commitment(policy, [LineDemand(row.id, row.item_id, row.quantity) for row in rows], free)
+        confirmed_lines = []
+        for row, commitment in zip(rows, plan, strict=True):
+            # Back-ordered units are promised too: later orders must not take them.
+            coverable[(order.warehouse_id, row.item_id)] -= commitment.committed + commitment.backordered
+            line_updates.append(
+                {
+                    "b_id": row.id,
+                    "b_committed": commitment.committed,
+                    "b_backordered": commitment.backordered,
+                    "b_cancelled": commitment.cancelled,
+                }
+            )
+            confirmed_lines.append(
+                ConfirmedLine(row.id, items[row.item_id].sku, row.quantity, commitment.committed, commitment.backordered, commitment.cancelled)
+            )
+        state = OrderState.CANCELLED if all(line.cancelled == line.quantity for line in confirmed_lines) else OrderState.CONFIRMED
+        order_updates.append({"b_id": order.id, "b_state": state.value, "b_at": now})
+        results.append(ConfirmResult(order.number, state, confirmed_lines))
+    connection = session.connection()
+    connection.execute(
+        update(LINES)
+        .where(LINES.c.id == bindparam("b_id"))
+        .values(
+            committed_quantity=bindparam("b_committed"),
+            backordered_quantity=bindparam("b_backordered"),
+            cancelled_quantity=bindparam("b_cancelled"),
+        ),
+        line_updates,
+    )
+    connection.execute(
+        update(ORDERS).where(ORDERS.c.id == bindparam("b_id")).values(state=bindparam("b_state"), confirmed_at=bindparam("b_at")),
+        order_updates,
+    )
+    session.expire_all()
+    return results
+
+
+def confirm_order(session: Session, order_number: str, *, today: date | None = None) -> ConfirmResult:
+    return confirm_orders(session, [order_number], today=today)[0]
+
+
+def _live_moves(session: Session, number: str) -> list:
+    """Ids of the order's moves that still stand: not reversals and not reversed."""
+    moves = StockMove.__table__
+    reversed_ids = select(moves.c.reverses_id).where(moves.c.reverses_id.is_not(None), moves.c.document_ref == number)
+    return list(
+        session.execute(
+            select(moves.c.id)
+            .where(moves.c.document_ref == number, moves.c.reverses_id.is_(None), moves.c.id.not_in(reversed_ids))
+            .order_by(moves.c.terminal_id, moves.c.sequence)
+        ).scalars()
+    )
+
+
+def _processed(session: Session, order: SalesOrder) -> str | None:
+    """What has happened to the order already, in words; None if nothing."""
+    if _live_moves(session, order.number):
+        return "stock has moved for it"
+    if session.exec(select(Invoice.id).where(Invoice.order_id == order.id, Invoice.state != "void").limit(1)).first():
+        return "it was invoiced"
+    if session.exec(select(ShippingContainer.container_id).where(ShippingContainer.order_id == order.id, ShippingContainer.state != "void").limit(1)).first():
+        return "containers were packed for it"
+    return None
+
+
+def _drop_open_work(session: Session, order: SalesOrder, lines: list[SalesOrderLine]) -> None:
+    line_ids = [line.id for line in lines]
+    session.execute(delete(Reservation).where(Reservation.order_line_id.in_(line_ids)))
+    open_tasks = session.exec(
+        select(Task.id).where(Task.document_ref == order.number, Task.kind.in_([tasks.TaskKind.PICK, tasks.TaskKind.PUTAWAY]))
+    ).all()
+    tasks.cancel_tasks(session, list(open_tasks))
+
+
+def cancel_order(session: Session, order_number: str, *, today: date | None = None) -> SalesOrder:
+    """Cancel an order nothing was done for yet; its committed stock goes to waiting back orders."""
+    order = order_by_number(session, order_number)
+    if order.state in (OrderState.CANCELLED, OrderState.CLOSED):
+        raise InvalidInput(f"sales order {order.number} is already {order.state}")
+    done = _processed(session, order)
+    if done:
+        raise InvalidInput(f"sales order {order.number} cannot be cancelled: {done}; re-open it instead")
+    lines = order_lines(session, order.id)
+    _drop_open_work(session, order, lines)
+    for line in lines:
+        line.cancelled_quantity = line.quantity - line.shipped_quantity
+        line.committed_quantity = ZERO
+        line.backordered_quantity = ZERO
+    order.state = OrderState.CANCELLED
+    session.flush()
+    release_available(session, order.warehouse_id, [line.item_id for line in lines], today or _today())
+    return order
+
+
+def reopen_order(session: Session, context: PostingContext, order_number: str, *, today: date | None = None) -> SalesOrder:
+    """Undo everything done for a confirmed order, leaving the order as it was entered.
+
+    Every move of the order is reversed by a reversing move (the ledger keeps both); invoices,
+    payments, containers, returns and credit notes are voided; open tasks are cancelled.
+    """
+    order = order_by_number(session, order_number)
+    if order.state != OrderState.CONFIRMED:
+        raise InvalidInput(f"sales order {order.number} is {order.state}: only a confirmed order can be re-opened")
+    reverse_moves(session.connection(), _live_moves(session, order.number), context, reason="reopen")
+    lines = order_lines(session, order.id)
+    _drop_open_work(session, order, lines)
+    invoice_ids = session.exec(select(Invoice.id).where(Invoice.order_id == order.id)).all()
+    session.execute(update(Payment).where(Payment.invoice_id.in_(invoice_ids)).values(state="void"))
+    session.execute(update(Invoice).where(Invoice.order_id == order.id).values(state="void"))
+    session.execute(update(CreditNote).where(CreditNote.order_id == order.id).values(state="void"))
+    return_ids = session.exec(select(SalesReturn.id).where(SalesReturn.order_id == order.id)).all()
+    session.execute(update(SalesReturnLine).where(SalesReturnLine.return_id.in_(return_ids)).values(disposition="void"))
+    session.execute(update(ShippingContainer).where(ShippingContainer.order_id == order.id).values(state="void"))
+    for line in lines:
+        line.committed_quantity = ZERO
+        line.backordered_quantity = ZERO
+        line.cancelled_quantity = ZERO
+        line.picked_quantity = ZERO
+        line.shipped_quantity = ZERO
+    order.state = OrderState.DRAFT
+    order.confirmed_at = None
+    session.flush()
+    session.expire_all()
+    release_available(session, order.warehouse_id, [line.item_id for line in lines], today or _today())
+    return order
+
+
+def close_order(session: Session, order_number: str) -> SalesOrder:
+    """Close a fulfilled order: nothing is left to ship or wait for."""
+    order = order_by_number(session, order_number)
+    if order.state != OrderState.CONFIRMED:
+        raise InvalidInput(f"sales order {order.number} is {order.state}: only a confirmed order can be closed")
+    open_lines = [line for line in order_lines(session, order.id) if line.committed_quantity > 0 or line.backordered_quantity > 0]
+    if open_lines:
+        raise InvalidInput(f"sales order {order.number} still has {len(open_lines)} line(s) to ship: ship or cancel them first")
+    order.state = OrderState.CLOSED
+    session.flush()
+    return order
+
+
+def packed_by_line(session: Session, line_ids: Sequence[int]) -> dict[int, Decimal]:
+    """Units packed per order line in containers that are not voided."""
+    rows = session.execute(
+        select(ContainerLine.order_line_id, func.sum(ContainerLine.quantity))
+        .join(ShippingContainer, ShippingContainer.container_id == ContainerLine.container_id)
+        .where(ContainerLine.order_line_id.in_(list(line_ids)), ShippingContainer.state != "void")
+        .group_by(ContainerLine.order_line_id)
+    )
+    return {line_id: Decimal(total) for line_id, total in rows}
+
+
+def money_totals(session: Session, order_id: int) -> tuple[Decimal, Decimal]:
+    """(invoiced, paid) over the order's valid invoices."""
+    invoiced = session.execute(
+        select(func.coalesce(func.sum(Invoice.total), 0)).where(Invoice.order_id == order_id, Invoice.state != "void")
+    ).scalar_one()
+    paid = session.execute(
+        select(func.coalesce(func.sum(Payment.amount), 0))
+        .join(Invoice, Invoice.id == Payment.invoice_id)
+        .where(Invoice.order_id == order_id, Invoice.state != "void", Payment.state == "posted")
+    ).scalar_one()
+    return Decimal(invoiced), Decimal(paid)
+
+
+def order_status(session: Session, order_number: str) -> OrderStatus:
+    order = order_by_number(session, order_number)
+    lines = order_lines(session, order.id)
+    invoiced, paid = money_totals(session, order.id)
+    progress = [LineProgress(line.quantity, line.cancelled_quantity, line.picked_quantity, line.shipped_quantity) for line in lines]
+    return derive_status(OrderState(order.state), progress, invoiced, paid)

@@ -1,0 +1,233 @@
+"""Pick confirm and short pick: one scan sequence of a claimed pick task, posted to the ledger.
+
+The picker scans the bin (check digits verified), the item (GTIN or packaging barcode, a case
+counts its units) and the lot. Another bin or lot than suggested is accepted when it holds that
+much stock nobody else reserved; the task's reservation is released as the picked units leave.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.locations import LocationKind, code_from_barcode
+from wms_tui.domain.outbound import (
+    SHORT_PICK_REASONS,
+    OrderState,
+    ShortPickOutcome,
+    reason_code,
+    short_pick_outcome,
+)
+from wms_tui.services import tasks
+from wms_tui.services.outbound.common import (
+    is_expired,
+    order_policy,
+    resolve_item_scan,
+    resolve_lot,
+    scanned_units,
+    warehouse_zones,
+)
+from wms_tui.services.tasks import NewTask, TaskKind
+from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves, reverse_moves
+from wms_tui.store.models import (
+    Location,
+    Reservation,
+    SalesOrder,
+    SalesOrderLine,
+    StockBalance,
+    StockMove,
+)
+from wms_tui.store.models_outbound import PickDiscrepancy, Task
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class PickResult:
+    task_id: int
+    picked: Decimal
+    remaining: Decimal
+    task_done: bool
+    location_code: str
+    lot_id: int | None
+
+
+@dataclass(frozen=True)
+class ShortPickResult:
+    task_id: int
+    short: Decimal
+    outcome: ShortPickOutcome
+    count_task_id: int
+
+
+def _release_reservation(session: Session, task: Task, quantity: Decimal) -> None:
+    """Take `quantity` off the reservations behind the task (same line, bin and lot)."""
+    held = session.exec(
+        select(Reservation)
+        .where(
+            Reservation.order_line_id == task.document_line_id,
+            Reservation.location_id == task.location_id,
+            Reservation.lot_id == task.lot_id if task.lot_id else Reservation.lot_id.is_(None),
+        )
+        .order_by(Reservation.id)
+    ).all()
+    for reservation in held:
+        if quantity <= 0:
+            break
+        take = min(quantity, reservation.quantity)
+        quantity -= take
+        if take == reservation.quantity:
+            session.delete(reservation)
+        else:
+            reservation.quantity -= take
+
+
+def _free_at(session: Session, item_id: int, location_id: int, lot_id: int | None) -> Decimal:
+    lot_key = lot_id or 0
+    on_hand = session.execute(
+        select(func.coalesce(func.sum(StockBalance.quantity), 0)).where(
+            StockBalance.item_id == item_id, StockBalance.location_id == location_id, StockBalance.lot_id == lot_key
+        )
+    ).scalar_one()
+    reserved = session.execute(
+        select(func.coalesce(func.sum(Reservation.quantity), 0)).where(
+            Reservation.item_id == item_id,
+            Reservation.location_id == location_id,
+            Reservation.lot_id == lot_id if lot_id else Reservation.lot_id.is_(None),
+        )
+    ).scalar_one()
+    return Decimal(on_hand) - Decimal(reserved)
+
+
+def confirm_pick(
+    session: Session,
+    context: PostingContext,
+    task_id: int,
+    *,
+    location_scan: str,
+    item_scan: str,
+    packages: object | None = None,
+    lot_code: str | None = None,
+    expiry: date | None = None,
+    tote: str | None = None,
+    today: date | None = None,
+) -> PickResult:
+    """Confirm picking `packages` scans (default one) of the scanned barcode for the task."""
+    task = tasks.require_claimed(session, task_id, context.operator, TaskKind.PICK)
+    suggested = session.get(Location, task.location_id)
+    code = code_from_barcode(location_scan)
+    location = suggested if code == suggested.code else session.exec(select(Location).where(Location.code == code)).first()
+    if location is None:
+        raise NotFound(f"no location {code}: scan the bin label of {suggested.code}")
+    scan = resolve_item_scan(session, item_scan)
+    if scan.item.id != task.item_id:
+        raise InvalidInput(f"wrong item {scan.item.sku}: this task picks item id {task.item_id} from {suggested.code}")
+    units = scanned_units(scan, packages)
+    lot = resolve_lot(session, scan.item, lot_code, expiry)
+    if is_expired(lot, today or datetime.now(UTC).date()):
+        raise InvalidInput(f"lot {lot.code} of {scan.item.sku} expired on {lot.expiry_date}: never pick it, take another lot")
+    remaining = task.quantity - task.done_quantity
+    if units > remaining:
+        raise InvalidInput(f"over-pick: {units.normalize():f} {scan.item.sku} scanned, only {remaining.normalize():f} left to pick on this task")
+    if task.tote and tote is not None and tote.strip() != task.tote:
+        raise InvalidInput(f"wrong tote {tote.strip()}: put {scan.item.sku} into tote {task.tote}")
+    lot_id = lot.id if lot else None
+    if location.id != task.location_id or lot_id != task.lot_id:
+        zones = warehouse_zones(session, task.warehouse_id)
+        stock_zone = zones.stock.code
+        in_stock_zone = location.code == stock_zone or location.code.startswith(f"{stock_zone}/")
+        if location.kind != LocationKind.INTERNAL or not in_stock_zone or location.warehouse_id != task.warehouse_id:
+            raise InvalidInput(f"wrong location {location.code}: pick from {suggested.code}")
+        free = _free_at(session, task.item_id, location.id, lot_id)
+        if free < units:
+            what = f"{location.code}" + (f" lot {lot.code}" if lot else "")
+            raise InvalidInput(f"wrong location or lot: {what} has only {max(free, ZERO)} {scan.item.sku} free; pick from {suggested.code}")
+    line = session.get(SalesOrderLine, task.document_line_id)
+    [move] = post_moves(
+        session.connection(),
+        [MoveRequest(task.item_id, location.id, task.target_location_id, units, lot_id=lot_id,
+                     document_ref=task.document_ref, document_line_id=line.id, reason="pick")],
+        context,
+    )
+    _release_reservation(session, task, units)
+    line.picked_quantity += units
+    target = session.get(Location, task.target_location_id)
+    if target.kind == LocationKind.CUSTOMER:  # one-step delivery: picking is delivering
+        line.shipped_quantity += units
+        line.committed_quantity -= units
+    task.done_quantity += units
+    if task.done_quantity == task.quantity:
+        tasks.complete_task(session, task)
+    session.flush()
+    return PickResult(task.id, units, task.quantity - task.done_quantity, task.state == tasks.TaskState.DONE, location.code, move.lot_id)
+
+
+def short_pick(session: Session, context: PostingContext, task_id: int, *, reason: str) -> ShortPickResult:
+    """The bin does not hold what is left on the task: close it short.
+
+    The missing units follow the order's back-order policy, the discrepancy is recorded and the
+    bin gets a count task (allocation avoids it until counted).
+    """
+    code = reason_code(reason, SHORT_PICK_REASONS, "short-pick reason")
+    task = tasks.require_claimed(session, task_id, context.operator, TaskKind.PICK)
+    short = task.quantity - task.done_quantity
+    line = session.get(SalesOrderLine, task.document_line_id)
+    order = session.get(SalesOrder, line.order_id)
+    [count_id] = tasks.create_tasks(
+        session,
+        [NewTask(TaskKind.COUNT, task.warehouse_id, location_id=task.location_id, item_id=task.item_id,
+                 lot_id=task.lot_id, document_ref=order.number, reason="short_pick")],
+    )
+    session.add(
+        PickDiscrepancy(
+            task_id=task.id, order_line_id=line.id, location_id=task.location_id, item_id=task.item_id,
+            lot_id=task.lot_id, expected_quantity=task.quantity, picked_quantity=task.done_quantity,
+            reason_code=code, operator=context.operator, count_task_id=count_id, created_at=datetime.now(UTC),
+        )
+    )
+    _release_reservation(session, task, short)
+    task.reason = code
+    tasks.complete_task(session, task)
+    outcome = short_pick_outcome(order_policy(session, order))
+    if outcome is ShortPickOutcome.CANCEL_ORDER:
+        _cancel_unshipped(session, context, order)
+    else:
+        line.committed_quantity -= short
+        if outcome is ShortPickOutcome.BACKORDER:
+            line.backordered_quantity += short
+        else:
+            line.cancelled_quantity += short
+    session.flush()
+    return ShortPickResult(task.id, short, outcome, count_id)
+
+
+def _cancel_unshipped(session: Session, context: PostingContext, order: SalesOrder) -> None:
+    """Ship nothing: put picked goods back where they came from and cancel what is not shipped."""
+    moves = StockMove.__table__
+    customers = session.exec(select(Location.id).where(Location.kind == LocationKind.CUSTOMER)).all()
+    reversed_ids = select(moves.c.reverses_id).where(moves.c.reverses_id.is_not(None), moves.c.document_ref == order.number)
+    picks = session.execute(
+        select(moves.c.id).where(
+            moves.c.document_ref == order.number,
+            moves.c.reason == "pick",
+            moves.c.to_location_id.not_in(customers),
+            moves.c.id.not_in(reversed_ids),
+        )
+    ).scalars().all()
+    reverse_moves(session.connection(), picks, context, reason="short_pick_cancel")
+    open_picks = session.exec(select(Task.id).where(Task.document_ref == order.number, Task.kind == TaskKind.PICK.value)).all()
+    tasks.cancel_tasks(session, list(open_picks))
+    lines = session.exec(select(SalesOrderLine).where(SalesOrderLine.order_id == order.id)).all()
+    session.execute(Reservation.__table__.delete().where(Reservation.order_line_id.in_([line.id for line in lines])))
+    for line in lines:
+        line.picked_quantity = line.shipped_quantity
+        line.cancelled_quantity = line.quantity - line.shipped_quantity
+        line.committed_quantity = ZERO
+        line.backordered_quantity = ZERO
+    if all(line.shipped_quantity == 0 for line in lines):
+        order.state = OrderState.CANCELLED
