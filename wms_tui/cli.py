@@ -58,3 +58,6 @@ for command in (db_group, demo, import_command, stock, report_group):
 bench.add_command(bench_ledger)
 
 # Sub-command groups contributed by other modules are registered below.
+from wms_tui.bench.outbound import bench_outbound  # noqa: E402
+
+bench.add_command(bench_outbound)
