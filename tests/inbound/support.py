@@ -153,3 +153,14 @@ def assert_consistent(engine: Engine) -> None:
         for reservation in session.exec(select(Reservation)).all():
             reserved_at[(reservation.item_id, reservation.location_id)] += reservation.quantity
         assert all(from_moves[key] >= quantity for key, quantity in reserved_at.items())
+
+
+def stock_up(engine: Engine, sku: str, bin_code: str, quantity: str, *, lot: str | None = None, expiry: date | None = None,
+             warehouse: str = "WH1") -> None:
+    """Put stock in a bin through a blind receipt scanned straight into it (1-step warehouse)."""
+    from wms_tui.services.inbound import receiving
+
+    with transaction(engine) as session:
+        receipt = receiving.start_blind_receipt(session, warehouse)
+        receiving.receive_scan(session, CTX, receipt.number, sku, count=quantity, lot=lot, expiry=expiry,
+                               bin_scan=barcode(session, bin_code), today=TODAY)

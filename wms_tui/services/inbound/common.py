@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import func
+from sqlalchemy import func, literal_column
 from sqlmodel import Session, SQLModel, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
@@ -29,6 +29,9 @@ from wms_tui.store.models import (
 )
 
 ZERO = Decimal(0)
+# Lot of a reservation keyed like balances (0 = no lot). A literal, not a bound parameter, so
+# PostgreSQL sees the GROUP BY expression as the same one as in the SELECT list.
+RESERVED_LOT = func.coalesce(Reservation.lot_id, literal_column(str(NO_LOT)))
 Numbered = TypeVar("Numbered", bound=SQLModel)
 
 
@@ -166,9 +169,9 @@ def take_stock(
     reserved_by_lot: dict[int, Decimal] = {}
     if not include_reserved:
         rows = session.exec(
-            select(func.coalesce(Reservation.lot_id, NO_LOT), func.sum(Reservation.quantity))
+            select(RESERVED_LOT, func.sum(Reservation.quantity))
             .where(Reservation.item_id == item.id, Reservation.location_id == location.id)
-            .group_by(func.coalesce(Reservation.lot_id, NO_LOT))
+            .group_by(RESERVED_LOT)
         ).all()
         reserved_by_lot = {lot: Decimal(total) for lot, total in rows}
     portions: list[Portion] = []

@@ -71,7 +71,10 @@ def complete_move_task(
     if routes.zone_name(warehouse, target) is None:
         check_capacity(session, target, moving)
     source = session.get(Location, task.location_id)
-    portions = take_stock(session, item, source, moving, lot_id=task.lot_id, include_reserved=True)
+    # Staged receipts may be reserved (buy-to-order, cross-dock) and carry their reservation;
+    # a refill only takes free stock from reserve.
+    putting_away = task.kind == tasks.TaskKind.PUTAWAY
+    portions = take_stock(session, item, source, moving, lot_id=task.lot_id, include_reserved=putting_away)
     for lot_id in {portion.lot_id for portion in portions}:
         carry_reservations(session, item.id, lot_id, source, target,
                            sum((p.quantity for p in portions if p.lot_id == lot_id), Decimal(0)))
@@ -90,7 +93,7 @@ def complete_move_task(
     if done:
         tasks.complete_task(session, task)
     next_task_id = None
-    if task.kind == tasks.TaskKind.PUTAWAY:
+    if putting_away:
         lot = session.get(Lot, task.lot_id) if task.lot_id else None
         next_task_id = routes.after_landing(
             session, warehouse, target, item, lot, moving, task.document_ref, task.document_line_id

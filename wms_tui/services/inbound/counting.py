@@ -1,0 +1,222 @@
+"""Cycle counts (blind, by location), adjustments through Inventory Loss, and scrap.
+
+The counter never sees the expected quantity. A variance is measured against the stock at the
+moment the count is entered, so picks and putaways made while the count was running are not
+mistaken for losses; a variance above the session threshold is counted again before it posts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from wms_tui.domain import quantities
+from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.inbound import recount_needed
+from wms_tui.services import tasks
+from wms_tui.services.inbound.common import (
+    add_numbered,
+    item_by_sku,
+    post,
+    require_internal_bin,
+    scanned_location,
+    shared,
+    take_stock,
+    warehouse_by_code,
+)
+from wms_tui.store.ledger import MoveRequest, PostingContext
+from wms_tui.store.models import NO_LOT, Item, Location, Lot, StockBalance
+from wms_tui.store.models_inbound import CountLine, CountSession
+from wms_tui.store.models_outbound import Task
+
+RECOUNT = "recount"
+
+
+@dataclass(frozen=True)
+class CountPlan:
+    number: str
+    task_ids: list[int]
+
+
+def _on_hand(session: Session, item_id: int, location_id: int, lot_id: int | None) -> Decimal:
+    return Decimal(session.exec(
+        select(func.coalesce(func.sum(StockBalance.quantity), 0)).where(
+            StockBalance.item_id == item_id, StockBalance.location_id == location_id,
+            StockBalance.lot_id == (lot_id or NO_LOT),
+        )
+    ).one())
+
+
+def plan_cycle_count(
+    session: Session, warehouse_code: str, location_codes: Sequence[str], *, recount_threshold: object = "0"
+) -> CountPlan:
+    """One count task per location, listing the items (and lots) the ledger says are there."""
+    warehouse = warehouse_by_code(session, warehouse_code)
+    threshold = quantities.counted_quantity(recount_threshold)
+    if not location_codes:
+        raise InvalidInput("a cycle count needs at least one location")
+    locations = [scanned_location(session, code) for code in location_codes]
+    for location in locations:
+        require_internal_bin(location, warehouse.id, "cycle count")
+    count = add_numbered(
+        session, CountSession(warehouse_id=warehouse.id, recount_threshold=threshold, created_at=datetime.now(UTC)), "CC"
+    )
+    task_ids = []
+    for location in locations:
+        stock = session.exec(
+            select(StockBalance.item_id, StockBalance.lot_id, func.sum(StockBalance.quantity))
+            .where(StockBalance.location_id == location.id)
+            .group_by(StockBalance.item_id, StockBalance.lot_id)
+            .having(func.sum(StockBalance.quantity) != 0)
+            .order_by(StockBalance.item_id, StockBalance.lot_id)
+        ).all()
+        for item_id, lot_id, on_hand in stock:
+            session.add(CountLine(session_id=count.id, location_id=location.id, item_id=item_id,
+                                  lot_id=None if lot_id == NO_LOT else lot_id, snapshot_quantity=Decimal(on_hand)))
+        task = tasks.create_task(session, tasks.NewTask(
+            kind=tasks.TaskKind.COUNT, warehouse_id=warehouse.id, location_id=location.id,
+            document_ref=count.number, reason="cycle count",
+        ))
+        task_ids.append(task.id)
+    session.flush()
+    return CountPlan(count.number, task_ids)
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    """A line as the counter sees it: what to count, never how many are expected."""
+
+    line_id: int
+    sku: str
+    name: str
+    lot_code: str | None
+
+
+def _lines_for(session: Session, task: Task) -> list[CountLine]:
+    count = session.exec(select(CountSession).where(CountSession.number == task.document_ref)).one()
+    wanted = RECOUNT if task.reason == RECOUNT else "open"
+    return list(session.exec(
+        select(CountLine).where(CountLine.session_id == count.id, CountLine.location_id == task.location_id, CountLine.state == wanted)
+        .order_by(CountLine.id)
+    ).all())
+
+
+def count_sheet(session: Session, task_id: int) -> list[SheetLine]:
+    task = tasks.get_task(session, task_id)
+    if task.kind != tasks.TaskKind.COUNT:
+        raise InvalidInput(f"task {task_id} is a {task.kind} task, not a count")
+    sheet = []
+    for line in _lines_for(session, task):
+        item = session.get(Item, line.item_id)
+        lot = session.get(Lot, line.lot_id) if line.lot_id else None
+        sheet.append(SheetLine(line.id, item.sku, item.name, lot.code if lot else None))
+    return sheet
+
+
+@dataclass(frozen=True)
+class CountResult:
+    line_id: int
+    sku: str
+    state: str  # "posted" or "recount"
+    variance: Decimal | None  # posted variance (counted - expected); None while a recount is pending
+    moved_during_count: Decimal  # stock that moved in or out since the count was planned
+
+
+def record_count(
+    session: Session, context: PostingContext, task_id: int, line_id: int, counted: object, *, reason: str | None = None
+) -> CountResult:
+    """Enter the quantity counted for one sheet line of a claimed count task."""
+    task = tasks.require_claimed(session, task_id, context.operator, tasks.TaskKind.COUNT)
+    line = session.get(CountLine, line_id)
+    if line is None or line not in _lines_for(session, task):
+        raise NotFound(f"line {line_id} is not on the sheet of count task {task_id}")
+    quantity = quantities.counted_quantity(counted)
+    count = session.get(CountSession, line.session_id)
+    item = session.get(Item, line.item_id)
+    location = session.get(Location, line.location_id)
+    expected = _on_hand(session, line.item_id, line.location_id, line.lot_id)
+    moved = expected - line.snapshot_quantity
+    line.counted_by = context.operator
+    if recount_needed(expected, quantity, count.recount_threshold, line.state == RECOUNT):
+        line.first_count, line.state = quantity, RECOUNT
+        _queue_recount(session, task, count)
+        _finish_if_done(session, task)
+        return CountResult(line.id, item.sku, RECOUNT, None, moved)
+    variance = quantity - expected
+    if variance != 0:
+        if not reason or not reason.strip():
+            raise InvalidInput(f"count of {item.sku} at {location.code} differs from stock: give a reason")
+        loss = shared(session, "INVENTORY-LOSS")
+        if variance > 0:
+            moves = [MoveRequest(item.id, loss.id, location.id, variance, lot_id=line.lot_id)]
+        else:
+            moves = [
+                MoveRequest(item.id, location.id, loss.id, portion.quantity, lot_id=portion.lot_id, container_id=portion.container_id)
+                for portion in take_stock(session, item, location, -variance, lot_id=line.lot_id, include_reserved=True)
+            ]
+        post(session, context, [
+            MoveRequest(m.item_id, m.from_location_id, m.to_location_id, m.quantity, lot_id=m.lot_id,
+                        container_id=m.container_id, document_ref=count.number, document_line_id=line.id,
+                        reason=reason.strip()[:40])
+            for m in moves
+        ])
+    line.counted_quantity, line.expected_quantity, line.state = quantity, expected, "posted"
+    line.reason = reason.strip()[:40] if reason else None
+    session.flush()
+    _finish_if_done(session, task)
+    return CountResult(line.id, item.sku, "posted", variance, moved)
+
+
+def _queue_recount(session: Session, task: Task, count: CountSession) -> None:
+    waiting = session.exec(select(Task.id).where(
+        Task.kind == tasks.TaskKind.COUNT.value, Task.document_ref == count.number, Task.location_id == task.location_id,
+        Task.reason == RECOUNT, Task.state.in_([tasks.TaskState.OPEN.value, tasks.TaskState.CLAIMED.value]),
+    )).first()
+    if waiting is None:
+        tasks.create_task(session, tasks.NewTask(
+            kind=tasks.TaskKind.COUNT, warehouse_id=task.warehouse_id, location_id=task.location_id,
+            document_ref=count.number, reason=RECOUNT,
+        ))
+
+
+def _finish_if_done(session: Session, task: Task) -> None:
+    session.flush()
+    if not _lines_for(session, task):
+        tasks.complete_task(session, task)
+
+
+def scrap(
+    session: Session,
+    context: PostingContext,
+    sku: str,
+    location_code: str,
+    quantity: object,
+    reason: str,
+    *,
+    lot_code: str | None = None,
+) -> Decimal:
+    """Move damaged or expired goods from a bin to Scrap, with the reason."""
+    item = item_by_sku(session, sku)
+    location = scanned_location(session, location_code)
+    require_internal_bin(location, location.warehouse_id, f"scrapping {item.sku}")
+    if not reason or not reason.strip():
+        raise InvalidInput(f"scrapping {item.sku} at {location.code} needs a reason")
+    amount = quantities.move_quantity(quantity)
+    lot_id = None
+    if lot_code is not None:
+        lot = session.exec(select(Lot).where(Lot.item_id == item.id, Lot.code == lot_code.strip())).first()
+        if lot is None:
+            raise NotFound(f"item {item.sku} has no lot {lot_code!r}")
+        lot_id = lot.id
+    target = shared(session, "SCRAP")
+    post(session, context, [
+        MoveRequest(item.id, location.id, target.id, portion.quantity, lot_id=portion.lot_id,
+                    container_id=portion.container_id, reason=reason.strip()[:40], document_ref="SCRAP")
+        for portion in take_stock(session, item, location, amount, lot_id=lot_id)
+    ])
+    return amount

@@ -1,0 +1,131 @@
+"""Kits and assemblies: build (components Stock -> Production, kit Production -> Stock) and
+unbuild (the reverse). The kit is valued at the cost of its components, so the value moved
+into stock shows in the valuation report and Production nets to zero."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from sqlmodel import Session, select
+
+from wms_tui.domain import quantities
+from wms_tui.domain.errors import InvalidInput
+from wms_tui.domain.items import Tracking
+from wms_tui.services import catalog
+from wms_tui.services.inbound.common import (
+    item_by_sku,
+    post,
+    require_internal_bin,
+    scanned_location,
+    shared,
+    take_stock,
+)
+from wms_tui.store.ledger import MoveRequest, PostingContext
+from wms_tui.store.models import Item, Location
+from wms_tui.store.models_inbound import BomLine
+
+COST_QUANTUM = Decimal(1).scaleb(-quantities.MONEY_PLACES)
+
+
+def define_kit(session: Session, kit_sku: str, components: Sequence[tuple[str, object]]) -> list[BomLine]:
+    """Set (replace) the bill of materials: (component SKU, units per kit)."""
+    kit = item_by_sku(session, kit_sku)
+    if not components:
+        raise InvalidInput(f"kit {kit.sku} needs at least one component")
+    rows = []
+    for sku, per_kit in components:
+        component = item_by_sku(session, sku)
+        if component.id == kit.id:
+            raise InvalidInput(f"kit {kit.sku} cannot contain itself")
+        rows.append(BomLine(kit_item_id=kit.id, component_item_id=component.id, quantity=quantities.move_quantity(per_kit)))
+    if len({row.component_item_id for row in rows}) != len(rows):
+        raise InvalidInput(f"kit {kit.sku}: each component once, with its total quantity")
+    for old in session.exec(select(BomLine).where(BomLine.kit_item_id == kit.id)).all():
+        session.delete(old)
+    session.flush()
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+@dataclass(frozen=True)
+class KitResult:
+    kit_sku: str
+    quantity: Decimal
+    unit_cost: Decimal
+    value: Decimal
+
+
+def _bom(session: Session, kit: Item) -> list[tuple[Item, Decimal]]:
+    rows = session.exec(select(BomLine).where(BomLine.kit_item_id == kit.id).order_by(BomLine.id)).all()
+    if not rows:
+        raise InvalidInput(f"item {kit.sku} has no bill of materials")
+    return [(session.get(Item, row.component_item_id), row.quantity) for row in rows]
+
+
+def _place(session: Session, kit: Item, location_code: str) -> Location:
+    location = scanned_location(session, location_code)
+    require_internal_bin(location, location.warehouse_id, f"kit {kit.sku}")
+    return location
+
+
+def _kit_cost(bom: list[tuple[Item, Decimal]]) -> Decimal:
+    return sum((component.standard_cost * per_kit for component, per_kit in bom), Decimal(0)).quantize(
+        COST_QUANTUM, rounding=ROUND_HALF_EVEN
+    )
+
+
+def build_kits(
+    session: Session, context: PostingContext, kit_sku: str, quantity: object, location_code: str, *, lot_code: str | None = None
+) -> KitResult:
+    """Consume the components from a bin and put the built kits there."""
+    kit = item_by_sku(session, kit_sku)
+    amount = quantities.move_quantity(quantity)
+    bin_ = _place(session, kit, location_code)
+    bom = _bom(session, kit)
+    production = shared(session, "PRODUCTION")
+    reference = f"BUILD {kit.sku}"
+    moves = [
+        MoveRequest(component.id, bin_.id, production.id, portion.quantity, lot_id=portion.lot_id,
+                    container_id=portion.container_id, document_ref=reference, reason="kit build")
+        for component, per_kit in bom
+        for portion in take_stock(session, component, bin_, quantities.move_quantity(per_kit * amount))
+    ]
+    lot = None
+    if Tracking(kit.tracking) is not Tracking.NONE:
+        if not lot_code:
+            raise InvalidInput(f"kit {kit.sku} is lot-tracked: give the lot of the kits built")
+        lot = catalog.get_or_create_lot(session, kit, lot_code)
+    unit_cost = _kit_cost(bom)
+    moves.append(MoveRequest(kit.id, production.id, bin_.id, amount, lot_id=lot.id if lot else None,
+                             unit_cost=unit_cost, document_ref=reference, reason="kit build"))
+    post(session, context, moves)
+    return KitResult(kit.sku, amount, unit_cost, unit_cost * amount)
+
+
+def unbuild_kits(session: Session, context: PostingContext, kit_sku: str, quantity: object, location_code: str) -> KitResult:
+    """Take kits apart in a bin: kits go to Production, their components come back."""
+    kit = item_by_sku(session, kit_sku)
+    amount = quantities.move_quantity(quantity)
+    bin_ = _place(session, kit, location_code)
+    bom = _bom(session, kit)
+    tracked = [component.sku for component, _ in bom if Tracking(component.tracking) is not Tracking.NONE]
+    if tracked:
+        raise InvalidInput(f"kit {kit.sku}: components {', '.join(tracked)} are lot-tracked; unbuild them with their lots by hand")
+    production = shared(session, "PRODUCTION")
+    reference = f"UNBUILD {kit.sku}"
+    unit_cost = _kit_cost(bom)
+    moves = [
+        MoveRequest(kit.id, bin_.id, production.id, portion.quantity, lot_id=portion.lot_id,
+                    container_id=portion.container_id, unit_cost=unit_cost, document_ref=reference, reason="kit unbuild")
+        for portion in take_stock(session, kit, bin_, amount)
+    ]
+    moves += [
+        MoveRequest(component.id, production.id, bin_.id, quantities.move_quantity(per_kit * amount),
+                    document_ref=reference, reason="kit unbuild")
+        for component, per_kit in bom
+    ]
+    post(session, context, moves)
+    return KitResult(kit.sku, amount, unit_cost, unit_cost * amount)
