@@ -78,3 +78,26 @@ async def test_legend_fits_the_smallest_handheld(demo_runtime):
     async with app.run_test(size=(20, 16)):
         legend = str(app.query_one("#legend", Static).render())
         assert len(legend) <= 20
+
+
+@pytest.mark.parametrize(
+    "scanned, expected",
+    [
+        ("]E0" + gtin13(5), "SKU-00005"),  # EAN-13 with its AIM prefix
+        ("01" + "0" + gtin13(5) + "17301231", "SKU-00005"),  # GS1 element string: GTIN + expiry
+        ("]C1010" + gtin13(5) + "10LOT1", "SKU-00005"),
+    ],
+)
+async def test_gs1_and_aim_scans_find_the_item(demo_runtime, scanned, expected):
+    app = WmsApp(demo_runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await scan(pilot, scanned)
+        assert expected in screen_text(app)
+
+
+async def test_bad_check_digit_is_reported_not_guessed(demo_runtime):
+    app = WmsApp(demo_runtime)
+    async with app.run_test(size=(20, 16)) as pilot:
+        bad = gtin13(5)[:-1] + str((int(gtin13(5)[-1]) + 1) % 10)
+        await scan(pilot, bad)
+        assert "check digit" in str(app.query_one("#status", Static).render())

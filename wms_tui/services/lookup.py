@@ -10,7 +10,9 @@ from decimal import Decimal
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
+from drivers.scan import ScanKind, interpret, split_symbology
 from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.items import gtin_variants
 from wms_tui.domain.locations import code_from_barcode
 from wms_tui.domain.quantities import display
 from wms_tui.store import queries
@@ -99,18 +101,17 @@ def _lot_results(session: Session, code: str) -> list[LookupResult]:
     return results
 
 
-def lookup(session: Session, scanned: str, *, warehouse_code: str | None = None, gtin: str | None = None) -> LookupResult:
-    """Find what a code is: item (SKU, barcode or the GTIN of a GS1 scan), location (barcode with
-    check digits, or its code), container (SSCC/LPN) or lot. Raises NotFound naming the code."""
+def lookup(session: Session, scanned: str, *, warehouse_code: str | None = None) -> LookupResult:
+    """Find what a code is: item (SKU or barcode), location (barcode with check digits, or its
+    code), container (SSCC/LPN) or lot. Raises NotFound naming the code."""
     code = scanned.strip()
     if not code:
         raise InvalidInput("nothing was scanned")
-    for candidate in filter(None, (gtin, code)):
-        match = session.exec(select(ItemBarcode, Item).join(Item, Item.id == ItemBarcode.item_id).where(ItemBarcode.barcode == candidate)).first()
-        if match:
-            barcode, item = match
-            note = None if barcode.quantity == 1 else f"{barcode.packaging} barcode: one scan counts {display(barcode.quantity)}"
-            return _item_result(session, item, warehouse_code, note)
+    match = session.exec(select(ItemBarcode, Item).join(Item, Item.id == ItemBarcode.item_id).where(ItemBarcode.barcode == code)).first()
+    if match:
+        barcode, item = match
+        note = None if barcode.quantity == 1 else f"{barcode.packaging} barcode: one scan counts {display(barcode.quantity)}"
+        return _item_result(session, item, warehouse_code, note)
     item = session.exec(select(Item).where(Item.sku == code)).first()
     if item:
         return _item_result(session, item, warehouse_code, None)
@@ -130,7 +131,21 @@ def lookup(session: Session, scanned: str, *, warehouse_code: str | None = None,
     raise NotFound(f"{code!r} is not a known item, location, container or lot")
 
 
-def lookup_code(engine: Engine, scanned: str, *, warehouse_code: str | None = None, gtin: str | None = None) -> LookupResult:
-    """`lookup` in its own read-only session, for callers at the edge (UI, CLI)."""
+def lookup_code(engine: Engine, scanned: str, *, warehouse_code: str | None = None) -> LookupResult:
+    """Interpret a raw scan (AIM prefix, GS1 element strings, check digits) and look it up in its
+    own read-only session: for callers at the edge (UI, CLI)."""
+    symbology, text = split_symbology(scanned.strip())
+    meaning = interpret(text, symbology)
+    if meaning.kind is ScanKind.INVALID:
+        raise InvalidInput(f"{scanned.strip()!r}: {meaning.reason}")
     with reading(engine) as session:
-        return lookup(session, scanned, warehouse_code=warehouse_code, gtin=gtin)
+        if meaning.sscc:
+            return lookup(session, meaning.sscc, warehouse_code=warehouse_code)
+        if meaning.gtin:
+            for variant in gtin_variants(meaning.gtin):
+                try:
+                    return lookup(session, variant, warehouse_code=warehouse_code)
+                except NotFound:
+                    continue
+            raise NotFound(f"GTIN {meaning.gtin} is not the barcode of any item")
+        return lookup(session, text, warehouse_code=warehouse_code)
