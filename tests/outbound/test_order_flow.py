@@ -8,7 +8,7 @@ from tests.outbound.helpers import CTX, build_shop, check_books
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.locations import location_barcode
 from wms_tui.domain.outbound import OrderStatus, PaymentStatus
-from wms_tui.services import tasks
+from wms_tui.services import catalog, tasks
 from wms_tui.services.backorders import release_backorders
 from wms_tui.services.outbound import (
     allocation,
@@ -187,8 +187,6 @@ def test_one_step_delivery_picks_straight_to_the_customer(engine):
 def test_fefo_never_allocates_an_expired_lot(engine):
     shop = build_shop(engine, steps=2)
     with transaction(engine) as session:
-        from wms_tui.services import catalog
-
         old = catalog.get_or_create_lot(session, shop.wh.milk, "OLD", date.today() - timedelta(days=1))
         soon = catalog.get_or_create_lot(session, shop.wh.milk, "SOON", date.today() + timedelta(days=3))
         ids = (old.id, soon.id, shop.wh.milk_lot.id)
@@ -204,11 +202,9 @@ def test_fefo_never_allocates_an_expired_lot(engine):
         tasks.claim_task(session, picks[0].id, "alice")
         with pytest.raises(InvalidInput, match="expired"):
             picking.confirm_pick(session, CTX, picks[0].id, location_scan=location_barcode(shop.wh.bin_a.code),
-                                 item_scan="M-1-missing" if False else _milk_barcode(session, shop), lot_code="OLD")
+                                 item_scan=_milk_barcode(session, shop), lot_code="OLD")
     check_books(engine)
 
 
 def _milk_barcode(session, shop):
-    from wms_tui.services import catalog
-
     return catalog.add_barcode(session, shop.wh.milk, "5412345000013").barcode

@@ -94,34 +94,32 @@ def coverable_stock(session: Session, warehouse_id: int, item_ids: Iterable[int]
         ids,
         StockBalance.item_id,
     )
-    promised = _sum_by_item(
+    committed = _open_line_sum(session, SalesOrderLine.committed_quantity, warehouse_id, ids)
+    waiting = _open_line_sum(session, SalesOrderLine.backordered_quantity, warehouse_id, ids)
+    return {
+        item_id: on_hand.get(item_id, ZERO) - expired.get(item_id, ZERO) - committed.get(item_id, ZERO) - waiting.get(item_id, ZERO)
+        for item_id in ids
+    }
+
+
+def _open_line_sum(session: Session, column, warehouse_id: int, item_ids: list[int]) -> dict[int, Decimal]:
+    """Per item, a quantity column summed over the open sales lines of the warehouse."""
+    return _sum_by_item(
         session,
-        select(SalesOrderLine.item_id, func.sum(SalesOrderLine.committed_quantity + SalesOrderLine.backordered_quantity))
+        select(SalesOrderLine.item_id, func.sum(column))
         .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
         .where(SalesOrder.warehouse_id == warehouse_id, SalesOrder.state.in_(OPEN_SALES_STATES))
         .group_by(SalesOrderLine.item_id),
-        ids,
+        item_ids,
         SalesOrderLine.item_id,
     )
-    return {
-        item_id: on_hand.get(item_id, ZERO) - expired.get(item_id, ZERO) - promised.get(item_id, ZERO)
-        for item_id in ids
-    }
 
 
 def release_available(session: Session, warehouse_id: int, item_ids: Iterable[int], today: date) -> list[BackorderRelease]:
     """Offer stock that became free (cancel, re-open, restock) to waiting back orders."""
     ids = sorted(set(item_ids))
     # Back-ordered demand is part of `promised`; add it back to see what could serve it.
-    waiting = _sum_by_item(
-        session,
-        select(SalesOrderLine.item_id, func.sum(SalesOrderLine.backordered_quantity))
-        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-        .where(SalesOrder.warehouse_id == warehouse_id, SalesOrder.state.in_(OPEN_SALES_STATES))
-        .group_by(SalesOrderLine.item_id),
-        ids,
-        SalesOrderLine.item_id,
-    )
+    waiting = _open_line_sum(session, SalesOrderLine.backordered_quantity, warehouse_id, ids)
     released: list[BackorderRelease] = []
     for item_id, free in coverable_stock(session, warehouse_id, ids, today).items():
         offer = min(free + waiting.get(item_id, ZERO), waiting.get(item_id, ZERO))

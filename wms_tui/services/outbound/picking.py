@@ -146,7 +146,7 @@ def confirm_pick(
         free = _free_at(session, task.item_id, location.id, lot_id)
         if free < units:
             what = f"{location.code}" + (f" lot {lot.code}" if lot else "")
-            raise InvalidInput(f"wrong location or lot: {what} has only {max(free, ZERO)} {scan.item.sku} free; pick from {suggested.code}")
+            raise InvalidInput(f"wrong location or lot: {what} has only {max(free, ZERO).normalize():f} {scan.item.sku} free; pick from {suggested.code}")
     line = session.get(SalesOrderLine, task.document_line_id)
     [move] = post_moves(
         session.connection(),
