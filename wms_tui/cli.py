@@ -61,3 +61,8 @@ bench.add_command(bench_ledger)
 from wms_tui.bench.outbound import bench_outbound  # noqa: E402
 
 bench.add_command(bench_outbound)
+from wms_tui.bench.scanners import bench_scanners  # noqa: E402
+from wms_tui.commands.scanners import scanners_group  # noqa: E402
+
+main.add_command(scanners_group)
+bench.add_command(bench_scanners)
