@@ -144,3 +144,10 @@ def test_demo_builds_a_realistic_warehouse(tmp_path, monkeypatch):
     assert counts["item"] == 400 and counts["location"] > 240 and counts["lot"] > 50
     assert counts["stock_move"] > 500 and counts["sales_order"] > 0 and counts["purchase_order"] > 0
     assert expired > 0  # expired lots exist, so pickers can be shown they are refused
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    with engine.connect() as conn:
+        states = dict(conn.exec_driver_sql("SELECT state, COUNT(*) FROM sales_order GROUP BY state").all())
+        committed = conn.exec_driver_sql("SELECT SUM(committed_quantity) FROM sales_order_line").scalar_one()
+    engine.dispose()
+    assert states == {"confirmed": 16, "draft": 4}
+    assert committed > 0  # confirmed orders committed stock through the outbound services

@@ -13,15 +13,16 @@ from biip.checksums import gs1_standard_check_digit
 from sqlalchemy import Engine
 
 from wms_tui.domain.items import Tracking
+from wms_tui.domain.outbound import BackorderPolicy
 from wms_tui.services import catalog
-from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
-from wms_tui.store.models import (
-    Partner,
-    PurchaseOrder,
-    PurchaseOrderLine,
-    SalesOrder,
-    SalesOrderLine,
+from wms_tui.services.inbound.purchasing import (
+    PurchaseLineInput,
+    create_purchase_order,
+    register_supplier,
 )
+from wms_tui.services.outbound.customers import create_customer
+from wms_tui.services.outbound.orders import LineInput, confirm_orders, create_order
+from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
 from wms_tui.store.session import transaction
 
 COMPANY_PREFIX = "4006381"  # demo GS1 company prefix: GTIN-13 = prefix + 5-digit item ref + check
@@ -114,28 +115,38 @@ def build_demo(engine: Engine, *, items: int = 400, seed: int = 7, progress: Cal
         post_moves(session.connection(), moves, context)
 
         say("Customers, suppliers and open orders")
-        customers = [Partner(code=f"C{n:03d}", name=name, kind="customer") for n, name in enumerate(
-            ("Northwind Traders", "Contoso Retail", "Fabrikam Stores", "Tailspin Outdoor", "Alpine Ski House"), 1)]
-        suppliers = [Partner(code=f"S{n:03d}", name=name, kind="supplier") for n, name in enumerate(
-            ("Acme Packaging", "Global Foods BV", "Tooling GmbH"), 1)]
-        session.add_all(customers + suppliers)
-        session.flush()
+        customers = [
+            create_customer(session, f"C{n:03d}", name, policy=policy).code
+            for n, (name, policy) in enumerate(
+                (
+                    ("Northwind Traders", BackorderPolicy.BACKORDER_REST),
+                    ("Contoso Retail", BackorderPolicy.CANCEL_REST),
+                    ("Fabrikam Stores", BackorderPolicy.SHIP_COMPLETE),
+                    ("Tailspin Outdoor", BackorderPolicy.BACKORDER_REST),
+                    ("Alpine Ski House", BackorderPolicy.BACKORDER_ALL),
+                ),
+                1,
+            )
+        ]
+        suppliers = [
+            register_supplier(session, f"S{n:03d}", name, lead_time_days=days).code
+            for n, (name, days) in enumerate((("Acme Packaging", 3), ("Global Foods BV", 5), ("Tooling GmbH", 10)), 1)
+        ]
         now = datetime.now(UTC)
+        numbers = []
         for number in range(1, 21):
-            order = SalesOrder(number=f"SO-{number:05d}", customer_id=rng.choice(customers).id,
-                               warehouse_id=wh.warehouse.id, state="quote",
-                               created_at=now - timedelta(hours=number))
-            session.add(order)
-            session.flush()
-            for item in rng.sample(created, rng.randint(1, 5)):
-                session.add(SalesOrderLine(order_id=order.id, item_id=item.id, quantity=Decimal(rng.randint(1, 20)),
-                                           unit_price=(item.standard_cost * Decimal("1.4")).quantize(Decimal("0.01"))))
-        for number in range(1, 6):
-            purchase = PurchaseOrder(number=f"PO-{number:05d}", supplier_id=rng.choice(suppliers).id,
-                                     warehouse_id=wh.warehouse.id, created_at=now - timedelta(days=number))
-            session.add(purchase)
-            session.flush()
-            for item in rng.sample(created, rng.randint(3, 10)):
-                session.add(PurchaseOrderLine(order_id=purchase.id, item_id=item.id, quantity=Decimal(rng.randint(10, 100)),
-                                              unit_price=item.standard_cost, expected_date=today + timedelta(days=number)))
+            lines = [
+                LineInput(item.sku, rng.randint(1, 20), unit_price=(item.standard_cost * Decimal("1.4")).quantize(Decimal("0.01")))
+                for item in rng.sample(created, rng.randint(1, 5))
+            ]
+            order = create_order(session, rng.choice(customers), "WH1", lines, created_at=now - timedelta(hours=number))
+            numbers.append(order.number)
+        # Most orders are confirmed (stock committed, pick tasks waiting); a few stay drafts.
+        confirm_orders(session, numbers[:16])
+        for _ in range(5):
+            lines = [
+                PurchaseLineInput(item.sku, rng.randint(10, 100), expected_date=today + timedelta(days=rng.randint(1, 14)))
+                for item in rng.sample(created, rng.randint(3, 10))
+            ]
+            create_purchase_order(session, rng.choice(suppliers), "WH1", lines)
         return DemoSummary(items, len(bins), lots, len(moves), 20, 5)
