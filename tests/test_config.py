@@ -53,6 +53,8 @@ def test_precedence_explicit_then_env_then_user_dir(monkeypatch, tmp_path):
         ('[central]\nbatch_size = 0\n', r"\[central\] batch_size: must be between 1 and 100000, got 0"),
         ('[central]\ninterval_s = true\n', r"\[central\] interval_s: expected .*got a boolean"),
         ('printers = 3\n', r"\[printers\] must hold one table per printer"),
+        ('[scanner]\ndriver = "serial"\n', r"scanner: driver is 'serial' but there is no \[scanner.serial\] section"),
+        ('[scanner]\ndriver = "wedge"\nduplicate_window_ms = -5\n', r"duplicate_window_ms must be >= 0"),
     ],
 )
 def test_bad_file_is_refused_naming_key_and_problem(tmp_path, text, message):

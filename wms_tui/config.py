@@ -15,6 +15,7 @@ from typing import Any
 
 from platformdirs import user_config_dir, user_data_dir
 
+from drivers.settings import settings_from_mapping as scanner_settings_from_mapping
 from wms_tui.domain.errors import ConfigError
 
 APP_NAME = "wms-tui"
@@ -135,6 +136,11 @@ def parse(document: dict[str, Any], source: str = "<defaults>", path: Path | Non
     for name in ("scanner", "sscc", "ui"):
         if not isinstance(document.get(name, {}), dict):
             raise ConfigError(f"{source}: [{name}] must be a table")
+    try:
+        # The drivers package owns the meaning of [scanner]; a bad table stops the start-up here.
+        scanner_settings_from_mapping(document.get("scanner", {}))
+    except ValueError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
     return Settings(
         source=path,
         database=DatabaseSettings(url=url),
