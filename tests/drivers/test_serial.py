@@ -95,7 +95,9 @@ def test_unplug_reports_partial_and_disconnect_without_spinning(tmp_path: Path) 
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
         time.sleep(1.0)
         cpu_after = resource.getrusage(resource.RUSAGE_SELF)
-        used = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+        used = (cpu_after.ru_utime - cpu_before.ru_utime) + (
+            cpu_after.ru_stime - cpu_before.ru_stime
+        )
         assert used < 0.25, f"driver used {used:.2f} s CPU in 1 s while unplugged"
 
         second = Pty()  # re-plug: a new device node behind the same stable name
