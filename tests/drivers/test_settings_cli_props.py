@@ -117,3 +117,12 @@ def test_any_bytes_through_framer_and_interpreter(data: bytes, suffix: Suffix, c
 def test_gs1_shaped_text_never_raises(text: str) -> None:
     for result in (interpret(text), Scan.from_text(text, "prop").interpret()):
         assert result.ok or result.reason
+
+
+def test_documented_scanner_section_is_valid_for_every_driver() -> None:
+    import tomllib
+
+    doc = (Path(__file__).parents[2] / "docs" / "scanners.md").read_text()
+    table = tomllib.loads(doc.split("```toml")[1].split("```")[0])["scanner"]
+    for driver in ("evdev", "serial", "tcp", "replay", "wedge"):
+        assert settings_from_mapping({**table, "driver": driver}).driver == driver
