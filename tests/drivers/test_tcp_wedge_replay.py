@@ -119,3 +119,26 @@ def test_replay_bad_escape_names_the_line(tmp_path: Path) -> None:
         assert ":2:" in str(exc) and "\\x1d" in str(exc)
     else:
         raise AssertionError("bad escape accepted")
+
+
+def test_async_event_queue_delivers_from_driver_thread(tmp_path: Path) -> None:
+    import asyncio
+
+    from drivers import AsyncEventQueue
+
+    capture = tmp_path / "cap.txt"
+    capture.write_text("ONE\nTWO\n")
+
+    async def collect() -> list[str]:
+        events = AsyncEventQueue()
+        texts: list[str] = []
+        with ReplayDriver(ReplaySettings(path=str(capture)), events):
+            async with asyncio.timeout(5):
+                async for event in events:
+                    if isinstance(event, Scan):
+                        texts.append(event.text)
+                    if len(texts) == 2:
+                        break
+        return texts
+
+    assert asyncio.run(collect()) == ["ONE", "TWO"]
