@@ -11,19 +11,8 @@ from decimal import Decimal
 from sqlalchemy import Column, DateTime, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from wms_tui.store.types import Money, Quantity
-
-
-def _quantity(default: Decimal | None = None) -> Decimal:
-    if default is None:
-        return Field(sa_column=Column(Quantity(), nullable=False))
-    return Field(default=default, sa_column=Column(Quantity(), nullable=False, server_default="0"))
-
-
-def _money(default: Decimal | None = None) -> Decimal:
-    if default is None:
-        return Field(sa_column=Column(Money(), nullable=False))
-    return Field(default=default, sa_column=Column(Money(), nullable=False, server_default="0"))
+from wms_tui.store.models import _money, _quantity
+from wms_tui.store.types import Quantity
 
 
 def _text(length: int, *, nullable: bool = False, default: str | None = None):
