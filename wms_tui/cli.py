@@ -66,3 +66,6 @@ from wms_tui.commands.scanners import scanners_group  # noqa: E402
 
 main.add_command(scanners_group)
 bench.add_command(bench_scanners)
+from wms_tui.bench.inbound import bench_inbound  # noqa: E402
+
+bench.add_command(bench_inbound)

@@ -4,72 +4,111 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, exists, func
 from sqlmodel import Session, select
 
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.inbound import FINAL_ZONE, BinCandidate, PutawaySuggestion, show, suggest_bin
 from wms_tui.domain.locations import LocationKind
-from wms_tui.services.inbound.common import ZERO, zone
+from wms_tui.services.inbound.common import ZERO
 from wms_tui.store.models import NO_LOT, Item, Location, Lot, StockBalance, Warehouse
 from wms_tui.store.models_inbound import BinCapacity, PutawayRule
+from wms_tui.store.types import Quantity
+
+# Empty bins are looked up in pick order; this many are enough to find one that fits.
+EMPTY_BIN_CANDIDATES = 50
+
+# Statements are built once with bound parameters: a putaway suggestion is made on every
+# receiving scan, and building SQL expressions costs more than running these indexed reads.
+_STORAGE_BINS = (
+    select(Location.id, Location.code, Location.pick_sequence, BinCapacity.max_quantity)
+    .outerjoin(BinCapacity, BinCapacity.location_id == Location.id)
+    .where(
+        Location.warehouse_id == bindparam("warehouse_id"),
+        Location.kind == LocationKind.INTERNAL,
+        Location.active,
+        Location.code.startswith(bindparam("stock_prefix")),
+        ~exists().where(Location.__table__.alias("child").c.parent_id == Location.id),
+    )
+)
+_BINS_BY_ID = _STORAGE_BINS.where(Location.id.in_(bindparam("ids", expanding=True)))
+_EMPTY_BINS = (
+    _STORAGE_BINS.where(
+        Location.code.startswith(bindparam("prefix")),
+        ~exists().where(StockBalance.location_id == Location.id, StockBalance.quantity > 0),
+        BinCapacity.max_quantity.is_(None) | (BinCapacity.max_quantity >= bindparam("quantity", type_=Quantity())),
+    )
+    .order_by(Location.pick_sequence, Location.code)
+    .limit(EMPTY_BIN_CANDIDATES)
+)
+_RULES = (
+    select(PutawayRule.kind, Location.code, Location.id)
+    .join(Location, Location.id == PutawayRule.location_id)
+    .where(PutawayRule.item_id == bindparam("item_id"))
+)
+_ITEM_STOCK = (
+    select(StockBalance.location_id, StockBalance.lot_id, func.sum(StockBalance.quantity))
+    .where(StockBalance.item_id == bindparam("item_id"))
+    .group_by(StockBalance.location_id, StockBalance.lot_id)
+    .having(func.sum(StockBalance.quantity) > 0)
+)
+_BIN_TOTALS = (
+    select(StockBalance.location_id, func.sum(StockBalance.quantity))
+    .where(StockBalance.location_id.in_(bindparam("ids", expanding=True)))
+    .group_by(StockBalance.location_id)
+)
+
+
+def _stock_prefix(warehouse: Warehouse) -> str:
+    return f"{warehouse.code}/{FINAL_ZONE}/"
 
 
 def storage_bins(session: Session, warehouse: Warehouse) -> list[Location]:
-    """Active leaf locations under the warehouse's Stock zone."""
-    stock = zone(session, warehouse, FINAL_ZONE)
-    parents = select(Location.parent_id).where(Location.parent_id.is_not(None))
-    return list(
-        session.exec(
-            select(Location).where(
-                Location.warehouse_id == warehouse.id,
-                Location.kind == LocationKind.INTERNAL,
-                Location.active,
-                Location.code.startswith(stock.code + "/"),
-                Location.id.not_in(parents),
-            )
-        ).all()
-    )
+    """Active leaf locations under the warehouse's Stock zone, in pick order."""
+    ids = [row[0] for row in session.execute(
+        _STORAGE_BINS, {"warehouse_id": warehouse.id, "stock_prefix": _stock_prefix(warehouse)}
+    )]
+    return list(session.exec(select(Location).where(Location.id.in_(ids)).order_by(Location.pick_sequence, Location.code)).all())
 
 
 def suggest_putaway(
     session: Session, warehouse: Warehouse, item: Item, lot: Lot | None, quantity: Decimal
 ) -> PutawaySuggestion | None:
-    bins = storage_bins(session, warehouse)
-    if not bins:
-        return None
-    ids = [location.id for location in bins]
-    rules = session.exec(select(PutawayRule).where(PutawayRule.item_id == item.id)).all()
-    fixed = {rule.location_id for rule in rules if rule.kind == "fixed_bin"}
-    zone_codes = [session.get(Location, rule.location_id).code + "/" for rule in rules if rule.kind == "zone"]
-    totals: dict[int, Decimal] = {}
+    """Look only at the bins that can win: the item's fixed bins, bins holding the item, and the
+    first empty bins in pick order (in its zone and overall). A few indexed reads whatever the
+    number of bins."""
+    where = {"warehouse_id": warehouse.id, "stock_prefix": _stock_prefix(warehouse)}
+    rules = session.execute(_RULES, {"item_id": item.id}).all()
+    fixed = {location_id for kind, _, location_id in rules if kind == "fixed_bin"}
+    zone_codes = [code + "/" for kind, code, _ in rules if kind == "zone"]
     of_item: dict[int, Decimal] = {}
     of_lot: dict[int, Decimal] = {}
-    rows = session.exec(
-        select(StockBalance.location_id, StockBalance.item_id, StockBalance.lot_id, func.sum(StockBalance.quantity))
-        .where(StockBalance.location_id.in_(ids))
-        .group_by(StockBalance.location_id, StockBalance.item_id, StockBalance.lot_id)
-    ).all()
-    for location_id, item_id, lot_id, on_hand in rows:
-        totals[location_id] = totals.get(location_id, ZERO) + on_hand
-        if item_id == item.id:
-            of_item[location_id] = of_item.get(location_id, ZERO) + on_hand
-            if lot is not None and lot_id == lot.id and lot_id != NO_LOT:
-                of_lot[location_id] = of_lot.get(location_id, ZERO) + on_hand
-    capacities = dict(session.exec(select(BinCapacity.location_id, BinCapacity.max_quantity).where(BinCapacity.location_id.in_(ids))).all())
+    for location_id, lot_id, on_hand in session.execute(_ITEM_STOCK, {"item_id": item.id}):
+        of_item[location_id] = of_item.get(location_id, ZERO) + on_hand
+        if lot is not None and lot_id == lot.id and lot_id != NO_LOT:
+            of_lot[location_id] = of_lot.get(location_id, ZERO) + on_hand
+    rows = {}
+    totals: dict[int, Decimal] = {}
+    if fixed or of_item:
+        ids = list(fixed | set(of_item))
+        rows = {row[0]: row for row in session.execute(_BINS_BY_ID, {**where, "ids": ids})}
+        # Capacity counts everything in the bin, other items too (empty bins hold nothing).
+        totals = dict(session.execute(_BIN_TOTALS, {"ids": list(rows) or [0]}).all())
+    for prefix in [*zone_codes, where["stock_prefix"]]:
+        rows.update({row[0]: row for row in session.execute(_EMPTY_BINS, {**where, "prefix": prefix, "quantity": quantity})})
     candidates = [
         BinCandidate(
-            location_id=location.id,
-            code=location.code,
-            pick_sequence=location.pick_sequence,
-            fixed_for_item=location.id in fixed,
-            holds_item=of_item.get(location.id, ZERO),
-            holds_lot=of_lot.get(location.id, ZERO),
-            total_on_hand=totals.get(location.id, ZERO),
-            in_item_zone=any(location.code.startswith(prefix) for prefix in zone_codes),
-            capacity=capacities.get(location.id),
+            location_id=location_id,
+            code=code,
+            pick_sequence=pick_sequence,
+            fixed_for_item=location_id in fixed,
+            holds_item=of_item.get(location_id, ZERO),
+            holds_lot=of_lot.get(location_id, ZERO),
+            total_on_hand=totals.get(location_id, ZERO),
+            in_item_zone=any(code.startswith(prefix) for prefix in zone_codes),
+            capacity=capacity,
         )
-        for location in bins
+        for location_id, code, pick_sequence, capacity in rows.values()
     ]
     return suggest_bin(candidates, quantity, lot is not None)
 

@@ -106,9 +106,12 @@ class ScannedItem:
 
 def resolve_item(session: Session, barcode: str) -> ScannedItem:
     """The item behind a scanned GTIN or packaging barcode, or typed SKU."""
-    entry = session.exec(select(ItemBarcode).where(ItemBarcode.barcode.in_(barcode_variants(barcode)))).first()
-    if entry is not None:
-        return ScannedItem(session.get(Item, entry.item_id), entry.quantity, entry.packaging)
+    found = session.exec(
+        select(ItemBarcode, Item).join(Item, Item.id == ItemBarcode.item_id).where(ItemBarcode.barcode.in_(barcode_variants(barcode)))
+    ).first()
+    if found is not None:
+        entry, item = found
+        return ScannedItem(item, entry.quantity, entry.packaging)
     item = session.exec(select(Item).where(Item.sku == barcode.strip())).first()
     if item is None:
         raise NotFound(f"barcode {barcode!r} is not a known item: check the label or add the barcode to the item")

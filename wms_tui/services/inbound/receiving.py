@@ -290,17 +290,19 @@ def receive_scan(
             reason="receipt",
         )
     ])
-    if order is not None:
+    if po_line is not None and po_line.received_quantity >= po_line.quantity:
         _complete_if_received(session, order)
 
     allocation = allocate_on_receipt(session, po_line, item, landing, lot_row, quantity) if po_line else None
     unallocated = quantity - (allocation.quantity if allocation else Decimal(0))
     released = release_backorders(session, item.id, warehouse.id, unallocated) if unallocated > 0 else []
-    output = zone(session, warehouse, CROSS_DOCK_ZONE)
-    proposals = [
-        CrossDockProposal(line.id, release.order_number, release.order_line_id, release.quantity, landing.code, output.code)
-        for release in released
-    ]
+    proposals = []
+    if released:
+        output = zone(session, warehouse, CROSS_DOCK_ZONE)
+        proposals = [
+            CrossDockProposal(line.id, release.order_number, release.order_line_id, release.quantity, landing.code, output.code)
+            for release in released
+        ]
     task_id = routes.after_landing(session, warehouse, landing, item, lot_row, quantity, receipt.number, line.id)
     return ScanResult(
         receipt_line_id=line.id,
