@@ -16,8 +16,8 @@ from tests.inbound.support import (
 )
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.inbound import PurchaseState, PutawayReason
-from wms_tui.services import tasks
-from wms_tui.services.inbound import purchasing, putaway, receiving
+from wms_tui.services import catalog, tasks
+from wms_tui.services.inbound import bins, purchasing, putaway, receiving
 from wms_tui.services.inbound.purchasing import PurchaseLineInput
 from wms_tui.store.models import Reservation, StockMove
 from wms_tui.store.models_inbound import ReceiptLine
@@ -238,3 +238,40 @@ def test_close_and_cancel_purchase_orders(engine):
     with pytest.raises(InvalidInput, match="is closed"), transaction(engine) as session:
         receiving.receive_scan(session, CTX, receipt.number, "W-1", today=TODAY)
     assert_consistent(engine)
+
+
+def test_putaway_follows_fixed_bin_zone_and_capacity(engine):
+    world = build_world(engine, steps=2, bins=4)
+    with transaction(engine) as session:
+        aisle_b = catalog.add_bin(session, catalog.location_by_code(session, "WH1/STOCK"), "B", pick_sequence=50)
+        zone_bin = catalog.add_bin(session, aisle_b, "01", pick_sequence=60).code
+        bins.set_putaway_rule(session, "W-1", world.bins[2], "fixed_bin")
+        bins.set_bin_capacity(session, world.bins[2], "15")
+        bins.set_putaway_rule(session, "M-1", "WH1/STOCK/B", "zone")
+    po = _order(engine, ("W-1", "30"), ("M-1", "5"))
+    with transaction(engine) as session:
+        receipt = receiving.start_receipt(session, po)
+    first = _scan(engine, receipt.number, "W-1", count="10")
+    task = _task(engine, first.next_task_id)
+    assert (task.target_location_id, task.reason) == (_location_id(engine, world.bins[2]), PutawayReason.FIXED_BIN.value)
+    _putaway(engine, task.id, world.bins[2])
+    second = _scan(engine, receipt.number, "W-1", count="10")
+    # 10 more do not fit in the fixed bin (capacity 15): an empty bin is suggested instead.
+    assert _task(engine, second.next_task_id).reason == PutawayReason.EMPTY.value
+    with pytest.raises(InvalidInput, match="holds 10 of 15: 10 more does not fit"):
+        _putaway(engine, second.next_task_id, world.bins[2])
+    elsewhere = _putaway(engine, second.next_task_id, world.bins[3])  # the operator's choice, a valid bin
+    assert elsewhere.to_code == world.bins[3]
+    milk = _scan(engine, receipt.number, "4000000000017", count="5", lot="L7", expiry=date(2027, 2, 1))
+    milk_task = _task(engine, milk.next_task_id)
+    assert (milk_task.target_location_id, milk_task.reason) == (_location_id(engine, zone_bin), PutawayReason.EMPTY_IN_ZONE.value)
+    with pytest.raises(InvalidInput, match="put away into a bin of WH1/STOCK; WH1/OUTPUT is not one"):
+        _putaway(engine, milk_task.id, "WH1/OUTPUT")
+    _putaway(engine, milk_task.id, zone_bin)
+    assert on_hand(engine, "M-1", zone_bin) == Decimal(5)
+    assert_consistent(engine)
+
+
+def _location_id(engine, code: str) -> int:
+    with transaction(engine) as session:
+        return catalog.location_by_code(session, code).id

@@ -63,6 +63,10 @@ def test_reorder_rule_validation(engine):
             replenishment.set_reorder_rule(session, "W-1", "WH1/STOCK", "-1", "5")
         with pytest.raises(InvalidInput, match="not a warehouse location"):
             replenishment.set_reorder_rule(session, "W-1", "SUPPLIERS", "1", "5")
+        with pytest.raises(InvalidInput, match="WH1 is not a bin"):
+            replenishment.set_reorder_rule(session, "W-1", "WH1", "1", "5", kind="pick_face")
+        assert replenishment.purchase_suggestions(session) == []
+    assert_consistent(engine)
 
 
 def test_pick_face_refill_from_reserve(engine):

@@ -7,10 +7,11 @@ from decimal import Decimal
 from sqlalchemy import bindparam, exists, func
 from sqlmodel import Session, select
 
+from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.inbound import FINAL_ZONE, BinCandidate, PutawaySuggestion, show, suggest_bin
 from wms_tui.domain.locations import LocationKind
-from wms_tui.services.inbound.common import ZERO
+from wms_tui.services.inbound.common import ZERO, item_by_sku, scanned_location
 from wms_tui.store.models import NO_LOT, Item, Location, Lot, StockBalance, Warehouse
 from wms_tui.store.models_inbound import BinCapacity, PutawayRule
 from wms_tui.store.types import Quantity
@@ -126,26 +127,31 @@ def check_capacity(session: Session, location: Location, quantity: Decimal) -> N
         )
 
 
-def set_putaway_rule(session: Session, item: Item, location: Location, kind: str) -> PutawayRule:
+def set_putaway_rule(session: Session, sku: str, location_code: str, kind: str) -> PutawayRule:
     """A fixed bin for the item (kind "fixed_bin") or the zone its bins are in (kind "zone")."""
     if kind not in ("fixed_bin", "zone"):
         raise InvalidInput(f"putaway rule kind must be fixed_bin or zone, got {kind!r}")
+    item = item_by_sku(session, sku)
+    location = scanned_location(session, location_code)
     if location.kind != LocationKind.INTERNAL:
         raise InvalidInput(f"putaway rule for {item.sku}: {location.code} is not a storage location")
-    rule = PutawayRule(item_id=item.id, location_id=location.id, kind=kind)
-    session.add(rule)
+    rule = session.exec(select(PutawayRule).where(PutawayRule.item_id == item.id, PutawayRule.location_id == location.id)).first()
+    if rule is None:
+        rule = PutawayRule(item_id=item.id, location_id=location.id, kind=kind)
+        session.add(rule)
+    rule.kind = kind
     session.flush()
     return rule
 
 
-def set_bin_capacity(session: Session, location: Location, max_quantity: Decimal) -> BinCapacity:
-    if max_quantity <= 0:
-        raise InvalidInput(f"capacity of {location.code} must be positive, got {max_quantity}")
+def set_bin_capacity(session: Session, location_code: str, max_quantity: object) -> BinCapacity:
+    """How many units a bin holds, all items together; putaway will not overfill it."""
+    location = scanned_location(session, location_code)
+    limit = quantities.move_quantity(max_quantity)
     capacity = session.get(BinCapacity, location.id)
     if capacity is None:
-        capacity = BinCapacity(location_id=location.id, max_quantity=max_quantity)
+        capacity = BinCapacity(location_id=location.id, max_quantity=limit)
         session.add(capacity)
-    else:
-        capacity.max_quantity = max_quantity
+    capacity.max_quantity = limit
     session.flush()
     return capacity
