@@ -129,7 +129,9 @@ class StockBalance(SQLModel, table=True):
     """Quantity and value per (item, location, lot, container), kept in the move's transaction."""
 
     __tablename__ = "stock_balance"
-    __table_args__ = (Index("ix_stock_balance_location", "location_id"),)
+    # WITHOUT ROWID on SQLite: rows are stored in primary-key order, so an item's balances are
+    # read as one contiguous range (on-hand and available are read on every scan).
+    __table_args__ = (Index("ix_stock_balance_location", "location_id"), {"sqlite_with_rowid": False})
     item_id: int = Field(primary_key=True)
     location_id: int = Field(primary_key=True)
     lot_id: int = Field(default=NO_LOT, primary_key=True)

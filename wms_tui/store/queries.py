@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Connection, and_, func, select, type_coerce
+from sqlalchemy import Connection, and_, bindparam, func, select, type_coerce
 
 from wms_tui.domain.locations import VALUATION_GROUP, VALUATION_LABEL, LocationKind, ValuationGroup
 from wms_tui.store.models import (
@@ -42,14 +42,16 @@ class ItemQuantities:
     in_transit: Decimal
 
 
+# Built once with bind parameters: these run on every scan, and constructing a SELECT costs
+# far more than SQLite takes to answer it.
+_ON_HAND_AT = select(func.coalesce(func.sum(StockBalance.quantity), 0)).where(
+    StockBalance.item_id == bindparam("item_id"), StockBalance.location_id == bindparam("location_id")
+)
+
+
 def on_hand_at(conn: Connection, item_id: int, location_id: int) -> Decimal:
     """On hand of one item in one location, all lots and containers: a primary-key range read."""
-    total = conn.execute(
-        select(func.coalesce(func.sum(StockBalance.quantity), 0)).where(
-            StockBalance.item_id == item_id, StockBalance.location_id == location_id
-        )
-    ).scalar_one()
-    return Decimal(total)
+    return Decimal(conn.execute(_ON_HAND_AT, {"item_id": item_id, "location_id": location_id}).scalar_one())
 
 
 def committed_at(conn: Connection, item_id: int, location_id: int) -> Decimal:
@@ -109,14 +111,13 @@ def warehouse_quantities(conn: Connection, item_id: int, warehouse_id: int) -> I
     )
 
 
-def available_in_warehouse(conn: Connection, item_id: int, warehouse_id: int) -> Decimal:
-    """On hand minus committed in one round trip: this runs on every scan that checks stock."""
+def _available_statement():
     on_hand = (
         select(func.coalesce(func.sum(StockBalance.quantity), 0))
         .join(Location, Location.id == StockBalance.location_id)
         .where(
-            StockBalance.item_id == item_id,
-            Location.warehouse_id == warehouse_id,
+            StockBalance.item_id == bindparam("item_id"),
+            Location.warehouse_id == bindparam("warehouse_id"),
             Location.kind == LocationKind.INTERNAL,
         )
         .scalar_subquery()
@@ -125,13 +126,21 @@ def available_in_warehouse(conn: Connection, item_id: int, warehouse_id: int) ->
         select(func.coalesce(func.sum(SalesOrderLine.committed_quantity), 0))
         .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
         .where(
-            SalesOrderLine.item_id == item_id,
-            SalesOrder.warehouse_id == warehouse_id,
+            SalesOrderLine.item_id == bindparam("item_id"),
+            SalesOrder.warehouse_id == bindparam("warehouse_id"),
             SalesOrder.state.in_(OPEN_SALES_STATES),
         )
         .scalar_subquery()
     )
-    return Decimal(conn.execute(select(type_coerce(on_hand - committed, Quantity()))).scalar_one())
+    return select(type_coerce(on_hand - committed, Quantity()))
+
+
+_AVAILABLE = _available_statement()
+
+
+def available_in_warehouse(conn: Connection, item_id: int, warehouse_id: int) -> Decimal:
+    """On hand minus committed in one round trip: this runs on every scan that checks stock."""
+    return Decimal(conn.execute(_AVAILABLE, {"item_id": item_id, "warehouse_id": warehouse_id}).scalar_one())
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,8 @@ def upgrade() -> None:
     sa.Column('container_id', sa.Integer(), nullable=False),
     sa.Column('quantity', sa.BigInteger(), nullable=False),
     sa.Column('value', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('item_id', 'location_id', 'lot_id', 'container_id')
+    sa.PrimaryKeyConstraint('item_id', 'location_id', 'lot_id', 'container_id'),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('stock_balance', schema=None) as batch_op:
         batch_op.create_index('ix_stock_balance_location', ['location_id'], unique=False)
