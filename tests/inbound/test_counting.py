@@ -76,6 +76,7 @@ def test_count_errors_change_nothing(engine):
     assert on_hand(engine, "W-1", world.bins[1]) == Decimal(5)
     with transaction(engine) as session:
         assert counting.record_count(session, CTX, task_id, line.line_id, "5").variance == Decimal(0)
+        assert tasks.get_task(session, task_id).state == "done"
     assert_consistent(engine)
 
 
@@ -89,4 +90,22 @@ def test_scrap_with_reason(engine):
     with transaction(engine) as session:
         counting.scrap(session, CTX, "M-1", world.bins[0], "2", "damaged", lot_code="L9")
     assert (on_hand(engine, "M-1", world.bins[0]), on_hand(engine, "M-1", "SCRAP")) == (Decimal(6), Decimal(2))
+    assert_consistent(engine)
+
+
+def test_count_finds_an_unlisted_item(engine):
+    world = build_world(engine)
+    stock_up(engine, "W-1", world.bins[2], "4")
+    with transaction(engine) as session:
+        [task_id] = counting.plan_cycle_count(session, "WH1", [world.bins[2]], recount_threshold="10").task_ids
+    _claim(engine, task_id)
+    with pytest.raises(InvalidInput, match="W-1 is already on the sheet"), transaction(engine) as session:
+        counting.record_unlisted(session, CTX, task_id, "4006381333931", "4")
+    with pytest.raises(InvalidInput, match="M-1 is lot-tracked"), transaction(engine) as session:
+        counting.record_unlisted(session, CTX, task_id, "4000000000017", "1", reason="found")
+    with transaction(engine) as session:
+        found = counting.record_unlisted(session, CTX, task_id, "B-1", "2", reason="found on shelf")
+    assert (found.sku, found.state, found.variance) == ("B-1", "posted", Decimal(2))
+    assert on_hand(engine, "B-1", world.bins[2]) == Decimal(2)
+    assert on_hand(engine, "B-1", "INVENTORY-LOSS") == Decimal(-2)
     assert_consistent(engine)

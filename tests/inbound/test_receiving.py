@@ -1,9 +1,11 @@
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
+from labels.gs1 import validate_sscc
 from tests.inbound.support import (
     CTX,
     TODAY,
@@ -19,6 +21,7 @@ from wms_tui.domain.inbound import PurchaseState, PutawayReason
 from wms_tui.services import catalog, tasks
 from wms_tui.services.inbound import bins, purchasing, putaway, receiving
 from wms_tui.services.inbound.purchasing import PurchaseLineInput
+from wms_tui.services.outbound import packing
 from wms_tui.store.models import Reservation, StockMove
 from wms_tui.store.models_inbound import ReceiptLine
 from wms_tui.store.models_outbound import Task
@@ -144,6 +147,8 @@ def test_backorders_filled_first_and_cross_dock(engine):
     assert (figures.on_hand, figures.committed, figures.back_ordered, figures.available) == (
         Decimal(12), Decimal(9), Decimal(0), Decimal(3)
     )
+    with pytest.raises(InvalidInput, match="only 4 left to cross-dock, not 5"), transaction(engine) as session:
+        receiving.accept_cross_dock(session, CTX, replace(scan.cross_dock[0], quantity=Decimal(5)))
     with transaction(engine) as session:
         receiving.accept_cross_dock(session, CTX, scan.cross_dock[0])
     assert on_hand(engine, "W-1", "WH1/OUTPUT") == Decimal(4)
@@ -162,11 +167,15 @@ def test_receiving_onto_a_pallet_and_blind(engine):
     first = _scan(engine, receipt.number, "W-1", count="5", container_code="LPN0001")
     second = _scan(engine, receipt.number, "4006381333931", count="3", container_code="LPN0001")
     assert (first.container_code, second.line_remaining) == ("LPN0001", None)
+    with transaction(engine) as session:
+        packing.assign_number_range(session, CTX.terminal_id, "0400000", 1, 99)
+    fresh = _scan(engine, receipt.number, "W-1", count="2", new_pallet=True)
+    assert fresh.container_code == validate_sscc("040000000000000013")  # the terminal's first SSCC
     direct = _scan(engine, receipt.number, "4006381333931", bin_scan=barcode_of(engine, world.bins[2]))
     assert (direct.location_code, direct.next_task_id) == (world.bins[2], None)
     _putaway(engine, first.next_task_id, world.bins[0])
     assert on_hand(engine, "W-1", world.bins[0]) == Decimal(5)
-    assert quantities_of(engine, "W-1").on_hand == Decimal(9)
+    assert quantities_of(engine, "W-1").on_hand == Decimal(11)
     assert_consistent(engine)
 
 

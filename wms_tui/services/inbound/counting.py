@@ -18,12 +18,14 @@ from sqlmodel import Session, select
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.inbound import recount_needed
+from wms_tui.domain.items import Tracking
 from wms_tui.services import tasks
 from wms_tui.services.inbound.common import (
     add_numbered,
     item_by_sku,
     post,
     require_internal_bin,
+    resolve_item,
     scanned_location,
     shared,
     take_stock,
@@ -170,6 +172,43 @@ def record_count(
     session.flush()
     _finish_if_done(session, task)
     return CountResult(line.id, item.sku, "posted", variance, moved)
+
+
+def record_unlisted(
+    session: Session,
+    context: PostingContext,
+    task_id: int,
+    barcode: str,
+    counted: object,
+    *,
+    lot_code: str | None = None,
+    reason: str | None = None,
+) -> CountResult:
+    """The counter finds an item (or lot) the sheet does not list: it joins the sheet and is
+    counted like the others (expected is what the ledger holds there, often zero)."""
+    task = tasks.require_claimed(session, task_id, context.operator, tasks.TaskKind.COUNT)
+    item = resolve_item(session, barcode).item
+    lot_id = None
+    if lot_code is not None:
+        lot = session.exec(select(Lot).where(Lot.item_id == item.id, Lot.code == lot_code.strip())).first()
+        if lot is None:
+            raise NotFound(f"item {item.sku} has no lot {lot_code!r}: receive it before counting it in")
+        lot_id = lot.id
+    elif Tracking(item.tracking) is not Tracking.NONE:
+        raise InvalidInput(f"item {item.sku} is lot-tracked: scan the lot you found")
+    count = session.exec(select(CountSession).where(CountSession.number == task.document_ref)).one()
+    listed = session.exec(select(CountLine).where(
+        CountLine.session_id == count.id, CountLine.location_id == task.location_id,
+        CountLine.item_id == item.id, CountLine.lot_id == lot_id if lot_id else CountLine.lot_id.is_(None),
+    )).first()
+    if listed is not None:
+        raise InvalidInput(f"{item.sku} is already on the sheet of count task {task_id}: count it there")
+    line = CountLine(session_id=count.id, location_id=task.location_id, item_id=item.id, lot_id=lot_id,
+                     snapshot_quantity=_on_hand(session, item.id, task.location_id, lot_id),
+                     state=RECOUNT if task.reason == RECOUNT else "open")
+    session.add(line)
+    session.flush()
+    return record_count(session, context, task_id, line.id, counted, reason=reason)
 
 
 def _queue_recount(session: Session, task: Task, count: CountSession) -> None:

@@ -21,6 +21,7 @@ from wms_tui.domain.inbound import (
     check_lot_data,
     check_receipt_quantity,
     receipt_route,
+    show,
 )
 from wms_tui.domain.items import Tracking
 from wms_tui.services import catalog
@@ -39,6 +40,7 @@ from wms_tui.services.inbound.common import (
     warehouse_by_code,
     zone,
 )
+from wms_tui.services.outbound.packing import next_sscc
 from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import (
     Container,
@@ -202,8 +204,15 @@ def _landing(session: Session, warehouse: Warehouse, item: Item, bin_scan: str |
     return location
 
 
-def _container(session: Session, code: str | None, kind: str, landing: Location) -> Container | None:
-    """Receive onto an existing pallet standing at the landing place, or start a new one."""
+def _container(
+    session: Session, context: PostingContext, code: str | None, new_pallet: bool, kind: str, landing: Location
+) -> Container | None:
+    """Receive onto an existing pallet standing at the landing place, or start a new one (with
+    the code on its label, or the terminal's next SSCC)."""
+    if new_pallet:
+        if code is not None:
+            raise InvalidInput("scan the pallet label or ask for a new SSCC, not both")
+        return catalog.create_container(session, next_sscc(session, context.terminal_id), kind=kind, location=landing)
     if code is None:
         return None
     container = session.exec(select(Container).where(Container.code == code.strip())).first()
@@ -232,6 +241,7 @@ def receive_scan(
     lot: str | None = None,
     expiry: date | None = None,
     container_code: str | None = None,
+    new_pallet: bool = False,
     container_kind: str = "pallet",
     bin_scan: str | None = None,
     over_receipt_allowed: bool = False,
@@ -260,7 +270,7 @@ def receive_scan(
         po_line.received_quantity += quantity
 
     landing = _landing(session, warehouse, item, bin_scan)
-    container = _container(session, container_code, container_kind, landing)
+    container = _container(session, context, container_code, new_pallet, container_kind, landing)
     line = ReceiptLine(
         receipt_id=receipt.id,
         purchase_order_line_id=po_line.id if po_line else None,
@@ -345,6 +355,13 @@ def accept_cross_dock(session: Session, context: PostingContext, proposal: Cross
     source = session.get(Location, line.location_id)
     output = zone(session, warehouse, CROSS_DOCK_ZONE)
     quantity = quantities.move_quantity(proposal.quantity)
+    reserved = sum(session.exec(select(Reservation.quantity).where(Reservation.order_line_id == order_line.id)).all(), Decimal(0))
+    if reserved + quantity > order_line.committed_quantity:
+        raise InvalidInput(
+            f"order {proposal.order_number}: only {show(order_line.committed_quantity - reserved)} left to cross-dock, not {show(quantity)}"
+        )
+    if quantity > line.quantity:
+        raise InvalidInput(f"receipt line {line.id} brought {show(line.quantity)}, cannot cross-dock {show(quantity)}")
     routes.shorten_pending(session, receipt.number, line.id, quantity)
     post(session, context, [
         MoveRequest(
