@@ -210,6 +210,26 @@ def _upsert_balances(conn: Connection, deltas: dict[tuple[int, int, int, int], l
     )
 
 
+MOVE_COLUMNS = [column.name for column in MOVES.columns]
+
+
+def _insert_moves(conn: Connection, rows: list[dict]) -> None:
+    """executemany straight to the driver with each value converted by its column type's own
+    bind processor: SQLAlchemy's per-row parameter handling costs more than SQLite's insert."""
+    dialect = conn.dialect
+    processors = [MOVES.c[name].type._cached_bind_processor(dialect) for name in MOVE_COLUMNS]
+    converters = [(name, processor) for name, processor in zip(MOVE_COLUMNS, processors, strict=True)]
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO stock_move ({', '.join(MOVE_COLUMNS)}) VALUES ({', '.join([marker] * len(MOVE_COLUMNS))})"
+    conn.exec_driver_sql(
+        sql,
+        [
+            tuple(row[name] if processor is None or row[name] is None else processor(row[name]) for name, processor in converters)
+            for row in rows
+        ],
+    )
+
+
 def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: PostingContext) -> list[PostedMove]:
     """Validate and post a batch of moves inside the caller's transaction.
 
@@ -263,7 +283,7 @@ def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: Posti
                 quantity, cost, request.lot_id, request.container_id, now,
             )
         )
-    conn.execute(MOVES.insert(), rows)
+    _insert_moves(conn, rows)
     _upsert_balances(conn, deltas)
     return posted
 
