@@ -22,7 +22,7 @@ from wms_tui.services import catalog, tasks
 from wms_tui.services.inbound import bins, purchasing, putaway, receiving
 from wms_tui.services.inbound.purchasing import PurchaseLineInput
 from wms_tui.services.outbound import packing
-from wms_tui.store.models import Reservation, StockMove
+from wms_tui.store.models import Container, Reservation, StockBalance, StockMove
 from wms_tui.store.models_inbound import ReceiptLine
 from wms_tui.store.models_outbound import Task
 from wms_tui.store.session import transaction
@@ -70,6 +70,8 @@ def test_two_step_receipt_partial_then_rest_with_putaway_push(engine):
     with transaction(engine) as session:
         assert purchasing.purchase_order_view(session, po).state is PurchaseState.OPEN
 
+    with transaction(engine) as session:
+        assert [t.id for t in putaway.open_putaways(session, receipt.number)] == [task.id]
     done = _putaway(engine, task.id, world.bins[0])
     assert (done.moved, done.done, done.next_task_id) == (Decimal(12), True, None)
     second = _scan(engine, receipt.number, "4006381333931", count="12")
@@ -164,9 +166,10 @@ def test_receiving_onto_a_pallet_and_blind(engine):
     with transaction(engine) as session:
         receipt = receiving.start_blind_receipt(session, "WH1", supplier_code="ACME")
     assert receipt.po_number is None
+    loose = _scan(engine, receipt.number, "W-1", count="4")
     first = _scan(engine, receipt.number, "W-1", count="5", container_code="LPN0001")
     second = _scan(engine, receipt.number, "4006381333931", count="3", container_code="LPN0001")
-    assert (first.container_code, second.line_remaining) == ("LPN0001", None)
+    assert (loose.container_code, first.container_code, second.line_remaining) == (None, "LPN0001", None)
     with transaction(engine) as session:
         packing.assign_number_range(session, CTX.terminal_id, "0400000", 1, 99)
     fresh = _scan(engine, receipt.number, "W-1", count="2", new_pallet=True)
@@ -174,8 +177,15 @@ def test_receiving_onto_a_pallet_and_blind(engine):
     direct = _scan(engine, receipt.number, "4006381333931", bin_scan=barcode_of(engine, world.bins[2]))
     assert (direct.location_code, direct.next_task_id) == (world.bins[2], None)
     _putaway(engine, first.next_task_id, world.bins[0])
-    assert on_hand(engine, "W-1", world.bins[0]) == Decimal(5)
-    assert quantities_of(engine, "W-1").on_hand == Decimal(11)
+    _putaway(engine, second.next_task_id, world.bins[0])
+    with transaction(engine) as session:
+        pallet = session.exec(select(Container).where(Container.code == "LPN0001")).scalar_one()
+        assert pallet.location_id == catalog.location_by_code(session, world.bins[0]).id  # moved as a whole
+        on_pallet = session.exec(select(func.sum(StockBalance.quantity)).where(
+            StockBalance.container_id == pallet.id, StockBalance.location_id == pallet.location_id)).scalar_one()
+    assert on_pallet == Decimal(8)
+    assert on_hand(engine, "W-1", "WH1/STOCK") == Decimal(6)  # the loose 4 and the new pallet's 2 wait
+    assert quantities_of(engine, "W-1").on_hand == Decimal(15)
     assert_consistent(engine)
 
 
@@ -241,10 +251,19 @@ def test_close_and_cancel_purchase_orders(engine):
         purchasing.cancel_purchase_order(session, partly)
     assert quantities_of(engine, "W-1").on_order == Decimal(13)
     with transaction(engine) as session:
+        extended = purchasing.add_purchase_line(session, untouched, PurchaseLineInput("M-1", "3"))
+    assert [(line.sku, line.open_quantity, line.unit_price) for line in extended.lines] == [
+        ("W-1", Decimal(7), Decimal("2.40")), ("M-1", Decimal(3), Decimal("0.80"))  # supplier price, else standard cost
+    ]
+    with transaction(engine) as session:
         assert purchasing.close_purchase_order(session, partly).state is PurchaseState.CLOSED
         assert purchasing.cancel_purchase_order(session, untouched).state is PurchaseState.CANCELLED
     assert quantities_of(engine, "W-1").on_order == Decimal(0)
     with pytest.raises(InvalidInput, match="is closed"), transaction(engine) as session:
+        receiving.receive_scan(session, CTX, receipt.number, "W-1", today=TODAY)
+    with transaction(engine) as session:
+        receiving.finish_receipt(session, receipt.number)
+    with pytest.raises(InvalidInput, match="already finished"), transaction(engine) as session:
         receiving.receive_scan(session, CTX, receipt.number, "W-1", today=TODAY)
     assert_consistent(engine)
 

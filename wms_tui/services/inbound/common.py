@@ -157,10 +157,12 @@ def take_stock(
     quantity: Decimal,
     *,
     lot_id: int | None = None,
+    container_id: int | None = None,
     include_reserved: bool = False,
 ) -> list[Portion]:
     """Which balances (lot, container) `quantity` comes from: loose stock before containers,
-    earliest expiry first. Reserved stock stays untouched unless asked for. Raises when short."""
+    earliest expiry first, or only one container. Reserved stock stays untouched unless asked
+    for. Raises when short."""
     query = (
         select(StockBalance.lot_id, StockBalance.container_id, StockBalance.quantity)
         .outerjoin(Lot, Lot.id == StockBalance.lot_id)
@@ -169,6 +171,8 @@ def take_stock(
     )
     if lot_id is not None:
         query = query.where(StockBalance.lot_id == lot_id)
+    if container_id is not None:
+        query = query.where(StockBalance.container_id == container_id)
     reserved_by_lot: dict[int, Decimal] = {}
     if not include_reserved:
         rows = session.exec(

@@ -22,7 +22,8 @@ from wms_tui.services.inbound.common import (
     zone,
 )
 from wms_tui.store.ledger import MoveRequest, PostingContext
-from wms_tui.store.models import Container, Item, Location, Lot, Warehouse
+from wms_tui.store.models import Container, Item, Location, Lot, StockBalance, Warehouse
+from wms_tui.store.models_inbound import Receipt, ReceiptLine
 from wms_tui.store.models_outbound import Task
 
 
@@ -51,6 +52,17 @@ def _check_destination(session: Session, task: Task, warehouse: Warehouse, targe
         raise InvalidInput(f"put away into a bin of {stock.code}; {target.code} is not one")
 
 
+def _received_on(session: Session, task: Task) -> int | None:
+    """The pallet a receipt line arrived on: its putaway moves that pallet, not loose stock."""
+    if task.document_line_id is None:
+        return None
+    line = session.exec(
+        select(ReceiptLine).join(Receipt, Receipt.id == ReceiptLine.receipt_id)
+        .where(ReceiptLine.id == task.document_line_id, Receipt.number == task.document_ref)
+    ).first()
+    return line.container_id if line else None
+
+
 def complete_move_task(
     session: Session, context: PostingContext, task_id: int, scanned_bin: str, quantity: object | None = None
 ) -> MoveTaskResult:
@@ -74,7 +86,8 @@ def complete_move_task(
     # Staged receipts may be reserved (buy-to-order, cross-dock) and carry their reservation;
     # a refill only takes free stock from reserve.
     putting_away = task.kind == tasks.TaskKind.PUTAWAY
-    portions = take_stock(session, item, source, moving, lot_id=task.lot_id, include_reserved=putting_away)
+    portions = take_stock(session, item, source, moving, lot_id=task.lot_id,
+                          container_id=_received_on(session, task), include_reserved=putting_away)
     for lot_id in {portion.lot_id for portion in portions}:
         carry_reservations(session, item.id, lot_id, source, target,
                            sum((p.quantity for p in portions if p.lot_id == lot_id), Decimal(0)))
@@ -87,7 +100,11 @@ def complete_move_task(
         for portion in portions
     ])
     for container_id in {p.container_id for p in portions if p.container_id is not None}:
-        session.get(Container, container_id).location_id = target.id
+        left = session.exec(select(StockBalance.item_id).where(
+            StockBalance.container_id == container_id, StockBalance.location_id == source.id, StockBalance.quantity != 0
+        )).first()
+        if left is None:  # the whole pallet has moved, not just part of its contents
+            session.get(Container, container_id).location_id = target.id
     task.done_quantity += moving
     done = task.done_quantity == task.quantity
     if done:
