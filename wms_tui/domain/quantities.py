@@ -41,24 +41,24 @@ def _check_places(number: Decimal, places: int, what: str, value: object) -> Dec
     return number.quantize(quantum)
 
 
+def _quantity(value: object, what: str, *, zero_allowed: bool) -> Decimal:
+    number = _to_decimal(value, what)
+    if number < 0 or (number == 0 and not zero_allowed):
+        rule = "cannot be negative" if zero_allowed else "must be greater than zero"
+        raise InvalidInput(f"{what} {rule}, got {value!r}")
+    if number > MAX_MOVE_QUANTITY:
+        raise InvalidInput(f"{what} {value!r} is larger than {MAX_MOVE_QUANTITY} (typo or a barcode in the quantity field?)")
+    return _check_places(number, QUANTITY_PLACES, what, value)
+
+
 def move_quantity(value: object) -> Decimal:
     """A quantity for one stock move: positive, at most 3 places, not absurdly large."""
-    number = _to_decimal(value, "quantity")
-    if number <= 0:
-        raise InvalidInput(f"quantity must be greater than zero, got {value!r}")
-    if number > MAX_MOVE_QUANTITY:
-        raise InvalidInput(f"quantity {value!r} is larger than {MAX_MOVE_QUANTITY} (typo or a barcode in the quantity field?)")
-    return _check_places(number, QUANTITY_PLACES, "quantity", value)
+    return _quantity(value, "quantity", zero_allowed=False)
 
 
 def counted_quantity(value: object) -> Decimal:
     """A counted quantity: zero allowed, negative not."""
-    number = _to_decimal(value, "counted quantity")
-    if number < 0:
-        raise InvalidInput(f"counted quantity cannot be negative, got {value!r}")
-    if number > MAX_MOVE_QUANTITY:
-        raise InvalidInput(f"counted quantity {value!r} is larger than {MAX_MOVE_QUANTITY}")
-    return _check_places(number, QUANTITY_PLACES, "counted quantity", value)
+    return _quantity(value, "counted quantity", zero_allowed=True)
 
 
 def unit_cost(value: object) -> Decimal:
