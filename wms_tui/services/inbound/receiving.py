@@ -35,7 +35,6 @@ from wms_tui.services.inbound.common import (
     require_internal_bin,
     resolve_item,
     scanned_location,
-    shared,
     supplier_by_code,
     warehouse_by_code,
     zone,
@@ -56,6 +55,8 @@ from wms_tui.store.models import (
     Warehouse,
 )
 from wms_tui.store.models_inbound import Receipt, ReceiptLine
+
+SUPPLIERS = "SUPPLIERS"
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def start_blind_receipt(session: Session, warehouse_code: str, *, supplier_code:
 
 
 def finish_receipt(session: Session, receipt_number: str) -> ReceiptView:
-    receipt = _open_receipt(session, receipt_number)
+    receipt, _, _ = _open_receipt(session, receipt_number)
     receipt.state = "done"
     session.flush()
     return _view(session, receipt)
@@ -167,13 +168,19 @@ class ScanResult:
     next_task_id: int | None = None
 
 
-def _open_receipt(session: Session, number: str) -> Receipt:
-    receipt = session.exec(select(Receipt).where(Receipt.number == number.strip())).first()
-    if receipt is None:
+def _open_receipt(session: Session, number: str) -> tuple[Receipt, Warehouse, PurchaseOrder | None]:
+    """The receipt with its warehouse and purchase order (None when blind), in one read."""
+    found = session.exec(
+        select(Receipt, Warehouse, PurchaseOrder)
+        .join(Warehouse, Warehouse.id == Receipt.warehouse_id)
+        .outerjoin(PurchaseOrder, PurchaseOrder.id == Receipt.purchase_order_id)
+        .where(Receipt.number == number.strip())
+    ).first()
+    if found is None:
         raise NotFound(f"no receipt {number!r}")
-    if receipt.state != "open":
-        raise InvalidInput(f"receipt {receipt.number} is already finished")
-    return receipt
+    if found[0].state != "open":
+        raise InvalidInput(f"receipt {found[0].number} is already finished")
+    return found
 
 
 def _po_line_for(session: Session, order: PurchaseOrder, item: Item) -> PurchaseOrderLine:
@@ -189,8 +196,7 @@ def _po_line_for(session: Session, order: PurchaseOrder, item: Item) -> Purchase
     return next((line for line in lines if line.received_quantity < line.quantity), lines[-1])
 
 
-def _landing(session: Session, warehouse: Warehouse, item: Item, bin_scan: str | None) -> Location:
-    first = zone(session, warehouse, receipt_route(warehouse.receipt_steps)[0])
+def _landing(session: Session, warehouse: Warehouse, first: Location, item: Item, bin_scan: str | None) -> Location:
     if bin_scan is None:
         return first
     location = scanned_location(session, bin_scan)
@@ -249,14 +255,12 @@ def receive_scan(
     today: date | None = None,
 ) -> ScanResult:
     """Receive `count` scans of `barcode` (a packaging barcode counts its pack size)."""
-    receipt = _open_receipt(session, receipt_number)
-    warehouse = session.get(Warehouse, receipt.warehouse_id)
+    receipt, warehouse, order = _open_receipt(session, receipt_number)
     scanned = resolve_item(session, barcode)
     item = scanned.item
     quantity = quantities.move_quantity(quantities.move_quantity(count) * scanned.per_scan)
     lot_row = _lot(session, item, lot, expiry, today or date.today())
 
-    order = session.get(PurchaseOrder, receipt.purchase_order_id) if receipt.purchase_order_id else None
     po_line: PurchaseOrderLine | None = None
     over = Decimal(0)
     if order is not None:
@@ -269,7 +273,12 @@ def receive_scan(
         )
         po_line.received_quantity += quantity
 
-    landing = _landing(session, warehouse, item, bin_scan)
+    first_zone = f"{warehouse.code}/{receipt_route(warehouse.receipt_steps)[0]}"
+    places = {place.code: place for place in session.exec(select(Location).where(Location.code.in_([first_zone, SUPPLIERS])))}
+    missing = sorted({first_zone, SUPPLIERS} - places.keys())
+    if missing:
+        raise NotFound(f"location {', '.join(missing)} is missing: set up warehouse {warehouse.code} again")
+    landing = _landing(session, warehouse, places[first_zone], item, bin_scan)
     container = _container(session, context, container_code, new_pallet, container_kind, landing)
     line = ReceiptLine(
         receipt_id=receipt.id,
@@ -289,7 +298,7 @@ def receive_scan(
     post(session, context, [
         MoveRequest(
             item_id=item.id,
-            from_location_id=shared(session, "SUPPLIERS").id,
+            from_location_id=places[SUPPLIERS].id,
             to_location_id=landing.id,
             quantity=quantity,
             lot_id=line.lot_id,

@@ -48,9 +48,9 @@ def after_landing(
     else:
         target_id = zone(session, warehouse, following).id
         reason = f"route: to {following}"
-    task = tasks.create_task(
+    [task_id] = tasks.create_tasks(
         session,
-        tasks.NewTask(
+        [tasks.NewTask(
             kind=tasks.TaskKind.PUTAWAY,
             warehouse_id=warehouse.id,
             location_id=location.id,
@@ -61,9 +61,9 @@ def after_landing(
             document_ref=document_ref,
             document_line_id=document_line_id,
             reason=reason,
-        ),
+        )],
     )
-    return task.id
+    return task_id
 
 
 def shorten_pending(session: Session, document_ref: str, document_line_id: int, quantity: Decimal) -> None:
