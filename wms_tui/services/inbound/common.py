@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -37,7 +38,7 @@ Numbered = TypeVar("Numbered", bound=SQLModel)
 
 def add_numbered(session: Session, row: Numbered, prefix: str) -> Numbered:
     """Insert a document and number it from its id (PO000042): unique without a counter table."""
-    row.number = f"{prefix}-pending-{id(row)}"
+    row.number = f"{prefix}-{uuid.uuid4().hex[:16]}"  # placeholder, unique across terminals
     session.add(row)
     session.flush()
     row.number = f"{prefix}{row.id:06d}"

@@ -81,7 +81,6 @@ def _find_open_order(session: Session, scanned: str, warehouse: Warehouse | None
     order = session.exec(select(PurchaseOrder).where(PurchaseOrder.number == text)).first()
     if order is not None:
         return order
-    candidates: list[PurchaseOrder] = []
     supplier = session.exec(select(Partner).where(Partner.code == text, Partner.kind == "supplier")).first()
     if supplier is not None:
         query = select(PurchaseOrder).where(PurchaseOrder.supplier_id == supplier.id)
