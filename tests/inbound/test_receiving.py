@@ -3,9 +3,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from biip.sscc import Sscc
 from sqlalchemy import func, select
 
-from labels.gs1 import validate_sscc
 from tests.inbound.support import (
     CTX,
     TODAY,
@@ -173,7 +173,7 @@ def test_receiving_onto_a_pallet_and_blind(engine):
     with transaction(engine) as session:
         packing.assign_number_range(session, CTX.terminal_id, "0400000", 1, 99)
     fresh = _scan(engine, receipt.number, "W-1", count="2", new_pallet=True)
-    assert fresh.container_code == validate_sscc("040000000000000013")  # the terminal's first SSCC
+    assert fresh.container_code == Sscc.parse("040000000000000013").value  # the terminal's first SSCC
     direct = _scan(engine, receipt.number, "4006381333931", bin_scan=barcode_of(engine, world.bins[2]))
     assert (direct.location_code, direct.next_task_id) == (world.bins[2], None)
     _putaway(engine, first.next_task_id, world.bins[0])
