@@ -21,6 +21,7 @@ from wms_tui.domain.inbound import PurchaseState, PutawayReason
 from wms_tui.services import catalog, tasks
 from wms_tui.services.inbound import bins, purchasing, putaway, receiving
 from wms_tui.services.inbound.purchasing import PurchaseLineInput
+from wms_tui.services.inbound.routes import STOCK_PENDING
 from wms_tui.services.outbound import packing
 from wms_tui.store.models import Container, Reservation, StockBalance, StockMove
 from wms_tui.store.models_inbound import ReceiptLine
@@ -43,8 +44,13 @@ def _scan(engine, receipt: str, code: str, **kwargs) -> receiving.ScanResult:
 
 def _putaway(engine, task_id: int, location_code: str, quantity=None) -> putaway.MoveTaskResult:
     with transaction(engine) as session:
-        tasks.claim_task(session, task_id, CTX.operator)
+        putaway.start_putaway(session, task_id, CTX.operator)
         return putaway.complete_move_task(session, CTX, task_id, barcode(session, location_code), quantity)
+
+
+def _start(engine, task_id: int) -> putaway.PutawayStart:
+    with transaction(engine) as session:
+        return putaway.start_putaway(session, task_id, CTX.operator)
 
 
 def _task(engine, task_id: int) -> Task:
@@ -65,7 +71,9 @@ def test_two_step_receipt_partial_then_rest_with_putaway_push(engine):
     first = _scan(engine, receipt.number, "14006381333938")  # one case of 12
     assert (first.quantity, first.location_code, first.line_remaining) == (Decimal(12), "WH1/INPUT", Decimal(12))
     task = _task(engine, first.next_task_id)
-    assert (task.kind, task.quantity, task.reason) == ("putaway", Decimal(12), PutawayReason.EMPTY.value)
+    assert (task.kind, task.quantity, task.target_location_id, task.reason) == ("putaway", Decimal(12), None, STOCK_PENDING)
+    start = _start(engine, task.id)  # the bin is suggested when the putaway begins
+    assert (start.from_code, start.to_code, start.reason) == ("WH1/INPUT", world.bins[0], PutawayReason.EMPTY.value)
     assert quantities_of(engine, "W-1").on_order == Decimal(12)  # the PO stays open for the rest
     with transaction(engine) as session:
         assert purchasing.purchase_order_view(session, po).state is PurchaseState.OPEN
@@ -76,7 +84,7 @@ def test_two_step_receipt_partial_then_rest_with_putaway_push(engine):
     assert (done.moved, done.done, done.next_task_id) == (Decimal(12), True, None)
     second = _scan(engine, receipt.number, "4006381333931", count="12")
     # The same item is already in A-01-01: the suggestion keeps it together.
-    assert _task(engine, second.next_task_id).reason == PutawayReason.SAME_ITEM.value
+    assert _start(engine, second.next_task_id).reason == PutawayReason.SAME_ITEM.value
     _putaway(engine, second.next_task_id, world.bins[0])
     with transaction(engine) as session:
         assert purchasing.purchase_order_view(session, po).state is PurchaseState.RECEIVED
@@ -280,26 +288,34 @@ def test_putaway_follows_fixed_bin_zone_and_capacity(engine):
     with transaction(engine) as session:
         receipt = receiving.start_receipt(session, po)
     first = _scan(engine, receipt.number, "W-1", count="10")
-    task = _task(engine, first.next_task_id)
-    assert (task.target_location_id, task.reason) == (_location_id(engine, world.bins[2]), PutawayReason.FIXED_BIN.value)
-    _putaway(engine, task.id, world.bins[2])
+    start = _start(engine, first.next_task_id)
+    assert (start.to_code, start.reason) == (world.bins[2], PutawayReason.FIXED_BIN.value)
+    _putaway(engine, start.task_id, world.bins[2])
     second = _scan(engine, receipt.number, "W-1", count="10")
     # 10 more do not fit in the fixed bin (capacity 15): an empty bin is suggested instead.
-    assert _task(engine, second.next_task_id).reason == PutawayReason.EMPTY.value
+    assert _start(engine, second.next_task_id).reason == PutawayReason.EMPTY.value
     with pytest.raises(InvalidInput, match="holds 10 of 15: 10 more does not fit"):
         _putaway(engine, second.next_task_id, world.bins[2])
     elsewhere = _putaway(engine, second.next_task_id, world.bins[3])  # the operator's choice, a valid bin
     assert elsewhere.to_code == world.bins[3]
     milk = _scan(engine, receipt.number, "4000000000017", count="5", lot="L7", expiry=date(2027, 2, 1))
-    milk_task = _task(engine, milk.next_task_id)
-    assert (milk_task.target_location_id, milk_task.reason) == (_location_id(engine, zone_bin), PutawayReason.EMPTY_IN_ZONE.value)
+    milk_start = _start(engine, milk.next_task_id)
+    assert (milk_start.to_code, milk_start.reason) == (zone_bin, PutawayReason.EMPTY_IN_ZONE.value)
     with pytest.raises(InvalidInput, match="put away into a bin of WH1/STOCK; WH1/OUTPUT is not one"):
-        _putaway(engine, milk_task.id, "WH1/OUTPUT")
-    _putaway(engine, milk_task.id, zone_bin)
+        _putaway(engine, milk_start.task_id, "WH1/OUTPUT")
+    _putaway(engine, milk_start.task_id, zone_bin)
     assert on_hand(engine, "M-1", zone_bin) == Decimal(5)
     assert_consistent(engine)
 
 
-def _location_id(engine, code: str) -> int:
+def test_two_putaways_started_together_get_different_empty_bins(engine):
+    world = build_world(engine, steps=2)
     with transaction(engine) as session:
-        return catalog.location_by_code(session, code).id
+        receipt = receiving.start_blind_receipt(session, "WH1")
+    widgets = _scan(engine, receipt.number, "W-1", count="3")
+    milk = _scan(engine, receipt.number, "4000000000017", count="2", lot="L5", expiry=date(2027, 4, 1))
+    with transaction(engine) as session:
+        first = putaway.start_putaway(session, widgets.next_task_id, "rita")
+        second = putaway.start_putaway(session, milk.next_task_id, "omar")
+    assert (first.to_code, second.to_code) == (world.bins[0], world.bins[1])
+    assert_consistent(engine)

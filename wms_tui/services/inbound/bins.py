@@ -14,6 +14,7 @@ from wms_tui.domain.locations import LocationKind
 from wms_tui.services.inbound.common import ZERO, item_by_sku, scanned_location
 from wms_tui.store.models import NO_LOT, Item, Location, Lot, StockBalance, Warehouse
 from wms_tui.store.models_inbound import BinCapacity, PutawayRule
+from wms_tui.store.models_outbound import Task
 from wms_tui.store.types import Quantity
 
 # Empty bins are looked up in pick order; this many are enough to find one that fits.
@@ -37,6 +38,11 @@ _EMPTY_BINS = (
     _STORAGE_BINS.where(
         Location.code.startswith(bindparam("prefix")),
         ~exists().where(StockBalance.location_id == Location.id, StockBalance.quantity > 0),
+        # An empty bin another operator is already taking goods to is not empty for long.
+        ~exists().where(
+            Task.target_location_id == Location.id, Task.kind == "putaway", Task.state == "claimed",
+            Task.id != bindparam("task_id"),
+        ),
         BinCapacity.max_quantity.is_(None) | (BinCapacity.max_quantity >= bindparam("quantity", type_=Quantity())),
     )
     .order_by(Location.pick_sequence, Location.code)
@@ -49,7 +55,8 @@ _RULES = (
 )
 _ITEM_STOCK = (
     select(StockBalance.location_id, StockBalance.lot_id, func.sum(StockBalance.quantity))
-    .where(StockBalance.item_id == bindparam("item_id"))
+    .join(Location, Location.id == StockBalance.location_id)
+    .where(StockBalance.item_id == bindparam("item_id"), Location.code.startswith(bindparam("stock_prefix")))
     .group_by(StockBalance.location_id, StockBalance.lot_id)
     .having(func.sum(StockBalance.quantity) > 0)
 )
@@ -73,7 +80,7 @@ def storage_bins(session: Session, warehouse: Warehouse) -> list[Location]:
 
 
 def suggest_putaway(
-    session: Session, warehouse: Warehouse, item: Item, lot: Lot | None, quantity: Decimal
+    session: Session, warehouse: Warehouse, item: Item, lot: Lot | None, quantity: Decimal, *, task_id: int = 0
 ) -> PutawaySuggestion | None:
     """Look only at the bins that can win: the item's fixed bins, bins holding the item, and the
     first empty bins in pick order (in its zone and overall). A few indexed reads whatever the
@@ -84,7 +91,7 @@ def suggest_putaway(
     zone_codes = [code + "/" for kind, code, _ in rules if kind == "zone"]
     of_item: dict[int, Decimal] = {}
     of_lot: dict[int, Decimal] = {}
-    for location_id, lot_id, on_hand in session.execute(_ITEM_STOCK, {"item_id": item.id}):
+    for location_id, lot_id, on_hand in session.execute(_ITEM_STOCK, {"item_id": item.id, "stock_prefix": where["stock_prefix"]}):
         of_item[location_id] = of_item.get(location_id, ZERO) + on_hand
         if lot is not None and lot_id == lot.id and lot_id != NO_LOT:
             of_lot[location_id] = of_lot.get(location_id, ZERO) + on_hand
@@ -94,9 +101,10 @@ def suggest_putaway(
         ids = list(fixed | set(of_item))
         rows = {row[0]: row for row in session.execute(_BINS_BY_ID, {**where, "ids": ids})}
         # Capacity counts everything in the bin, other items too (empty bins hold nothing).
-        totals = dict(session.execute(_BIN_TOTALS, {"ids": list(rows) or [0]}).all())
+        if rows:
+            totals = dict(session.execute(_BIN_TOTALS, {"ids": list(rows)}).all())
     for prefix in [*zone_codes, where["stock_prefix"]]:
-        rows.update({row[0]: row for row in session.execute(_EMPTY_BINS, {**where, "prefix": prefix, "quantity": quantity})})
+        rows.update({row[0]: row for row in session.execute(_EMPTY_BINS, {**where, "prefix": prefix, "quantity": quantity, "task_id": task_id})})
     candidates = [
         BinCandidate(
             location_id=location_id,

@@ -12,7 +12,7 @@ from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.inbound import FINAL_ZONE, show
 from wms_tui.services import tasks
 from wms_tui.services.inbound import routes
-from wms_tui.services.inbound.bins import check_capacity
+from wms_tui.services.inbound.bins import check_capacity, suggest_putaway
 from wms_tui.services.inbound.common import (
     carry_reservations,
     post,
@@ -50,6 +50,42 @@ def _check_destination(session: Session, task: Task, warehouse: Warehouse, targe
     stock = zone(session, warehouse, FINAL_ZONE)
     if not target.code.startswith(stock.code + "/"):
         raise InvalidInput(f"put away into a bin of {stock.code}; {target.code} is not one")
+
+
+@dataclass(frozen=True)
+class PutawayStart:
+    """What the operator is told when a putaway or refill begins: "Take 12 W-1 from WH1/INPUT
+    to WH1/STOCK/A-01-01 (bin already holds this item)"."""
+
+    task_id: int
+    sku: str
+    quantity: Decimal
+    from_code: str
+    to_code: str | None  # None: no bin fits, the operator chooses one
+    reason: str
+
+
+def start_putaway(session: Session, task_id: int, operator: str) -> PutawayStart:
+    """Claim a putaway or replenish task; a putaway into Stock gets its bin suggested now, from
+    the stock as it is at this moment."""
+    task = tasks.claim_task(session, task_id, operator)
+    if task.kind not in (tasks.TaskKind.PUTAWAY, tasks.TaskKind.REPLENISH):
+        raise InvalidInput(f"task {task_id} is a {task.kind} task, not a putaway or replenishment")
+    warehouse = session.get(Warehouse, task.warehouse_id)
+    item = session.get(Item, task.item_id)
+    planned = session.get(Location, task.target_location_id) if task.target_location_id else None
+    is_route_step = planned is not None and routes.zone_name(warehouse, planned) is not None
+    if task.kind == tasks.TaskKind.PUTAWAY and not is_route_step:
+        lot = session.get(Lot, task.lot_id) if task.lot_id else None
+        suggestion = suggest_putaway(session, warehouse, item, lot, task.quantity - task.done_quantity, task_id=task.id)
+        task.target_location_id = suggestion.location_id if suggestion else None
+        task.reason = suggestion.reason.value if suggestion else "no bin fits: choose one"
+        planned = session.get(Location, suggestion.location_id) if suggestion else None
+        session.flush()
+    return PutawayStart(
+        task.id, item.sku, task.quantity - task.done_quantity, session.get(Location, task.location_id).code,
+        planned.code if planned else None, task.reason,
+    )
 
 
 def _received_on(session: Session, task: Task) -> int | None:

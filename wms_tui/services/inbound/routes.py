@@ -9,10 +9,11 @@ from sqlmodel import Session, select
 
 from wms_tui.domain.inbound import FINAL_ZONE, next_zone
 from wms_tui.services import tasks
-from wms_tui.services.inbound.bins import suggest_putaway
 from wms_tui.services.inbound.common import zone
 from wms_tui.store.models import Item, Location, Lot, Warehouse
 from wms_tui.store.models_outbound import Task
+
+STOCK_PENDING = "to Stock: bin suggested at start"
 
 
 def zone_name(warehouse: Warehouse, location: Location) -> str | None:
@@ -42,9 +43,9 @@ def after_landing(
     if following is None:
         return None
     if following == FINAL_ZONE:
-        suggestion = suggest_putaway(session, warehouse, item, lot, quantity)
-        target_id = suggestion.location_id if suggestion else None
-        reason = suggestion.reason.value if suggestion else "no bin fits: choose one"
+        # The bin is suggested when the putaway starts (putaway.start_putaway), from the stock
+        # as it is then: suggesting at the dock would send every pallet to the same empty bin.
+        target_id, reason = None, STOCK_PENDING
     else:
         target_id = zone(session, warehouse, following).id
         reason = f"route: to {following}"
