@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import func, literal_column
+from sqlalchemy import bindparam, func, literal_column
 from sqlmodel import Session, SQLModel, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
@@ -98,6 +98,13 @@ def barcode_variants(barcode: str) -> list[str]:
     return list(dict.fromkeys(variants))
 
 
+_ITEM_BY_BARCODE = (
+    select(ItemBarcode, Item)
+    .join(Item, Item.id == ItemBarcode.item_id)
+    .where(ItemBarcode.barcode.in_(bindparam("barcodes", expanding=True)))
+)
+
+
 @dataclass(frozen=True)
 class ScannedItem:
     item: Item
@@ -107,9 +114,7 @@ class ScannedItem:
 
 def resolve_item(session: Session, barcode: str) -> ScannedItem:
     """The item behind a scanned GTIN or packaging barcode, or typed SKU."""
-    found = session.exec(
-        select(ItemBarcode, Item).join(Item, Item.id == ItemBarcode.item_id).where(ItemBarcode.barcode.in_(barcode_variants(barcode)))
-    ).first()
+    found = session.exec(_ITEM_BY_BARCODE, params={"barcodes": barcode_variants(barcode)}).first()
     if found is not None:
         entry, item = found
         return ScannedItem(item, entry.quantity, entry.packaging)

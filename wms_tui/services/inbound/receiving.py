@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
@@ -167,14 +168,32 @@ class ScanResult:
     next_task_id: int | None = None
 
 
+# Statements of the scan path are built once: building SQL expressions costs more than these
+# indexed reads, and a receiving scan must stay well under 10 ms.
+_RECEIPT = (
+    select(Receipt, Warehouse, PurchaseOrder)
+    .join(Warehouse, Warehouse.id == Receipt.warehouse_id)
+    .outerjoin(PurchaseOrder, PurchaseOrder.id == Receipt.purchase_order_id)
+    .where(Receipt.number == bindparam("number"))
+)
+_ORDER_LINES_OF_ITEM = (
+    select(PurchaseOrderLine)
+    .where(PurchaseOrderLine.order_id == bindparam("order_id"), PurchaseOrderLine.item_id == bindparam("item_id"))
+    .order_by(PurchaseOrderLine.expected_date, PurchaseOrderLine.id)
+    .with_for_update()
+)
+_SHORT_LINE = (
+    select(PurchaseOrderLine.id)
+    .where(PurchaseOrderLine.order_id == bindparam("order_id"), PurchaseOrderLine.received_quantity < PurchaseOrderLine.quantity)
+    .limit(1)
+)
+_LOCATIONS = select(Location).where(Location.code.in_(bindparam("codes", expanding=True)))
+_NEW_RECEIPT_LINE = insert(ReceiptLine).returning(ReceiptLine.id)
+
+
 def _open_receipt(session: Session, number: str) -> tuple[Receipt, Warehouse, PurchaseOrder | None]:
     """The receipt with its warehouse and purchase order (None when blind), in one read."""
-    found = session.exec(
-        select(Receipt, Warehouse, PurchaseOrder)
-        .join(Warehouse, Warehouse.id == Receipt.warehouse_id)
-        .outerjoin(PurchaseOrder, PurchaseOrder.id == Receipt.purchase_order_id)
-        .where(Receipt.number == number.strip())
-    ).first()
+    found = session.exec(_RECEIPT, params={"number": number.strip()}).first()
     if found is None:
         raise NotFound(f"no receipt {number!r}")
     if found[0].state != "open":
@@ -183,12 +202,7 @@ def _open_receipt(session: Session, number: str) -> tuple[Receipt, Warehouse, Pu
 
 
 def _po_line_for(session: Session, order: PurchaseOrder, item: Item) -> PurchaseOrderLine:
-    lines = session.exec(
-        select(PurchaseOrderLine)
-        .where(PurchaseOrderLine.order_id == order.id, PurchaseOrderLine.item_id == item.id)
-        .order_by(PurchaseOrderLine.expected_date, PurchaseOrderLine.id)
-        .with_for_update()
-    ).all()
+    lines = session.exec(_ORDER_LINES_OF_ITEM, params={"order_id": order.id, "item_id": item.id}).all()
     if not lines:
         raise InvalidInput(f"item {item.sku} is not on purchase order {order.number}: set it aside or receive it blind")
     # Fill the earliest line still short; when all are complete, an over-receipt goes on the last.
@@ -273,38 +287,38 @@ def receive_scan(
         po_line.received_quantity += quantity
 
     first_zone = f"{warehouse.code}/{receipt_route(warehouse.receipt_steps)[0]}"
-    places = {place.code: place for place in session.exec(select(Location).where(Location.code.in_([first_zone, SUPPLIERS])))}
+    places = {place.code: place for place in session.exec(_LOCATIONS, params={"codes": [first_zone, SUPPLIERS]})}
     missing = sorted({first_zone, SUPPLIERS} - places.keys())
     if missing:
         raise NotFound(f"location {', '.join(missing)} is missing: set up warehouse {warehouse.code} again")
     landing = _landing(session, warehouse, places[first_zone], item, bin_scan)
     container = _container(session, context, container_code, new_pallet, container_kind, landing)
-    line = ReceiptLine(
-        receipt_id=receipt.id,
-        purchase_order_line_id=po_line.id if po_line else None,
-        item_id=item.id,
-        lot_id=lot_row.id if lot_row else None,
-        container_id=container.id if container else None,
-        location_id=landing.id,
-        quantity=quantity,
-        over_quantity=over,
-        over_reason=over_reason.strip() if over and over_reason else None,
-        operator=context.operator,
-        created_at=datetime.now(UTC),
-    )
-    session.add(line)
+    lot_id, container_id = (lot_row.id if lot_row else None), (container.id if container else None)
     session.flush()
+    line_id = session.execute(_NEW_RECEIPT_LINE, {
+        "receipt_id": receipt.id,
+        "purchase_order_line_id": po_line.id if po_line else None,
+        "item_id": item.id,
+        "lot_id": lot_id,
+        "container_id": container_id,
+        "location_id": landing.id,
+        "quantity": quantity,
+        "over_quantity": over,
+        "over_reason": over_reason.strip() if over and over_reason else None,
+        "operator": context.operator,
+        "created_at": datetime.now(UTC),
+    }).scalar_one()
     post(session, context, [
         MoveRequest(
             item_id=item.id,
             from_location_id=places[SUPPLIERS].id,
             to_location_id=landing.id,
             quantity=quantity,
-            lot_id=line.lot_id,
-            container_id=line.container_id,
+            lot_id=lot_id,
+            container_id=container_id,
             unit_cost=po_line.unit_price if po_line else None,
             document_ref=receipt.number,
-            document_line_id=line.id,
+            document_line_id=line_id,
             reason="receipt",
         )
     ])
@@ -318,12 +332,12 @@ def receive_scan(
     if released:
         output = zone(session, warehouse, CROSS_DOCK_ZONE)
         proposals = [
-            CrossDockProposal(line.id, release.order_number, release.order_line_id, release.quantity, landing.code, output.code)
+            CrossDockProposal(line_id, release.order_number, release.order_line_id, release.quantity, landing.code, output.code)
             for release in released
         ]
-    task_id = routes.after_landing(session, warehouse, landing, item, lot_row, quantity, receipt.number, line.id)
+    task_id = routes.after_landing(session, warehouse, landing, item, lot_row, quantity, receipt.number, line_id)
     return ScanResult(
-        receipt_line_id=line.id,
+        receipt_line_id=line_id,
         sku=item.sku,
         quantity=quantity,
         lot_code=lot_row.code if lot_row else None,
@@ -339,11 +353,7 @@ def receive_scan(
 
 
 def _complete_if_received(session: Session, order: PurchaseOrder) -> None:
-    short = session.exec(
-        select(PurchaseOrderLine.id).where(
-            PurchaseOrderLine.order_id == order.id, PurchaseOrderLine.received_quantity < PurchaseOrderLine.quantity
-        )
-    ).first()
+    short = session.exec(_SHORT_LINE, params={"order_id": order.id}).first()
     if short is None:
         order.state = PurchaseState.RECEIVED
         session.flush()
