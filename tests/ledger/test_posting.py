@@ -111,3 +111,17 @@ def test_database_refuses_to_change_a_posted_move(engine, statement):
         assert conn.execute(select(StockMove.quantity)).scalar_one() == Decimal(3)
 
 
+
+
+def test_stock_by_location_lists_each_lot_on_both_databases(engine):
+    wh = build_small_warehouse(engine)
+    ledger = Ledger(engine, CTX)
+    ledger.post([
+        MoveRequest(wh.milk.id, wh.supplier.id, wh.bin_a.id, "24", lot_id=wh.milk_lot.id),
+        MoveRequest(wh.widget.id, wh.supplier.id, wh.bin_b.id, "5"),
+    ])
+    with engine.connect() as conn:
+        rows = queries.stock_by_location(conn, wh.milk.id)
+    assert [(row.location_code, row.lot_code, row.on_hand, row.available) for row in rows] == [
+        ("WH1/STOCK/A-01-01", "L2409", Decimal(24), Decimal(24))
+    ]

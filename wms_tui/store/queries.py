@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Connection, and_, bindparam, func, select, type_coerce
+from sqlalchemy import Connection, and_, bindparam, case, func, literal_column, select, type_coerce
 
 from wms_tui.domain.locations import VALUATION_GROUP, VALUATION_LABEL, LocationKind, ValuationGroup
 from wms_tui.store.models import (
@@ -29,6 +29,8 @@ from wms_tui.store.types import Quantity
 
 ZERO = Decimal(0)
 OPEN_SALES_STATES = ("confirmed",)
+# A literal, not a bound parameter: PostgreSQL must see the same expression in SELECT and GROUP BY.
+NO_LOT_SQL = literal_column("0")
 OPEN_PURCHASE_STATES = ("open",)
 
 
@@ -92,7 +94,12 @@ def warehouse_quantities(conn: Connection, item_id: int, warehouse_id: int) -> I
     on_order = Decimal(
         conn.execute(
             # Arithmetic on scaled columns loses their type: coerce back so it reads as a quantity.
-            select(type_coerce(func.coalesce(func.sum(PurchaseOrderLine.quantity - PurchaseOrderLine.received_quantity), 0), Quantity()))
+            # An over-received line is not negative on order; it is simply no longer on order.
+            select(type_coerce(func.coalesce(func.sum(case(
+                (PurchaseOrderLine.quantity > PurchaseOrderLine.received_quantity,
+                 PurchaseOrderLine.quantity - PurchaseOrderLine.received_quantity),
+                else_=0,
+            )), 0), Quantity()))
             .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
             .where(
                 PurchaseOrderLine.item_id == item_id,
@@ -162,11 +169,11 @@ def stock_by_location(conn: Connection, item_id: int, *, internal_only: bool = T
     reserved = (
         select(
             Reservation.location_id,
-            func.coalesce(Reservation.lot_id, 0).label("lot_key"),
+            func.coalesce(Reservation.lot_id, NO_LOT_SQL).label("lot_key"),
             func.sum(Reservation.quantity).label("reserved"),
         )
         .where(Reservation.item_id == item_id)
-        .group_by(Reservation.location_id, func.coalesce(Reservation.lot_id, 0))
+        .group_by(Reservation.location_id, func.coalesce(Reservation.lot_id, NO_LOT_SQL))
         .subquery()
     )
     query = (
