@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -182,18 +183,24 @@ def _reserve_sequences(conn: Connection, terminal_id: str, count: int) -> int:
     return last - count + 1
 
 
-def _upsert_balances(conn: Connection, deltas: dict[tuple[int, int, int, int], list[Decimal]]) -> None:
-    if not deltas:
-        return
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+@lru_cache(maxsize=4)
+def _balance_upsert(dialect_name: str):
+    """INSERT ... ON CONFLICT adding to the existing balance; built once per dialect."""
+    dialect_insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
     statement = dialect_insert(BALANCES)
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[BALANCES.c.item_id, BALANCES.c.location_id, BALANCES.c.lot_id, BALANCES.c.container_id],
         set_={
             "quantity": BALANCES.c.quantity + statement.excluded.quantity,
             "value": BALANCES.c.value + statement.excluded.value,
         },
     )
+
+
+def _upsert_balances(conn: Connection, deltas: dict[tuple[int, int, int, int], list[Decimal]]) -> None:
+    if not deltas:
+        return
+    statement = _balance_upsert(conn.dialect.name)
     conn.execute(
         statement,
         [
