@@ -195,7 +195,7 @@ def create_container(session: Session, code: str, *, kind: str = "box", location
 
 
 def item_by_sku(session: Session, sku: str) -> Item:
-    item = session.exec(select(Item).where(Item.sku == sku)).first()
+    item = session.exec(select(Item).where(Item.sku == sku.strip())).first()
     if item is None:
         raise NotFound(f"no item with SKU {sku!r}")
     return item
@@ -209,7 +209,7 @@ def location_by_code(session: Session, code: str) -> Location:
 
 
 def warehouse_by_code(session: Session, code: str) -> Warehouse:
-    warehouse = session.exec(select(Warehouse).where(Warehouse.code == code)).first()
+    warehouse = session.exec(select(Warehouse).where(Warehouse.code == code.strip().upper())).first()
     if warehouse is None:
         raise NotFound(f"no warehouse {code!r}")
     return warehouse

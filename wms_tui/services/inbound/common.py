@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel, select
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.inbound import show
 from wms_tui.domain.locations import CHECK_SEPARATOR, LocationKind, code_from_barcode
+from wms_tui.services.catalog import item_by_sku, warehouse_by_code  # noqa: F401 - the inbound services import them from here
 from wms_tui.store.ledger import MoveRequest, PostedMove, PostingContext, post_moves
 from wms_tui.store.models import (
     NO_CONTAINER,
@@ -58,20 +59,6 @@ def shared(session: Session, code: str) -> Location:
     if location is None:
         raise NotFound(f"location {code} is missing: create a warehouse first")
     return location
-
-
-def warehouse_by_code(session: Session, code: str) -> Warehouse:
-    warehouse = session.exec(select(Warehouse).where(Warehouse.code == code.strip().upper())).first()
-    if warehouse is None:
-        raise NotFound(f"no warehouse {code!r}")
-    return warehouse
-
-
-def item_by_sku(session: Session, sku: str) -> Item:
-    item = session.exec(select(Item).where(Item.sku == sku.strip())).first()
-    if item is None:
-        raise NotFound(f"no item with SKU {sku!r}")
-    return item
 
 
 def supplier_by_code(session: Session, code: str) -> Partner:
