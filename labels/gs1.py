@@ -137,6 +137,4 @@ def location_check_digits(code: str) -> str:
 def sscc_hri(sscc: str) -> str:
     """SSCC grouped for reading aloud: extension, company prefix, serial, check digit."""
     parsed = Sscc.parse(validate_sscc(sscc))
-    return parsed.as_hri() if parsed.company_prefix else " ".join(
-        (sscc[0], sscc[1:17], sscc[17])
-    )
+    return parsed.as_hri() if parsed.company_prefix else " ".join((sscc[0], sscc[1:17], sscc[17]))

@@ -99,8 +99,9 @@ class _Builder:
         if fitted:
             self.items.append(Text(x, y, size, fitted, bold))
 
-    def caption_value(self, x: float, y: float, width: float, caption: str, value: str,
-                      size: float = 3.4) -> None:
+    def caption_value(
+        self, x: float, y: float, width: float, caption: str, value: str, size: float = 3.4
+    ) -> None:
         self.text(x, y, 2.2, caption.upper(), width)
         self.text(x, y + 2.6, size, value, width, bold=True)
 
@@ -114,16 +115,28 @@ class _Builder:
         # Quiet zones may reach the label edge: they only need to be blank.
         return int(self.width / self.module) - 2 * QUIET_MODULES
 
-    def barcode(self, y: float, symbol: Symbol, data: str, hri: str, gs1_: bool,
-                height: float = GS1_BAR_HEIGHT_MM) -> float:
+    def barcode(
+        self,
+        y: float,
+        symbol: Symbol,
+        data: str,
+        hri: str,
+        gs1_: bool,
+        height: float = GS1_BAR_HEIGHT_MM,
+    ) -> float:
         """Centre a symbol at ``y`` with its HRI below; returns the y below the HRI."""
         bars_width = symbol.modules * self.module
         x = (self.width - bars_width) / 2
         self.items.append(Bars(x, y, self.module, height, symbol, data, gs1_))
         hri_text = fit(hri, HRI_SIZE_MM, self.inner, bold=True)
         self.items.append(
-            Text((self.width - text_width(hri_text, HRI_SIZE_MM, True)) / 2,
-                 y + height + 0.8, HRI_SIZE_MM, hri_text, bold=True)
+            Text(
+                (self.width - text_width(hri_text, HRI_SIZE_MM, True)) / 2,
+                y + height + 0.8,
+                HRI_SIZE_MM,
+                hri_text,
+                bold=True,
+            )
         )
         return y + height + 0.8 + HRI_SIZE_MM + 1.0
 
@@ -134,8 +147,10 @@ class _Builder:
 SLOT_MM = GS1_BAR_HEIGHT_MM + 0.8 + HRI_SIZE_MM + 1.0 + 1.0
 
 
-def pack_symbols(elements: Sequence[tuple[str, str]], max_modules: int,
-                 ) -> tuple[list[tuple[gs1.Gs1Data, Symbol]], list[tuple[str, str]]]:
+def pack_symbols(
+    elements: Sequence[tuple[str, str]],
+    max_modules: int,
+) -> tuple[list[tuple[gs1.Gs1Data, Symbol]], list[tuple[str, str]]]:
     """First-fit packing of element strings into GS1-128 symbols no wider than
     ``max_modules``. Returns the symbols and the elements that fit in none alone."""
     groups: list[list[tuple[str, str]]] = []
@@ -158,8 +173,9 @@ def pack_symbols(elements: Sequence[tuple[str, str]], max_modules: int,
     return symbols, too_wide
 
 
-def content_elements(gtin: str | None, count: int | None, lot: str | None,
-                     best_before, expiry, weight=None) -> list[tuple[str, str]]:
+def content_elements(
+    gtin: str | None, count: int | None, lot: str | None, best_before, expiry, weight=None
+) -> list[tuple[str, str]]:
     """AIs describing what a logistic unit holds, most useful first: the packer fills
     symbols in this order and a small label shows only the first symbol(s)."""
     elements: list[tuple[str, str]] = []
@@ -182,8 +198,11 @@ def content_elements(gtin: str | None, count: int | None, lot: str | None,
     return elements
 
 
-def _content_symbols(b: _Builder, elements: list[tuple[str, str]], slots: int,
-                     ) -> list[tuple[gs1.Gs1Data, Symbol]]:
+def _content_symbols(
+    b: _Builder,
+    elements: list[tuple[str, str]],
+    slots: int,
+) -> list[tuple[gs1.Gs1Data, Symbol]]:
     # Symbols come out in element priority order; what does not fit stays human readable.
     symbols, _ = pack_symbols(elements, b.max_modules())
     # The symbol with the GTIN reads first, as on GS1's example labels.
@@ -194,14 +213,14 @@ def _date(day) -> str:
     return day.strftime("%d.%m.%Y") if day else ""
 
 
-def container_layout(label: ContainerLabel, width: float, height: float,
-                     module: float) -> Layout:
+def container_layout(label: ContainerLabel, width: float, height: float, module: float) -> Layout:
     """GS1 logistic label: free-format top, human-readable middle, barcodes at the bottom
     with the SSCC symbol lowest."""
     sscc = gs1.validate_sscc(label.sscc)
     sscc_data = gs1.gs1_data([("00", sscc)])
-    elements = content_elements(label.gtin, label.count, label.lot, label.best_before,
-                                label.expiry, label.gross_weight_kg)
+    elements = content_elements(
+        label.gtin, label.count, label.lot, label.best_before, label.expiry, label.gross_weight_kg
+    )
     b = _Builder(width, height, module)
     m, w = b.margin, b.inner
 
@@ -221,10 +240,16 @@ def container_layout(label: ContainerLabel, width: float, height: float,
     # Order, PO, carrier, tracking, n of m, weight
     col = w / 3
     cells = [
-        ("Order", label.order_number), ("PO number", label.po_number),
-        ("Carrier", label.carrier), ("Tracking", label.tracking_number),
-        ("Container", f"{label.container_index} of {label.container_total}"
-         if label.container_index and label.container_total else ""),
+        ("Order", label.order_number),
+        ("PO number", label.po_number),
+        ("Carrier", label.carrier),
+        ("Tracking", label.tracking_number),
+        (
+            "Container",
+            f"{label.container_index} of {label.container_total}"
+            if label.container_index and label.container_total
+            else "",
+        ),
         ("Gross weight", f"{label.gross_weight_kg} kg" if label.gross_weight_kg else ""),
     ]
     for i, (caption, value) in enumerate(cells):
@@ -295,7 +320,9 @@ def pallet_layout(label: PalletLabel, width: float, height: float, module: float
     y += 12
     b.hline(y)
     y += 1.5
-    b.caption_value(m, y, w, "Item", " ".join(p for p in (label.gtin or "", label.description) if p) or "-")
+    b.caption_value(
+        m, y, w, "Item", " ".join(p for p in (label.gtin or "", label.description) if p) or "-"
+    )
     y += 7
     col = w / 3
     cells = [
@@ -313,8 +340,7 @@ def pallet_layout(label: PalletLabel, width: float, height: float, module: float
         b.caption_value(m, y, w, "Put away to", label.putaway_to, size=5.0)
         y += 9
     b.hline(y)
-    elements = content_elements(label.gtin, label.count, label.lot, label.best_before,
-                                label.expiry)
+    elements = content_elements(label.gtin, label.count, label.lot, label.best_before, label.expiry)
     slots = int((height - m - (y + 1.5)) // SLOT_MM) - 1
     symbols = _content_symbols(b, elements, max(slots, 0)) if elements else []
     y_bar = height - m - SLOT_MM * (len(symbols) + 1) + 1.0
@@ -324,8 +350,7 @@ def pallet_layout(label: PalletLabel, width: float, height: float, module: float
     return b.layout()
 
 
-def location_layout(label: LocationLabel, width: float, height: float,
-                    module: float) -> Layout:
+def location_layout(label: LocationLabel, width: float, height: float, module: float) -> Layout:
     """Bin label: code in large type, Code 128 of the code, check digits to key in."""
     b = _Builder(width, height, module)
     m, w = b.margin, b.inner
@@ -365,8 +390,13 @@ def item_layout(label: ItemLabel, width: float, height: float, module: float) ->
     b.text(m, m, 2.4, "ITEM", w)
     b.text(m, m + 3, 5.0, label.description or gtin, w, bold=True)
     y = m + 10
-    cells = [("GTIN", gtin), ("SKU", label.sku), ("Batch/lot", label.lot or ""),
-             ("Use by", _date(label.expiry)), ("Serial", label.serial or "")]
+    cells = [
+        ("GTIN", gtin),
+        ("SKU", label.sku),
+        ("Batch/lot", label.lot or ""),
+        ("Use by", _date(label.expiry)),
+        ("Serial", label.serial or ""),
+    ]
     for i, (caption, value) in enumerate((c, v) for c, v in cells if v):
         b.caption_value(m + (i % 2) * w / 2, y + (i // 2) * 7, w / 2 - 1.5, caption, value)
     y_bar = height - m - SLOT_MM * len(symbols) + 1.0

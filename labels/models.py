@@ -239,5 +239,3 @@ def document_from_mapping(kind: str, data: Mapping[str, Any]) -> Document:
         tax_rate=_decimal(data.get("tax_rate", 0), "tax_rate"),
         notes=str(data.get("notes", "")),
     )
-
-

@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterable
 from typing import BinaryIO, Literal
 
-from reportlab.lib.pagesizes import A4, A6, LETTER
+from reportlab.lib.pagesizes import A4, A6
 from reportlab.lib.units import inch, mm
 from reportlab.pdfgen.canvas import Canvas
 
@@ -19,8 +19,11 @@ LABEL_MEDIA: tuple[LabelMedia, ...] = ("4x6", "a6", "a4-sheet")
 PDF_MODULE_MM = 0.5  # GS1 X-dimension; a laser or a 203/300 dpi printer can hold it
 
 # Label size (mm) per medium; an A4 sheet holds 2 x 2 A6 labels edge to edge.
-_LABEL_MM = {"4x6": (4 * inch / mm, 6 * inch / mm), "a6": (A6[0] / mm, A6[1] / mm),
-             "a4-sheet": (A6[0] / mm, A6[1] / mm)}
+_LABEL_MM = {
+    "4x6": (4 * inch / mm, 6 * inch / mm),
+    "a6": (A6[0] / mm, A6[1] / mm),
+    "a4-sheet": (A6[0] / mm, A6[1] / mm),
+}
 
 
 def label_size_mm(media: str) -> tuple[float, float]:
@@ -42,8 +45,14 @@ def draw_layout(canvas: Canvas, layout: Layout, x0: float = 0, y0: float = 0) ->
             # layout y is the top of the em box; Helvetica's ascent is ~0.72 em
             canvas.drawString(x0 + item.x * mm, top - item.y * mm - 0.72 * size, item.text)
         elif isinstance(item, Rule):
-            canvas.rect(x0 + item.x * mm, top - (item.y + item.height) * mm,
-                        item.width * mm, item.height * mm, stroke=0, fill=1)
+            canvas.rect(
+                x0 + item.x * mm,
+                top - (item.y + item.height) * mm,
+                item.width * mm,
+                item.height * mm,
+                stroke=0,
+                fill=1,
+            )
         elif isinstance(item, Bars):
             _draw_bars(canvas, item, x0, top)
 
@@ -81,8 +90,9 @@ def label_pdf(label: Label, media: LabelMedia = "4x6") -> bytes:
     return labels_pdf([label], media)
 
 
-def labels_pdf(labels: Iterable[Label], media: LabelMedia = "4x6",
-               out: BinaryIO | None = None) -> bytes:
+def labels_pdf(
+    labels: Iterable[Label], media: LabelMedia = "4x6", out: BinaryIO | None = None
+) -> bytes:
     """Many labels in one PDF: one per page, or four A6 labels per A4 page.
 
     Writes to ``out`` when given (and returns b"") so large runs need not sit in memory.
@@ -91,8 +101,12 @@ def labels_pdf(labels: Iterable[Label], media: LabelMedia = "4x6",
     buffer = out if out is not None else io.BytesIO()
     sheet = media == "a4-sheet"
     canvas = _new_canvas(buffer, A4 if sheet else (width * mm, height * mm), "labels")
-    cells = [(0, A4[1] - height * mm), (width * mm, A4[1] - height * mm),
-             (0, A4[1] - 2 * height * mm), (width * mm, A4[1] - 2 * height * mm)]
+    cells = [
+        (0, A4[1] - height * mm),
+        (width * mm, A4[1] - height * mm),
+        (0, A4[1] - 2 * height * mm),
+        (width * mm, A4[1] - 2 * height * mm),
+    ]
     n = 0
     for n, label in enumerate(labels, start=1):
         layout = layout_label(label, width, height, PDF_MODULE_MM)
@@ -109,6 +123,3 @@ def labels_pdf(labels: Iterable[Label], media: LabelMedia = "4x6",
         canvas.showPage()
     canvas.save()
     return b"" if out is not None else buffer.getvalue()  # type: ignore[union-attr]
-
-
-PAGE_SIZES = {"a4": A4, "letter": LETTER}
