@@ -69,3 +69,9 @@ bench.add_command(bench_scanners)
 from wms_tui.bench.inbound import bench_inbound  # noqa: E402
 
 bench.add_command(bench_inbound)
+from wms_tui.bench.labels import bench_labels  # noqa: E402
+from wms_tui.commands.labels import label_group, printers_group  # noqa: E402
+
+main.add_command(label_group)
+main.add_command(printers_group)
+bench.add_command(bench_labels)

@@ -1,0 +1,473 @@
+"""`wms-tui label ...` and `wms-tui printers ...`: render, print and manage print jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tomllib
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import click
+import platformdirs
+
+from labels import (
+    DOCUMENT_KINDS,
+    LABEL_MEDIA,
+    ContainerLabel,
+    ItemLabel,
+    Label,
+    LabelDataError,
+    LocationLabel,
+    PalletLabel,
+    Printer,
+    PrintQueue,
+    document_from_mapping,
+    document_pdf,
+    format_for_path,
+    load_printers,
+    render_for_printer,
+    render_labels,
+)
+from labels.models import address_from_mapping
+
+__all__ = ["label_group", "load_printers", "printers_group"]
+
+
+def default_queue_path() -> Path:
+    return platformdirs.user_data_path("wms-tui") / "print-queue.sqlite3"
+
+
+def _read_printers(path: str | None) -> dict[str, Printer]:
+    if path is None:
+        return {}
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise click.ClickException(f"cannot read printers config {path}: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise click.ClickException(f"{path}: invalid TOML: {exc}") from exc
+    try:
+        return load_printers(data.get("printers", {}))
+    except ValueError as exc:
+        raise click.ClickException(f"{path}: {exc}") from exc
+
+
+def _printer(printers: dict[str, Printer], name: str) -> Printer:
+    if name not in printers:
+        known = ", ".join(sorted(printers)) or "none (pass --printers-config FILE)"
+        raise click.ClickException(f"unknown printer {name!r}; configured: {known}")
+    return printers[name]
+
+
+def _config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option(
+        "--queue-db",
+        type=click.Path(dir_okay=False),
+        envvar="WMS_PRINT_QUEUE",
+        default=lambda: str(default_queue_path()),
+        show_default="user data dir",
+        help="Print queue database (SQLite).",
+    )(fn)
+    return click.option(
+        "--printers-config",
+        type=click.Path(dir_okay=False, exists=True),
+        envvar="WMS_PRINTERS_CONFIG",
+        help="TOML file with [printers.NAME] tables.",
+    )(fn)
+
+
+def _output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(
+        [
+            click.option(
+                "--out", type=click.Path(dir_okay=False), help="Write to FILE (.pdf or .zpl)."
+            ),
+            click.option("--printer", "printer_name", help="Print on this configured printer."),
+            click.option(
+                "--media",
+                type=click.Choice(LABEL_MEDIA),
+                default="4x6",
+                show_default=True,
+                help="Label size for --out PDFs.",
+            ),
+            click.option(
+                "--dpi",
+                type=click.Choice(["203", "300"]),
+                default="203",
+                show_default=True,
+                help="Printer resolution for --out ZPL files.",
+            ),
+        ]
+    ):
+        fn = option(fn)
+    return _config_options(fn)
+
+
+def _queue_and_print(
+    printer: Printer,
+    payload: bytes,
+    reference: str,
+    kind: str,
+    queue_db: str,
+    printers: dict[str, Printer],
+) -> None:
+    """Store the job first, then try to send it now; an offline printer leaves it pending."""
+    queue = PrintQueue(queue_db)
+    try:
+        job_id = queue.submit(printer.name, payload, reference, kind)
+        queue.drain({printer.name: printer} | printers)
+        job = queue.get(job_id)
+    finally:
+        queue.close()
+    if job.status == "sent":
+        click.echo(f"job {job_id}: printed on {printer.name}")
+    else:
+        click.echo(
+            f"job {job_id}: {job.status} on {printer.name} ({job.last_error}); it is kept and "
+            "retried by the print worker or `wms-tui printers retry`",
+            err=True,
+        )
+
+
+def _emit(
+    labels: Sequence[Label],
+    kind: str,
+    out: str | None,
+    printer_name: str | None,
+    media: str,
+    dpi: str,
+    printers_config: str | None,
+    queue_db: str,
+) -> None:
+    if (out is None) == (printer_name is None):
+        raise click.UsageError("give exactly one of --out FILE or --printer NAME")
+    try:
+        if out is not None:
+            payload = render_labels(labels, format_for_path(out), media, int(dpi))
+            Path(out).write_bytes(payload)
+            click.echo(f"wrote {out} ({len(payload)} bytes)")
+            return
+        printers = _read_printers(printers_config)
+        printer = _printer(printers, printer_name or "")
+        payload = render_for_printer(labels, printer)
+    except (LabelDataError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    _queue_and_print(printer, payload, labels[0].reference, kind, queue_db, printers)
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}", param_hint=option) from None
+
+
+def _decimal(value: str | None, option: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise click.BadParameter(f"expected a number, got {value!r}", param_hint=option) from None
+
+
+@click.group("label")
+def label_group() -> None:
+    """Render labels and documents to a file or print them."""
+
+
+@label_group.command("container")
+@click.option("--sscc", required=True, help="18-digit SSCC (check digit verified).")
+@click.option("--ship-from", default="", help='Sender: "Name, street, postcode city".')
+@click.option("--ship-to", default="", help='Consignee: "Name, street, postcode city".')
+@click.option("--order", "order_number", default="")
+@click.option("--po", "po_number", default="")
+@click.option("--carrier", default="")
+@click.option("--tracking", "tracking_number", default="")
+@click.option("--gtin", help="GTIN of the contained items (AI 02).")
+@click.option("--description", default="")
+@click.option("--count", type=click.IntRange(min=1), help="Number of items (AI 37).")
+@click.option("--lot", help="Batch/lot (AI 10).")
+@click.option("--best-before", help="YYYY-MM-DD (AI 15).")
+@click.option("--expiry", help="YYYY-MM-DD (AI 17).")
+@click.option(
+    "--container", "index", type=click.IntRange(min=1), help="This container's number n ..."
+)
+@click.option("--of", "total", type=click.IntRange(min=1), help="... of m containers.")
+@click.option("--weight", help="Gross weight in kg.")
+@_output_options
+def container_command(
+    sscc: str,
+    ship_from: str,
+    ship_to: str,
+    best_before: str | None,
+    expiry: str | None,
+    weight: str | None,
+    index: int | None,
+    total: int | None,
+    out: str | None,
+    printer_name: str | None,
+    media: str,
+    dpi: str,
+    printers_config: str | None,
+    queue_db: str,
+    **fields: Any,
+) -> None:
+    """GS1 logistic label for a shipping container."""
+    if index and total and index > total:
+        raise click.BadParameter(f"container {index} of {total}", param_hint="--container")
+    label = ContainerLabel(
+        sscc=sscc,
+        ship_from=address_from_mapping(ship_from or "-", "--ship-from"),
+        ship_to=address_from_mapping(ship_to or "-", "--ship-to"),
+        best_before=_date(best_before, "--best-before"),
+        expiry=_date(expiry, "--expiry"),
+        gross_weight_kg=_decimal(weight, "--weight"),
+        container_index=index,
+        container_total=total,
+        **fields,
+    )
+    _emit([label], "container", out, printer_name, media, dpi, printers_config, queue_db)
+
+
+@label_group.command("pallet")
+@click.option("--lpn", required=True, help="License plate: an SSCC or an internal LPN.")
+@click.option("--gtin")
+@click.option("--description", default="")
+@click.option("--count", type=click.IntRange(min=1))
+@click.option("--lot")
+@click.option("--expiry", help="YYYY-MM-DD.")
+@click.option("--po", "po_number", default="")
+@click.option("--supplier", default="")
+@click.option("--received", help="YYYY-MM-DD, default today.")
+@click.option("--putaway-to", default="")
+@_output_options
+def pallet_command(
+    expiry: str | None,
+    received: str | None,
+    out: str | None,
+    printer_name: str | None,
+    media: str,
+    dpi: str,
+    printers_config: str | None,
+    queue_db: str,
+    **fields: Any,
+) -> None:
+    """License plate (LPN) label for a received pallet."""
+    label = PalletLabel(
+        expiry=_date(expiry, "--expiry"),
+        received_on=_date(received, "--received") or dt.date.today(),
+        **fields,
+    )
+    _emit([label], "pallet", out, printer_name, media, dpi, printers_config, queue_db)
+
+
+@label_group.command("location")
+@click.option("--code", "codes", multiple=True, required=True, help="Bin code; repeat for many.")
+@click.option("--description", default="")
+@_output_options
+def location_command(
+    codes: tuple[str, ...],
+    description: str,
+    out: str | None,
+    printer_name: str | None,
+    media: str,
+    dpi: str,
+    printers_config: str | None,
+    queue_db: str,
+) -> None:
+    """Bin labels with check digits (use --media a4-sheet for 4 per A4 page)."""
+    labels = [LocationLabel(code, description) for code in codes]
+    _emit(labels, "location", out, printer_name, media, dpi, printers_config, queue_db)
+
+
+@label_group.command("item")
+@click.option("--gtin", required=True)
+@click.option("--description", default="")
+@click.option("--sku", default="")
+@click.option("--lot")
+@click.option("--expiry", help="YYYY-MM-DD.")
+@click.option("--serial")
+@click.option("--copies", type=click.IntRange(1, 10000), default=1, show_default=True)
+@_output_options
+def item_command(
+    expiry: str | None,
+    copies: int,
+    out: str | None,
+    printer_name: str | None,
+    media: str,
+    dpi: str,
+    printers_config: str | None,
+    queue_db: str,
+    **fields: Any,
+) -> None:
+    """Trade item label: GS1-128 with GTIN (AI 01) and optional lot, expiry, serial."""
+    label = ItemLabel(expiry=_date(expiry, "--expiry"), **fields)
+    _emit([label] * copies, "item", out, printer_name, media, dpi, printers_config, queue_db)
+
+
+def _document_command(kind: str) -> click.Command:
+    @click.option(
+        "--data",
+        "data_path",
+        required=True,
+        type=click.Path(exists=True, dir_okay=False),
+        help="JSON file with number, date, from, to, references, lines.",
+    )
+    @click.option("--out", type=click.Path(dir_okay=False), help="Write the PDF to FILE.")
+    @click.option("--printer", "printer_name", help="Print on this configured (PDF) printer.")
+    @click.option(
+        "--page-size", type=click.Choice(["a4", "letter"]), default="a4", show_default=True
+    )
+    @_config_options
+    def command(
+        data_path: str,
+        out: str | None,
+        printer_name: str | None,
+        page_size: str,
+        printers_config: str | None,
+        queue_db: str,
+    ) -> None:
+        if (out is None) == (printer_name is None):
+            raise click.UsageError("give exactly one of --out FILE or --printer NAME")
+        try:
+            data = json.loads(Path(data_path).read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("top level must be a JSON object")
+            document = document_from_mapping(kind, data)
+            payload = document_pdf(document, page_size)
+        except (ValueError, OSError) as exc:
+            raise click.ClickException(f"{data_path}: {exc}") from exc
+        if out is not None:
+            if format_for_path(out) != "pdf":
+                raise click.BadParameter("documents are PDF only", param_hint="--out")
+            Path(out).write_bytes(payload)
+            click.echo(f"wrote {out} ({len(payload)} bytes)")
+            return
+        printers = _read_printers(printers_config)
+        printer = _printer(printers, printer_name or "")
+        if printer.format != "pdf":
+            raise click.ClickException(
+                f"printer {printer.name} takes {printer.format}; documents are PDF"
+            )
+        _queue_and_print(printer, payload, document.reference, kind, queue_db, printers)
+
+    command.__doc__ = f"{kind.capitalize()} as an A4/Letter PDF from a JSON file."
+    return click.command(kind)(command)
+
+
+for _kind in DOCUMENT_KINDS:
+    label_group.add_command(_document_command(_kind))
+
+
+@click.group("printers")
+def printers_group() -> None:
+    """Configured printers and the print queue."""
+
+
+@printers_group.command("list")
+@_config_options
+def printers_list(printers_config: str | None, queue_db: str) -> None:
+    """Show configured printers."""
+    printers = _read_printers(printers_config)
+    if not printers:
+        click.echo("no printers configured (pass --printers-config FILE)")
+    for p in printers.values():
+        click.echo(
+            f"{p.name}: {p.kind} {p.target}  {p.format} {p.media}"
+            + (f" {p.dpi} dpi" if p.format == "zpl" else "")
+        )
+
+
+@printers_group.command("test")
+@click.argument("name")
+@_config_options
+def printers_test(name: str, printers_config: str | None, queue_db: str) -> None:
+    """Send a test label (a bin label reading TEST-PAGE) to printer NAME."""
+    printers = _read_printers(printers_config)
+    printer = _printer(printers, name)
+    label = LocationLabel(
+        "TEST-PAGE",
+        f"{printer.name}: {printer.kind} {printer.target} {printer.media} {printer.dpi}dpi",
+    )
+    payload = render_for_printer([label], printer)
+    _queue_and_print(printer, payload, f"test:{name}", "test", queue_db, printers)
+
+
+def _when(ts: float | None) -> str:
+    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else "-"
+
+
+@printers_group.command("queue")
+@click.option("--all", "show_all", is_flag=True, help="Include sent jobs.")
+@_config_options
+def printers_queue(show_all: bool, printers_config: str | None, queue_db: str) -> None:
+    """Show jobs not yet printed (pending, sending, failed) with their last error."""
+    if not os.path.exists(queue_db):
+        click.echo("print queue is empty")
+        return
+    queue = PrintQueue(queue_db)
+    try:
+        statuses = (
+            ("pending", "sending", "failed", "sent")
+            if show_all
+            else ("pending", "sending", "failed")
+        )
+        jobs = queue.jobs(statuses)
+    finally:
+        queue.close()
+    if not jobs:
+        click.echo("print queue is empty")
+    for j in jobs:
+        click.echo(
+            f"{j.id:>6} {j.status:<8} {j.printer:<12} {j.reference:<22} tries={j.attempts} "
+            f"next={_when(j.next_attempt_at) if j.status == 'pending' else '-'} "
+            f"{j.last_error or ''}".rstrip()
+        )
+
+
+@printers_group.command("retry")
+@click.argument("job_id", required=False, type=int)
+@_config_options
+def printers_retry(job_id: int | None, printers_config: str | None, queue_db: str) -> None:
+    """Send waiting and failed jobs now (or only JOB_ID)."""
+    printers = _read_printers(printers_config)
+    queue = PrintQueue(queue_db)
+    try:
+        queue.retry(job_id)
+        results = queue.drain(printers)
+    finally:
+        queue.close()
+    if not results:
+        click.echo("nothing to send")
+    for j in results:
+        click.echo(f"job {j.id}: {j.status}" + (f" ({j.last_error})" if j.last_error else ""))
+
+
+@printers_group.command("reprint")
+@click.argument("reference")
+@click.option("--printer", "printer_name", help="Another printer than the original job's.")
+@_config_options
+def printers_reprint(
+    reference: str, printer_name: str | None, printers_config: str | None, queue_db: str
+) -> None:
+    """Print the stored label for REFERENCE (an SSCC, LPN, bin code...) again."""
+    printers = _read_printers(printers_config)
+    queue = PrintQueue(queue_db)
+    try:
+        try:
+            job_id = queue.reprint(reference, printer_name)
+        except KeyError as exc:
+            raise click.ClickException(str(exc.args[0])) from exc
+        queue.drain(printers)
+        job = queue.get(job_id)
+    finally:
+        queue.close()
+    click.echo(f"job {job_id}: {job.status}" + (f" ({job.last_error})" if job.last_error else ""))
