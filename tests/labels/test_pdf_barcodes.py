@@ -29,10 +29,10 @@ def test_container_label_decodes_as_gs1_128(media: str) -> None:
 
 
 def test_contents_with_two_variable_fields_carry_a_gs_separator() -> None:
-    label = container_label(gtin=None, count=None, best_before=None, gross_weight_kg=None,
-                            lot="L7")
-    item = ItemLabel(gtin=GTIN, description="Oat drink", lot="L7", serial="S1",
-                     expiry=dt.date(2027, 1, 31))
+    label = container_label(gtin=None, count=None, best_before=None, gross_weight_kg=None, lot="L7")
+    item = ItemLabel(
+        gtin=GTIN, description="Oat drink", lot="L7", serial="S1", expiry=dt.date(2027, 1, 31)
+    )
     (page,) = pdf_pages(label_pdf(item))
     # GTIN + expiry fill one symbol at X = 0.5 mm; lot and serial share the next, and the
     # variable-length lot is terminated by FNC1, read back as GS.
@@ -54,8 +54,16 @@ def test_wrong_gtin_check_digit_is_refused() -> None:
 
 
 def test_pallet_label_with_sscc_and_with_internal_lpn() -> None:
-    pallet = PalletLabel(lpn=SSCC, gtin=GTIN, count=40, lot="B12", expiry=dt.date(2027, 1, 31),
-                         po_number="PO-1", supplier="Oatly", received_on=dt.date(2025, 3, 1))
+    pallet = PalletLabel(
+        lpn=SSCC,
+        gtin=GTIN,
+        count=40,
+        lot="B12",
+        expiry=dt.date(2027, 1, 31),
+        po_number="PO-1",
+        supplier="Oatly",
+        received_on=dt.date(2025, 3, 1),
+    )
     (page,) = pdf_pages(label_pdf(pallet))
     assert decode(page) == [("]C1", f"02{GTIN}3740"), ("]C1", f"00{SSCC}")]
     internal = PalletLabel(lpn="LPN-000123", gtin=GTIN, count=40)

@@ -115,9 +115,7 @@ def _bc_values(data: str) -> list[int]:
 def zpl_barcodes(zpl: str) -> list[tuple[str, str]]:
     """Draw each ^BC field of a ZPL label as a printer would and decode it."""
     found = []
-    for module, height, data in re.findall(
-        r"\^BY(\d+),\d,(\d+)\^BC[^\^]*\^FH\^FD(.*?)\^FS", zpl
-    ):
+    for module, height, data in re.findall(r"\^BY(\d+),\d,(\d+)\^BC[^\^]*\^FH\^FD(.*?)\^FS", zpl):
         m = int(module)
         pattern = "".join(CODES[v] for v in _bc_values(data)) + STOP + "11"
         img = Image.new("L", ((len(pattern) + 20) * m, int(height) // 4), 255)
