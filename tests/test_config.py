@@ -55,6 +55,10 @@ def test_precedence_explicit_then_env_then_user_dir(monkeypatch, tmp_path):
         ('printers = 3\n', r"\[printers\] must hold one table per printer"),
         ('[scanner]\ndriver = "serial"\n', r"scanner: driver is 'serial' but there is no \[scanner.serial\] section"),
         ('[scanner]\ndriver = "wedge"\nduplicate_window_ms = -5\n', r"duplicate_window_ms must be >= 0"),
+        ('[printers.dock1]\nkind = "fax"\ntarget = "x"\n', r"printers\.dock1"),
+        ('[sscc]\ncompany_prefix = 5703538\nextension_digit = 3\n', r"sscc.company_prefix: expected a string of 6-12 digits"),
+        ('[sscc]\ncompany_prefix = "5703538"\nextension_digit = 3\n[sscc.terminals.T9]\nstart = 1\nend = 9\n',
+         r"sscc.terminals.T1: no SSCC range configured for this terminal"),
     ],
 )
 def test_bad_file_is_refused_naming_key_and_problem(tmp_path, text, message):

@@ -16,6 +16,8 @@ from typing import Any
 from platformdirs import user_config_dir, user_data_dir
 
 from drivers.settings import settings_from_mapping as scanner_settings_from_mapping
+from labels.printers import PrinterConfigError, load_printers
+from labels.sscc import config_from_mapping as sscc_config_from_mapping
 from wms_tui.domain.errors import ConfigError
 
 APP_NAME = "wms-tui"
@@ -137,9 +139,13 @@ def parse(document: dict[str, Any], source: str = "<defaults>", path: Path | Non
         if not isinstance(document.get(name, {}), dict):
             raise ConfigError(f"{source}: [{name}] must be a table")
     try:
-        # The drivers package owns the meaning of [scanner]; a bad table stops the start-up here.
+        # The drivers and labels packages own the meaning of [scanner], [printers] and [sscc];
+        # a bad table stops the start-up here instead of at the first scan or print.
         scanner_settings_from_mapping(document.get("scanner", {}))
-    except ValueError as exc:
+        load_printers(printers)
+        if document.get("sscc"):
+            sscc_config_from_mapping(document["sscc"], terminal_id)
+    except (ValueError, PrinterConfigError) as exc:
         raise ConfigError(f"{source}: {exc}") from None
     return Settings(
         source=path,
