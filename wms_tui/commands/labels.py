@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import platformdirs
 
 from labels import (
     DOCUMENT_KINDS,
@@ -33,17 +32,20 @@ from labels import (
     render_labels,
 )
 from labels.models import address_from_mapping
+from wms_tui import config
 
 __all__ = ["label_group", "load_printers", "printers_group"]
 
 
 def default_queue_path() -> Path:
-    return platformdirs.user_data_path("wms-tui") / "print-queue.sqlite3"
+    return config.data_dir() / "print-queue.sqlite3"
 
 
 def _read_printers(path: str | None) -> dict[str, Printer]:
     if path is None:
-        return {}
+        # No separate file: the terminal's own config ([printers.NAME] tables, already validated).
+        settings = config.load(click.get_current_context().find_root().obj.get("config_path"))
+        return load_printers(settings.printers)
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
@@ -59,7 +61,7 @@ def _read_printers(path: str | None) -> dict[str, Printer]:
 
 def _printer(printers: dict[str, Printer], name: str) -> Printer:
     if name not in printers:
-        known = ", ".join(sorted(printers)) or "none (pass --printers-config FILE)"
+        known = ", ".join(sorted(printers)) or "none (add [printers.NAME] to the config, or pass --printers-config FILE)"
         raise click.ClickException(f"unknown printer {name!r}; configured: {known}")
     return printers[name]
 
@@ -77,7 +79,7 @@ def _config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         "--printers-config",
         type=click.Path(dir_okay=False, exists=True),
         envvar="WMS_PRINTERS_CONFIG",
-        help="TOML file with [printers.NAME] tables.",
+        help="TOML file with [printers.NAME] tables (default: the terminal config).",
     )(fn)
 
 
