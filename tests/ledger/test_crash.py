@@ -15,18 +15,18 @@ from tests.ledger.test_invariant_property import recompute
 from wms_tui.store.models import StockBalance, StockMove
 
 BATCH = 3000
-CHILD = """
+CHILD = f"""
 import sys
 from wms_tui.store.db import make_engine
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
 url, item, source, target, marker = sys.argv[1], *map(int, sys.argv[2:5]), sys.argv[5]
 engine = make_engine(url)
-batch = [MoveRequest(item, source, target, "1")] * {batch}
+batch = [MoveRequest(item, source, target, "1")] * {BATCH}
 while True:
     with engine.begin() as conn:
         post_moves(conn, batch, PostingContext("CRASH", "killer"))
     open(marker, "a").write("x")
-""".format(batch=BATCH)
+"""
 
 
 def test_killed_mid_batch_keeps_whole_batches_only(engine, db_url, tmp_path: Path):

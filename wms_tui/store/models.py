@@ -222,5 +222,5 @@ class PurchaseOrderLine(SQLModel, table=True):
     expected_date: date | None = None
 
 
-import wms_tui.store.models_outbound  # noqa: E402,F401
 import wms_tui.store.models_inbound  # noqa: E402,F401
+import wms_tui.store.models_outbound  # noqa: E402,F401
