@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import tomllib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -110,6 +112,32 @@ def _output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return _config_options(fn)
 
 
+@dataclass(frozen=True)
+class OutputTarget:
+    """Where a label goes: a file, or a configured printer through the print queue."""
+
+    out: str | None
+    printer_name: str | None
+    media: str
+    dpi: str
+    printers_config: str | None
+    queue_db: str
+
+
+def _output_target(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The output options, handed to the command as one `target` argument."""
+
+    @functools.wraps(fn)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        target = OutputTarget(**{name: kwargs.pop(name) for name in OUTPUT_TARGET_FIELDS})
+        return fn(*args, target=target, **kwargs)
+
+    return _output_options(command)
+
+
+OUTPUT_TARGET_FIELDS = ("out", "printer_name", "media", "dpi", "printers_config", "queue_db")
+
+
 def _queue_and_print(
     printer: Printer,
     payload: bytes,
@@ -136,30 +164,22 @@ def _queue_and_print(
         )
 
 
-def _emit(
-    labels: Sequence[Label],
-    kind: str,
-    out: str | None,
-    printer_name: str | None,
-    media: str,
-    dpi: str,
-    printers_config: str | None,
-    queue_db: str,
-) -> None:
+def _emit(labels: Sequence[Label], kind: str, target: OutputTarget) -> None:
+    out, printer_name = target.out, target.printer_name
     if (out is None) == (printer_name is None):
         raise click.UsageError("give exactly one of --out FILE or --printer NAME")
     try:
         if out is not None:
-            payload = render_labels(labels, format_for_path(out), media, int(dpi))
+            payload = render_labels(labels, format_for_path(out), target.media, int(target.dpi))
             Path(out).write_bytes(payload)
             click.echo(f"wrote {out} ({len(payload)} bytes)")
             return
-        printers = _read_printers(printers_config)
+        printers = _read_printers(target.printers_config)
         printer = _printer(printers, printer_name or "")
         payload = render_for_printer(labels, printer)
     except (LabelDataError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    _queue_and_print(printer, payload, labels[0].reference, kind, queue_db, printers)
+    _queue_and_print(printer, payload, labels[0].reference, kind, target.queue_db, printers)
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -204,7 +224,7 @@ def label_group() -> None:
 )
 @click.option("--of", "total", type=click.IntRange(min=1), help="... of m containers.")
 @click.option("--weight", help="Gross weight in kg.")
-@_output_options
+@_output_target
 def container_command(
     sscc: str,
     ship_from: str,
@@ -214,12 +234,7 @@ def container_command(
     weight: str | None,
     index: int | None,
     total: int | None,
-    out: str | None,
-    printer_name: str | None,
-    media: str,
-    dpi: str,
-    printers_config: str | None,
-    queue_db: str,
+    target: OutputTarget,
     **fields: Any,
 ) -> None:
     """GS1 logistic label for a shipping container."""
@@ -236,7 +251,7 @@ def container_command(
         container_total=total,
         **fields,
     )
-    _emit([label], "container", out, printer_name, media, dpi, printers_config, queue_db)
+    _emit([label], "container", target)
 
 
 @label_group.command("pallet")
@@ -250,16 +265,11 @@ def container_command(
 @click.option("--supplier", default="")
 @click.option("--received", help="YYYY-MM-DD, default today.")
 @click.option("--putaway-to", default="")
-@_output_options
+@_output_target
 def pallet_command(
     expiry: str | None,
     received: str | None,
-    out: str | None,
-    printer_name: str | None,
-    media: str,
-    dpi: str,
-    printers_config: str | None,
-    queue_db: str,
+    target: OutputTarget,
     **fields: Any,
 ) -> None:
     """License plate (LPN) label for a received pallet."""
@@ -268,26 +278,21 @@ def pallet_command(
         received_on=_date(received, "--received") or dt.date.today(),
         **fields,
     )
-    _emit([label], "pallet", out, printer_name, media, dpi, printers_config, queue_db)
+    _emit([label], "pallet", target)
 
 
 @label_group.command("location")
 @click.option("--code", "codes", multiple=True, required=True, help="Bin code; repeat for many.")
 @click.option("--description", default="")
-@_output_options
+@_output_target
 def location_command(
     codes: tuple[str, ...],
     description: str,
-    out: str | None,
-    printer_name: str | None,
-    media: str,
-    dpi: str,
-    printers_config: str | None,
-    queue_db: str,
+    target: OutputTarget,
 ) -> None:
     """Bin labels with check digits (use --media a4-sheet for 4 per A4 page)."""
     labels = [LocationLabel(code, description) for code in codes]
-    _emit(labels, "location", out, printer_name, media, dpi, printers_config, queue_db)
+    _emit(labels, "location", target)
 
 
 @label_group.command("item")
@@ -298,21 +303,16 @@ def location_command(
 @click.option("--expiry", help="YYYY-MM-DD.")
 @click.option("--serial")
 @click.option("--copies", type=click.IntRange(1, 10000), default=1, show_default=True)
-@_output_options
+@_output_target
 def item_command(
     expiry: str | None,
     copies: int,
-    out: str | None,
-    printer_name: str | None,
-    media: str,
-    dpi: str,
-    printers_config: str | None,
-    queue_db: str,
+    target: OutputTarget,
     **fields: Any,
 ) -> None:
     """Trade item label: GS1-128 with GTIN (AI 01) and optional lot, expiry, serial."""
     label = ItemLabel(expiry=_date(expiry, "--expiry"), **fields)
-    _emit([label] * copies, "item", out, printer_name, media, dpi, printers_config, queue_db)
+    _emit([label] * copies, "item", target)
 
 
 def _document_command(kind: str) -> click.Command:
