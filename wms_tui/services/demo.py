@@ -143,10 +143,11 @@ def build_demo(engine: Engine, *, items: int = 400, seed: int = 7, progress: Cal
             numbers.append(order.number)
         # Most orders are confirmed (stock committed, pick tasks waiting); a few stay drafts.
         confirm_orders(session, numbers[:16])
-        for _ in range(5):
+        purchase_orders = 5
+        for _ in range(purchase_orders):
             lines = [
                 PurchaseLineInput(item.sku, rng.randint(10, 100), expected_date=today + timedelta(days=rng.randint(1, 14)))
                 for item in rng.sample(created, rng.randint(3, 10))
             ]
             create_purchase_order(session, rng.choice(suppliers), "WH1", lines)
-        return DemoSummary(items, len(bins), lots, len(moves), 20, 5)
+        return DemoSummary(items, len(bins), lots, len(moves), len(numbers), purchase_orders)

@@ -71,20 +71,19 @@ def _item_result(session: Session, item: Item, warehouse_code: str | None, pack_
 
 def _location_result(session: Session, location: Location) -> LookupResult:
     rows = session.exec(
-        select(Item.sku, Lot.code, Lot.expiry_date, func.sum(StockBalance.quantity))
+        select(Item.id, Item.sku, Lot.code, Lot.expiry_date, func.sum(StockBalance.quantity))
         .join(Item, Item.id == StockBalance.item_id)
         .outerjoin(Lot, Lot.id == StockBalance.lot_id)
         .where(StockBalance.location_id == location.id)
-        .group_by(Item.sku, Lot.code, Lot.expiry_date)
+        .group_by(Item.id, Item.sku, Lot.code, Lot.expiry_date)
         .having(func.sum(StockBalance.quantity) != 0)
         .order_by(Item.sku, Lot.expiry_date)
     ).all()
     conn = session.connection()
-    lines = []
-    for sku, lot_code, expiry, on_hand in rows:
-        item_id = session.exec(select(Item.id).where(Item.sku == sku)).one()
-        committed = queries.committed_at(conn, item_id, location.id)
-        lines.append(StockLine(sku, lot_code, expiry, Decimal(on_hand), Decimal(on_hand) - committed))
+    lines = [
+        StockLine(sku, lot_code, expiry, Decimal(on_hand), Decimal(on_hand) - queries.committed_at(conn, item_id, location.id))
+        for item_id, sku, lot_code, expiry, on_hand in rows
+    ]
     return LookupResult("location", location.code, location.name, [f"{location.kind.value} location · barcode {location.barcode}"], lines)
 
 
