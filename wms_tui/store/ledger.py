@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from uuid6 import uuid7
 
@@ -101,6 +101,16 @@ def _chunks(ids: set[int]) -> Iterable[list[int]]:
         yield ordered[start : start + LOOKUP_CHUNK]
 
 
+# Look-up statements are built once with expanding IN parameters: a scan posts one move, and
+# constructing these SELECTs per call cost more than SQLite takes to answer them.
+_ITEMS = select(Item.id, Item.sku, Item.tracking, Item.standard_cost).where(Item.id.in_(bindparam("ids", expanding=True)))
+_LOCATIONS = select(Location.id, Location.code, Location.kind, Location.active).where(
+    Location.id.in_(bindparam("ids", expanding=True))
+)
+_LOTS = select(Lot.id, Lot.item_id).where(Lot.id.in_(bindparam("ids", expanding=True)))
+_CONTAINERS = select(Container.id).where(Container.id.in_(bindparam("ids", expanding=True)))
+
+
 def _load_lookups(conn: Connection, requests: Sequence[MoveRequest]) -> _Lookups:
     found = _Lookups()
     item_ids = {r.item_id for r in requests}
@@ -108,20 +118,15 @@ def _load_lookups(conn: Connection, requests: Sequence[MoveRequest]) -> _Lookups
     lot_ids = {r.lot_id for r in requests if r.lot_id is not None}
     container_ids = {r.container_id for r in requests if r.container_id is not None}
     for chunk in _chunks(item_ids):
-        rows = conn.execute(
-            select(Item.id, Item.sku, Item.tracking, Item.standard_cost).where(Item.id.in_(chunk))
-        )
+        rows = conn.execute(_ITEMS, {"ids": chunk})
         found.items.update({row.id: (row.sku, Tracking(row.tracking), row.standard_cost) for row in rows})
     for chunk in _chunks(location_ids):
-        rows = conn.execute(
-            select(Location.id, Location.code, Location.kind, Location.active).where(Location.id.in_(chunk))
-        )
+        rows = conn.execute(_LOCATIONS, {"ids": chunk})
         found.locations.update({row.id: (row.code, LocationKind(row.kind), row.active) for row in rows})
     for chunk in _chunks(lot_ids):
-        rows = conn.execute(select(Lot.id, Lot.item_id).where(Lot.id.in_(chunk)))
-        found.lots.update({row.id: row.item_id for row in rows})
+        found.lots.update({row.id: row.item_id for row in conn.execute(_LOTS, {"ids": chunk})})
     for chunk in _chunks(container_ids):
-        found.containers.update(conn.scalars(select(Container.id).where(Container.id.in_(chunk))))
+        found.containers.update(conn.scalars(_CONTAINERS, {"ids": chunk}))
     return found
 
 
@@ -168,17 +173,21 @@ def _validate(index: int, request: MoveRequest, found: _Lookups) -> tuple[Decima
     return quantity, cost
 
 
+_NEXT_SEQUENCES = (
+    update(SEQUENCES)
+    .where(SEQUENCES.c.terminal_id == bindparam("terminal"))
+    .values(last_sequence=SEQUENCES.c.last_sequence + bindparam("count"))
+    .returning(SEQUENCES.c.last_sequence)
+)
+_FIRST_SEQUENCES = SEQUENCES.insert()
+
+
 def _reserve_sequences(conn: Connection, terminal_id: str, count: int) -> int:
     """Reserve `count` consecutive sequence numbers; returns the first. Gap-free: it rolls back
     with the moves if the transaction fails."""
-    last = conn.execute(
-        update(SEQUENCES)
-        .where(SEQUENCES.c.terminal_id == terminal_id)
-        .values(last_sequence=SEQUENCES.c.last_sequence + count)
-        .returning(SEQUENCES.c.last_sequence)
-    ).scalar_one_or_none()
+    last = conn.execute(_NEXT_SEQUENCES, {"terminal": terminal_id, "count": count}).scalar_one_or_none()
     if last is None:
-        conn.execute(SEQUENCES.insert().values(terminal_id=terminal_id, last_sequence=count))
+        conn.execute(_FIRST_SEQUENCES, {"terminal_id": terminal_id, "last_sequence": count})
         last = count
     return last - count + 1
 
@@ -220,14 +229,19 @@ def _upsert_balances(conn: Connection, deltas: dict[tuple[int, int, int, int], l
 MOVE_COLUMNS = [column.name for column in MOVES.columns]
 
 
+@lru_cache(maxsize=8)
+def _move_insert(dialect) -> tuple[str, list]:
+    """The INSERT text and each column's bind processor, worked out once per dialect instance."""
+    converters = [(name, MOVES.c[name].type._cached_bind_processor(dialect)) for name in MOVE_COLUMNS]
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO stock_move ({', '.join(MOVE_COLUMNS)}) VALUES ({', '.join([marker] * len(MOVE_COLUMNS))})"
+    return sql, converters
+
+
 def _insert_moves(conn: Connection, rows: list[dict]) -> None:
     """executemany straight to the driver with each value converted by its column type's own
     bind processor: SQLAlchemy's per-row parameter handling costs more than SQLite's insert."""
-    dialect = conn.dialect
-    processors = [MOVES.c[name].type._cached_bind_processor(dialect) for name in MOVE_COLUMNS]
-    converters = [(name, processor) for name, processor in zip(MOVE_COLUMNS, processors, strict=True)]
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO stock_move ({', '.join(MOVE_COLUMNS)}) VALUES ({', '.join([marker] * len(MOVE_COLUMNS))})"
+    sql, converters = _move_insert(conn.dialect)
     conn.exec_driver_sql(
         sql,
         [
