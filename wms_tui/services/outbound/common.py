@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
@@ -120,14 +120,21 @@ class ScannedItem:
     units_per_scan: Decimal
 
 
+# Built once: every pick and pack scan resolves a barcode, and building the SELECT costs more
+# than the indexed read.
+_ITEM_BY_BARCODE = (
+    select(ItemBarcode, Item)
+    .join(Item, Item.id == ItemBarcode.item_id)
+    .where(ItemBarcode.barcode.in_(bindparam("codes", expanding=True)))
+)
+
+
 def resolve_item_scan(session: Session, scanned: str) -> ScannedItem:
     """The item behind a scanned GTIN or packaging barcode (a case barcode counts its units)."""
     code = (scanned or "").strip()
     if not code:
         raise InvalidInput("scan the item's barcode")
-    row = session.exec(
-        select(ItemBarcode, Item).join(Item, Item.id == ItemBarcode.item_id).where(ItemBarcode.barcode.in_(gtin_variants(code)))
-    ).first()
+    row = session.execute(_ITEM_BY_BARCODE, {"codes": gtin_variants(code)}).first()
     if row is None:
         raise NotFound(f"barcode {code} belongs to no item")
     barcode, item = row

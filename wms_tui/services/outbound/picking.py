@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
@@ -65,26 +66,52 @@ class ShortPickResult:
     count_task_id: int
 
 
+RESERVATIONS = Reservation.__table__
+# Statements of the scan path are built once: constructing them costs more than SQLite takes to
+# answer these indexed reads.
+_HELD = (
+    select(RESERVATIONS.c.id, RESERVATIONS.c.quantity)
+    .where(
+        RESERVATIONS.c.order_line_id == bindparam("line_id"),
+        RESERVATIONS.c.location_id == bindparam("location_id"),
+        func.coalesce(RESERVATIONS.c.lot_id, 0) == bindparam("lot_key"),
+    )
+    .order_by(RESERVATIONS.c.id)
+)
+_DROP_RESERVATION = RESERVATIONS.delete().where(RESERVATIONS.c.id == bindparam("b_id"))
+_SHRINK_RESERVATION = (
+    RESERVATIONS.update().where(RESERVATIONS.c.id == bindparam("b_id")).values(quantity=bindparam("b_quantity"))
+)
+_TARGET_LOCATION = aliased(Location)
+# The task's order line and its two locations in one read; they land in the session's identity map.
+_PICK_CONTEXT = (
+    select(SalesOrderLine, Location, _TARGET_LOCATION)
+    .select_from(SalesOrderLine)
+    .join(Location, Location.id == bindparam("location_id"))
+    .join(_TARGET_LOCATION, _TARGET_LOCATION.id == bindparam("target_id"))
+    .where(SalesOrderLine.id == bindparam("line_id"))
+)
+
+
 def _release_reservation(session: Session, task: Task, quantity: Decimal) -> None:
     """Take `quantity` off the reservations behind the task (same line, bin and lot)."""
-    held = session.exec(
-        select(Reservation)
-        .where(
-            Reservation.order_line_id == task.document_line_id,
-            Reservation.location_id == task.location_id,
-            Reservation.lot_id == task.lot_id if task.lot_id else Reservation.lot_id.is_(None),
-        )
-        .order_by(Reservation.id)
+    held = session.execute(
+        _HELD, {"line_id": task.document_line_id, "location_id": task.location_id, "lot_key": task.lot_id or 0}
     ).all()
-    for reservation in held:
+    dropped, shrunk = [], []
+    for reservation_id, reserved in held:
         if quantity <= 0:
             break
-        take = min(quantity, reservation.quantity)
+        take = min(quantity, reserved)
         quantity -= take
-        if take == reservation.quantity:
-            session.delete(reservation)
+        if take == reserved:
+            dropped.append({"b_id": reservation_id})
         else:
-            reservation.quantity -= take
+            shrunk.append({"b_id": reservation_id, "b_quantity": reserved - take})
+    if dropped:
+        session.execute(_DROP_RESERVATION, dropped)
+    if shrunk:
+        session.execute(_SHRINK_RESERVATION, shrunk)
 
 
 def _free_at(session: Session, item_id: int, location_id: int, lot_id: int | None) -> Decimal:
@@ -119,7 +146,12 @@ def confirm_pick(
 ) -> PickResult:
     """Confirm picking `packages` scans (default one) of the scanned barcode for the task."""
     task = tasks.require_claimed(session, task_id, context.operator, TaskKind.PICK)
-    suggested = session.get(Location, task.location_id)
+    found = session.execute(
+        _PICK_CONTEXT, {"line_id": task.document_line_id, "location_id": task.location_id, "target_id": task.target_location_id}
+    ).first()
+    if found is None:
+        raise NotFound(f"pick task {task.id} points to an order line or location that no longer exists")
+    line, suggested, target = found
     code = code_from_barcode(location_scan)
     location = suggested if code == suggested.code else session.exec(select(Location).where(Location.code == code)).first()
     if location is None:
@@ -147,7 +179,6 @@ def confirm_pick(
         if free < units:
             what = f"{location.code}" + (f" lot {lot.code}" if lot else "")
             raise InvalidInput(f"wrong location or lot: {what} has only {max(free, ZERO).normalize():f} {scan.item.sku} free; pick from {suggested.code}")
-    line = session.get(SalesOrderLine, task.document_line_id)
     [move] = post_moves(
         session.connection(),
         [MoveRequest(task.item_id, location.id, task.target_location_id, units, lot_id=lot_id,
@@ -156,7 +187,6 @@ def confirm_pick(
     )
     _release_reservation(session, task, units)
     line.picked_quantity += units
-    target = session.get(Location, task.target_location_id)
     if target.kind == LocationKind.CUSTOMER:  # one-step delivery: picking is delivering
         line.shipped_quantity += units
         line.committed_quantity -= units
