@@ -41,6 +41,7 @@ class DatabaseSettings:
 class TerminalSettings:
     id: str = "T1"
     warehouse: str = "WH1"
+    printer: str = ""  # the [printers.NAME] this terminal prints labels on; empty: none
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ def parse(document: dict[str, Any], source: str = "<defaults>", path: Path | Non
     if not TERMINAL_ID_PATTERN.match(terminal_id):
         raise ConfigError(f"{source}: [terminal] id: {terminal_id!r} must be 1-40 letters, digits, '-' or '_'")
     warehouse = terminal.text("warehouse", TerminalSettings.warehouse)
+    printer = terminal.text("printer", "")
     terminal.finish()
 
     central = _Section(source, "central", document.get("central", {}))
@@ -143,6 +145,9 @@ def parse(document: dict[str, Any], source: str = "<defaults>", path: Path | Non
         # a bad table stops the start-up here instead of at the first scan or print.
         scanner_settings_from_mapping(document.get("scanner", {}))
         load_printers(printers)
+        if printer and printer not in printers:
+            raise ValueError(f"[terminal] printer: {printer!r} is not one of the [printers.*] tables "
+                             f"({', '.join(sorted(printers)) or 'none defined'})")
         if document.get("sscc"):
             sscc_config_from_mapping(document["sscc"], terminal_id)
     except (ValueError, PrinterConfigError) as exc:
@@ -150,7 +155,7 @@ def parse(document: dict[str, Any], source: str = "<defaults>", path: Path | Non
     return Settings(
         source=path,
         database=DatabaseSettings(url=url),
-        terminal=TerminalSettings(id=terminal_id, warehouse=warehouse),
+        terminal=TerminalSettings(id=terminal_id, warehouse=warehouse, printer=printer),
         central=central_settings,
         scanner=dict(document.get("scanner", {})),
         printers={name: dict(table) for name, table in printers.items()},

@@ -11,18 +11,23 @@ from decimal import Decimal
 
 from biip.checksums import gs1_standard_check_digit
 from sqlalchemy import Engine
+from sqlmodel import select
 
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.outbound import BackorderPolicy
 from wms_tui.services import catalog
+from wms_tui.services.floor.operators import create_operator
 from wms_tui.services.inbound.purchasing import (
     PurchaseLineInput,
     create_purchase_order,
     register_supplier,
 )
 from wms_tui.services.outbound.customers import create_customer
+from wms_tui.services.outbound.allocation import allocate, batch_orders
 from wms_tui.services.outbound.orders import LineInput, confirm_orders, create_order
+from wms_tui.services.tasks import TaskKind
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
+from wms_tui.store.models_outbound import Task
 from wms_tui.store.session import transaction
 
 COMPANY_PREFIX = "4006381"  # demo GS1 company prefix: GTIN-13 = prefix + 5-digit item ref + check
@@ -37,6 +42,15 @@ AISLES = "ABCDEF"
 BAYS = 10
 LEVELS = 4
 DEMO_TERMINAL = "DEMO"
+# Badge, id, name, role: each signs in with PIN 1234 (typed id) or by scanning the badge.
+DEMO_OPERATORS = (
+    ("BADGE-0001", "PICK1", "Pat Picker", "picker"),
+    ("BADGE-0002", "PACK1", "Paula Packer", "packer"),
+    ("BADGE-0003", "RECV1", "Rick Receiver", "receiver"),
+    ("BADGE-0004", "SHIP1", "Sam Shipper", "shipper"),
+    ("BADGE-0009", "SUP1", "Sue Supervisor", "supervisor"),
+)
+DEMO_PIN = "1234"
 
 
 @dataclass(frozen=True)
@@ -114,6 +128,10 @@ def build_demo(engine: Engine, *, items: int = 400, seed: int = 7, progress: Cal
         say(f"Opening stock: {len(moves)} moves")
         post_moves(session.connection(), moves, context)
 
+        say("Operators (PIN 1234)")
+        for badge, code, name, role in DEMO_OPERATORS:
+            create_operator(session, code, name, role, badge=badge, pin=DEMO_PIN)
+
         say("Customers, suppliers and open orders")
         customers = [
             create_customer(session, f"C{n:03d}", name, policy=policy).code
@@ -143,6 +161,10 @@ def build_demo(engine: Engine, *, items: int = 400, seed: int = 7, progress: Cal
             numbers.append(order.number)
         # Most orders are confirmed (stock committed, pick tasks waiting); a few stay drafts.
         confirm_orders(session, numbers[:16])
+        # Twelve are allocated (pick tasks queued); three of them form a cluster-pick batch.
+        allocate(session, numbers[:12])
+        with_tasks = set(session.exec(select(Task.document_ref).where(Task.kind == TaskKind.PICK.value)).all())
+        batch_orders(session, [n for n in numbers[:12] if n in with_tasks][:3], ["TOTE-01", "TOTE-02", "TOTE-03"], "BATCH-1")
         purchase_orders = 5
         for _ in range(purchase_orders):
             lines = [

@@ -15,6 +15,7 @@ from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.items import gtin_variants
 from wms_tui.domain.locations import code_from_barcode
 from wms_tui.domain.quantities import display
+from wms_tui.services.outbound.orders import order_status
 from wms_tui.store import queries
 from wms_tui.store.models import (
     Container,
@@ -22,9 +23,15 @@ from wms_tui.store.models import (
     ItemBarcode,
     Location,
     Lot,
+    Partner,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    SalesOrder,
+    SalesOrderLine,
     StockBalance,
     Warehouse,
 )
+from wms_tui.store.models_outbound import ContainerLine, ShippingContainer
 from wms_tui.store.session import reading
 
 
@@ -122,29 +129,78 @@ def lookup(session: Session, scanned: str, *, warehouse_code: str | None = None)
         code_from_barcode(code)  # a known bin with wrong check digits: say so, not "unknown"
     container = session.exec(select(Container).where(Container.code == code)).first()
     if container:
-        where = session.get(Location, container.location_id) if container.location_id else None
-        return LookupResult("container", container.code, f"{container.kind.title()} {container.code}", [f"at {where.code if where else 'no location'}"])
+        return _container_result(session, container)
     lots = _lot_results(session, code)
     if lots:
         return lots[0]
-    raise NotFound(f"{code!r} is not a known item, location, container or lot")
+    document = _document_result(session, code.upper())
+    if document:
+        return document
+    raise NotFound(f"{code!r} is not a known item, location, container, lot or order")
+
+
+def _container_result(session: Session, container: Container) -> LookupResult:
+    where = session.get(Location, container.location_id) if container.location_id else None
+    details = [f"at {where.code if where else 'no location'}"]
+    packing = session.get(ShippingContainer, container.id)
+    if packing is not None:
+        order = session.get(SalesOrder, packing.order_id) if packing.order_id else None
+        weight = f" · {display(packing.weight_kg)} kg" if packing.weight_kg is not None else ""
+        details.append(f"{packing.state}{weight}" + (f" · order {order.number}" if order else ""))
+    rows = session.exec(
+        select(Item.sku, Lot.code, Lot.expiry_date, func.sum(ContainerLine.quantity))
+        .join(Item, Item.id == ContainerLine.item_id)
+        .outerjoin(Lot, Lot.id == ContainerLine.lot_id)
+        .where(ContainerLine.container_id == container.id)
+        .group_by(Item.sku, Lot.code, Lot.expiry_date)
+        .order_by(Item.sku)
+    ).all()
+    lines = [StockLine(sku, lot, expiry, Decimal(qty), Decimal(0)) for sku, lot, expiry, qty in rows]
+    return LookupResult("container", container.code, f"{container.kind.title()} {container.code}", details, lines)
+
+
+def _document_result(session: Session, number: str) -> LookupResult | None:
+    order = session.exec(select(SalesOrder).where(SalesOrder.number == number)).first()
+    if order is not None:
+        customer = session.get(Partner, order.customer_id)
+        lines = session.exec(select(SalesOrderLine).where(SalesOrderLine.order_id == order.id)).all()
+        ordered = sum((line.quantity for line in lines), Decimal(0))
+        picked = sum((line.picked_quantity for line in lines), Decimal(0))
+        shipped = sum((line.shipped_quantity for line in lines), Decimal(0))
+        return LookupResult("order", order.number, f"Order for {customer.name}", [
+            f"status {order_status(session, order.number).value}",
+            f"{len(lines)} lines · ordered {display(ordered)}",
+            f"picked {display(picked)} · shipped {display(shipped)}",
+        ])
+    purchase = session.exec(select(PurchaseOrder).where(PurchaseOrder.number == number)).first()
+    if purchase is not None:
+        supplier = session.get(Partner, purchase.supplier_id)
+        lines = session.exec(select(PurchaseOrderLine).where(PurchaseOrderLine.order_id == purchase.id)).all()
+        return LookupResult("purchase order", purchase.number, f"PO from {supplier.name}",
+                            [f"{purchase.state} · {len(lines)} lines"])
+    return None
 
 
 def lookup_code(engine: Engine, scanned: str, *, warehouse_code: str | None = None) -> LookupResult:
-    """Interpret a raw scan (AIM prefix, GS1 element strings, check digits) and look it up in its
-    own read-only session: for callers at the edge (UI, CLI)."""
+    """Interpret a raw scan and look it up in its own read-only session: for callers at the
+    edge (UI, CLI)."""
+    with reading(engine) as session:
+        return lookup_scan(session, scanned, warehouse_code=warehouse_code)
+
+
+def lookup_scan(session: Session, scanned: str, *, warehouse_code: str | None = None) -> LookupResult:
+    """Interpret a raw scan (AIM prefix, GS1 element strings, check digits), then look it up."""
     symbology, text = split_symbology(scanned.strip())
     meaning = interpret(text, symbology)
     if meaning.kind is ScanKind.INVALID:
         raise InvalidInput(f"{scanned.strip()!r}: {meaning.reason}")
-    with reading(engine) as session:
-        if meaning.sscc:
-            return lookup(session, meaning.sscc, warehouse_code=warehouse_code)
-        if meaning.gtin:
-            for variant in gtin_variants(meaning.gtin):
-                try:
-                    return lookup(session, variant, warehouse_code=warehouse_code)
-                except NotFound:
-                    continue
-            raise NotFound(f"GTIN {meaning.gtin} is not the barcode of any item")
-        return lookup(session, text, warehouse_code=warehouse_code)
+    if meaning.sscc:
+        return lookup(session, meaning.sscc, warehouse_code=warehouse_code)
+    if meaning.gtin:
+        for variant in gtin_variants(meaning.gtin):
+            try:
+                return lookup(session, variant, warehouse_code=warehouse_code)
+            except NotFound:
+                continue
+        raise NotFound(f"GTIN {meaning.gtin} is not the barcode of any item")
+    return lookup(session, text, warehouse_code=warehouse_code)

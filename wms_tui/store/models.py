@@ -224,3 +224,4 @@ class PurchaseOrderLine(SQLModel, table=True):
 
 import wms_tui.store.models_inbound  # noqa: E402,F401
 import wms_tui.store.models_outbound  # noqa: E402,F401
+import wms_tui.store.models_floor  # noqa: E402,F401

@@ -1,105 +1,86 @@
-"""The wms-tui terminal app. At this stage: stock lookup by scanned or typed barcode."""
+"""The wms-tui terminal app: one floor screen driven by scans, typed input and F-keys.
+
+The scanner driver runs in its own thread and only posts messages; database work runs in
+thread workers that only post messages back. Inputs are handled strictly one after another,
+in the order they arrived.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from textual import on, work
-from textual.app import App, ComposeResult
-from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.app import App
 from textual.message import Message
-from textual.widgets import Input, Static
 
-from wms_tui.domain.errors import WmsError
-from wms_tui.domain.quantities import display
+from drivers import ScannerSettings, create_driver, settings_from_mapping
+from drivers.base import DriverEvent, ScannerDriver
 from wms_tui.runtime import Runtime
-from wms_tui.services.lookup import LookupResult, lookup_code
+from wms_tui.services.floor.flows import registered_flows
+from wms_tui.services.floor.terminal import Terminal
+from wms_tui.ui.screens.floor import FloorScreen
 
-
-def render_result(result: LookupResult, width: int) -> str:
-    """Plain lines that fit the screen: two columns on a handheld, a table on a dock station."""
-    lines = [f"[b]{result.kind.upper()}[/b] {result.code}", result.title, *result.details]
-    if not result.lines:
-        lines.append("no stock")
-    narrow = width < 40
-    for line in result.lines:
-        lot = f" {line.lot}" if line.lot else ""
-        if narrow:
-            lines.append(f"{line.place}{lot}")
-            lines.append(f"  {display(line.on_hand)} ({display(line.available)} free)")
-        else:
-            expiry = f" exp {line.expiry}" if line.expiry else ""
-            lines.append(f"{line.place:<24}{lot}{expiry}  on hand {display(line.on_hand)}  free {display(line.available)}")
-    return "\n".join(lines)
+DriverFactory = Callable[[ScannerSettings, Callable[[DriverEvent], None]], ScannerDriver]
 
 
 class WmsApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "wms-tui"
-    BINDINGS = [
-        Binding("f10", "quit", "Quit", priority=True),
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
-        Binding("escape", "clear", "Clear", priority=True),
-    ]
+    # Handheld, dock station, desktop: the screen gets -narrow, -normal or -wide.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (40, "-normal"), (80, "-wide")]
 
     @dataclass
-    class LookupDone(Message):
-        scanned: str
-        result: LookupResult | None
-        error: str | None
+    class ScannerEvent(Message):
+        event: Any  # drivers.base.DriverEvent, posted from the driver thread
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, *, driver_factory: DriverFactory | None = None) -> None:
         super().__init__()
         self.runtime = runtime
+        registered_flows()
+        scanner = settings_from_mapping(runtime.settings.scanner)
+        self.terminal = Terminal(
+            runtime.engine, runtime.settings.terminal.id, runtime.settings.terminal.warehouse, scanner.interpretation
+        )
+        self.scanner_settings = scanner
+        self.driver_factory = driver_factory or create_driver
+        self.driver: ScannerDriver | None = None
+        self.printing = None  # set by start_printing() when the terminal has a printer
 
-    def compose(self) -> ComposeResult:
-        yield Static("Scan item, bin or lot", id="instruction")
-        yield Input(placeholder="scan or type", id="scan")
-        with VerticalScroll(id="result"):
-            yield Static("", id="result-text")
-        yield Static(f"{self.runtime.settings.terminal.id} · ready", id="status")
-        yield Static("F10 quit Esc clear", id="legend")
+    def get_default_screen(self) -> FloorScreen:
+        return FloorScreen(self.terminal)
 
     def on_mount(self) -> None:
-        self.query_one("#scan", Input).focus()
+        # A keyboard-wedge scanner types into the focused input: no driver thread for it.
+        if self.scanner_settings.driver != "wedge":
+            self.driver = self.driver_factory(self.scanner_settings, self._from_driver)
+            self.driver.start()
 
-    @on(Input.Submitted, "#scan")
-    def scanned(self, event: Input.Submitted) -> None:
-        code = event.value.strip()
-        event.input.value = ""
-        if code:
-            self.set_status(f"looking up {code}…")
-            self.run_lookup(code)
+    def _from_driver(self, event: DriverEvent) -> None:
+        self.post_message(self.ScannerEvent(event))  # thread-safe: the driver thread only posts
 
-    @work(thread=True, exclusive=True, group="lookup")
-    def run_lookup(self, code: str) -> None:
-        # Database work stays off the UI thread; the result comes back as a message.
-        try:
-            result = lookup_code(self.runtime.engine, code, warehouse_code=self.runtime.settings.terminal.warehouse)
-            self.post_message(self.LookupDone(code, result, None))
-        except WmsError as exc:
-            self.post_message(self.LookupDone(code, None, str(exc)))
+    def on_wms_app_scanner_event(self, message: ScannerEvent) -> None:
+        screen = self.screen
+        if isinstance(screen, FloorScreen):
+            screen.driver_event(message.event)
 
-    def on_wms_app_lookup_done(self, message: LookupDone) -> None:
-        text = self.query_one("#result-text", Static)
-        if message.error:
-            self.bell()
-            self.bell()
-            text.update("")
-            self.set_status(message.error, error=True)
-        else:
-            self.bell()
-            text.update(render_result(message.result, self.size.width))
-            self.set_status(f"{message.result.kind} {message.result.code}")
-        self.query_one("#scan", Input).focus()
+    def set_counting(self, counting: bool) -> None:
+        """Steps that count repeated scans of one label switch the duplicate filter off."""
+        if self.driver is not None:
+            self.driver.counting = counting
 
-    def set_status(self, text: str, *, error: bool = False) -> None:
-        status = self.query_one("#status", Static)
-        status.update(text)
-        status.set_class(error, "error")
+    def queue_prints(self, requests) -> None:
+        """Labels and slips a committed scan asked for go to this terminal's print queue."""
+        if self.printing is None:
+            self.screen.say("no printer set for this terminal ([terminal] printer): nothing printed", ok=False)
+            return
+        self.printing.submit(requests)
 
-    def action_clear(self) -> None:
-        self.query_one("#result-text", Static).update("")
-        self.set_status("ready")
-        self.query_one("#scan", Input).focus()
+    def prints_pending_text(self) -> str:
+        pending = self.printing.pending() if self.printing is not None else 0
+        return f"{pending} to print" if pending else ""
+
+    def on_unmount(self) -> None:
+        if self.driver is not None:
+            self.driver.stop()  # joins the driver thread
+            self.driver = None

@@ -1,0 +1,264 @@
+"""Floor flows as step machines: what each step expects, what a scan looks like, and the
+state a terminal persists so a crash or a battery swap resumes at the same step.
+
+Pure rules, no I/O: services decide what a scan means in the database and move the state on;
+screens only show it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+
+class Expect(StrEnum):
+    """The one kind of input a step waits for."""
+
+    BADGE = "badge"
+    PIN = "pin"
+    BIN = "bin"
+    ITEM = "item"
+    LOT = "lot"
+    DATE = "date"
+    QUANTITY = "quantity"
+    CONTAINER = "container"
+    TOTE = "tote"
+    DOCUMENT = "document"
+    TEXT = "text"
+    CHOICE = "choice"
+    ANYTHING = "anything"
+
+
+class Seen(StrEnum):
+    """What a scan looks like, before anything is looked up."""
+
+    BIN = "bin"  # location barcode with check digits (CODE.NN)
+    ITEM = "item"  # GTIN, or GS1 element strings carrying a GTIN
+    CONTAINER = "container"  # SSCC (AI 00) or a licence plate
+    NUMBER = "number"  # a short plain number typed or scanned from a quantity card
+    TEXT = "text"  # anything else: a document number, a lot, a carrier
+    INVALID = "invalid"  # a barcode that breaks its own rules (bad check digit, broken GS1)
+
+
+EXPECTED_WORDS = {
+    Expect.BADGE: "your badge",
+    Expect.PIN: "your PIN",
+    Expect.BIN: "the bin label",
+    Expect.ITEM: "the item barcode",
+    Expect.LOT: "the lot",
+    Expect.DATE: "the date (YYMMDD)",
+    Expect.QUANTITY: "a quantity",
+    Expect.CONTAINER: "the container label (SSCC)",
+    Expect.TOTE: "the tote label",
+    Expect.DOCUMENT: "the document number",
+    Expect.TEXT: "the text",
+    Expect.CHOICE: "a choice number",
+    Expect.ANYTHING: "anything",
+}
+
+SEEN_WORDS = {
+    Seen.BIN: "a bin label",
+    Seen.ITEM: "an item barcode",
+    Seen.CONTAINER: "a container label (SSCC)",
+    Seen.NUMBER: "a number",
+    Seen.TEXT: "text",
+    Seen.INVALID: "an unreadable barcode",
+}
+
+# Which shapes each step accepts. Quantities may come from a quantity card (a plain number);
+# documents and lots are free text that may happen to be all digits.
+ACCEPTS: dict[Expect, frozenset[Seen]] = {
+    Expect.BADGE: frozenset({Seen.TEXT, Seen.NUMBER}),
+    Expect.PIN: frozenset({Seen.NUMBER, Seen.TEXT}),
+    Expect.BIN: frozenset({Seen.BIN}),
+    Expect.ITEM: frozenset({Seen.ITEM}),
+    Expect.LOT: frozenset({Seen.TEXT, Seen.NUMBER}),
+    Expect.DATE: frozenset({Seen.NUMBER}),
+    Expect.QUANTITY: frozenset({Seen.NUMBER}),
+    Expect.CONTAINER: frozenset({Seen.CONTAINER}),
+    Expect.TOTE: frozenset({Seen.CONTAINER, Seen.TEXT, Seen.NUMBER}),
+    Expect.DOCUMENT: frozenset({Seen.TEXT, Seen.NUMBER}),
+    Expect.TEXT: frozenset({Seen.TEXT, Seen.NUMBER, Seen.ITEM, Seen.CONTAINER}),
+    Expect.CHOICE: frozenset({Seen.NUMBER}),
+    Expect.ANYTHING: frozenset(Seen) - {Seen.INVALID},
+}
+
+
+def mismatch(expect: Expect, seen: Seen, shown: str, reason: str | None = None) -> str | None:
+    """Why a scan of this shape does not fit the step, in the floor's words; None if it fits."""
+    if seen is Seen.INVALID:
+        return f"unreadable barcode {shown}: {reason or 'not a valid code'}; scan {EXPECTED_WORDS[expect]}"
+    if seen in ACCEPTS[expect]:
+        return None
+    return f"that is {SEEN_WORDS[seen]} ({shown}); scan {EXPECTED_WORDS[expect]}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a flow: what it waits for and the one-line instruction."""
+
+    name: str
+    expects: Expect
+    instruction: str  # a format string over the flow's data, e.g. "Scan bin {bin}"
+    counts: bool = False  # repeated scans of one label each count (no duplicate filter)
+
+
+@dataclass(frozen=True)
+class Action:
+    """A function key of a flow (F1-F10), with the `*N` typed/scanned fallback."""
+
+    key: int
+    label: str
+    name: str
+
+    @property
+    def legend(self) -> str:
+        return f"F{self.key} {self.label}"
+
+
+class FlowDefinitionError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    title: str
+    steps: tuple[Step, ...]
+    actions: tuple[Action, ...] = ()
+
+    def __post_init__(self) -> None:
+        names = [step.name for step in self.steps]
+        if len(set(names)) != len(names):
+            raise FlowDefinitionError(f"flow {self.name}: step names repeat")
+        keys = [action.key for action in self.actions]
+        if len(set(keys)) != len(keys) or any(not 1 <= key <= 9 for key in keys):
+            raise FlowDefinitionError(f"flow {self.name}: actions need distinct keys F1-F9 (F10 leaves)")
+
+    def step(self, name: str) -> Step:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise FlowDefinitionError(f"flow {self.name} has no step {name!r}")
+
+    def action(self, key: int) -> Action | None:
+        return next((action for action in self.actions if action.key == key), None)
+
+    def instruction(self, state: FlowState) -> str:
+        try:
+            return self.step(state.step).instruction.format_map(_Blank(state.data))
+        except (KeyError, ValueError, IndexError):
+            return self.step(state.step).instruction
+
+
+class _Blank(dict):
+    """Format data where a missing key shows as '?' instead of failing the screen."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+UNDO_DEPTH = 20
+
+
+@dataclass(frozen=True)
+class FlowState:
+    """Where a terminal is in a flow. Everything in `data` is JSON: it is persisted after
+    every accepted scan, in the same transaction as the moves that scan posted."""
+
+    flow: str
+    step: str
+    data: dict[str, Any] = field(default_factory=dict)
+    # Earlier (step, data) pairs since the last posting: what "undo last scan" goes back to.
+    history: tuple[tuple[str, dict[str, Any]], ...] = ()
+    # An unusual scan waiting to be scanned again to confirm it.
+    confirm: str | None = None
+    done: int = 0  # units of work finished in this flow (tasks, containers, lines)
+
+    def go(self, step: str, **changes: Any) -> FlowState:
+        """Move to `step` with changed data; the previous step can be undone."""
+        history = ((self.step, self.data), *self.history)[:UNDO_DEPTH]
+        return replace(self, step=step, data={**self.data, **changes}, history=history, confirm=None)
+
+    def posted(self, step: str, *, done: int = 0, **data: Any) -> FlowState:
+        """Move on after moves were posted: nothing before this point can be undone by
+        stepping back (the ledger corrects with reversing moves, not by forgetting)."""
+        return FlowState(self.flow, step, data, (), None, self.done + done)
+
+    def with_data(self, **changes: Any) -> FlowState:
+        return replace(self, data={**self.data, **changes}, confirm=None)
+
+    def undo(self) -> FlowState | None:
+        if not self.history:
+            return None
+        (step, data), *rest = self.history
+        return FlowState(self.flow, step, data, tuple(rest), None, self.done)
+
+    def needs_confirmation(self, scan: str) -> bool:
+        """True the first time an unusual scan comes; the same scan again confirms it."""
+        return self.confirm != scan
+
+    def awaiting(self, scan: str) -> FlowState:
+        return replace(self, confirm=scan)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"flow": self.flow, "step": self.step, "data": self.data, "history": [list(h) for h in self.history],
+             "confirm": self.confirm, "done": self.done},
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> FlowState:
+        raw = json.loads(text)
+        return cls(raw["flow"], raw["step"], raw["data"], tuple((s, d) for s, d in raw["history"]),
+                   raw.get("confirm"), raw.get("done", 0))
+
+
+def command_key(text: str) -> int | None:
+    """`*N` typed or scanned from a command card does what F`N` does (handhelds without F-keys)."""
+    value = text.strip()
+    if len(value) in (2, 3) and value[0] == "*" and value[1:].isdigit() and 1 <= int(value[1:]) <= 10:
+        return int(value[1:])
+    return None
+
+
+def legend_lines(actions: tuple[Action, ...], width: int) -> list[str]:
+    """The key legend wrapped to the screen; every line fits `width` (20 on the smallest)."""
+    lines: list[str] = []
+    current = ""
+    for text in [action.legend for action in actions] + ["F10 back"]:
+        candidate = f"{current} {text}" if current else text
+        if len(candidate) <= width:
+            current = candidate
+        else:
+            lines.append(current)
+            current = text[:width]
+    if current:
+        lines.append(current)
+    return lines
+
+
+class Role(StrEnum):
+    PICKER = "picker"
+    PACKER = "packer"
+    SHIPPER = "shipper"
+    RECEIVER = "receiver"
+    SUPERVISOR = "supervisor"
+
+
+# The menu a role sees, in order. Everyone may ask "what is this?".
+ROLE_FLOWS: dict[Role, tuple[str, ...]] = {
+    Role.PICKER: ("pick", "restock", "count", "identify"),
+    Role.PACKER: ("pack", "ship", "identify"),
+    Role.SHIPPER: ("ship", "pack", "identify"),
+    Role.RECEIVER: ("receive", "restock", "count", "identify"),
+    Role.SUPERVISOR: ("pick", "pack", "ship", "receive", "restock", "count", "identify"),
+}
+
+
+def can_authorise(role: Role) -> bool:
+    """Who may allow an unusual action (over-receipt) by scanning their badge."""
+    return role is Role.SUPERVISOR

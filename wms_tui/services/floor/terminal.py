@@ -1,0 +1,313 @@
+"""One terminal on the floor: sign-in, the role's menu and the flows, one input at a time.
+
+Every input (a scan, typed text, a function key) is one transaction: the flow's handler does
+its work, the terminal's new step is written to `floor_session`, and both commit together. A
+crash before the commit loses the scan and the step together (the operator scans again); after
+it, both survive, so a restart resumes at the step that follows the posted moves and nothing
+is posted twice. A handler that raises leaves the database and the step as they were.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from drivers.scan import InterpretationSettings
+from wms_tui.domain.errors import InvalidInput, WmsError
+from wms_tui.domain.flows import (
+    ROLE_FLOWS,
+    Action,
+    Expect,
+    Flow,
+    FlowState,
+    Step,
+    command_key,
+    mismatch,
+)
+from wms_tui.services.floor import operators
+from wms_tui.services.floor.operators import OperatorView
+from wms_tui.services.floor.scans import ParsedScan, parse_scan
+from wms_tui.store.ledger import PostingContext
+from wms_tui.store.models_floor import FloorSession
+from wms_tui.store.session import transaction
+
+log = logging.getLogger(__name__)
+
+UNDO = "undo"
+
+
+@dataclass(frozen=True)
+class PrintRequest:
+    """A label or document to print once the scan that made it has committed."""
+
+    kind: str  # container | pallet | packing_slip
+    reference: str  # SSCC, LPN or order number
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a handler answers: the next state (None: back to the menu) and what to say."""
+
+    state: FlowState | None
+    ok: bool = True
+    message: str = ""
+    details: tuple[str, ...] | None = None  # None: the state's own `show` lines
+    prints: tuple[PrintRequest, ...] = ()
+
+
+@dataclass
+class FloorContext:
+    session: Session
+    posting: PostingContext
+    operator: OperatorView
+    warehouse: str
+    today: date
+    interpretation: InterpretationSettings
+
+
+class FlowHandler(ABC):
+    """A flow's use cases: start it, take a scan at its current step, do a function key."""
+
+    flow: Flow
+
+    @abstractmethod
+    def start(self, ctx: FloorContext) -> Reply: ...
+
+    @abstractmethod
+    def on_scan(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply: ...
+
+    def on_action(self, ctx: FloorContext, state: FlowState, action: str) -> Reply:
+        raise InvalidInput(f"{action} is not available here")
+
+    def leave(self, ctx: FloorContext, state: FlowState) -> None:
+        """Going back to the menu. Claimed tasks stay with the operator (resumed later)."""
+
+
+HANDLERS: dict[str, FlowHandler] = {}
+
+
+def register(handler: FlowHandler) -> FlowHandler:
+    HANDLERS[handler.flow.name] = handler
+    return handler
+
+
+SIGN_IN = Flow(
+    "sign_in",
+    "Sign in",
+    (
+        Step("badge", Expect.BADGE, "Scan your badge or type your id"),
+        Step("pin", Expect.PIN, "PIN for {operator}"),
+    ),
+)
+MENU = Flow("menu", "Menu", (Step("choose", Expect.CHOICE, "Choose 1-{count}"),))
+
+
+@dataclass(frozen=True)
+class Screenful:
+    """Everything a floor screen shows after an input."""
+
+    title: str
+    instruction: str
+    expects: Expect
+    details: tuple[str, ...]
+    message: str
+    ok: bool
+    operator: str | None
+    progress: str
+    actions: tuple[Action, ...]
+    counting: bool  # the step counts repeated scans of one label: no duplicate filter
+    prints: tuple[PrintRequest, ...] = ()
+    step: str = ""
+    flow: str = ""
+
+
+@dataclass
+class Terminal:
+    """A terminal's floor session over the database: one call per input, each its own transaction."""
+
+    engine: Engine
+    terminal_id: str
+    warehouse: str
+    interpretation: InterpretationSettings = field(default_factory=InterpretationSettings)
+    clock: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
+    operator: OperatorView | None = None
+    state: FlowState = field(default_factory=lambda: FlowState(SIGN_IN.name, "badge"))
+
+    # -- entry points --------------------------------------------------------------------------
+
+    def open(self) -> Screenful:
+        """The screen after start-up: sign-in, remembering where this terminal was."""
+        self.operator = None
+        self.state = FlowState(SIGN_IN.name, "badge")
+        return self._screen(Reply(self.state, message="ready"))
+
+    def submit(self, text: str) -> Screenful:
+        """A scan or typed line. `*N` is function key N (for handhelds without F-keys)."""
+        key = command_key(text)
+        if key is not None:
+            return self.press(key)
+        if self.operator is None:
+            return self._sign_in(text)
+        return self._run(lambda ctx: self._dispatch_scan(ctx, parse_scan(text, self.interpretation), text))
+
+    def press(self, key: int) -> Screenful:
+        if self.operator is None:
+            if key == 10 and self.state.step == "pin":
+                return self.open()
+            return self._screen(Reply(self.state, ok=False, message="sign in first"))
+        if key == 10:
+            return self._run(self._back)
+        return self._run(lambda ctx: self._dispatch_action(ctx, key))
+
+    def current(self) -> Screenful:
+        return self._screen(Reply(self.state))
+
+    # -- sign-in -------------------------------------------------------------------------------
+
+    def _sign_in(self, text: str) -> Screenful:
+        value = text.strip()
+        try:
+            with transaction(self.engine) as session:
+                if self.state.step == "pin":
+                    operator = operators.with_pin(session, self.state.data["operator"], value)
+                else:
+                    operator = operators.by_badge(session, value)
+                    if operator is None:
+                        if not value or not operators.known_id(session, value):
+                            raise InvalidInput(f"{value or 'nothing'} is not a badge or operator id")
+                        self.state = self.state.go("pin", operator=value.upper())
+                        return self._screen(Reply(self.state, message=f"operator {value.upper()}"))
+                self.operator = operator
+                return self._screen(self._resume_or_menu(session, operator))
+        except WmsError as exc:
+            if self.state.step == "pin":
+                self.state = FlowState(SIGN_IN.name, "badge")
+            return self._screen(Reply(self.state, ok=False, message=str(exc)))
+
+    def _resume_or_menu(self, session: Session, operator: OperatorView) -> Reply:
+        row = session.get(FloorSession, self.terminal_id)
+        if row is not None and row.operator == operator.code and row.state:
+            saved = FlowState.from_json(row.state)
+            if saved.flow in HANDLERS:
+                self.state = saved
+                title = HANDLERS[saved.flow].flow.title
+                return Reply(saved, message=f"{operator.name}: resumed {title.lower()}")
+        self.state = self._menu_state(operator)
+        self._save(session, self.state)
+        return Reply(self.state, message=f"signed in: {operator.name}")
+
+    def _menu_state(self, operator: OperatorView) -> FlowState:
+        flows = [name for name in ROLE_FLOWS[operator.role] if name in HANDLERS]
+        show = [f"{n} {HANDLERS[name].flow.title}" for n, name in enumerate(flows, 1)] + ["F10 sign out"]
+        return FlowState(MENU.name, "choose", {"flows": flows, "count": len(flows), "show": show})
+
+    # -- flows ---------------------------------------------------------------------------------
+
+    def _run(self, work: Callable[[FloorContext], Reply]) -> Screenful:
+        operator = self.operator
+        assert operator is not None
+        try:
+            with transaction(self.engine) as session:
+                ctx = FloorContext(session, PostingContext(self.terminal_id, operator.code), operator,
+                                   self.warehouse, self.clock(), self.interpretation)
+                reply = work(ctx)
+                if reply.state is None:
+                    reply = Reply(self._menu_state(operator), reply.ok, reply.message, None, reply.prints)
+                if reply.state != self.state:
+                    self._save(session, reply.state)
+        except WmsError as exc:
+            return self._screen(Reply(self.state, ok=False, message=str(exc)))
+        except Exception as exc:  # a bug must not take the terminal down: say so, keep the step
+            log.exception("floor input failed")
+            return self._screen(Reply(self.state, ok=False, message=f"system error, nothing was saved: {exc}"))
+        if reply.state is not None and reply.state.flow == SIGN_IN.name:
+            self.operator = None
+        self.state = reply.state
+        return self._screen(reply)
+
+    def _save(self, session: Session, state: FlowState | None) -> None:
+        row = session.get(FloorSession, self.terminal_id)
+        if row is None:
+            row = FloorSession(terminal_id=self.terminal_id, updated_at=datetime.now(UTC))
+            session.add(row)
+        signed_out = state is None or state.flow == SIGN_IN.name
+        row.operator = None if signed_out or self.operator is None else self.operator.code
+        # The menu is not worth resuming; a flow step is.
+        row.state = None if signed_out or state.flow == MENU.name else state.to_json()
+        row.updated_at = datetime.now(UTC)
+        session.flush()
+
+    def _dispatch_scan(self, ctx: FloorContext, scan: ParsedScan, raw: str) -> Reply:
+        state = self.state
+        if state.flow == MENU.name:
+            return self._choose(ctx, scan)
+        handler = HANDLERS[state.flow]
+        step = handler.flow.step(state.step)
+        problem = mismatch(step.expects, scan.seen, scan.shown or raw.strip(), scan.reason)
+        if problem:
+            return Reply(state, ok=False, message=problem)
+        return handler.on_scan(ctx, state, scan)
+
+    def _choose(self, ctx: FloorContext, scan: ParsedScan) -> Reply:
+        flows = self.state.data["flows"]
+        if scan.number is None or not 1 <= scan.number <= len(flows) or scan.number != int(scan.number):
+            return Reply(self.state, ok=False, message=f"choose a number from 1 to {len(flows)}")
+        return HANDLERS[flows[int(scan.number) - 1]].start(ctx)
+
+    def _dispatch_action(self, ctx: FloorContext, key: int) -> Reply:
+        state = self.state
+        if state.flow == MENU.name:
+            flows = state.data["flows"]
+            if key <= len(flows):
+                return HANDLERS[flows[key - 1]].start(ctx)
+            return Reply(state, ok=False, message=f"F{key} does nothing here")
+        handler = HANDLERS[state.flow]
+        action = handler.flow.action(key)
+        if action is None:
+            return Reply(state, ok=False, message=f"F{key} does nothing here")
+        if action.name == UNDO:
+            previous = state.undo()
+            if previous is None:
+                return Reply(state, ok=False, message="nothing to undo: the last scan is already posted")
+            return Reply(previous, message="last scan undone")
+        return handler.on_action(ctx, state, action.name)
+
+    def _back(self, ctx: FloorContext) -> Reply:
+        if self.state.flow == MENU.name:
+            self.state = FlowState(SIGN_IN.name, "badge")
+            return Reply(self.state, message=f"{ctx.operator.name} signed out")
+        HANDLERS[self.state.flow].leave(ctx, self.state)
+        return Reply(None, message="menu")
+
+    def _screen(self, reply: Reply) -> Screenful:
+        state = reply.state if reply.state is not None else self.state
+        if state.flow == SIGN_IN.name:
+            flow = SIGN_IN
+        elif state.flow == MENU.name:
+            flow = MENU
+        else:
+            flow = HANDLERS[state.flow].flow
+        step = flow.step(state.step)
+        details = reply.details if reply.details is not None else tuple(state.data.get("show", ()))
+        return Screenful(
+            title=flow.title,
+            instruction=flow.instruction(state),
+            expects=step.expects,
+            details=details,
+            message=reply.message,
+            ok=reply.ok,
+            operator=self.operator.code if self.operator else None,
+            progress=str(state.data.get("progress", "")),
+            actions=flow.actions,
+            counting=step.counts,
+            prints=reply.prints,
+            step=state.step,
+            flow=state.flow,
+        )
+
