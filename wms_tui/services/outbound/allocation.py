@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
@@ -36,8 +36,6 @@ from wms_tui.store.models_outbound import CustomerProfile, Task
 
 ZERO = Decimal(0)
 CHUNK = 5000
-FAR_DATE = date.max
-FAR_TIME = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -54,7 +52,7 @@ class _Stock:
     location_id: int
     lot_id: int | None
     free: Decimal
-    sort_key: tuple
+    path: tuple  # (pick sequence, bin code): orders walk their tasks in this order
 
 
 def _chunked(values: Sequence[int]):
@@ -63,27 +61,23 @@ def _chunked(values: Sequence[int]):
         yield ordered[start : start + CHUNK]
 
 
-def _aware(moment: datetime | None) -> datetime:
-    if moment is None:
-        return FAR_TIME
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _candidates(session: Session, warehouse_id: int, warehouse_code: str, item_ids: list[int], today: date) -> dict[int, list[_Stock]]:
-    """Free stock per item in pick bins, best first (FEFO/FIFO, then along the pick path)."""
+def _candidates(session: Session, warehouse_id: int, warehouse_code: str, demand: dict[int, Decimal], today: date) -> dict[int, list[_Stock]]:
+    """Free stock per item in pick bins, best first (FEFO/FIFO, then along the pick path), only as
+    far down that order as the item's `demand` can reach (allocation takes from the front)."""
     reserved: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)
     doubtful: set[tuple[int, int]] = set()
-    first_receipt: dict[tuple[int, int], datetime] = {}
-    rows = []
-    for chunk in _chunked(item_ids):
-        for item_id, location_id, lot_id, quantity in session.execute(
+    stock: dict[int, list[_Stock]] = defaultdict(list)
+    wanted = dict(demand)
+    conn = session.connection()
+    for chunk in _chunked(list(demand)):
+        for item_id, location_id, lot_id, quantity in conn.execute(
             select(Reservation.item_id, Reservation.location_id, Reservation.lot_id, func.sum(Reservation.quantity))
             .where(Reservation.item_id.in_(chunk))
             .group_by(Reservation.item_id, Reservation.location_id, Reservation.lot_id)
         ):
             reserved[(item_id, location_id, lot_id or NO_LOT)] += Decimal(quantity)
         doubtful.update(
-            session.execute(
+            conn.execute(
                 select(Task.item_id, Task.location_id).where(
                     Task.warehouse_id == warehouse_id,
                     Task.kind == TaskKind.COUNT.value,
@@ -92,7 +86,20 @@ def _candidates(session: Session, warehouse_id: int, warehouse_code: str, item_i
                 )
             ).all()
         )
-        rows += session.execute(
+        # FIFO for untracked stock: the first receipt of the item into the bin. The database sorts
+        # (expiry, receipt, pick path), so no timestamps are carried into Python.
+        first_receipt = (
+            select(
+                StockMove.item_id,
+                StockMove.to_location_id.label("location_id"),
+                func.min(StockMove.created_at).label("received"),
+            )
+            .where(StockMove.item_id.in_(chunk))
+            .group_by(StockMove.item_id, StockMove.to_location_id)
+            .subquery()
+        )
+        received = case((StockBalance.lot_id != NO_LOT, Lot.created_at), else_=first_receipt.c.received)
+        rows = conn.execute(
             select(
                 StockBalance.item_id,
                 StockBalance.location_id,
@@ -100,11 +107,13 @@ def _candidates(session: Session, warehouse_id: int, warehouse_code: str, item_i
                 func.sum(StockBalance.quantity).label("quantity"),
                 Location.pick_sequence,
                 Location.code,
-                Lot.expiry_date,
-                Lot.created_at,
             )
             .join(Location, Location.id == StockBalance.location_id)
             .outerjoin(Lot, Lot.id == StockBalance.lot_id)
+            .outerjoin(
+                first_receipt,
+                and_(first_receipt.c.item_id == StockBalance.item_id, first_receipt.c.location_id == StockBalance.location_id),
+            )
             .where(
                 StockBalance.item_id.in_(chunk),
                 Location.warehouse_id == warehouse_id,
@@ -114,31 +123,32 @@ def _candidates(session: Session, warehouse_id: int, warehouse_code: str, item_i
             )
             .group_by(
                 StockBalance.item_id, StockBalance.location_id, StockBalance.lot_id,
-                Location.pick_sequence, Location.code, Lot.expiry_date, Lot.created_at,
+                Location.pick_sequence, Location.code, Lot.expiry_date, Lot.created_at, first_receipt.c.received,
             )
             .having(func.sum(StockBalance.quantity) > 0)
-        ).all()
-    untracked = sorted({row.item_id for row in rows if not row.lot_id})
-    for chunk in _chunked(untracked):
-        for item_id, location_id, received in session.execute(
-            select(StockMove.item_id, StockMove.to_location_id, func.min(StockMove.created_at))
-            .where(StockMove.item_id.in_(chunk))
-            .group_by(StockMove.item_id, StockMove.to_location_id)
-        ):
-            first_receipt[(item_id, location_id)] = _aware(received)
-    stock: dict[int, list[_Stock]] = defaultdict(list)
-    for row in rows:
-        if (row.item_id, row.location_id) in doubtful:
-            continue
-        free = Decimal(row.quantity) - reserved[(row.item_id, row.location_id, row.lot_id)]
-        if free <= 0:
-            continue
-        received = _aware(row.created_at) if row.lot_id else first_receipt.get((row.item_id, row.location_id), FAR_TIME)
-        key = (row.expiry_date or FAR_DATE, received, row.pick_sequence, row.code)
-        stock[row.item_id].append(_Stock(row.location_id, row.lot_id or None, free, key))
-    for entries in stock.values():
-        entries.sort(key=lambda entry: entry.sort_key)
+            # Unknown expiry or receipt sorts last, as a date at the end of time would.
+            .order_by(
+                StockBalance.item_id,
+                Lot.expiry_date.is_(None), Lot.expiry_date,
+                received.is_(None), received,
+                Location.pick_sequence, Location.code, StockBalance.lot_id,
+            )
+        )
+        for row in rows:
+            if wanted[row.item_id] <= 0 or (row.item_id, row.location_id) in doubtful:
+                continue
+            free = row.quantity - reserved[(row.item_id, row.location_id, row.lot_id)]
+            if free <= 0:
+                continue
+            wanted[row.item_id] -= free
+            stock[row.item_id].append(_Stock(row.location_id, row.lot_id or None, free, (row.pick_sequence, row.code)))
     return stock
+
+
+def _need(row, reserved_by_line: dict[int, Decimal]) -> Decimal:
+    """Units of a line still to reserve: committed, less what is picked and not yet shipped,
+    less what is reserved already."""
+    return row.committed_quantity - (row.picked_quantity - row.shipped_quantity) - reserved_by_line[row.id]
 
 
 def allocate(session: Session, order_numbers: Sequence[str], *, today: date | None = None) -> AllocationResult:
@@ -186,14 +196,17 @@ def allocate(session: Session, order_numbers: Sequence[str], *, today: date | No
     for warehouse_id in sorted({order.warehouse_id for order in orders}):
         zones = warehouse_zones(session, warehouse_id)
         wh_orders = [o for o in orders if o.warehouse_id == warehouse_id and o.number not in held]
-        item_ids = [row.item_id for order in wh_orders for row in lines[order.id]]
-        stock = _candidates(session, warehouse_id, zones.warehouse.code, item_ids, today)
+        demand: dict[int, Decimal] = defaultdict(Decimal)
+        for order in wh_orders:
+            for row in lines[order.id]:
+                demand[row.item_id] += max(_need(row, reserved_by_line), ZERO)
+        stock = _candidates(session, warehouse_id, zones.warehouse.code, demand, today)
         sequence = {}
         new_tasks: list[NewTask] = []
         for order in wh_orders:
             order_tasks = []
             for row in lines[order.id]:
-                need = row.committed_quantity - (row.picked_quantity - row.shipped_quantity) - reserved_by_line[row.id]
+                need = _need(row, reserved_by_line)
                 for entry in stock.get(row.item_id, []):
                     if need <= 0:
                         break
@@ -206,7 +219,7 @@ def allocate(session: Session, order_numbers: Sequence[str], *, today: date | No
                     reservations.append(
                         {"order_line_id": row.id, "item_id": row.item_id, "location_id": entry.location_id, "lot_id": entry.lot_id, "quantity": take}
                     )
-                    sequence[entry.location_id] = entry.sort_key[2:]
+                    sequence[entry.location_id] = entry.path
                     order_tasks.append(
                         NewTask(
                             TaskKind.PICK, warehouse_id, location_id=entry.location_id, target_location_id=zones.pick_to.id,
