@@ -17,7 +17,6 @@ from textual.message import Message
 from drivers import ScannerSettings, create_driver, settings_from_mapping
 from drivers.base import DriverEvent, ScannerDriver
 from wms_tui.runtime import Runtime
-from wms_tui.services.floor.flows import registered_flows
 from wms_tui.services.floor.terminal import Terminal
 from wms_tui.ui.screens.floor import FloorScreen
 
@@ -34,11 +33,12 @@ class WmsApp(App):
     class ScannerEvent(Message):
         event: Any  # drivers.base.DriverEvent, posted from the driver thread
 
-    def __init__(self, runtime: Runtime, *, driver_factory: DriverFactory | None = None) -> None:
+    def __init__(
+        self, runtime: Runtime, *, scanner: ScannerSettings | None = None, driver_factory: DriverFactory | None = None
+    ) -> None:
         super().__init__()
         self.runtime = runtime
-        registered_flows()
-        scanner = settings_from_mapping(runtime.settings.scanner)
+        scanner = scanner or settings_from_mapping(runtime.settings.scanner)
         self.terminal = Terminal(
             runtime.engine, runtime.settings.terminal.id, runtime.settings.terminal.warehouse, scanner.interpretation
         )

@@ -139,6 +139,12 @@ class Terminal:
     operator: OperatorView | None = None
     state: FlowState = field(default_factory=lambda: FlowState(SIGN_IN.name, "badge"))
 
+    def __post_init__(self) -> None:
+        # Flow modules import this one to register themselves, so they are loaded here, late.
+        from wms_tui.services.floor.flows import registered_flows
+
+        registered_flows()
+
     # -- entry points --------------------------------------------------------------------------
 
     def open(self) -> Screenful:

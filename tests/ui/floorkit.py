@@ -1,0 +1,127 @@
+"""Driving the floor app in tests: a demo database per test, scans played through the real
+replay driver, and readers for what the screen shows."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from textual.widgets import Input, Static
+
+from drivers.replay import ReplayDriver, escape_line
+from drivers.settings import ReplaySettings
+from wms_tui.runtime import Runtime, open_runtime
+from wms_tui.services.demo import build_demo
+from wms_tui.store.db import make_engine
+from wms_tui.store import migrate
+from wms_tui.ui.app import WmsApp
+
+SIZES = [(20, 16), (40, 25), (80, 24)]
+SIZE_IDS = ["20x16", "40x25", "80x24"]
+
+
+def build_template(folder: Path) -> Path:
+    """A migrated demo database, checkpointed so a plain file copy is a complete database."""
+    path = folder / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    build_demo(engine, items=60)
+    engine.dispose()
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+def runtime_on_copy(template: Path, folder: Path, *, terminal: str = "HH1", extra: str = "") -> Runtime:
+    database = folder / "wms.db"
+    if not database.exists():
+        shutil.copy(template, database)
+    config = folder / f"{terminal}.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{database}"\n[terminal]\nid = "{terminal}"\n{extra}')
+    return open_runtime(str(config))
+
+
+class Floor:
+    """One app under test: scan, press keys, and read the screen."""
+
+    def __init__(self, app: WmsApp, pilot, folder: Path) -> None:
+        self.app = app
+        self.pilot = pilot
+        self.folder = folder
+        self.bells = 0
+        self.captures = 0
+        app.bell = self._bell  # count bells instead of beeping
+
+    def _bell(self) -> None:
+        self.bells += 1
+
+    async def settle(self) -> None:
+        screen = self.app.screen
+        for _ in range(500):
+            await self.app.workers.wait_for_complete()
+            await self.pilot.pause()
+            if not screen.busy and not screen.pending:
+                return
+        raise AssertionError("the floor screen did not settle")
+
+    async def scan(self, *codes: str) -> None:
+        """Play scans through the replay driver, as a scanner would send them."""
+        self.captures += 1
+        capture = self.folder / f"capture-{self.captures}.txt"
+        capture.write_text("".join(escape_line(code) + "\n" for code in codes))
+        driver = ReplayDriver(ReplaySettings(path=str(capture)), self.app._from_driver)
+        driver.start()
+        try:
+            for _ in range(1000):
+                if driver.finished:
+                    break
+                await asyncio.sleep(0.005)
+            else:
+                raise AssertionError("replay did not finish")
+        finally:
+            driver.stop()
+        await self.pilot.pause()
+        await self.settle()
+
+    async def type(self, value: str) -> None:
+        """Typed input: the fallback when a label does not scan."""
+        self.app.screen.query_one("#scan", Input).value = value
+        await self.pilot.press("enter")
+        await self.settle()
+
+    async def key(self, name: str) -> None:
+        await self.pilot.press(name)
+        await self.settle()
+
+    def widget(self, name: str) -> str:
+        return str(self.app.screen.query_one(f"#{name}", Static).render())
+
+    @property
+    def instruction(self) -> str:
+        return self.widget("instruction")
+
+    @property
+    def message(self) -> str:
+        return self.widget("message")
+
+    @property
+    def details(self) -> str:
+        return self.widget("details")
+
+    @property
+    def error(self) -> bool:
+        return self.app.screen.query_one("#message", Static).has_class("error")
+
+    @property
+    def state(self):
+        return self.app.terminal.state
+
+    def input_focused(self) -> bool:
+        return self.app.focused is self.app.screen.query_one("#scan", Input)
+
+    async def sign_in(self, badge: str) -> None:
+        await self.scan(badge)
+        assert not self.error, self.message
