@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
 from wms_tui.domain.errors import InvalidInput, NotFound, WmsError
@@ -69,10 +69,21 @@ def _operator(operator: str) -> str:
     return operator.strip()
 
 
+# Statements every scan that queues or claims a task runs are built once: building them costs
+# more than the indexed statements take to run.
+_LAST_POSITION = select(func.coalesce(func.max(TASKS.c.queue_position), 0)).where(
+    TASKS.c.warehouse_id == bindparam("warehouse_id")
+)
+_INSERT_TASKS = TASKS.insert().returning(TASKS.c.id, sort_by_parameter_order=True)
+_CLAIM = (
+    update(TASKS)
+    .where(TASKS.c.id == bindparam("task_id"), TASKS.c.state == TaskState.OPEN.value)
+    .values(state=TaskState.CLAIMED.value, assignee=bindparam("operator"), claimed_at=bindparam("now"))
+)
+
+
 def _last_position(session: Session, warehouse_id: int) -> int:
-    return session.execute(
-        select(func.coalesce(func.max(TASKS.c.queue_position), 0)).where(TASKS.c.warehouse_id == warehouse_id)
-    ).scalar_one()
+    return session.execute(_LAST_POSITION, {"warehouse_id": warehouse_id}).scalar_one()
 
 
 def create_tasks(session: Session, new_tasks: Sequence[NewTask]) -> list[int]:
@@ -107,7 +118,7 @@ def create_tasks(session: Session, new_tasks: Sequence[NewTask]) -> list[int]:
                 "created_at": now,
             }
         )
-    inserted = session.execute(TASKS.insert().returning(TASKS.c.id, sort_by_parameter_order=True), rows)
+    inserted = session.execute(_INSERT_TASKS, rows)
     return list(inserted.scalars())
 
 
@@ -126,11 +137,7 @@ def get_task(session: Session, task_id: int) -> Task:
 def claim_task(session: Session, task_id: int, operator: str) -> Task:
     """Claim one task for `operator`; exactly one of several racing operators wins."""
     operator = _operator(operator)
-    changed = session.execute(
-        update(TASKS)
-        .where(TASKS.c.id == task_id, TASKS.c.state == TaskState.OPEN.value)
-        .values(state=TaskState.CLAIMED.value, assignee=operator, claimed_at=_now())
-    ).rowcount
+    changed = session.execute(_CLAIM, {"task_id": task_id, "operator": operator, "now": _now()}).rowcount
     task = get_task(session, task_id)
     if changed == 1 or (task.state == TaskState.CLAIMED and task.assignee == operator):
         return task
