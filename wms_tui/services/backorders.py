@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
@@ -32,22 +32,26 @@ class BackorderRelease:
     quantity: Decimal
 
 
+# Built once: every receiving scan runs it.
+_WAITING = (
+    select(SalesOrderLine, SalesOrder)
+    .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+    .where(
+        SalesOrderLine.item_id == bindparam("item_id"),
+        SalesOrder.warehouse_id == bindparam("warehouse_id"),
+        SalesOrder.state.in_(OPEN_SALES_STATES),
+        SalesOrderLine.backordered_quantity > 0,
+    )
+    .order_by(SalesOrder.created_at, SalesOrder.id, SalesOrderLine.id)
+    .with_for_update()
+)
+
+
 def release_backorders(session: Session, item_id: int, warehouse_id: int, arrived: object) -> list[BackorderRelease]:
     """Turn up to `arrived` units of back-ordered demand into committed demand, oldest order
     first; returns what was released so the caller can propose cross-dock or allocate."""
     remaining = quantities.move_quantity(arrived)
-    waiting = session.exec(
-        select(SalesOrderLine, SalesOrder)
-        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-        .where(
-            SalesOrderLine.item_id == item_id,
-            SalesOrder.warehouse_id == warehouse_id,
-            SalesOrder.state.in_(OPEN_SALES_STATES),
-            SalesOrderLine.backordered_quantity > 0,
-        )
-        .order_by(SalesOrder.created_at, SalesOrder.id, SalesOrderLine.id)
-        .with_for_update()
-    ).all()
+    waiting = session.execute(_WAITING, {"item_id": item_id, "warehouse_id": warehouse_id}).all()
     released: list[BackorderRelease] = []
     for line, order in waiting:
         if remaining <= 0:
