@@ -29,6 +29,8 @@ class Expect(StrEnum):
     TEXT = "text"
     CHOICE = "choice"
     ANYTHING = "anything"
+    SOURCE = "source"  # what goods come against: a document, a supplier or an item on it
+    GOODS = "goods"  # goods to move: a pallet label (SSCC or licence plate) or an item
 
 
 class Seen(StrEnum):
@@ -56,6 +58,8 @@ EXPECTED_WORDS = {
     Expect.TEXT: "the text",
     Expect.CHOICE: "a choice number",
     Expect.ANYTHING: "anything",
+    Expect.SOURCE: "the PO, supplier or item",
+    Expect.GOODS: "the pallet or item label",
 }
 
 SEEN_WORDS = {
@@ -83,6 +87,8 @@ ACCEPTS: dict[Expect, frozenset[Seen]] = {
     Expect.TEXT: frozenset({Seen.TEXT, Seen.NUMBER, Seen.ITEM, Seen.CONTAINER}),
     Expect.CHOICE: frozenset({Seen.NUMBER}),
     Expect.ANYTHING: frozenset(Seen) - {Seen.INVALID},
+    Expect.SOURCE: frozenset({Seen.TEXT, Seen.NUMBER, Seen.ITEM}),
+    Expect.GOODS: frozenset({Seen.CONTAINER, Seen.ITEM, Seen.TEXT}),
 }
 
 
