@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, case, func, type_coerce
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
 from wms_tui.domain.locations import LocationKind
 from wms_tui.store.models import Location, Lot, SalesOrder, SalesOrderLine, StockBalance
 from wms_tui.store.queries import OPEN_SALES_STATES
+from wms_tui.store.types import Quantity
 
 ZERO = Decimal(0)
 CHUNK = 5000
@@ -65,12 +66,13 @@ def release_backorders(session: Session, item_id: int, warehouse_id: int, arrive
     return released
 
 
-def _sum_by_item(session: Session, query, item_ids: list[int], item_column) -> dict[int, Decimal]:
-    totals: dict[int, Decimal] = {}
+def _sums_by_item(session: Session, query, item_ids: list[int], item_column) -> dict[int, tuple[Decimal, ...]]:
+    """Per item, the query's summed columns (after the item id), for items in `item_ids`."""
+    totals: dict[int, tuple[Decimal, ...]] = {}
     for start in range(0, len(item_ids), CHUNK):
         chunk = item_ids[start : start + CHUNK]
-        for item_id, total in session.execute(query.where(item_column.in_(chunk))):
-            totals[item_id] = Decimal(total or 0)
+        for item_id, *sums in session.execute(query.where(item_column.in_(chunk))):
+            totals[item_id] = tuple(Decimal(total or 0) for total in sums)
     return totals
 
 
@@ -78,39 +80,32 @@ def coverable_stock(session: Session, warehouse_id: int, item_ids: Iterable[int]
     """Stock per item a new commitment may take: on hand, less what is committed, less what
     older back orders wait for (they are served first), less expired lots (never sold)."""
     ids = sorted(set(item_ids))
-    internal = (Location.warehouse_id == warehouse_id, Location.kind == LocationKind.INTERNAL)
-    on_hand = _sum_by_item(
+    # On hand and its expired part in one pass over the balances.
+    expired = type_coerce(case((Lot.expiry_date < today, StockBalance.quantity), else_=0), Quantity())
+    stock = _sums_by_item(
         session,
-        select(StockBalance.item_id, func.sum(StockBalance.quantity))
+        select(StockBalance.item_id, func.sum(StockBalance.quantity), func.sum(expired))
         .join(Location, Location.id == StockBalance.location_id)
-        .where(*internal)
+        .outerjoin(Lot, Lot.id == StockBalance.lot_id)
+        .where(Location.warehouse_id == warehouse_id, Location.kind == LocationKind.INTERNAL)
         .group_by(StockBalance.item_id),
         ids,
         StockBalance.item_id,
     )
-    expired = _sum_by_item(
-        session,
-        select(StockBalance.item_id, func.sum(StockBalance.quantity))
-        .join(Location, Location.id == StockBalance.location_id)
-        .join(Lot, Lot.id == StockBalance.lot_id)
-        .where(*internal, Lot.expiry_date < today)
-        .group_by(StockBalance.item_id),
-        ids,
-        StockBalance.item_id,
-    )
-    committed = _open_line_sum(session, SalesOrderLine.committed_quantity, warehouse_id, ids)
-    waiting = _open_line_sum(session, SalesOrderLine.backordered_quantity, warehouse_id, ids)
-    return {
-        item_id: on_hand.get(item_id, ZERO) - expired.get(item_id, ZERO) - committed.get(item_id, ZERO) - waiting.get(item_id, ZERO)
-        for item_id in ids
-    }
+    promised = _open_line_sums(session, warehouse_id, ids)
+    coverable = {}
+    for item_id in ids:
+        on_hand, expired_units = stock.get(item_id, (ZERO, ZERO))
+        committed, waiting = promised.get(item_id, (ZERO, ZERO))
+        coverable[item_id] = on_hand - expired_units - committed - waiting
+    return coverable
 
 
-def _open_line_sum(session: Session, column, warehouse_id: int, item_ids: list[int]) -> dict[int, Decimal]:
-    """Per item, a quantity column summed over the open sales lines of the warehouse."""
-    return _sum_by_item(
+def _open_line_sums(session: Session, warehouse_id: int, item_ids: list[int]) -> dict[int, tuple[Decimal, ...]]:
+    """Per item, (committed, back ordered) summed over the open sales lines of the warehouse."""
+    return _sums_by_item(
         session,
-        select(SalesOrderLine.item_id, func.sum(column))
+        select(SalesOrderLine.item_id, func.sum(SalesOrderLine.committed_quantity), func.sum(SalesOrderLine.backordered_quantity))
         .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
         .where(SalesOrder.warehouse_id == warehouse_id, SalesOrder.state.in_(OPEN_SALES_STATES))
         .group_by(SalesOrderLine.item_id),
@@ -123,7 +118,7 @@ def release_available(session: Session, warehouse_id: int, item_ids: Iterable[in
     """Offer stock that became free (cancel, re-open, restock) to waiting back orders."""
     ids = sorted(set(item_ids))
     # Back-ordered demand is part of `promised`; add it back to see what could serve it.
-    waiting = _open_line_sum(session, SalesOrderLine.backordered_quantity, warehouse_id, ids)
+    waiting = {item_id: backordered for item_id, (_, backordered) in _open_line_sums(session, warehouse_id, ids).items()}
     released: list[BackorderRelease] = []
     for item_id, free in coverable_stock(session, warehouse_id, ids, today).items():
         offer = min(free + waiting.get(item_id, ZERO), waiting.get(item_id, ZERO))
