@@ -5,88 +5,64 @@ Reusable on its own: this package imports nothing from ``wms_tui`` and takes pla
 dataclasses.
 """
 
-from labels.documents import document_pdf
-from labels.gs1 import (
-    LabelDataError,
-    gs1_data,
-    location_check_digits,
-    make_sscc,
-    sscc_check_digit,
-    validate_gtin,
-    validate_sscc,
-)
-from labels.models import (
-    DOCUMENT_KINDS,
-    Address,
-    ContainerLabel,
-    Document,
-    DocumentLine,
-    ItemLabel,
-    Label,
-    LocationLabel,
-    PalletLabel,
-    document_from_mapping,
-)
-from labels.pdf import LABEL_MEDIA, label_pdf, labels_pdf
-from labels.printers import (
-    Printer,
-    PrinterConfigError,
-    PrinterError,
-    load_printers,
-    printer_from_mapping,
-    send,
-)
-from labels.queue import Job, PrintQueue
-from labels.render import format_for_path, render_for_printer, render_labels
-from labels.sscc import (
-    Allocation,
-    SsccAllocator,
-    SsccConfig,
-    SsccRangeExhausted,
-    config_from_mapping,
-    split_ranges,
-)
-from labels.zpl import label_zpl, labels_zpl
+import importlib
 
-__all__ = [
-    "Allocation",
-    "Job",
-    "PrintQueue",
-    "Printer",
-    "PrinterConfigError",
-    "PrinterError",
-    "SsccAllocator",
-    "SsccConfig",
-    "SsccRangeExhausted",
-    "config_from_mapping",
-    "document_pdf",
-    "format_for_path",
-    "load_printers",
-    "printer_from_mapping",
-    "render_for_printer",
-    "render_labels",
-    "send",
-    "split_ranges",
-    "DOCUMENT_KINDS",
-    "LABEL_MEDIA",
-    "Address",
-    "ContainerLabel",
-    "Document",
-    "DocumentLine",
-    "ItemLabel",
-    "Label",
-    "LabelDataError",
-    "LocationLabel",
-    "PalletLabel",
-    "document_from_mapping",
-    "gs1_data",
-    "label_pdf",
-    "label_zpl",
-    "labels_pdf",
-    "labels_zpl",
-    "location_check_digits",
-    "make_sscc",
-    "sscc_check_digit",
-    "validate_gtin",
-    "validate_sscc",
-]
+# Public name -> the module defining it, imported on first use (PEP 562): a program that only
+# needs the printer settings does not pay for importing reportlab.
+_EXPORTS = {
+    "Address": "labels.models",
+    "Allocation": "labels.sscc",
+    "ContainerLabel": "labels.models",
+    "DOCUMENT_KINDS": "labels.models",
+    "Document": "labels.models",
+    "DocumentLine": "labels.models",
+    "ItemLabel": "labels.models",
+    "Job": "labels.queue",
+    "LABEL_MEDIA": "labels.pdf",
+    "Label": "labels.models",
+    "LabelDataError": "labels.gs1",
+    "LocationLabel": "labels.models",
+    "PalletLabel": "labels.models",
+    "PrintQueue": "labels.queue",
+    "Printer": "labels.printers",
+    "PrinterConfigError": "labels.printers",
+    "PrinterError": "labels.printers",
+    "SsccAllocator": "labels.sscc",
+    "SsccConfig": "labels.sscc",
+    "SsccRangeExhausted": "labels.sscc",
+    "config_from_mapping": "labels.sscc",
+    "document_from_mapping": "labels.models",
+    "document_pdf": "labels.documents",
+    "format_for_path": "labels.render",
+    "gs1_data": "labels.gs1",
+    "label_pdf": "labels.pdf",
+    "label_zpl": "labels.zpl",
+    "labels_pdf": "labels.pdf",
+    "labels_zpl": "labels.zpl",
+    "load_printers": "labels.printers",
+    "location_check_digits": "labels.gs1",
+    "make_sscc": "labels.gs1",
+    "printer_from_mapping": "labels.printers",
+    "render_for_printer": "labels.render",
+    "render_labels": "labels.render",
+    "send": "labels.printers",
+    "split_ranges": "labels.sscc",
+    "sscc_check_digit": "labels.gs1",
+    "validate_gtin": "labels.gs1",
+    "validate_sscc": "labels.gs1",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'labels' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -75,3 +75,7 @@ from wms_tui.commands.labels import label_group, printers_group  # noqa: E402
 main.add_command(label_group)
 main.add_command(printers_group)
 bench.add_command(bench_labels)
+
+from wms_tui.bench.ui import bench_ui  # noqa: E402
+
+bench.add_command(bench_ui)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -10,7 +11,9 @@ from wms_tui import config
 from wms_tui.domain.errors import ConfigError
 from wms_tui.store import migrate
 from wms_tui.store.db import make_engine
-from wms_tui.store.ledger import PostingContext
+
+if TYPE_CHECKING:
+    from wms_tui.store.ledger import PostingContext
 
 
 @dataclass
@@ -19,6 +22,9 @@ class Runtime:
     engine: Engine
 
     def posting_context(self, operator: str) -> PostingContext:
+        # Imported here: starting the app does not need the ledger's models.
+        from wms_tui.store.ledger import PostingContext
+
         return PostingContext(self.settings.terminal.id, operator)
 
     def close(self) -> None:

@@ -22,3 +22,8 @@ def test_upgrade_is_idempotent(engine):
     before = migrate.current_revisions(engine)
     migrate.upgrade(engine)
     assert migrate.current_revisions(engine) == before == migrate.head_revisions()
+
+
+def test_start_up_heads_match_the_migration_scripts():
+    # Start-up compares against HEADS without loading Alembic; a new migration must update it.
+    assert migrate.HEADS == migrate.head_revisions()

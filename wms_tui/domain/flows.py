@@ -247,6 +247,52 @@ def legend_lines(actions: tuple[Action, ...], width: int) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class PrintRequest:
+    """A label or document to print once the scan that made it has committed."""
+
+    kind: str  # container | pallet | packing_slip
+    reference: str  # SSCC, LPN or order number
+
+
+SIGN_IN = Flow(
+    "sign_in",
+    "Sign in",
+    (
+        Step("badge", Expect.BADGE, "Scan your badge or type your id"),
+        Step("pin", Expect.PIN, "PIN for {operator}"),
+    ),
+)
+MENU = Flow("menu", "Menu", (Step("choose", Expect.CHOICE, "Choose 1-{count}"),))
+
+
+@dataclass(frozen=True)
+class Screenful:
+    """Everything a floor screen shows after an input."""
+
+    title: str
+    instruction: str
+    expects: Expect
+    details: tuple[str, ...]
+    message: str
+    ok: bool
+    operator: str | None
+    progress: str
+    actions: tuple[Action, ...]
+    counting: bool  # the step counts repeated scans of one label: no duplicate filter
+    prints: tuple[PrintRequest, ...] = ()
+    step: str = ""
+    flow: str = ""
+
+
+
+def sign_in_screen(message: str = "ready") -> Screenful:
+    """What a terminal shows before anyone signs in (needs no database)."""
+    step = SIGN_IN.step("badge")
+    return Screenful(SIGN_IN.title, step.instruction, step.expects, (), message, True, None, "", (), False,
+                     step=step.name, flow=SIGN_IN.name)
+
+
 class Role(StrEnum):
     PICKER = "picker"
     PACKER = "packer"

@@ -7,24 +7,29 @@ in the order they arrived.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from textual import work
 from textual.app import App
 from textual.message import Message
 
 from drivers import ScannerSettings, create_driver, settings_from_mapping
 from drivers.base import DriverEvent, ScannerDriver
 from wms_tui.runtime import Runtime
-from wms_tui.services.floor.terminal import Terminal
 from wms_tui.ui.screens.floor import FloorScreen
+
+if TYPE_CHECKING:
+    from wms_tui.services.floor.terminal import Terminal
 
 DriverFactory = Callable[[ScannerSettings, Callable[[DriverEvent], None]], ScannerDriver]
 
 
 class WmsApp(App):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "wms-tui"
     # Handheld, dock station, desktop: the screen gets -narrow, -normal or -wide.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (40, "-normal"), (80, "-wide")]
@@ -39,22 +44,42 @@ class WmsApp(App):
         super().__init__()
         self.runtime = runtime
         scanner = scanner or settings_from_mapping(runtime.settings.scanner)
-        self.terminal = Terminal(
-            runtime.engine, runtime.settings.terminal.id, runtime.settings.terminal.warehouse, scanner.interpretation
-        )
+        self.terminal: Terminal | None = None  # built by prepare() once the screen is up
+        self.terminal_ready = threading.Event()
         self.scanner_settings = scanner
         self.driver_factory = driver_factory or create_driver
         self.driver: ScannerDriver | None = None
         self.printing = None  # set by start_printing() when the terminal has a printer
+        self.printing_ready = threading.Event()
 
     def get_default_screen(self) -> FloorScreen:
-        return FloorScreen(self.terminal)
+        return FloorScreen()
 
     def on_mount(self) -> None:
         # A keyboard-wedge scanner types into the focused input: no driver thread for it.
         if self.scanner_settings.driver != "wedge":
             self.driver = self.driver_factory(self.scanner_settings, self._from_driver)
             self.driver.start()
+        self.start_printing()
+
+    def on_ready(self) -> None:
+        self.prepare()  # after the sign-in screen is up, so start-up does not wait for it
+
+    @work(thread=True, group="prepare")
+    def prepare(self) -> None:
+        """Load the terminal service, then the flows, while the operator reaches for the badge.
+        Inputs that arrive meanwhile wait in the screen's queue (see wait_for_terminal)."""
+        from wms_tui.services.floor.terminal import Terminal, load_flows
+
+        settings = self.runtime.settings.terminal
+        self.terminal = Terminal(self.runtime.engine, settings.id, settings.warehouse, self.scanner_settings.interpretation)
+        self.terminal_ready.set()
+        load_flows()
+
+    def wait_for_terminal(self, timeout: float = 60.0) -> Terminal:
+        if not self.terminal_ready.wait(timeout):
+            raise RuntimeError("the terminal service did not start")
+        return self.terminal
 
     def _from_driver(self, event: DriverEvent) -> None:
         self.post_message(self.ScannerEvent(event))  # thread-safe: the driver thread only posts
@@ -80,7 +105,30 @@ class WmsApp(App):
         pending = self.printing.pending() if self.printing is not None else 0
         return f"{pending} to print" if pending else ""
 
+    @work(thread=True, group="printing")
+    def start_printing(self) -> None:
+        """The print station of a terminal with a printer, built off the UI thread (labels load
+        late); its threads only post PrintsChanged / PrintNotice messages."""
+        try:
+            from wms_tui.ui.printing import station_for
+
+            self.printing = station_for(self)
+        finally:
+            self.printing_ready.set()
+
+    def on_prints_changed(self, message: Message) -> None:
+        if isinstance(self.screen, FloorScreen):
+            self.screen.update_status()
+
+    def on_print_notice(self, message: Message) -> None:
+        if isinstance(self.screen, FloorScreen):
+            self.screen.say(message.text, ok=False)
+
     def on_unmount(self) -> None:
+        self.printing_ready.wait(10)  # a station still starting is stopped too
+        if self.printing is not None:
+            self.printing.stop()  # joins its threads; queued jobs stay in the queue file
+            self.printing = None
         if self.driver is not None:
             self.driver.stop()  # joins the driver thread
             self.driver = None

@@ -20,13 +20,14 @@ from sqlmodel import Session
 
 from drivers.scan import InterpretationSettings
 from wms_tui.domain.errors import InvalidInput, WmsError
-from wms_tui.domain.flows import (
+from wms_tui.domain.flows import (  # noqa: F401 - PrintRequest and Screenful are part of this API
+    MENU,
     ROLE_FLOWS,
-    Action,
-    Expect,
+    SIGN_IN,
     Flow,
     FlowState,
-    Step,
+    PrintRequest,
+    Screenful,
     command_key,
     mismatch,
 )
@@ -40,14 +41,6 @@ from wms_tui.store.session import transaction
 log = logging.getLogger(__name__)
 
 UNDO = "undo"
-
-
-@dataclass(frozen=True)
-class PrintRequest:
-    """A label or document to print once the scan that made it has committed."""
-
-    kind: str  # container | pallet | packing_slip
-    reference: str  # SSCC, LPN or order number
 
 
 @dataclass(frozen=True)
@@ -87,44 +80,23 @@ class FlowHandler(ABC):
 
     def leave(self, ctx: FloorContext, state: FlowState) -> None:
         """Going back to the menu. Claimed tasks stay with the operator (resumed later)."""
+        return None
 
 
 HANDLERS: dict[str, FlowHandler] = {}
 
 
+def load_flows() -> list[str]:
+    """Import every flow module (each registers itself). Late, because they import this module
+    and the services behind them, which the sign-in screen does not need to show up."""
+    from wms_tui.services.floor.flows import registered_flows
+
+    return registered_flows()
+
+
 def register(handler: FlowHandler) -> FlowHandler:
     HANDLERS[handler.flow.name] = handler
     return handler
-
-
-SIGN_IN = Flow(
-    "sign_in",
-    "Sign in",
-    (
-        Step("badge", Expect.BADGE, "Scan your badge or type your id"),
-        Step("pin", Expect.PIN, "PIN for {operator}"),
-    ),
-)
-MENU = Flow("menu", "Menu", (Step("choose", Expect.CHOICE, "Choose 1-{count}"),))
-
-
-@dataclass(frozen=True)
-class Screenful:
-    """Everything a floor screen shows after an input."""
-
-    title: str
-    instruction: str
-    expects: Expect
-    details: tuple[str, ...]
-    message: str
-    ok: bool
-    operator: str | None
-    progress: str
-    actions: tuple[Action, ...]
-    counting: bool  # the step counts repeated scans of one label: no duplicate filter
-    prints: tuple[PrintRequest, ...] = ()
-    step: str = ""
-    flow: str = ""
 
 
 @dataclass
@@ -138,12 +110,6 @@ class Terminal:
     clock: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
     operator: OperatorView | None = None
     state: FlowState = field(default_factory=lambda: FlowState(SIGN_IN.name, "badge"))
-
-    def __post_init__(self) -> None:
-        # Flow modules import this one to register themselves, so they are loaded here, late.
-        from wms_tui.services.floor.flows import registered_flows
-
-        registered_flows()
 
     # -- entry points --------------------------------------------------------------------------
 
@@ -197,6 +163,7 @@ class Terminal:
             return self._screen(Reply(self.state, ok=False, message=str(exc)))
 
     def _resume_or_menu(self, session: Session, operator: OperatorView) -> Reply:
+        load_flows()
         row = session.get(FloorSession, self.terminal_id)
         if row is not None and row.operator == operator.code and row.state:
             saved = FlowState.from_json(row.state)
@@ -209,6 +176,7 @@ class Terminal:
         return Reply(self.state, message=f"signed in: {operator.name}")
 
     def _menu_state(self, operator: OperatorView) -> FlowState:
+        load_flows()
         flows = [name for name in ROLE_FLOWS[operator.role] if name in HANDLERS]
         show = [f"{n} {HANDLERS[name].flow.title}" for n, name in enumerate(flows, 1)] + ["F10 sign out"]
         return FlowState(MENU.name, "choose", {"flows": flows, "count": len(flows), "show": show})

@@ -20,8 +20,7 @@ from textual.widgets import Input, Static
 
 from drivers.base import DriverStatus, ScanProblem, StatusChange
 from drivers.scan import Scan
-from wms_tui.domain.flows import legend_lines
-from wms_tui.services.floor.terminal import Screenful, Terminal
+from wms_tui.domain.flows import Screenful, legend_lines, sign_in_screen
 
 FUNCTION_KEYS = [
     Binding(f"f{n}", f"function_key({n})", f"F{n}", show=False, priority=True) for n in range(1, 11)
@@ -40,9 +39,8 @@ class FloorScreen(Screen):
         screenful: Screenful
         arrived: float  # monotonic time the input arrived (scan time for scanner input)
 
-    def __init__(self, terminal: Terminal) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.terminal = terminal
         self.pending: deque[tuple[str, str | int, float]] = deque()
         self.busy = False
         self.shown: Screenful | None = None
@@ -61,7 +59,7 @@ class FloorScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#scan", Input).focus()
-        self.show(self.terminal.open(), ring=False)
+        self.show(sign_in_screen(), ring=False)
 
     # -- input -----------------------------------------------------------------------------------
 
@@ -110,13 +108,15 @@ class FloorScreen(Screen):
     @work(thread=True, group="floor")
     def process(self, kind: str, value: str | int, arrived: float) -> None:
         # Database work off the UI thread; only a message comes back.
-        screenful = self.terminal.submit(value) if kind == "text" else self.terminal.press(int(value))
+        terminal = self.app.wait_for_terminal()
+        screenful = terminal.submit(value) if kind == "text" else terminal.press(int(value))
         self.post_message(self.Answered(screenful, arrived))
 
     def on_floor_screen_answered(self, message: Answered) -> None:
         self.show(message.screenful)
         if self.latency_probe is not None:
-            self.latency_probe(time.monotonic() - message.arrived)
+            probe, arrived = self.latency_probe, message.arrived
+            self.call_after_refresh(lambda: probe(time.monotonic() - arrived))
         self.busy = False
         self._next()
 

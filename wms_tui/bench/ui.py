@@ -1,0 +1,127 @@
+"""`wms-tui bench ui`: the floor app over a ledger of 1,000,000 moves.
+
+- `scan_to_screen_p99_ms`: a picker works through pick tasks in the headless app; each of the
+  timed scans goes in where a scanner driver delivers them and is timed until the screen has
+  refreshed with the next instruction (database commit included).
+- `cold_start_s`: a fresh `python` process starting the app (config, database check, screen)
+  until the sign-in screen is up; the median of several starts.
+- `rss_mb`: resident memory of the app process after the timed scans.
+The app parts run in child processes (`python -m wms_tui.bench.ui_child`) so the memory and
+start-up figures are the app's own, not this builder's.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+from sqlmodel import select
+
+from wms_tui.services.demo import build_demo
+from wms_tui.services.outbound.allocation import allocate
+from wms_tui.services.outbound.orders import LineInput, confirm_orders, create_order
+from wms_tui.store import migrate
+from wms_tui.store.db import make_engine, sqlite_url
+from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
+from wms_tui.store.models import Item, Location, StockBalance
+from wms_tui.store.session import transaction
+
+CONTEXT = PostingContext("BENCH", "bench")
+BATCH = 10_000
+
+
+def build(folder: Path, ledger_moves: int, orders: int, progress) -> Path:
+    """The demo warehouse, a ledger history of `ledger_moves` moves, and `orders` one-line
+    orders allocated into pick tasks."""
+    path = folder / "wms.db"
+    engine = make_engine(sqlite_url(path))
+    migrate.upgrade(engine)
+    build_demo(engine)
+    rng = random.Random(3)
+    with transaction(engine) as session:
+        bins = session.exec(select(Location.id).where(Location.code.startswith("WH1/STOCK/"))).all()
+        items = session.exec(select(Item.id).where(Item.tracking == "none")).all()
+        supplier = session.exec(select(Location.id).where(Location.code == "SUPPLIERS")).one()
+    with engine.connect() as conn:
+        posted = conn.exec_driver_sql("SELECT COUNT(*) FROM stock_move").scalar_one()
+    progress(posted)
+    # History: receipts of untracked items into the bins, in large batches.
+    while posted < ledger_moves:
+        size = min(BATCH, ledger_moves - posted)
+        with engine.begin() as conn:
+            post_moves(conn, [MoveRequest(rng.choice(items), supplier, rng.choice(bins), 1) for _ in range(size)], CONTEXT)
+        posted += size
+        progress(size)
+    with transaction(engine) as session:
+        in_stock = session.exec(
+            select(Item.sku).join(StockBalance, StockBalance.item_id == Item.id)
+            .where(StockBalance.location_id.in_(bins), StockBalance.quantity >= 3).distinct()
+        ).all()
+        numbers = [
+            create_order(session, "C001", "WH1", [LineInput(sku, 3, unit_price=1)]).number
+            for sku in rng.sample(sorted(in_stock), min(orders, len(in_stock)))
+        ]
+        confirm_orders(session, numbers)
+        allocate(session, numbers)
+    engine.dispose()
+    return path
+
+
+def child(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "wms_tui.bench.ui_child", *args], stdout=subprocess.PIPE, text=True)
+
+
+def cold_start(config: Path) -> float:
+    started = time.perf_counter()
+    process = child("cold", str(config))
+    line = process.stdout.readline()
+    elapsed = time.perf_counter() - started
+    process.wait(timeout=60)
+    if line.strip() != "READY":
+        raise click.ClickException(f"the app did not start: {line!r}")
+    return elapsed
+
+
+def run(ledger_moves: int, scans: int, starts: int, progress) -> dict:
+    with tempfile.TemporaryDirectory(prefix="wms-bench-ui-") as tmp:
+        folder = Path(tmp)
+        database = build(folder, ledger_moves, orders=scans // 6 + 20, progress=progress)
+        config = folder / "config.toml"
+        config.write_text(f'[database]\nurl = "sqlite:///{database}"\n[terminal]\nid = "HH1"\nwarehouse = "WH1"\n')
+        with make_engine(sqlite_url(database)).connect() as conn:
+            moves = conn.exec_driver_sql("SELECT COUNT(*) FROM stock_move").scalar_one()
+        cold = [cold_start(config) for _ in range(starts)]
+        process = child("scans", str(config), str(scans))
+        output, _ = process.communicate(timeout=1800)
+        if process.returncode != 0:
+            raise click.ClickException(f"the scan run failed (exit {process.returncode})")
+        figures = json.loads(output.strip().splitlines()[-1])
+    return {
+        "scan_to_screen_p99_ms": figures["p99_ms"],
+        "scan_to_screen_median_ms": figures["median_ms"],
+        "cold_start_s": round(statistics.median(cold), 3),
+        "cold_start_max_s": round(max(cold), 3),
+        "rss_mb": figures["rss_mb"],
+        "ledger_moves": moves,
+        "scans": figures["scans"],
+        "picks_posted": figures["picks"],
+        "cold_starts": starts,
+    }
+
+
+@click.command("ui")
+@click.option("--ledger-moves", default=1_000_000, show_default=True, help="Moves in the ledger under the app.")
+@click.option("--scans", default=1_000, show_default=True, help="Scans timed from driver to screen.")
+@click.option("--starts", default=5, show_default=True, help="Cold starts timed (median reported).")
+def bench_ui(ledger_moves: int, scans: int, starts: int) -> None:
+    """Floor app: scan-to-screen latency, cold start and memory (prints one JSON object)."""
+    with click.progressbar(length=ledger_moves, label="Building the ledger", file=click.get_text_stream("stderr")) as bar:
+        figures = run(ledger_moves, scans, starts, bar.update)
+    click.echo(json.dumps(figures))
