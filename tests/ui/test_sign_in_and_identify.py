@@ -1,0 +1,86 @@
+"""Sign-in (badge, or id and PIN), the role's menu, "what is this?", and the scanner banner."""
+
+import pytest
+from textual.widgets import Input
+
+from drivers.base import DriverStatus, StatusChange
+from tests.ui.floorkit import SIZE_IDS, SIZES, Floor, runtime_on_copy
+from wms_tui.domain.locations import location_barcode
+from wms_tui.services.demo import gtin13
+from wms_tui.ui.app import WmsApp
+
+
+@pytest.fixture
+def runtime(demo_template, tmp_path):
+    runtime = runtime_on_copy(demo_template, tmp_path)
+    yield runtime
+    runtime.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_sign_in_with_id_and_pin_shows_the_roles_menu(runtime, tmp_path, size):
+    app = WmsApp(runtime)
+    async with app.run_test(size=size) as pilot:
+        floor = Floor(app, pilot, tmp_path)
+        await floor.type("recv1")
+        assert floor.state.step == "pin" and "RECV1" in floor.instruction
+        await floor.type("9999")
+        assert floor.error and "unknown operator id or wrong PIN" in floor.message
+        assert floor.state.step == "badge"  # a wrong PIN starts over
+        await floor.type("RECV1")
+        await floor.type("1234")
+        assert not floor.error, floor.message
+        assert floor.details.splitlines()[0] == "1 Receive"
+        assert "Pick" not in floor.details and "What is this?" in floor.details
+        assert "RECV1" in floor.widget("status")
+        await floor.key("f10")
+        assert floor.state.step == "badge" and "signed out" in floor.message
+
+
+async def test_unknown_badge_is_refused(runtime, tmp_path):
+    app = WmsApp(runtime)
+    async with app.run_test(size=(20, 16)) as pilot:
+        floor = Floor(app, pilot, tmp_path)
+        await floor.scan("BADGE-7777")
+        assert floor.error and "not a badge or operator id" in floor.message and floor.bells == 2
+        await floor.key("f2")
+        assert floor.error and "sign in first" in floor.message
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_what_is_this_item_bin_order_and_unknown(runtime, tmp_path, size):
+    app = WmsApp(runtime)
+    async with app.run_test(size=size) as pilot:
+        floor = Floor(app, pilot, tmp_path)
+        await floor.sign_in("BADGE-0001")
+        menu = floor.details.splitlines()
+        choice = next(line.split()[0] for line in menu if "What is this?" in line)
+        await floor.scan(choice)
+        assert floor.instruction == "Scan anything"
+        await floor.scan(gtin13(3))
+        assert "ITEM SKU-00003" in floor.details and "WH1: on hand" in floor.details
+        await floor.scan(location_barcode("WH1/STOCK/A-01-1"))
+        assert "LOCATION WH1/STOCK/A-01-1" in floor.details
+        await floor.scan("SO-000012")
+        assert "ORDER SO-000012" in floor.details and "status" in floor.details
+        bells = floor.bells
+        await floor.scan("NO-SUCH-THING")
+        assert floor.error and "not a known item, location, container, lot or order" in floor.message
+        assert floor.bells == bells + 2 and floor.input_focused()
+
+
+async def test_unplugged_scanner_shows_a_banner_and_typing_still_works(runtime, tmp_path):
+    app = WmsApp(runtime)
+    async with app.run_test(size=(40, 25)) as pilot:
+        floor = Floor(app, pilot, tmp_path)
+        banner = app.screen.query_one("#banner")
+        assert banner.has_class("hidden")
+        app._from_driver(StatusChange("serial:/dev/ttyACM0", DriverStatus.DISCONNECTED, "device unplugged"))
+        await pilot.pause()
+        assert not banner.has_class("hidden") and "SCANNER OFFLINE" in floor.widget("banner")
+        await floor.type("BADGE-0001")  # typed input is the fallback
+        assert not floor.error and floor.state.flow == "menu"
+        app._from_driver(StatusChange("serial:/dev/ttyACM0", DriverStatus.CONNECTED))
+        await pilot.pause()
+        assert banner.has_class("hidden") and "scanner connected again" in floor.message
+        assert app.focused is app.screen.query_one("#scan", Input)
