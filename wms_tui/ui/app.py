@@ -51,6 +51,7 @@ class WmsApp(App):
         self.driver: ScannerDriver | None = None
         self.printing = None  # set by start_printing() when the terminal has a printer
         self.printing_ready = threading.Event()
+        self._station = None  # the PrintStation this app started (and stops)
 
     def get_default_screen(self) -> FloorScreen:
         return FloorScreen()
@@ -112,7 +113,9 @@ class WmsApp(App):
         try:
             from wms_tui.ui.printing import station_for
 
-            self.printing = station_for(self)
+            station = station_for(self)
+            if station is not None:
+                self.printing = self._station = station
         finally:
             self.printing_ready.set()
 
@@ -126,9 +129,9 @@ class WmsApp(App):
 
     def on_unmount(self) -> None:
         self.printing_ready.wait(10)  # a station still starting is stopped too
-        if self.printing is not None:
-            self.printing.stop()  # joins its threads; queued jobs stay in the queue file
-            self.printing = None
+        if self._station is not None:
+            self._station.stop()  # joins its threads; queued jobs stay in the queue file
+            self._station = None
         if self.driver is not None:
             self.driver.stop()  # joins the driver thread
             self.driver = None

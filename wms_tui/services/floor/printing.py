@@ -1,0 +1,249 @@
+"""What the floor prints, built from the database: a `PrintRequest(kind, reference)` becomes
+labels-package objects and then printer bytes.
+
+Kinds:
+- "container": the GS1 logistic label of a shipping container; reference = its SSCC.
+- "packing_slip": the packing slip of an order (a PDF document); reference = order number.
+- "pallet": the licence-plate label of a received pallet; reference = its container code
+  (an SSCC or an internal LPN). The receive flow asks for it with
+  `PrintRequest(PALLET, container_code)`.
+
+Built after the scan that asked for it committed (the print station runs this in its own
+thread and session), so a label shows exactly what the ledger holds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from labels import (
+    Address,
+    ContainerLabel,
+    Document,
+    DocumentLine,
+    PalletLabel,
+    Printer,
+    document_pdf,
+    render_for_printer,
+)
+from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.services.floor.common import location_code, short_place
+from wms_tui.services.floor.terminal import PrintRequest
+from wms_tui.services.outbound import packing
+from wms_tui.services.outbound.common import order_by_number, order_lines
+from wms_tui.services.outbound.orders import packed_by_line
+from wms_tui.services.tasks import TaskKind, TaskState
+from wms_tui.store.models import (
+    Container,
+    Item,
+    ItemBarcode,
+    Lot,
+    Partner,
+    PurchaseOrder,
+    SalesOrder,
+    Warehouse,
+)
+from wms_tui.store.models_inbound import Receipt, ReceiptLine
+from wms_tui.store.models_outbound import ShippingContainer, Task
+
+CONTAINER = "container"
+PACKING_SLIP = "packing_slip"
+PALLET = "pallet"
+KINDS = (CONTAINER, PACKING_SLIP, PALLET)
+
+
+class PrintProblem(InvalidInput):
+    """A request that can never print as asked (unknown kind, a document on a label printer)."""
+
+
+@dataclass(frozen=True)
+class RenderedJob:
+    """Bytes for one printer, with what the print queue files them under."""
+
+    kind: str
+    reference: str
+    payload: bytes
+    summary: str  # what the operator reads: "label 0087...123", "slip SO-00001"
+
+
+def _address(address: packing.Address) -> Address:
+    return Address(address.name, tuple(line for line in (address.street,) if line), address.postcode,
+                   address.city, address.country)
+
+
+def _count(quantity: Decimal) -> int | None:
+    return int(quantity) if quantity == quantity.to_integral_value() and quantity > 0 else None
+
+
+def left_to_pack(session: Session, order: SalesOrder) -> dict[str, Decimal]:
+    """Units per SKU picked for the order and not yet in a container (what the packer still has)."""
+    lines = order_lines(session, order.id)
+    packed = packed_by_line(session, [line.id for line in lines])
+    skus = {item.id: item.sku for item in session.exec(select(Item).where(Item.id.in_({line.item_id for line in lines})))}
+    left: dict[str, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        open_units = line.picked_quantity - packed.get(line.id, Decimal(0))
+        if open_units > 0:
+            left[skus[line.item_id]] += open_units
+    return dict(left)
+
+
+def container_label(session: Session, sscc: str) -> ContainerLabel:
+    """The GS1 logistic label of one container, numbered n of m once the order is all packed."""
+    row = session.exec(
+        select(Container, ShippingContainer, SalesOrder)
+        .join(ShippingContainer, ShippingContainer.container_id == Container.id)
+        .join(SalesOrder, SalesOrder.id == ShippingContainer.order_id)
+        .where(Container.code == sscc.strip())
+    ).first()
+    if row is None:
+        raise NotFound(f"no shipping container {sscc!r} to print")
+    _, _, order = row
+    found = [label for label in packing.container_labels(session, order.number) if label.sscc == sscc.strip()]
+    if not found:
+        raise NotFound(f"container {sscc} is void: nothing to print")
+    data = found[0]
+    states = session.exec(select(ShippingContainer.state).where(ShippingContainer.order_id == order.id)).all()
+    # "2 of 3" is only printed once no container is open and nothing picked waits to be packed.
+    complete = "open" not in states and not left_to_pack(session, order)
+    gtins = {row.gtin for row in data.contents}
+    lots = {(row.lot, row.best_before) for row in data.contents}
+    single = len(gtins) == 1 and None not in gtins
+    units = sum((row.quantity for row in data.contents), Decimal(0))
+    description = data.contents[0].description if len({row.sku for row in data.contents}) == 1 else (
+        f"{len(data.contents)} lines, mixed" if data.contents else "pallet of boxes")
+    lot, best_before = next(iter(lots)) if len(lots) == 1 else (None, None)
+    return ContainerLabel(
+        sscc=data.sscc,
+        ship_from=Address(data.ship_from),
+        ship_to=_address(data.ship_to),
+        order_number=data.order_number,
+        carrier=data.carrier or "",
+        tracking_number=data.tracking_number or "",
+        gtin=next(iter(gtins)) if single else None,
+        description=description,
+        count=_count(units) if single else None,
+        lot=lot,
+        best_before=best_before,
+        container_index=data.index if complete else None,
+        container_total=data.of if complete else None,
+        gross_weight_kg=data.weight_kg,
+    )
+
+
+def packing_slip_document(session: Session, order_number: str, today: date | None = None) -> Document:
+    """The packing slip as a labels Document: ordered and delivered per line, lots from the boxes."""
+    slip = packing.packing_slip(session, order_number)
+    order = order_by_number(session, order_number)
+    warehouse = session.get(Warehouse, order.warehouse_id)
+    lots: dict[str, set[str]] = defaultdict(set)
+    gtins: dict[str, str] = {}
+    for rows in slip.containers.values():
+        for row in rows:
+            if row.lot:
+                lots[row.sku].add(row.lot)
+            if row.gtin:
+                gtins[row.sku] = row.gtin
+    lines = tuple(
+        DocumentLine(line.sku, line.description, line.shipped, lot=" ".join(sorted(lots[line.sku])),
+                     gtin=gtins.get(line.sku, ""), ordered=line.ordered)
+        for line in slip.lines
+    )
+    notes = [f"back ordered: {line.sku} x {line.back_ordered.normalize():f}" for line in slip.lines if line.back_ordered > 0]
+    return Document(
+        kind="packingslip",
+        number=slip.order_number,
+        date=today or slip.printed_on,
+        party_from=Address(warehouse.name),
+        party_to=_address(slip.ship_to),
+        lines=lines,
+        references=(("Order", slip.order_number), ("Containers", " ".join(slip.containers) or "-")),
+        notes="; ".join(notes),
+    )
+
+
+def pallet_label(session: Session, container_code: str) -> PalletLabel:
+    """The licence-plate label of a received pallet: what is on it, from which PO and supplier,
+    and where its putaway goes (if a putaway task is open)."""
+    container = session.exec(select(Container).where(Container.code == container_code.strip())).first()
+    if container is None:
+        raise NotFound(f"no pallet or licence plate {container_code!r}")
+    rows = session.exec(
+        select(ReceiptLine, Receipt, Item, Lot)
+        .join(Receipt, Receipt.id == ReceiptLine.receipt_id)
+        .join(Item, Item.id == ReceiptLine.item_id)
+        .outerjoin(Lot, Lot.id == ReceiptLine.lot_id)
+        .where(ReceiptLine.container_id == container.id)
+        .order_by(ReceiptLine.id)
+    ).all()
+    if not rows:
+        raise NotFound(f"nothing was received on {container.code}: no pallet label")
+    receipt = rows[0][1]
+    items = {item.id: item for _, _, item, _ in rows}
+    lot_set = {(lot.code, lot.expiry_date) if lot else (None, None) for _, _, _, lot in rows}
+    single = len(items) == 1
+    units = sum((line.quantity for line, _, _, _ in rows), Decimal(0))
+    gtin = None
+    if single:
+        gtin = session.exec(
+            select(ItemBarcode.barcode).where(ItemBarcode.item_id.in_(list(items)), ItemBarcode.packaging == "unit")
+            .order_by(ItemBarcode.id)
+        ).first()
+    po_number, supplier = "", ""
+    if receipt.purchase_order_id:
+        po = session.get(PurchaseOrder, receipt.purchase_order_id)
+        po_number = po.number
+        supplier = session.get(Partner, po.supplier_id).name
+    elif receipt.supplier_id:
+        supplier = session.get(Partner, receipt.supplier_id).name
+    target = session.exec(
+        select(Task.target_location_id).where(
+            Task.kind == TaskKind.PUTAWAY.value, Task.document_ref == receipt.number,
+            Task.document_line_id.in_([line.id for line, _, _, _ in rows]),
+            Task.state.in_([TaskState.OPEN.value, TaskState.CLAIMED.value]),
+        ).order_by(Task.id)
+    ).first()
+    putaway_to = ""
+    if target is not None:
+        putaway_to = short_place(location_code(session, target))
+    lot, expiry = next(iter(lot_set)) if len(lot_set) == 1 else (None, None)
+    only = next(iter(items.values()))
+    return PalletLabel(
+        lpn=container.code,
+        gtin=gtin,
+        description=only.name if single else f"{len(items)} items, mixed",
+        count=_count(units) if single else None,
+        lot=lot,
+        expiry=expiry,
+        po_number=po_number,
+        supplier=supplier,
+        received_on=min(line.created_at for line, _, _, _ in rows).date(),
+        putaway_to=putaway_to,
+    )
+
+
+def printable(session: Session, request: PrintRequest) -> ContainerLabel | PalletLabel | Document:
+    if request.kind == CONTAINER:
+        return container_label(session, request.reference)
+    if request.kind == PACKING_SLIP:
+        return packing_slip_document(session, request.reference, datetime.now(UTC).date())
+    if request.kind == PALLET:
+        return pallet_label(session, request.reference)
+    raise PrintProblem(f"cannot print a {request.kind!r}: kinds are {', '.join(KINDS)}")
+
+
+def render(session: Session, request: PrintRequest, printer: Printer) -> RenderedJob:
+    """The request as bytes for `printer` (labels in its format/media/dpi, documents as PDF).
+    Raises PrintProblem for a document on a ZPL printer, and the labels package's
+    LabelDataError (a ValueError) for data a label cannot carry."""
+    thing = printable(session, request)
+    if isinstance(thing, Document):
+        if printer.format != "pdf":
+            raise PrintProblem(f"packing slip {request.reference} is a PDF; printer {printer.name} takes {printer.format}")
+        return RenderedJob(request.kind, thing.reference, document_pdf(thing), f"slip {request.reference}")
+    return RenderedJob(request.kind, thing.reference, render_for_printer([thing], printer), f"label {request.reference}")
