@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.outbound import COMPLETE_ONLY, OrderState, backorder_policy
 from wms_tui.services import tasks
-from wms_tui.services.outbound.common import pickable, warehouse_zones
+from wms_tui.services.outbound.common import order_headers, pickable, warehouse_zones
 from wms_tui.services.tasks import NewTask, TaskKind, TaskState
 from wms_tui.store.models import (
     NO_LOT,
@@ -156,17 +156,10 @@ def allocate(session: Session, order_numbers: Sequence[str], *, today: date | No
     bin, each order's tasks along the pick path. Orders that ship complete wait until nothing is
     back ordered."""
     today = today or datetime.now(UTC).date()
-    numbers = sorted(set(order_numbers))
-    orders: list[SalesOrder] = []
-    for start in range(0, len(numbers), CHUNK):
-        orders += session.exec(select(SalesOrder).where(SalesOrder.number.in_(numbers[start : start + CHUNK]))).all()
-    missing = sorted(set(numbers) - {order.number for order in orders})
-    if missing:
-        raise NotFound(f"no sales order {', '.join(missing)}")
+    orders = order_headers(session, sorted(set(order_numbers)))
     for order in orders:
         if order.state != OrderState.CONFIRMED:
             raise InvalidInput(f"sales order {order.number} is {order.state}: only confirmed orders are allocated")
-    orders.sort(key=lambda order: (order.created_at, order.id))
     profiles = {
         profile.partner_id: profile
         for profile in session.exec(select(CustomerProfile).where(CustomerProfile.partner_id.in_({o.customer_id for o in orders})))

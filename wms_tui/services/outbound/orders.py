@@ -25,7 +25,7 @@ from wms_tui.domain.outbound import (
 )
 from wms_tui.services import tasks
 from wms_tui.services.backorders import coverable_stock, release_available
-from wms_tui.services.outbound.common import order_by_number, order_lines
+from wms_tui.services.outbound.common import order_by_number, order_headers, order_lines
 from wms_tui.store.ledger import PostingContext, reverse_moves
 from wms_tui.store.models import (
     Item,
@@ -191,14 +191,7 @@ def confirm_orders(session: Session, order_numbers: Sequence[str], *, today: dat
     """Confirm orders oldest first: validate them, then commit stock by each order's back-order
     policy. Done in bulk so a morning's orders confirm in one transaction."""
     today = today or _today()
-    numbers = list(dict.fromkeys(number.strip() for number in order_numbers))
-    orders: list[SalesOrder] = []
-    for start in range(0, len(numbers), CHUNK):
-        orders += session.exec(select(SalesOrder).where(SalesOrder.number.in_(numbers[start : start + CHUNK]))).all()
-    missing = sorted(set(numbers) - {order.number for order in orders})
-    if missing:
-        raise NotFound(f"no sales order {', '.join(missing)}")
-    orders.sort(key=lambda order: (order.created_at, order.id))
+    orders = order_headers(session, [number.strip() for number in order_numbers])
     for order in orders:
         if order.state == OrderState.QUOTE:
             raise InvalidInput(f"sales order {order.number} is a quote: convert it to an order first")
@@ -222,9 +215,12 @@ def confirm_orders(session: Session, order_numbers: Sequence[str], *, today: dat
         )
     }
     item_ids = sorted({row.item_id for rows in lines_by_order.values() for row in rows})
-    items: dict[int, Item] = {}
+    items = {}
     for start in range(0, len(item_ids), CHUNK):
-        items.update({item.id: item for item in session.exec(select(Item).where(Item.id.in_(item_ids[start : start + CHUNK])))})
+        items.update({
+            item.id: item
+            for item in session.execute(select(Item.id, Item.sku, Item.active).where(Item.id.in_(item_ids[start : start + CHUNK])))
+        })
     for order in orders:
         partner, profile = customers[order.customer_id]
         if profile is None or partner.kind != "customer":
