@@ -95,10 +95,11 @@ ACCEPTS: dict[Expect, frozenset[Seen]] = {
 def mismatch(expect: Expect, seen: Seen, shown: str, reason: str | None = None) -> str | None:
     """Why a scan of this shape does not fit the step, in the floor's words; None if it fits."""
     if seen is Seen.INVALID:
-        return f"unreadable barcode {shown}: {reason or 'not a valid code'}; scan {EXPECTED_WORDS[expect]}"
+        return f"unreadable barcode {shown}: {reason or 'not a valid code'}"
     if seen in ACCEPTS[expect]:
         return None
-    return f"that is {SEEN_WORDS[seen]} ({shown}); scan {EXPECTED_WORDS[expect]}"
+    # What to do first: a handheld may only have room for the start of the message.
+    return f"scan {EXPECTED_WORDS[expect]}: that is {SEEN_WORDS[seen]} {shown}"
 
 
 @dataclass(frozen=True)
@@ -231,11 +232,12 @@ def command_key(text: str) -> int | None:
     return None
 
 
-def legend_lines(actions: tuple[Action, ...], width: int) -> list[str]:
-    """The key legend wrapped to the screen; every line fits `width` (20 on the smallest)."""
+def legend_lines(actions: tuple[Action, ...], width: int, back: str = "back") -> list[str]:
+    """The key legend wrapped to the screen; every line fits `width` (20 on the smallest).
+    F10 always leaves: `back` says where to (empty: nowhere, on the sign-in screen)."""
     lines: list[str] = []
     current = ""
-    for text in [action.legend for action in actions] + ["F10 back"]:
+    for text in [action.legend for action in actions] + ([f"F10 {back}"] if back else []):
         candidate = f"{current} {text}" if current else text
         if len(candidate) <= width:
             current = candidate
@@ -283,14 +285,13 @@ class Screenful:
     prints: tuple[PrintRequest, ...] = ()
     step: str = ""
     flow: str = ""
-
-
+    back: str = "back"  # what F10 does here, for the legend
 
 def sign_in_screen(message: str = "ready") -> Screenful:
     """What a terminal shows before anyone signs in (needs no database)."""
     step = SIGN_IN.step("badge")
     return Screenful(SIGN_IN.title, step.instruction, step.expects, (), message, True, None, "", (), False,
-                     step=step.name, flow=SIGN_IN.name)
+                     step=step.name, flow=SIGN_IN.name, back="")
 
 
 class Role(StrEnum):

@@ -153,7 +153,7 @@ class PickHandler(FlowHandler):
         facts = {**task_facts(ctx.session, task), "list": work_list}
         warehouse = warehouse_id(ctx.session, ctx.warehouse)
         waiting = open_count(ctx.session, warehouse, TaskKind.PICK, batch_ref=task.batch_ref if work_list else None)
-        progress = f"{state.done} done {waiting} left"
+        progress = f"{state.done}/{state.done + waiting + 1}"  # tasks done / done + this + waiting
         return Reply(state.posted("bin", **_shown(facts), progress=progress), message=message or f"task {task.id}")
 
 

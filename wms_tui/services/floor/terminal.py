@@ -178,7 +178,7 @@ class Terminal:
     def _menu_state(self, operator: OperatorView) -> FlowState:
         load_flows()
         flows = [name for name in ROLE_FLOWS[operator.role] if name in HANDLERS]
-        show = [f"{n} {HANDLERS[name].flow.title}" for n, name in enumerate(flows, 1)] + ["F10 sign out"]
+        show = [f"{n} {HANDLERS[name].flow.title}" for n, name in enumerate(flows, 1)]
         return FlowState(MENU.name, "choose", {"flows": flows, "count": len(flows), "show": show})
 
     # -- flows ---------------------------------------------------------------------------------
@@ -283,5 +283,6 @@ class Terminal:
             prints=reply.prints,
             step=state.step,
             flow=state.flow,
+            back={SIGN_IN.name: "back" if state.step == "pin" else "", MENU.name: "sign out"}.get(state.flow, "back"),
         )
 

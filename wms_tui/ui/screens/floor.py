@@ -156,7 +156,7 @@ class FloorScreen(Screen):
 
     def update_legend(self) -> None:
         if self.shown is not None:
-            self.query_one("#legend", Static).update(Text("\n".join(legend_lines(self.shown.actions, self.size.width or 80))))
+            self.query_one("#legend", Static).update(Text("\n".join(legend_lines(self.shown.actions, self.size.width or 80, self.shown.back))))
 
     def on_resize(self) -> None:
         self.update_legend()
