@@ -77,5 +77,7 @@ main.add_command(printers_group)
 bench.add_command(bench_labels)
 
 from wms_tui.bench.ui import bench_ui  # noqa: E402
+from wms_tui.commands.operators import operators_group  # noqa: E402
 
+main.add_command(operators_group)
 bench.add_command(bench_ui)
