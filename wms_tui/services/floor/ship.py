@@ -16,7 +16,7 @@ from wms_tui.domain.flows import Action, Expect, Flow, FlowState, Seen, Step
 from wms_tui.domain.outbound import OrderState
 from wms_tui.domain.quantities import display
 from wms_tui.services.floor.printing import left_to_pack
-from wms_tui.services.floor.scans import ParsedScan, whole_number
+from wms_tui.services.floor.scans import ParsedScan
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Reply, register
 from wms_tui.services.outbound.orders import order_status
 from wms_tui.services.outbound.shipping import ship
@@ -162,8 +162,8 @@ class ShipHandler(FlowHandler):
         return Reply(state.go("confirm", tracking=tracking, show=show), message="confirm to ship")
 
     def _confirm(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply:
-        if whole_number(scan, "confirm", maximum=1) != 1:
-            raise InvalidInput("scan 1 to ship")
+        if scan.number != 1:
+            raise InvalidInput(f"{scan.text} is no answer: 1 (or F2) ships, F4 goes back")
         return self._ship(ctx, state)
 
     def _ship(self, ctx: FloorContext, state: FlowState) -> Reply:
