@@ -74,7 +74,9 @@ def _operator(operator: str) -> str:
 _LAST_POSITION = select(func.coalesce(func.max(TASKS.c.queue_position), 0)).where(
     TASKS.c.warehouse_id == bindparam("warehouse_id")
 )
-_INSERT_TASKS = TASKS.insert().returning(TASKS.c.id, sort_by_parameter_order=True)
+# RETURNING the queue slot with the id maps ids back to the tasks given: asking the database to
+# return rows in parameter order makes SQLite insert them one statement per row.
+_INSERT_TASKS = TASKS.insert().returning(TASKS.c.id, TASKS.c.warehouse_id, TASKS.c.queue_position)
 _CLAIM = (
     update(TASKS)
     .where(TASKS.c.id == bindparam("task_id"), TASKS.c.state == TaskState.OPEN.value)
@@ -118,8 +120,8 @@ def create_tasks(session: Session, new_tasks: Sequence[NewTask]) -> list[int]:
                 "created_at": now,
             }
         )
-    inserted = session.execute(_INSERT_TASKS, rows)
-    return list(inserted.scalars())
+    ids = {(warehouse_id, position): task_id for task_id, warehouse_id, position in session.execute(_INSERT_TASKS, rows)}
+    return [ids[(row["warehouse_id"], row["queue_position"])] for row in rows]
 
 
 def create_task(session: Session, task: NewTask) -> Task:
