@@ -275,3 +275,25 @@ async def test_count_a_short_pick_asked_for(runtime, tmp_path):
         assert not floor.error and "posted" in floor.message, floor.message
         with Session(runtime.engine) as session:
             assert session.get(Task, count_id).state == "done"
+
+
+async def test_an_empty_bin_found_empty(runtime, tmp_path):
+    with Session(runtime.engine) as session:
+        code = session.exec(
+            select(Location.code).where(Location.code.like("WH1/STOCK/%"),
+                                        ~Location.id.in_(select(StockBalance.location_id).where(StockBalance.quantity != 0)))
+            .order_by(Location.code)
+        ).first()
+    task_id = plan(runtime, code)
+    app = WmsApp(runtime)
+    async with app.run_test(size=(20, 16)) as pilot:
+        floor = await open_count(app, pilot, tmp_path)
+        await floor.key("f1")
+        await floor.scan(location_barcode(code))
+        assert floor.details.strip() == f"count {code.split('/')[-1]}"
+        before = moves(runtime)
+        await floor.key("f5")
+        assert not floor.error and "posted: 0 lines" in floor.message, floor.message
+        assert moves(runtime) == before
+        with Session(runtime.engine) as session:
+            assert session.get(Task, task_id).state == "done"
