@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from tests.ui.floorkit import SIZE_IDS, SIZES, Floor, runtime_on_copy
 from wms_tui.domain.locations import location_barcode
 from wms_tui.services import tasks
 from wms_tui.services.floor.common import location_code
+from wms_tui.services.outbound.allocation import allocate
+from wms_tui.services.outbound.orders import LineInput, confirm_orders, create_order
 from wms_tui.services.outbound.packing import assign_number_range
 from wms_tui.services.outbound.picking import confirm_pick
 from wms_tui.store.ledger import PostingContext
@@ -28,6 +31,7 @@ from wms_tui.store.models import (
     Location,
     Lot,
     SalesOrder,
+    SalesOrderLine,
     StockBalance,
     StockMove,
 )
@@ -364,3 +368,54 @@ async def test_lot_is_taken_from_the_pick_when_the_barcode_has_none(runtime, tmp
         [line] = session.exec(select(ContainerLine).join(Container, Container.id == ContainerLine.container_id)
                               .where(Container.code == floor.state.data["box"])).all()
         assert session.get(Lot, line.lot_id).code == lot and line.quantity == quantity
+
+
+def order_over_two_lots(runtime) -> tuple[str, str]:
+    """A new order for a lot-tracked item that takes more than its first lot holds, allocated
+    (two pick tasks, two lots) and picked into PACK. Returns the order and the item's GTIN."""
+    today = date.today()
+    with transaction(runtime.engine) as session:
+        ordered = set(session.exec(select(SalesOrderLine.item_id)).all())  # no other demand on the item
+        free: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        for item_id, lot_id, quantity in session.exec(
+            select(StockBalance.item_id, StockBalance.lot_id, StockBalance.quantity)
+            .join(Lot, Lot.id == StockBalance.lot_id).join(Location, Location.id == StockBalance.location_id)
+            .where(Lot.expiry_date > today + timedelta(days=30), Location.code.startswith("WH1/STOCK/"))
+        ):
+            if item_id not in ordered:
+                free[item_id][lot_id] += quantity
+        item_id, lots = next((item, lots) for item, lots in sorted(free.items()) if len([q for q in lots.values() if q > 0]) >= 2)
+        item = session.get(Item, item_id)
+        quantity = sum(sorted(q for q in lots.values() if q > 0)[:2])
+        order = create_order(session, "C001", "WH1", [LineInput(item.sku, quantity, unit_price=1)])
+        confirm_orders(session, [order.number])
+        allocate(session, [order.number])
+        number = order.number
+        gtin = session.exec(select(ItemBarcode.barcode).where(ItemBarcode.item_id == item_id, ItemBarcode.packaging == "unit")).first()
+    pick_order(runtime, number)
+    return number, gtin
+
+
+async def test_two_lots_picked_ask_which_lot_is_packed(runtime, tmp_path):
+    number, gtin = order_over_two_lots(runtime)
+    lines = picked(runtime, number)
+    assert len(lines) == 2, lines  # the order took two lots
+    (_, first_lot), first_quantity = next(iter(lines.items()))
+    app = WmsApp(runtime)
+    async with app.run_test(size=(20, 16)) as pilot:
+        floor = Floor(app, pilot, tmp_path)
+        await floor.sign_in("BADGE-0002")
+        await floor.scan("1", number, "1", gtin)  # the plain EAN: which lot?
+        assert floor.state.step == "lot" and "2 lots" in floor.message, floor.message
+        bells = floor.bells
+        await floor.scan("NOSUCHLOT")
+        assert floor.error and "not waiting to be packed" in floor.message and floor.bells == bells + 2
+        assert first_lot in floor.message  # the refusal names the lots that were picked
+        await floor.scan(first_lot)
+        assert floor.state.step == "qty" and floor.state.data["lot_scanned"] == first_lot
+        await floor.scan(whole(first_quantity))
+        assert not floor.error, floor.message
+    with Session(runtime.engine) as session:
+        [line] = session.exec(select(ContainerLine).join(Container, Container.id == ContainerLine.container_id)
+                              .where(Container.code == floor.state.data["box"])).all()
+        assert session.get(Lot, line.lot_id).code == first_lot and line.quantity == first_quantity
