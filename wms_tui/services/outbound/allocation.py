@@ -36,6 +36,10 @@ from wms_tui.store.models_outbound import CustomerProfile, Task
 
 ZERO = Decimal(0)
 CHUNK = 5000
+# What allocation reads of an order line (not its prices and texts).
+LINE_COLUMNS = (
+    "id", "order_id", "item_id", "committed_quantity", "backordered_quantity", "picked_quantity", "shipped_quantity",
+)
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,9 @@ def allocate(session: Session, order_numbers: Sequence[str], *, today: date | No
     lines: dict[int, list] = defaultdict(list)
     line_table = SalesOrderLine.__table__
     for chunk in _chunked([order.id for order in orders]):
-        for row in session.execute(select(line_table).where(line_table.c.order_id.in_(chunk)).order_by(line_table.c.id)):
+        for row in session.execute(
+            select(*(line_table.c[name] for name in LINE_COLUMNS)).where(line_table.c.order_id.in_(chunk)).order_by(line_table.c.id)
+        ):
             lines[row.order_id].append(row)
     reserved_by_line: dict[int, Decimal] = defaultdict(Decimal)
     for chunk in _chunked([row.id for rows in lines.values() for row in rows]):
