@@ -15,8 +15,8 @@ from drivers.replay import ReplayDriver, escape_line
 from drivers.settings import ReplaySettings
 from wms_tui.runtime import Runtime, open_runtime
 from wms_tui.services.demo import build_demo
-from wms_tui.store.db import make_engine
 from wms_tui.store import migrate
+from wms_tui.store.db import make_engine
 from wms_tui.ui.app import WmsApp
 
 SIZES = [(20, 16), (40, 25), (80, 24)]
@@ -63,7 +63,7 @@ class Floor:
         for _ in range(500):
             await self.app.workers.wait_for_complete()
             await self.pilot.pause()
-            if not screen.busy and not screen.pending:
+            if not screen.outstanding:
                 return
         raise AssertionError("the floor screen did not settle")
 

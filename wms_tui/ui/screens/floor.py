@@ -4,13 +4,15 @@ decides what it shows."""
 
 from __future__ import annotations
 
+import logging
+import queue
+import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -21,6 +23,8 @@ from textual.widgets import Input, Static
 from drivers.base import DriverStatus, ScanProblem, StatusChange
 from drivers.scan import Scan
 from wms_tui.domain.flows import Screenful, legend_lines, sign_in_screen
+
+log = logging.getLogger(__name__)
 
 FUNCTION_KEYS = [
     Binding(f"f{n}", f"function_key({n})", f"F{n}", show=False, priority=True) for n in range(1, 11)
@@ -39,10 +43,18 @@ class FloorScreen(Screen):
         screenful: Screenful
         arrived: float  # monotonic time the input arrived (scan time for scanner input)
 
+    @dataclass
+    class Failed(Message):
+        text: str
+        arrived: float
+
     def __init__(self) -> None:
         super().__init__()
-        self.pending: deque[tuple[str, str | int, float]] = deque()
-        self.busy = False
+        self.inputs: queue.SimpleQueue[tuple[str, str | int, float] | None] = queue.SimpleQueue()
+        self.outstanding = 0  # inputs taken but not answered yet
+        self.texts: dict[str, str] = {}  # what each line shows now
+        # A long-lived thread: a thread per scan would cost more than the scan's own work.
+        self.input_thread = threading.Thread(target=self.work_inputs, name="floor-inputs", daemon=True)
         self.shown: Screenful | None = None
         # Called with seconds from an input's arrival to its answer on screen (benchmarks).
         self.latency_probe: Callable[[float], None] | None = None
@@ -58,6 +70,7 @@ class FloorScreen(Screen):
         yield Static("", id="legend")
 
     def on_mount(self) -> None:
+        self.input_thread.start()
         self.query_one("#scan", Input).focus()
         self.show(sign_in_screen(), ring=False)
 
@@ -96,36 +109,44 @@ class FloorScreen(Screen):
             banner.add_class("hidden")
 
     def enqueue(self, kind: str, value: str | int, arrived: float) -> None:
-        self.pending.append((kind, value, arrived))
-        if not self.busy:
-            self._next()
+        self.outstanding += 1
+        self.inputs.put((kind, value, arrived))
 
-    def _next(self) -> None:
-        if self.pending:
-            self.busy = True
-            self.process(*self.pending.popleft())
-
-    @work(thread=True, group="floor")
-    def process(self, kind: str, value: str | int, arrived: float) -> None:
-        # Database work off the UI thread; only a message comes back.
-        terminal = self.app.wait_for_terminal()
-        screenful = terminal.submit(value) if kind == "text" else terminal.press(int(value))
-        self.post_message(self.Answered(screenful, arrived))
+    def work_inputs(self) -> None:
+        """The input thread: one input at a time, in arrival order, through the terminal
+        service (database work off the UI thread); only messages come back."""
+        while (item := self.inputs.get()) is not None:
+            kind, value, arrived = item
+            try:
+                terminal = self.app.wait_for_terminal()
+                screenful = terminal.submit(value) if kind == "text" else terminal.press(int(value))
+            except Exception as exc:  # the terminal service catches its own; this is start-up failing
+                log.exception("input failed")
+                self.post_message(self.Failed(f"system error, nothing was saved: {exc}", arrived))
+                continue
+            self.post_message(self.Answered(screenful, arrived))
 
     def on_floor_screen_answered(self, message: Answered) -> None:
+        self.outstanding -= 1
         self.show(message.screenful)
         if self.latency_probe is not None:
             probe, arrived = self.latency_probe, message.arrived
             self.call_after_refresh(lambda: probe(time.monotonic() - arrived))
-        self.busy = False
-        self._next()
+
+    def on_floor_screen_failed(self, message: Failed) -> None:
+        self.outstanding -= 1
+        self.say(message.text, ok=False)
+
+    def on_unmount(self) -> None:
+        self.inputs.put(None)
+        self.input_thread.join(timeout=10)
 
     # -- output ----------------------------------------------------------------------------------
 
     def show(self, screenful: Screenful, *, ring: bool = True) -> None:
         self.shown = screenful
-        self.query_one("#instruction", Static).update(Text(screenful.instruction))
-        self.query_one("#details", Static).update(Text("\n".join(screenful.details)))
+        self.put("instruction", screenful.instruction)
+        self.put("details", "\n".join(screenful.details))
         self.say(screenful.message, ok=screenful.ok, ring=ring)
         self.update_status()
         self.update_legend()
@@ -135,9 +156,8 @@ class FloorScreen(Screen):
         self.query_one("#scan", Input).focus()
 
     def say(self, text: str, *, ok: bool, ring: bool = True) -> None:
-        message = self.query_one("#message", Static)
-        message.update(Text(text))
-        message.set_class(not ok, "error")
+        self.put("message", text)
+        self.query_one("#message", Static).set_class(not ok, "error")
         if ring:
             self.ring(ok=ok)
 
@@ -152,11 +172,17 @@ class FloorScreen(Screen):
         if shown is None:
             return
         parts = [shown.title, shown.operator or "", shown.progress, self.app.prints_pending_text()]
-        self.query_one("#status", Static).update(Text(" · ".join(part for part in parts if part)))
+        self.put("status", " · ".join(part for part in parts if part))
 
     def update_legend(self) -> None:
         if self.shown is not None:
-            self.query_one("#legend", Static).update(Text("\n".join(legend_lines(self.shown.actions, self.size.width or 80, self.shown.back))))
+            self.put("legend", "\n".join(legend_lines(self.shown.actions, self.size.width or 80, self.shown.back)))
+
+    def put(self, widget_id: str, text: str) -> None:
+        """Update a line only when it changed: every update costs a layout pass."""
+        if self.texts.get(widget_id) != text:
+            self.texts[widget_id] = text
+            self.query_one(f"#{widget_id}", Static).update(Text(text))
 
     def on_resize(self) -> None:
         self.update_legend()
