@@ -15,8 +15,8 @@ from wms_tui.services.outbound.allocation import allocate
 from wms_tui.services.outbound.orders import LineInput, confirm_orders, create_order
 from wms_tui.services.tasks import TaskKind
 from wms_tui.store.models import Item, ItemBarcode, Lot, StockBalance, StockMove
-from wms_tui.store.session import transaction
 from wms_tui.store.models_outbound import PickDiscrepancy, Task
+from wms_tui.store.session import transaction
 from wms_tui.ui.app import WmsApp
 
 

@@ -9,7 +9,8 @@ import click
 from wms_tui import config
 from wms_tui.domain.quantities import display
 from wms_tui.runtime import Runtime, open_runtime
-from wms_tui.services.demo import build_demo
+from wms_tui.services.demo import DEMO_STEPS, build_demo
+from wms_tui.services.floor.numbering import ensure_demo_range
 from wms_tui.services.importer import import_csv
 from wms_tui.services.lookup import lookup_code
 from wms_tui.store import migrate, queries
@@ -74,8 +75,10 @@ def prepare_demo(config_path: str | None, reset: bool) -> Runtime:
     with reading(runtime.engine) as session:
         empty = session.connection().exec_driver_sql("SELECT COUNT(*) FROM item").scalar_one() == 0
     if empty:
-        with click.progressbar(length=5, label="Building the demo warehouse") as bar:
+        with click.progressbar(length=DEMO_STEPS, label="Building the demo warehouse") as bar:
             build_demo(runtime.engine, progress=lambda _step: bar.update(1))
+    if not runtime.settings.sscc:  # a configured [sscc] range is applied by the app itself
+        ensure_demo_range(runtime.engine, runtime.settings.terminal.id)
     return runtime
 
 

@@ -22,8 +22,8 @@ from wms_tui.services.inbound.purchasing import (
     create_purchase_order,
     register_supplier,
 )
-from wms_tui.services.outbound.customers import create_customer
 from wms_tui.services.outbound.allocation import allocate, batch_orders
+from wms_tui.services.outbound.customers import create_customer
 from wms_tui.services.outbound.orders import LineInput, confirm_orders, create_order
 from wms_tui.services.tasks import TaskKind
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
@@ -51,6 +51,7 @@ DEMO_OPERATORS = (
     ("BADGE-0009", "SUP1", "Sue Supervisor", "supervisor"),
 )
 DEMO_PIN = "1234"
+DEMO_STEPS = 5  # progress messages build_demo gives
 
 
 @dataclass(frozen=True)

@@ -222,6 +222,6 @@ class PurchaseOrderLine(SQLModel, table=True):
     expected_date: date | None = None
 
 
+import wms_tui.store.models_floor  # noqa: E402,F401
 import wms_tui.store.models_inbound  # noqa: E402,F401
 import wms_tui.store.models_outbound  # noqa: E402,F401
-import wms_tui.store.models_floor  # noqa: E402,F401

@@ -35,6 +35,10 @@ class WmsApp(App):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (40, "-normal"), (80, "-wide")]
 
     @dataclass
+    class Notice(Message):
+        text: str  # a problem the operator should see, from a worker thread
+
+    @dataclass
     class ScannerEvent(Message):
         event: Any  # drivers.base.DriverEvent, posted from the driver thread
 
@@ -76,6 +80,13 @@ class WmsApp(App):
         self.terminal = Terminal(self.runtime.engine, settings.id, settings.warehouse, self.scanner_settings.interpretation)
         self.terminal_ready.set()
         load_flows()
+        from wms_tui.domain.errors import WmsError
+        from wms_tui.services.floor.numbering import range_from_config
+
+        try:
+            range_from_config(self.runtime.engine, settings.id, self.runtime.settings.sscc)
+        except WmsError as exc:  # packing will say it has no numbers; the reason shows now
+            self.post_message(self.Notice(f"SSCC numbers not set up: {exc}"))
 
     def wait_for_terminal(self, timeout: float = 60.0) -> Terminal:
         if not self.terminal_ready.wait(timeout):
@@ -122,6 +133,10 @@ class WmsApp(App):
     def on_prints_changed(self, message: Message) -> None:
         if isinstance(self.screen, FloorScreen):
             self.screen.update_status()
+
+    def on_wms_app_notice(self, message: Notice) -> None:
+        if isinstance(self.screen, FloorScreen):
+            self.screen.say(message.text, ok=False)
 
     def on_print_notice(self, message: Message) -> None:
         if isinstance(self.screen, FloorScreen):

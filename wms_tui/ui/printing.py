@@ -62,6 +62,7 @@ class PrintStation:
         self.sender = sender
         self._requests: queue.Queue[PrintRequest | None] = queue.Queue()
         self._rendering = 0  # requests taken off _requests and not yet in the queue file
+        self._waiting = 0  # jobs in the queue file not printed yet, as last counted by a station thread
         self._count_lock = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -89,10 +90,15 @@ class PrintStation:
         self._changed()
 
     def pending(self) -> int:
-        """Labels and slips not printed yet: being rendered, or waiting for the printer."""
+        """Labels and slips not printed yet: being rendered, or waiting for the printer. Cheap:
+        the status line asks after every scan, on the UI thread, so no queue file is read here."""
+        with self._count_lock:
+            return self._waiting + self._rendering
+
+    def _count_waiting(self) -> None:
         waiting = sum(1 for job in self.queue.jobs(("pending", "sending")) if job.printer in self.printers)
         with self._count_lock:
-            return waiting + self._rendering
+            self._waiting = waiting
 
     def retry_now(self) -> None:
         """Make waiting jobs due at once (the printer is back) and wake the sender."""
@@ -131,6 +137,7 @@ class PrintStation:
                 log.exception("rendering %s failed", request)
                 self.notify(f"not printed: {request.kind} {request.reference}: {exc}")
             finally:
+                self._count_waiting()
                 with self._count_lock:
                     self._rendering -= 1
             self._wake.set()
@@ -145,6 +152,7 @@ class PrintStation:
                         self.notify(f"print job {job.id} ({job.reference}) failed: {job.last_error}")
             except Exception:
                 log.exception("print queue drain failed")
+            self._count_waiting()
             self._changed()
             due = self.queue.next_due_in()
             self._wake.wait(IDLE_S if due is None else min(max(due, 0.01), IDLE_S))

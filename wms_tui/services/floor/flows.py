@@ -9,7 +9,7 @@ from wms_tui.services import floor
 from wms_tui.services.floor.terminal import HANDLERS
 
 # Modules of the package that are not flows.
-_SUPPORT = {"common", "flows", "operators", "printing", "scans", "terminal"}
+_SUPPORT = {"common", "flows", "numbering", "operators", "printing", "scans", "terminal"}
 
 
 def registered_flows() -> list[str]:
