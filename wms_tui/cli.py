@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from wms_tui.domain.errors import WmsError
 
 
 class WmsGroup(click.Group):
-    """Turns the application's own errors into a one-line message and exit status 1."""
+    """Turns the application's own errors into a one-line message and exit status 1, and
+    imports a sub-command's module only when that sub-command runs: opening the terminal app
+    must not wait for every command's dependencies to load."""
+
+    def __init__(self, *args, lazy_commands: dict[str, str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = lazy_commands or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy_commands and name not in self.commands:
+            module, attribute = self.lazy_commands[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -17,7 +34,22 @@ class WmsGroup(click.Group):
             raise click.ClickException(str(exc)) from None
 
 
-@click.group(cls=WmsGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=WmsGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    lazy_commands={
+        "db": "wms_tui.commands.stock:db_group",
+        "demo": "wms_tui.commands.stock:demo",
+        "import": "wms_tui.commands.stock:import_command",
+        "stock": "wms_tui.commands.stock:stock",
+        "report": "wms_tui.commands.stock:report_group",
+        "scanners": "wms_tui.commands.scanners:scanners_group",
+        "label": "wms_tui.commands.labels:label_group",
+        "printers": "wms_tui.commands.labels:printers_group",
+        "operators": "wms_tui.commands.operators:operators_group",
+    },
+)
 @click.option(
     "--config",
     "config_path",
@@ -45,39 +77,13 @@ def main(ctx: click.Context, config_path: str | None) -> None:
             runtime.close()
 
 
-@main.group()
+@main.group(cls=WmsGroup, lazy_commands={
+    "ledger": "wms_tui.bench.ledger:bench_ledger",
+    "outbound": "wms_tui.bench.outbound:bench_outbound",
+    "inbound": "wms_tui.bench.inbound:bench_inbound",
+    "scanners": "wms_tui.bench.scanners:bench_scanners",
+    "labels": "wms_tui.bench.labels:bench_labels",
+    "ui": "wms_tui.bench.ui:bench_ui",
+})
 def bench() -> None:
     """Benchmarks that print one JSON object of figures."""
-
-
-from wms_tui.bench.ledger import bench_ledger  # noqa: E402
-from wms_tui.commands.stock import db_group, demo, import_command, report_group, stock  # noqa: E402
-
-for command in (db_group, demo, import_command, stock, report_group):
-    main.add_command(command)
-bench.add_command(bench_ledger)
-
-# Sub-command groups contributed by other modules are registered below.
-from wms_tui.bench.outbound import bench_outbound  # noqa: E402
-
-bench.add_command(bench_outbound)
-from wms_tui.bench.scanners import bench_scanners  # noqa: E402
-from wms_tui.commands.scanners import scanners_group  # noqa: E402
-
-main.add_command(scanners_group)
-bench.add_command(bench_scanners)
-from wms_tui.bench.inbound import bench_inbound  # noqa: E402
-
-bench.add_command(bench_inbound)
-from wms_tui.bench.labels import bench_labels  # noqa: E402
-from wms_tui.commands.labels import label_group, printers_group  # noqa: E402
-
-main.add_command(label_group)
-main.add_command(printers_group)
-bench.add_command(bench_labels)
-
-from wms_tui.bench.ui import bench_ui  # noqa: E402
-from wms_tui.commands.operators import operators_group  # noqa: E402
-
-main.add_command(operators_group)
-bench.add_command(bench_ui)

@@ -3,21 +3,29 @@
 - `scan_to_screen_p99_ms`: a picker works through pick tasks in the headless app; each of the
   timed scans goes in where a scanner driver delivers them and is timed until the screen has
   refreshed with the next instruction (database commit included).
-- `cold_start_s`: a fresh `python` process starting the app (config, database check, screen)
-  until the sign-in screen is up; the median of several starts.
+- `cold_start_s`: `wms-tui` started on a pseudo-terminal (80x24) until the sign-in
+  instruction is on the terminal; the median of several starts.
 - `rss_mb`: resident memory of the app process after the timed scans.
-The app parts run in child processes (`python -m wms_tui.bench.ui_child`) so the memory and
-start-up figures are the app's own, not this builder's.
+The app runs in child processes so the memory and start-up figures are the app's own, not
+this builder's.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pty
 import random
+import re
+import select as io_select
+import signal
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 from pathlib import Path
 
@@ -78,15 +86,35 @@ def child(*args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "wms_tui.bench.ui_child", *args], stdout=subprocess.PIPE, text=True)
 
 
+SIGN_IN_TEXT = b"Scan your badge"
+_ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]")
+
+
 def cold_start(config: Path) -> float:
+    """`wms-tui --config FILE` on a pseudo-terminal of 80x24, timed from spawning the process
+    until the sign-in instruction has been written to the terminal."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     started = time.perf_counter()
-    process = child("cold", str(config))
-    line = process.stdout.readline()
-    elapsed = time.perf_counter() - started
-    process.wait(timeout=60)
-    if line.strip() != "READY":
-        raise click.ClickException(f"the app did not start: {line!r}")
-    return elapsed
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wms_tui", "--config", str(config)], stdin=slave, stdout=slave, stderr=slave,
+        env={**os.environ, "TERM": "xterm-256color"}, start_new_session=True,
+    )
+    os.close(slave)
+    output = b""
+    try:
+        while True:
+            ready, _, _ = io_select.select([master], [], [], 30)
+            chunk = os.read(master, 65536) if ready else b""
+            if not chunk:
+                raise click.ClickException(f"the app did not show the sign-in screen: {output[-400:]!r}")
+            output += chunk
+            if SIGN_IN_TEXT in _ESCAPES.sub(b"", output):
+                return time.perf_counter() - started
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        os.close(master)
 
 
 def run(ledger_moves: int, scans: int, starts: int, progress) -> dict:

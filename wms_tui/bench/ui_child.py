@@ -1,6 +1,5 @@
-"""Child processes of `wms-tui bench ui`: `cold CONFIG` starts the app and prints READY when the
-sign-in screen is up; `scans CONFIG N` signs in a picker, times N scans driver -> screen while
-picking, and prints one JSON line."""
+"""Child process of `wms-tui bench ui`: `scans CONFIG N` signs in a picker, times N scans
+driver -> screen while picking, and prints one JSON line."""
 
 from __future__ import annotations
 
@@ -13,12 +12,6 @@ from drivers.scan import Scan
 from wms_tui.domain.locations import location_barcode
 from wms_tui.runtime import open_runtime
 from wms_tui.ui.app import WmsApp
-
-
-class ColdStartApp(WmsApp):
-    def on_ready(self) -> None:
-        print("READY", flush=True)
-        self.exit()
 
 
 def resident_mb() -> float:
@@ -100,13 +93,7 @@ async def timed_scans(config: str, count: int) -> dict:
 
 def main(argv: list[str]) -> None:
     mode, config = argv[0], argv[1]
-    if mode == "cold":
-        runtime = open_runtime(config)
-        try:
-            ColdStartApp(runtime).run(headless=True)
-        finally:
-            runtime.close()
-    elif mode == "scans":
+    if mode == "scans":
         print(json.dumps(asyncio.run(timed_scans(config, int(argv[2])))))
     else:
         raise SystemExit(f"unknown mode {mode}")

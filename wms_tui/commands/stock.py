@@ -6,10 +6,13 @@ from pathlib import Path
 
 import click
 
+from drivers.replay import escape_line
+from drivers.settings import ReplaySettings, ScannerSettings
 from wms_tui import config
 from wms_tui.domain.quantities import display
 from wms_tui.runtime import Runtime, open_runtime
 from wms_tui.services.demo import DEMO_STEPS, build_demo
+from wms_tui.services.demo_tour import tour_scans
 from wms_tui.services.floor.numbering import ensure_demo_range
 from wms_tui.services.importer import import_csv
 from wms_tui.services.lookup import lookup_code
@@ -85,16 +88,39 @@ def prepare_demo(config_path: str | None, reset: bool) -> Runtime:
 @click.command("demo")
 @click.option("--reset", is_flag=True, help="Throw away the demo database and build it again.")
 @click.option("--no-app", is_flag=True, help="Only build the demo database, do not open the app.")
+@click.option("--watch", is_flag=True,
+              help="Play a guided tour: a picker, a packer and a shipper take one order from the shelf to the truck.")
+@click.option("--replay", "replay_path", type=click.Path(exists=True, dir_okay=False),
+              help="Play the scans of a capture file (one scan per line) as if a scanner sent them.")
+@click.option("--interval-ms", default=900, show_default=True, type=click.IntRange(min=0),
+              help="Pause between replayed scans.")
 @click.pass_context
-def demo(ctx: click.Context, reset: bool, no_app: bool) -> None:
-    """Open the app on a demo warehouse in an embedded SQLite file (built on first use)."""
+def demo(ctx: click.Context, reset: bool, no_app: bool, watch: bool, replay_path: str | None, interval_ms: int) -> None:
+    """Open the app on a demo warehouse in an embedded SQLite file (built on first use).
+
+    \b
+    Sign in by scanning or typing a badge: BADGE-0001 picker, BADGE-0002 packer,
+    BADGE-0003 receiver, BADGE-0004 shipper, BADGE-0009 supervisor (or type the id,
+    e.g. PICK1, and PIN 1234).
+    """
+    if watch and replay_path:
+        raise click.UsageError("give --watch or --replay, not both")
     runtime = prepare_demo(ctx.obj.get("config_path"), reset)
     click.echo(f"demo database: {runtime.engine.url.database}")
-    if not no_app:
-        from wms_tui.ui.app import WmsApp
+    try:
+        scanner = None
+        if watch or replay_path:
+            if watch:
+                replay_path = str(config.data_dir() / "demo-tour.txt")
+                scans = tour_scans(runtime.engine, runtime.settings.terminal.id)
+                Path(replay_path).write_text("".join(escape_line(scan) + "\n" for scan in scans), encoding="utf-8")
+            scanner = ScannerSettings(driver="replay", replay=ReplaySettings(path=replay_path, interval_ms=interval_ms))
+        if not no_app:
+            from wms_tui.ui.app import WmsApp
 
-        WmsApp(runtime).run()
-    runtime.close()
+            WmsApp(runtime, scanner=scanner).run()
+    finally:
+        runtime.close()
 
 
 @click.command("import")

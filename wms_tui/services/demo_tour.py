@@ -1,0 +1,70 @@
+"""The demo's guided tour: the scans a picker, a packer and a shipper would make to take one
+demo order from the shelf to the truck. `wms-tui demo --watch` plays them through the replay
+scanner, slowly, so a newcomer can watch pick -> pack -> ship without hardware."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from wms_tui.domain.errors import NotFound
+from wms_tui.domain.locations import location_barcode
+from wms_tui.domain.outbound import sscc
+from wms_tui.services.demo import DEMO_OPERATORS
+from wms_tui.services.outbound.packing import SSCC
+from wms_tui.services.tasks import TaskKind, TaskState
+from wms_tui.store.models import ItemBarcode, Location, Lot
+from wms_tui.store.models_outbound import NumberRange, Task
+from wms_tui.store.session import reading
+
+TOTE = "TOTE-TOUR"
+CARRIER = "DHL"
+TRACKING = "JD014600006281234567"
+BACK = "*10"  # F10 as a command-card scan
+
+
+def _badge(role: str) -> str:
+    return next(badge for badge, _code, _name, op_role in DEMO_OPERATORS if op_role == role)
+
+
+def tour_scans(engine: Engine, terminal_id: str) -> list[str]:
+    """Pick every task of one open demo order into a tote, pack it in one box, ship it."""
+    with reading(engine) as session:
+        tasks = session.exec(select(Task).where(Task.kind == TaskKind.PICK.value).order_by(Task.queue_position, Task.id)).all()
+        by_order: dict[str, list[Task]] = defaultdict(list)
+        for task in tasks:
+            by_order[task.document_ref].append(task)
+        order = next(
+            (number for number, group in by_order.items()
+             if all(task.state == TaskState.OPEN.value and not task.batch_ref for task in group)), None)
+        if order is None:
+            raise NotFound("no demo order is left with all its picks open: rebuild it with `wms-tui demo --reset`")
+        picks = by_order[order]
+        numbers = session.exec(
+            select(NumberRange).where(NumberRange.purpose == SSCC, NumberRange.terminal_id == terminal_id)
+        ).first()
+        if numbers is None:
+            raise NotFound(f"terminal {terminal_id} has no SSCC range")
+        box = sscc(numbers.prefix, numbers.next_value)
+
+        def item_scan(task: Task) -> str:
+            gtin = session.exec(
+                select(ItemBarcode.barcode).where(ItemBarcode.item_id == task.item_id, ItemBarcode.quantity == 1)
+            ).first()
+            lot = session.get(Lot, task.lot_id) if task.lot_id else None
+            return f"]C101{gtin.zfill(14)}10{lot.code}" if lot else gtin
+
+        scans = [_badge("picker"), "1", order]
+        packed: dict[str, Decimal] = defaultdict(Decimal)
+        for task in picks:
+            bin_code = session.get(Location, task.location_id).code
+            scans += [location_barcode(bin_code), item_scan(task), f"{task.quantity.normalize():f}", TOTE]
+            packed[item_scan(task)] += task.quantity
+        scans += [BACK, _badge("packer"), "1", order, "1"]
+        for code, quantity in packed.items():
+            scans += [code, f"{quantity.normalize():f}"]
+        scans += ["*2", "2.5", BACK, BACK, _badge("shipper"), "1", box, "*2", CARRIER, TRACKING, "1", BACK, BACK]
+    return scans
