@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -71,6 +72,9 @@ def demo_database_url(reset: bool) -> str:
     return f"sqlite:///{path}"
 
 
+DEMO_PRINTER = "demo-folder"
+
+
 def prepare_demo(config_path: str | None, reset: bool) -> Runtime:
     """Open (creating on first use) the embedded demo database."""
     url = demo_database_url(reset)
@@ -82,7 +86,21 @@ def prepare_demo(config_path: str | None, reset: bool) -> Runtime:
             build_demo(runtime.engine, progress=lambda _step: bar.update(1))
     if not runtime.settings.sscc:  # a configured [sscc] range is applied by the app itself
         ensure_demo_range(runtime.engine, runtime.settings.terminal.id)
+    if not runtime.settings.terminal.printer:
+        folder = config.data_dir() / "demo-labels"
+        use_folder_printer(runtime, folder)
+        click.echo(f"labels and packing slips are written to {folder}")
     return runtime
+
+
+def use_folder_printer(runtime: Runtime, folder: Path) -> None:
+    """A terminal without a printer of its own "prints" PDF labels and slips into a folder."""
+    settings = runtime.settings
+    runtime.settings = replace(
+        settings,
+        terminal=replace(settings.terminal, printer=DEMO_PRINTER),
+        printers={**settings.printers, DEMO_PRINTER: {"kind": "file", "target": f"{folder}/", "format": "pdf"}},
+    )
 
 
 @click.command("demo")

@@ -1,0 +1,41 @@
+"""The demo's guided tour (`wms-tui demo --watch`): its scans, played through the replay
+driver, take one order from the shelf to the truck with no wrong scan on the way."""
+
+from sqlmodel import Session, select
+
+from tests.ui.floorkit import Floor, runtime_on_copy
+from wms_tui.commands.stock import use_folder_printer
+from wms_tui.services.demo_tour import BACK, TRACKING, tour_scans
+from wms_tui.services.floor.numbering import ensure_demo_range
+from wms_tui.services.outbound.orders import order_status
+from wms_tui.store.models_outbound import Shipment
+from wms_tui.ui.app import WmsApp
+
+
+async def test_tour_picks_packs_and_ships_one_order(demo_template, tmp_path):
+    runtime = runtime_on_copy(demo_template, tmp_path)
+    ensure_demo_range(runtime.engine, "HH1")
+    use_folder_printer(runtime, tmp_path / "labels")
+    scans = tour_scans(runtime.engine, "HH1")
+    order = scans[2]
+    app = WmsApp(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        floor = Floor(app, pilot, tmp_path)
+        refused = []
+        for scan in scans:
+            await floor.scan(scan)
+            if floor.error:
+                refused.append((scan, floor.message))
+        assert refused == []
+        assert floor.state.flow == "sign_in" and scans[-1] == BACK
+        for _ in range(200):  # the print station works in its own threads
+            if len(list((tmp_path / "labels").glob("*.pdf"))) >= 2:
+                break
+            await pilot.pause(0.05)
+    printed = sorted(path.name for path in (tmp_path / "labels").glob("*.pdf"))
+    assert len(printed) == 2, printed  # the box's container label and the packing slip
+    with Session(runtime.engine) as session:
+        shipment = session.exec(select(Shipment).where(Shipment.tracking_number == TRACKING)).one()
+        assert shipment.carrier == "DHL"
+        assert order_status(session, order).value == "fulfilled"
+    runtime.close()
