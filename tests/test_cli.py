@@ -25,14 +25,18 @@ def sqlite_config(tmp_path: Path) -> Path:
 
 
 def all_commands(group: click.Group, prefix=()):
-    for name, command in group.commands.items():
+    context = click.Context(group)
+    for name in group.list_commands(context):  # sub-commands load on first use: ask for each
+        command = group.get_command(context, name)
         yield (*prefix, name)
         if isinstance(command, click.Group):
             yield from all_commands(command, (*prefix, name))
 
 
 def test_every_command_has_help():
-    for path in all_commands(main):
+    paths = list(all_commands(main))
+    assert {("operators", "add"), ("bench", "ui"), ("demo",), ("label", "container")} <= set(paths)
+    for path in paths:
         result = run(*path, "--help")
         assert result.exit_code == 0, path
         assert "Usage:" in result.output and len(result.output.splitlines()) > 3, path
@@ -151,3 +155,15 @@ def test_demo_builds_a_realistic_warehouse(tmp_path, monkeypatch):
     engine.dispose()
     assert states == {"confirmed": 16, "draft": 4}
     assert committed > 0  # confirmed orders committed stock through the outbound services
+
+
+def test_operators_add_and_list(sqlite_config):
+    assert run("db", "upgrade", config_path=sqlite_config).exit_code == 0
+    added = run("operators", "add", "ann", "--name", "Ann Lee", "--role", "picker", "--badge", "B-77",
+                "--pin", "4321", config_path=sqlite_config)
+    assert added.exit_code == 0 and "added ANN (Ann Lee, picker)" in added.output
+    again = CliRunner().invoke(main, ["--config", str(sqlite_config), "operators", "add", "bob", "--name", "Bob",
+                                      "--role", "packer", "--badge", "B-77", "--pin", "1111"])
+    assert again.exit_code == 1 and "badge B-77 already belongs to another operator" in again.output
+    listed = run("operators", "list", config_path=sqlite_config)
+    assert "ANN" in listed.output and "B-77" in listed.output and "4321" not in listed.output
