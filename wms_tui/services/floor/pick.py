@@ -36,11 +36,11 @@ PICK = Flow(
     "Pick",
     (
         Step("list", Expect.DOCUMENT, "Scan pick list, F1 next task"),
-        Step("bin", Expect.BIN, "Go to {place}, scan bin"),
+        Step("bin", Expect.BIN, "Scan bin {place}"),
         Step("item", Expect.ITEM, "Scan {sku}"),
         Step("lot", Expect.LOT, "Scan lot of {sku}"),
         Step("qty", Expect.QUANTITY, "Qty of {unit} (left {left_shown})"),
-        Step("tote", Expect.TOTE, "Put in tote {tote_shown}, scan tote"),
+        Step("tote", Expect.TOTE, "Scan tote {tote_shown}"),
         Step("reason", Expect.CHOICE, "Short: reason 1-{reasons}"),
     ),
     (Action(1, "next", "next"), Action(2, "short", "short"), Action(3, "skip", "skip"), Action(4, "undo", UNDO)),
