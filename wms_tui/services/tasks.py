@@ -177,21 +177,30 @@ def claim_next(
 
 
 def _owned(session: Session, task_id: int, operator: str) -> Task:
+    return _check_owner(get_task(session, task_id), operator)
+
+
+def _check_owner(task: Task, operator: str) -> Task:
     operator = _operator(operator)
-    task = get_task(session, task_id)
     if task.state != TaskState.CLAIMED:
-        raise TaskConflict(f"task {task_id} is {task.state}: claim it first")
+        raise TaskConflict(f"task {task.id} is {task.state}: claim it first")
     if task.assignee != operator:
-        raise TaskConflict(f"task {task_id} is claimed by {task.assignee}, not {operator}")
+        raise TaskConflict(f"task {task.id} is claimed by {task.assignee}, not {operator}")
+    return task
+
+
+def check_claimed(task: Task, operator: str, kind: TaskKind | None = None) -> Task:
+    """`task` (freshly read) checked to be claimed by `operator` and of `kind`: for services that
+    read the task together with what it points to."""
+    task = _check_owner(task, operator)
+    if kind is not None and task.kind != kind:
+        raise TaskConflict(f"task {task.id} is a {task.kind} task, not {TaskKind(kind).value}")
     return task
 
 
 def require_claimed(session: Session, task_id: int, operator: str, kind: TaskKind | None = None) -> Task:
     """The task, checked to be claimed by `operator` (and of `kind`): for services that do its work."""
-    task = _owned(session, task_id, operator)
-    if kind is not None and task.kind != kind:
-        raise TaskConflict(f"task {task_id} is a {task.kind} task, not {TaskKind(kind).value}")
-    return task
+    return check_claimed(get_task(session, task_id), operator, kind)
 
 
 def skip_task(session: Session, task_id: int, operator: str) -> Task:

@@ -83,13 +83,15 @@ _SHRINK_RESERVATION = (
     RESERVATIONS.update().where(RESERVATIONS.c.id == bindparam("b_id")).values(quantity=bindparam("b_quantity"))
 )
 _TARGET_LOCATION = aliased(Location)
-# The task's order line and its two locations in one read; they land in the session's identity map.
+# The task with its order line and both locations in one read, fresh from the database (as
+# tasks.get_task reads a task); they land in the session's identity map.
 _PICK_CONTEXT = (
-    select(SalesOrderLine, Location, _TARGET_LOCATION)
-    .select_from(SalesOrderLine)
-    .join(Location, Location.id == bindparam("location_id"))
-    .join(_TARGET_LOCATION, _TARGET_LOCATION.id == bindparam("target_id"))
-    .where(SalesOrderLine.id == bindparam("line_id"))
+    select(Task, SalesOrderLine, Location, _TARGET_LOCATION)
+    .join(SalesOrderLine, SalesOrderLine.id == Task.document_line_id)
+    .join(Location, Location.id == Task.location_id)
+    .join(_TARGET_LOCATION, _TARGET_LOCATION.id == Task.target_location_id)
+    .where(Task.id == bindparam("task_id"))
+    .execution_options(populate_existing=True)
 )
 
 
@@ -145,13 +147,13 @@ def confirm_pick(
     today: date | None = None,
 ) -> PickResult:
     """Confirm picking `packages` scans (default one) of the scanned barcode for the task."""
-    task = tasks.require_claimed(session, task_id, context.operator, TaskKind.PICK)
-    found = session.execute(
-        _PICK_CONTEXT, {"line_id": task.document_line_id, "location_id": task.location_id, "target_id": task.target_location_id}
-    ).first()
+    found = session.execute(_PICK_CONTEXT, {"task_id": task_id}).first()
     if found is None:
-        raise NotFound(f"pick task {task.id} points to an order line or location that no longer exists")
-    line, suggested, target = found
+        # Not a pick task with its line and locations: say why, as for any other task.
+        tasks.require_claimed(session, task_id, context.operator, TaskKind.PICK)
+        raise NotFound(f"pick task {task_id} has no order line or location")
+    task, line, suggested, target = found
+    tasks.check_claimed(task, context.operator, TaskKind.PICK)
     code = code_from_barcode(location_scan)
     location = suggested if code == suggested.code else session.exec(select(Location).where(Location.code == code)).first()
     if location is None:
