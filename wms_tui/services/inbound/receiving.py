@@ -182,9 +182,11 @@ _ORDER_LINES_OF_ITEM = (
     .order_by(PurchaseOrderLine.expected_date, PurchaseOrderLine.id)
     .with_for_update()
 )
+PO_LINES = PurchaseOrderLine.__table__
+# Core, not ORM: the scan flushed its line (post flushes before posting) and only needs an id.
 _SHORT_LINE = (
-    select(PurchaseOrderLine.id)
-    .where(PurchaseOrderLine.order_id == bindparam("order_id"), PurchaseOrderLine.received_quantity < PurchaseOrderLine.quantity)
+    select(PO_LINES.c.id)
+    .where(PO_LINES.c.order_id == bindparam("order_id"), PO_LINES.c.received_quantity < PO_LINES.c.quantity)
     .limit(1)
 )
 _LOCATIONS = select(Location).where(Location.code.in_(bindparam("codes", expanding=True)))
@@ -354,7 +356,7 @@ def receive_scan(
 
 
 def _complete_if_received(session: Session, order: PurchaseOrder) -> None:
-    short = session.exec(_SHORT_LINE, params={"order_id": order.id}).first()
+    short = session.execute(_SHORT_LINE, {"order_id": order.id}).first()
     if short is None:
         order.state = PurchaseState.RECEIVED
         session.flush()
