@@ -9,6 +9,7 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+from sqlmodel import Session, func, select
 from textual.widgets import Input, Static
 
 from drivers.replay import ReplayDriver, escape_line
@@ -17,6 +18,7 @@ from wms_tui.runtime import Runtime, open_runtime
 from wms_tui.services.demo import build_demo
 from wms_tui.store import migrate
 from wms_tui.store.db import make_engine
+from wms_tui.store.models import StockMove
 from wms_tui.ui.app import WmsApp
 
 SIZES = [(20, 16), (40, 25), (80, 24)]
@@ -42,6 +44,12 @@ def runtime_on_copy(template: Path, folder: Path, *, terminal: str = "HH1", extr
     config = folder / f"{terminal}.toml"
     config.write_text(f'[database]\nurl = "sqlite:///{database}"\n[terminal]\nid = "{terminal}"\n{extra}')
     return open_runtime(str(config))
+
+
+def moves(runtime: Runtime) -> int:
+    """Stock moves in the ledger: a refused scan must not change it."""
+    with Session(runtime.engine) as session:
+        return session.exec(select(func.count()).select_from(StockMove)).one()
 
 
 class Floor:
@@ -91,6 +99,17 @@ class Floor:
         self.app.screen.query_one("#scan", Input).value = value
         await self.pilot.press("enter")
         await self.settle()
+
+    async def refused(self, code: str, words: str, step: str) -> None:
+        """The scan is refused: the reason in red, two bells, the same step, focus kept, and
+        nothing posted."""
+        bells, posted = self.bells, moves(self.app.runtime)
+        await self.scan(code)
+        assert self.error and words in self.message, self.message
+        assert self.bells == bells + 2
+        assert self.state.step == step
+        assert moves(self.app.runtime) == posted
+        assert self.input_focused()
 
     async def key(self, name: str) -> None:
         await self.pilot.press(name)

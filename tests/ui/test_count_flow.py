@@ -5,9 +5,9 @@ asked for; scans through the replay driver, the ledger checked afterwards."""
 from decimal import Decimal
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
-from tests.ui.floorkit import SIZE_IDS, SIZES, Floor, runtime_on_copy
+from tests.ui.floorkit import SIZE_IDS, SIZES, Floor, moves
 from wms_tui.domain.locations import location_barcode
 from wms_tui.services import tasks
 from wms_tui.services.demo import gtin13
@@ -20,11 +20,6 @@ from wms_tui.store.models_inbound import CountLine
 from wms_tui.store.models_outbound import Task
 from wms_tui.store.session import transaction
 from wms_tui.ui.app import WmsApp
-
-
-def moves(runtime) -> int:
-    with Session(runtime.engine) as session:
-        return session.exec(select(func.count()).select_from(StockMove)).one()
 
 
 def contents(runtime, code: str) -> list[tuple[str, str | None, Decimal]]:
@@ -57,12 +52,6 @@ def plan(runtime, code: str, threshold: str = "0") -> int:
     with transaction(runtime.engine) as session:
         return plan_cycle_count(session, "WH1", [code], recount_threshold=threshold).task_ids[0]
 
-
-@pytest.fixture
-def runtime(demo_template, tmp_path):
-    runtime = runtime_on_copy(demo_template, tmp_path)
-    yield runtime
-    runtime.close()
 
 
 async def open_count(app, pilot, tmp_path, badge="BADGE-0001") -> Floor:
@@ -193,31 +182,24 @@ async def test_wrong_scans_ring_twice_and_post_nothing(runtime, tmp_path):
         floor = await open_count(app, pilot, tmp_path)
         before = moves(runtime)
 
-        async def refused(scan: str, words: str, step: str) -> None:
-            bells = floor.bells
-            await floor.scan(scan)
-            assert floor.error and words in floor.message, floor.message
-            assert floor.bells == bells + 2
-            assert floor.state.step == step
-            assert floor.input_focused()
 
-        await refused(gtin13(1), "that is an item barcode", "bin")
-        await refused("A-01-01.00", "wrong check digit", "bin")
+        await floor.refused(gtin13(1), "that is an item barcode", "bin")
+        await floor.refused("A-01-01.00", "wrong check digit", "bin")
         await floor.key("f5")
         assert floor.error and "no count yet" in floor.message
         await floor.key("f1")
         other = "WH1/STOCK/A-01-1" if code != "WH1/STOCK/A-01-1" else "WH1/STOCK/A-01-2"
-        await refused(location_barcode(other), "wrong bin", "at")
+        await floor.refused(location_barcode(other), "wrong bin", "at")
         await floor.scan(location_barcode(code))
-        await refused(location_barcode(code), "that is a bin label", "item")
-        await refused("]C100340123450000000017", "container label (SSCC)", "item")
-        await refused("5901234123457", "not a known item", "item")
+        await floor.refused(location_barcode(code), "that is a bin label", "item")
+        await floor.refused("]C100340123450000000017", "container label (SSCC)", "item")
+        await floor.refused("5901234123457", "not a known item", "item")
         await floor.scan(item_scan(tracked_sku, None))
         assert floor.state.step == "lot" and "lot-tracked" in floor.message
-        await refused("NO-SUCH-LOT", "has no lot NO-SUCH-LOT", "lot")
+        await floor.refused("NO-SUCH-LOT", "has no lot NO-SUCH-LOT", "lot")
         await floor.type(lot)
-        await refused("1.5", "whole number from 0", "qty")
-        await refused(gtin13(1), "that is an item barcode", "qty")
+        await floor.refused("1.5", "whole number from 0", "qty")
+        await floor.refused(gtin13(1), "that is an item barcode", "qty")
         await floor.key("f5")
         assert floor.error and "finish this item first" in floor.message
         await floor.scan("0")

@@ -15,7 +15,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from tests.labels.conftest import decode, pdf_pages
-from tests.ui.floorkit import SIZE_IDS, SIZES, Floor, runtime_on_copy
+from tests.ui.floorkit import SIZE_IDS, SIZES, Floor, moves, runtime_on_copy
 from wms_tui.domain.locations import location_barcode
 from wms_tui.services import tasks
 from wms_tui.services.floor.common import location_code
@@ -48,10 +48,6 @@ def printer_config(folder: Path, fmt: str = "pdf", target: Path | None = None) -
     target = target or folder / "printed"
     return (f'printer = "pack1"\n[printers.pack1]\nkind = "file"\ntarget = "{target}/"\nformat = "{fmt}"\n')
 
-
-def moves(runtime) -> int:
-    with Session(runtime.engine) as session:
-        return session.exec(select(func.count()).select_from(StockMove)).one()
 
 
 def pick_order(runtime, number: str | None = None, *, batch: bool = False) -> str:
@@ -249,47 +245,39 @@ async def test_wrong_scans_ring_twice_and_post_nothing(runtime, tmp_path):
         await floor.sign_in("BADGE-0002")
         await floor.scan("1")
 
-        async def refused(code: str, words: str, step: str) -> None:
-            bells, posted = floor.bells, moves(runtime)
-            await floor.scan(code)
-            assert floor.error and words in floor.message, floor.message
-            assert floor.bells == bells + 2
-            assert floor.state.step == step
-            assert moves(runtime) == posted
-            assert floor.input_focused()
 
-        await refused(scan_of(gtin, lot), "that is an item barcode", "order")
-        await refused("A-01-1.00", "bin label", "order")
-        await refused("SO-999999", "no order, tote or container", "order")
+        await floor.refused(scan_of(gtin, lot), "that is an item barcode", "order")
+        await floor.refused("A-01-1.00", "bin label", "order")
+        await floor.refused("SO-999999", "no order, tote or container", "order")
         await floor.scan(number)
-        await refused("4", "whole number from 1 to 3", "kind")
-        await refused(scan_of(gtin, lot), "that is an item barcode", "kind")
+        await floor.refused("4", "whole number from 1 to 3", "kind")
+        await floor.refused(scan_of(gtin, lot), "that is an item barcode", "kind")
         await floor.scan("1")
         box = floor.state.data["box"]
         before = moves(runtime)
-        await refused(f"]C100{box}", "container label (SSCC)", "item")
-        await refused("5901234123457", "belongs to no item", "item")
+        await floor.refused(f"]C100{box}", "container label (SSCC)", "item")
+        await floor.refused("5901234123457", "belongs to no item", "item")
         with Session(runtime.engine) as session:
             on_order = {b for b, _ in lines}
             other = session.exec(select(ItemBarcode.barcode).where(ItemBarcode.packaging == "unit",
                                                                    ItemBarcode.barcode.not_in(on_order))).first()
-        await refused(other, "is not on order", "item")
+        await floor.refused(other, "is not on order", "item")
         if lot:
-            await refused(scan_of(gtin, "NOSUCHLOT"), "lot NOSUCHLOT", "item")
+            await floor.refused(scan_of(gtin, "NOSUCHLOT"), "lot NOSUCHLOT", "item")
         await floor.key("f2")
         assert floor.error and "empty" in floor.message
         await floor.scan(scan_of(gtin, lot))
         assert floor.state.step == "qty"
-        await refused(str(int(quantity) + 1), "over-pack", "qty")
-        await refused("0", "whole number from 1", "qty")
-        await refused("TEXT", "that is text", "qty")
+        await floor.refused(str(int(quantity) + 1), "over-pack", "qty")
+        await floor.refused("0", "whole number from 1", "qty")
+        await floor.refused("TEXT", "that is text", "qty")
         await floor.scan("1")
         assert not floor.error, floor.message
         assert moves(runtime) == before + 1
         await floor.key("f2")
-        await refused("0", "more than 0", "weight")
-        await refused("9999", "at most 2000", "weight")
-        await refused(scan_of(gtin, lot), "that is an item barcode", "weight")
+        await floor.refused("0", "more than 0", "weight")
+        await floor.refused("9999", "at most 2000", "weight")
+        await floor.refused(scan_of(gtin, lot), "that is an item barcode", "weight")
     [(_, shipping)] = containers(runtime, number)
     assert shipping.state == "open"
 

@@ -5,24 +5,19 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
-from tests.ui.floorkit import SIZE_IDS, SIZES, Floor, runtime_on_copy
+from tests.ui.floorkit import SIZE_IDS, SIZES, Floor, moves
 from wms_tui.domain.flows import legend_lines
 from wms_tui.domain.locations import location_barcode
 from wms_tui.services.demo import gtin13
 from wms_tui.services.outbound.allocation import allocate
 from wms_tui.services.outbound.orders import LineInput, confirm_orders, create_order
 from wms_tui.services.tasks import TaskKind
-from wms_tui.store.models import Item, ItemBarcode, Lot, StockBalance, StockMove
+from wms_tui.store.models import Item, ItemBarcode, Lot, StockBalance
 from wms_tui.store.models_outbound import PickDiscrepancy, Task
 from wms_tui.store.session import transaction
 from wms_tui.ui.app import WmsApp
-
-
-def moves(runtime) -> int:
-    with Session(runtime.engine) as session:
-        return session.exec(select(func.count()).select_from(StockMove)).one()
 
 
 def barcodes(runtime, sku: str) -> dict[Decimal, str]:
@@ -36,12 +31,6 @@ def item_scan(runtime, data: dict) -> str:
     gtin = barcodes(runtime, data["sku"])[Decimal(1)]
     return f"]C101{gtin.zfill(14)}10{data['lot']}" if data.get("lot") else gtin
 
-
-@pytest.fixture
-def runtime(demo_template, tmp_path):
-    runtime = runtime_on_copy(demo_template, tmp_path)
-    yield runtime
-    runtime.close()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
@@ -82,26 +71,19 @@ async def test_wrong_scans_ring_twice_and_post_nothing(runtime, tmp_path):
         before = moves(runtime)
         other_item = gtin13(2 if data["sku"] == "SKU-00001" else 1)
 
-        async def refused(code: str, words: str, step: str) -> None:
-            bells = floor.bells
-            await floor.scan(code)
-            assert floor.error and words in floor.message, floor.message
-            assert floor.bells == bells + 2
-            assert floor.state.step == step
-            assert floor.input_focused()
 
-        await refused(item_scan(runtime, data), "that is an item barcode", "bin")
-        await refused("A-01-01.00", "wrong check digit", "bin")
-        await refused("003" + "1" * 15, "unreadable barcode", "bin")
+        await floor.refused(item_scan(runtime, data), "that is an item barcode", "bin")
+        await floor.refused("A-01-01.00", "wrong check digit", "bin")
+        await floor.refused("003" + "1" * 15, "unreadable barcode", "bin")
         await floor.scan(location_barcode(data["bin"]))
-        await refused("]C100340123450000000017", "container label (SSCC)", "item")
-        await refused(other_item, "wrong item", "item")
-        await refused("5901234123457", "belongs to no item", "item")
-        await refused(location_barcode(data["bin"]), "that is a bin label", "item")
+        await floor.refused("]C100340123450000000017", "container label (SSCC)", "item")
+        await floor.refused(other_item, "wrong item", "item")
+        await floor.refused("5901234123457", "belongs to no item", "item")
+        await floor.refused(location_barcode(data["bin"]), "that is a bin label", "item")
         await floor.scan(item_scan(runtime, data))
-        await refused("0", "whole number from 1", "qty")
-        await refused("99999", "over-pick", "qty")
-        await refused("1.5", "whole number", "qty")
+        await floor.refused("0", "whole number from 1", "qty")
+        await floor.refused("99999", "over-pick", "qty")
+        await floor.refused("1.5", "whole number", "qty")
         assert moves(runtime) == before
 
 

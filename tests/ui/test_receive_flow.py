@@ -9,7 +9,7 @@ import pytest
 from biip.checksums import gs1_standard_check_digit
 from sqlmodel import Session, func, select
 
-from tests.ui.floorkit import SIZE_IDS, SIZES, Floor, runtime_on_copy
+from tests.ui.floorkit import SIZE_IDS, SIZES, Floor, moves, runtime_on_copy
 from wms_tui.domain.locations import location_barcode
 from wms_tui.services.demo import gtin13, gtin14_case
 from wms_tui.services.floor.terminal import PrintRequest
@@ -24,7 +24,6 @@ from wms_tui.store.models import (
     Reservation,
     SalesOrderLine,
     StockBalance,
-    StockMove,
 )
 from wms_tui.store.models_inbound import Receipt, ReceiptLine
 from wms_tui.store.models_outbound import Task
@@ -49,10 +48,6 @@ class Printer:
     def stop(self) -> None:
         pass
 
-
-def moves(runtime) -> int:
-    with Session(runtime.engine) as session:
-        return session.exec(select(func.count()).select_from(StockMove)).one()
 
 
 def on_hand(runtime, sku: str, place: str, container: str | None = None) -> Decimal:
@@ -187,35 +182,28 @@ async def test_wrong_scans_ring_twice_and_post_nothing(runtime, tmp_path):
         floor = await open_receive(app, pilot, tmp_path)
         before = moves(runtime)
 
-        async def refused(code: str, words: str, step: str) -> None:
-            bells = floor.bells
-            await floor.scan(code)
-            assert floor.error and words in floor.message, floor.message
-            assert floor.bells == bells + 2
-            assert floor.state.step == step
-            assert floor.input_focused()
 
-        await refused(location_barcode("WH1/STOCK/A-01-1"), "that is a bin label", "source")
-        await refused("PO999999", "no open purchase order", "source")
-        await refused("S002", "several open purchase orders", "source")
-        await refused("]C100340123450000000017", "container label (SSCC)", "source")
+        await floor.refused(location_barcode("WH1/STOCK/A-01-1"), "that is a bin label", "source")
+        await floor.refused("PO999999", "no open purchase order", "source")
+        await floor.refused("S002", "several open purchase orders", "source")
+        await floor.refused("]C100340123450000000017", "container label (SSCC)", "source")
         await floor.scan("PO000002")
-        await refused(gtin13(2), "not on PO000002", "item")
-        await refused("5901234123457", "not a known item", "item")
-        await refused("]C100340123450000000017", "container label (SSCC)", "item")
-        await refused(lot_scan(31, "OLD", date.today() - timedelta(days=1)), "in the past", "item")
+        await floor.refused(gtin13(2), "not on PO000002", "item")
+        await floor.refused("5901234123457", "not a known item", "item")
+        await floor.refused("]C100340123450000000017", "container label (SSCC)", "item")
+        await floor.refused(lot_scan(31, "OLD", date.today() - timedelta(days=1)), "in the past", "item")
         await floor.scan(gtin13(31))
-        await refused("]C100340123450000000017", "container label (SSCC)", "lot")
+        await floor.refused("]C100340123450000000017", "container label (SSCC)", "lot")
         await floor.type("LOT-X")
-        await refused("991399", "not a date", "expiry")
-        await refused((date.today() - timedelta(days=3)).strftime("%y%m%d"), "in the past", "expiry")
+        await floor.refused("991399", "not a date", "expiry")
+        await floor.refused((date.today() - timedelta(days=3)).strftime("%y%m%d"), "in the past", "expiry")
         await floor.type(f"{EXPIRY:%y%m%d}")
-        await refused("0", "whole number from 1", "qty")
-        await refused("2.5", "whole number", "qty")
-        await refused(gtin13(31), "that is an item barcode", "qty")
+        await floor.refused("0", "whole number from 1", "qty")
+        await floor.refused("2.5", "whole number", "qty")
+        await floor.refused(gtin13(31), "that is an item barcode", "qty")
         await floor.scan("3")
-        await refused(gtin13(31), "that is an item barcode", "pallet")
-        await refused(location_barcode("WH1/STOCK/A-01-1"), "that is a bin label", "pallet")
+        await floor.refused(gtin13(31), "that is an item barcode", "pallet")
+        await floor.refused(location_barcode("WH1/STOCK/A-01-1"), "that is a bin label", "pallet")
         await floor.key("f3")
         assert floor.error and "finish this item first" in floor.message
         assert moves(runtime) == before

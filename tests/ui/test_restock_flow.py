@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, func, select
 
-from tests.ui.floorkit import SIZE_IDS, SIZES, Floor, runtime_on_copy
+from tests.ui.floorkit import SIZE_IDS, SIZES, Floor, moves
 from wms_tui.domain.locations import location_barcode
 from wms_tui.services.demo import gtin13
 from wms_tui.services.inbound.receiving import receive_scan, start_receipt
@@ -23,7 +23,6 @@ from wms_tui.store.models import (
     SalesOrder,
     SalesOrderLine,
     StockBalance,
-    StockMove,
 )
 from wms_tui.store.models_outbound import SalesReturnLine, Task
 from wms_tui.store.session import transaction
@@ -31,10 +30,6 @@ from wms_tui.ui.app import WmsApp
 
 OFFICE = PostingContext("OFFICE", "SUP1")
 
-
-def moves(runtime) -> int:
-    with Session(runtime.engine) as session:
-        return session.exec(select(func.count()).select_from(StockMove)).one()
 
 
 def on_hand(runtime, sku: str, place: str) -> Decimal:
@@ -50,12 +45,6 @@ def task(runtime, task_id: int) -> Task:
     with Session(runtime.engine) as session:
         return session.get(Task, task_id)
 
-
-@pytest.fixture
-def runtime(demo_template, tmp_path):
-    runtime = runtime_on_copy(demo_template, tmp_path)
-    yield runtime
-    runtime.close()
 
 
 def received_pallet(runtime) -> tuple[str, list[int]]:
@@ -117,35 +106,28 @@ async def test_wrong_scans_ring_twice_and_post_nothing(runtime, tmp_path):
         floor = await open_restock(app, pilot, tmp_path)
         before = moves(runtime)
 
-        async def refused(code: str, words: str, step: str) -> None:
-            bells = floor.bells
-            await floor.scan(code)
-            assert floor.error and words in floor.message, floor.message
-            assert floor.bells == bells + 2
-            assert floor.state.step == step
-            assert floor.input_focused()
 
-        await refused(location_barcode("WH1/STOCK/A-01-1"), "that is a bin label", "take")
-        await refused("LPN-NOPE", "no pallet LPN-NOPE", "take")
-        await refused(gtin13(2), "no putaway or refill waits for SKU-00002", "take")
-        await refused("5901234123457", "not a known item", "take")
+        await floor.refused(location_barcode("WH1/STOCK/A-01-1"), "that is a bin label", "take")
+        await floor.refused("LPN-NOPE", "no pallet LPN-NOPE", "take")
+        await floor.refused(gtin13(2), "no putaway or refill waits for SKU-00002", "take")
+        await floor.refused("5901234123457", "not a known item", "take")
         await floor.key("f3")
         assert floor.error and "no task to skip" in floor.message
         await floor.key("f1")
         assert floor.state.step == "goods" and floor.state.data["task"] == task_ids[0], floor.message
-        await refused(gtin13(6), "wrong item", "goods")
-        await refused("LPN-OTHER", "not on this task", "goods")
-        await refused("1", "that is a number", "goods")
+        await floor.refused(gtin13(6), "wrong item", "goods")
+        await floor.refused("LPN-OTHER", "not on this task", "goods")
+        await floor.refused("1", "that is a number", "goods")
         await floor.key("f1")
         assert floor.error and "finish or skip" in floor.message
         await floor.scan(f"]C100{pallet}")
         assert floor.state.step == "to" and not floor.error, floor.message
         suggested = floor.state.data["to"]
         other = "WH1/STOCK/A-01-1" if suggested != "WH1/STOCK/A-01-1" else "WH1/STOCK/A-01-2"
-        await refused(gtin13(1), "that is an item barcode", "to")
-        await refused(location_barcode(other), "scan again to use", "to")
-        await refused(location_barcode("WH1/OUTPUT"), "scan again to use", "to")
-        await refused(location_barcode("WH1/OUTPUT"), "put away into a bin of WH1/STOCK", "to")
+        await floor.refused(gtin13(1), "that is an item barcode", "to")
+        await floor.refused(location_barcode(other), "scan again to use", "to")
+        await floor.refused(location_barcode("WH1/OUTPUT"), "scan again to use", "to")
+        await floor.refused(location_barcode("WH1/OUTPUT"), "put away into a bin of WH1/STOCK", "to")
         assert moves(runtime) == before
         await floor.key("f4")
         assert floor.state.step == "goods" and "undone" in floor.message

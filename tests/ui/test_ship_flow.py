@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, func, select
 
-from tests.ui.floorkit import SIZE_IDS, SIZES, Floor, runtime_on_copy
+from tests.ui.floorkit import SIZE_IDS, SIZES, Floor
 from tests.ui.test_pack_flow import containers, in_zone, moves, pick_order, picked
 from wms_tui.services.outbound import packing
 from wms_tui.services.outbound.orders import order_status
@@ -22,12 +22,6 @@ from wms_tui.ui.app import WmsApp
 
 PACKER = PostingContext("HH1", "PACK1")
 
-
-@pytest.fixture
-def runtime(demo_template, tmp_path):
-    runtime = runtime_on_copy(demo_template, tmp_path)
-    yield runtime
-    runtime.close()
 
 
 def packed_order(runtime, *, boxes: int = 1, close_last: bool = True, batch: bool = False) -> tuple[str, list[str]]:
@@ -152,34 +146,27 @@ async def test_wrong_scans_ring_twice_and_post_nothing(runtime, tmp_path):
         await open_ship(floor)
         before = moves(runtime)
 
-        async def refused(code: str, words: str, step: str) -> None:
-            bells = floor.bells
-            await floor.scan(code)
-            assert floor.error and words in floor.message, floor.message
-            assert floor.bells == bells + 2
-            assert floor.state.step == step
-            assert floor.input_focused()
 
-        await refused("A-01-1.00", "bin label", "containers")
-        await refused("4006381000277", "that is an item barcode", "containers")
-        await refused(sscc_scan("087123456700009996"), "no container", "containers")
-        await refused(sscc_scan(still_open), "still open", "containers")
+        await floor.refused("A-01-1.00", "bin label", "containers")
+        await floor.refused("4006381000277", "that is an item barcode", "containers")
+        await floor.refused(sscc_scan("087123456700009996"), "no container", "containers")
+        await floor.refused(sscc_scan(still_open), "still open", "containers")
         bells = floor.bells
         await floor.key("f2")
         assert floor.error and "at least one" in floor.message and floor.bells == bells + 2
         await floor.scan(sscc_scan(box))
-        await refused(sscc_scan(box), "already on this shipment", "containers")
+        await floor.refused(sscc_scan(box), "already on this shipment", "containers")
         with transaction(runtime.engine) as session:
             packing.close_container(session, still_open, weight_kg=1)
-        await refused(sscc_scan(still_open), f"belongs to order {other}", "containers")
+        await floor.refused(sscc_scan(still_open), f"belongs to order {other}", "containers")
         await floor.key("f2")
-        await refused(sscc_scan(box), f"label of {box}", "carrier")
+        await floor.refused(sscc_scan(box), f"label of {box}", "carrier")
         await floor.scan("DHL")
-        await refused(sscc_scan(box), f"label of {box}", "tracking")
-        await refused("4006381000277", "item barcode", "tracking")
+        await floor.refused(sscc_scan(box), f"label of {box}", "tracking")
+        await floor.refused("4006381000277", "item barcode", "tracking")
         await floor.scan("JJD1")
-        await refused("2", "1 (or F2) ships", "confirm")
-        await refused("DHL", "that is text", "confirm")
+        await floor.refused("2", "1 (or F2) ships", "confirm")
+        await floor.refused("DHL", "that is text", "confirm")
         assert moves(runtime) == before
         assert [s.state for _, s in containers(runtime, number)] == ["closed"]
 

@@ -4,17 +4,10 @@ import pytest
 from textual.widgets import Input
 
 from drivers.base import DriverStatus, StatusChange
-from tests.ui.floorkit import SIZE_IDS, SIZES, Floor, runtime_on_copy
+from tests.ui.floorkit import SIZE_IDS, SIZES, Floor
 from wms_tui.domain.locations import location_barcode
 from wms_tui.services.demo import gtin13
 from wms_tui.ui.app import WmsApp
-
-
-@pytest.fixture
-def runtime(demo_template, tmp_path):
-    runtime = runtime_on_copy(demo_template, tmp_path)
-    yield runtime
-    runtime.close()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)

@@ -5,17 +5,10 @@ looking at the new SVGs in the report."""
 import pytest
 from sqlmodel import Session, select
 
-from tests.ui.floorkit import SIZE_IDS, SIZES, Floor, runtime_on_copy
+from tests.ui.floorkit import SIZE_IDS, SIZES, Floor
 from wms_tui.services.tasks import TaskKind
 from wms_tui.store.models_outbound import Task
 from wms_tui.ui.app import WmsApp
-
-
-@pytest.fixture
-def runtime(demo_template, tmp_path):
-    runtime = runtime_on_copy(demo_template, tmp_path)
-    yield runtime
-    runtime.close()
 
 
 def order_without_lots(runtime) -> str:
