@@ -8,9 +8,13 @@ import json
 import statistics
 import sys
 
+from sqlmodel import select
+
 from drivers.scan import Scan
 from wms_tui.domain.locations import location_barcode
 from wms_tui.runtime import open_runtime
+from wms_tui.store.models import Item, ItemBarcode
+from wms_tui.store.session import reading
 from wms_tui.ui.app import WmsApp
 
 
@@ -23,10 +27,10 @@ def resident_mb() -> float:
 
 
 def unit_barcodes(runtime) -> dict[str, str]:
-    with runtime.engine.connect() as conn:
-        rows = conn.exec_driver_sql(
-            "SELECT item.sku, item_barcode.barcode FROM item_barcode JOIN item ON item.id = item_barcode.item_id"
-            " WHERE item_barcode.quantity = 1000"  # scaled quantity: one unit
+    """SKU -> the barcode of one unit (what a picker scans)."""
+    with reading(runtime.engine) as session:
+        rows = session.exec(
+            select(Item.sku, ItemBarcode.barcode).join(Item, Item.id == ItemBarcode.item_id).where(ItemBarcode.quantity == 1)
         ).all()
     return dict(rows)
 

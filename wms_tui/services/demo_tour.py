@@ -61,8 +61,9 @@ def tour_scans(engine: Engine, terminal_id: str) -> list[str]:
         packed: dict[str, Decimal] = defaultdict(Decimal)
         for task in picks:
             bin_code = session.get(Location, task.location_id).code
-            scans += [location_barcode(bin_code), item_scan(task), f"{task.quantity.normalize():f}", TOTE]
-            packed[item_scan(task)] += task.quantity
+            item = item_scan(task)
+            scans += [location_barcode(bin_code), item, f"{task.quantity.normalize():f}", TOTE]
+            packed[item] += task.quantity
         scans += [BACK, _badge("packer"), "1", order, "1"]
         for code, quantity in packed.items():
             scans += [code, f"{quantity.normalize():f}"]

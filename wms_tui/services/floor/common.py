@@ -8,11 +8,11 @@ from sqlmodel import Session, func, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.quantities import display
-from wms_tui.services import catalog, tasks
+from wms_tui.services import tasks
 from wms_tui.services.floor.scans import ParsedScan
 from wms_tui.services.outbound.common import resolve_item_scan
 from wms_tui.services.tasks import TaskKind, TaskState
-from wms_tui.store.models import Item, Location, Lot, Warehouse
+from wms_tui.store.models import Item, Location, Lot
 from wms_tui.store.models_outbound import Task
 
 
@@ -20,11 +20,6 @@ def short_place(code: str) -> str:
     """A bin as a picker reads it: WH1/STOCK/A-01-3 shows as A-01-3 (the zone is implied)."""
     parts = code.split("/")
     return "/".join(parts[2:]) if len(parts) > 2 else code
-
-
-def warehouse_id(session: Session, code: str) -> int:
-    warehouse = catalog.warehouse_by_code(session, code)
-    return warehouse.id
 
 
 def location_code(session: Session, location_id: int | None) -> str:
@@ -110,7 +105,3 @@ def item_of_scan(session: Session, scan: ParsedScan, expected_sku: str | None = 
     if expected_sku and scanned.item.sku != expected_sku:
         raise InvalidInput(f"wrong item {scanned.item.sku}: scan {expected_sku}")
     return scanned
-
-
-def warehouse_of(session: Session, code: str) -> Warehouse:
-    return catalog.warehouse_by_code(session, code)

@@ -19,7 +19,7 @@ from wms_tui.domain.inbound import recount_needed
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.quantities import display
 from wms_tui.services import tasks
-from wms_tui.services.floor.common import claim_from, short_place, warehouse_id
+from wms_tui.services.floor.common import claim_from, short_place
 from wms_tui.services.floor.scans import ParsedScan
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Reply, register
 from wms_tui.services.inbound.common import resolve_item
@@ -59,7 +59,7 @@ class CountHandler(FlowHandler):
 
     def start(self, ctx: FloorContext) -> Reply:
         state = self._idle(ctx, FlowState(COUNT.name, "bin"))
-        held = [task for task in tasks.resume(ctx.session, ctx.operator.code, warehouse_id(ctx.session, ctx.warehouse))
+        held = [task for task in tasks.resume(ctx.session, ctx.operator.code, ctx.warehouse_id)
                 if task.kind == TaskKind.COUNT.value]
         if held:
             return self._begin(ctx, state, held[0], at_bin=False, message="resumed your count")
@@ -72,7 +72,7 @@ class CountHandler(FlowHandler):
         if action == "next":
             if state.step != "bin":
                 raise InvalidInput("finish or skip this count first (F3 skip)")
-            task = claim_from(ctx.session, ctx.operator.code, warehouse_id(ctx.session, ctx.warehouse), TaskKind.COUNT, None)
+            task = claim_from(ctx.session, ctx.operator.code, ctx.warehouse_id, TaskKind.COUNT, None)
             if task is None:
                 raise NotFound("no counts waiting: scan a bin to count it")
             return self._begin(ctx, state, task, at_bin=False)
@@ -90,7 +90,7 @@ class CountHandler(FlowHandler):
     # -- steps ---------------------------------------------------------------------------------
 
     def _bin(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply:
-        warehouse = warehouse_id(ctx.session, ctx.warehouse)
+        warehouse = ctx.warehouse_id
         code = scan.location_code
         location = ctx.session.exec(select(Location).where(Location.code == code)).first()
         if location is None:
@@ -237,7 +237,7 @@ class CountHandler(FlowHandler):
         return Reply(state.posted(step, **data), message=message or f"{what} {data['place']}")
 
     def _idle(self, ctx: FloorContext, state: FlowState) -> FlowState:
-        warehouse = warehouse_id(ctx.session, ctx.warehouse)
+        warehouse = ctx.warehouse_id
         waiting = ctx.session.exec(select(func.count()).select_from(Task).where(
             Task.warehouse_id == warehouse, Task.kind == TaskKind.COUNT.value, Task.state == TaskState.OPEN.value)).one()
         show = [f"{waiting} counts open", "F1 next count", "or scan any bin"]

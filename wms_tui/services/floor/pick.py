@@ -21,7 +21,6 @@ from wms_tui.services.floor.common import (
     short_place,
     task_facts,
     task_lines,
-    warehouse_id,
 )
 from wms_tui.services.floor.scans import ParsedScan, whole_number
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Reply, register
@@ -52,7 +51,7 @@ class PickHandler(FlowHandler):
 
     def start(self, ctx: FloorContext) -> Reply:
         state = FlowState(PICK.name, "list", {"show": ["F1 takes the next", "task of the queue"]})
-        warehouse = warehouse_id(ctx.session, ctx.warehouse)
+        warehouse = ctx.warehouse_id
         held = [task for task in tasks.resume(ctx.session, ctx.operator.code, warehouse) if task.kind == TaskKind.PICK.value]
         if held:
             return self._task_reply(ctx, state, held[0], None, "resumed your task")
@@ -80,7 +79,7 @@ class PickHandler(FlowHandler):
 
     def _list(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply:
         reference = scan.text.strip().upper()
-        known_list(ctx.session, warehouse_id(ctx.session, ctx.warehouse), TaskKind.PICK, reference)
+        known_list(ctx.session, ctx.warehouse_id, TaskKind.PICK, reference)
         return self._next(ctx, state, reference)
 
     def _bin(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply:
@@ -141,7 +140,7 @@ class PickHandler(FlowHandler):
     # -- tasks ---------------------------------------------------------------------------------
 
     def _next(self, ctx: FloorContext, state: FlowState, work_list: str | None, message: str = "") -> Reply:
-        warehouse = warehouse_id(ctx.session, ctx.warehouse)
+        warehouse = ctx.warehouse_id
         task = claim_from(ctx.session, ctx.operator.code, warehouse, TaskKind.PICK, work_list)
         if task is None:
             what = f"list {work_list}" if work_list else "the queue"
@@ -151,7 +150,7 @@ class PickHandler(FlowHandler):
 
     def _task_reply(self, ctx: FloorContext, state: FlowState, task, work_list: str | None, message: str) -> Reply:
         facts = {**task_facts(ctx.session, task), "list": work_list}
-        warehouse = warehouse_id(ctx.session, ctx.warehouse)
+        warehouse = ctx.warehouse_id
         waiting = open_count(ctx.session, warehouse, TaskKind.PICK, batch_ref=task.batch_ref if work_list else None)
         progress = f"{state.done}/{state.done + waiting + 1}"  # tasks done / done + this + waiting
         return Reply(state.posted("bin", **_shown(facts), progress=progress), message=message or f"task {task.id}")

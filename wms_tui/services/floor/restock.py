@@ -18,7 +18,7 @@ from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.flows import Action, Expect, Flow, FlowState, Step
 from wms_tui.domain.quantities import display
 from wms_tui.services import tasks
-from wms_tui.services.floor.common import claim_from, item_of_scan, short_place, warehouse_id
+from wms_tui.services.floor.common import claim_from, item_of_scan, short_place
 from wms_tui.services.floor.scans import ParsedScan
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Reply, register
 from wms_tui.services.inbound.common import resolve_item
@@ -49,7 +49,7 @@ class RestockHandler(FlowHandler):
 
     def start(self, ctx: FloorContext) -> Reply:
         state = self._idle(ctx, FlowState(RESTOCK.name, "take"))
-        held = [task for task in tasks.resume(ctx.session, ctx.operator.code, warehouse_id(ctx.session, ctx.warehouse))
+        held = [task for task in tasks.resume(ctx.session, ctx.operator.code, ctx.warehouse_id)
                 if task.kind in MOVE_KINDS]
         if held:
             return self._begin(ctx, state, held[0], scanned=False, message="resumed your task")
@@ -63,7 +63,7 @@ class RestockHandler(FlowHandler):
             if state.step != "take":
                 raise InvalidInput("finish or skip this task first (F3 skip)")
             kind = TaskKind.PUTAWAY if action == "next" else TaskKind.REPLENISH
-            task = claim_from(ctx.session, ctx.operator.code, warehouse_id(ctx.session, ctx.warehouse), kind, None)
+            task = claim_from(ctx.session, ctx.operator.code, ctx.warehouse_id, kind, None)
             if task is None:
                 what = "putaways" if action == "next" else "pick-face refills"
                 raise NotFound(f"no {what} waiting")
@@ -78,7 +78,7 @@ class RestockHandler(FlowHandler):
     # -- steps ---------------------------------------------------------------------------------
 
     def _take(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply:
-        warehouse = warehouse_id(ctx.session, ctx.warehouse)
+        warehouse = ctx.warehouse_id
         if scan.gtin:
             item = resolve_item(ctx.session, scan.gtin).item
             task = _task_of_item(ctx.session, warehouse, ctx.operator.code, item)
@@ -122,7 +122,7 @@ class RestockHandler(FlowHandler):
         message = f"put {display(moved)} {data['sku']} in {short_place(target)}"
         posted = state.posted("take", done=1)
         if data.get("pallet"):
-            warehouse = warehouse_id(ctx.session, ctx.warehouse)
+            warehouse = ctx.warehouse_id
             following = _task_of_pallet(ctx.session, warehouse, ctx.operator.code, _pallet(ctx.session, data["pallet"]))
             if following is not None:
                 return self._begin(ctx, posted, following, scanned=True, message=f"{message}; next on the pallet")
@@ -160,7 +160,7 @@ class RestockHandler(FlowHandler):
         return Reply(begun, message=message or f"{task.kind} {display(left)} {item.sku}")
 
     def _idle(self, ctx: FloorContext, state: FlowState) -> FlowState:
-        warehouse = warehouse_id(ctx.session, ctx.warehouse)
+        warehouse = ctx.warehouse_id
         counts = dict(ctx.session.exec(
             select(Task.kind, func.count()).where(Task.warehouse_id == warehouse, Task.state == TaskState.OPEN.value,
                                                   Task.kind.in_(MOVE_KINDS)).group_by(Task.kind)

@@ -31,6 +31,7 @@ from wms_tui.domain.flows import (  # noqa: F401 - PrintRequest and Screenful ar
     command_key,
     mismatch,
 )
+from wms_tui.services import catalog
 from wms_tui.services.floor import operators
 from wms_tui.services.floor.operators import OperatorView
 from wms_tui.services.floor.scans import ParsedScan, parse_scan
@@ -60,6 +61,7 @@ class FloorContext:
     posting: PostingContext
     operator: OperatorView
     warehouse: str
+    warehouse_id: int
     today: date
     interpretation: InterpretationSettings
 
@@ -110,6 +112,7 @@ class Terminal:
     clock: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
     operator: OperatorView | None = None
     state: FlowState = field(default_factory=lambda: FlowState(SIGN_IN.name, "badge"))
+    warehouse_key: int | None = None  # the warehouse's id, once looked up
 
     # -- entry points --------------------------------------------------------------------------
 
@@ -189,7 +192,7 @@ class Terminal:
         try:
             with transaction(self.engine) as session:
                 ctx = FloorContext(session, PostingContext(self.terminal_id, operator.code), operator,
-                                   self.warehouse, self.clock(), self.interpretation)
+                                   self.warehouse, self._warehouse_id(session), self.clock(), self.interpretation)
                 reply = work(ctx)
                 if reply.state is None:
                     reply = Reply(self._menu_state(operator), reply.ok, reply.message, None, reply.prints)
@@ -204,6 +207,12 @@ class Terminal:
             self.operator = None
         self.state = reply.state
         return self._screen(reply)
+
+    def _warehouse_id(self, session: Session) -> int:
+        """The terminal's warehouse, looked up once: every input of every flow needs it."""
+        if self.warehouse_key is None:
+            self.warehouse_key = catalog.warehouse_by_code(session, self.warehouse).id
+        return self.warehouse_key
 
     def _save(self, session: Session, state: FlowState | None) -> None:
         row = session.get(FloorSession, self.terminal_id)
