@@ -33,6 +33,14 @@ def item_scan(runtime, data: dict) -> str:
 
 
 
+async def next_pick_task(floor: Floor) -> None:
+    """Picker signs in, chooses Pick and takes the next task of the queue (F1)."""
+    await floor.sign_in("BADGE-0001")
+    await floor.scan("1")
+    await floor.key("f1")
+    assert floor.state.step == "bin", floor.message
+
+
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 async def test_pick_a_task_end_to_end(runtime, tmp_path, size):
     app = WmsApp(runtime)
@@ -64,9 +72,7 @@ async def test_wrong_scans_ring_twice_and_post_nothing(runtime, tmp_path):
     app = WmsApp(runtime)
     async with app.run_test(size=(20, 16)) as pilot:
         floor = Floor(app, pilot, tmp_path)
-        await floor.sign_in("BADGE-0001")
-        await floor.scan("1")
-        await floor.key("f1")
+        await next_pick_task(floor)
         data = dict(floor.state.data)
         before = moves(runtime)
         other_item = gtin13(2 if data["sku"] == "SKU-00001" else 1)
@@ -118,9 +124,7 @@ async def test_short_pick_with_reason_queues_a_count(runtime, tmp_path):
     app = WmsApp(runtime)
     async with app.run_test(size=(40, 25)) as pilot:
         floor = Floor(app, pilot, tmp_path)
-        await floor.sign_in("BADGE-0001")
-        await floor.scan("1")
-        await floor.key("f1")
+        await next_pick_task(floor)
         task_id = floor.state.data["task"]
         await floor.key("f2")
         assert floor.state.step == "reason" and "not_found" in floor.details
@@ -139,9 +143,7 @@ async def test_crash_mid_flow_resumes_at_the_same_step(runtime, tmp_path):
     app = WmsApp(runtime)
     async with app.run_test(size=(20, 16)) as pilot:
         floor = Floor(app, pilot, tmp_path)
-        await floor.sign_in("BADGE-0001")
-        await floor.scan("1")
-        await floor.key("f1")
+        await next_pick_task(floor)
         data = dict(floor.state.data)
         await floor.scan(location_barcode(data["bin"]), item_scan(runtime, data), "1", "TOTE-1")
         await floor.scan(item_scan(runtime, data))
@@ -164,9 +166,7 @@ async def test_undo_goes_back_one_scan_until_posted(runtime, tmp_path):
     app = WmsApp(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         floor = Floor(app, pilot, tmp_path)
-        await floor.sign_in("BADGE-0001")
-        await floor.scan("1")
-        await floor.key("f1")
+        await next_pick_task(floor)
         data = dict(floor.state.data)
         await floor.scan(location_barcode(data["bin"]), item_scan(runtime, data))
         assert floor.state.step == "qty"
