@@ -22,6 +22,7 @@ from wms_tui.store.models import (
     Partner,
     PurchaseOrder,
     PurchaseOrderLine,
+    ReceiptLine,
     Reservation,
     SalesOrder,
     SalesOrderLine,
@@ -29,7 +30,6 @@ from wms_tui.store.models import (
     StockMove,
     Warehouse,
 )
-from wms_tui.store.models_inbound import ReceiptLine
 from wms_tui.store.session import transaction
 
 CTX = PostingContext(terminal_id="T-IN", operator="rita")

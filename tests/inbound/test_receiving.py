@@ -23,9 +23,7 @@ from wms_tui.services.inbound import bins, purchasing, putaway, receiving
 from wms_tui.services.inbound.purchasing import PurchaseLineInput
 from wms_tui.services.inbound.routes import STOCK_PENDING
 from wms_tui.services.outbound import packing
-from wms_tui.store.models import Container, Reservation, StockBalance, StockMove
-from wms_tui.store.models_inbound import ReceiptLine
-from wms_tui.store.models_outbound import Task
+from wms_tui.store.models import Container, ReceiptLine, Reservation, StockBalance, StockMove, Task
 from wms_tui.store.session import transaction
 
 

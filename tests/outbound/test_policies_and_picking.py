@@ -12,8 +12,7 @@ from wms_tui.services import tasks
 from wms_tui.services.backorders import release_backorders
 from wms_tui.services.outbound import allocation, invoicing, orders, packing, picking, shipping
 from wms_tui.services.outbound.orders import LineInput
-from wms_tui.store.models import SalesOrderLine, StockMove
-from wms_tui.store.models_outbound import PickDiscrepancy
+from wms_tui.store.models import PickDiscrepancy, SalesOrderLine, StockMove
 from wms_tui.store.session import transaction
 
 EAN = "4006381333931"

@@ -8,7 +8,7 @@ from sqlmodel import select
 from tests.factories import build_small_warehouse
 from wms_tui.services import catalog, tasks
 from wms_tui.services.tasks import NewTask, TaskKind
-from wms_tui.store.models_outbound import Task
+from wms_tui.store.models import Task
 from wms_tui.store.session import transaction
 
 

@@ -15,9 +15,7 @@ from wms_tui.services.inbound.counting import plan_cycle_count
 from wms_tui.services.outbound.picking import short_pick
 from wms_tui.services.tasks import TaskKind
 from wms_tui.store.ledger import PostingContext
-from wms_tui.store.models import Item, Location, Lot, StockBalance, StockMove
-from wms_tui.store.models_inbound import CountLine
-from wms_tui.store.models_outbound import Task
+from wms_tui.store.models import CountLine, Item, Location, Lot, StockBalance, StockMove, Task
 from wms_tui.store.session import transaction
 from wms_tui.ui.app import WmsApp
 

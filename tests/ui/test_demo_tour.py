@@ -8,7 +8,7 @@ from wms_tui.commands.stock import use_folder_printer
 from wms_tui.services.demo_tour import BACK, TRACKING, tour_scans
 from wms_tui.services.floor.numbering import ensure_demo_range
 from wms_tui.services.outbound.orders import order_status
-from wms_tui.store.models_outbound import Shipment
+from wms_tui.store.models import Shipment
 from wms_tui.ui.app import WmsApp
 
 

@@ -10,7 +10,7 @@ from wms_tui.services.floor.numbering import (
     ensure_demo_range,
     range_from_config,
 )
-from wms_tui.store.models_outbound import NumberRange
+from wms_tui.store.models import NumberRange
 
 SSCC_CONFIG = {"company_prefix": "5703538", "extension_digit": 3,
                "terminals": {"HH1": {"start": 1, "end": 5000}, "HH2": {"start": 5001, "end": 9000}}}

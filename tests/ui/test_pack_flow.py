@@ -26,16 +26,19 @@ from wms_tui.services.outbound.picking import confirm_pick
 from wms_tui.store.ledger import PostingContext
 from wms_tui.store.models import (
     Container,
+    ContainerLine,
     Item,
     ItemBarcode,
     Location,
     Lot,
+    NumberRange,
     SalesOrder,
     SalesOrderLine,
+    ShippingContainer,
     StockBalance,
     StockMove,
+    Task,
 )
-from wms_tui.store.models_outbound import ContainerLine, NumberRange, ShippingContainer, Task
 from wms_tui.store.session import transaction
 from wms_tui.ui.app import WmsApp
 

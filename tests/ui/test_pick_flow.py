@@ -14,8 +14,7 @@ from wms_tui.services.demo import gtin13
 from wms_tui.services.outbound.allocation import allocate
 from wms_tui.services.outbound.orders import LineInput, confirm_orders, create_order
 from wms_tui.services.tasks import TaskKind
-from wms_tui.store.models import Item, ItemBarcode, Lot, StockBalance
-from wms_tui.store.models_outbound import PickDiscrepancy, Task
+from wms_tui.store.models import Item, ItemBarcode, Lot, PickDiscrepancy, StockBalance, Task
 from wms_tui.store.session import transaction
 from wms_tui.ui.app import WmsApp
 

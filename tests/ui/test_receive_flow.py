@@ -21,12 +21,13 @@ from wms_tui.store.models import (
     Location,
     PurchaseOrder,
     PurchaseOrderLine,
+    Receipt,
+    ReceiptLine,
     Reservation,
     SalesOrderLine,
     StockBalance,
+    Task,
 )
-from wms_tui.store.models_inbound import Receipt, ReceiptLine
-from wms_tui.store.models_outbound import Task
 from wms_tui.store.session import transaction
 from wms_tui.ui.app import WmsApp
 

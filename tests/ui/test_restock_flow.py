@@ -22,9 +22,10 @@ from wms_tui.store.models import (
     Location,
     SalesOrder,
     SalesOrderLine,
+    SalesReturnLine,
     StockBalance,
+    Task,
 )
-from wms_tui.store.models_outbound import SalesReturnLine, Task
 from wms_tui.store.session import transaction
 from wms_tui.ui.app import WmsApp
 

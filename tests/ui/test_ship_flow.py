@@ -15,8 +15,7 @@ from tests.ui.test_pack_flow import containers, in_zone, moves, pick_order, pick
 from wms_tui.services.outbound import packing
 from wms_tui.services.outbound.orders import order_status
 from wms_tui.store.ledger import PostingContext
-from wms_tui.store.models import Location, SalesOrder, SalesOrderLine, StockMove
-from wms_tui.store.models_outbound import Shipment
+from wms_tui.store.models import Location, SalesOrder, SalesOrderLine, Shipment, StockMove
 from wms_tui.store.session import transaction
 from wms_tui.ui.app import WmsApp
 

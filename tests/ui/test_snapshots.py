@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from tests.ui.floorkit import SIZE_IDS, SIZES, Floor
 from wms_tui.services.tasks import TaskKind
-from wms_tui.store.models_outbound import Task
+from wms_tui.store.models import Task
 from wms_tui.ui.app import WmsApp
 
 

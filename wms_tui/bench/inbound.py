@@ -21,8 +21,15 @@ from wms_tui.services.inbound.purchasing import PurchaseLineInput
 from wms_tui.store import migrate
 from wms_tui.store.db import make_engine, sqlite_url
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
-from wms_tui.store.models import Item, ItemBarcode, Partner, SalesOrder, SalesOrderLine
-from wms_tui.store.models_inbound import ReorderRule, SupplierItem
+from wms_tui.store.models import (
+    Item,
+    ItemBarcode,
+    Partner,
+    ReorderRule,
+    SalesOrder,
+    SalesOrderLine,
+    SupplierItem,
+)
 from wms_tui.store.session import transaction
 
 CONTEXT = PostingContext("BENCH", "bench")

@@ -27,7 +27,7 @@ from wms_tui.services.outbound.customers import create_customer
 from wms_tui.services.outbound.orders import LineInput, confirm_orders, create_order
 from wms_tui.services.tasks import TaskKind
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
-from wms_tui.store.models_outbound import Task
+from wms_tui.store.models import Task
 from wms_tui.store.session import transaction
 
 COMPANY_PREFIX = "4006381"  # demo GS1 company prefix: GTIN-13 = prefix + 5-digit item ref + check

@@ -16,8 +16,7 @@ from wms_tui.domain.outbound import sscc
 from wms_tui.services.demo import DEMO_OPERATORS
 from wms_tui.services.outbound.packing import SSCC
 from wms_tui.services.tasks import TaskKind, TaskState
-from wms_tui.store.models import ItemBarcode, Location, Lot
-from wms_tui.store.models_outbound import NumberRange, Task
+from wms_tui.store.models import ItemBarcode, Location, Lot, NumberRange, Task
 from wms_tui.store.session import reading
 
 TOTE = "TOTE-TOUR"

@@ -19,6 +19,7 @@ from wms_tui.services.outbound.orders import order_status
 from wms_tui.store import queries
 from wms_tui.store.models import (
     Container,
+    ContainerLine,
     Item,
     ItemBarcode,
     Location,
@@ -28,10 +29,10 @@ from wms_tui.store.models import (
     PurchaseOrderLine,
     SalesOrder,
     SalesOrderLine,
+    ShippingContainer,
     StockBalance,
     Warehouse,
 )
-from wms_tui.store.models_outbound import ContainerLine, ShippingContainer
 from wms_tui.store.session import reading
 
 

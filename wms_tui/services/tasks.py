@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
 from wms_tui.domain.errors import InvalidInput, NotFound, WmsError
-from wms_tui.store.models_outbound import Task
+from wms_tui.store.models import Task
 
 TASKS = Task.__table__
 # How many times claim_next retries when another terminal wins the task it picked.

@@ -12,8 +12,7 @@ from wms_tui.services import tasks
 from wms_tui.services.floor.scans import ParsedScan
 from wms_tui.services.outbound.common import resolve_item_scan
 from wms_tui.services.tasks import TaskKind, TaskState
-from wms_tui.store.models import Item, Location, Lot
-from wms_tui.store.models_outbound import Task
+from wms_tui.store.models import Item, Location, Lot, Task
 
 
 def short_place(code: str) -> str:

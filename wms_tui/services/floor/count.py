@@ -31,9 +31,7 @@ from wms_tui.services.inbound.counting import (
     record_unlisted,
 )
 from wms_tui.services.tasks import TaskKind, TaskState
-from wms_tui.store.models import NO_LOT, Item, Location, Lot, StockBalance
-from wms_tui.store.models_inbound import CountSession
-from wms_tui.store.models_outbound import Task
+from wms_tui.store.models import NO_LOT, CountSession, Item, Location, Lot, StockBalance, Task
 
 # Why a counted quantity differs from the books (stored on the adjustment moves).
 COUNT_REASONS = ("misplaced", "damaged", "theft", "unrecorded_move", "miscount_before")

@@ -14,7 +14,7 @@ from sqlmodel import Session, func, select
 from labels.sscc import config_from_mapping
 from wms_tui.domain.errors import ConfigError
 from wms_tui.services.outbound.packing import SSCC, assign_number_range
-from wms_tui.store.models_outbound import NumberRange
+from wms_tui.store.models import NumberRange
 from wms_tui.store.session import transaction
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.flows import Role
-from wms_tui.store.models_floor import Operator
+from wms_tui.store.models import Operator
 
 PIN_ITERATIONS = 100_000
 

@@ -33,8 +33,15 @@ from wms_tui.services.floor.terminal import (
 )
 from wms_tui.services.outbound import packing
 from wms_tui.services.outbound.common import order_lines
-from wms_tui.store.models import Container, Lot, SalesOrder, StockMove
-from wms_tui.store.models_outbound import ContainerLine, ShippingContainer, Task
+from wms_tui.store.models import (
+    Container,
+    ContainerLine,
+    Lot,
+    SalesOrder,
+    ShippingContainer,
+    StockMove,
+    Task,
+)
 
 KINDS = packing.CONTAINER_KINDS  # box, pallet, tote: the choice numbers follow this order
 MAX_WEIGHT_KG = Decimal(2000)

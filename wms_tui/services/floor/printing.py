@@ -45,11 +45,13 @@ from wms_tui.store.models import (
     Lot,
     Partner,
     PurchaseOrder,
+    Receipt,
+    ReceiptLine,
     SalesOrder,
+    ShippingContainer,
+    Task,
     Warehouse,
 )
-from wms_tui.store.models_inbound import Receipt, ReceiptLine
-from wms_tui.store.models_outbound import ShippingContainer, Task
 
 CONTAINER = "container"
 PACKING_SLIP = "packing_slip"

@@ -39,8 +39,7 @@ from wms_tui.services.inbound.receiving import (
     start_blind_receipt,
     start_receipt,
 )
-from wms_tui.store.models import PurchaseOrder, PurchaseOrderLine
-from wms_tui.store.models_inbound import Receipt
+from wms_tui.store.models import PurchaseOrder, PurchaseOrderLine, Receipt
 
 # Why more arrived than ordered; the code is stored on the receipt line with the supervisor.
 OVER_REASONS = ("supplier_extra", "pack_rounding", "free_goods", "replacement")

@@ -25,9 +25,15 @@ from wms_tui.services.inbound.common import resolve_item
 from wms_tui.services.inbound.putaway import complete_move_task, start_putaway
 from wms_tui.services.outbound.returns import confirm_restock
 from wms_tui.services.tasks import TaskKind, TaskState
-from wms_tui.store.models import Container, Item, Location
-from wms_tui.store.models_inbound import Receipt, ReceiptLine
-from wms_tui.store.models_outbound import SalesReturnLine, Task
+from wms_tui.store.models import (
+    Container,
+    Item,
+    Location,
+    Receipt,
+    ReceiptLine,
+    SalesReturnLine,
+    Task,
+)
 
 MOVE_KINDS = (TaskKind.PUTAWAY.value, TaskKind.REPLENISH.value)
 

@@ -20,8 +20,7 @@ from wms_tui.services.floor.scans import ParsedScan
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Reply, register
 from wms_tui.services.outbound.orders import order_status
 from wms_tui.services.outbound.shipping import ship
-from wms_tui.store.models import Container, SalesOrder
-from wms_tui.store.models_outbound import ShippingContainer
+from wms_tui.store.models import Container, SalesOrder, ShippingContainer
 
 MAX_TEXT = 60  # carrier and tracking columns
 

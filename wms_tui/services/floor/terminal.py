@@ -36,7 +36,7 @@ from wms_tui.services.floor import operators
 from wms_tui.services.floor.operators import OperatorView
 from wms_tui.services.floor.scans import ParsedScan, parse_scan
 from wms_tui.store.ledger import PostingContext
-from wms_tui.store.models_floor import FloorSession
+from wms_tui.store.models import FloorSession
 from wms_tui.store.session import transaction
 
 log = logging.getLogger(__name__)

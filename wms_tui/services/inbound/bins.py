@@ -12,9 +12,17 @@ from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.inbound import FINAL_ZONE, BinCandidate, PutawaySuggestion, show, suggest_bin
 from wms_tui.domain.locations import LocationKind
 from wms_tui.services.inbound.common import ZERO, item_by_sku, scanned_location
-from wms_tui.store.models import NO_LOT, Item, Location, Lot, StockBalance, Warehouse
-from wms_tui.store.models_inbound import BinCapacity, PutawayRule
-from wms_tui.store.models_outbound import Task
+from wms_tui.store.models import (
+    NO_LOT,
+    BinCapacity,
+    Item,
+    Location,
+    Lot,
+    PutawayRule,
+    StockBalance,
+    Task,
+    Warehouse,
+)
 from wms_tui.store.types import Quantity
 
 # Empty bins are looked up in pick order; this many are enough to find one that fits.

@@ -23,6 +23,7 @@ from wms_tui.services.inbound.purchasing import (
     create_purchase_order,
 )
 from wms_tui.store.models import (
+    BuyToOrderAllocation,
     Item,
     Location,
     Lot,
@@ -32,9 +33,9 @@ from wms_tui.store.models import (
     Reservation,
     SalesOrder,
     SalesOrderLine,
+    SupplierItem,
     Warehouse,
 )
-from wms_tui.store.models_inbound import BuyToOrderAllocation, SupplierItem
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,16 @@ from wms_tui.services.inbound.common import (
     warehouse_by_code,
 )
 from wms_tui.store.ledger import MoveRequest, PostingContext
-from wms_tui.store.models import NO_LOT, Item, Location, Lot, StockBalance
-from wms_tui.store.models_inbound import CountLine, CountSession
-from wms_tui.store.models_outbound import Task
+from wms_tui.store.models import (
+    NO_LOT,
+    CountLine,
+    CountSession,
+    Item,
+    Location,
+    Lot,
+    StockBalance,
+    Task,
+)
 
 RECOUNT = "recount"
 

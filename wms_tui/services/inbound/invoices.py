@@ -16,8 +16,7 @@ from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.inbound import InvoiceLineCheck, invoice_hold_reasons
 from wms_tui.services.inbound.common import item_by_sku, purchase_order_by_number, supplier_by_code
-from wms_tui.store.models import PurchaseOrderLine
-from wms_tui.store.models_inbound import SupplierInvoice, SupplierInvoiceLine
+from wms_tui.store.models import PurchaseOrderLine, SupplierInvoice, SupplierInvoiceLine
 
 APPROVED = "approved"
 HELD = "held"

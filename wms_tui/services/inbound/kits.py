@@ -23,8 +23,7 @@ from wms_tui.services.inbound.common import (
     take_stock,
 )
 from wms_tui.store.ledger import MoveRequest, PostingContext
-from wms_tui.store.models import Item, Location
-from wms_tui.store.models_inbound import BomLine
+from wms_tui.store.models import BomLine, Item, Location
 
 COST_QUANTUM = Decimal(1).scaleb(-quantities.MONEY_PLACES)
 

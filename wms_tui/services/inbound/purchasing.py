@@ -19,8 +19,15 @@ from wms_tui.services.inbound.common import (
     supplier_by_code,
     warehouse_by_code,
 )
-from wms_tui.store.models import Item, Partner, PurchaseOrder, PurchaseOrderLine, Warehouse
-from wms_tui.store.models_inbound import SupplierDetail, SupplierItem
+from wms_tui.store.models import (
+    Item,
+    Partner,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    SupplierDetail,
+    SupplierItem,
+    Warehouse,
+)
 
 
 def register_supplier(

@@ -22,9 +22,17 @@ from wms_tui.services.inbound.common import (
     zone,
 )
 from wms_tui.store.ledger import MoveRequest, PostingContext
-from wms_tui.store.models import Container, Item, Location, Lot, StockBalance, Warehouse
-from wms_tui.store.models_inbound import Receipt, ReceiptLine
-from wms_tui.store.models_outbound import Task
+from wms_tui.store.models import (
+    Container,
+    Item,
+    Location,
+    Lot,
+    Receipt,
+    ReceiptLine,
+    StockBalance,
+    Task,
+    Warehouse,
+)
 
 
 @dataclass(frozen=True)

@@ -51,11 +51,12 @@ from wms_tui.store.models import (
     Partner,
     PurchaseOrder,
     PurchaseOrderLine,
+    Receipt,
+    ReceiptLine,
     Reservation,
     SalesOrderLine,
     Warehouse,
 )
-from wms_tui.store.models_inbound import Receipt, ReceiptLine
 
 SUPPLIERS = "SUPPLIERS"
 

@@ -41,14 +41,15 @@ from wms_tui.store.models import (
     Partner,
     PurchaseOrder,
     PurchaseOrderLine,
+    ReorderRule,
     Reservation,
     SalesOrder,
     SalesOrderLine,
     StockBalance,
+    SupplierItem,
+    Task,
     Warehouse,
 )
-from wms_tui.store.models_inbound import ReorderRule, SupplierItem
-from wms_tui.store.models_outbound import Task
 from wms_tui.store.queries import OPEN_SALES_STATES
 from wms_tui.store.types import Quantity
 

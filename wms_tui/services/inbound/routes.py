@@ -10,8 +10,7 @@ from sqlmodel import Session, select
 from wms_tui.domain.inbound import FINAL_ZONE, next_zone
 from wms_tui.services import tasks
 from wms_tui.services.inbound.common import zone
-from wms_tui.store.models import Item, Location, Lot, Warehouse
-from wms_tui.store.models_outbound import Task
+from wms_tui.store.models import Item, Location, Lot, Task, Warehouse
 
 STOCK_PENDING = "to Stock: bin suggested at start"
 

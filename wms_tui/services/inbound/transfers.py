@@ -25,8 +25,7 @@ from wms_tui.services.inbound.common import (
     zone,
 )
 from wms_tui.store.ledger import MoveRequest, PostingContext
-from wms_tui.store.models import Item, Location, Lot, Warehouse
-from wms_tui.store.models_inbound import Transfer, TransferLine
+from wms_tui.store.models import Item, Location, Lot, Transfer, TransferLine, Warehouse
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from wms_tui.services.outbound.common import order_headers, pickable, warehouse_
 from wms_tui.services.tasks import NewTask, TaskKind, TaskState
 from wms_tui.store.models import (
     NO_LOT,
+    CustomerProfile,
     Item,
     Location,
     Lot,
@@ -31,8 +32,8 @@ from wms_tui.store.models import (
     SalesOrderLine,
     StockBalance,
     StockMove,
+    Task,
 )
-from wms_tui.store.models_outbound import CustomerProfile, Task
 
 ZERO = Decimal(0)
 CHUNK = 5000

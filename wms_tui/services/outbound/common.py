@@ -17,6 +17,7 @@ from wms_tui.domain.locations import LocationKind, location_barcode
 from wms_tui.domain.outbound import BackorderPolicy, DeliveryRoute, backorder_policy, gtin_variants
 from wms_tui.services import catalog
 from wms_tui.store.models import (
+    CustomerProfile,
     Item,
     ItemBarcode,
     Location,
@@ -25,7 +26,6 @@ from wms_tui.store.models import (
     SalesOrderLine,
     Warehouse,
 )
-from wms_tui.store.models_outbound import CustomerProfile
 
 RETURNS_ZONE = "RETURNS"
 

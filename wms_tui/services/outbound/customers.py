@@ -8,8 +8,7 @@ from sqlmodel import Session, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.outbound import BackorderPolicy, backorder_policy
-from wms_tui.store.models import Partner
-from wms_tui.store.models_outbound import CustomerProfile
+from wms_tui.store.models import CustomerProfile, Partner
 
 
 @dataclass(frozen=True)

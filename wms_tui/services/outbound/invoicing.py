@@ -21,8 +21,16 @@ from wms_tui.domain.outbound import (
     payment_status,
 )
 from wms_tui.services.outbound.common import order_by_number, order_lines
-from wms_tui.store.models import Item, Partner, SalesOrder, SalesOrderLine
-from wms_tui.store.models_outbound import CustomerProfile, Invoice, InvoiceLine, Payment
+from wms_tui.store.models import (
+    CustomerProfile,
+    Invoice,
+    InvoiceLine,
+    Item,
+    Partner,
+    Payment,
+    SalesOrder,
+    SalesOrderLine,
+)
 
 ZERO = Decimal(0)
 

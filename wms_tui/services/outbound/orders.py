@@ -28,24 +28,22 @@ from wms_tui.services.backorders import coverable_stock, release_available
 from wms_tui.services.outbound.common import order_by_number, order_headers, order_lines
 from wms_tui.store.ledger import PostingContext, reverse_moves
 from wms_tui.store.models import (
-    Item,
-    Partner,
-    Reservation,
-    SalesOrder,
-    SalesOrderLine,
-    StockMove,
-    Warehouse,
-)
-from wms_tui.store.models_outbound import (
     ContainerLine,
     CreditNote,
     CustomerProfile,
     Invoice,
+    Item,
+    Partner,
     Payment,
+    Reservation,
+    SalesOrder,
+    SalesOrderLine,
     SalesReturn,
     SalesReturnLine,
     ShippingContainer,
+    StockMove,
     Task,
+    Warehouse,
 )
 
 ZERO = Decimal(0)

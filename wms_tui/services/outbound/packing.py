@@ -32,20 +32,18 @@ from wms_tui.services.outbound.orders import packed_by_line
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
 from wms_tui.store.models import (
     Container,
+    ContainerLine,
+    CustomerProfile,
     Item,
     ItemBarcode,
     Lot,
+    NumberRange,
     SalesOrder,
     SalesOrderLine,
-    StockMove,
-    Warehouse,
-)
-from wms_tui.store.models_outbound import (
-    ContainerLine,
-    CustomerProfile,
-    NumberRange,
     Shipment,
     ShippingContainer,
+    StockMove,
+    Warehouse,
 )
 
 CONTAINER_KINDS = ("box", "pallet", "tote")

@@ -37,13 +37,14 @@ from wms_tui.services.tasks import NewTask, TaskKind
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves, reverse_moves
 from wms_tui.store.models import (
     Location,
+    PickDiscrepancy,
     Reservation,
     SalesOrder,
     SalesOrderLine,
     StockBalance,
     StockMove,
+    Task,
 )
-from wms_tui.store.models_outbound import PickDiscrepancy, Task
 
 ZERO = Decimal(0)
 

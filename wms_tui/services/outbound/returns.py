@@ -26,8 +26,16 @@ from wms_tui.services.outbound.common import (
 )
 from wms_tui.services.tasks import NewTask, TaskKind
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
-from wms_tui.store.models import Item, Location, SalesOrder, SalesOrderLine, Warehouse
-from wms_tui.store.models_outbound import CreditNote, SalesReturn, SalesReturnLine
+from wms_tui.store.models import (
+    CreditNote,
+    Item,
+    Location,
+    SalesOrder,
+    SalesOrderLine,
+    SalesReturn,
+    SalesReturnLine,
+    Warehouse,
+)
 
 ZERO = Decimal(0)
 

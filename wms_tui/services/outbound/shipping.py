@@ -19,8 +19,13 @@ from wms_tui.services.outbound.common import (
     warehouse_zones,
 )
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
-from wms_tui.store.models import Container, SalesOrderLine
-from wms_tui.store.models_outbound import ContainerLine, Shipment, ShippingContainer
+from wms_tui.store.models import (
+    Container,
+    ContainerLine,
+    SalesOrderLine,
+    Shipment,
+    ShippingContainer,
+)
 
 
 @dataclass(frozen=True)

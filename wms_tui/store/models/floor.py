@@ -1,4 +1,4 @@
-"""Floor tables: the operators who sign in on terminals, and where each terminal is in its flow."""
+"""The floor: operators and each terminal's saved flow step."""
 
 from __future__ import annotations
 
@@ -30,3 +30,4 @@ class FloorSession(SQLModel, table=True):
     operator: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
     state: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+

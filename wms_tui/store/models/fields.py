@@ -1,0 +1,32 @@
+"""Column helpers shared by the table modules: exact decimals, text and timestamps."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import Column, DateTime, String
+from sqlmodel import Field
+
+from wms_tui.store.types import Money, Quantity
+
+
+def quantity_field(default: Decimal | None = None) -> Decimal:
+    if default is None:
+        return Field(sa_column=Column(Quantity(), nullable=False))
+    return Field(default=default, sa_column=Column(Quantity(), nullable=False, server_default="0"))
+
+
+def money_field(default: Decimal | None = None) -> Decimal:
+    if default is None:
+        return Field(sa_column=Column(Money(), nullable=False))
+    return Field(default=default, sa_column=Column(Money(), nullable=False, server_default="0"))
+
+
+def text_field(length: int, *, nullable: bool = False, default: str | None = None):
+    if default is None:
+        return Field(default=None if nullable else ..., sa_column=Column(String(length), nullable=nullable))
+    return Field(default=default, sa_column=Column(String(length), nullable=nullable, server_default=default))
+
+
+def timestamp_field(*, nullable: bool = False):
+    return Field(default=None if nullable else ..., sa_column=Column(DateTime(timezone=True), nullable=nullable))

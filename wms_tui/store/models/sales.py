@@ -1,0 +1,167 @@
+"""Sales: orders, reservations, packing containers, shipments, invoices, payments and returns."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Column, DateTime, String
+from sqlmodel import Field, SQLModel
+
+from wms_tui.store.models.fields import money_field, quantity_field, text_field, timestamp_field
+from wms_tui.store.types import Quantity
+
+
+class SalesOrder(SQLModel, table=True):
+    __tablename__ = "sales_order"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
+    customer_id: int = Field(foreign_key="partner.id")
+    warehouse_id: int = Field(foreign_key="warehouse.id")
+    state: str = Field(default="quote", sa_column=Column(String(20), nullable=False))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    # Overrides the customer's default back-order policy for this order when set.
+    backorder_policy: str | None = Field(default=None, sa_column=Column(String(30)))
+    freight: Decimal = money_field(default=Decimal(0))
+    confirmed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class SalesOrderLine(SQLModel, table=True):
+    __tablename__ = "sales_order_line"
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="sales_order.id", index=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    quantity: Decimal = quantity_field()
+    # Committed: promised from available stock; back ordered: promised but not yet coverable.
+    committed_quantity: Decimal = quantity_field(default=Decimal(0))
+    backordered_quantity: Decimal = quantity_field(default=Decimal(0))
+    unit_price: Decimal = money_field(default=Decimal(0))
+    discount_percent: Decimal = money_field(default=Decimal(0))
+    tax_rate: Decimal = money_field(default=Decimal(0))
+    # quantity = committed + back ordered + cancelled + shipped, always.
+    cancelled_quantity: Decimal = quantity_field(default=Decimal(0))
+    picked_quantity: Decimal = quantity_field(default=Decimal(0))
+    shipped_quantity: Decimal = quantity_field(default=Decimal(0))
+
+
+class Reservation(SQLModel, table=True):
+    """Committed stock pinned to a concrete location (and lot) for an order line."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_line_id: int = Field(foreign_key="sales_order_line.id", index=True)
+    item_id: int = Field(foreign_key="item.id")
+    location_id: int = Field(foreign_key="location.id")
+    lot_id: int | None = Field(default=None, foreign_key="lot.id")
+    quantity: Decimal = quantity_field()
+
+
+class ShippingContainer(SQLModel, table=True):
+    """Packing state of a container (box, pallet, tote) used for an order."""
+
+    __tablename__ = "shipping_container"
+    container_id: int = Field(foreign_key="container.id", primary_key=True)
+    warehouse_id: int = Field(foreign_key="warehouse.id")
+    order_id: int | None = Field(default=None, foreign_key="sales_order.id", index=True)
+    state: str = text_field(20, default="open")
+    weight_kg: Decimal | None = Field(default=None, sa_column=Column(Quantity(), nullable=True))
+    closed_at: datetime | None = timestamp_field(nullable=True)
+    shipment_id: int | None = Field(default=None, foreign_key="shipment.id", index=True)
+
+
+class ContainerLine(SQLModel, table=True):
+    """Units of an order line packed into a container."""
+
+    __tablename__ = "container_line"
+    id: int | None = Field(default=None, primary_key=True)
+    container_id: int = Field(foreign_key="container.id", index=True)
+    order_line_id: int = Field(foreign_key="sales_order_line.id", index=True)
+    item_id: int = Field(foreign_key="item.id")
+    lot_id: int | None = Field(default=None, foreign_key="lot.id")
+    quantity: Decimal = quantity_field()
+
+
+class Shipment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
+    warehouse_id: int = Field(foreign_key="warehouse.id")
+    order_id: int = Field(foreign_key="sales_order.id", index=True)
+    carrier: str = text_field(60)
+    tracking_number: str = text_field(60, default="")
+    state: str = text_field(20, default="shipped")
+    operator: str = text_field(40)
+    shipped_at: datetime = timestamp_field()
+
+
+class Invoice(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
+    order_id: int = Field(foreign_key="sales_order.id", index=True)
+    issued_on: date
+    due_on: date
+    subtotal: Decimal = money_field()
+    tax_total: Decimal = money_field()
+    freight: Decimal = money_field(default=Decimal(0))
+    total: Decimal = money_field()
+    state: str = text_field(20, default="open")
+    created_at: datetime = timestamp_field()
+
+
+class InvoiceLine(SQLModel, table=True):
+    __tablename__ = "invoice_line"
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    order_line_id: int = Field(foreign_key="sales_order_line.id", index=True)
+    quantity: Decimal = quantity_field()
+    unit_price: Decimal = money_field()
+    discount_percent: Decimal = money_field(default=Decimal(0))
+    tax_rate: Decimal = money_field(default=Decimal(0))
+    net: Decimal = money_field()
+    tax: Decimal = money_field()
+
+
+class Payment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    amount: Decimal = money_field()
+    paid_on: date
+    reference: str = text_field(60, default="")
+    state: str = text_field(20, default="posted")
+    created_at: datetime = timestamp_field()
+
+
+class SalesReturn(SQLModel, table=True):
+    __tablename__ = "sales_return"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
+    order_id: int = Field(foreign_key="sales_order.id", index=True)
+    operator: str = text_field(40)
+    created_at: datetime = timestamp_field()
+
+
+class SalesReturnLine(SQLModel, table=True):
+    __tablename__ = "sales_return_line"
+    id: int | None = Field(default=None, primary_key=True)
+    return_id: int = Field(foreign_key="sales_return.id", index=True)
+    order_line_id: int = Field(foreign_key="sales_order_line.id", index=True)
+    item_id: int = Field(foreign_key="item.id")
+    lot_id: int | None = Field(default=None, foreign_key="lot.id")
+    quantity: Decimal = quantity_field()
+    condition: str = text_field(20)
+    # pending (in Returns), restocking (put-back task open), restocked, scrapped
+    disposition: str = text_field(20, default="pending")
+    task_id: int | None = Field(default=None, foreign_key="task.id")
+
+
+class CreditNote(SQLModel, table=True):
+    __tablename__ = "credit_note"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
+    order_id: int = Field(foreign_key="sales_order.id", index=True)
+    return_id: int = Field(foreign_key="sales_return.id", unique=True)
+    issued_on: date
+    subtotal: Decimal = money_field()
+    tax_total: Decimal = money_field()
+    total: Decimal = money_field()
+    state: str = text_field(20, default="open")
+    created_at: datetime = timestamp_field()
+

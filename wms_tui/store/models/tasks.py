@@ -1,0 +1,63 @@
+"""Tasks: the work queue of every terminal (pick, putaway, replenish, count) and short-pick records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from wms_tui.store.models.fields import quantity_field, text_field, timestamp_field
+
+
+class Task(SQLModel, table=True):
+    """A unit of floor work (pick, putaway, replenish, count) that one operator claims at a time."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        Index("ix_task_queue", "warehouse_id", "kind", "state", "queue_position"),
+        Index("ix_task_document", "document_ref"),
+        Index("ix_task_assignee", "assignee", "state"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = text_field(20)
+    state: str = text_field(20, default="open")
+    warehouse_id: int = Field(foreign_key="warehouse.id")
+    location_id: int | None = Field(default=None, foreign_key="location.id")
+    target_location_id: int | None = Field(default=None, foreign_key="location.id")
+    item_id: int | None = Field(default=None, foreign_key="item.id")
+    lot_id: int | None = Field(default=None, foreign_key="lot.id")
+    quantity: Decimal = quantity_field(default=Decimal(0))
+    done_quantity: Decimal = quantity_field(default=Decimal(0))
+    assignee: str | None = text_field(40, nullable=True)
+    # Work order: lower first. Skipping moves a task behind everything queued so far.
+    queue_position: int = Field(default=0)
+    skip_count: int = Field(default=0)
+    batch_ref: str | None = text_field(40, nullable=True)
+    tote: str | None = text_field(40, nullable=True)
+    document_ref: str | None = text_field(60, nullable=True)
+    document_line_id: int | None = None
+    reason: str | None = text_field(40, nullable=True)
+    created_at: datetime = timestamp_field()
+    claimed_at: datetime | None = timestamp_field(nullable=True)
+    done_at: datetime | None = timestamp_field(nullable=True)
+
+
+class PickDiscrepancy(SQLModel, table=True):
+    """A short pick: what the bin should have held for the task and what the picker found."""
+
+    __tablename__ = "pick_discrepancy"
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    order_line_id: int = Field(foreign_key="sales_order_line.id")
+    location_id: int = Field(foreign_key="location.id")
+    item_id: int = Field(foreign_key="item.id")
+    lot_id: int | None = Field(default=None, foreign_key="lot.id")
+    expected_quantity: Decimal = quantity_field()
+    picked_quantity: Decimal = quantity_field()
+    reason_code: str = text_field(40)
+    operator: str = text_field(40)
+    count_task_id: int | None = Field(default=None, foreign_key="task.id")
+    created_at: datetime = timestamp_field()
+
