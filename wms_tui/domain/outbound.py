@@ -181,12 +181,6 @@ class DeliveryRoute:
         """3 steps: packing moves goods from Pack to Output; 2 steps pack where they lie."""
         return self.steps == 3
 
-    @property
-    def legs(self) -> tuple[str, ...]:
-        return {1: ("STOCK", "CUSTOMER"), 2: ("STOCK", "OUTPUT", "CUSTOMER"), 3: ("STOCK", "PACK", "OUTPUT", "CUSTOMER")}[
-            self.steps
-        ]
-
 
 def percent(value: object, what: str) -> Decimal:
     number = quantities.unit_cost(value)

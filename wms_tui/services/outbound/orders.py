@@ -152,39 +152,6 @@ def create_order(
     return order
 
 
-def _editable(order: SalesOrder) -> None:
-    if order.state not in (OrderState.QUOTE, OrderState.DRAFT):
-        raise InvalidInput(f"sales order {order.number} is {order.state}: only quotes and draft orders can be edited")
-
-
-def add_line(session: Session, order_number: str, line: LineInput) -> SalesOrderLine:
-    order = order_by_number(session, order_number)
-    _editable(order)
-    added = _line(session, order.id, line)
-    session.add(added)
-    session.flush()
-    return added
-
-
-def set_policy(session: Session, order_number: str, policy: str | None) -> SalesOrder:
-    """Override the customer's back-order policy for this order (None: use the customer's)."""
-    order = order_by_number(session, order_number)
-    _editable(order)
-    order.backorder_policy = backorder_policy(policy).value if policy else None
-    session.flush()
-    return order
-
-
-def convert_quote(session: Session, order_number: str) -> SalesOrder:
-    order = order_by_number(session, order_number)
-    if order.state != OrderState.QUOTE:
-        raise InvalidInput(f"sales order {order.number} is not a quote (it is {order.state})")
-    _active_customer(session, session.get(Partner, order.customer_id).code)
-    order.state = OrderState.DRAFT
-    session.flush()
-    return order
-
-
 def confirm_orders(session: Session, order_numbers: Sequence[str], *, today: date | None = None) -> list[ConfirmResult]:
     """Confirm orders oldest first: validate them, then commit stock by each order's back-order
     policy. Done in bulk so a morning's orders confirm in one transaction."""
