@@ -13,8 +13,8 @@ from enum import StrEnum
 
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput
+from wms_tui.domain.quantities import ZERO
 
-ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 

@@ -20,6 +20,7 @@ from wms_tui.domain.outbound import (
     line_amount,
     payment_status,
 )
+from wms_tui.domain.quantities import ZERO
 from wms_tui.services.outbound.common import order_by_number, order_lines
 from wms_tui.store.models import (
     CustomerProfile,
@@ -29,8 +30,6 @@ from wms_tui.store.models import (
     Payment,
     SalesOrder,
 )
-
-ZERO = Decimal(0)
 
 
 def invoiced_by_line(session: Session, line_ids: list[int]) -> dict[int, Decimal]:

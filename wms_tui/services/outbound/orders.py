@@ -23,6 +23,7 @@ from wms_tui.domain.outbound import (
     percent,
     plan_commitment,
 )
+from wms_tui.domain.quantities import ZERO
 from wms_tui.services import tasks
 from wms_tui.services.backorders import coverable_stock, release_available
 from wms_tui.services.outbound.common import order_by_number, order_headers, order_lines
@@ -46,7 +47,6 @@ from wms_tui.store.models import (
     Warehouse,
 )
 
-ZERO = Decimal(0)
 LINES = SalesOrderLine.__table__
 ORDERS = SalesOrder.__table__
 CHUNK = 5000
