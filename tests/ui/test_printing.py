@@ -19,16 +19,16 @@ from tests.labels.conftest import decode, pdf_pages
 from tests.ui.floorkit import Floor, runtime_on_copy
 from tests.ui.test_pack_flow import picked, printer_config, wait_for_files
 from tests.ui.test_ship_flow import packed_order
+from wms_tui.services import print_station as station_module
 from wms_tui.services.floor import printing
 from wms_tui.services.floor.terminal import PrintRequest
 from wms_tui.services.inbound.receiving import receive_scan, start_receipt
 from wms_tui.services.outbound.packing import assign_number_range
+from wms_tui.services.print_station import PrintStation
 from wms_tui.store.ledger import PostingContext
 from wms_tui.store.models import Item, ItemBarcode, PurchaseOrder, PurchaseOrderLine
 from wms_tui.store.session import reading, transaction
-from wms_tui.ui import printing as station_module
 from wms_tui.ui.app import WmsApp
-from wms_tui.ui.printing import PrintStation
 
 RECEIVER = PostingContext("HH1", "RECV1")
 
