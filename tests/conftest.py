@@ -103,6 +103,24 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """The demo warehouse, built once per run (floor and UI tests copy it)."""
+    from tests.floor.kit import build_template
+
+    return build_template(tmp_path_factory.mktemp("floor-template"))
+
+
+@pytest.fixture
+def runtime(demo_template, tmp_path):
+    """The demo database copied for one test, as terminal HH1 (files may override)."""
+    from tests.floor.kit import runtime_on_copy
+
+    runtime = runtime_on_copy(demo_template, tmp_path)
+    yield runtime
+    runtime.close()
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.skipped and "pg" in report.keywords:
         _skipped_pg_tests.append(report.nodeid)
