@@ -121,6 +121,16 @@ def runtime(demo_template, tmp_path):
     runtime.close()
 
 
+@pytest.fixture
+def fast_retries(monkeypatch):
+    """The print station retries an offline printer within tens of milliseconds."""
+    from wms_tui.services import print_station
+
+    monkeypatch.setattr(print_station, "RETRY_BASE_S", 0.05)
+    monkeypatch.setattr(print_station, "RETRY_CAP_S", 0.2)
+    monkeypatch.setattr(print_station, "IDLE_S", 0.05)
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.skipped and "pg" in report.keywords:
         _skipped_pg_tests.append(report.nodeid)
