@@ -1,5 +1,5 @@
 """Inbound set-ups and readers for floor tests: scans of supplier labels, stock in a place or on
-a pallet, PO lines, receipts and their putaway tasks."""
+a pallet, PO lines, receipts and their putaway tasks, bins to count."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from biip.checksums import gs1_standard_check_digit
 from sqlmodel import Session, func, select
 
 from wms_tui.services.demo import gtin13
+from wms_tui.services.inbound.counting import plan_cycle_count
 from wms_tui.services.inbound.receiving import receive_scan, start_receipt
 from wms_tui.services.outbound.packing import assign_number_range
 from wms_tui.services.tasks import TaskKind
@@ -18,6 +19,7 @@ from wms_tui.store.models import (
     Container,
     Item,
     Location,
+    Lot,
     PurchaseOrder,
     PurchaseOrderLine,
     Receipt,
@@ -89,3 +91,34 @@ def number_pallets(runtime, terminal: str = "HH1") -> None:
     """Give the terminal SSCCs for the pallets it labels."""
     with transaction(runtime.engine) as session:
         assign_number_range(session, terminal, "0400000", 1, 999)
+
+
+def contents(runtime, code: str) -> list[tuple[str, str | None, Decimal]]:
+    """(sku, lot, on hand) of a bin, as the ledger has it."""
+    with Session(runtime.engine) as session:
+        return [(sku, lot, Decimal(quantity)) for sku, lot, quantity in session.exec(
+            select(Item.sku, Lot.code, StockBalance.quantity).join(Item, Item.id == StockBalance.item_id)
+            .outerjoin(Lot, Lot.id == StockBalance.lot_id).join(Location, Location.id == StockBalance.location_id)
+            .where(Location.code == code, StockBalance.quantity != 0).order_by(Item.sku, Lot.code)
+        ).all()]
+
+
+def mixed_bin(runtime) -> str:
+    """A stock bin holding a lot-tracked item and an untracked one, nothing reserved."""
+    with Session(runtime.engine) as session:
+        codes = session.exec(select(Location.code).where(Location.code.like("WH1/STOCK/%")).order_by(Location.code)).all()
+    for code in codes:
+        held = contents(runtime, code)
+        if any(lot for _, lot, _ in held) and any(lot is None for _, lot, _ in held):
+            return code
+    raise AssertionError("the demo has no bin with both kinds")
+
+
+def item_scan(sku: str, lot: str | None) -> str:
+    gtin = gtin13(int(sku.split("-")[1]))
+    return f"]C101{gtin.zfill(14)}10{lot}" if lot else gtin
+
+
+def plan(runtime, code: str, threshold: str = "0") -> int:
+    with transaction(runtime.engine) as session:
+        return plan_cycle_count(session, "WH1", [code], recount_threshold=threshold).task_ids[0]
