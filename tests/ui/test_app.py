@@ -3,7 +3,8 @@ keys ([ui.keys]) do what the bindings they replace did."""
 
 import pytest
 
-from tests.ui.floorkit import Floor, runtime_on_copy
+from tests.floor.kit import runtime_on_copy
+from tests.ui.floorkit import Floor
 from wms_tui.services import print_station
 from wms_tui.services.floor import numbering
 from wms_tui.ui.app import WmsApp
@@ -24,7 +25,7 @@ async def test_a_failing_worker_is_shown_in_red_and_the_app_keeps_running(runtim
         assert app.is_running
         assert floor.error and "system error in" in floor.message and "disk on fire" in floor.message
         await floor.sign_in("BADGE-0001")  # the terminal still takes scans
-        assert floor.state.flow == "menu"
+        assert floor.flow == "menu"
 
 
 async def test_prepare_failing_before_the_terminal_exists_answers_inputs(runtime, tmp_path, monkeypatch):
@@ -47,14 +48,14 @@ async def test_remapped_keys_do_what_the_f_keys_did(demo_template, tmp_path):
             floor = Floor(app, pilot, tmp_path)
             await floor.sign_in("BADGE-0001")
             await floor.scan("1")
-            assert floor.state.flow == "pick"
+            assert floor.flow == "pick"
             await floor.key("f1")  # no longer bound: F1 reaches nothing
-            assert floor.state.step != "bin"
+            assert floor.step != "bin"
             await floor.key("ctrl+n")  # F1's action: the next task
-            assert floor.state.step == "bin" and not floor.error, floor.message
+            assert floor.step == "bin" and not floor.error, floor.message
             await floor.key("ctrl+b")  # back, as F10 still does
-            assert floor.state.flow == "menu"
+            assert floor.flow == "menu"
             await floor.key("f10")
-            assert floor.state.flow == "sign_in"
+            assert floor.flow == "sign_in"
     finally:
         runtime.close()
