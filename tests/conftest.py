@@ -103,6 +103,34 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """The demo warehouse, built once per run (floor and UI tests copy it)."""
+    from tests.floor.kit import build_template
+
+    return build_template(tmp_path_factory.mktemp("floor-template"))
+
+
+@pytest.fixture
+def runtime(demo_template, tmp_path):
+    """The demo database copied for one test, as terminal HH1 (files may override)."""
+    from tests.floor.kit import runtime_on_copy
+
+    runtime = runtime_on_copy(demo_template, tmp_path)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def fast_retries(monkeypatch):
+    """The print station retries an offline printer within tens of milliseconds."""
+    from wms_tui.services import print_station
+
+    monkeypatch.setattr(print_station, "RETRY_BASE_S", 0.05)
+    monkeypatch.setattr(print_station, "RETRY_CAP_S", 0.2)
+    monkeypatch.setattr(print_station, "IDLE_S", 0.05)
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.skipped and "pg" in report.keywords:
         _skipped_pg_tests.append(report.nodeid)

@@ -59,6 +59,14 @@ def test_precedence_explicit_then_env_then_user_dir(monkeypatch, tmp_path):
         ('[sscc]\ncompany_prefix = 5703538\nextension_digit = 3\n', r"sscc.company_prefix: expected a string of 6-12 digits"),
         ('[sscc]\ncompany_prefix = "5703538"\nextension_digit = 3\n[sscc.terminals.T9]\nstart = 1\nend = 9\n',
          r"sscc.terminals.T1: no SSCC range configured for this terminal"),
+        ('[ui]\ncolour = "red"\n', r"\[ui\] unknown setting\(s\): colour"),
+        ('[ui.keys]\nundo = "f4"\n', r"\[ui.keys\] unknown binding\(s\): undo \(known: f1, "),
+        ('[ui.keys]\nf4 = "banana"\n', r"\[ui.keys\] f4: 'banana': not a key name"),
+        ('[ui.keys]\nf4 = "ctrl+shfit+z"\n', r"\[ui.keys\] f4: 'ctrl\+shfit\+z': modifiers are ctrl, alt"),
+        ('[ui.keys]\nf4 = "u"\n', r"\[ui.keys\] f4: 'u': the scan input needs this key"),
+        ('[ui.keys]\nf10 = "enter"\n', r"\[ui.keys\] f10: 'enter': the scan input needs this key"),
+        ('[ui.keys]\nf4 = 4\n', r"\[ui.keys\] f4: expected keys like"),
+        ('[ui.keys]\nf4 = "f5"\n', r"\[ui.keys\] 'f5' is bound to both f4 and f5"),
     ],
 )
 def test_bad_file_is_refused_naming_key_and_problem(tmp_path, text, message):
@@ -78,3 +86,17 @@ def test_unreadable_bytes_are_reported(tmp_path):
     path.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(ConfigError, match="cannot be read|not valid TOML"):
         config.load(path)
+
+
+def test_ui_keys_remap_bindings_by_id():
+    settings = config.parse({"ui": {"keys": {"f4": "F4, ctrl+z", "f5": "f6", "f6": "alt+6", "quit": "ctrl+x"}}})
+    assert settings.ui.keys == {"f4": "f4,ctrl+z", "f5": "f6", "f6": "alt+6", "quit": "ctrl+x"}
+    keymap = settings.ui.keymap()
+    assert keymap["f1"] == "f1" and keymap["f5"] == "f6" and keymap["clear"] == "escape"
+    assert config.parse({}).ui.keymap() == config.UI_KEYS
+
+
+def test_named_keys_are_textual_key_names():
+    from textual.keys import Keys
+
+    assert config.NAMED_KEYS <= {key.value for key in Keys}

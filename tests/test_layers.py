@@ -1,7 +1,9 @@
 """Dependencies point one way (DESIGN.md): ui/cli -> services -> store -> domain; drivers and
 labels import nothing from wms_tui. Each layer is imported alone in a fresh interpreter and the
-modules it pulled in are inspected."""
+modules it pulled in are inspected. The UI reaches the database only through services: its own
+modules' imports are read (services import the store, so a loaded-modules check cannot say)."""
 
+import ast
 import json
 import subprocess
 import sys
@@ -25,7 +27,12 @@ RULES = {
     "wms_tui.domain": ("wms_tui.store", "wms_tui.services", "wms_tui.ui", "wms_tui.cli", "sqlalchemy", "sqlmodel", "textual"),
     "wms_tui.store": ("wms_tui.services", "wms_tui.ui", "wms_tui.cli", "textual"),
     "wms_tui.services": ("wms_tui.ui", "wms_tui.cli", "textual"),
+    "wms_tui.ui": ("wms_tui.cli", "wms_tui.commands", "wms_tui.bench"),
 }
+
+# What a module of wms_tui.ui may not import itself: it calls services (and gets its engine from
+# wms_tui.runtime), it does not query.
+UI_BANNED = ("wms_tui.store", "wms_tui.cli", "wms_tui.commands", "wms_tui.bench", "sqlalchemy", "sqlmodel")
 
 
 @pytest.mark.parametrize("layer", RULES)
@@ -37,3 +44,34 @@ def test_layer_imports_point_one_way(layer):
         name for name in loaded for banned in RULES[layer] if name == banned or name.startswith(banned + ".")
     )
     assert offending == [], f"{layer} must not import {offending}"
+
+
+def imported_names(path: Path) -> set[str]:
+    """Every module a source file imports, at the top or inside a function ("from a import b"
+    counts as a and as a.b: b may be a module)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, f"{path}: relative import"
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_ui_modules_reach_the_database_only_through_services():
+    modules = sorted((ROOT / "wms_tui" / "ui").rglob("*.py"))
+    assert modules
+    offending = {
+        str(path.relative_to(ROOT)): sorted(name for name in imported_names(path)
+                                            for banned in UI_BANNED if name == banned or name.startswith(banned + "."))
+        for path in modules
+    }
+    assert {path: names for path, names in offending.items() if names} == {}
+
+
+def test_the_ui_rule_sees_a_store_import(tmp_path):
+    module = tmp_path / "screen.py"
+    module.write_text("def show():\n    from wms_tui.store import models\n    import sqlmodel\n")
+    assert {"wms_tui.store", "wms_tui.store.models", "sqlmodel"} <= imported_names(module)

@@ -53,6 +53,27 @@ class CentralSettings:
     interval_s: float = 5.0
 
 
+# The terminal app's key bindings by id, with their default keys. `[ui.keys] ID = "KEYS"` gives
+# one binding a site's own keys (comma-separated), e.g. for a handheld without F-keys. What F1-F9
+# do depends on the flow (its legend says); F10 always goes back.
+UI_KEYS: dict[str, str] = {**{f"f{n}": f"f{n}" for n in range(1, 11)}, "clear": "escape", "quit": "ctrl+q"}
+KEY_MODIFIERS = ("ctrl", "alt", "shift", "meta", "super", "hyper")
+# Named keys a binding may use (Textual's names); any single character works with ctrl or alt.
+NAMED_KEYS = frozenset({*(f"f{n}" for n in range(1, 25)), "escape", "enter", "tab", "backspace", "delete", "insert",
+                        "home", "end", "pageup", "pagedown", "up", "down", "left", "right", "space"})
+# Keys the scan input needs for itself: scanned or typed characters, Enter that submits, and editing.
+INPUT_KEYS = frozenset({"enter", "tab", "backspace", "delete", "space", "left", "right", "home", "end"})
+
+
+@dataclass(frozen=True)
+class UiSettings:
+    keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, only those a site changed
+
+    def keymap(self) -> dict[str, str]:
+        """Every floor binding id with the keys it answers to here."""
+        return {**UI_KEYS, **self.keys}
+
+
 @dataclass(frozen=True)
 class Settings:
     source: Path | None
@@ -64,7 +85,7 @@ class Settings:
     scanner: dict[str, Any] = field(default_factory=dict)
     printers: dict[str, dict[str, Any]] = field(default_factory=dict)
     sscc: dict[str, Any] = field(default_factory=dict)
-    ui: dict[str, Any] = field(default_factory=dict)
+    ui: UiSettings = field(default_factory=UiSettings)
 
 
 class _Section:
@@ -87,6 +108,9 @@ class _Section:
             raise ConfigError(f"{self.where} {key}: expected {expected}, got {type(value).__name__} {value!r}")
         return value
 
+    def subtable(self, key: str) -> dict[str, Any]:
+        return self._get(key, {}, dict)
+
     def text(self, key: str, default: str) -> str:
         return self._get(key, default, str)
 
@@ -100,6 +124,45 @@ class _Section:
         unknown = sorted(set(self.table) - self.used)
         if unknown:
             raise ConfigError(f"{self.where} unknown setting(s): {', '.join(unknown)} (see config.example.toml)")
+
+
+def _key_problem(key: str) -> str | None:
+    """Why a key name cannot be bound on the floor screen; None if it can."""
+    *modifiers, base = key.split("+")
+    if not base or any(modifier not in KEY_MODIFIERS for modifier in modifiers) or len(set(modifiers)) < len(modifiers):
+        return f"modifiers are {', '.join(KEY_MODIFIERS)} joined with '+', e.g. ctrl+z"
+    if len(base) != 1 and base not in NAMED_KEYS:
+        return "not a key name (f1-f24, escape, enter, tab, home, end, pageup, up, ... or one character)"
+    if not set(modifiers) - {"shift"} and (len(base) == 1 or base in INPUT_KEYS):
+        return "the scan input needs this key for itself: add ctrl or alt"
+    return None
+
+
+def _ui_settings(source: str, table: object) -> UiSettings:
+    ui = _Section(source, "ui", table)
+    keys = ui.subtable("keys")
+    ui.finish()
+    where = f"{source}: [ui.keys]"
+    unknown = sorted(set(keys) - set(UI_KEYS))
+    if unknown:
+        raise ConfigError(f"{where} unknown binding(s): {', '.join(unknown)} (known: {', '.join(UI_KEYS)})")
+    remapped: dict[str, str] = {}
+    for binding, value in keys.items():
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{where} {binding}: expected keys like \"f4\" or \"f4,ctrl+z\", got {value!r}")
+        names = [name.strip().lower() for name in value.split(",")]
+        for name in names:
+            if problem := _key_problem(name):
+                raise ConfigError(f"{where} {binding}: {name!r}: {problem}")
+        remapped[binding] = ",".join(names)
+    settings = UiSettings(remapped)
+    owner: dict[str, str] = {}
+    for binding, value in settings.keymap().items():
+        for name in value.split(","):
+            if name in owner:
+                raise ConfigError(f"{where} {name!r} is bound to both {owner[name]} and {binding}")
+            owner[name] = binding
+    return settings
 
 
 KNOWN_SECTIONS = {"database", "terminal", "central", "scanner", "printers", "sscc", "ui"}
@@ -137,7 +200,7 @@ def parse(document: dict[str, Any], source: str = "<defaults>", path: Path | Non
     printers = document.get("printers", {})
     if not isinstance(printers, dict) or not all(isinstance(v, dict) for v in printers.values()):
         raise ConfigError(f"{source}: [printers] must hold one table per printer, e.g. [printers.dock1]")
-    for name in ("scanner", "sscc", "ui"):
+    for name in ("scanner", "sscc"):
         if not isinstance(document.get(name, {}), dict):
             raise ConfigError(f"{source}: [{name}] must be a table")
     try:
@@ -160,7 +223,7 @@ def parse(document: dict[str, Any], source: str = "<defaults>", path: Path | Non
         scanner=dict(document.get("scanner", {})),
         printers={name: dict(table) for name, table in printers.items()},
         sscc=dict(document.get("sscc", {})),
-        ui=dict(document.get("ui", {})),
+        ui=_ui_settings(source, document.get("ui", {})),
     )
 
 

@@ -1,55 +1,22 @@
-"""Driving the floor app in tests: a demo database per test, scans played through the real
-replay driver, and readers for what the screen shows."""
+"""Driving the floor app in tests: scans played through the real replay driver, and readers
+for what the screen shows (the databases come from tests.floor.kit)."""
 
 from __future__ import annotations
 
 import asyncio
-import shutil
-import sqlite3
-from contextlib import closing
+import contextlib
 from pathlib import Path
 
-from sqlmodel import Session, func, select
 from textual.widgets import Input, Static
+from textual.worker import WorkerFailed
 
 from drivers.replay import ReplayDriver, escape_line
 from drivers.settings import ReplaySettings
-from wms_tui.runtime import Runtime, open_runtime
-from wms_tui.services.demo import build_demo
-from wms_tui.store import migrate
-from wms_tui.store.db import make_engine
-from wms_tui.store.models import StockMove
+from tests.floor.kit import moves
 from wms_tui.ui.app import WmsApp
 
 SIZES = [(20, 16), (40, 25), (80, 24)]
 SIZE_IDS = ["20x16", "40x25", "80x24"]
-
-
-def build_template(folder: Path) -> Path:
-    """A migrated demo database, checkpointed so a plain file copy is a complete database."""
-    path = folder / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrate.upgrade(engine)
-    build_demo(engine, items=60)
-    engine.dispose()
-    with closing(sqlite3.connect(path)) as connection:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
-
-
-def runtime_on_copy(template: Path, folder: Path, *, terminal: str = "HH1", extra: str = "") -> Runtime:
-    database = folder / "wms.db"
-    if not database.exists():
-        shutil.copy(template, database)
-    config = folder / f"{terminal}.toml"
-    config.write_text(f'[database]\nurl = "sqlite:///{database}"\n[terminal]\nid = "{terminal}"\n{extra}')
-    return open_runtime(str(config))
-
-
-def moves(runtime: Runtime) -> int:
-    """Stock moves in the ledger: a refused scan must not change it."""
-    with Session(runtime.engine) as session:
-        return session.exec(select(func.count()).select_from(StockMove)).one()
 
 
 class Floor:
@@ -69,7 +36,8 @@ class Floor:
     async def settle(self) -> None:
         screen = self.app.screen
         for _ in range(500):
-            await self.app.workers.wait_for_complete()
+            with contextlib.suppress(WorkerFailed):  # the app shows a failed worker in red (tests read it)
+                await self.app.workers.wait_for_complete()
             await self.pilot.pause()
             if not screen.outstanding:
                 return
@@ -107,7 +75,7 @@ class Floor:
         await self.scan(code)
         assert self.error and words in self.message, self.message
         assert self.bells == bells + 2
-        assert self.state.step == step
+        assert self.step == step
         assert moves(self.app.runtime) == posted
         assert self.input_focused()
 
@@ -135,8 +103,12 @@ class Floor:
         return self.app.screen.query_one("#message", Static).has_class("error")
 
     @property
-    def state(self):
-        return self.app.terminal.state
+    def step(self) -> str:
+        return self.app.screen.shown.step
+
+    @property
+    def flow(self) -> str:
+        return self.app.screen.shown.flow
 
     def input_focused(self) -> bool:
         return self.app.focused is self.app.screen.query_one("#scan", Input)

@@ -3,7 +3,8 @@ driver, take one order from the shelf to the truck with no wrong scan on the way
 
 from sqlmodel import Session, select
 
-from tests.ui.floorkit import Floor, runtime_on_copy
+from tests.floor.kit import runtime_on_copy
+from tests.ui.floorkit import Floor
 from wms_tui.commands.stock import use_folder_printer
 from wms_tui.services.demo_tour import BACK, TRACKING, tour_scans
 from wms_tui.services.floor.numbering import ensure_demo_range
@@ -27,7 +28,7 @@ async def test_tour_picks_packs_and_ships_one_order(demo_template, tmp_path):
             if floor.error:
                 refused.append((scan, floor.message))
         assert refused == []
-        assert floor.state.flow == "sign_in" and scans[-1] == BACK
+        assert floor.flow == "sign_in" and scans[-1] == BACK
         for _ in range(200):  # the print station works in its own threads
             if len(list((tmp_path / "labels").glob("*.pdf"))) >= 2:
                 break

@@ -1,191 +1,14 @@
-"""Printing from the floor: print requests built from the database (container label, packing
-slip, pallet label), rendered for the terminal's printer and sent from the durable queue by the
-print station's threads; an offline printer keeps jobs pending (status line "N to print") and
-they print when it is back, also after a restart."""
-
-from __future__ import annotations
+"""The print station in the app: the status line shows labels waiting for an offline printer
+until it is back; a terminal without a printer says nothing prints. (The station and the
+labels themselves: tests/floor/test_printing.py.)"""
 
 import asyncio
 import time
-from datetime import date, timedelta
-from decimal import Decimal
-from pathlib import Path
 
-import pytest
-from sqlmodel import select
-
-from labels import PrintQueue, printer_from_mapping
-from tests.labels.conftest import decode, pdf_pages
-from tests.ui.floorkit import Floor, runtime_on_copy
-from tests.ui.test_pack_flow import picked, printer_config, wait_for_files
-from tests.ui.test_ship_flow import packed_order
-from wms_tui.services.floor import printing
-from wms_tui.services.floor.terminal import PrintRequest
-from wms_tui.services.inbound.receiving import receive_scan, start_receipt
-from wms_tui.services.outbound.packing import assign_number_range
-from wms_tui.store.ledger import PostingContext
-from wms_tui.store.models import Item, ItemBarcode, PurchaseOrder, PurchaseOrderLine
-from wms_tui.store.session import reading, transaction
-from wms_tui.ui import printing as station_module
+from tests.floor.kit import runtime_on_copy
+from tests.floor.outbound import packed_order, printer_config, wait_for_files
+from tests.ui.floorkit import Floor
 from wms_tui.ui.app import WmsApp
-from wms_tui.ui.printing import PrintStation
-
-RECEIVER = PostingContext("HH1", "RECV1")
-
-
-@pytest.fixture
-def fast_retries(monkeypatch):
-    monkeypatch.setattr(station_module, "RETRY_BASE_S", 0.05)
-    monkeypatch.setattr(station_module, "RETRY_CAP_S", 0.2)
-    monkeypatch.setattr(station_module, "IDLE_S", 0.05)
-
-
-@pytest.fixture
-def runtime(demo_template, tmp_path, monkeypatch):
-    monkeypatch.setenv("WMS_PRINT_QUEUE", str(tmp_path / "print-queue.sqlite3"))
-    runtime = runtime_on_copy(demo_template, tmp_path)
-    yield runtime
-    runtime.close()
-
-
-def folder_printer(target: Path, fmt: str = "pdf"):
-    return printer_from_mapping("pack1", {"kind": "file", "target": f"{target}/", "format": fmt})
-
-
-def station(runtime, tmp_path, printer, notes: list[str]) -> PrintStation:
-    made = PrintStation(runtime.engine, printer, {}, tmp_path / "print-queue.sqlite3", notify=notes.append)
-    made.start()
-    return made
-
-
-def wait_until(condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not reached in time")
-
-
-def test_container_label_on_a_zpl_printer_carries_the_sscc(runtime, tmp_path, fast_retries):
-    number, [box] = packed_order(runtime)
-    notes: list[str] = []
-    running = station(runtime, tmp_path, folder_printer(tmp_path / "zpl", "zpl"), notes)
-    try:
-        running.submit([PrintRequest(printing.CONTAINER, box), PrintRequest(printing.PACKING_SLIP, number)])
-        [label] = wait_for_files(tmp_path / "zpl", 1)
-        wait_until(lambda: notes)
-    finally:
-        running.stop()
-    zpl = label.read_text()
-    assert label.name.startswith(f"container-{box}-") and label.suffix == ".zpl"
-    assert f">800{box}" in zpl and f"(00){box}" in zpl  # the GS1-128 SSCC and its text
-    assert f"^FD{number}^FS" in zpl
-    assert "3.5" in zpl  # gross weight
-    # A packing slip is a PDF document: a thermal printer cannot take it, and the operator hears so.
-    assert "is a PDF" in notes[0] and number in notes[0]
-
-
-def test_container_label_numbers_n_of_m_once_the_order_is_packed(runtime):
-    number, boxes = packed_order(runtime, boxes=2)
-    with reading(runtime.engine) as session:
-        labels = [printing.container_label(session, code) for code in boxes]
-        contents = picked(runtime, number)
-    assert [(label.container_index, label.container_total) for label in labels] == [(1, 2), (2, 2)]
-    assert all(label.gross_weight_kg == Decimal("3.5") for label in labels)
-    assert labels[0].ship_to.name and labels[0].ship_from.name == "Main Warehouse"
-    units = sum(contents.values())
-    single = [label for label in labels if label.gtin]
-    assert all(label.count is not None and label.count <= units for label in single)
-
-
-def test_an_open_box_leaves_the_count_off_the_label(runtime):
-    number, [first, second] = packed_order(runtime, boxes=2, close_last=False)
-    with reading(runtime.engine) as session:
-        label = printing.container_label(session, first)
-    assert label.container_index is None and label.container_total is None
-
-
-def test_packing_slip_document_lists_ordered_and_packed(runtime):
-    number, _ = packed_order(runtime)
-    with reading(runtime.engine) as session:
-        document = printing.packing_slip_document(session, number)
-    contents = picked(runtime, number)
-    assert document.kind == "packingslip" and document.number == number
-    assert sum(line.quantity for line in document.lines) == sum(contents.values())
-    assert all(line.ordered is not None and line.quantity <= line.ordered for line in document.lines)
-
-
-def test_pallet_label_of_a_received_pallet(runtime, tmp_path, fast_retries):
-    with transaction(runtime.engine) as session:
-        assign_number_range(session, "HH1", "0871234567", 1, 999)
-        po = session.exec(select(PurchaseOrder).order_by(PurchaseOrder.id)).first()
-        line = session.exec(select(PurchaseOrderLine).where(PurchaseOrderLine.order_id == po.id)).first()
-        item = session.get(Item, line.item_id)
-        gtin = session.exec(select(ItemBarcode.barcode).where(ItemBarcode.item_id == item.id, ItemBarcode.packaging == "unit")).first()
-        receipt = start_receipt(session, po.number, warehouse_code="WH1")
-        lot = "LOT-P1" if item.tracking == "lot" else None
-        expiry = date.today() + timedelta(days=200) if item.expiry_tracked else None
-        result = receive_scan(session, RECEIVER, receipt.number, gtin, count=3, lot=lot, expiry=expiry, new_pallet=True)
-        pallet, po_number, sku = result.container_code, po.number, item.sku
-    with reading(runtime.engine) as session:
-        label = printing.pallet_label(session, pallet)
-    assert label.lpn == pallet and label.po_number == po_number and label.supplier
-    assert label.count == 3 and label.gtin == gtin and label.lot == lot
-    assert label.received_on == date.today()
-    notes: list[str] = []
-    running = station(runtime, tmp_path, folder_printer(tmp_path / "pdf"), notes)
-    try:
-        running.submit([PrintRequest(printing.PALLET, pallet)])
-        [file] = wait_for_files(tmp_path / "pdf", 1)
-    finally:
-        running.stop()
-    (page,) = pdf_pages(file.read_bytes())
-    assert ("]C1", f"00{pallet}") in decode(page), sku
-    assert notes == []
-
-
-def test_requests_that_cannot_print_are_told_not_queued(runtime, tmp_path, fast_retries):
-    notes: list[str] = []
-    running = station(runtime, tmp_path, folder_printer(tmp_path / "pdf"), notes)
-    try:
-        running.submit([PrintRequest(printing.CONTAINER, "087123456700009996"), PrintRequest("poster", "X")])
-        wait_until(lambda: len(notes) == 2)
-        assert running.pending() == 0
-    finally:
-        running.stop()
-    assert "no shipping container" in notes[0] and "cannot print a 'poster'" in notes[1]
-    assert not (tmp_path / "pdf").exists()
-
-
-def test_offline_printer_keeps_jobs_and_a_restart_prints_them(runtime, tmp_path, fast_retries):
-    number, [box] = packed_order(runtime)
-    blocker = tmp_path / "offline"
-    blocker.write_text("not a folder")  # the folder printer cannot write below a file: offline
-    printer = folder_printer(blocker / "labels")
-    notes: list[str] = []
-    running = station(runtime, tmp_path, printer, notes)
-    try:
-        running.submit([PrintRequest(printing.CONTAINER, box)])
-        queue = running.queue
-        wait_until(lambda: any(job.attempts >= 2 for job in queue.jobs()))  # retried with back-off
-        assert running.pending() == 1
-    finally:
-        running.stop()
-    # The terminal restarts while the printer is still off; then the printer comes back.
-    check = PrintQueue(tmp_path / "print-queue.sqlite3")
-    [job] = check.jobs()
-    assert job.status == "pending" and job.reference == box and "cannot write" in job.last_error
-    check.close()
-    blocker.unlink()
-    running = station(runtime, tmp_path, printer, notes)
-    try:
-        [label] = wait_for_files(blocker / "labels", 1)
-        wait_until(lambda: running.pending() == 0)
-    finally:
-        running.stop()
-    assert label.name.startswith(f"container-{box}-")
-    assert notes == []
 
 
 async def test_status_line_shows_labels_waiting_for_an_offline_printer(demo_template, tmp_path, monkeypatch, fast_retries):
@@ -200,7 +23,7 @@ async def test_status_line_shows_labels_waiting_for_an_offline_printer(demo_temp
             floor = Floor(app, pilot, tmp_path)
             await floor.sign_in("BADGE-0002")
             await floor.scan("1", number)
-            assert floor.state.step == "item", floor.message  # the open box is resumed
+            assert floor.step == "item", floor.message  # the open box is resumed
             await floor.key("f2")
             await floor.scan("2.5")
             assert not floor.error, floor.message

@@ -2,11 +2,13 @@
 
 The scanner driver runs in its own thread and only posts messages; database work runs in
 thread workers that only post messages back. Inputs are handled strictly one after another,
-in the order they arrived.
+in the order they arrived. Every thread worker runs with exit_on_error=False: one handler
+(on_worker_state_changed) logs a failure and shows it, and the terminal keeps running.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,20 +17,30 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
+from textual.binding import Binding
 from textual.message import Message
+from textual.worker import Worker, WorkerState
 
 from drivers import ScannerSettings, create_driver, settings_from_mapping
 from drivers.base import DriverEvent, ScannerDriver
+from wms_tui.config import UI_KEYS
 from wms_tui.runtime import Runtime
 from wms_tui.ui.screens.floor import FloorScreen
 
 if TYPE_CHECKING:
     from wms_tui.services.floor.terminal import Terminal
+    from wms_tui.services.print_station import PrintStation
+
+log = logging.getLogger(__name__)
 
 DriverFactory = Callable[[ScannerSettings, Callable[[DriverEvent], None]], ScannerDriver]
 
 
-class WmsApp(App):
+class WmsApp(App, inherit_bindings=False):  # Textual's own ctrl+q has no id: a keymap could not move it
+    BINDINGS = [
+        Binding(UI_KEYS["quit"], "quit", "Quit", show=False, priority=True, id="quit"),
+        Binding("ctrl+c", "help_quit", show=False, system=True),
+    ]
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "wms-tui"
     # Handheld, dock station, desktop: the screen gets -narrow, -normal or -wide.
@@ -42,6 +54,9 @@ class WmsApp(App):
     class ScannerEvent(Message):
         event: Any  # drivers.base.DriverEvent, posted from the driver thread
 
+    class PrintsChanged(Message):
+        """The number of labels waiting to print changed (posted from the print station's threads)."""
+
     def __init__(
         self, runtime: Runtime, *, scanner: ScannerSettings | None = None, driver_factory: DriverFactory | None = None
     ) -> None:
@@ -53,9 +68,11 @@ class WmsApp(App):
         self.scanner_settings = scanner
         self.driver_factory = driver_factory or create_driver
         self.driver: ScannerDriver | None = None
-        self.printing = None  # set by start_printing() when the terminal has a printer
+        self.printing: PrintStation | None = None  # set by start_printing() when the terminal has a printer
         self.printing_ready = threading.Event()
-        self._station = None  # the PrintStation this app started (and stops)
+        self._printing_start: Worker | None = None  # start_printing(), once the screen is ready
+        self._station: PrintStation | None = None  # the station this app started (and stops)
+        self.set_keymap(runtime.settings.ui.keys)  # a site's own keys for the bindings ([ui.keys])
 
     def get_default_screen(self) -> FloorScreen:
         return FloorScreen()
@@ -65,20 +82,25 @@ class WmsApp(App):
         if self.scanner_settings.driver != "wedge":
             self.driver = self.driver_factory(self.scanner_settings, self._from_driver)
             self.driver.start()
-        self.start_printing()
 
     def on_ready(self) -> None:
-        self.prepare()  # after the sign-in screen is up, so start-up does not wait for it
+        # After the sign-in screen is up: start-up does not wait for these, and what they
+        # report (a printer that did not start, a failure) shows on it.
+        self.prepare()
+        self._printing_start = self.start_printing()
 
-    @work(thread=True, group="prepare")
+    @work(thread=True, group="prepare", exit_on_error=False)
     def prepare(self) -> None:
         """Load the terminal service, then the flows, while the operator reaches for the badge.
         Inputs that arrive meanwhile wait in the screen's queue (see wait_for_terminal)."""
         from wms_tui.services.floor.terminal import Terminal, load_flows
 
         settings = self.runtime.settings.terminal
-        self.terminal = Terminal(self.runtime.engine, settings.id, settings.warehouse, self.scanner_settings.interpretation)
-        self.terminal_ready.set()
+        try:
+            self.terminal = Terminal(self.runtime.engine, settings.id, settings.warehouse,
+                                     self.scanner_settings.interpretation)
+        finally:
+            self.terminal_ready.set()  # a terminal that failed to start is answered, not waited for
         load_flows()
         from wms_tui.domain.errors import WmsError
         from wms_tui.services.floor.numbering import range_from_config
@@ -89,7 +111,7 @@ class WmsApp(App):
             self.post_message(self.Notice(f"SSCC numbers not set up: {exc}"))
 
     def wait_for_terminal(self, timeout: float = 60.0) -> Terminal:
-        if not self.terminal_ready.wait(timeout):
+        if not self.terminal_ready.wait(timeout) or self.terminal is None:
             raise RuntimeError("the terminal service did not start")
         return self.terminal
 
@@ -117,20 +139,31 @@ class WmsApp(App):
         pending = self.printing.pending() if self.printing is not None else 0
         return f"{pending} to print" if pending else ""
 
-    @work(thread=True, group="printing")
+    @work(thread=True, group="printing", exit_on_error=False)
     def start_printing(self) -> None:
         """The print station of a terminal with a printer, built off the UI thread (labels load
-        late); its threads only post PrintsChanged / PrintNotice messages."""
+        late); its threads reach the app only by posting PrintsChanged and Notice messages."""
         try:
-            from wms_tui.ui.printing import station_for
+            from wms_tui.services.print_station import start_for_terminal
 
-            station = station_for(self)
+            station = start_for_terminal(
+                self.runtime.engine, self.runtime.settings,
+                on_change=lambda: self.post_message(self.PrintsChanged()),
+                notify=lambda text: self.post_message(self.Notice(text)),
+            )
             if station is not None:
                 self.printing = self._station = station
         finally:
             self.printing_ready.set()
 
-    def on_prints_changed(self, message: Message) -> None:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker ends up: logged, shown in red, the terminal keeps running."""
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            log.error("worker %s failed", event.worker.name, exc_info=error)
+            self.post_message(self.Notice(f"system error in {event.worker.name}: {error}"))
+
+    def on_wms_app_prints_changed(self, message: PrintsChanged) -> None:
         if isinstance(self.screen, FloorScreen):
             self.screen.update_status()
 
@@ -138,12 +171,9 @@ class WmsApp(App):
         if isinstance(self.screen, FloorScreen):
             self.screen.say(message.text, ok=False)
 
-    def on_print_notice(self, message: Message) -> None:
-        if isinstance(self.screen, FloorScreen):
-            self.screen.say(message.text, ok=False)
-
     def on_unmount(self) -> None:
-        self.printing_ready.wait(10)  # a station still starting is stopped too
+        if self._printing_start is not None:
+            self.printing_ready.wait(10)  # a station still starting is stopped too
         if self._station is not None:
             self._station.stop()  # joins its threads; queued jobs stay in the queue file
             self._station = None

@@ -22,20 +22,21 @@ from textual.widgets import Input, Static
 
 from drivers.base import DriverStatus, ScanProblem, StatusChange
 from drivers.scan import Scan
+from wms_tui.config import UI_KEYS
 from wms_tui.domain.flows import Screenful, legend_lines, sign_in_screen
 
 log = logging.getLogger(__name__)
 
+# Each binding has an id, so a site can give it other keys in [ui.keys] (the app's keymap).
 FUNCTION_KEYS = [
-    Binding(f"f{n}", f"function_key({n})", f"F{n}", show=False, priority=True) for n in range(1, 11)
+    Binding(UI_KEYS[f"f{n}"], f"function_key({n})", f"F{n}", show=False, priority=True, id=f"f{n}") for n in range(1, 11)
 ]
 
 
 class FloorScreen(Screen):
     BINDINGS = [
         *FUNCTION_KEYS,
-        Binding("escape", "clear_input", "Clear", show=False, priority=True),
-        Binding("ctrl+q", "app.quit", "Quit", show=False, priority=True),
+        Binding(UI_KEYS["clear"], "clear_input", "Clear", show=False, priority=True, id="clear"),
     ]
 
     @dataclass

@@ -2,8 +2,9 @@
 rendered and stored in the durable print queue by one thread, and sent to the terminal's
 printer by another, with the queue's back-off while the printer is offline.
 
-Neither thread touches the screen: they call `on_change` (the app posts a message so the
-status line shows "N to print") and `notify` (a message for a print that can never work).
+No Textual here: the station reports through two callbacks, called from its threads:
+`on_change` (the number waiting changed: the app's status line shows "N to print") and `notify`
+(a print that can never work, or a printer that did not start: the operator should hear of it).
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from sqlalchemy import Engine
-from textual.app import App
-from textual.message import Message
 
 from labels import Printer, PrintQueue, load_printers, send
 from labels.queue import SendFn
@@ -158,33 +157,20 @@ class PrintStation:
             self._wake.wait(IDLE_S if due is None else min(max(due, 0.01), IDLE_S))
 
 
-class PrintsChanged(Message):
-    """The number of labels waiting to print changed (posted from the station's threads)."""
-
-
-class PrintNotice(Message):
-    """A print that can never succeed as asked; the operator should hear of it."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-
-def station_for(app: App) -> PrintStation | None:
-    """The running print station of the app's terminal, or None when it has no printer.
-    Its threads reach the app only by posting PrintsChanged and PrintNotice messages."""
-    settings = app.runtime.settings
+def start_for_terminal(
+    engine: Engine, settings: config.Settings, *, on_change: Callable[[], None], notify: Callable[[str], None]
+) -> PrintStation | None:
+    """The running print station of a terminal with a printer ([terminal] printer), or None
+    without one. A printer that cannot start is told through `notify`: the terminal still
+    works, and says why nothing prints."""
     if not settings.terminal.printer:
         return None
     try:
         printers = load_printers(settings.printers)
-        station = PrintStation(
-            app.runtime.engine, printers[settings.terminal.printer], printers, default_queue_path(),
-            on_change=lambda: app.post_message(PrintsChanged()),
-            notify=lambda text: app.post_message(PrintNotice(text)),
-        )
-    except (OSError, ValueError, KeyError) as exc:  # the terminal still works; it says why nothing prints
-        app.post_message(PrintNotice(f"printer {settings.terminal.printer} not started: {exc}"))
+        station = PrintStation(engine, printers[settings.terminal.printer], printers, default_queue_path(),
+                               on_change=on_change, notify=notify)
+    except (OSError, ValueError, KeyError) as exc:
+        notify(f"printer {settings.terminal.printer} not started: {exc}")
         return None
     station.start()
     return station
