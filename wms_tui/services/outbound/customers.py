@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.outbound import BackorderPolicy, backorder_policy
+from wms_tui.domain.states import PartnerKind
 from wms_tui.store.models import CustomerProfile, Partner
 
 
@@ -63,7 +64,7 @@ def create_customer(
         raise InvalidInput("a customer needs a code and a name")
     if session.exec(select(Partner).where(Partner.code == code)).first():
         raise InvalidInput(f"partner {code} already exists")
-    partner = Partner(code=code, name=name, kind="customer")
+    partner = Partner(code=code, name=name, kind=PartnerKind.CUSTOMER)
     session.add(partner)
     session.flush()
     address = ship_to or ShipTo(name)
@@ -86,7 +87,7 @@ def _load(session: Session, code: str) -> tuple[Partner, CustomerProfile]:
     row = session.exec(
         select(Partner, CustomerProfile)
         .join(CustomerProfile, CustomerProfile.partner_id == Partner.id)
-        .where(Partner.code == code.strip(), Partner.kind == "customer")
+        .where(Partner.code == code.strip(), Partner.kind == PartnerKind.CUSTOMER)
     ).first()
     if row is None:
         raise NotFound(f"no customer {code!r}")
