@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from tests.ui.floorkit import SIZE_IDS, SIZES, Floor, moves
 from wms_tui.domain.locations import location_barcode
+from wms_tui.domain.reasons import MoveReason
 from wms_tui.services import tasks
 from wms_tui.services.demo import gtin13
 from wms_tui.services.inbound.counting import plan_cycle_count
@@ -134,7 +135,8 @@ async def test_difference_is_recounted_then_posted_with_a_reason(runtime, tmp_pa
         assert next(q for s, lot, q in contents(runtime, code) if s == sku and lot is None) == quantity - 1
         with Session(runtime.engine) as session:
             move = session.exec(select(StockMove).order_by(StockMove.id.desc())).first()
-            assert move.reason == "damaged" and move.quantity == 1
+            assert move.reason == MoveReason.CYCLE_COUNT and move.quantity == 1
+            assert session.get(CountLine, move.document_line_id).reason == "damaged"
             assert session.get(Location, move.to_location_id).code == "INVENTORY-LOSS"
 
 
