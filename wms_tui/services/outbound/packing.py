@@ -133,9 +133,10 @@ def _picked_by_lot(session: Session, order: SalesOrder, line_id: int) -> dict[in
         .where(moves.c.document_ref == order.number, moves.c.document_line_id == line_id)
         .group_by(moves.c.lot_id, moves.c.reason, moves.c.reverses_id)
     ):
-        if MoveReason.parse(reason) is MoveReason.PICK:
+        code = MoveReason.parse(reason)
+        if code is MoveReason.PICK:
             totals[lot_id] += Decimal(quantity)
-        elif reverses is not None and MoveReason.parse(reason) in UNPICKING:
+        elif reverses is not None and code in UNPICKING:
             totals[lot_id] -= Decimal(quantity)
     return totals
 
