@@ -9,10 +9,11 @@ from sqlmodel import Session, select
 from tests.floor.inbound import contents, item_scan, mixed_bin, plan
 from tests.floor.kit import Desk, moves
 from wms_tui.domain.locations import location_barcode
+from wms_tui.domain.reasons import MoveReason
+from wms_tui.domain.states import TaskKind
 from wms_tui.services import tasks
 from wms_tui.services.demo import gtin13
 from wms_tui.services.outbound.picking import short_pick
-from wms_tui.services.tasks import TaskKind
 from wms_tui.store.ledger import PostingContext
 from wms_tui.store.models import CountLine, Item, Location, StockBalance, StockMove, Task
 from wms_tui.store.session import transaction
@@ -94,7 +95,8 @@ def test_difference_is_recounted_then_posted_with_a_reason(runtime):
     assert next(q for s, lot, q in contents(runtime, code) if s == sku and lot is None) == quantity - 1
     with Session(runtime.engine) as session:
         move = session.exec(select(StockMove).order_by(StockMove.id.desc())).first()
-        assert move.reason == "damaged" and move.quantity == 1
+        assert move.reason == MoveReason.CYCLE_COUNT and move.quantity == 1
+        assert session.get(CountLine, move.document_line_id).reason == "damaged"
         assert session.get(Location, move.to_location_id).code == "INVENTORY-LOSS"
 
 

@@ -6,9 +6,10 @@ from sqlmodel import select
 
 from tests.inbound.support import CTX, assert_consistent, build_world, on_hand, stock_up
 from wms_tui.domain.errors import InvalidInput
+from wms_tui.domain.reasons import MoveReason
 from wms_tui.services import tasks
 from wms_tui.services.inbound import counting
-from wms_tui.store.models import StockMove
+from wms_tui.store.models import CountLine, StockMove
 from wms_tui.store.session import transaction
 
 
@@ -55,7 +56,9 @@ def test_blind_count_with_recount_and_movement_during_count(engine):
     assert on_hand(engine, "M-1", world.bins[0]) == Decimal(9)
     with engine.connect() as conn:
         reasons = set(conn.execute(select(StockMove.reason).where(StockMove.document_ref == plan.number)).scalars())
-    assert reasons == {"miscount", "found behind pallet"}
+        why = set(conn.execute(select(CountLine.reason).where(CountLine.id.in_([widget_line.line_id, again.line_id]))).scalars())
+    assert reasons == {MoveReason.CYCLE_COUNT}  # the moves carry the code, the count lines the person's words
+    assert why == {"miscount", "found behind pallet"}
     assert_consistent(engine)
 
 
@@ -90,6 +93,9 @@ def test_scrap_with_reason(engine):
     with transaction(engine) as session:
         counting.scrap(session, CTX, "M-1", world.bins[0], "2", "damaged", lot_code="L9")
     assert (on_hand(engine, "M-1", world.bins[0]), on_hand(engine, "M-1", "SCRAP")) == (Decimal(6), Decimal(2))
+    with engine.connect() as conn:
+        [scrapped] = conn.execute(select(StockMove.reason, StockMove.document_ref).where(StockMove.reason == MoveReason.SCRAP)).all()
+    assert tuple(scrapped) == ("scrap", "SCRAP: damaged")
     assert_consistent(engine)
 
 

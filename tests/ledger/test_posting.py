@@ -6,6 +6,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.factories import build_small_warehouse
 from wms_tui.domain.errors import LedgerRuleViolation, NotFound
+from wms_tui.domain.reasons import MoveReason
 from wms_tui.store import queries
 from wms_tui.store.ledger import Ledger, MoveRequest, PostingContext
 from wms_tui.store.models import StockMove
@@ -90,14 +91,14 @@ def test_lot_tracked_move_and_reversal(engine):
     wh = build_small_warehouse(engine)
     ledger = Ledger(engine, CTX)
     [receipt] = ledger.post([MoveRequest(wh.milk.id, wh.supplier.id, wh.bin_a.id, "24", lot_id=wh.milk_lot.id)])
-    [reversal] = ledger.reverse([receipt.id], reason="wrong-po")
+    [reversal] = ledger.reverse([receipt.id], reason=MoveReason.CORRECTION)
     assert (reversal.from_location_id, reversal.to_location_id) == (wh.bin_a.id, wh.supplier.id)
     assert reversal.lot_id == wh.milk_lot.id
     with engine.connect() as conn:
         assert queries.on_hand_at(conn, wh.milk.id, wh.bin_a.id) == 0
         assert conn.execute(select(func.count()).select_from(StockMove)).scalar_one() == 2
     with pytest.raises(LedgerRuleViolation, match="already reversed"):
-        ledger.reverse([receipt.id], reason="again")
+        ledger.reverse([receipt.id], reason=MoveReason.CORRECTION)
 
 
 @pytest.mark.parametrize("statement", ["UPDATE stock_move SET quantity = 1", "DELETE FROM stock_move"])

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from wms_tui.domain.locations import ValuationGroup
+from wms_tui.domain.reasons import MoveReason
 from wms_tui.services import catalog
 from wms_tui.store import queries
 from wms_tui.store.ledger import Ledger, MoveRequest, PostingContext
@@ -44,11 +45,11 @@ def test_reference_location_value_table(engine):
     ledger.post([move("cargo", stock1, transit2, 10)])
     ledger.post([move("cargo", transit2, stock2, 4)])
     # Count difference: 7 bicycles missing ($350). Scrap: 1 bicycle and 5 cargo bikes ($550).
-    ledger.post([move("bike", stock1, loc["INVENTORY-LOSS"], 7, reason="count")])
+    ledger.post([move("bike", stock1, loc["INVENTORY-LOSS"], 7, reason=MoveReason.CYCLE_COUNT)])
     ledger.post([move("bike", stock1, loc["SCRAP"], 1), move("cargo", stock1, loc["SCRAP"], 5)])
     # An opening-stock entry made by mistake and reversed: Initial Inventory nets to $0.
     [mistake] = ledger.post([move("bike", loc["OPENING"], stock1, 2)])
-    ledger.reverse([mistake.id], reason="entered-twice")
+    ledger.reverse([mistake.id], reason=MoveReason.CORRECTION)
 
     with engine.connect() as conn:
         report = queries.valuation(conn)

@@ -15,6 +15,9 @@ import click
 from sqlalchemy import insert, select
 
 from wms_tui.bench.ledger import percentile
+from wms_tui.domain.items import Tracking
+from wms_tui.domain.outbound import OrderState
+from wms_tui.domain.states import PartnerKind, ReorderRuleKind
 from wms_tui.services import catalog
 from wms_tui.services.inbound import purchasing, receiving, replenishment
 from wms_tui.services.inbound.purchasing import PurchaseLineInput
@@ -80,13 +83,13 @@ def _seed_replenishment(engine, items: int, seed: int) -> None:
         stock = catalog.location_by_code(session, "WH1/STOCK")
         opening = catalog.shared_location(session, "OPENING")
         conn.execute(insert(Item), [
-            {"sku": f"P{n:06d}", "name": f"Planned {n}", "uom": "pc", "tracking": "none", "expiry_tracked": False,
+            {"sku": f"P{n:06d}", "name": f"Planned {n}", "uom": "pc", "tracking": Tracking.NONE, "expiry_tracked": False,
              "is_stock": True, "buy_to_order": False, "standard_cost": Decimal(1), "active": True}
             for n in range(items)
         ])
         ids = list(conn.execute(select(Item.id).where(Item.sku.like("P%")).order_by(Item.id)).scalars())
         conn.execute(insert(ReorderRule), [
-            {"item_id": i, "location_id": stock.id, "kind": "purchase", "min_quantity": Decimal(20),
+            {"item_id": i, "location_id": stock.id, "kind": ReorderRuleKind.PURCHASE, "min_quantity": Decimal(20),
              "max_quantity": Decimal(100), "supplier_id": None}
             for i in ids
         ])
@@ -99,11 +102,11 @@ def _seed_replenishment(engine, items: int, seed: int) -> None:
         moves = [MoveRequest(i, opening.id, stock.id, str(rng.randint(1, 60))) for i in ids]
         for start in range(0, len(moves), POSTING_BATCH):
             post_moves(conn, moves[start : start + POSTING_BATCH], CONTEXT)
-        customer = Partner(code="CUST", name="Bench customer", kind="customer")
+        customer = Partner(code="CUST", name="Bench customer", kind=PartnerKind.CUSTOMER)
         session.add(customer)
         session.flush()
         order = SalesOrder(number="SO-BENCH", customer_id=customer.id, warehouse_id=stock.warehouse_id,
-                           state="confirmed", created_at=datetime.now(UTC))
+                           state=OrderState.CONFIRMED, created_at=datetime.now(UTC))
         session.add(order)
         session.flush()
         conn.execute(insert(SalesOrderLine), [

@@ -14,10 +14,12 @@ from pathlib import Path
 import click
 from sqlmodel import select
 
+from wms_tui.domain.items import Tracking
 from wms_tui.domain.locations import location_barcode
+from wms_tui.domain.outbound import OrderState
+from wms_tui.domain.states import TaskKind
 from wms_tui.services import catalog, tasks
 from wms_tui.services.outbound import allocation, customers, orders, picking
-from wms_tui.services.tasks import TaskKind
 from wms_tui.store import migrate
 from wms_tui.store.db import make_engine, sqlite_url
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
@@ -34,7 +36,7 @@ def _seed(engine, items: int, bins: int, orders_count: int, lines_per_order: int
         bin_ids = [catalog.add_bin(session, stock, f"B{n:04d}", pick_sequence=n).id for n in range(bins)]
         supplier = catalog.shared_location(session, "SUPPLIERS")
         session.execute(Item.__table__.insert(), [
-            {"sku": f"SKU{n:05d}", "name": f"Item {n}", "uom": "pc", "tracking": "none", "expiry_tracked": False,
+            {"sku": f"SKU{n:05d}", "name": f"Item {n}", "uom": "pc", "tracking": Tracking.NONE, "expiry_tracked": False,
              "is_stock": True, "buy_to_order": False, "standard_cost": 1, "active": True}
             for n in range(items)
         ])
@@ -48,7 +50,7 @@ def _seed(engine, items: int, bins: int, orders_count: int, lines_per_order: int
         customers.create_customer(session, "BENCH", "Bench customer")
         start = datetime.now(UTC) - timedelta(days=1)
         session.execute(SalesOrder.__table__.insert(), [
-            {"number": f"B-{n:05d}", "customer_id": 1, "warehouse_id": warehouse.warehouse.id, "state": "draft",
+            {"number": f"B-{n:05d}", "customer_id": 1, "warehouse_id": warehouse.warehouse.id, "state": OrderState.DRAFT,
              "created_at": start + timedelta(seconds=n), "freight": 0}
             for n in range(orders_count)
         ])

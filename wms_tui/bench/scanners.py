@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from drivers import DriverEvent, Scan, SerialSettings, interpret
+from drivers import DriverEvent, DriverStatus, Scan, SerialSettings, interpret
 from drivers.serial_driver import SerialDriver
 
 GS1_SAMPLE = "010703206980498810ABC123\x1d17270131"
@@ -43,7 +43,7 @@ def bench_serial(n: int = 1000) -> dict[str, Any]:
     try:
         driver.start()
         deadline = time.monotonic() + 5
-        while driver.status.value != "connected" and time.monotonic() < deadline:
+        while driver.status is not DriverStatus.CONNECTED and time.monotonic() < deadline:
             time.sleep(0.01)
         for frame in frames:
             os.write(master, frame)

@@ -29,6 +29,10 @@ class PurchaseState(StrEnum):
     CANCELLED = "cancelled"
 
 
+# Purchase orders whose lines not yet received are on order.
+OPEN_PURCHASE_STATES = (PurchaseState.OPEN,)
+
+
 def receipt_route(steps: int) -> tuple[str, ...]:
     try:
         return RECEIPT_ROUTES[steps]

@@ -5,11 +5,12 @@ Pure functions over plain values; the services feed them what they read from the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import TypeVar
 
 from biip.checksums import gs1_standard_check_digit
 
@@ -99,15 +100,35 @@ def short_pick_outcome(policy: BackorderPolicy) -> ShortPickOutcome:
     return ShortPickOutcome.BACKORDER
 
 
-SHORT_PICK_REASONS = frozenset({"not_found", "damaged", "short", "wrong_item", "expired"})
-RETURN_CONDITIONS = frozenset({"good", "damaged", "defective", "opened"})
+class ShortPickReason(StrEnum):
+    """Why a picker closed a task short (alphabetical, as the terminal's menu lists them)."""
+
+    DAMAGED = "damaged"
+    EXPIRED = "expired"
+    NOT_FOUND = "not_found"
+    SHORT = "short"
+    WRONG_ITEM = "wrong_item"
 
 
-def reason_code(value: str, allowed: Iterable[str], what: str) -> str:
+SHORT_PICK_REASONS = frozenset(ShortPickReason)  # the floor pick flow's menu reads this name
+
+
+class ReturnCondition(StrEnum):
+    GOOD = "good"
+    DAMAGED = "damaged"
+    DEFECTIVE = "defective"
+    OPENED = "opened"
+
+
+Code = TypeVar("Code", bound=StrEnum)
+
+
+def reason_code(value: str, allowed: type[Code], what: str) -> Code:
     code = (value or "").strip().lower()
-    if code not in allowed:
-        raise InvalidInput(f"{what} must be one of {', '.join(sorted(allowed))}, got {value!r}")
-    return code
+    try:
+        return allowed(code)
+    except ValueError:
+        raise InvalidInput(f"{what} must be one of {', '.join(sorted(allowed))}, got {value!r}") from None
 
 
 class OrderState(StrEnum):
@@ -118,6 +139,10 @@ class OrderState(StrEnum):
     CONFIRMED = "confirmed"
     CANCELLED = "cancelled"
     CLOSED = "closed"
+
+
+# Orders whose lines commit stock and wait to be picked, packed and shipped.
+OPEN_ORDER_STATES = (OrderState.CONFIRMED,)
 
 
 class OrderStatus(StrEnum):

@@ -17,9 +17,9 @@ from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
 from wms_tui.domain.locations import LocationKind
+from wms_tui.domain.outbound import OPEN_ORDER_STATES
 from wms_tui.domain.quantities import ZERO
 from wms_tui.store.models import Location, Lot, SalesOrder, SalesOrderLine, StockBalance
-from wms_tui.store.queries import OPEN_SALES_STATES
 from wms_tui.store.types import Quantity
 
 CHUNK = 5000
@@ -39,7 +39,7 @@ _ORDERS = SalesOrder.__table__
 _IS_WAITING = (
     _LINES.c.item_id == bindparam("item_id"),
     _ORDERS.c.warehouse_id == bindparam("warehouse_id"),
-    _ORDERS.c.state.in_(OPEN_SALES_STATES),
+    _ORDERS.c.state.in_(OPEN_ORDER_STATES),
     _LINES.c.backordered_quantity > 0,
 )
 _ANY_WAITING = select(_LINES.c.id).join(_ORDERS, _ORDERS.c.id == _LINES.c.order_id).where(*_IS_WAITING).limit(1)
@@ -116,7 +116,7 @@ def _open_line_sums(session: Session, warehouse_id: int, item_ids: list[int]) ->
         session,
         select(SalesOrderLine.item_id, func.sum(SalesOrderLine.committed_quantity), func.sum(SalesOrderLine.backordered_quantity))
         .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-        .where(SalesOrder.warehouse_id == warehouse_id, SalesOrder.state.in_(OPEN_SALES_STATES))
+        .where(SalesOrder.warehouse_id == warehouse_id, SalesOrder.state.in_(OPEN_ORDER_STATES))
         .group_by(SalesOrderLine.item_id),
         item_ids,
         SalesOrderLine.item_id,

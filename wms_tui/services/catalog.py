@@ -11,6 +11,7 @@ from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.locations import LocationKind, location_barcode
+from wms_tui.domain.states import ContainerKind
 from wms_tui.store.models import Container, Item, ItemBarcode, Location, Lot, Warehouse
 
 # Partner and virtual locations shared by all warehouses (transit is per warehouse).
@@ -176,7 +177,7 @@ def get_or_create_lot(session: Session, item: Item, code: str, expiry_date: date
     return lot
 
 
-def create_container(session: Session, code: str, *, kind: str = "box", location: Location | None = None, parent: Container | None = None) -> Container:
+def create_container(session: Session, code: str, *, kind: ContainerKind = ContainerKind.BOX, location: Location | None = None, parent: Container | None = None) -> Container:
     code = code.strip()
     if not code:
         raise InvalidInput("a container needs an SSCC or LPN")

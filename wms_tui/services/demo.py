@@ -15,6 +15,8 @@ from sqlmodel import select
 
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.outbound import BackorderPolicy
+from wms_tui.domain.reasons import MoveReason
+from wms_tui.domain.states import TaskKind
 from wms_tui.services import catalog
 from wms_tui.services.floor.operators import create_operator
 from wms_tui.services.inbound.purchasing import (
@@ -25,7 +27,6 @@ from wms_tui.services.inbound.purchasing import (
 from wms_tui.services.outbound.allocation import allocate, batch_orders
 from wms_tui.services.outbound.customers import create_customer
 from wms_tui.services.outbound.orders import LineInput, confirm_orders, create_order
-from wms_tui.services.tasks import TaskKind
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
 from wms_tui.store.models import Task
 from wms_tui.store.session import transaction
@@ -124,7 +125,7 @@ def build_demo(engine: Engine, *, items: int = 400, seed: int = 7, progress: Cal
                     lot_id = lot.id
                 moves.append(
                     MoveRequest(item.id, opening.id, bin_location.id, rng.randint(5, 200), lot_id=lot_id,
-                                document_ref="OPENING", reason="opening-stock")
+                                document_ref="OPENING", reason=MoveReason.OPENING_STOCK)
                 )
         say(f"Opening stock: {len(moves)} moves")
         post_moves(session.connection(), moves, context)

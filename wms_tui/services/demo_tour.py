@@ -14,9 +14,9 @@ from wms_tui.domain.errors import NotFound
 from wms_tui.domain.locations import location_barcode
 from wms_tui.domain.outbound import sscc
 from wms_tui.domain.quantities import display
+from wms_tui.domain.states import TaskKind, TaskState
 from wms_tui.services.demo import DEMO_OPERATORS
 from wms_tui.services.outbound.packing import SSCC
-from wms_tui.services.tasks import TaskKind, TaskState
 from wms_tui.store.models import ItemBarcode, Location, Lot, NumberRange, Task
 from wms_tui.store.session import reading
 

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import WmsError
+from wms_tui.domain.reasons import MoveReason
 from wms_tui.services import catalog
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
 from wms_tui.store.models import Location, Warehouse
@@ -162,7 +163,7 @@ def _stock_move(session: Session, row: dict[str, str], opening_id: int) -> MoveR
         except WmsError as exc:
             raise _CellError("lot", str(exc)) from None
     return MoveRequest(item.id, opening_id, location.id, quantity, lot_id=lot_id, unit_cost=cost,
-                       document_ref="IMPORT", reason="opening-stock")
+                       document_ref="IMPORT", reason=MoveReason.OPENING_STOCK)
 
 
 def import_csv(

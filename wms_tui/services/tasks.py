@@ -12,31 +12,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
 from wms_tui.domain.errors import InvalidInput, NotFound, WmsError
+from wms_tui.domain.states import PENDING_TASK_STATES, TaskKind, TaskState
 from wms_tui.store.models import Task
 
 TASKS = Task.__table__
 # How many times claim_next retries when another terminal wins the task it picked.
 CLAIM_ATTEMPTS = 20
-
-
-class TaskKind(StrEnum):
-    PICK = "pick"
-    PUTAWAY = "putaway"
-    REPLENISH = "replenish"
-    COUNT = "count"
-
-
-class TaskState(StrEnum):
-    OPEN = "open"
-    CLAIMED = "claimed"
-    DONE = "done"
-    CANCELLED = "cancelled"
 
 
 class TaskConflict(WmsError):
@@ -249,7 +235,7 @@ def cancel_tasks(session: Session, task_ids: Sequence[int]) -> int:
         return 0
     return session.execute(
         update(TASKS)
-        .where(TASKS.c.id.in_(list(task_ids)), TASKS.c.state.in_([TaskState.OPEN.value, TaskState.CLAIMED.value]))
+        .where(TASKS.c.id.in_(list(task_ids)), TASKS.c.state.in_(PENDING_TASK_STATES))
         .values(state=TaskState.CANCELLED.value, done_at=_now())
     ).rowcount
 

@@ -22,6 +22,7 @@ from wms_tui.domain import quantities
 from wms_tui.domain.errors import LedgerRuleViolation, NotFound
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.locations import LocationKind
+from wms_tui.domain.reasons import MoveReason
 from wms_tui.store.models import (
     NO_CONTAINER,
     NO_LOT,
@@ -38,6 +39,8 @@ MOVES = StockMove.__table__
 BALANCES = StockBalance.__table__
 SEQUENCES = TerminalSequence.__table__
 VALUE_QUANTUM = Decimal(1).scaleb(-quantities.MONEY_PLACES)
+# New moves carry a reason's code: never an older spelling or free text.
+MOVE_REASONS = frozenset(MoveReason)
 # SQLite allows 32766 bound parameters per statement; IN-lists stay well below it.
 LOOKUP_CHUNK = 5000
 
@@ -55,7 +58,7 @@ class MoveRequest:
     unit_cost: object | None = None  # None: the item's standard cost at this moment
     document_ref: str | None = None
     document_line_id: int | None = None
-    reason: str | None = None
+    reason: MoveReason | None = None
     reverses_id: uuid.UUID | None = None
 
 
@@ -166,6 +169,8 @@ def _validate(index: int, request: MoveRequest, found: _Lookups) -> tuple[Decima
             raise LedgerRuleViolation(f"{where}: item {sku} is serial-tracked: move one unit per serial number")
     if request.container_id is not None and request.container_id not in found.containers:
         raise NotFound(f"{where}: unknown container id {request.container_id}")
+    if request.reason is not None and request.reason not in MOVE_REASONS:
+        raise LedgerRuleViolation(f"{where}: {request.reason!r} is not a move reason (one of {', '.join(MOVE_REASONS)})")
     try:
         cost = standard_cost if request.unit_cost is None else quantities.unit_cost(request.unit_cost)
     except Exception as exc:
@@ -310,7 +315,7 @@ def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: Posti
 
 
 def reverse_moves(
-    conn: Connection, move_ids: Sequence[uuid.UUID], context: PostingContext, reason: str
+    conn: Connection, move_ids: Sequence[uuid.UUID], context: PostingContext, reason: MoveReason
 ) -> list[PostedMove]:
     """Post the exact opposite of each move (same quantity, cost, lot, container).
 
@@ -355,7 +360,7 @@ class Ledger:
         with self.engine.begin() as conn:
             return post_moves(conn, requests, self.context)
 
-    def reverse(self, move_ids: Sequence[uuid.UUID], reason: str) -> list[PostedMove]:
+    def reverse(self, move_ids: Sequence[uuid.UUID], reason: MoveReason) -> list[PostedMove]:
         with self.engine.begin() as conn:
             return reverse_moves(conn, move_ids, self.context, reason)
 

@@ -13,7 +13,9 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, and_, bindparam, case, func, literal_column, select, type_coerce
 
+from wms_tui.domain.inbound import OPEN_PURCHASE_STATES
 from wms_tui.domain.locations import VALUATION_GROUP, VALUATION_LABEL, LocationKind, ValuationGroup
+from wms_tui.domain.outbound import OPEN_ORDER_STATES
 from wms_tui.domain.quantities import ZERO
 from wms_tui.store.models import (
     Location,
@@ -28,10 +30,8 @@ from wms_tui.store.models import (
 )
 from wms_tui.store.types import Quantity
 
-OPEN_SALES_STATES = ("confirmed",)
 # A literal, not a bound parameter: PostgreSQL must see the same expression in SELECT and GROUP BY.
 NO_LOT_SQL = literal_column("0")
-OPEN_PURCHASE_STATES = ("open",)
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def _sales_line_sum(conn: Connection, column, item_id: int, warehouse_id: int) -
         .where(
             SalesOrderLine.item_id == item_id,
             SalesOrder.warehouse_id == warehouse_id,
-            SalesOrder.state.in_(OPEN_SALES_STATES),
+            SalesOrder.state.in_(OPEN_ORDER_STATES),
         )
     ).scalar_one()
     return Decimal(total)
@@ -135,7 +135,7 @@ def _available_statement():
         .where(
             SalesOrderLine.item_id == bindparam("item_id"),
             SalesOrder.warehouse_id == bindparam("warehouse_id"),
-            SalesOrder.state.in_(OPEN_SALES_STATES),
+            SalesOrder.state.in_(OPEN_ORDER_STATES),
         )
         .scalar_subquery()
     )

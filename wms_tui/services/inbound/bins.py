@@ -12,6 +12,7 @@ from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.inbound import FINAL_ZONE, BinCandidate, PutawaySuggestion, suggest_bin
 from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.quantities import ZERO, display
+from wms_tui.domain.states import PutawayRuleKind, TaskKind, TaskState
 from wms_tui.services.inbound.common import item_by_sku, scanned_location
 from wms_tui.store.models import (
     NO_LOT,
@@ -49,7 +50,7 @@ _EMPTY_BINS = (
         ~exists().where(StockBalance.location_id == Location.id, StockBalance.quantity > 0),
         # An empty bin another operator is already taking goods to is not empty for long.
         ~exists().where(
-            Task.target_location_id == Location.id, Task.kind == "putaway", Task.state == "claimed",
+            Task.target_location_id == Location.id, Task.kind == TaskKind.PUTAWAY, Task.state == TaskState.CLAIMED,
             Task.id != bindparam("task_id"),
         ),
         BinCapacity.max_quantity.is_(None) | (BinCapacity.max_quantity >= bindparam("quantity", type_=Quantity())),
@@ -96,8 +97,8 @@ def suggest_putaway(
     number of bins."""
     where = {"warehouse_id": warehouse.id, "stock_prefix": _stock_prefix(warehouse)}
     rules = session.execute(_RULES, {"item_id": item.id}).all()
-    fixed = {location_id for kind, _, location_id in rules if kind == "fixed_bin"}
-    zone_codes = [code + "/" for kind, code, _ in rules if kind == "zone"]
+    fixed = {location_id for kind, _, location_id in rules if kind == PutawayRuleKind.FIXED_BIN}
+    zone_codes = [code + "/" for kind, code, _ in rules if kind == PutawayRuleKind.ZONE]
     of_item: dict[int, Decimal] = {}
     of_lot: dict[int, Decimal] = {}
     for location_id, lot_id, on_hand in session.execute(_ITEM_STOCK, {"item_id": item.id, "stock_prefix": where["stock_prefix"]}):
@@ -144,10 +145,12 @@ def check_capacity(session: Session, location: Location, quantity: Decimal) -> N
         )
 
 
-def set_putaway_rule(session: Session, sku: str, location_code: str, kind: str) -> PutawayRule:
-    """A fixed bin for the item (kind "fixed_bin") or the zone its bins are in (kind "zone")."""
-    if kind not in ("fixed_bin", "zone"):
-        raise InvalidInput(f"putaway rule kind must be fixed_bin or zone, got {kind!r}")
+def set_putaway_rule(session: Session, sku: str, location_code: str, kind: PutawayRuleKind) -> PutawayRule:
+    """A fixed bin for the item or the zone its bins are in."""
+    try:
+        kind = PutawayRuleKind(kind)
+    except ValueError:
+        raise InvalidInput(f"putaway rule kind must be {' or '.join(PutawayRuleKind)}, got {kind!r}") from None
     item = item_by_sku(session, sku)
     location = scanned_location(session, location_code)
     if location.kind != LocationKind.INTERNAL:

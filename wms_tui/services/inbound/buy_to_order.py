@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.inbound import PurchaseState
+from wms_tui.domain.outbound import OrderState
 from wms_tui.services.inbound.common import supplier_by_code
 from wms_tui.services.inbound.purchasing import (
     PurchaseLineInput,
@@ -136,7 +137,7 @@ def allocate_on_receipt(
         return None
     line = session.get(SalesOrderLine, link.sales_order_line_id)
     order = session.get(SalesOrder, line.order_id)
-    if order.state != "confirmed":
+    if order.state != OrderState.CONFIRMED:
         return None  # the order is gone or done: the goods stay unallocated
     take = min(arrived, line.backordered_quantity)
     if take <= 0:

@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel, select
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.locations import CHECK_SEPARATOR, LocationKind, code_from_barcode
 from wms_tui.domain.quantities import ZERO, display
+from wms_tui.domain.states import PartnerKind
 from wms_tui.services.catalog import item_by_sku, warehouse_by_code  # noqa: F401 - the inbound services import them from here
 from wms_tui.store.ledger import MoveRequest, PostedMove, PostingContext, post_moves
 from wms_tui.store.models import (
@@ -61,7 +62,7 @@ def shared(session: Session, code: str) -> Location:
 
 
 def supplier_by_code(session: Session, code: str) -> Partner:
-    supplier = session.exec(select(Partner).where(Partner.code == code.strip(), Partner.kind == "supplier")).first()
+    supplier = session.exec(select(Partner).where(Partner.code == code.strip(), Partner.kind == PartnerKind.SUPPLIER)).first()
     if supplier is None:
         raise NotFound(f"no supplier {code!r}")
     return supplier

@@ -19,6 +19,8 @@ from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.inbound import recount_needed
 from wms_tui.domain.items import Tracking
+from wms_tui.domain.reasons import MoveReason
+from wms_tui.domain.states import PENDING_TASK_STATES, CountLineState, CountTaskReason, TaskKind
 from wms_tui.services import tasks
 from wms_tui.services.inbound.common import (
     add_numbered,
@@ -43,7 +45,8 @@ from wms_tui.store.models import (
     Task,
 )
 
-RECOUNT = "recount"
+# The floor count flow imports this name (for the task reason and the line state alike).
+RECOUNT = CountTaskReason.RECOUNT
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ def plan_cycle_count(
                                   lot_id=None if lot_id == NO_LOT else lot_id, snapshot_quantity=Decimal(on_hand)))
         task = tasks.create_task(session, tasks.NewTask(
             kind=tasks.TaskKind.COUNT, warehouse_id=warehouse.id, location_id=location.id,
-            document_ref=count.number, reason="cycle count",
+            document_ref=count.number, reason=CountTaskReason.CYCLE_COUNT,
         ))
         task_ids.append(task.id)
     session.flush()
@@ -108,7 +111,7 @@ class SheetLine:
 
 def _lines_for(session: Session, task: Task) -> list[CountLine]:
     count = session.exec(select(CountSession).where(CountSession.number == task.document_ref)).one()
-    wanted = RECOUNT if task.reason == RECOUNT else "open"
+    wanted = CountLineState.RECOUNT if task.reason == CountTaskReason.RECOUNT else CountLineState.OPEN
     return list(session.exec(
         select(CountLine).where(CountLine.session_id == count.id, CountLine.location_id == task.location_id, CountLine.state == wanted)
         .order_by(CountLine.id)
@@ -131,7 +134,7 @@ def count_sheet(session: Session, task_id: int) -> list[SheetLine]:
 class CountResult:
     line_id: int
     sku: str
-    state: str  # "posted" or "recount"
+    state: CountLineState  # posted or recount
     variance: Decimal | None  # posted variance (counted - expected); None while a recount is pending
     moved_during_count: Decimal  # stock that moved in or out since the count was planned
 
@@ -151,11 +154,11 @@ def record_count(
     expected = _on_hand(session, line.item_id, line.location_id, line.lot_id)
     moved = expected - line.snapshot_quantity
     line.counted_by = context.operator
-    if recount_needed(expected, quantity, count.recount_threshold, line.state == RECOUNT):
-        line.first_count, line.state = quantity, RECOUNT
+    if recount_needed(expected, quantity, count.recount_threshold, line.state == CountLineState.RECOUNT):
+        line.first_count, line.state = quantity, CountLineState.RECOUNT
         _queue_recount(session, task, count)
         _finish_if_done(session, task)
-        return CountResult(line.id, item.sku, RECOUNT, None, moved)
+        return CountResult(line.id, item.sku, CountLineState.RECOUNT, None, moved)
     variance = quantity - expected
     if variance != 0:
         if not reason or not reason.strip():
@@ -171,14 +174,14 @@ def record_count(
         post(session, context, [
             MoveRequest(m.item_id, m.from_location_id, m.to_location_id, m.quantity, lot_id=m.lot_id,
                         container_id=m.container_id, document_ref=count.number, document_line_id=line.id,
-                        reason=reason.strip()[:40])
+                        reason=MoveReason.CYCLE_COUNT)
             for m in moves
         ])
-    line.counted_quantity, line.expected_quantity, line.state = quantity, expected, "posted"
+    line.counted_quantity, line.expected_quantity, line.state = quantity, expected, CountLineState.POSTED
     line.reason = reason.strip()[:40] if reason else None
     session.flush()
     _finish_if_done(session, task)
-    return CountResult(line.id, item.sku, "posted", variance, moved)
+    return CountResult(line.id, item.sku, CountLineState.POSTED, variance, moved)
 
 
 def record_unlisted(
@@ -212,7 +215,7 @@ def record_unlisted(
         raise InvalidInput(f"{item.sku} is already on the sheet of count task {task_id}: count it there")
     line = CountLine(session_id=count.id, location_id=task.location_id, item_id=item.id, lot_id=lot_id,
                      snapshot_quantity=_on_hand(session, item.id, task.location_id, lot_id),
-                     state=RECOUNT if task.reason == RECOUNT else "open")
+                     state=CountLineState.RECOUNT if task.reason == CountTaskReason.RECOUNT else CountLineState.OPEN)
     session.add(line)
     session.flush()
     return record_count(session, context, task_id, line.id, counted, reason=reason)
@@ -220,13 +223,13 @@ def record_unlisted(
 
 def _queue_recount(session: Session, task: Task, count: CountSession) -> None:
     waiting = session.exec(select(Task.id).where(
-        Task.kind == tasks.TaskKind.COUNT.value, Task.document_ref == count.number, Task.location_id == task.location_id,
-        Task.reason == RECOUNT, Task.state.in_([tasks.TaskState.OPEN.value, tasks.TaskState.CLAIMED.value]),
+        Task.kind == TaskKind.COUNT, Task.document_ref == count.number, Task.location_id == task.location_id,
+        Task.reason == CountTaskReason.RECOUNT, Task.state.in_(PENDING_TASK_STATES),
     )).first()
     if waiting is None:
         tasks.create_task(session, tasks.NewTask(
             kind=tasks.TaskKind.COUNT, warehouse_id=task.warehouse_id, location_id=task.location_id,
-            document_ref=count.number, reason=RECOUNT,
+            document_ref=count.number, reason=CountTaskReason.RECOUNT,
         ))
 
 
@@ -260,9 +263,11 @@ def scrap(
             raise NotFound(f"item {item.sku} has no lot {lot_code!r}")
         lot_id = lot.id
     target = shared(session, "SCRAP")
+    # A scrap has no document: its reference keeps the person's reason beside the move's code.
+    reference = f"SCRAP: {reason.strip()}"[:60]
     post(session, context, [
         MoveRequest(item.id, location.id, target.id, portion.quantity, lot_id=portion.lot_id,
-                    container_id=portion.container_id, reason=reason.strip()[:40], document_ref="SCRAP")
+                    container_id=portion.container_id, reason=MoveReason.SCRAP, document_ref=reference)
         for portion in take_stock(session, item, location, amount, lot_id=lot_id)
     ])
     return amount

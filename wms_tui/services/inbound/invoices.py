@@ -15,11 +15,9 @@ from sqlmodel import Session, select
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.inbound import InvoiceLineCheck, invoice_hold_reasons
+from wms_tui.domain.states import SupplierInvoiceState
 from wms_tui.services.inbound.common import item_by_sku, purchase_order_by_number, supplier_by_code
 from wms_tui.store.models import PurchaseOrderLine, SupplierInvoice, SupplierInvoiceLine
-
-APPROVED = "approved"
-HELD = "held"
 
 
 @dataclass(frozen=True)
@@ -32,7 +30,7 @@ class InvoiceLineInput:
 @dataclass(frozen=True)
 class InvoiceCheck:
     number: str
-    state: str
+    state: SupplierInvoiceState
     reasons: list[str]
 
 
@@ -40,7 +38,7 @@ def _already_invoiced(session: Session, po_line_ids: list[int]) -> Decimal:
     total = session.exec(
         select(func.coalesce(func.sum(SupplierInvoiceLine.quantity), 0))
         .join(SupplierInvoice, SupplierInvoice.id == SupplierInvoiceLine.invoice_id)
-        .where(SupplierInvoiceLine.purchase_order_line_id.in_(po_line_ids), SupplierInvoice.state == APPROVED)
+        .where(SupplierInvoiceLine.purchase_order_line_id.in_(po_line_ids), SupplierInvoice.state == SupplierInvoiceState.APPROVED)
     ).one()
     return Decimal(total)
 
@@ -77,7 +75,7 @@ def check_supplier_invoice(
         )
         rows.append(SupplierInvoiceLine(purchase_order_line_id=matching[0].id, quantity=quantity, unit_price=price))
     invoice = SupplierInvoice(
-        number=number, supplier_id=supplier.id, purchase_order_id=order.id, state=HELD if reasons else APPROVED,
+        number=number, supplier_id=supplier.id, purchase_order_id=order.id, state=SupplierInvoiceState.HELD if reasons else SupplierInvoiceState.APPROVED,
         hold_reason="; ".join(reasons) or None, created_at=datetime.now(UTC),
     )
     session.add(invoice)

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.items import Tracking
+from wms_tui.domain.reasons import MoveReason
 from wms_tui.services import catalog
 from wms_tui.services.inbound.common import (
     item_by_sku,
@@ -88,7 +89,7 @@ def build_kits(
     reference = f"BUILD {kit.sku}"
     moves = [
         MoveRequest(component.id, bin_.id, production.id, portion.quantity, lot_id=portion.lot_id,
-                    container_id=portion.container_id, document_ref=reference, reason="kit build")
+                    container_id=portion.container_id, document_ref=reference, reason=MoveReason.KIT_BUILD)
         for component, per_kit in bom
         for portion in take_stock(session, component, bin_, quantities.move_quantity(per_kit * amount))
     ]
@@ -99,7 +100,7 @@ def build_kits(
         lot = catalog.get_or_create_lot(session, kit, lot_code)
     unit_cost = _kit_cost(bom)
     moves.append(MoveRequest(kit.id, production.id, bin_.id, amount, lot_id=lot.id if lot else None,
-                             unit_cost=unit_cost, document_ref=reference, reason="kit build"))
+                             unit_cost=unit_cost, document_ref=reference, reason=MoveReason.KIT_BUILD))
     post(session, context, moves)
     return KitResult(kit.sku, amount, unit_cost, unit_cost * amount)
 
@@ -118,12 +119,12 @@ def unbuild_kits(session: Session, context: PostingContext, kit_sku: str, quanti
     unit_cost = _kit_cost(bom)
     moves = [
         MoveRequest(kit.id, bin_.id, production.id, portion.quantity, lot_id=portion.lot_id,
-                    container_id=portion.container_id, unit_cost=unit_cost, document_ref=reference, reason="kit unbuild")
+                    container_id=portion.container_id, unit_cost=unit_cost, document_ref=reference, reason=MoveReason.KIT_UNBUILD)
         for portion in take_stock(session, kit, bin_, amount)
     ]
     moves += [
         MoveRequest(component.id, production.id, bin_.id, quantities.move_quantity(per_kit * amount),
-                    document_ref=reference, reason="kit unbuild")
+                    document_ref=reference, reason=MoveReason.KIT_UNBUILD)
         for component, per_kit in bom
     ]
     post(session, context, moves)

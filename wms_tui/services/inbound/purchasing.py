@@ -13,6 +13,7 @@ from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.inbound import PurchaseState
 from wms_tui.domain.quantities import ZERO
+from wms_tui.domain.states import PartnerKind
 from wms_tui.services.inbound.common import (
     add_numbered,
     item_by_sku,
@@ -41,7 +42,7 @@ def register_supplier(
         raise InvalidInput(f"supplier {code}: lead time cannot be negative ({lead_time_days} days)")
     if session.exec(select(Partner).where(Partner.code == code)).first():
         raise InvalidInput(f"partner {code} already exists")
-    supplier = Partner(code=code, name=name, kind="supplier")
+    supplier = Partner(code=code, name=name, kind=PartnerKind.SUPPLIER)
     session.add(supplier)
     session.flush()
     session.add(SupplierDetail(partner_id=supplier.id, lead_time_days=lead_time_days, contact=contact))

@@ -11,6 +11,8 @@ from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.inbound import FINAL_ZONE
 from wms_tui.domain.quantities import display
+from wms_tui.domain.reasons import MoveReason
+from wms_tui.domain.states import PENDING_TASK_STATES
 from wms_tui.services import tasks
 from wms_tui.services.inbound import routes
 from wms_tui.services.inbound.bins import check_capacity, suggest_putaway
@@ -140,7 +142,8 @@ def complete_move_task(
         MoveRequest(
             item_id=item.id, from_location_id=source.id, to_location_id=target.id, quantity=portion.quantity,
             lot_id=portion.lot_id, container_id=portion.container_id, document_ref=task.document_ref,
-            document_line_id=task.document_line_id, reason=task.kind,
+            document_line_id=task.document_line_id,
+            reason=MoveReason.PUTAWAY if putting_away else MoveReason.REPLENISH,
         )
         for portion in portions
     ])
@@ -170,6 +173,6 @@ def open_putaways(session: Session, document_ref: str) -> list[Task]:
         select(Task).where(
             Task.document_ref == document_ref,
             Task.kind == tasks.TaskKind.PUTAWAY.value,
-            Task.state.in_([tasks.TaskState.OPEN.value, tasks.TaskState.CLAIMED.value]),
+            Task.state.in_(PENDING_TASK_STATES),
         ).order_by(Task.id)
     ).all())

@@ -25,6 +25,8 @@ from wms_tui.domain.inbound import (
 )
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.quantities import display
+from wms_tui.domain.reasons import MoveReason
+from wms_tui.domain.states import ContainerKind, PartnerKind, ReceiptState
 from wms_tui.services import catalog
 from wms_tui.services.backorders import BackorderRelease, release_backorders
 from wms_tui.services.inbound import routes
@@ -83,7 +85,7 @@ def _find_open_order(session: Session, scanned: str, warehouse: Warehouse | None
     order = session.exec(select(PurchaseOrder).where(PurchaseOrder.number == text)).first()
     if order is not None:
         return order
-    supplier = session.exec(select(Partner).where(Partner.code == text, Partner.kind == "supplier")).first()
+    supplier = session.exec(select(Partner).where(Partner.code == text, Partner.kind == PartnerKind.SUPPLIER)).first()
     if supplier is not None:
         query = select(PurchaseOrder).where(PurchaseOrder.supplier_id == supplier.id)
         what = f"supplier {supplier.code}"
@@ -138,7 +140,7 @@ def start_blind_receipt(session: Session, warehouse_code: str, *, supplier_code:
 
 def finish_receipt(session: Session, receipt_number: str) -> ReceiptView:
     receipt, _, _ = _open_receipt(session, receipt_number)
-    receipt.state = "done"
+    receipt.state = ReceiptState.DONE
     session.flush()
     return _view(session, receipt)
 
@@ -200,7 +202,7 @@ def _open_receipt(session: Session, number: str) -> tuple[Receipt, Warehouse, Pu
     found = session.exec(_RECEIPT, params={"number": number.strip()}).first()
     if found is None:
         raise NotFound(f"no receipt {number!r}")
-    if found[0].state != "open":
+    if found[0].state != ReceiptState.OPEN:
         raise InvalidInput(f"receipt {found[0].number} is already finished")
     return found
 
@@ -228,7 +230,7 @@ def _landing(session: Session, warehouse: Warehouse, first: Location, item: Item
 
 
 def _container(
-    session: Session, context: PostingContext, code: str | None, new_pallet: bool, kind: str, landing: Location
+    session: Session, context: PostingContext, code: str | None, new_pallet: bool, kind: ContainerKind, landing: Location
 ) -> Container | None:
     """Receive onto an existing pallet standing at the landing place, or start a new one (with
     the code on its label, or the terminal's next SSCC)."""
@@ -265,7 +267,7 @@ def receive_scan(
     expiry: date | None = None,
     container_code: str | None = None,
     new_pallet: bool = False,
-    container_kind: str = "pallet",
+    container_kind: ContainerKind = ContainerKind.PALLET,
     bin_scan: str | None = None,
     over_receipt_allowed: bool = False,
     over_reason: str | None = None,
@@ -323,7 +325,7 @@ def receive_scan(
             unit_cost=po_line.unit_price if po_line else None,
             document_ref=receipt.number,
             document_line_id=line_id,
-            reason="receipt",
+            reason=MoveReason.RECEIPT,
         )
     ])
     if po_line is not None and po_line.received_quantity >= po_line.quantity:
@@ -389,7 +391,7 @@ def accept_cross_dock(session: Session, context: PostingContext, proposal: Cross
         MoveRequest(
             item_id=line.item_id, from_location_id=source.id, to_location_id=output.id, quantity=quantity,
             lot_id=line.lot_id, container_id=line.container_id, document_ref=receipt.number,
-            document_line_id=line.id, reason="cross-dock",
+            document_line_id=line.id, reason=MoveReason.CROSS_DOCK,
         )
     ])
     session.add(Reservation(order_line_id=order_line.id, item_id=line.item_id, location_id=output.id, lot_id=line.lot_id, quantity=quantity))

@@ -18,7 +18,9 @@ from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.inbound import PurchaseState, check_reorder_rule, purchase_quantity
 from wms_tui.domain.locations import LocationKind
+from wms_tui.domain.outbound import OPEN_ORDER_STATES
 from wms_tui.domain.quantities import ZERO, display
+from wms_tui.domain.states import PENDING_TASK_STATES, PartnerKind, ReorderRuleKind, TaskKind
 from wms_tui.services import tasks
 from wms_tui.services.inbound.bins import storage_bins
 from wms_tui.services.inbound.common import (
@@ -50,10 +52,7 @@ from wms_tui.store.models import (
     Task,
     Warehouse,
 )
-from wms_tui.store.queries import OPEN_SALES_STATES
 from wms_tui.store.types import Quantity
-
-RULE_KINDS = ("purchase", "pick_face")
 
 
 def set_reorder_rule(
@@ -63,18 +62,20 @@ def set_reorder_rule(
     minimum: object,
     maximum: object,
     *,
-    kind: str = "purchase",
+    kind: ReorderRuleKind = ReorderRuleKind.PURCHASE,
     supplier_code: str | None = None,
 ) -> ReorderRule:
     """Create or change the min/max of an item at a location. A purchase rule sits on a
     warehouse (its view or Stock zone); a pick-face rule on the bin pickers take from."""
-    if kind not in RULE_KINDS:
-        raise InvalidInput(f"reorder rule kind must be one of {', '.join(RULE_KINDS)}, got {kind!r}")
+    try:
+        kind = ReorderRuleKind(kind)
+    except ValueError:
+        raise InvalidInput(f"reorder rule kind must be one of {', '.join(ReorderRuleKind)}, got {kind!r}") from None
     item = item_by_sku(session, sku)
     location = scanned_location(session, location_code)
     if location.warehouse_id is None or location.kind not in (LocationKind.INTERNAL, LocationKind.VIEW):
         raise InvalidInput(f"reorder rule for {item.sku}: {location.code} is not a warehouse location")
-    if kind == "pick_face" and location.kind != LocationKind.INTERNAL:
+    if kind == ReorderRuleKind.PICK_FACE and location.kind != LocationKind.INTERNAL:
         raise InvalidInput(f"pick-face rule for {item.sku}: {location.code} is not a bin")
     low, high = quantities.counted_quantity(minimum), quantities.counted_quantity(maximum)
     check_reorder_rule(item.sku, low, high)
@@ -118,7 +119,7 @@ def purchase_suggestions(session: Session, warehouse_code: str | None = None) ->
         )
         .join(Item, Item.id == ReorderRule.item_id)
         .join(Location, Location.id == ReorderRule.location_id)
-        .where(ReorderRule.kind == "purchase", Item.active)
+        .where(ReorderRule.kind == ReorderRuleKind.PURCHASE, Item.active)
     )
     warehouses = {w.id: w.code for w in session.exec(select(Warehouse)).all()}
     if warehouse_code is not None:
@@ -137,7 +138,7 @@ def purchase_suggestions(session: Session, warehouse_code: str | None = None) ->
         select(SalesOrderLine.item_id, SalesOrder.warehouse_id,
                func.sum(SalesOrderLine.committed_quantity), func.sum(SalesOrderLine.backordered_quantity))
         .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-        .where(SalesOrder.state.in_(OPEN_SALES_STATES))
+        .where(SalesOrder.state.in_(OPEN_ORDER_STATES))
         .group_by(SalesOrderLine.item_id, SalesOrder.warehouse_id)
     ):
         committed[(item_id, warehouse_id)] = Decimal(committed_total)
@@ -152,7 +153,7 @@ def purchase_suggestions(session: Session, warehouse_code: str | None = None) ->
         select(SupplierItem.item_id, SupplierItem.supplier_id).order_by(SupplierItem.priority.desc(), SupplierItem.id.desc())
     ).all():
         preferred[item_id] = supplier_id  # the last written wins: lowest priority number
-    suppliers = {p.id: p.code for p in session.exec(select(Partner).where(Partner.kind == "supplier")).all()}
+    suppliers = {p.id: p.code for p in session.exec(select(Partner).where(Partner.kind == PartnerKind.SUPPLIER)).all()}
     suggestions = []
     for item_id, minimum, maximum, rule_supplier_id, sku, warehouse_id in rules:
         key = (item_id, warehouse_id)
@@ -200,7 +201,7 @@ def plan_pick_face_refills(session: Session, warehouse_code: str) -> list[Refill
         select(ReorderRule, Item, Location)
         .join(Item, Item.id == ReorderRule.item_id)
         .join(Location, Location.id == ReorderRule.location_id)
-        .where(ReorderRule.kind == "pick_face", Location.warehouse_id == warehouse.id)
+        .where(ReorderRule.kind == ReorderRuleKind.PICK_FACE, Location.warehouse_id == warehouse.id)
         .order_by(Location.pick_sequence, Location.code)
     ).all()
     pick_faces = {location.id for _, _, location in rules}
@@ -213,8 +214,8 @@ def plan_pick_face_refills(session: Session, warehouse_code: str) -> list[Refill
         ).one())
         queued = Decimal(session.exec(
             select(func.coalesce(func.sum(type_coerce(Task.quantity - Task.done_quantity, Quantity())), 0)).where(
-                Task.kind == tasks.TaskKind.REPLENISH.value, Task.target_location_id == face.id, Task.item_id == item.id,
-                Task.state.in_([tasks.TaskState.OPEN.value, tasks.TaskState.CLAIMED.value]),
+                Task.kind == TaskKind.REPLENISH, Task.target_location_id == face.id, Task.item_id == item.id,
+                Task.state.in_(PENDING_TASK_STATES),
             )
         ).one())
         if at_face + queued >= rule.min_quantity:
@@ -225,7 +226,7 @@ def plan_pick_face_refills(session: Session, warehouse_code: str) -> list[Refill
                 break
             take = min(free, need)
             task = tasks.create_task(session, tasks.NewTask(
-                kind=tasks.TaskKind.REPLENISH, warehouse_id=warehouse.id, location_id=location_id,
+                kind=TaskKind.REPLENISH, warehouse_id=warehouse.id, location_id=location_id,
                 target_location_id=face.id, item_id=item.id, lot_id=None if lot_id == NO_LOT else lot_id,
                 quantity=take, reason=f"pick face below min {display(rule.min_quantity)}",
             ))

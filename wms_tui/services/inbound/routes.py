@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from wms_tui.domain.inbound import FINAL_ZONE, next_zone
+from wms_tui.domain.states import PENDING_TASK_STATES
 from wms_tui.services import tasks
 from wms_tui.services.inbound.common import zone
 from wms_tui.store.models import Item, Location, Lot, Task, Warehouse
@@ -73,7 +74,7 @@ def shorten_pending(session: Session, document_ref: str, document_line_id: int, 
             Task.document_ref == document_ref,
             Task.document_line_id == document_line_id,
             Task.kind == tasks.TaskKind.PUTAWAY.value,
-            Task.state.in_([tasks.TaskState.OPEN.value, tasks.TaskState.CLAIMED.value]),
+            Task.state.in_(PENDING_TASK_STATES),
         ).order_by(Task.id)
     ).all()
     remaining = quantity

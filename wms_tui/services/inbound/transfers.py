@@ -13,6 +13,8 @@ from sqlmodel import Session, select
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.inbound import receipt_route
+from wms_tui.domain.reasons import MoveReason
+from wms_tui.domain.states import TransferState
 from wms_tui.services.inbound import routes
 from wms_tui.services.inbound.common import (
     add_numbered,
@@ -39,7 +41,7 @@ class TransferLineInput:
 @dataclass(frozen=True)
 class TransferView:
     number: str
-    state: str
+    state: TransferState
     from_warehouse: str
     to_warehouse: str
     lines: list[tuple[str, Decimal, Decimal]]  # sku, quantity, received
@@ -57,7 +59,7 @@ def _view(session: Session, transfer: Transfer) -> TransferView:
     )
 
 
-def _transfer(session: Session, number: str, state: str) -> Transfer:
+def _transfer(session: Session, number: str, state: TransferState) -> Transfer:
     transfer = session.exec(select(Transfer).where(Transfer.number == number.strip())).first()
     if transfer is None:
         raise NotFound(f"no transfer {number!r}")
@@ -93,7 +95,7 @@ def create_transfer(session: Session, from_code: str, to_code: str, lines: Seque
 
 def ship_transfer(session: Session, context: PostingContext, number: str) -> TransferView:
     """Everything leaves its bins for the destination's Transit location in one batch."""
-    transfer = _transfer(session, number, "draft")
+    transfer = _transfer(session, number, TransferState.DRAFT)
     destination = session.get(Warehouse, transfer.to_warehouse_id)
     transit = session.exec(select(Location).where(Location.code == f"{destination.code}/TRANSIT")).one()
     # Posted line by line (one transaction) so two lines of one item never take the same units.
@@ -103,10 +105,10 @@ def ship_transfer(session: Session, context: PostingContext, number: str) -> Tra
         post(session, context, [
             MoveRequest(item.id, source.id, transit.id, portion.quantity, lot_id=portion.lot_id,
                         container_id=portion.container_id, document_ref=transfer.number,
-                        document_line_id=line.id, reason="transfer out")
+                        document_line_id=line.id, reason=MoveReason.TRANSFER_OUT)
             for portion in take_stock(session, item, source, line.quantity, lot_id=line.lot_id)
         ])
-    transfer.state = "shipped"
+    transfer.state = TransferState.SHIPPED
     session.flush()
     return _view(session, transfer)
 
@@ -114,7 +116,7 @@ def ship_transfer(session: Session, context: PostingContext, number: str) -> Tra
 def receive_transfer(session: Session, context: PostingContext, number: str) -> TransferView:
     """Take the goods out of Transit into the first zone of the destination's receipt route;
     its push rules queue the putaway."""
-    transfer = _transfer(session, number, "shipped")
+    transfer = _transfer(session, number, TransferState.SHIPPED)
     destination = session.get(Warehouse, transfer.to_warehouse_id)
     transit = session.exec(select(Location).where(Location.code == f"{destination.code}/TRANSIT")).one()
     landing = zone(session, destination, receipt_route(destination.receipt_steps)[0])
@@ -124,13 +126,13 @@ def receive_transfer(session: Session, context: PostingContext, number: str) -> 
         post(session, context, [
             MoveRequest(item.id, transit.id, landing.id, portion.quantity, lot_id=portion.lot_id,
                         container_id=portion.container_id, document_ref=transfer.number,
-                        document_line_id=line.id, reason="transfer in")
+                        document_line_id=line.id, reason=MoveReason.TRANSFER_IN)
             for portion in take_stock(session, item, transit, line.quantity, lot_id=line.lot_id, include_reserved=True)
         ])
         line.received_quantity = line.quantity
         lot = session.get(Lot, line.lot_id) if line.lot_id else None
         routes.after_landing(session, destination, landing, session.get(Item, line.item_id), lot, line.quantity,
                              transfer.number, line.id)
-    transfer.state = "received"
+    transfer.state = TransferState.RECEIVED
     session.flush()
     return _view(session, transfer)

@@ -19,9 +19,10 @@ from sqlmodel import Session, select
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.outbound import COMPLETE_ONLY, OrderState, backorder_policy
 from wms_tui.domain.quantities import ZERO
+from wms_tui.domain.states import PENDING_TASK_STATES, TaskKind, TaskState
 from wms_tui.services import tasks
 from wms_tui.services.outbound.common import order_headers, pickable, warehouse_zones
-from wms_tui.services.tasks import NewTask, TaskKind, TaskState
+from wms_tui.services.tasks import NewTask
 from wms_tui.store.models import (
     NO_LOT,
     CustomerProfile,
@@ -86,7 +87,7 @@ def _candidates(session: Session, warehouse_id: int, warehouse_code: str, demand
                 select(Task.item_id, Task.location_id).where(
                     Task.warehouse_id == warehouse_id,
                     Task.kind == TaskKind.COUNT.value,
-                    Task.state.in_([TaskState.OPEN.value, TaskState.CLAIMED.value]),
+                    Task.state.in_(PENDING_TASK_STATES),
                     Task.item_id.in_(chunk),
                 )
             ).all()

@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.outbound import BackorderPolicy, backorder_policy
+from wms_tui.domain.states import PartnerKind
 from wms_tui.store.models import CustomerProfile, Partner
 
 
@@ -63,7 +64,7 @@ def create_customer(
         raise InvalidInput("a customer needs a code and a name")
     if session.exec(select(Partner).where(Partner.code == code)).first():
         raise InvalidInput(f"partner {code} already exists")
-    partner = Partner(code=code, name=name, kind="customer")
+    partner = Partner(code=code, name=name, kind=PartnerKind.CUSTOMER)
     session.add(partner)
     session.flush()
     address = ship_to or ShipTo(name)

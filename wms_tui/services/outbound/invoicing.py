@@ -21,6 +21,7 @@ from wms_tui.domain.outbound import (
     payment_status,
 )
 from wms_tui.domain.quantities import ZERO
+from wms_tui.domain.states import InvoiceState, PaymentState
 from wms_tui.services.outbound.common import order_by_number, order_lines
 from wms_tui.store.models import (
     CustomerProfile,
@@ -36,7 +37,7 @@ def invoiced_by_line(session: Session, line_ids: list[int]) -> dict[int, Decimal
     rows = session.execute(
         select(InvoiceLine.order_line_id, func.sum(InvoiceLine.quantity))
         .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
-        .where(InvoiceLine.order_line_id.in_(line_ids), Invoice.state != "void")
+        .where(InvoiceLine.order_line_id.in_(line_ids), Invoice.state != InvoiceState.VOID)
         .group_by(InvoiceLine.order_line_id)
     )
     return {line_id: Decimal(total) for line_id, total in rows}
@@ -55,7 +56,7 @@ def invoice_order(session: Session, order_number: str, *, issued_on: date | None
         if already:
             raise InvalidInput(f"sales order {order.number} is already invoiced for everything shipped")
         raise InvalidInput(f"sales order {order.number} has nothing shipped to invoice")
-    first = not session.exec(select(Invoice.id).where(Invoice.order_id == order.id, Invoice.state != "void")).first()
+    first = not session.exec(select(Invoice.id).where(Invoice.order_id == order.id, Invoice.state != InvoiceState.VOID)).first()
     freight = cents(order.freight) if first else ZERO
     count = session.execute(select(func.count()).select_from(Invoice).where(Invoice.order_id == order.id)).scalar_one()
     terms = session.get(CustomerProfile, order.customer_id).payment_terms_days
@@ -91,14 +92,14 @@ def _invoice(session: Session, number: str) -> Invoice:
 def paid_amount(session: Session, invoice_id: int) -> Decimal:
     return Decimal(
         session.execute(
-            select(func.coalesce(func.sum(Payment.amount), 0)).where(Payment.invoice_id == invoice_id, Payment.state == "posted")
+            select(func.coalesce(func.sum(Payment.amount), 0)).where(Payment.invoice_id == invoice_id, Payment.state == PaymentState.POSTED)
         ).scalar_one()
     )
 
 
 def record_payment(session: Session, invoice_number: str, amount: object, *, paid_on: date | None = None, reference: str = "") -> Payment:
     invoice = _invoice(session, invoice_number)
-    if invoice.state == "void":
+    if invoice.state == InvoiceState.VOID:
         raise InvalidInput(f"invoice {invoice.number} is void")
     value = quantities.unit_cost(amount)
     if value <= 0:
@@ -133,7 +134,7 @@ def aging(session: Session, *, as_of: date | None = None) -> list[AgingRow]:
     as_of = as_of or datetime.now(UTC).date()
     paid = (
         select(Payment.invoice_id, func.sum(Payment.amount).label("paid"))
-        .where(Payment.state == "posted")
+        .where(Payment.state == PaymentState.POSTED)
         .group_by(Payment.invoice_id)
         .subquery()
     )
@@ -142,7 +143,7 @@ def aging(session: Session, *, as_of: date | None = None) -> list[AgingRow]:
         .join(SalesOrder, SalesOrder.id == Invoice.order_id)
         .join(Partner, Partner.id == SalesOrder.customer_id)
         .outerjoin(paid, paid.c.invoice_id == Invoice.id)
-        .where(Invoice.state != "void")
+        .where(Invoice.state != InvoiceState.VOID)
     )
     per_customer: dict[str, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(AGING_BUCKETS, ZERO))
     for code, total, due_on, paid_total in rows:

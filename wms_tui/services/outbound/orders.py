@@ -24,6 +24,16 @@ from wms_tui.domain.outbound import (
     plan_commitment,
 )
 from wms_tui.domain.quantities import ZERO
+from wms_tui.domain.reasons import MoveReason
+from wms_tui.domain.states import (
+    ContainerState,
+    CreditNoteState,
+    InvoiceState,
+    PartnerKind,
+    PaymentState,
+    ReturnDisposition,
+    TaskKind,
+)
 from wms_tui.services import tasks
 from wms_tui.services.backorders import coverable_stock, release_available
 from wms_tui.services.outbound.common import order_by_number, order_headers, order_lines
@@ -188,7 +198,7 @@ def confirm_orders(session: Session, order_numbers: Sequence[str], *, today: dat
         })
     for order in orders:
         partner, profile = customers[order.customer_id]
-        if profile is None or partner.kind != "customer":
+        if profile is None or partner.kind != PartnerKind.CUSTOMER:
             raise InvalidInput(f"sales order {order.number}: {partner.code} is not a customer")
         if not partner.active:
             raise InvalidInput(f"sales order {order.number}: customer {partner.code} is inactive")
@@ -272,9 +282,9 @@ def _processed(session: Session, order: SalesOrder) -> str | None:
     """What has happened to the order already, in words; None if nothing."""
     if _live_moves(session, order.number):
         return "stock has moved for it"
-    if session.exec(select(Invoice.id).where(Invoice.order_id == order.id, Invoice.state != "void").limit(1)).first():
+    if session.exec(select(Invoice.id).where(Invoice.order_id == order.id, Invoice.state != InvoiceState.VOID).limit(1)).first():
         return "it was invoiced"
-    if session.exec(select(ShippingContainer.container_id).where(ShippingContainer.order_id == order.id, ShippingContainer.state != "void").limit(1)).first():
+    if session.exec(select(ShippingContainer.container_id).where(ShippingContainer.order_id == order.id, ShippingContainer.state != ContainerState.VOID).limit(1)).first():
         return "containers were packed for it"
     return None
 
@@ -283,7 +293,7 @@ def _drop_open_work(session: Session, order: SalesOrder, lines: list[SalesOrderL
     line_ids = [line.id for line in lines]
     session.execute(delete(Reservation).where(Reservation.order_line_id.in_(line_ids)))
     open_tasks = session.exec(
-        select(Task.id).where(Task.document_ref == order.number, Task.kind.in_([tasks.TaskKind.PICK, tasks.TaskKind.PUTAWAY]))
+        select(Task.id).where(Task.document_ref == order.number, Task.kind.in_([TaskKind.PICK, TaskKind.PUTAWAY]))
     ).all()
     tasks.cancel_tasks(session, list(open_tasks))
 
@@ -317,16 +327,16 @@ def reopen_order(session: Session, context: PostingContext, order_number: str, *
     order = order_by_number(session, order_number)
     if order.state != OrderState.CONFIRMED:
         raise InvalidInput(f"sales order {order.number} is {order.state}: only a confirmed order can be re-opened")
-    reverse_moves(session.connection(), _live_moves(session, order.number), context, reason="reopen")
+    reverse_moves(session.connection(), _live_moves(session, order.number), context, reason=MoveReason.REOPEN)
     lines = order_lines(session, order.id)
     _drop_open_work(session, order, lines)
     invoice_ids = session.exec(select(Invoice.id).where(Invoice.order_id == order.id)).all()
-    session.execute(update(Payment).where(Payment.invoice_id.in_(invoice_ids)).values(state="void"))
-    session.execute(update(Invoice).where(Invoice.order_id == order.id).values(state="void"))
-    session.execute(update(CreditNote).where(CreditNote.order_id == order.id).values(state="void"))
+    session.execute(update(Payment).where(Payment.invoice_id.in_(invoice_ids)).values(state=PaymentState.VOID))
+    session.execute(update(Invoice).where(Invoice.order_id == order.id).values(state=InvoiceState.VOID))
+    session.execute(update(CreditNote).where(CreditNote.order_id == order.id).values(state=CreditNoteState.VOID))
     return_ids = session.exec(select(SalesReturn.id).where(SalesReturn.order_id == order.id)).all()
-    session.execute(update(SalesReturnLine).where(SalesReturnLine.return_id.in_(return_ids)).values(disposition="void"))
-    session.execute(update(ShippingContainer).where(ShippingContainer.order_id == order.id).values(state="void"))
+    session.execute(update(SalesReturnLine).where(SalesReturnLine.return_id.in_(return_ids)).values(disposition=ReturnDisposition.VOID))
+    session.execute(update(ShippingContainer).where(ShippingContainer.order_id == order.id).values(state=ContainerState.VOID))
     for line in lines:
         line.committed_quantity = ZERO
         line.backordered_quantity = ZERO
@@ -359,7 +369,7 @@ def packed_by_line(session: Session, line_ids: Sequence[int]) -> dict[int, Decim
     rows = session.execute(
         select(ContainerLine.order_line_id, func.sum(ContainerLine.quantity))
         .join(ShippingContainer, ShippingContainer.container_id == ContainerLine.container_id)
-        .where(ContainerLine.order_line_id.in_(list(line_ids)), ShippingContainer.state != "void")
+        .where(ContainerLine.order_line_id.in_(list(line_ids)), ShippingContainer.state != ContainerState.VOID)
         .group_by(ContainerLine.order_line_id)
     )
     return {line_id: Decimal(total) for line_id, total in rows}
@@ -368,12 +378,12 @@ def packed_by_line(session: Session, line_ids: Sequence[int]) -> dict[int, Decim
 def money_totals(session: Session, order_id: int) -> tuple[Decimal, Decimal]:
     """(invoiced, paid) over the order's valid invoices."""
     invoiced = session.execute(
-        select(func.coalesce(func.sum(Invoice.total), 0)).where(Invoice.order_id == order_id, Invoice.state != "void")
+        select(func.coalesce(func.sum(Invoice.total), 0)).where(Invoice.order_id == order_id, Invoice.state != InvoiceState.VOID)
     ).scalar_one()
     paid = session.execute(
         select(func.coalesce(func.sum(Payment.amount), 0))
         .join(Invoice, Invoice.id == Payment.invoice_id)
-        .where(Invoice.order_id == order_id, Invoice.state != "void", Payment.state == "posted")
+        .where(Invoice.order_id == order_id, Invoice.state != InvoiceState.VOID, Payment.state == PaymentState.POSTED)
     ).scalar_one()
     return Decimal(invoiced), Decimal(paid)
 

@@ -19,6 +19,8 @@ from sqlmodel import Session, select
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.outbound import OrderState, sscc
+from wms_tui.domain.reasons import UNPICKING, MoveReason
+from wms_tui.domain.states import ContainerKind, ContainerState
 from wms_tui.services import catalog
 from wms_tui.services.outbound.common import (
     order_by_number,
@@ -46,7 +48,7 @@ from wms_tui.store.models import (
     Warehouse,
 )
 
-CONTAINER_KINDS = ("box", "pallet", "tote")
+CONTAINER_KINDS = tuple(ContainerKind)
 SSCC = "sscc"
 RANGES = NumberRange.__table__
 
@@ -103,7 +105,7 @@ def _container(session: Session, code: str) -> tuple[Container, ShippingContaine
 
 
 def open_container(
-    session: Session, context: PostingContext, order_number: str, *, kind: str = "box", code: str | None = None
+    session: Session, context: PostingContext, order_number: str, *, kind: ContainerKind = ContainerKind.BOX, code: str | None = None
 ) -> Container:
     """A new box/pallet/tote for an order at the packing place; numbered from the terminal's
     SSCC range unless a code (an LPN already on it) is given."""
@@ -131,9 +133,10 @@ def _picked_by_lot(session: Session, order: SalesOrder, line_id: int) -> dict[in
         .where(moves.c.document_ref == order.number, moves.c.document_line_id == line_id)
         .group_by(moves.c.lot_id, moves.c.reason, moves.c.reverses_id)
     ):
-        if reason == "pick":
+        code = MoveReason.parse(reason)
+        if code is MoveReason.PICK:
             totals[lot_id] += Decimal(quantity)
-        elif reverses is not None and reason in ("short_pick_cancel", "reopen"):
+        elif reverses is not None and code in UNPICKING:
             totals[lot_id] -= Decimal(quantity)
     return totals
 
@@ -149,9 +152,9 @@ def pack(
 ) -> ContainerLine:
     """Put scanned units into an open container; never more than was picked and not yet packed."""
     container, shipping = _container(session, container_code)
-    if shipping.state != "open":
+    if shipping.state != ContainerState.OPEN:
         raise InvalidInput(f"container {container.code} is {shipping.state}: open a new one")
-    if container.kind == "pallet":
+    if container.kind == ContainerKind.PALLET:
         raise InvalidInput(f"pallet {container.code} takes closed boxes, not loose units")
     order = session.get(SalesOrder, shipping.order_id)
     scan = resolve_item_scan(session, item_scan)
@@ -165,7 +168,7 @@ def pack(
     for row in session.exec(
         select(ContainerLine)
         .join(ShippingContainer, ShippingContainer.container_id == ContainerLine.container_id)
-        .where(ContainerLine.order_line_id.in_([line.id for line in lines]), ShippingContainer.state != "void")
+        .where(ContainerLine.order_line_id.in_([line.id for line in lines]), ShippingContainer.state != ContainerState.VOID)
     ):
         packed[(row.order_line_id, row.lot_id)] += row.quantity
     chosen, open_units = None, Decimal(0)
@@ -182,7 +185,7 @@ def pack(
         post_moves(
             session.connection(),
             [MoveRequest(scan.item.id, zones.pack.id, zones.output.id, units, lot_id=lot_id,
-                         document_ref=order.number, document_line_id=chosen.id, reason="pack")],
+                         document_ref=order.number, document_line_id=chosen.id, reason=MoveReason.PACK)],
             context,
         )
     content = ContainerLine(container_id=container.id, order_line_id=chosen.id, item_id=scan.item.id, lot_id=lot_id, quantity=units)
@@ -193,14 +196,14 @@ def pack(
 
 def close_container(session: Session, container_code: str, *, weight_kg: object) -> ShippingContainer:
     container, shipping = _container(session, container_code)
-    if shipping.state != "open":
+    if shipping.state != ContainerState.OPEN:
         raise InvalidInput(f"container {container.code} is already {shipping.state}")
     has_contents = session.exec(select(ContainerLine.id).where(ContainerLine.container_id == container.id).limit(1)).first()
     has_children = session.exec(select(Container.id).where(Container.parent_id == container.id).limit(1)).first()
     if not has_contents and not has_children:
         raise InvalidInput(f"container {container.code} is empty: pack something or discard it")
     shipping.weight_kg = quantities.move_quantity(weight_kg)
-    shipping.state = "closed"
+    shipping.state = ContainerState.CLOSED
     shipping.closed_at = datetime.now(UTC)
     zones = warehouse_zones(session, shipping.warehouse_id)
     container.location_id = zones.packed_at.id
@@ -212,11 +215,11 @@ def nest(session: Session, box_code: str, pallet_code: str) -> Container:
     """Stack a closed box on an open pallet of the same order."""
     box, box_state = _container(session, box_code)
     pallet, pallet_state = _container(session, pallet_code)
-    if pallet.kind != "pallet":
+    if pallet.kind != ContainerKind.PALLET:
         raise InvalidInput(f"{pallet.code} is a {pallet.kind}: boxes go on a pallet")
-    if pallet_state.state != "open":
+    if pallet_state.state != ContainerState.OPEN:
         raise InvalidInput(f"pallet {pallet.code} is {pallet_state.state}")
-    if box_state.state != "closed":
+    if box_state.state != ContainerState.CLOSED:
         raise InvalidInput(f"close {box.code} before putting it on a pallet")
     if box_state.order_id != pallet_state.order_id:
         raise InvalidInput(f"{box.code} and pallet {pallet.code} belong to different orders")
@@ -295,7 +298,7 @@ def container_labels(session: Session, order_number: str) -> list[ContainerLabel
     rows = session.exec(
         select(Container, ShippingContainer)
         .join(ShippingContainer, ShippingContainer.container_id == Container.id)
-        .where(ShippingContainer.order_id == order.id, ShippingContainer.state != "void")
+        .where(ShippingContainer.order_id == order.id, ShippingContainer.state != ContainerState.VOID)
         .order_by(Container.id)
     ).all()
     contents = _contents(session, [container.id for container, _ in rows])
@@ -345,7 +348,7 @@ def packing_slip(session: Session, order_number: str) -> PackingSlip:
     packed = packed_by_line(session, [line.id for line, _ in lines])
     containers = session.exec(
         select(Container).join(ShippingContainer, ShippingContainer.container_id == Container.id)
-        .where(ShippingContainer.order_id == order.id, ShippingContainer.state != "void").order_by(Container.id)
+        .where(ShippingContainer.order_id == order.id, ShippingContainer.state != ContainerState.VOID).order_by(Container.id)
     ).all()
     contents = _contents(session, [container.id for container in containers])
     return PackingSlip(

@@ -18,13 +18,15 @@ from sqlmodel import Session, select
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.locations import LocationKind, code_from_barcode
 from wms_tui.domain.outbound import (
-    SHORT_PICK_REASONS,
     OrderState,
     ShortPickOutcome,
+    ShortPickReason,
     reason_code,
     short_pick_outcome,
 )
 from wms_tui.domain.quantities import ZERO, display
+from wms_tui.domain.reasons import MoveReason
+from wms_tui.domain.states import CountTaskReason, TaskKind, TaskState
 from wms_tui.services import tasks
 from wms_tui.services.outbound.common import (
     is_expired,
@@ -34,7 +36,7 @@ from wms_tui.services.outbound.common import (
     scanned_units,
     warehouse_zones,
 )
-from wms_tui.services.tasks import NewTask, TaskKind
+from wms_tui.services.tasks import NewTask
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves, reverse_moves
 from wms_tui.store.models import (
     Location,
@@ -184,7 +186,7 @@ def confirm_pick(
     [move] = post_moves(
         session.connection(),
         [MoveRequest(task.item_id, location.id, task.target_location_id, units, lot_id=lot_id,
-                     document_ref=task.document_ref, document_line_id=line.id, reason="pick")],
+                     document_ref=task.document_ref, document_line_id=line.id, reason=MoveReason.PICK)],
         context,
     )
     _release_reservation(session, task, units)
@@ -196,7 +198,7 @@ def confirm_pick(
     if task.done_quantity == task.quantity:
         tasks.complete_task(session, task)
     session.flush()
-    return PickResult(task.id, units, task.quantity - task.done_quantity, task.state == tasks.TaskState.DONE, location.code, move.lot_id)
+    return PickResult(task.id, units, task.quantity - task.done_quantity, task.state == TaskState.DONE, location.code, move.lot_id)
 
 
 def short_pick(session: Session, context: PostingContext, task_id: int, *, reason: str) -> ShortPickResult:
@@ -205,7 +207,7 @@ def short_pick(session: Session, context: PostingContext, task_id: int, *, reaso
     The missing units follow the order's back-order policy, the discrepancy is recorded and the
     bin gets a count task (allocation avoids it until counted).
     """
-    code = reason_code(reason, SHORT_PICK_REASONS, "short-pick reason")
+    code = reason_code(reason, ShortPickReason, "short-pick reason")
     task = tasks.require_claimed(session, task_id, context.operator, TaskKind.PICK)
     short = task.quantity - task.done_quantity
     line = session.get(SalesOrderLine, task.document_line_id)
@@ -213,7 +215,7 @@ def short_pick(session: Session, context: PostingContext, task_id: int, *, reaso
     [count_id] = tasks.create_tasks(
         session,
         [NewTask(TaskKind.COUNT, task.warehouse_id, location_id=task.location_id, item_id=task.item_id,
-                 lot_id=task.lot_id, document_ref=order.number, reason="short_pick")],
+                 lot_id=task.lot_id, document_ref=order.number, reason=CountTaskReason.SHORT_PICK)],
     )
     session.add(
         PickDiscrepancy(
@@ -246,13 +248,13 @@ def _cancel_unshipped(session: Session, context: PostingContext, order: SalesOrd
     picks = session.execute(
         select(moves.c.id).where(
             moves.c.document_ref == order.number,
-            moves.c.reason == "pick",
+            moves.c.reason.in_(MoveReason.PICK.spellings),
             moves.c.to_location_id.not_in(customers),
             moves.c.id.not_in(reversed_ids),
         )
     ).scalars().all()
-    reverse_moves(session.connection(), picks, context, reason="short_pick_cancel")
-    open_picks = session.exec(select(Task.id).where(Task.document_ref == order.number, Task.kind == TaskKind.PICK.value)).all()
+    reverse_moves(session.connection(), picks, context, reason=MoveReason.SHORT_PICK_CANCEL)
+    open_picks = session.exec(select(Task.id).where(Task.document_ref == order.number, Task.kind == TaskKind.PICK)).all()
     tasks.cancel_tasks(session, list(open_picks))
     lines = session.exec(select(SalesOrderLine).where(SalesOrderLine.order_id == order.id)).all()
     session.execute(Reservation.__table__.delete().where(Reservation.order_line_id.in_([line.id for line in lines])))

@@ -14,8 +14,15 @@ from sqlmodel import Session, select
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.locations import LocationKind, code_from_barcode
-from wms_tui.domain.outbound import RETURN_CONDITIONS, OrderState, line_amount, reason_code
+from wms_tui.domain.outbound import (
+    OrderState,
+    ReturnCondition,
+    line_amount,
+    reason_code,
+)
 from wms_tui.domain.quantities import ZERO, display
+from wms_tui.domain.reasons import MoveReason
+from wms_tui.domain.states import CreditNoteState, ReturnDisposition, TaskKind
 from wms_tui.services import catalog, tasks
 from wms_tui.services.backorders import release_available
 from wms_tui.services.outbound.common import (
@@ -25,7 +32,7 @@ from wms_tui.services.outbound.common import (
     returns_location,
     warehouse_zones,
 )
-from wms_tui.services.tasks import NewTask, TaskKind
+from wms_tui.services.tasks import NewTask
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
 from wms_tui.store.models import (
     CreditNote,
@@ -50,7 +57,7 @@ class ReturnInput:
 def returned_by_line(session: Session, line_ids: list[int]) -> dict[int, Decimal]:
     rows = session.execute(
         select(SalesReturnLine.order_line_id, func.sum(SalesReturnLine.quantity))
-        .where(SalesReturnLine.order_line_id.in_(line_ids), SalesReturnLine.disposition != "void")
+        .where(SalesReturnLine.order_line_id.in_(line_ids), SalesReturnLine.disposition != ReturnDisposition.VOID)
         .group_by(SalesReturnLine.order_line_id)
     )
     return {line_id: Decimal(total) for line_id, total in rows}
@@ -75,7 +82,7 @@ def receive_return(session: Session, context: PostingContext, order_number: str,
     for entry in items:
         item = catalog.item_by_sku(session, entry.sku)
         quantity = quantities.move_quantity(entry.quantity)
-        condition = reason_code(entry.condition, RETURN_CONDITIONS, "return condition")
+        condition = reason_code(entry.condition, ReturnCondition, "return condition")
         lot = resolve_lot(session, item, entry.lot_code)
         candidates = [line for line in lines if line.item_id == item.id]
         if not candidates:
@@ -88,7 +95,7 @@ def receive_return(session: Session, context: PostingContext, order_number: str,
         session.add(SalesReturnLine(return_id=document.id, order_line_id=line.id, item_id=item.id,
                                     lot_id=lot.id if lot else None, quantity=quantity, condition=condition))
         requests.append(MoveRequest(item.id, customers.id, place.id, quantity, lot_id=lot.id if lot else None,
-                                    document_ref=order.number, document_line_id=line.id, reason="return"))
+                                    document_ref=order.number, document_line_id=line.id, reason=MoveReason.RETURN))
     post_moves(session.connection(), requests, context)
     session.flush()
     return document
@@ -98,7 +105,7 @@ def _pending_line(session: Session, return_line_id: int) -> tuple[SalesReturnLin
     line = session.get(SalesReturnLine, return_line_id)
     if line is None:
         raise NotFound(f"no return line {return_line_id}")
-    if line.disposition != "pending":
+    if line.disposition != ReturnDisposition.PENDING:
         raise InvalidInput(f"return line {return_line_id} is already {line.disposition}")
     document = session.get(SalesReturn, line.return_id)
     return line, session.get(SalesOrder, document.order_id)
@@ -116,9 +123,9 @@ def restock(session: Session, return_line_id: int, target_location_code: str) ->
         session,
         [NewTask(TaskKind.PUTAWAY, order.warehouse_id, location_id=source.id, target_location_id=target.id,
                  item_id=line.item_id, lot_id=line.lot_id, quantity=line.quantity, document_ref=order.number,
-                 document_line_id=line.order_line_id, reason="restock")],
+                 document_line_id=line.order_line_id, reason=MoveReason.RESTOCK)],
     )
-    line.disposition = "restocking"
+    line.disposition = ReturnDisposition.RESTOCKING
     line.task_id = task_id
     session.flush()
     return task_id
@@ -137,12 +144,12 @@ def confirm_restock(session: Session, context: PostingContext, task_id: int, *, 
     post_moves(
         session.connection(),
         [MoveRequest(task.item_id, task.location_id, target.id, task.quantity, lot_id=task.lot_id,
-                     document_ref=task.document_ref, document_line_id=task.document_line_id, reason="restock")],
+                     document_ref=task.document_ref, document_line_id=task.document_line_id, reason=MoveReason.RESTOCK)],
         context,
     )
     task.done_quantity = task.quantity
     tasks.complete_task(session, task)
-    line.disposition = "restocked"
+    line.disposition = ReturnDisposition.RESTOCKED
     session.flush()
     release_available(session, task.warehouse_id, [task.item_id], today or datetime.now(UTC).date())
     return line
@@ -155,10 +162,10 @@ def scrap(session: Session, context: PostingContext, return_line_id: int) -> Sal
     post_moves(
         session.connection(),
         [MoveRequest(line.item_id, source.id, catalog.shared_location(session, "SCRAP").id, line.quantity,
-                     lot_id=line.lot_id, document_ref=order.number, document_line_id=line.order_line_id, reason="scrap")],
+                     lot_id=line.lot_id, document_ref=order.number, document_line_id=line.order_line_id, reason=MoveReason.SCRAP)],
         context,
     )
-    line.disposition = "scrapped"
+    line.disposition = ReturnDisposition.SCRAPPED
     session.flush()
     return line
 
@@ -168,13 +175,13 @@ def issue_credit_note(session: Session, return_number: str, *, issued_on: date |
     document = session.exec(select(SalesReturn).where(SalesReturn.number == return_number.strip())).first()
     if document is None:
         raise NotFound(f"no return {return_number!r}")
-    if session.exec(select(CreditNote.id).where(CreditNote.return_id == document.id, CreditNote.state != "void")).first():
+    if session.exec(select(CreditNote.id).where(CreditNote.return_id == document.id, CreditNote.state != CreditNoteState.VOID)).first():
         raise InvalidInput(f"return {document.number} already has a credit note")
     lines = session.exec(
         select(SalesReturnLine, SalesOrderLine, Item)
         .join(SalesOrderLine, SalesOrderLine.id == SalesReturnLine.order_line_id)
         .join(Item, Item.id == SalesReturnLine.item_id)
-        .where(SalesReturnLine.return_id == document.id, SalesReturnLine.disposition != "void")
+        .where(SalesReturnLine.return_id == document.id, SalesReturnLine.disposition != ReturnDisposition.VOID)
     ).all()
     if not lines:
         raise InvalidInput(f"return {document.number} has nothing to credit")

@@ -12,6 +12,8 @@ from sqlmodel import Session, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.outbound import COMPLETE_ONLY, OrderState
+from wms_tui.domain.reasons import MoveReason
+from wms_tui.domain.states import ContainerState
 from wms_tui.services.outbound.common import (
     order_by_number,
     order_lines,
@@ -78,9 +80,9 @@ def ship(
     for container, state in shipping.values():
         if state.order_id != order.id:
             raise InvalidInput(f"container {container.code} belongs to another order than {order.number}")
-        if state.state == "open":
+        if state.state == ContainerState.OPEN:
             raise InvalidInput(f"container {container.code} is not closed: close it before shipping")
-        if state.state != "closed":
+        if state.state != ContainerState.CLOSED:
             raise InvalidInput(f"container {container.code} is {state.state}")
     contents = session.exec(select(ContainerLine).where(ContainerLine.container_id.in_(list(shipping)))).all()
     zones = warehouse_zones(session, order.warehouse_id)
@@ -88,7 +90,7 @@ def ship(
         session.connection(),
         [
             MoveRequest(c.item_id, zones.output.id, zones.customers.id, c.quantity, lot_id=c.lot_id,
-                        document_ref=order.number, document_line_id=c.order_line_id, reason="ship")
+                        document_ref=order.number, document_line_id=c.order_line_id, reason=MoveReason.SHIP)
             for c in contents
         ],
         context,
@@ -107,7 +109,7 @@ def ship(
     session.add(shipment)
     session.flush()
     for container, state in shipping.values():
-        state.state = "shipped"
+        state.state = ContainerState.SHIPPED
         state.shipment_id = shipment.id
         container.location_id = zones.customers.id
     session.flush()

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.locations import LocationKind
+from wms_tui.domain.states import ContainerKind, PutawayRuleKind, ReorderRuleKind
 from wms_tui.store.models.fields import money_field, quantity_field
 from wms_tui.store.types import StrEnumType
 
@@ -73,7 +74,7 @@ class Container(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
-    kind: str = Field(default="box", sa_column=Column(String(20), nullable=False))
+    kind: ContainerKind = Field(default=ContainerKind.BOX, sa_column=Column(StrEnumType(ContainerKind, 20), nullable=False))
     location_id: int | None = Field(default=None, foreign_key="location.id", index=True)
     parent_id: int | None = Field(default=None, foreign_key="container.id")
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
@@ -91,14 +92,14 @@ class BomLine(SQLModel, table=True):
 
 
 class PutawayRule(SQLModel, table=True):
-    """Where an item belongs: kind "fixed_bin" (its own bin) or "zone" (any bin under it)."""
+    """Where an item belongs: its own bin (fixed_bin) or any bin under a zone."""
 
     __tablename__ = "putaway_rule"
     __table_args__ = (UniqueConstraint("item_id", "location_id"),)
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", index=True)
     location_id: int = Field(foreign_key="location.id")
-    kind: str = Field(sa_column=Column(String(10), nullable=False))
+    kind: PutawayRuleKind = Field(sa_column=Column(StrEnumType(PutawayRuleKind, 10), nullable=False))
 
 
 class BinCapacity(SQLModel, table=True):
@@ -108,15 +109,14 @@ class BinCapacity(SQLModel, table=True):
 
 
 class ReorderRule(SQLModel, table=True):
-    """Min/max for an item at a location. kind "purchase": the location's warehouse buys when
-    short; kind "pick_face": the bin is refilled from reserve bins."""
+    """Min/max for an item at a location: a purchase rule or a pick face refill (ReorderRuleKind)."""
 
     __tablename__ = "reorder_rule"
     __table_args__ = (UniqueConstraint("item_id", "location_id"),)
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", index=True)
     location_id: int = Field(foreign_key="location.id")
-    kind: str = Field(sa_column=Column(String(10), nullable=False))
+    kind: ReorderRuleKind = Field(sa_column=Column(StrEnumType(ReorderRuleKind, 10), nullable=False))
     min_quantity: Decimal = quantity_field()
     max_quantity: Decimal = quantity_field()
     supplier_id: int | None = Field(default=None, foreign_key="partner.id")

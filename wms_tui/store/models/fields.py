@@ -1,13 +1,14 @@
-"""Column helpers shared by the table modules: exact decimals, text and timestamps."""
+"""Column helpers shared by the table modules: exact decimals, text, enums and timestamps."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import Column, DateTime, String
 from sqlmodel import Field
 
-from wms_tui.store.types import Money, Quantity
+from wms_tui.store.types import Money, Quantity, StrEnumType
 
 
 def quantity_field(default: Decimal | None = None) -> Decimal:
@@ -26,6 +27,14 @@ def text_field(length: int, *, nullable: bool = False, default: str | None = Non
     if default is None:
         return Field(default=None if nullable else ..., sa_column=Column(String(length), nullable=nullable))
     return Field(default=default, sa_column=Column(String(length), nullable=nullable, server_default=default))
+
+
+def enum_field(enum_class: type[StrEnum], length: int, *, nullable: bool = False, default: StrEnum | None = None):
+    """A state, kind or reason stored as its value (the column stays a VARCHAR of `length`)."""
+    column_type = StrEnumType(enum_class, length)
+    if default is None:
+        return Field(default=None if nullable else ..., sa_column=Column(column_type, nullable=nullable))
+    return Field(default=default, sa_column=Column(column_type, nullable=nullable, server_default=default.value))
 
 
 def timestamp_field(*, nullable: bool = False):

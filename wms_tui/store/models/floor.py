@@ -7,6 +7,9 @@ from datetime import datetime
 from sqlalchemy import Column, DateTime, String, Text
 from sqlmodel import Field, SQLModel
 
+from wms_tui.domain.flows import Role
+from wms_tui.store.types import StrEnumType
+
 
 class Operator(SQLModel, table=True):
     """A person who signs in on a terminal, by badge scan or by id and PIN."""
@@ -14,7 +17,7 @@ class Operator(SQLModel, table=True):
     __tablename__ = "operator"
     code: str = Field(sa_column=Column(String(40), primary_key=True))
     name: str = Field(sa_column=Column(String(100), nullable=False))
-    role: str = Field(sa_column=Column(String(20), nullable=False))
+    role: Role = Field(sa_column=Column(StrEnumType(Role, 20), nullable=False))
     badge: str = Field(sa_column=Column(String(60), nullable=False, unique=True))
     # PBKDF2-SHA256 as "iterations$salt-hex$hash-hex": a stolen database does not give PINs away.
     pin_hash: str = Field(sa_column=Column(String(200), nullable=False))

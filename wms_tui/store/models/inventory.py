@@ -8,8 +8,9 @@ from decimal import Decimal
 from sqlalchemy import Column, DateTime, String
 from sqlmodel import Field, SQLModel
 
+from wms_tui.domain.states import CountLineState, CountSessionState, TransferState
 from wms_tui.store.models.fields import quantity_field
-from wms_tui.store.types import Quantity
+from wms_tui.store.types import Quantity, StrEnumType
 
 
 class CountSession(SQLModel, table=True):
@@ -19,7 +20,9 @@ class CountSession(SQLModel, table=True):
     warehouse_id: int = Field(foreign_key="warehouse.id")
     # A variance above this many units is counted again before it posts.
     recount_threshold: Decimal = quantity_field()
-    state: str = Field(default="open", sa_column=Column(String(10), nullable=False))
+    state: CountSessionState = Field(
+        default=CountSessionState.OPEN, sa_column=Column(StrEnumType(CountSessionState, 10), nullable=False)
+    )
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
@@ -36,7 +39,9 @@ class CountLine(SQLModel, table=True):
     first_count: Decimal | None = Field(default=None, sa_column=Column(Quantity()))
     counted_quantity: Decimal | None = Field(default=None, sa_column=Column(Quantity()))
     expected_quantity: Decimal | None = Field(default=None, sa_column=Column(Quantity()))
-    state: str = Field(default="open", sa_column=Column(String(10), nullable=False))
+    state: CountLineState = Field(
+        default=CountLineState.OPEN, sa_column=Column(StrEnumType(CountLineState, 10), nullable=False)
+    )
     reason: str | None = Field(default=None, sa_column=Column(String(40)))
     counted_by: str | None = Field(default=None, sa_column=Column(String(40)))
 
@@ -48,7 +53,7 @@ class Transfer(SQLModel, table=True):
     number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
     from_warehouse_id: int = Field(foreign_key="warehouse.id")
     to_warehouse_id: int = Field(foreign_key="warehouse.id")
-    state: str = Field(default="draft", sa_column=Column(String(10), nullable=False))
+    state: TransferState = Field(default=TransferState.DRAFT, sa_column=Column(StrEnumType(TransferState, 10), nullable=False))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 

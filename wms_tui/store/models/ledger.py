@@ -44,6 +44,8 @@ class StockMove(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     document_ref: str | None = Field(default=None, sa_column=Column(String(60)))
     document_line_id: int | None = None
+    # A MoveReason code. Moves posted before revision 0005 may carry an older spelling, so the
+    # column stays plain text and readers go through MoveReason.parse / MoveReason.spellings.
     reason: str | None = Field(default=None, sa_column=Column(String(40)))
     reverses_id: uuid.UUID | None = Field(default=None, foreign_key="stock_move.id")
 

@@ -7,7 +7,9 @@ from decimal import Decimal
 from sqlalchemy import Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from wms_tui.domain.states import PartnerKind
 from wms_tui.store.models.fields import money_field, text_field
+from wms_tui.store.types import StrEnumType
 
 
 class Partner(SQLModel, table=True):
@@ -16,7 +18,7 @@ class Partner(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
     name: str = Field(sa_column=Column(String(200), nullable=False))
-    kind: str = Field(sa_column=Column(String(10), nullable=False))
+    kind: PartnerKind = Field(sa_column=Column(StrEnumType(PartnerKind, 10), nullable=False))
     active: bool = Field(default=True)
 
 

@@ -8,7 +8,10 @@ from decimal import Decimal
 from sqlalchemy import Column, DateTime, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from wms_tui.domain.inbound import PurchaseState
+from wms_tui.domain.states import ReceiptState, SupplierInvoiceState
 from wms_tui.store.models.fields import money_field, quantity_field
+from wms_tui.store.types import StrEnumType
 
 
 class PurchaseOrder(SQLModel, table=True):
@@ -17,7 +20,7 @@ class PurchaseOrder(SQLModel, table=True):
     number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
     supplier_id: int = Field(foreign_key="partner.id")
     warehouse_id: int = Field(foreign_key="warehouse.id")
-    state: str = Field(default="open", sa_column=Column(String(20), nullable=False))
+    state: PurchaseState = Field(default=PurchaseState.OPEN, sa_column=Column(StrEnumType(PurchaseState, 20), nullable=False))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
@@ -40,7 +43,7 @@ class Receipt(SQLModel, table=True):
     warehouse_id: int = Field(foreign_key="warehouse.id")
     purchase_order_id: int | None = Field(default=None, foreign_key="purchase_order.id", index=True)
     supplier_id: int | None = Field(default=None, foreign_key="partner.id")
-    state: str = Field(default="open", sa_column=Column(String(10), nullable=False))
+    state: ReceiptState = Field(default=ReceiptState.OPEN, sa_column=Column(StrEnumType(ReceiptState, 10), nullable=False))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
@@ -79,7 +82,7 @@ class SupplierInvoice(SQLModel, table=True):
     number: str = Field(sa_column=Column(String(40), nullable=False))
     supplier_id: int = Field(foreign_key="partner.id")
     purchase_order_id: int = Field(foreign_key="purchase_order.id", index=True)
-    state: str = Field(sa_column=Column(String(10), nullable=False))
+    state: SupplierInvoiceState = Field(sa_column=Column(StrEnumType(SupplierInvoiceState, 10), nullable=False))
     hold_reason: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 

@@ -8,8 +8,23 @@ from decimal import Decimal
 from sqlalchemy import Column, DateTime, String
 from sqlmodel import Field, SQLModel
 
-from wms_tui.store.models.fields import money_field, quantity_field, text_field, timestamp_field
-from wms_tui.store.types import Quantity
+from wms_tui.domain.outbound import OrderState, ReturnCondition
+from wms_tui.domain.states import (
+    ContainerState,
+    CreditNoteState,
+    InvoiceState,
+    PaymentState,
+    ReturnDisposition,
+    ShipmentState,
+)
+from wms_tui.store.models.fields import (
+    enum_field,
+    money_field,
+    quantity_field,
+    text_field,
+    timestamp_field,
+)
+from wms_tui.store.types import Quantity, StrEnumType
 
 
 class SalesOrder(SQLModel, table=True):
@@ -18,7 +33,7 @@ class SalesOrder(SQLModel, table=True):
     number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
     customer_id: int = Field(foreign_key="partner.id")
     warehouse_id: int = Field(foreign_key="warehouse.id")
-    state: str = Field(default="quote", sa_column=Column(String(20), nullable=False))
+    state: OrderState = Field(default=OrderState.QUOTE, sa_column=Column(StrEnumType(OrderState, 20), nullable=False))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     # Overrides the customer's default back-order policy for this order when set.
     backorder_policy: str | None = Field(default=None, sa_column=Column(String(30)))
@@ -62,7 +77,7 @@ class ShippingContainer(SQLModel, table=True):
     container_id: int = Field(foreign_key="container.id", primary_key=True)
     warehouse_id: int = Field(foreign_key="warehouse.id")
     order_id: int | None = Field(default=None, foreign_key="sales_order.id", index=True)
-    state: str = text_field(20, default="open")
+    state: ContainerState = enum_field(ContainerState, 20, default=ContainerState.OPEN)
     weight_kg: Decimal | None = Field(default=None, sa_column=Column(Quantity(), nullable=True))
     closed_at: datetime | None = timestamp_field(nullable=True)
     shipment_id: int | None = Field(default=None, foreign_key="shipment.id", index=True)
@@ -87,7 +102,7 @@ class Shipment(SQLModel, table=True):
     order_id: int = Field(foreign_key="sales_order.id", index=True)
     carrier: str = text_field(60)
     tracking_number: str = text_field(60, default="")
-    state: str = text_field(20, default="shipped")
+    state: ShipmentState = enum_field(ShipmentState, 20, default=ShipmentState.SHIPPED)
     operator: str = text_field(40)
     shipped_at: datetime = timestamp_field()
 
@@ -102,7 +117,7 @@ class Invoice(SQLModel, table=True):
     tax_total: Decimal = money_field()
     freight: Decimal = money_field(default=Decimal(0))
     total: Decimal = money_field()
-    state: str = text_field(20, default="open")
+    state: InvoiceState = enum_field(InvoiceState, 20, default=InvoiceState.OPEN)
     created_at: datetime = timestamp_field()
 
 
@@ -125,7 +140,7 @@ class Payment(SQLModel, table=True):
     amount: Decimal = money_field()
     paid_on: date
     reference: str = text_field(60, default="")
-    state: str = text_field(20, default="posted")
+    state: PaymentState = enum_field(PaymentState, 20, default=PaymentState.POSTED)
     created_at: datetime = timestamp_field()
 
 
@@ -146,9 +161,8 @@ class SalesReturnLine(SQLModel, table=True):
     item_id: int = Field(foreign_key="item.id")
     lot_id: int | None = Field(default=None, foreign_key="lot.id")
     quantity: Decimal = quantity_field()
-    condition: str = text_field(20)
-    # pending (in Returns), restocking (put-back task open), restocked, scrapped
-    disposition: str = text_field(20, default="pending")
+    condition: ReturnCondition = enum_field(ReturnCondition, 20)
+    disposition: ReturnDisposition = enum_field(ReturnDisposition, 20, default=ReturnDisposition.PENDING)
     task_id: int | None = Field(default=None, foreign_key="task.id")
 
 
@@ -162,6 +176,6 @@ class CreditNote(SQLModel, table=True):
     subtotal: Decimal = money_field()
     tax_total: Decimal = money_field()
     total: Decimal = money_field()
-    state: str = text_field(20, default="open")
+    state: CreditNoteState = enum_field(CreditNoteState, 20, default=CreditNoteState.OPEN)
     created_at: datetime = timestamp_field()
 

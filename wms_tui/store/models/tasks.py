@@ -8,7 +8,9 @@ from decimal import Decimal
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from wms_tui.store.models.fields import quantity_field, text_field, timestamp_field
+from wms_tui.domain.outbound import ShortPickReason
+from wms_tui.domain.states import TaskKind, TaskState
+from wms_tui.store.models.fields import enum_field, quantity_field, text_field, timestamp_field
 
 
 class Task(SQLModel, table=True):
@@ -21,8 +23,8 @@ class Task(SQLModel, table=True):
         Index("ix_task_assignee", "assignee", "state"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = text_field(20)
-    state: str = text_field(20, default="open")
+    kind: TaskKind = enum_field(TaskKind, 20)
+    state: TaskState = enum_field(TaskState, 20, default=TaskState.OPEN)
     warehouse_id: int = Field(foreign_key="warehouse.id")
     location_id: int | None = Field(default=None, foreign_key="location.id")
     target_location_id: int | None = Field(default=None, foreign_key="location.id")
@@ -38,6 +40,7 @@ class Task(SQLModel, table=True):
     tote: str | None = text_field(40, nullable=True)
     document_ref: str | None = text_field(60, nullable=True)
     document_line_id: int | None = None
+    # Why the task exists, for the person doing it; a count task's is a CountTaskReason.
     reason: str | None = text_field(40, nullable=True)
     created_at: datetime = timestamp_field()
     claimed_at: datetime | None = timestamp_field(nullable=True)
@@ -56,7 +59,7 @@ class PickDiscrepancy(SQLModel, table=True):
     lot_id: int | None = Field(default=None, foreign_key="lot.id")
     expected_quantity: Decimal = quantity_field()
     picked_quantity: Decimal = quantity_field()
-    reason_code: str = text_field(40)
+    reason_code: ShortPickReason = enum_field(ShortPickReason, 40)
     operator: str = text_field(40)
     count_task_id: int | None = Field(default=None, foreign_key="task.id")
     created_at: datetime = timestamp_field()

@@ -1,0 +1,123 @@
+"""The states and kinds documents are stored with, one enum per column, stored as their values.
+
+Sales orders (`OrderState`) and purchase orders (`PurchaseState`) keep theirs next to their rules in
+`domain.outbound` and `domain.inbound`; the reasons stock moves are posted with are in
+`domain.reasons`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TaskKind(StrEnum):
+    PICK = "pick"
+    PUTAWAY = "putaway"
+    REPLENISH = "replenish"
+    COUNT = "count"
+
+
+class TaskState(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+# Tasks someone still has to do: in the queue or in a person's hands.
+PENDING_TASK_STATES = (TaskState.OPEN, TaskState.CLAIMED)
+
+
+class ContainerKind(StrEnum):
+    """In this order on the packing terminal's menu (choice 1, 2, 3)."""
+
+    BOX = "box"
+    PALLET = "pallet"
+    TOTE = "tote"
+
+
+class ContainerState(StrEnum):
+    """A shipping container's packing state (table shipping_container)."""
+
+    OPEN = "open"  # being packed
+    CLOSED = "closed"  # weighed and labelled: may go on a pallet or ship
+    SHIPPED = "shipped"
+    VOID = "void"  # its order was re-opened
+
+
+class ShipmentState(StrEnum):
+    SHIPPED = "shipped"
+
+
+class InvoiceState(StrEnum):
+    OPEN = "open"
+    VOID = "void"  # its order was re-opened
+
+
+class CreditNoteState(StrEnum):
+    OPEN = "open"
+    VOID = "void"
+
+
+class PaymentState(StrEnum):
+    POSTED = "posted"
+    VOID = "void"
+
+
+class ReturnDisposition(StrEnum):
+    """What became of a returned line."""
+
+    PENDING = "pending"  # in the Returns location
+    RESTOCKING = "restocking"  # a put-back task is open
+    RESTOCKED = "restocked"
+    SCRAPPED = "scrapped"
+    VOID = "void"  # its order was re-opened
+
+
+class ReceiptState(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+class SupplierInvoiceState(StrEnum):
+    APPROVED = "approved"
+    HELD = "held"  # price or quantity differs from the PO and the receipts
+
+
+class CountSessionState(StrEnum):
+    OPEN = "open"
+
+
+class CountLineState(StrEnum):
+    OPEN = "open"  # waiting for its first count
+    RECOUNT = "recount"  # the first count differed too much: count it again
+    POSTED = "posted"  # counted; any variance posted
+
+
+class CountTaskReason(StrEnum):
+    """Why a count task was queued (the task's reason): which count lines it counts."""
+
+    CYCLE_COUNT = "cycle_count"  # a planned count: lines waiting for their first count
+    RECOUNT = "recount"  # lines waiting for a recount
+    SHORT_PICK = "short_pick"  # a picker found the bin short
+
+
+class TransferState(StrEnum):
+    DRAFT = "draft"
+    SHIPPED = "shipped"  # in Transit
+    RECEIVED = "received"
+
+
+class PartnerKind(StrEnum):
+    CUSTOMER = "customer"
+    SUPPLIER = "supplier"
+
+
+class PutawayRuleKind(StrEnum):
+    FIXED_BIN = "fixed_bin"  # the item's own bin
+    ZONE = "zone"  # any bin under the zone
+
+
+class ReorderRuleKind(StrEnum):
+    PURCHASE = "purchase"  # the location's warehouse buys when short
+    PICK_FACE = "pick_face"  # the bin is refilled from reserve bins
