@@ -77,7 +77,7 @@ async def test_blind_count_of_a_planned_bin(runtime, tmp_path, size):
         shown = floor.details.replace(" ", "")
         for sku, _lot, _quantity in held:
             assert f"{sku}?" in shown
-        assert all(floor.state.data["sheet"]) and "expected" not in floor.details
+        assert all(floor.state.data.sheet) and "expected" not in floor.details
         before = moves(runtime)
         for sku, lot, quantity in held:
             await floor.scan(item_scan(sku, lot), str(int(quantity)))
@@ -114,8 +114,8 @@ async def test_difference_is_recounted_then_posted_with_a_reason(runtime, tmp_pa
         await floor.key("f5")
         assert not floor.error, floor.message
         assert f"recount {code.split('/')[-1]}: {sku}" in floor.message
-        assert floor.state.step == "item" and floor.state.data["recount"]
-        assert [line["sku"] for line in floor.state.data["sheet"]] == [sku]
+        assert floor.state.step == "item" and floor.state.data.recount
+        assert [line.sku for line in floor.state.data.sheet] == [sku]
         assert moves(runtime) == before
         # The recount only takes the items it asks for.
         other, lot, _ = next(entry for entry in held if entry[0] != sku)
@@ -247,7 +247,7 @@ async def test_count_a_short_pick_asked_for(runtime, tmp_path):
         floor = await open_count(app, pilot, tmp_path)
         await floor.key("f1")
         assert floor.state.step == "at" and not floor.error, floor.message
-        assert floor.state.data["bin"] == code
+        assert floor.state.data.bin == code
         await floor.scan(location_barcode(code))
         for sku, lot, quantity in held:
             await floor.scan(item_scan(sku, lot), str(int(quantity)))

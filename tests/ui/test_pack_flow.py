@@ -18,7 +18,6 @@ from tests.labels.conftest import decode, pdf_pages
 from tests.ui.floorkit import SIZE_IDS, SIZES, Floor, moves, runtime_on_copy
 from wms_tui.domain.locations import location_barcode
 from wms_tui.services import tasks
-from wms_tui.services.floor.common import location_code
 from wms_tui.services.outbound.allocation import allocate
 from wms_tui.services.outbound.orders import LineInput, confirm_orders, create_order
 from wms_tui.services.outbound.packing import assign_number_range
@@ -66,7 +65,7 @@ def pick_order(runtime, number: str | None = None, *, batch: bool = False) -> st
             gtin = session.exec(select(ItemBarcode.barcode).where(ItemBarcode.item_id == task.item_id,
                                                                  ItemBarcode.packaging == "unit")).first()
             lot = session.get(Lot, task.lot_id).code if task.lot_id else None
-            confirm_pick(session, PICKER, task.id, location_scan=location_barcode(location_code(session, task.location_id)),
+            confirm_pick(session, PICKER, task.id, location_scan=location_barcode(session.get(Location, task.location_id).code),
                          item_scan=gtin, packages=task.quantity - task.done_quantity, lot_code=lot, tote=task.tote)
         if session.exec(select(NumberRange).where(NumberRange.terminal_id == "HH1")).first() is None:
             assign_number_range(session, "HH1", SSCC_PREFIX, 1, 999)  # the packing terminal's SSCCs
@@ -160,7 +159,7 @@ async def test_pack_an_order_end_to_end(runtime, tmp_path, size):
         assert floor.state.step == "kind" and "1 box" in floor.details
         await floor.scan("1")
         assert floor.state.step == "item", floor.message
-        sscc = floor.state.data["box"]
+        sscc = floor.state.data.box
         assert len(sscc) == 18 and sscc.startswith(SSCC_PREFIX)
         await pack_lines(floor, lines)
         assert "all packed" in floor.message
@@ -207,14 +206,14 @@ async def test_several_boxes_for_one_order_and_a_tote_scan(runtime, tmp_path):
         floor = Floor(app, pilot, tmp_path)
         await floor.sign_in("BADGE-0002")
         await floor.scan("1", tote)  # the tote the picks went into names the order
-        assert floor.state.data["order"] == number, floor.message
+        assert floor.state.data.order == number, floor.message
         await floor.scan("1")
         await pack_lines(floor, first)
         await floor.key("f2")
         await floor.scan("4.2")
         assert floor.state.step == "kind" and "next container" in floor.message, floor.message
         await floor.scan("1")
-        assert floor.state.data["no"] == 2
+        assert floor.state.data.no == 2
         await pack_lines(floor, rest)
         await floor.key("f2")
         await floor.scan("3")
@@ -256,7 +255,7 @@ async def test_wrong_scans_ring_twice_and_post_nothing(runtime, tmp_path):
         await floor.refused("4", "whole number from 1 to 3", "kind")
         await floor.refused(scan_of(gtin, lot), "that is an item barcode", "kind")
         await floor.scan("1")
-        box = floor.state.data["box"]
+        box = floor.state.data.box
         before = moves(runtime)
         await floor.refused(f"]C100{box}", "container label (SSCC)", "item")
         await floor.refused("5901234123457", "belongs to no item", "item")
@@ -318,14 +317,14 @@ async def test_crash_mid_box_resumes_at_the_same_step(runtime, tmp_path):
         assert not floor.error, floor.message
         if quantity > 1:  # the crash comes between the item and its quantity
             await floor.scan(scan_of(gtin, lot))
-        step, instruction, posted, box = floor.state.step, floor.instruction, moves(runtime), floor.state.data["box"]
+        step, instruction, posted, box = floor.state.step, floor.instruction, moves(runtime), floor.state.data.box
     again = WmsApp(runtime)
     async with again.run_test(size=(20, 16)) as pilot:
         floor = Floor(again, pilot, tmp_path)
         await floor.sign_in("BADGE-0002")
         assert "resumed" in floor.message
         assert floor.state.step == step and floor.instruction == instruction
-        assert floor.state.data["box"] == box
+        assert floor.state.data.box == box
         assert moves(runtime) == posted
         if step == "qty":
             await floor.scan(whole(quantity - 1))
@@ -352,12 +351,12 @@ async def test_lot_is_taken_from_the_pick_when_the_barcode_has_none(runtime, tmp
         floor = Floor(app, pilot, tmp_path)
         await floor.sign_in("BADGE-0002")
         await floor.scan("1", number, "1", gtin)  # the plain EAN: only one lot was picked
-        assert floor.state.step == "qty" and floor.state.data["lot_scanned"] == lot, floor.message
+        assert floor.state.step == "qty" and floor.state.data.lot_scanned == lot, floor.message
         await floor.scan(whole(quantity))
         assert not floor.error, floor.message
     with Session(runtime.engine) as session:
         [line] = session.exec(select(ContainerLine).join(Container, Container.id == ContainerLine.container_id)
-                              .where(Container.code == floor.state.data["box"])).all()
+                              .where(Container.code == floor.state.data.box)).all()
         assert session.get(Lot, line.lot_id).code == lot and line.quantity == quantity
 
 
@@ -403,10 +402,10 @@ async def test_two_lots_picked_ask_which_lot_is_packed(runtime, tmp_path):
         assert floor.error and "not waiting to be packed" in floor.message and floor.bells == bells + 2
         assert first_lot in floor.message  # the refusal names the lots that were picked
         await floor.scan(first_lot)
-        assert floor.state.step == "qty" and floor.state.data["lot_scanned"] == first_lot
+        assert floor.state.step == "qty" and floor.state.data.lot_scanned == first_lot
         await floor.scan(whole(first_quantity))
         assert not floor.error, floor.message
     with Session(runtime.engine) as session:
         [line] = session.exec(select(ContainerLine).join(Container, Container.id == ContainerLine.container_id)
-                              .where(Container.code == floor.state.data["box"])).all()
+                              .where(Container.code == floor.state.data.box)).all()
         assert session.get(Lot, line.lot_id).code == first_lot and line.quantity == first_quantity

@@ -11,6 +11,7 @@ from tests.ui.floorkit import SIZE_IDS, SIZES, Floor, moves
 from wms_tui.domain.flows import legend_lines
 from wms_tui.domain.locations import location_barcode
 from wms_tui.services.demo import gtin13
+from wms_tui.services.floor.pick import PickData
 from wms_tui.services.outbound.allocation import allocate
 from wms_tui.services.outbound.orders import LineInput, confirm_orders, create_order
 from wms_tui.services.tasks import TaskKind
@@ -25,10 +26,10 @@ def barcodes(runtime, sku: str) -> dict[Decimal, str]:
         return {b.quantity: b.barcode for b in session.exec(select(ItemBarcode).where(ItemBarcode.item_id == item.id))}
 
 
-def item_scan(runtime, data: dict) -> str:
+def item_scan(runtime, data: PickData) -> str:
     """The unit barcode of the task's item; a lot-tracked item as GS1-128 with its lot."""
-    gtin = barcodes(runtime, data["sku"])[Decimal(1)]
-    return f"]C101{gtin.zfill(14)}10{data['lot']}" if data.get("lot") else gtin
+    gtin = barcodes(runtime, data.sku)[Decimal(1)]
+    return f"]C101{gtin.zfill(14)}10{data.lot}" if data.lot else gtin
 
 
 
@@ -51,14 +52,14 @@ async def test_pick_a_task_end_to_end(runtime, tmp_path, size):
         assert "Pick" in floor.details
         await floor.scan("1")
         await floor.key("f1")
-        data = dict(floor.state.data)
-        task_id = data["task"]
+        data = floor.state.data
+        task_id = data.task
         assert floor.state.step == "bin"
-        assert data["place"] in floor.instruction
+        assert data.place in floor.instruction
         before = moves(runtime)
-        await floor.scan(location_barcode(data["bin"]), item_scan(runtime, data), "1", "TOTE-9")
+        await floor.scan(location_barcode(data.bin), item_scan(runtime, data), "1", "TOTE-9")
         assert not floor.error, floor.message
-        assert f"picked 1 {data['sku']} into TOTE-9" in floor.message
+        assert f"picked 1 {data.sku} into TOTE-9" in floor.message
         assert moves(runtime) == before + 1
         assert floor.bells == 1 + 1 + 1 + 4  # badge, menu choice, F1, four scans: once each
         with Session(runtime.engine) as session:
@@ -72,19 +73,19 @@ async def test_wrong_scans_ring_twice_and_post_nothing(runtime, tmp_path):
     async with app.run_test(size=(20, 16)) as pilot:
         floor = Floor(app, pilot, tmp_path)
         await next_pick_task(floor)
-        data = dict(floor.state.data)
+        data = floor.state.data
         before = moves(runtime)
-        other_item = gtin13(2 if data["sku"] == "SKU-00001" else 1)
+        other_item = gtin13(2 if data.sku == "SKU-00001" else 1)
 
 
         await floor.refused(item_scan(runtime, data), "that is an item barcode", "bin")
         await floor.refused("A-01-01.00", "wrong check digit", "bin")
         await floor.refused("003" + "1" * 15, "unreadable barcode", "bin")
-        await floor.scan(location_barcode(data["bin"]))
+        await floor.scan(location_barcode(data.bin))
         await floor.refused("]C100340123450000000017", "container label (SSCC)", "item")
         await floor.refused(other_item, "wrong item", "item")
         await floor.refused("5901234123457", "belongs to no item", "item")
-        await floor.refused(location_barcode(data["bin"]), "that is a bin label", "item")
+        await floor.refused(location_barcode(data.bin), "that is a bin label", "item")
         await floor.scan(item_scan(runtime, data))
         await floor.refused("0", "whole number from 1", "qty")
         await floor.refused("99999", "over-pick", "qty")
@@ -109,11 +110,11 @@ async def test_expired_lot_is_refused(runtime, tmp_path):
         floor = Floor(app, pilot, tmp_path)
         await floor.sign_in("BADGE-0001")
         await floor.scan("1", number)
-        data = dict(floor.state.data)
-        assert data["sku"] == sku and data["lot"] != expired_code
+        data = floor.state.data
+        assert data.sku == sku and data.lot != expired_code
         before, bells = moves(runtime), floor.bells
         gtin = barcodes(runtime, sku)[Decimal(1)]
-        await floor.scan(location_barcode(data["bin"]), f"]C101{gtin.zfill(14)}10{expired_code}")
+        await floor.scan(location_barcode(data.bin), f"]C101{gtin.zfill(14)}10{expired_code}")
         assert floor.error and "expired" in floor.message, floor.message
         assert floor.bells == bells + 1 + 2 and floor.state.step == "item"
         assert moves(runtime) == before
@@ -124,7 +125,7 @@ async def test_short_pick_with_reason_queues_a_count(runtime, tmp_path):
     async with app.run_test(size=(40, 25)) as pilot:
         floor = Floor(app, pilot, tmp_path)
         await next_pick_task(floor)
-        task_id = floor.state.data["task"]
+        task_id = floor.state.data.task
         await floor.key("f2")
         assert floor.state.step == "reason" and "not_found" in floor.details
         await floor.scan("9")
@@ -143,8 +144,8 @@ async def test_crash_mid_flow_resumes_at_the_same_step(runtime, tmp_path):
     async with app.run_test(size=(20, 16)) as pilot:
         floor = Floor(app, pilot, tmp_path)
         await next_pick_task(floor)
-        data = dict(floor.state.data)
-        await floor.scan(location_barcode(data["bin"]), item_scan(runtime, data), "1", "TOTE-1")
+        data = floor.state.data
+        await floor.scan(location_barcode(data.bin), item_scan(runtime, data), "1", "TOTE-1")
         await floor.scan(item_scan(runtime, data))
         step, instruction, posted = floor.state.step, floor.instruction, moves(runtime)
         assert step == "qty"
@@ -166,8 +167,8 @@ async def test_undo_goes_back_one_scan_until_posted(runtime, tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         floor = Floor(app, pilot, tmp_path)
         await next_pick_task(floor)
-        data = dict(floor.state.data)
-        await floor.scan(location_barcode(data["bin"]), item_scan(runtime, data))
+        data = floor.state.data
+        await floor.scan(location_barcode(data.bin), item_scan(runtime, data))
         assert floor.state.step == "qty"
         await floor.type("*4")  # the non-F-key fallback for F4
         assert floor.state.step == "item" and "undone" in floor.message
@@ -176,7 +177,7 @@ async def test_undo_goes_back_one_scan_until_posted(runtime, tmp_path):
 
 
 def test_legend_fits_twenty_columns():
-    from wms_tui.services.floor.terminal import HANDLERS, Terminal  # noqa: F401 - registers flows
+    from wms_tui.services.floor.handlers import FLOWS
 
-    for handler in HANDLERS.values():
+    for handler in FLOWS:
         assert all(len(line) <= 20 for line in legend_lines(handler.flow.actions, 20)), handler.flow.name

@@ -123,7 +123,7 @@ async def test_receive_a_po_onto_a_new_pallet(runtime, tmp_path, size):
         before = moves(runtime)
         await floor.scan("PO000002")
         assert floor.state.step == "item" and "PO000002" in floor.instruction, floor.message
-        receipt = floor.state.data["receipt"]
+        receipt = floor.state.data.receipt
         # A lot- and expiry-tracked item scanned as GS1-128 with both: straight to the quantity.
         await floor.scan(lot_scan(31, "LOT-A"))
         assert floor.state.step == "qty" and not floor.error, floor.message
@@ -132,7 +132,7 @@ async def test_receive_a_po_onto_a_new_pallet(runtime, tmp_path, size):
         assert floor.state.step == "pallet" and "which pallet" in floor.message
         await floor.key("f2")
         assert not floor.error, floor.message
-        pallet = floor.state.data["pallet"]
+        pallet = floor.state.data.pallet
         assert len(pallet) == 18 and pallet in floor.details
         assert app.printing.requests == [PrintRequest("pallet", pallet)]
         assert "got 5 SKU-00031" in floor.message
@@ -163,7 +163,7 @@ async def test_find_the_po_by_item_then_lot_and_expiry_typed(runtime, tmp_path):
     async with app.run_test(size=(20, 16)) as pilot:
         floor = await open_receive(app, pilot, tmp_path)
         await floor.scan(gtin13(10))  # SKU-00010 is only on PO000004
-        assert floor.state.data["po"] == "PO000004", floor.message
+        assert floor.state.data.po == "PO000004", floor.message
         await floor.scan(gtin13(10))
         assert floor.state.step == "lot" and "lot-tracked" in floor.message
         await floor.type("L-77")
@@ -265,7 +265,7 @@ async def test_cross_dock_when_a_back_order_waits(runtime, tmp_path):
                                 .where(Item.sku == "SKU-00026")).one()
             assert line.backordered_quantity == 0
             assert session.exec(select(func.sum(Reservation.quantity)).where(Reservation.order_line_id == line.id)).one() == 11
-        assert all(t.state == "cancelled" for t in putaways(runtime, floor.state.data["receipt"]))
+        assert all(t.state == "cancelled" for t in putaways(runtime, floor.state.data.receipt))
 
 
 async def test_crash_mid_flow_resumes_at_the_same_step(runtime, tmp_path):
@@ -274,7 +274,7 @@ async def test_crash_mid_flow_resumes_at_the_same_step(runtime, tmp_path):
         floor = await open_receive(app, pilot, tmp_path)
         await floor.scan("PO000002", gtin13(1), "2")
         await floor.key("f2")
-        pallet, receipt = floor.state.data["pallet"], floor.state.data["receipt"]
+        pallet, receipt = floor.state.data.pallet, floor.state.data.receipt
         await floor.scan(gtin13(31), "LOT-C")
         step, instruction, posted = floor.state.step, floor.instruction, moves(runtime)
         assert step == "expiry"
@@ -285,7 +285,7 @@ async def test_crash_mid_flow_resumes_at_the_same_step(runtime, tmp_path):
         use_printer(again)
         await floor.sign_in("BADGE-0003")
         assert floor.state.step == step and floor.instruction == instruction
-        assert "resumed" in floor.message and floor.state.data["pallet"] == pallet
+        assert "resumed" in floor.message and floor.state.data.pallet == pallet
         assert moves(runtime) == posted
         await floor.type(f"{EXPIRY:%y%m%d}")
         await floor.scan("7")

@@ -76,17 +76,17 @@ async def test_put_away_a_pallet_to_suggested_bins(runtime, tmp_path, size):
         before = moves(runtime)
         await floor.scan(f"]C100{pallet}")
         assert floor.state.step == "to" and not floor.error, floor.message
-        data = dict(floor.state.data)
-        assert data["task"] == task_ids[0] and data["sku"] == "SKU-00001"
-        first_bin = data["to"]
+        data = floor.state.data
+        assert data.task == task_ids[0] and data.sku == "SKU-00001"
+        first_bin = data.to
         assert first_bin.startswith("WH1/STOCK/") and first_bin.split("/")[-1] in floor.instruction
         assert "bin already holds this item" in floor.details or "empty bin" in floor.details
         await floor.scan(location_barcode(first_bin))
         assert not floor.error, floor.message
         assert f"put 10 SKU-00001 in {first_bin.split('/')[-1]}" in floor.message
         assert "next on the pallet" in floor.message
-        assert floor.state.step == "to" and floor.state.data["task"] == task_ids[1]
-        second_bin = floor.state.data["to"]
+        assert floor.state.step == "to" and floor.state.data.task == task_ids[1]
+        second_bin = floor.state.data.to
         await floor.scan(location_barcode(second_bin))
         assert not floor.error, floor.message
         assert floor.state.step == "take" and "0 putaways open" in floor.details
@@ -115,7 +115,7 @@ async def test_wrong_scans_ring_twice_and_post_nothing(runtime, tmp_path):
         await floor.key("f3")
         assert floor.error and "no task to skip" in floor.message
         await floor.key("f1")
-        assert floor.state.step == "goods" and floor.state.data["task"] == task_ids[0], floor.message
+        assert floor.state.step == "goods" and floor.state.data.task == task_ids[0], floor.message
         await floor.refused(gtin13(6), "wrong item", "goods")
         await floor.refused("LPN-OTHER", "not on this task", "goods")
         await floor.refused("1", "that is a number", "goods")
@@ -123,7 +123,7 @@ async def test_wrong_scans_ring_twice_and_post_nothing(runtime, tmp_path):
         assert floor.error and "finish or skip" in floor.message
         await floor.scan(f"]C100{pallet}")
         assert floor.state.step == "to" and not floor.error, floor.message
-        suggested = floor.state.data["to"]
+        suggested = floor.state.data.to
         other = "WH1/STOCK/A-01-1" if suggested != "WH1/STOCK/A-01-1" else "WH1/STOCK/A-01-2"
         await floor.refused(gtin13(1), "that is an item barcode", "to")
         await floor.refused(location_barcode(other), "scan again to use", "to")
@@ -144,14 +144,14 @@ async def test_another_bin_than_suggested_is_confirmed_by_scanning_twice(runtime
     async with app.run_test(size=(40, 25)) as pilot:
         floor = await open_restock(app, pilot, tmp_path)
         await floor.scan(gtin13(6))  # by item: its putaway, straight to the bin
-        assert floor.state.step == "to" and floor.state.data["task"] == task_ids[1], floor.message
+        assert floor.state.step == "to" and floor.state.data.task == task_ids[1], floor.message
         with Session(runtime.engine) as session:
             empty = session.exec(
                 select(Location.code).where(Location.code.like("WH1/STOCK/%"),
                                             ~Location.id.in_(select(StockBalance.location_id).where(StockBalance.quantity != 0)))
                 .order_by(Location.code.desc())
             ).first()
-        assert empty != floor.state.data["to"]
+        assert empty != floor.state.data.to
         before = moves(runtime)
         await floor.scan(location_barcode(empty))
         assert floor.error and "scan again" in floor.message and moves(runtime) == before
@@ -223,7 +223,7 @@ async def test_returned_goods_back_to_stock(runtime, tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         floor = await open_restock(app, pilot, tmp_path)
         await floor.scan(gtin13(ref))
-        assert floor.state.step == "to" and floor.state.data["task"] == task_id, floor.message
+        assert floor.state.step == "to" and floor.state.data.task == task_id, floor.message
         assert "return to stock" in floor.details
         before = moves(runtime)
         await floor.scan(location_barcode("WH1/STOCK/A-01-2"))
@@ -246,7 +246,7 @@ async def test_crash_mid_flow_resumes_at_the_same_step(runtime, tmp_path):
         await floor.key("f1")
         await floor.scan(f"]C100{pallet}")
         step, instruction, posted = floor.state.step, floor.instruction, moves(runtime)
-        target = floor.state.data["to"]
+        target = floor.state.data.to
         assert step == "to"
     again = WmsApp(runtime)
     async with again.run_test(size=(20, 16)) as pilot:

@@ -75,7 +75,7 @@ async def test_ship_an_order_end_to_end(runtime, tmp_path, size):
         before = moves(runtime)
         await floor.scan(sscc_scan(box))
         assert not floor.error, floor.message
-        assert box in floor.details and floor.state.data["order"] == number
+        assert box in floor.details and floor.state.data.order == number
         await floor.key("f2")
         assert floor.state.step == "carrier", floor.message
         await floor.scan("DHL")
@@ -177,9 +177,9 @@ async def test_undo_goes_back_over_unposted_scans(runtime, tmp_path):
         floor = Floor(app, pilot, tmp_path)
         await open_ship(floor)
         await floor.scan(sscc_scan(first), sscc_scan(second))
-        assert floor.state.data["containers"] == [first, second]
+        assert floor.state.data.containers == (first, second)
         await floor.key("f4")
-        assert floor.state.data["containers"] == [first] and "undone" in floor.message
+        assert floor.state.data.containers == (first,) and "undone" in floor.message
         await floor.scan(sscc_scan(second))
         await floor.key("f2")
         await floor.scan("DHL", "JJD2")
@@ -211,7 +211,7 @@ async def test_crash_mid_shipment_resumes_at_the_same_step(runtime, tmp_path):
         await floor.sign_in("BADGE-0004")
         assert "resumed" in floor.message
         assert floor.state.step == step and floor.instruction == instruction
-        assert floor.state.data["containers"] == [box] and floor.state.data["carrier"] == "DHL"
+        assert floor.state.data.containers == (box,) and floor.state.data.carrier == "DHL"
         assert moves(runtime) == posted
         await floor.scan("JJD9", "1")
         assert not floor.error, floor.message
