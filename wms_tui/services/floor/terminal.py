@@ -191,7 +191,7 @@ class Terminal:
         operator starts from the menu (the tasks they hold are resumed by the flows)."""
         try:
             return FlowState.from_json(text, {name: handler.flow for name, handler in handlers.items()})
-        except (KeyError, TypeError, ValueError):
+        except Exception:  # whatever is wrong with the row, it must not keep the operator out
             log.exception("saved floor state not resumed: %s", text)
             return None
 
