@@ -1,4 +1,4 @@
-"""Labels and printing: GS1 label models, PDF/ZPL rendering, SSCC numbering, printers
+"""Labels and printing: GS1 label models, PDF/ZPL rendering, SSCC ranges, printers
 and a durable print queue.
 
 Reusable on its own: this package imports nothing from ``wms_tui`` and takes plain
@@ -11,7 +11,6 @@ import importlib
 # needs the printer settings does not pay for importing reportlab.
 _EXPORTS = {
     "Address": "labels.models",
-    "Allocation": "labels.sscc",
     "ContainerLabel": "labels.models",
     "DOCUMENT_KINDS": "labels.models",
     "Document": "labels.models",
@@ -27,9 +26,7 @@ _EXPORTS = {
     "Printer": "labels.printers",
     "PrinterConfigError": "labels.printers",
     "PrinterError": "labels.printers",
-    "SsccAllocator": "labels.sscc",
     "SsccConfig": "labels.sscc",
-    "SsccRangeExhausted": "labels.sscc",
     "config_from_mapping": "labels.sscc",
     "document_from_mapping": "labels.models",
     "document_pdf": "labels.documents",

@@ -1,4 +1,4 @@
-"""SQLite connection settings shared by the SSCC counter and the print queue."""
+"""SQLite connection settings of the print queue."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
-    """Autocommit connection in WAL mode with synchronous=FULL: a committed number or job
+    """Autocommit connection in WAL mode with synchronous=FULL: a committed job
     survives power loss, and readers (``printers queue``) never block the worker."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False)

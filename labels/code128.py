@@ -37,10 +37,6 @@ class Symbol:
         """Width of the bars in modules, quiet zones excluded."""
         return 11 * len(self.values) + STOP_MODULES
 
-    @property
-    def modules_with_quiet_zones(self) -> int:
-        return self.modules + 2 * QUIET_MODULES
-
     def pattern(self) -> str:
         """Bar/space modules as '1'/'0', start to termination bar."""
         return "".join(CODES[v] for v in self.values) + STOP + "11"

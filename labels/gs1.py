@@ -17,6 +17,7 @@ from biip.checksums import gs1_standard_check_digit
 from biip.gs1_element_strings import GS1ElementString, GS1ElementStrings
 from biip.gs1_messages import GS1Message
 from biip.sscc import Sscc
+from stdnum.iso7064 import mod_97_10
 
 
 class LabelDataError(ValueError):
@@ -130,8 +131,7 @@ def location_check_digits(code: str) -> str:
     cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
     if not cleaned:
         raise LabelDataError(f"location code {code!r} has no letters or digits")
-    numeric = "".join(str(int(ch, 36)) for ch in cleaned)
-    return f"{98 - (int(numeric) * 100) % 97:02d}"
+    return mod_97_10.calc_check_digits(cleaned)
 
 
 def sscc_hri(sscc: str) -> str:

@@ -1,28 +1,18 @@
-"""SSCC numbering: extension digit + GS1 company prefix + serial + check digit.
+"""SSCC ranges from configuration: extension digit, GS1 company prefix and one serial range
+per terminal, refused when two ranges overlap.
 
-Each terminal owns a serial range from configuration, so terminals that work offline
-never issue the same SSCC. The next serial is kept in a SQLite file and taken inside a
-``BEGIN IMMEDIATE`` transaction, so two processes on one terminal never share a number.
+Each terminal numbers SSCCs only from its own range, so terminals that work offline never
+issue the same SSCC. The application keeps the counter (wms_tui: a number range in its
+database, moved in the same transaction as the container it numbers).
 """
 
 from __future__ import annotations
 
-import logging
-import sqlite3
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from labels import _sqlite
 from labels.gs1 import make_sscc
-
-log = logging.getLogger(__name__)
-
-
-class SsccRangeExhausted(RuntimeError):
-    """The terminal has used every serial in its range; a new range must be configured."""
 
 
 @dataclass(frozen=True)
@@ -31,10 +21,6 @@ class SerialRange:
     start: int
     end: int
     """Inclusive."""
-
-    @property
-    def size(self) -> int:
-        return self.end - self.start + 1
 
     def overlaps(self, other: SerialRange) -> bool:
         return self.start <= other.end and other.start <= self.end
@@ -45,8 +31,6 @@ class SsccConfig:
     company_prefix: str
     extension_digit: int
     range: SerialRange
-    low_water: int | None = None
-    """Warn when fewer serials remain; default max(1000, 1% of the range)."""
 
     def __post_init__(self) -> None:
         make_sscc(self.extension_digit, self.company_prefix, 0)  # validates both
@@ -58,12 +42,6 @@ class SsccConfig:
                 f"0 <= start <= end < {capacity} (serial digits left by company prefix "
                 f"{self.company_prefix})"
             )
-
-    @property
-    def warn_below(self) -> int:
-        if self.low_water is not None:
-            return self.low_water
-        return max(1000, self.range.size // 100)
 
 
 def _int(table: Mapping[str, Any], key: str, where: str) -> int:
@@ -117,10 +95,7 @@ def config_from_mapping(sscc: Mapping[str, Any], terminal: str) -> SsccConfig:
             f"sscc.terminals.{terminal}: no SSCC range configured for this terminal "
             f"(configured: {', '.join(sorted(ranges))})"
         )
-    low = sscc.get("low_water")
-    if low is not None and (not isinstance(low, int) or low < 0):
-        raise ValueError(f"sscc.low_water: expected a non-negative integer, got {low!r}")
-    return SsccConfig(prefix, extension, ranges[terminal], low)
+    return SsccConfig(prefix, extension, ranges[terminal])
 
 
 def split_ranges(
@@ -139,81 +114,3 @@ def split_ranges(
         for i, name in enumerate(terminals)
     }
 
-
-@dataclass(frozen=True)
-class Allocation:
-    sscc: str
-    serial: int
-    remaining: int
-    """Serials still free in this terminal's range after this one."""
-    low: bool
-    """True when ``remaining`` fell below the low-water mark: configure a new range soon."""
-
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sscc_counter (
-    scope TEXT PRIMARY KEY,         -- extension digit + company prefix + terminal
-    next_serial INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sscc_issued (
-    sscc TEXT PRIMARY KEY,
-    terminal TEXT NOT NULL,
-    issued_at REAL NOT NULL,
-    reference TEXT NOT NULL DEFAULT ''
-);
-"""
-
-
-class SsccAllocator:
-    """Issues SSCCs for one terminal from its configured range."""
-
-    def __init__(self, db_path: str | Path, config: SsccConfig):
-        self.config = config
-        self._conn = _sqlite.connect(db_path)
-        self._conn.executescript(_SCHEMA)
-        self._scope = f"{config.extension_digit}|{config.company_prefix}|{config.range.terminal}"
-
-    def close(self) -> None:
-        self._conn.close()
-
-    def _next(self, conn: sqlite3.Connection) -> int:
-        row = conn.execute(
-            "SELECT next_serial FROM sscc_counter WHERE scope = ?", (self._scope,)
-        ).fetchone()
-        # A range moved up in config starts at its new start; never go back down.
-        return max(row["next_serial"], self.config.range.start) if row else self.config.range.start
-
-    def remaining(self) -> int:
-        return max(self.config.range.end + 1 - self._next(self._conn), 0)
-
-    def allocate(self, reference: str = "") -> Allocation:
-        """Take the next SSCC. Raises SsccRangeExhausted when the range is used up."""
-        r = self.config.range
-        with _sqlite.immediate(self._conn) as conn:
-            serial = self._next(conn)
-            if serial > r.end:
-                raise SsccRangeExhausted(
-                    f"terminal {r.terminal} has used every SSCC serial in its range "
-                    f"{r.start}-{r.end}; configure a new [sscc.terminals.{r.terminal}] range"
-                )
-            sscc = make_sscc(self.config.extension_digit, self.config.company_prefix, serial)
-            conn.execute(
-                "INSERT INTO sscc_counter (scope, next_serial) VALUES (?, ?) "
-                "ON CONFLICT(scope) DO UPDATE SET next_serial = excluded.next_serial",
-                (self._scope, serial + 1),
-            )
-            conn.execute(
-                "INSERT INTO sscc_issued (sscc, terminal, issued_at, reference) VALUES (?,?,?,?)",
-                (sscc, r.terminal, time.time(), reference),
-            )
-        remaining = r.end - serial
-        low = remaining < self.config.warn_below
-        if low:
-            log.warning(
-                "terminal %s: only %d SSCC serials left in range %d-%d; configure a new range",
-                r.terminal,
-                remaining,
-                r.start,
-                r.end,
-            )
-        return Allocation(sscc, serial, remaining, low)

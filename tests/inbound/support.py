@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.locations import LocationKind
+from wms_tui.domain.quantities import ZERO
 from wms_tui.services import catalog
 from wms_tui.services.inbound import purchasing
 from wms_tui.store import queries
@@ -34,7 +35,6 @@ from wms_tui.store.session import transaction
 
 CTX = PostingContext(terminal_id="T-IN", operator="rita")
 TODAY = date(2026, 11, 22)
-ZERO = Decimal(0)
 
 
 @dataclass

@@ -1,9 +1,6 @@
-"""SSCC numbering: check digits, per-terminal ranges, atomic allocation, exhaustion."""
+"""SSCC building and per-terminal ranges from configuration (the counter itself: tests/outbound/test_sscc_numbering.py)."""
 
 from __future__ import annotations
-
-import multiprocessing
-from pathlib import Path
 
 import pytest
 from biip.sscc import Sscc
@@ -12,14 +9,12 @@ from hypothesis import strategies as st
 
 from labels import (
     LabelDataError,
-    SsccAllocator,
-    SsccRangeExhausted,
     config_from_mapping,
     make_sscc,
     split_ranges,
     validate_sscc,
 )
-from labels.sscc import SerialRange, SsccConfig
+from labels.sscc import SerialRange
 
 PREFIX = "5703538"
 
@@ -100,48 +95,3 @@ def test_config_refuses_overlapping_ranges(a, b) -> None:
 def test_config_errors(mapping: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         config_from_mapping(mapping, "T1")
-
-
-def test_allocation_persists_warns_and_refuses_when_exhausted(tmp_path: Path) -> None:
-    config = SsccConfig(PREFIX, 3, SerialRange("T1", 100, 104), low_water=2)
-    allocator = SsccAllocator(tmp_path / "sscc.db", config)
-    first = [allocator.allocate() for _ in range(2)]
-    assert [a.serial for a in first] == [100, 101] and not any(a.low for a in first)
-    allocator.close()
-    reopened = SsccAllocator(tmp_path / "sscc.db", config)  # survives a restart
-    rest = [reopened.allocate() for _ in range(3)]
-    assert [(a.serial, a.remaining, a.low) for a in rest] == [
-        (102, 2, False),
-        (103, 1, True),
-        (104, 0, True),
-    ]
-    assert reopened.remaining() == 0
-    with pytest.raises(SsccRangeExhausted, match=r"terminal T1 .* range 100-104"):
-        reopened.allocate()
-    reopened.close()
-
-
-def test_default_low_water_is_one_percent_or_1000() -> None:
-    assert SsccConfig(PREFIX, 0, SerialRange("T", 1, 10**6)).warn_below == 10_000
-    assert SsccConfig(PREFIX, 0, SerialRange("T", 1, 5000)).warn_below == 1000
-
-
-def _allocate_many(db: str, n: int, out: multiprocessing.Queue) -> None:
-    allocator = SsccAllocator(db, SsccConfig(PREFIX, 3, SerialRange("T1", 1, 10**6)))
-    out.put([allocator.allocate().sscc for _ in range(n)])
-    allocator.close()
-
-
-def test_two_processes_on_one_terminal_never_share_a_number(tmp_path: Path) -> None:
-    db = str(tmp_path / "sscc.db")
-    SsccAllocator(db, SsccConfig(PREFIX, 3, SerialRange("T1", 1, 10**6))).close()  # schema
-    ctx = multiprocessing.get_context("spawn")
-    out = ctx.Queue()
-    procs = [ctx.Process(target=_allocate_many, args=(db, 150, out)) for _ in range(2)]
-    for p in procs:
-        p.start()
-    results = [out.get(timeout=60) for _ in procs]
-    for p in procs:
-        p.join(30)
-    issued = results[0] + results[1]
-    assert len(issued) == 300 and len(set(issued)) == 300

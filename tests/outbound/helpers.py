@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from tests.factories import SmallWarehouse, build_small_warehouse
 from wms_tui.domain.locations import LocationKind
+from wms_tui.domain.quantities import ZERO
 from wms_tui.services.outbound import customers, packing
 from wms_tui.store import queries
 from wms_tui.store.ledger import Ledger, MoveRequest, PostingContext
@@ -26,7 +27,6 @@ from wms_tui.store.models import (
 from wms_tui.store.session import transaction
 
 CTX = PostingContext(terminal_id="T1", operator="alice")
-ZERO = Decimal(0)
 
 
 @dataclass

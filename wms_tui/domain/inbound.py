@@ -10,8 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from wms_tui.domain.errors import InvalidInput
-
-ZERO = Decimal(0)
+from wms_tui.domain.quantities import ZERO, display
 
 # Zones a receipt passes through, per Warehouse.receipt_steps (DESIGN.md "Routes").
 RECEIPT_ROUTES: dict[int, tuple[str, ...]] = {
@@ -21,11 +20,6 @@ RECEIPT_ROUTES: dict[int, tuple[str, ...]] = {
 }
 FINAL_ZONE = "STOCK"
 CROSS_DOCK_ZONE = "OUTPUT"
-
-
-def show(number: Decimal) -> str:
-    """A quantity as a person writes it: 12, 2.5 (not 12.000)."""
-    return format(number.normalize(), "f")
 
 
 class PurchaseState(StrEnum):
@@ -68,11 +62,11 @@ def check_receipt_quantity(
     over = min(over, arriving)
     if not over_receipt_allowed:
         raise InvalidInput(
-            f"{po_number}: {sku} ordered {show(ordered)}, already received {show(already_received)}: "
-            f"receiving {show(arriving)} is {show(over)} too many (a supervisor may accept an over-receipt)"
+            f"{po_number}: {sku} ordered {display(ordered)}, already received {display(already_received)}: "
+            f"receiving {display(arriving)} is {display(over)} too many (a supervisor may accept an over-receipt)"
         )
     if not reason or not reason.strip():
-        raise InvalidInput(f"{po_number}: over-receipt of {show(over)} {sku} needs a reason")
+        raise InvalidInput(f"{po_number}: over-receipt of {display(over)} {sku} needs a reason")
     return over
 
 
@@ -151,9 +145,9 @@ def purchase_quantity(minimum: Decimal, maximum: Decimal, available: Decimal, on
 
 def check_reorder_rule(sku: str, minimum: Decimal, maximum: Decimal) -> None:
     if minimum < 0:
-        raise InvalidInput(f"reorder rule for {sku}: minimum cannot be negative ({show(minimum)})")
+        raise InvalidInput(f"reorder rule for {sku}: minimum cannot be negative ({display(minimum)})")
     if maximum < minimum:
-        raise InvalidInput(f"reorder rule for {sku}: maximum {show(maximum)} is below minimum {show(minimum)}")
+        raise InvalidInput(f"reorder rule for {sku}: maximum {display(maximum)} is below minimum {display(minimum)}")
 
 
 def recount_needed(expected: Decimal, counted: Decimal, threshold: Decimal, already_recounted: bool) -> bool:
@@ -173,9 +167,9 @@ def invoice_hold_reasons(label: str, check: InvoiceLineCheck) -> list[str]:
     """Why one invoice line may not be approved; empty when it matches the PO and the receipt."""
     reasons = []
     if check.invoiced_price != check.po_price:
-        reasons.append(f"{label}: price {show(check.invoiced_price)} differs from the PO price {show(check.po_price)}")
+        reasons.append(f"{label}: price {display(check.invoiced_price)} differs from the PO price {display(check.po_price)}")
     if check.invoiced_quantity != check.received_not_invoiced:
         reasons.append(
-            f"{label}: invoiced {show(check.invoiced_quantity)} but {show(check.received_not_invoiced)} received and not yet invoiced"
+            f"{label}: invoiced {display(check.invoiced_quantity)} but {display(check.received_not_invoiced)} received and not yet invoiced"
         )
     return reasons

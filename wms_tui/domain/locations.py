@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from stdnum.iso7064 import mod_97_10
+
 from wms_tui.domain.errors import InvalidInput
 
 
@@ -57,8 +59,7 @@ def check_digits(code: str) -> str:
     """Two check digits (ISO 7064 MOD 97-10, as in IBAN) that a picker can read aloud."""
     if not code:
         raise InvalidInput("a location code cannot be empty")
-    digits = "".join(str(int(ch, 36)) for ch in code.upper() if ch.isalnum())
-    return f"{98 - (int(digits + '00') % 97):02d}"
+    return mod_97_10.calc_check_digits("".join(ch for ch in code.upper() if ch.isalnum()))
 
 
 def location_barcode(code: str) -> str:

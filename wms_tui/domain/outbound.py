@@ -11,10 +11,12 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from biip.checksums import gs1_standard_check_digit
+
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput
+from wms_tui.domain.quantities import ZERO
 
-ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 
@@ -181,12 +183,6 @@ class DeliveryRoute:
         """3 steps: packing moves goods from Pack to Output; 2 steps pack where they lie."""
         return self.steps == 3
 
-    @property
-    def legs(self) -> tuple[str, ...]:
-        return {1: ("STOCK", "CUSTOMER"), 2: ("STOCK", "OUTPUT", "CUSTOMER"), 3: ("STOCK", "PACK", "OUTPUT", "CUSTOMER")}[
-            self.steps
-        ]
-
 
 def percent(value: object, what: str) -> Decimal:
     number = quantities.unit_cost(value)
@@ -242,14 +238,6 @@ def aging_bucket(due_on: date, as_of: date) -> str:
     return "90+"
 
 
-def gs1_check_digit(digits: str) -> str:
-    """The GS1 mod-10 check digit: weights 3,1,3,... from the right."""
-    if not digits.isdigit():
-        raise InvalidInput(f"{digits!r} must be digits only")
-    total = sum(int(digit) * (3 if index % 2 == 0 else 1) for index, digit in enumerate(reversed(digits)))
-    return str((10 - total % 10) % 10)
-
-
 def sscc(prefix: str, serial: int) -> str:
     """SSCC-18: extension digit + GS1 company prefix (`prefix`), serial reference, check digit."""
     width = 17 - len(prefix)
@@ -258,7 +246,7 @@ def sscc(prefix: str, serial: int) -> str:
     if serial < 0 or serial >= 10**width:
         raise InvalidInput(f"serial {serial} does not fit the {width} digits left after prefix {prefix}")
     body = f"{prefix}{serial:0{width}d}"
-    return body + gs1_check_digit(body)
+    return body + str(gs1_standard_check_digit(body))
 
 
 def gtin_variants(scanned: str) -> list[str]:

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from wms_tui.domain.errors import InvalidInput
 
+ZERO = Decimal(0)
 QUANTITY_PLACES = 3
 MONEY_PLACES = 4
 # A single move above this is a typo (an extra zero, a GTIN scanned into the quantity field).

@@ -17,11 +17,11 @@ from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
 from wms_tui.domain.locations import LocationKind
+from wms_tui.domain.quantities import ZERO
 from wms_tui.store.models import Location, Lot, SalesOrder, SalesOrderLine, StockBalance
 from wms_tui.store.queries import OPEN_SALES_STATES
 from wms_tui.store.types import Quantity
 
-ZERO = Decimal(0)
 CHUNK = 5000
 
 

@@ -13,6 +13,7 @@ from sqlmodel import select
 from wms_tui.domain.errors import NotFound
 from wms_tui.domain.locations import location_barcode
 from wms_tui.domain.outbound import sscc
+from wms_tui.domain.quantities import display
 from wms_tui.services.demo import DEMO_OPERATORS
 from wms_tui.services.outbound.packing import SSCC
 from wms_tui.services.tasks import TaskKind, TaskState
@@ -61,10 +62,10 @@ def tour_scans(engine: Engine, terminal_id: str) -> list[str]:
         for task in picks:
             bin_code = session.get(Location, task.location_id).code
             item = item_scan(task)
-            scans += [location_barcode(bin_code), item, f"{task.quantity.normalize():f}", TOTE]
+            scans += [location_barcode(bin_code), item, display(task.quantity), TOTE]
             packed[item] += task.quantity
         scans += [BACK, _badge("packer"), "1", order, "1"]
         for code, quantity in packed.items():
-            scans += [code, f"{quantity.normalize():f}"]
+            scans += [code, display(quantity)]
         scans += ["*2", "2.5", BACK, BACK, _badge("shipper"), "1", box, "*2", CARRIER, TRACKING, "1", BACK, BACK]
     return scans

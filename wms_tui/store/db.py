@@ -61,6 +61,3 @@ def read_only(engine: Engine) -> Engine:
     """The same engine whose transactions only read (no write lock taken on SQLite)."""
     return engine.execution_options(read_only=True)
 
-
-def is_sqlite(engine_or_connection) -> bool:
-    return engine_or_connection.dialect.name == "sqlite"

@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, and_, bindparam, case, func, literal_column, select, type_coerce
 
 from wms_tui.domain.locations import VALUATION_GROUP, VALUATION_LABEL, LocationKind, ValuationGroup
+from wms_tui.domain.quantities import ZERO
 from wms_tui.store.models import (
     Location,
     Lot,
@@ -27,7 +28,6 @@ from wms_tui.store.models import (
 )
 from wms_tui.store.types import Quantity
 
-ZERO = Decimal(0)
 OPEN_SALES_STATES = ("confirmed",)
 # A literal, not a bound parameter: PostgreSQL must see the same expression in SELECT and GROUP BY.
 NO_LOT_SQL = literal_column("0")

@@ -1,4 +1,4 @@
-"""What several floor flows share: short place names, task descriptions, the scanned item."""
+"""What several floor flows share: short place names, what one scan counts, the scanned item."""
 
 from __future__ import annotations
 

@@ -32,6 +32,7 @@ from labels import (
     render_for_printer,
 )
 from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.quantities import display
 from wms_tui.services.floor.common import short_place
 from wms_tui.services.floor.terminal import PrintRequest
 from wms_tui.services.inbound import pallets
@@ -120,7 +121,7 @@ def packing_slip_document(session: Session, order_number: str, today: date | Non
                      gtin=gtins.get(line.sku, ""), ordered=line.ordered)
         for line in slip.lines
     )
-    notes = [f"back ordered: {line.sku} x {line.back_ordered.normalize():f}" for line in slip.lines if line.back_ordered > 0]
+    notes = [f"back ordered: {line.sku} x {display(line.back_ordered)}" for line in slip.lines if line.back_ordered > 0]
     return Document(
         kind="packingslip",
         number=slip.order_number,

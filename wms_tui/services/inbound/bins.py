@@ -9,9 +9,10 @@ from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput
-from wms_tui.domain.inbound import FINAL_ZONE, BinCandidate, PutawaySuggestion, show, suggest_bin
+from wms_tui.domain.inbound import FINAL_ZONE, BinCandidate, PutawaySuggestion, suggest_bin
 from wms_tui.domain.locations import LocationKind
-from wms_tui.services.inbound.common import ZERO, item_by_sku, scanned_location
+from wms_tui.domain.quantities import ZERO, display
+from wms_tui.services.inbound.common import item_by_sku, scanned_location
 from wms_tui.store.models import (
     NO_LOT,
     BinCapacity,
@@ -139,7 +140,7 @@ def check_capacity(session: Session, location: Location, quantity: Decimal) -> N
     ).one()
     if Decimal(on_hand) + quantity > capacity.max_quantity:
         raise InvalidInput(
-            f"{location.code} holds {show(Decimal(on_hand))} of {show(capacity.max_quantity)}: {show(quantity)} more does not fit; choose another bin"
+            f"{location.code} holds {display(Decimal(on_hand))} of {display(capacity.max_quantity)}: {display(quantity)} more does not fit; choose another bin"
         )
 
 

@@ -12,8 +12,8 @@ from sqlalchemy import bindparam, func, literal_column
 from sqlmodel import Session, SQLModel, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
-from wms_tui.domain.inbound import show
 from wms_tui.domain.locations import CHECK_SEPARATOR, LocationKind, code_from_barcode
+from wms_tui.domain.quantities import ZERO, display
 from wms_tui.services.catalog import item_by_sku, warehouse_by_code  # noqa: F401 - the inbound services import them from here
 from wms_tui.store.ledger import MoveRequest, PostedMove, PostingContext, post_moves
 from wms_tui.store.models import (
@@ -30,7 +30,6 @@ from wms_tui.store.models import (
     Warehouse,
 )
 
-ZERO = Decimal(0)
 # Lot of a reservation keyed like balances (0 = no lot). A literal, not a bound parameter, so
 # PostgreSQL sees the GROUP BY expression as the same one as in the SELECT list.
 RESERVED_LOT = func.coalesce(Reservation.lot_id, literal_column(str(NO_LOT)))
@@ -189,7 +188,7 @@ def take_stock(
         remaining -= take
     if remaining > 0:
         have = quantity - remaining
-        raise InvalidInput(f"{location.code} has only {show(have)} {item.sku} free to move, {show(quantity)} needed")
+        raise InvalidInput(f"{location.code} has only {display(have)} {item.sku} free to move, {display(quantity)} needed")
     return portions
 
 

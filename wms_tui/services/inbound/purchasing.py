@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.inbound import PurchaseState
+from wms_tui.domain.quantities import ZERO
 from wms_tui.services.inbound.common import (
     add_numbered,
     item_by_sku,
@@ -83,7 +84,7 @@ class PurchaseLineView:
 
     @property
     def open_quantity(self) -> Decimal:
-        return max(self.quantity - self.received, Decimal(0))
+        return max(self.quantity - self.received, ZERO)
 
 
 @dataclass(frozen=True)
@@ -152,14 +153,17 @@ def _open_order(session: Session, po_number: str) -> PurchaseOrder:
     return order
 
 
-def purchase_order_view(session: Session, po_number: str) -> PurchaseOrderView:
-    order = purchase_order_by_number(session, po_number)
-    rows = session.exec(
-        select(PurchaseOrderLine, Item.sku)
+def _lines(session: Session, order_id: int) -> list[tuple[PurchaseOrderLine, Item]]:
+    return session.exec(
+        select(PurchaseOrderLine, Item)
         .join(Item, Item.id == PurchaseOrderLine.item_id)
-        .where(PurchaseOrderLine.order_id == order.id)
+        .where(PurchaseOrderLine.order_id == order_id)
         .order_by(PurchaseOrderLine.id)
     ).all()
+
+
+def purchase_order_view(session: Session, po_number: str) -> PurchaseOrderView:
+    order = purchase_order_by_number(session, po_number)
     return PurchaseOrderView(
         id=order.id,
         number=order.number,
@@ -167,8 +171,8 @@ def purchase_order_view(session: Session, po_number: str) -> PurchaseOrderView:
         warehouse_code=session.get(Warehouse, order.warehouse_id).code,
         state=PurchaseState(order.state),
         lines=[
-            PurchaseLineView(line.id, sku, line.quantity, line.received_quantity, line.unit_price, line.expected_date)
-            for line, sku in rows
+            PurchaseLineView(line.id, item.sku, line.quantity, line.received_quantity, line.unit_price, line.expected_date)
+            for line, item in _lines(session, order.id)
         ],
     )
 
@@ -195,12 +199,6 @@ class ReceivingDocument:
 
 def receiving_document(session: Session, po_number: str) -> ReceivingDocument:
     order = purchase_order_by_number(session, po_number)
-    rows = session.exec(
-        select(PurchaseOrderLine, Item)
-        .join(Item, Item.id == PurchaseOrderLine.item_id)
-        .where(PurchaseOrderLine.order_id == order.id)
-        .order_by(PurchaseOrderLine.id)
-    ).all()
     return ReceivingDocument(
         po_number=order.number,
         supplier_name=session.get(Partner, order.supplier_id).name,
@@ -208,9 +206,9 @@ def receiving_document(session: Session, po_number: str) -> ReceivingDocument:
         lines=[
             ReceivingLine(
                 item.sku, item.name, line.quantity, line.received_quantity,
-                max(line.quantity - line.received_quantity, Decimal(0)), line.expected_date,
+                max(line.quantity - line.received_quantity, ZERO), line.expected_date,
             )
-            for line, item in rows
+            for line, item in _lines(session, order.id)
         ],
     )
 

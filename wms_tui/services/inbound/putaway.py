@@ -9,7 +9,8 @@ from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput
-from wms_tui.domain.inbound import FINAL_ZONE, show
+from wms_tui.domain.inbound import FINAL_ZONE
+from wms_tui.domain.quantities import display
 from wms_tui.services import tasks
 from wms_tui.services.inbound import routes
 from wms_tui.services.inbound.bins import check_capacity, suggest_putaway
@@ -123,7 +124,7 @@ def complete_move_task(
     remaining = task.quantity - task.done_quantity
     moving = remaining if quantity is None else quantities.move_quantity(quantity)
     if moving > remaining:
-        raise InvalidInput(f"task {task_id} has {show(remaining)} {item.sku} left to move, not {show(moving)}")
+        raise InvalidInput(f"task {task_id} has {display(remaining)} {item.sku} left to move, not {display(moving)}")
     if routes.zone_name(warehouse, target) is None:
         check_capacity(session, target, moving)
     source = session.get(Location, task.location_id)

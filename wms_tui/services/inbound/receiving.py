@@ -22,9 +22,9 @@ from wms_tui.domain.inbound import (
     check_lot_data,
     check_receipt_quantity,
     receipt_route,
-    show,
 )
 from wms_tui.domain.items import Tracking
+from wms_tui.domain.quantities import display
 from wms_tui.services import catalog
 from wms_tui.services.backorders import BackorderRelease, release_backorders
 from wms_tui.services.inbound import routes
@@ -379,10 +379,10 @@ def accept_cross_dock(session: Session, context: PostingContext, proposal: Cross
     reserved = sum(session.exec(select(Reservation.quantity).where(Reservation.order_line_id == order_line.id)).all(), Decimal(0))
     if reserved + quantity > order_line.committed_quantity:
         raise InvalidInput(
-            f"order {proposal.order_number}: only {show(order_line.committed_quantity - reserved)} left to cross-dock, not {show(quantity)}"
+            f"order {proposal.order_number}: only {display(order_line.committed_quantity - reserved)} left to cross-dock, not {display(quantity)}"
         )
     if quantity > line.quantity:
-        raise InvalidInput(f"receipt line {line.id} brought {show(line.quantity)}, cannot cross-dock {show(quantity)}")
+        raise InvalidInput(f"receipt line {line.id} brought {display(line.quantity)}, cannot cross-dock {display(quantity)}")
     routes.shorten_pending(session, receipt.number, line.id, quantity)
     post(session, context, [
         MoveRequest(

@@ -16,13 +16,13 @@ from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput
-from wms_tui.domain.inbound import PurchaseState, check_reorder_rule, purchase_quantity, show
+from wms_tui.domain.inbound import PurchaseState, check_reorder_rule, purchase_quantity
 from wms_tui.domain.locations import LocationKind
+from wms_tui.domain.quantities import ZERO, display
 from wms_tui.services import tasks
 from wms_tui.services.inbound.bins import storage_bins
 from wms_tui.services.inbound.common import (
     RESERVED_LOT,
-    ZERO,
     item_by_sku,
     scanned_location,
     supplier_by_code,
@@ -227,7 +227,7 @@ def plan_pick_face_refills(session: Session, warehouse_code: str) -> list[Refill
             task = tasks.create_task(session, tasks.NewTask(
                 kind=tasks.TaskKind.REPLENISH, warehouse_id=warehouse.id, location_id=location_id,
                 target_location_id=face.id, item_id=item.id, lot_id=None if lot_id == NO_LOT else lot_id,
-                quantity=take, reason=f"pick face below min {show(rule.min_quantity)}",
+                quantity=take, reason=f"pick face below min {display(rule.min_quantity)}",
             ))
             refills.append(Refill(task.id, item.sku, reserve[location_id].code, face.code, take))
             need -= take

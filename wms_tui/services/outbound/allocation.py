@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.outbound import COMPLETE_ONLY, OrderState, backorder_policy
+from wms_tui.domain.quantities import ZERO
 from wms_tui.services import tasks
 from wms_tui.services.outbound.common import order_headers, pickable, warehouse_zones
 from wms_tui.services.tasks import NewTask, TaskKind, TaskState
@@ -35,7 +36,6 @@ from wms_tui.store.models import (
     Task,
 )
 
-ZERO = Decimal(0)
 CHUNK = 5000
 # What allocation reads of an order line (not its prices and texts).
 LINE_COLUMNS = (

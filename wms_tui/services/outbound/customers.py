@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.outbound import BackorderPolicy, backorder_policy
 from wms_tui.store.models import CustomerProfile, Partner
 
@@ -81,44 +81,3 @@ def create_customer(
     session.flush()
     return _customer(partner, profile)
 
-
-def _load(session: Session, code: str) -> tuple[Partner, CustomerProfile]:
-    row = session.exec(
-        select(Partner, CustomerProfile)
-        .join(CustomerProfile, CustomerProfile.partner_id == Partner.id)
-        .where(Partner.code == code.strip(), Partner.kind == "customer")
-    ).first()
-    if row is None:
-        raise NotFound(f"no customer {code!r}")
-    return row
-
-
-def get_customer(session: Session, code: str) -> Customer:
-    return _customer(*_load(session, code))
-
-
-def update_customer(
-    session: Session,
-    code: str,
-    *,
-    ship_to: ShipTo | None = None,
-    policy: BackorderPolicy | str | None = None,
-    payment_terms_days: int | None = None,
-    active: bool | None = None,
-) -> Customer:
-    """Change what is given; open orders keep their own policy override if they have one."""
-    partner, profile = _load(session, code)
-    if ship_to is not None:
-        profile.ship_to_name = ship_to.name
-        profile.ship_to_street = ship_to.street
-        profile.ship_to_city = ship_to.city
-        profile.ship_to_postcode = ship_to.postcode
-        profile.ship_to_country = ship_to.country.upper()
-    if policy is not None:
-        profile.backorder_policy = backorder_policy(policy).value
-    if payment_terms_days is not None:
-        profile.payment_terms_days = _terms(payment_terms_days)
-    if active is not None:
-        partner.active = active
-    session.flush()
-    return _customer(partner, profile)

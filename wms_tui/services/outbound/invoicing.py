@@ -20,19 +20,16 @@ from wms_tui.domain.outbound import (
     line_amount,
     payment_status,
 )
+from wms_tui.domain.quantities import ZERO
 from wms_tui.services.outbound.common import order_by_number, order_lines
 from wms_tui.store.models import (
     CustomerProfile,
     Invoice,
     InvoiceLine,
-    Item,
     Partner,
     Payment,
     SalesOrder,
-    SalesOrderLine,
 )
-
-ZERO = Decimal(0)
 
 
 def invoiced_by_line(session: Session, line_ids: list[int]) -> dict[int, Decimal]:
@@ -154,52 +151,3 @@ def aging(session: Session, *, as_of: date | None = None) -> list[AgingRow]:
             per_customer[code][aging_bucket(due_on, as_of)] += open_amount
     return [AgingRow(code, buckets) for code, buckets in sorted(per_customer.items())]
 
-
-@dataclass(frozen=True)
-class InvoiceDocumentLine:
-    sku: str
-    description: str
-    quantity: Decimal
-    unit_price: Decimal
-    discount_percent: Decimal
-    tax_rate: Decimal
-    net: Decimal
-    tax: Decimal
-
-
-@dataclass(frozen=True)
-class InvoiceDocument:
-    number: str
-    order_number: str
-    customer_code: str
-    customer_name: str
-    issued_on: date
-    due_on: date
-    lines: list[InvoiceDocumentLine]
-    subtotal: Decimal
-    tax_total: Decimal
-    freight: Decimal
-    total: Decimal
-    paid: Decimal
-    status: PaymentStatus
-
-
-def invoice_document(session: Session, invoice_number: str, *, as_of: date | None = None) -> InvoiceDocument:
-    invoice = _invoice(session, invoice_number)
-    order = session.get(SalesOrder, invoice.order_id)
-    customer = session.get(Partner, order.customer_id)
-    lines = session.exec(
-        select(InvoiceLine, Item)
-        .join(SalesOrderLine, SalesOrderLine.id == InvoiceLine.order_line_id)
-        .join(Item, Item.id == SalesOrderLine.item_id)
-        .where(InvoiceLine.invoice_id == invoice.id)
-        .order_by(InvoiceLine.id)
-    ).all()
-    paid = paid_amount(session, invoice.id)
-    return InvoiceDocument(
-        invoice.number, order.number, customer.code, customer.name, invoice.issued_on, invoice.due_on,
-        [InvoiceDocumentLine(item.sku, item.name, line.quantity, line.unit_price, line.discount_percent, line.tax_rate, line.net, line.tax)
-         for line, item in lines],
-        invoice.subtotal, invoice.tax_total, invoice.freight, invoice.total, paid,
-        payment_status(invoice.total, paid, invoice.due_on, as_of or datetime.now(UTC).date()),
-    )

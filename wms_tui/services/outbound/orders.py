@@ -23,6 +23,7 @@ from wms_tui.domain.outbound import (
     percent,
     plan_commitment,
 )
+from wms_tui.domain.quantities import ZERO
 from wms_tui.services import tasks
 from wms_tui.services.backorders import coverable_stock, release_available
 from wms_tui.services.outbound.common import order_by_number, order_headers, order_lines
@@ -45,7 +46,6 @@ from wms_tui.store.models import (
     Warehouse,
 )
 
-ZERO = Decimal(0)
 LINES = SalesOrderLine.__table__
 ORDERS = SalesOrder.__table__
 CHUNK = 5000
@@ -147,39 +147,6 @@ def create_order(
     session.add(order)
     session.flush()
     session.add_all([_line(session, order.id, line) for line in lines])
-    session.flush()
-    return order
-
-
-def _editable(order: SalesOrder) -> None:
-    if order.state not in (OrderState.QUOTE, OrderState.DRAFT):
-        raise InvalidInput(f"sales order {order.number} is {order.state}: only quotes and draft orders can be edited")
-
-
-def add_line(session: Session, order_number: str, line: LineInput) -> SalesOrderLine:
-    order = order_by_number(session, order_number)
-    _editable(order)
-    added = _line(session, order.id, line)
-    session.add(added)
-    session.flush()
-    return added
-
-
-def set_policy(session: Session, order_number: str, policy: str | None) -> SalesOrder:
-    """Override the customer's back-order policy for this order (None: use the customer's)."""
-    order = order_by_number(session, order_number)
-    _editable(order)
-    order.backorder_policy = backorder_policy(policy).value if policy else None
-    session.flush()
-    return order
-
-
-def convert_quote(session: Session, order_number: str) -> SalesOrder:
-    order = order_by_number(session, order_number)
-    if order.state != OrderState.QUOTE:
-        raise InvalidInput(f"sales order {order.number} is not a quote (it is {order.state})")
-    _active_customer(session, session.get(Partner, order.customer_id).code)
-    order.state = OrderState.DRAFT
     session.flush()
     return order
 

@@ -24,6 +24,7 @@ from wms_tui.domain.outbound import (
     reason_code,
     short_pick_outcome,
 )
+from wms_tui.domain.quantities import ZERO, display
 from wms_tui.services import tasks
 from wms_tui.services.outbound.common import (
     is_expired,
@@ -45,8 +46,6 @@ from wms_tui.store.models import (
     StockMove,
     Task,
 )
-
-ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -168,7 +167,7 @@ def confirm_pick(
         raise InvalidInput(f"lot {lot.code} of {scan.item.sku} expired on {lot.expiry_date}: never pick it, take another lot")
     remaining = task.quantity - task.done_quantity
     if units > remaining:
-        raise InvalidInput(f"over-pick: {units.normalize():f} {scan.item.sku} scanned, only {remaining.normalize():f} left to pick on this task")
+        raise InvalidInput(f"over-pick: {display(units)} {scan.item.sku} scanned, only {display(remaining)} left to pick on this task")
     if task.tote and tote is not None and tote.strip() != task.tote:
         raise InvalidInput(f"wrong tote {tote.strip()}: put {scan.item.sku} into tote {task.tote}")
     lot_id = lot.id if lot else None
@@ -181,7 +180,7 @@ def confirm_pick(
         free = _free_at(session, task.item_id, location.id, lot_id)
         if free < units:
             what = f"{location.code}" + (f" lot {lot.code}" if lot else "")
-            raise InvalidInput(f"wrong location or lot: {what} has only {max(free, ZERO).normalize():f} {scan.item.sku} free; pick from {suggested.code}")
+            raise InvalidInput(f"wrong location or lot: {what} has only {display(max(free, ZERO))} {scan.item.sku} free; pick from {suggested.code}")
     [move] = post_moves(
         session.connection(),
         [MoveRequest(task.item_id, location.id, task.target_location_id, units, lot_id=lot_id,

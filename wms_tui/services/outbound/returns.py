@@ -15,6 +15,7 @@ from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.locations import LocationKind, code_from_barcode
 from wms_tui.domain.outbound import RETURN_CONDITIONS, OrderState, line_amount, reason_code
+from wms_tui.domain.quantities import ZERO, display
 from wms_tui.services import catalog, tasks
 from wms_tui.services.backorders import release_available
 from wms_tui.services.outbound.common import (
@@ -36,8 +37,6 @@ from wms_tui.store.models import (
     SalesReturnLine,
     Warehouse,
 )
-
-ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,7 @@ def receive_return(session: Session, context: PostingContext, order_number: str,
         line = next((c for c in candidates if c.shipped_quantity - returned.get(c.id, ZERO) >= quantity), None)
         if line is None:
             left = sum((c.shipped_quantity - returned.get(c.id, ZERO) for c in candidates), ZERO)
-            raise InvalidInput(f"only {left.normalize():f} {item.sku} shipped on {order.number} and not yet returned; {quantity.normalize():f} is too many")
+            raise InvalidInput(f"only {display(left)} {item.sku} shipped on {order.number} and not yet returned; {display(quantity)} is too many")
         returned[line.id] = returned.get(line.id, ZERO) + quantity
         session.add(SalesReturnLine(return_id=document.id, order_line_id=line.id, item_id=item.id,
                                     lot_id=lot.id if lot else None, quantity=quantity, condition=condition))
