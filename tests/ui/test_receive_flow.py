@@ -12,7 +12,7 @@ from sqlmodel import Session, func, select
 from tests.ui.floorkit import SIZE_IDS, SIZES, Floor, moves, runtime_on_copy
 from wms_tui.domain.locations import location_barcode
 from wms_tui.services.demo import gtin13, gtin14_case
-from wms_tui.services.floor.terminal import PrintRequest
+from wms_tui.services.floor.terminal import PrintRequest, Terminal
 from wms_tui.services.outbound.packing import assign_number_range
 from wms_tui.services.tasks import TaskKind
 from wms_tui.store.models import (
@@ -294,3 +294,19 @@ async def test_crash_mid_flow_resumes_at_the_same_step(runtime, tmp_path):
         assert on_hand(runtime, "SKU-00031", "WH1/INPUT", pallet) == 7
         assert [t.quantity for t in putaways(runtime, receipt)] == [2, 7]
         assert again.printing.requests == []
+
+
+def test_closing_the_pallet_shows_none_open(runtime):
+    floor = Terminal(runtime.engine, "HH1", "WH1")
+    floor.open()
+    floor.submit("BADGE-0003")
+    floor.submit("1")
+    floor.submit("PO000002")
+    floor.submit(gtin13(6))
+    floor.submit("1")
+    screen = floor.press(2)  # a new pallet for the first line
+    pallet = floor.state.data.pallet
+    assert screen.ok and pallet and ["pallet", pallet] == list(screen.details[2:4]), screen.message
+    screen = floor.press(3)
+    assert screen.ok and f"pallet {pallet} closed" in screen.message
+    assert "no pallet open" in screen.details and pallet not in screen.details
