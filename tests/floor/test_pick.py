@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from tests.floor.kit import Desk, held_task, moves
 from wms_tui.domain.flows import legend_lines
 from wms_tui.services.demo import gtin13
-from wms_tui.services.floor.terminal import HANDLERS, load_flows
+from wms_tui.services.floor.handlers import FLOWS
 from wms_tui.services.outbound.allocation import allocate
 from wms_tui.services.outbound.orders import LineInput, confirm_orders, create_order
 from wms_tui.services.tasks import TaskKind
@@ -137,7 +137,6 @@ def test_undo_goes_back_one_scan_until_posted(runtime):
 
 
 def test_legend_fits_twenty_columns():
-    load_flows()
-    for handler in HANDLERS.values():
+    for handler in FLOWS:
         assert all(len(line) <= 20 for line in legend_lines(handler.flow.actions, 20)), handler.flow.name
 

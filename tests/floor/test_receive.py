@@ -194,3 +194,15 @@ def test_crash_mid_flow_resumes_at_the_same_step(runtime):
     assert on_hand(runtime, "SKU-00031", "WH1/INPUT", pallet) == 7  # onto the pallet open before the crash
     assert [t.quantity for t in putaways(runtime, receipt)] == [2, 7]
     assert desk.printed == []
+
+
+def test_closing_the_pallet_shows_none_open(runtime):
+    desk = open_receive(runtime)
+    desk.scan("PO000002", gtin13(6), "1")
+    desk.key("f2")  # a new pallet for the first line
+    [label] = desk.printed
+    pallet = label.reference
+    assert not desk.error and pallet in desk.details, desk.message
+    desk.key("f3")
+    assert not desk.error and f"pallet {pallet} closed" in desk.message, desk.message
+    assert "no pallet open" in desk.details and pallet not in desk.details

@@ -7,6 +7,7 @@ import asyncio
 import json
 import statistics
 import sys
+from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
@@ -16,6 +17,9 @@ from wms_tui.runtime import open_runtime
 from wms_tui.store.models import Item, ItemBarcode
 from wms_tui.store.session import reading
 from wms_tui.ui.app import WmsApp
+
+if TYPE_CHECKING:  # the flows load after the sign-in screen, as in the app
+    from wms_tui.services.floor.pick import PickData
 
 
 def resident_mb() -> float:
@@ -35,19 +39,19 @@ def unit_barcodes(runtime) -> dict[str, str]:
     return dict(rows)
 
 
-def next_scan(step: str, data: dict, barcodes: dict[str, str]) -> str:
+def next_scan(step: str, data: PickData, barcodes: dict[str, str]) -> str:
     """What a picker scans at each step of the pick flow."""
     if step == "list":
         return "*1"
     if step == "bin":
-        return location_barcode(data["bin"])
+        return location_barcode(data.bin)
     if step == "item":
-        gtin = barcodes[data["sku"]]
-        return f"]C101{gtin.zfill(14)}10{data['lot']}" if data.get("lot") else gtin
+        gtin = barcodes[data.sku]
+        return f"]C101{gtin.zfill(14)}10{data.lot}" if data.lot else gtin
     if step == "qty":
         return "1"
     if step == "tote":
-        return data.get("tote") or "TOTE-B1"
+        return data.tote or "TOTE-B1"
     raise RuntimeError(f"the pick flow stopped at step {step!r}")
 
 

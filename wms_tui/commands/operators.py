@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from wms_tui.domain.flows import Role
 from wms_tui.runtime import open_runtime
-from wms_tui.services.floor.operators import create_operator
+from wms_tui.services.operators import create_operator
 from wms_tui.store.models import Operator
 from wms_tui.store.session import reading, transaction
 

@@ -8,9 +8,14 @@ screens only show it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+import types
+import typing
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from datetime import date
+from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from functools import cache
+from typing import Any, Generic, TypeVar
 
 
 class Expect(StrEnum):
@@ -130,11 +135,78 @@ class FlowDefinitionError(ValueError):
 
 
 @dataclass(frozen=True)
+class FlowData:
+    """What a flow remembers between inputs: each flow subclasses it with its own typed fields
+    (all with defaults: a step that posts starts the data afresh from a few of them).
+
+    Saved as JSON in `floor_session.state` by `to_dict`; `from_dict` reads it back by the
+    field types, so a row saved before the data was typed (a plain dict with the same keys,
+    decimals and dates as strings) resumes too. Keys the class no longer has are dropped,
+    missing ones take their defaults.
+    """
+
+    show: tuple[str, ...] = ()  # the detail lines the screen shows between inputs
+    progress: str = ""  # the status line's "3/10" or document number
+
+    def to_dict(self) -> dict[str, Any]:
+        return _encode(self)
+
+    @classmethod
+    def from_dict(cls: type[D], raw: dict[str, Any]) -> D:
+        return _decode_record(cls, raw)
+
+
+D = TypeVar("D", bound=FlowData)
+
+
+def _encode(value: Any) -> Any:
+    if is_dataclass(value):
+        return {f.name: _encode(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_encode(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _encode(item) for key, item in value.items()}
+    return value
+
+
+@cache
+def _field_types(cls: type) -> dict[str, Any]:
+    return {name: hint for name, hint in typing.get_type_hints(cls).items() if name in {f.name for f in fields(cls)}}
+
+
+def _decode_record(cls: type, raw: dict[str, Any]) -> Any:
+    types_ = _field_types(cls)
+    return cls(**{name: _decode(value, types_[name]) for name, value in raw.items() if name in types_})
+
+
+def _decode(value: Any, hint: Any) -> Any:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):  # X | None
+        return None if value is None else _decode(value, next(arg for arg in args if arg is not type(None)))
+    if origin is tuple:
+        return tuple(_decode(item, args[0]) for item in value)
+    if origin is dict:
+        return {key: _decode(item, args[1]) for key, item in value.items()}
+    if hint is Decimal:
+        return Decimal(str(value))
+    if hint is date:
+        return date.fromisoformat(value)
+    if is_dataclass(hint):
+        return _decode_record(hint, value)
+    return value
+
+
+@dataclass(frozen=True)
 class Flow:
     name: str
     title: str
     steps: tuple[Step, ...]
     actions: tuple[Action, ...] = ()
+    data: type[FlowData] = FlowData  # the flow's typed data
 
     def __post_init__(self) -> None:
         names = [step.name for step in self.steps]
@@ -153,6 +225,10 @@ class Flow:
     def action(self, key: int) -> Action | None:
         return next((action for action in self.actions if action.key == key), None)
 
+    def begin(self, step: str, **data: Any) -> FlowState:
+        """The flow at `step` with fresh data."""
+        return FlowState(self.name, step, self.data(**data))
+
     def instruction(self, state: FlowState) -> str:
         try:
             return self.step(state.step).instruction.format_map(_Blank(state.data))
@@ -161,43 +237,50 @@ class Flow:
 
 
 class _Blank(dict):
-    """Format data where a missing key shows as '?' instead of failing the screen."""
+    """Format a flow's data (fields and properties) where an unset value shows as '?' instead of
+    failing the screen."""
 
-    def __missing__(self, key: str) -> str:
-        return "?"
+    def __init__(self, data: FlowData) -> None:
+        super().__init__()
+        self.data = data
+
+    def __missing__(self, key: str) -> Any:
+        value = getattr(self.data, key, None)
+        return "?" if value is None else value
 
 
 UNDO_DEPTH = 20
 
 
 @dataclass(frozen=True)
-class FlowState:
-    """Where a terminal is in a flow. Everything in `data` is JSON: it is persisted after
-    every accepted scan, in the same transaction as the moves that scan posted."""
+class FlowState(Generic[D]):
+    """Where a terminal is in a flow. `data` is the flow's typed data; it is persisted as JSON
+    after every accepted scan, in the same transaction as the moves that scan posted."""
 
     flow: str
     step: str
-    data: dict[str, Any] = field(default_factory=dict)
+    data: D = field(default_factory=FlowData)
     # Earlier (step, data) pairs since the last posting: what "undo last scan" goes back to.
-    history: tuple[tuple[str, dict[str, Any]], ...] = ()
+    history: tuple[tuple[str, D], ...] = ()
     # An unusual scan waiting to be scanned again to confirm it.
     confirm: str | None = None
     done: int = 0  # units of work finished in this flow (tasks, containers, lines)
 
-    def go(self, step: str, **changes: Any) -> FlowState:
+    def go(self, step: str, **changes: Any) -> FlowState[D]:
         """Move to `step` with changed data; the previous step can be undone."""
         history = ((self.step, self.data), *self.history)[:UNDO_DEPTH]
-        return replace(self, step=step, data={**self.data, **changes}, history=history, confirm=None)
+        return replace(self, step=step, data=replace(self.data, **changes), history=history, confirm=None)
 
-    def posted(self, step: str, *, done: int = 0, **data: Any) -> FlowState:
-        """Move on after moves were posted: nothing before this point can be undone by
-        stepping back (the ledger corrects with reversing moves, not by forgetting)."""
-        return FlowState(self.flow, step, data, (), None, self.done + done)
+    def posted(self, step: str, *, done: int = 0, **data: Any) -> FlowState[D]:
+        """Move on after moves were posted, with data made afresh from `data`: nothing before
+        this point can be undone by stepping back (the ledger corrects with reversing moves,
+        not by forgetting)."""
+        return FlowState(self.flow, step, type(self.data)(**data), (), None, self.done + done)
 
-    def with_data(self, **changes: Any) -> FlowState:
-        return replace(self, data={**self.data, **changes}, confirm=None)
+    def with_data(self, **changes: Any) -> FlowState[D]:
+        return replace(self, data=replace(self.data, **changes), confirm=None)
 
-    def undo(self) -> FlowState | None:
+    def undo(self) -> FlowState[D] | None:
         if not self.history:
             return None
         (step, data), *rest = self.history
@@ -207,20 +290,26 @@ class FlowState:
         """True the first time an unusual scan comes; the same scan again confirms it."""
         return self.confirm != scan
 
-    def awaiting(self, scan: str) -> FlowState:
+    def awaiting(self, scan: str) -> FlowState[D]:
         return replace(self, confirm=scan)
 
     def to_json(self) -> str:
         return json.dumps(
-            {"flow": self.flow, "step": self.step, "data": self.data, "history": [list(h) for h in self.history],
+            {"flow": self.flow, "step": self.step, "data": self.data.to_dict(),
+             "history": [[step, data.to_dict()] for step, data in self.history],
              "confirm": self.confirm, "done": self.done},
             sort_keys=True,
         )
 
     @classmethod
-    def from_json(cls, text: str) -> FlowState:
+    def from_json(cls, text: str, flows: typing.Mapping[str, Flow]) -> FlowState | None:
+        """A saved state of one of `flows` (None for a flow the terminal no longer has)."""
         raw = json.loads(text)
-        return cls(raw["flow"], raw["step"], raw["data"], tuple((s, d) for s, d in raw["history"]),
+        flow = flows.get(raw["flow"])
+        if flow is None:
+            return None
+        load = flow.data.from_dict
+        return cls(raw["flow"], raw["step"], load(raw["data"]), tuple((s, load(d)) for s, d in raw["history"]),
                    raw.get("confirm"), raw.get("done", 0))
 
 
@@ -257,6 +346,20 @@ class PrintRequest:
     reference: str  # SSCC, LPN or order number
 
 
+@dataclass(frozen=True)
+class SignInData(FlowData):
+    operator: str | None = None  # the typed id waiting for its PIN
+
+
+@dataclass(frozen=True)
+class MenuData(FlowData):
+    flows: tuple[str, ...] = ()  # the names of the flows offered, in the order of their numbers
+
+    @property
+    def count(self) -> int:
+        return len(self.flows)
+
+
 SIGN_IN = Flow(
     "sign_in",
     "Sign in",
@@ -264,8 +367,9 @@ SIGN_IN = Flow(
         Step("badge", Expect.BADGE, "Scan your badge or type your id"),
         Step("pin", Expect.PIN, "PIN for {operator}"),
     ),
+    data=SignInData,
 )
-MENU = Flow("menu", "Menu", (Step("choose", Expect.CHOICE, "Choose 1-{count}"),))
+MENU = Flow("menu", "Menu", (Step("choose", Expect.CHOICE, "Choose 1-{count}"),), data=MenuData)
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,12 @@ from wms_tui.domain.outbound import BackorderPolicy
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.domain.states import TaskKind
 from wms_tui.services import catalog
-from wms_tui.services.floor.operators import create_operator
 from wms_tui.services.inbound.purchasing import (
     PurchaseLineInput,
     create_purchase_order,
     register_supplier,
 )
+from wms_tui.services.operators import create_operator
 from wms_tui.services.outbound.allocation import allocate, batch_orders
 from wms_tui.services.outbound.customers import create_customer
 from wms_tui.services.outbound.orders import LineInput, confirm_orders, create_order

@@ -1,2 +1,3 @@
-"""Floor flows: the use cases behind the terminal screens (sign-in, pick, pack, ship, receive,
-restock, count, what is this). Importing `wms_tui.services.floor.flows` registers them all."""
+"""Floor flows: the terminal screens' steps (sign-in, pick, pack, ship, receive, restock, count,
+what is this) over the outbound, inbound and task services. `handlers.FLOWS` lists them; the
+flows ask the database nothing themselves."""

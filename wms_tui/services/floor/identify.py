@@ -6,7 +6,7 @@ from wms_tui.domain.flows import Expect, Flow, FlowState, Step
 from wms_tui.domain.quantities import display
 from wms_tui.services.floor.common import short_place
 from wms_tui.services.floor.scans import ParsedScan
-from wms_tui.services.floor.terminal import FloorContext, FlowHandler, Reply, register
+from wms_tui.services.floor.terminal import FloorContext, FlowHandler, Reply
 from wms_tui.services.lookup import LookupResult, lookup_scan
 
 IDENTIFY = Flow("identify", "What is this?", (Step("scan", Expect.ANYTHING, "Scan anything"),))
@@ -32,12 +32,11 @@ class IdentifyHandler(FlowHandler):
     flow = IDENTIFY
 
     def start(self, ctx: FloorContext) -> Reply:
-        return Reply(FlowState(IDENTIFY.name, "scan", {"show": ["item, bin, lot,", "container or order"]}), message="what is this?")
+        return Reply(IDENTIFY.begin("scan", show=("item, bin, lot,", "container or order")), message="what is this?")
 
-    def on_scan(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply:
+    def _scan(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply:
         result = lookup_scan(ctx.session, scan.raw, warehouse_code=ctx.warehouse)
         # The answer is not part of the persisted step: after a restart the screen asks again.
         return Reply(state, message=f"{result.kind} {result.code}", details=tuple(result_lines(result)))
 
-
-register(IdentifyHandler())
+    steps = {"scan": _scan}

@@ -9,12 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session, func, select
 
 from labels.sscc import config_from_mapping
 from wms_tui.domain.errors import ConfigError
-from wms_tui.services.outbound.packing import SSCC, assign_number_range
-from wms_tui.store.models import NumberRange
+from wms_tui.services.outbound.packing import assign_number_range, last_assigned, terminal_range
 from wms_tui.store.session import transaction
 
 log = logging.getLogger(__name__)
@@ -23,17 +21,11 @@ DEMO_PREFIX = "30614141"  # extension digit 3 + GS1's example company prefix 061
 DEMO_BLOCK = 1_000_000
 
 
-def _held(session: Session, terminal_id: str) -> NumberRange | None:
-    return session.exec(
-        select(NumberRange).where(NumberRange.purpose == SSCC, NumberRange.terminal_id == terminal_id)
-    ).first()
-
-
 def ensure_terminal_range(engine: Engine, terminal_id: str, prefix: str, first: int, last: int) -> None:
     """Give the terminal this range unless it has one. A range in use is never moved: numbers
     already printed on labels must stay unique."""
     with transaction(engine) as session:
-        held = _held(session, terminal_id)
+        held = terminal_range(session, terminal_id)
         if held is None:
             assign_number_range(session, terminal_id, prefix, first, last)
         elif (held.prefix, held.first_value, held.last_value) != (prefix, first, last):
@@ -44,11 +36,9 @@ def ensure_terminal_range(engine: Engine, terminal_id: str, prefix: str, first: 
 def ensure_demo_range(engine: Engine, terminal_id: str) -> None:
     """On the demo database, a terminal without a range gets the next free block of demo serials."""
     with transaction(engine) as session:
-        if _held(session, terminal_id) is not None:
+        if terminal_range(session, terminal_id) is not None:
             return
-        used = session.exec(
-            select(func.max(NumberRange.last_value)).where(NumberRange.purpose == SSCC, NumberRange.prefix == DEMO_PREFIX)
-        ).one()
+        used = last_assigned(session, DEMO_PREFIX)
         first = 1 if used is None else used + 1
         assign_number_range(session, terminal_id, DEMO_PREFIX, first, first + DEMO_BLOCK - 1)
 

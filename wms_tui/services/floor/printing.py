@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from labels import (
     Address,
@@ -33,26 +33,11 @@ from labels import (
 )
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.quantities import display
-from wms_tui.services.floor.common import location_code, short_place
+from wms_tui.services.floor.common import short_place
 from wms_tui.services.floor.terminal import PrintRequest
-from wms_tui.services.outbound import packing
-from wms_tui.services.outbound.common import order_by_number, order_lines
-from wms_tui.services.outbound.orders import packed_by_line
-from wms_tui.services.tasks import TaskKind, TaskState
-from wms_tui.store.models import (
-    Container,
-    Item,
-    ItemBarcode,
-    Lot,
-    Partner,
-    PurchaseOrder,
-    Receipt,
-    ReceiptLine,
-    SalesOrder,
-    ShippingContainer,
-    Task,
-    Warehouse,
-)
+from wms_tui.services.inbound import pallets
+from wms_tui.services.outbound import order_containers, packing
+from wms_tui.services.outbound.common import order_by_number
 
 CONTAINER = "container"
 PACKING_SLIP = "packing_slip"
@@ -83,37 +68,17 @@ def _count(quantity: Decimal) -> int | None:
     return int(quantity) if quantity == quantity.to_integral_value() and quantity > 0 else None
 
 
-def left_to_pack(session: Session, order: SalesOrder) -> dict[str, Decimal]:
-    """Units per SKU picked for the order and not yet in a container (what the packer still has)."""
-    lines = order_lines(session, order.id)
-    packed = packed_by_line(session, [line.id for line in lines])
-    skus = {item.id: item.sku for item in session.exec(select(Item).where(Item.id.in_({line.item_id for line in lines})))}
-    left: dict[str, Decimal] = defaultdict(Decimal)
-    for line in lines:
-        open_units = line.picked_quantity - packed.get(line.id, Decimal(0))
-        if open_units > 0:
-            left[skus[line.item_id]] += open_units
-    return dict(left)
-
-
 def container_label(session: Session, sscc: str) -> ContainerLabel:
     """The GS1 logistic label of one container, numbered n of m once the order is all packed."""
-    row = session.exec(
-        select(Container, ShippingContainer, SalesOrder)
-        .join(ShippingContainer, ShippingContainer.container_id == Container.id)
-        .join(SalesOrder, SalesOrder.id == ShippingContainer.order_id)
-        .where(Container.code == sscc.strip())
-    ).first()
-    if row is None:
+    order = order_containers.order_of_container(session, sscc)
+    if order is None:
         raise NotFound(f"no shipping container {sscc!r} to print")
-    _, _, order = row
     found = [label for label in packing.container_labels(session, order.number) if label.sscc == sscc.strip()]
     if not found:
         raise NotFound(f"container {sscc} is void: nothing to print")
     data = found[0]
-    states = session.exec(select(ShippingContainer.state).where(ShippingContainer.order_id == order.id)).all()
     # "2 of 3" is only printed once no container is open and nothing picked waits to be packed.
-    complete = "open" not in states and not left_to_pack(session, order)
+    complete = order_containers.all_packed(session, order)
     gtins = {row.gtin for row in data.contents}
     lots = {(row.lot, row.best_before) for row in data.contents}
     single = len(gtins) == 1 and None not in gtins
@@ -143,7 +108,6 @@ def packing_slip_document(session: Session, order_number: str, today: date | Non
     """The packing slip as a labels Document: ordered and delivered per line, lots from the boxes."""
     slip = packing.packing_slip(session, order_number)
     order = order_by_number(session, order_number)
-    warehouse = session.get(Warehouse, order.warehouse_id)
     lots: dict[str, set[str]] = defaultdict(set)
     gtins: dict[str, str] = {}
     for rows in slip.containers.values():
@@ -162,7 +126,7 @@ def packing_slip_document(session: Session, order_number: str, today: date | Non
         kind="packingslip",
         number=slip.order_number,
         date=today or slip.printed_on,
-        party_from=Address(warehouse.name),
+        party_from=Address(order_containers.ship_from(session, order)),
         party_to=_address(slip.ship_to),
         lines=lines,
         references=(("Order", slip.order_number), ("Containers", " ".join(slip.containers) or "-")),
@@ -173,60 +137,23 @@ def packing_slip_document(session: Session, order_number: str, today: date | Non
 def pallet_label(session: Session, container_code: str) -> PalletLabel:
     """The licence-plate label of a received pallet: what is on it, from which PO and supplier,
     and where its putaway goes (if a putaway task is open)."""
-    container = session.exec(select(Container).where(Container.code == container_code.strip())).first()
-    if container is None:
-        raise NotFound(f"no pallet or licence plate {container_code!r}")
-    rows = session.exec(
-        select(ReceiptLine, Receipt, Item, Lot)
-        .join(Receipt, Receipt.id == ReceiptLine.receipt_id)
-        .join(Item, Item.id == ReceiptLine.item_id)
-        .outerjoin(Lot, Lot.id == ReceiptLine.lot_id)
-        .where(ReceiptLine.container_id == container.id)
-        .order_by(ReceiptLine.id)
-    ).all()
-    if not rows:
-        raise NotFound(f"nothing was received on {container.code}: no pallet label")
-    receipt = rows[0][1]
-    items = {item.id: item for _, _, item, _ in rows}
-    lot_set = {(lot.code, lot.expiry_date) if lot else (None, None) for _, _, _, lot in rows}
+    pallet = pallets.received_pallet(session, container_code)
+    items = {line.sku: line for line in pallet.lines}
+    lot_set = {(line.lot, line.expiry) for line in pallet.lines}
     single = len(items) == 1
-    units = sum((line.quantity for line, _, _, _ in rows), Decimal(0))
-    gtin = None
-    if single:
-        gtin = session.exec(
-            select(ItemBarcode.barcode).where(ItemBarcode.item_id.in_(list(items)), ItemBarcode.packaging == "unit")
-            .order_by(ItemBarcode.id)
-        ).first()
-    po_number, supplier = "", ""
-    if receipt.purchase_order_id:
-        po = session.get(PurchaseOrder, receipt.purchase_order_id)
-        po_number = po.number
-        supplier = session.get(Partner, po.supplier_id).name
-    elif receipt.supplier_id:
-        supplier = session.get(Partner, receipt.supplier_id).name
-    target = session.exec(
-        select(Task.target_location_id).where(
-            Task.kind == TaskKind.PUTAWAY.value, Task.document_ref == receipt.number,
-            Task.document_line_id.in_([line.id for line, _, _, _ in rows]),
-            Task.state.in_([TaskState.OPEN.value, TaskState.CLAIMED.value]),
-        ).order_by(Task.id)
-    ).first()
-    putaway_to = ""
-    if target is not None:
-        putaway_to = short_place(location_code(session, target))
+    units = sum((line.quantity for line in pallet.lines), Decimal(0))
     lot, expiry = next(iter(lot_set)) if len(lot_set) == 1 else (None, None)
-    only = next(iter(items.values()))
     return PalletLabel(
-        lpn=container.code,
-        gtin=gtin,
-        description=only.name if single else f"{len(items)} items, mixed",
+        lpn=pallet.code,
+        gtin=pallet.gtin,
+        description=pallet.lines[0].name if single else f"{len(items)} items, mixed",
         count=_count(units) if single else None,
         lot=lot,
         expiry=expiry,
-        po_number=po_number,
-        supplier=supplier,
-        received_on=min(line.created_at for line, _, _, _ in rows).date(),
-        putaway_to=putaway_to,
+        po_number=pallet.po_number,
+        supplier=pallet.supplier,
+        received_on=pallet.received_on,
+        putaway_to=short_place(pallet.putaway_to) if pallet.putaway_to else "",
     )
 
 

@@ -10,39 +10,75 @@ are offered for cross-dock straight to Output.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlmodel import Session, select
-
 from wms_tui.domain.errors import InvalidInput
-from wms_tui.domain.flows import Action, Expect, Flow, FlowState, Step, can_authorise
+from wms_tui.domain.flows import Action, Expect, Flow, FlowData, FlowState, Step, can_authorise
 from wms_tui.domain.inbound import check_lot_data
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.quantities import display
-from wms_tui.services.floor import operators
+from wms_tui.services import operators
 from wms_tui.services.floor.scans import ParsedScan, whole_number, yymmdd
-from wms_tui.services.floor.terminal import (
-    UNDO,
-    FloorContext,
-    FlowHandler,
-    PrintRequest,
-    Reply,
-    register,
-)
+from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, PrintRequest, Reply
 from wms_tui.services.inbound.common import resolve_item
 from wms_tui.services.inbound.receiving import (
     CrossDockProposal,
     accept_cross_dock,
+    finish_if_open,
     finish_receipt,
+    line_to_fill,
     receive_scan,
     start_blind_receipt,
     start_receipt,
 )
-from wms_tui.store.models import PurchaseOrder, PurchaseOrderLine, Receipt
 
 # Why more arrived than ordered; the code is stored on the receipt line with the supervisor.
 OVER_REASONS = ("supplier_extra", "pack_rounding", "free_goods", "replacement")
+
+
+@dataclass(frozen=True)
+class ReceiveData(FlowData):
+    # The receipt open on this terminal:
+    receipt: str | None = None
+    po: str | None = None  # None: a blind receipt
+    against: str = ""  # what the receipt is for, as the receiver scanned it
+    pallet: str | None = None  # the pallet being filled
+    lines: int = 0  # lines received
+    last: str | None = None  # what the last line received
+    # The item being received:
+    sku: str = ""
+    item_scan: str | None = None
+    per_scan: Decimal = Decimal(1)
+    unit: str = ""
+    tracked: bool = False
+    expiry_tracked: bool = False
+    lot: str | None = None
+    expiry: date | None = None
+    item_show: tuple[str, ...] = ()
+    packages: int = 0
+    units: Decimal = Decimal(0)
+    # More than ordered, and who allowed it why:
+    over: Decimal | None = None
+    supervisor: str | None = None
+    over_reason: str | None = None
+    # Back orders waiting for the goods just received, asked one by one:
+    proposals: tuple[CrossDockProposal, ...] = ()
+
+    @property
+    def over_shown(self) -> str:
+        return display(self.over) if self.over is not None else "?"
+
+    @property
+    def reasons(self) -> int:
+        return len(OVER_REASONS)
+
+    def receipt_part(self) -> dict:
+        """What stays between items: the receipt and its pallet."""
+        return {"receipt": self.receipt, "po": self.po, "against": self.against, "pallet": self.pallet,
+                "lines": self.lines, "last": self.last, "progress": self.progress}
+
 
 RECEIVE = Flow(
     "receive",
@@ -53,13 +89,14 @@ RECEIVE = Flow(
         Step("lot", Expect.LOT, "Scan lot of {sku}"),
         Step("expiry", Expect.DATE, "Expiry of {lot} YYMMDD"),
         Step("qty", Expect.QUANTITY, "Qty of {unit}"),
-        Step("supervisor", Expect.BADGE, "Over {over}: supervisor badge"),
+        Step("supervisor", Expect.BADGE, "Over {over_shown}: supervisor badge"),
         Step("over_reason", Expect.CHOICE, "Over: reason 1-{reasons}"),
         Step("pallet", Expect.CONTAINER, "Scan pallet, F2 new"),
         Step("crossdock", Expect.CHOICE, "Cross-dock? 1 yes 2 no"),
     ),
     (Action(1, "blind", "blind"), Action(2, "new pallet", "new_pallet"), Action(3, "close pal", "close"),
      Action(4, "undo", UNDO), Action(5, "done", "done")),
+    ReceiveData,
 )
 
 
@@ -67,19 +104,17 @@ class ReceiveHandler(FlowHandler):
     flow = RECEIVE
 
     def start(self, ctx: FloorContext) -> Reply:
-        state = FlowState(RECEIVE.name, "source", {"show": ["PO number, supplier", "or an item on it;", "F1 blind receipt"]})
+        state = RECEIVE.begin("source", show=("PO number, supplier", "or an item on it;", "F1 blind receipt"))
         return Reply(state, message="receive")
 
-    def on_scan(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply:
-        return getattr(self, f"_{state.step}")(ctx, state, scan)
-
-    def on_action(self, ctx: FloorContext, state: FlowState, action: str) -> Reply:
+    def on_action(self, ctx: FloorContext, state: FlowState[ReceiveData], action: str) -> Reply:
+        data = state.data
         if action == "blind":
             if state.step != "source":
-                raise InvalidInput(f"receipt {state.data['receipt']} is open: F5 done first")
+                raise InvalidInput(f"receipt {data.receipt} is open: F5 done first")
             receipt = start_blind_receipt(ctx.session, ctx.warehouse)
             return self._opened(state, receipt.number, None, "blind")
-        if "receipt" not in state.data:
+        if data.receipt is None:
             raise InvalidInput("scan a PO, supplier or item first (F1 blind receipt)")
         if action == "new_pallet":
             if state.step != "pallet":
@@ -88,216 +123,181 @@ class ReceiveHandler(FlowHandler):
         if action == "close":
             if state.step != "item":
                 raise InvalidInput("finish this item first (F4 undo)")
-            pallet = state.data.get("pallet")
-            if not pallet:
+            if not data.pallet:
                 raise InvalidInput("no pallet is open")
-            closed = state.with_data(pallet=None, show=_lines(state.data, None))
-            return Reply(closed, message=f"pallet {pallet} closed")
+            closed = state.with_data(pallet=None, show=_lines(data.receipt, data.po, None, None))
+            return Reply(closed, message=f"pallet {data.pallet} closed")
         if action == "done":
             if state.step != "item":
                 raise InvalidInput("finish this item first (F4 undo)")
-            finish_receipt(ctx.session, state.data["receipt"])
-            return Reply(None, message=f"receipt {state.data['receipt']} done: {state.data.get('lines', 0)} lines")
+            finish_receipt(ctx.session, data.receipt)
+            return Reply(None, message=f"receipt {data.receipt} done: {data.lines} lines")
         raise InvalidInput(f"{action} is not available here")
 
-    def leave(self, ctx: FloorContext, state: FlowState) -> None:
+    def leave(self, ctx: FloorContext, state: FlowState[ReceiveData]) -> None:
         """Leaving the flow finishes the receipt (a later delivery gets its own)."""
-        number = state.data.get("receipt")
-        if number:
-            receipt = ctx.session.exec(select(Receipt).where(Receipt.number == number)).first()
-            if receipt is not None and receipt.state == "open":
-                finish_receipt(ctx.session, number)
+        if state.data.receipt:
+            finish_if_open(ctx.session, state.data.receipt)
 
     # -- steps ---------------------------------------------------------------------------------
 
-    def _source(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply:
+    def _source(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         receipt = start_receipt(ctx.session, scan.code, warehouse_code=ctx.warehouse)
         return self._opened(state, receipt.number, receipt.po_number, receipt.po_number)
 
-    def _opened(self, state: FlowState, receipt: str, po: str | None, against: str) -> Reply:
-        data = {"receipt": receipt, "po": po, "against": against, "pallet": None, "lines": 0,
-                "progress": f"{receipt} 0 lines"}
-        data["show"] = _lines(data, None)
-        return Reply(state.posted("item", **data), message=f"{receipt} for {against}")
+    def _opened(self, state: FlowState[ReceiveData], receipt: str, po: str | None, against: str) -> Reply:
+        opened = state.posted("item", receipt=receipt, po=po, against=against, progress=f"{receipt} 0 lines",
+                              show=_lines(receipt, po, None, None))
+        return Reply(opened, message=f"{receipt} for {against}")
 
-    def _item(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply:
+    def _item(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         scanned = resolve_item(ctx.session, scan.gtin)
         item = scanned.item
-        data = state.data
+        po = state.data.po
         line = None
-        if data["po"]:
-            line = _po_line(ctx.session, data["po"], item.id)
+        if po:
+            line = line_to_fill(ctx.session, po, item.id)
             if line is None:
-                raise InvalidInput(f"{item.sku} is not on {data['po']}: set it aside or receive it blind")
+                raise InvalidInput(f"{item.sku} is not on {po}: set it aside or receive it blind")
         tracked = Tracking(item.tracking) is not Tracking.NONE
         per_scan = scanned.per_scan
         unit = f"{item.sku}" if per_scan == 1 else f"{item.sku} packs of {display(per_scan)}"
-        facts = {
-            "sku": item.sku, "item_scan": scan.gtin, "per_scan": str(per_scan), "unit": unit,
-            "tracked": tracked, "expiry_tracked": item.expiry_tracked, "lot": None, "expiry": None,
-            "over": None, "supervisor": None, "over_reason": None,
-        }
         shown = [item.sku, item.name[:20]]
         if line is not None:
             shown.append(f"ordered {display(line.quantity)}")
             shown.append(f"received {display(line.received_quantity)}")
-        facts["item_show"] = shown
+        facts = {
+            "sku": item.sku, "item_scan": scan.gtin, "per_scan": per_scan, "unit": unit,
+            "tracked": tracked, "expiry_tracked": item.expiry_tracked, "lot": None, "expiry": None,
+            "over": None, "supervisor": None, "over_reason": None, "item_show": tuple(shown), "show": tuple(shown),
+        }
         if tracked and scan.lot:
             expiry = scan.expiry
             if expiry is not None:
                 check_lot_data(item.sku, True, item.expiry_tracked, scan.lot, expiry, ctx.today)
-            facts.update(lot=scan.lot, expiry=expiry.isoformat() if expiry else None)
+            facts.update(lot=scan.lot, expiry=expiry)
             if item.expiry_tracked and expiry is None:
-                return Reply(state.go("expiry", **facts, show=shown), message=f"lot {scan.lot}")
-            return Reply(state.go("qty", **facts, show=shown), message=f"{item.sku} lot {scan.lot}")
+                return Reply(state.go("expiry", **facts), message=f"lot {scan.lot}")
+            return Reply(state.go("qty", **facts), message=f"{item.sku} lot {scan.lot}")
         if tracked:
-            return Reply(state.go("lot", **facts, show=shown), message=f"{item.sku} is lot-tracked")
-        return Reply(state.go("qty", **facts, show=shown), message=f"{item.sku} ok")
+            return Reply(state.go("lot", **facts), message=f"{item.sku} is lot-tracked")
+        return Reply(state.go("qty", **facts), message=f"{item.sku} ok")
 
-    def _lot(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply:
+    def _lot(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         lot = scan.text.strip()
         if len(lot) > 40:
             raise InvalidInput(f"lot {lot[:20]}… is longer than 40 characters")
-        if state.data["expiry_tracked"]:
+        if state.data.expiry_tracked:
             return Reply(state.go("expiry", lot=lot), message=f"lot {lot}")
         return Reply(state.go("qty", lot=lot), message=f"lot {lot}")
 
-    def _expiry(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply:
+    def _expiry(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         expiry = yymmdd(scan, "expiry")
-        check_lot_data(state.data["sku"], True, True, state.data["lot"], expiry, ctx.today)
-        return Reply(state.go("qty", expiry=expiry.isoformat()), message=f"expires {expiry.isoformat()}")
+        check_lot_data(state.data.sku, True, True, state.data.lot, expiry, ctx.today)
+        return Reply(state.go("qty", expiry=expiry), message=f"expires {expiry.isoformat()}")
 
-    def _qty(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply:
-        packages = whole_number(scan, "quantity")
-        units = Decimal(state.data["per_scan"]) * packages
+    def _qty(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         data = state.data
+        packages = whole_number(scan, "quantity")
+        units = data.per_scan * packages
         over = Decimal(0)
-        if data["po"]:
-            line = _po_line(ctx.session, data["po"], _item_id(ctx.session, data["item_scan"]))
+        if data.po:
+            line = line_to_fill(ctx.session, data.po, resolve_item(ctx.session, data.item_scan).item.id)
             over = min(line.received_quantity + units - line.quantity, units)
-        moved = state.with_data(packages=packages, units=str(units))
+        moved = state.with_data(packages=packages, units=units)
         if over > 0:
-            message = f"{display(over)} {data['sku']} more than ordered"
+            message = f"{display(over)} {data.sku} more than ordered"
             if can_authorise(ctx.operator.role):
                 return self._ask_reason(moved, over, ctx.operator.code, message)
-            show = [*data["item_show"], f"over by {display(over)}", "supervisor: badge"]
-            return Reply(moved.go("supervisor", over=display(over), show=show), ok=False, message=message)
+            show = (*data.item_show, f"over by {display(over)}", "supervisor: badge")
+            return Reply(moved.go("supervisor", over=over, show=show), ok=False, message=message)
         return self._to_pallet(ctx, moved)
 
-    def _supervisor(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply:
+    def _supervisor(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         badge = scan.text.strip()
         supervisor = operators.by_badge(ctx.session, badge)
         if supervisor is None:
             raise InvalidInput(f"{badge} is not a badge: a supervisor scans theirs")
         if not can_authorise(supervisor.role):
             raise InvalidInput(f"{supervisor.code} is a {supervisor.role.value}: only a supervisor may accept an over-receipt")
-        return self._ask_reason(state, Decimal(state.data["over"]), supervisor.code, f"accepted by {supervisor.code}")
+        return self._ask_reason(state, state.data.over, supervisor.code, f"accepted by {supervisor.code}")
 
-    def _ask_reason(self, state: FlowState, over: Decimal, supervisor: str, message: str) -> Reply:
-        show = [f"over {display(over)} ok {supervisor}"] + [f"{n} {reason}" for n, reason in enumerate(OVER_REASONS, 1)]
-        return Reply(state.go("over_reason", over=display(over), supervisor=supervisor, reasons=len(OVER_REASONS), show=show),
-                     message=f"{message}: why?")
+    def _ask_reason(self, state: FlowState[ReceiveData], over: Decimal, supervisor: str, message: str) -> Reply:
+        show = (f"over {display(over)} ok {supervisor}", *(f"{n} {reason}" for n, reason in enumerate(OVER_REASONS, 1)))
+        return Reply(state.go("over_reason", over=over, supervisor=supervisor, show=show), message=f"{message}: why?")
 
-    def _over_reason(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply:
+    def _over_reason(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         choice = whole_number(scan, "reason", maximum=len(OVER_REASONS))
         return self._to_pallet(ctx, state.with_data(over_reason=OVER_REASONS[choice - 1]))
 
-    def _to_pallet(self, ctx: FloorContext, state: FlowState) -> Reply:
-        if state.data.get("pallet"):
-            return self._post(ctx, state, state.data["pallet"])
-        show = [*state.data["item_show"], f"qty {display(Decimal(state.data['units']))}", "F2 new pallet"]
-        return Reply(state.go("pallet", show=show), message=f"{display(Decimal(state.data['units']))} {state.data['sku']}: which pallet?")
+    def _to_pallet(self, ctx: FloorContext, state: FlowState[ReceiveData]) -> Reply:
+        data = state.data
+        if data.pallet:
+            return self._post(ctx, state, data.pallet)
+        show = (*data.item_show, f"qty {display(data.units)}", "F2 new pallet")
+        return Reply(state.go("pallet", show=show), message=f"{display(data.units)} {data.sku}: which pallet?")
 
-    def _pallet(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply:
+    def _pallet(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         return self._post(ctx, state, scan.code)
 
-    def _crossdock(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply:
+    def _crossdock(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         choice = whole_number(scan, "choice", maximum=2)
-        proposals = list(state.data["proposals"])
-        proposal = proposals.pop(0)
+        proposal, *proposals = state.data.proposals
         if choice == 1:
-            accept_cross_dock(ctx.session, ctx.posting, CrossDockProposal(
-                proposal["receipt_line_id"], proposal["order_number"], proposal["order_line_id"],
-                Decimal(proposal["quantity"]), proposal["from_code"], proposal["to_code"]))
-            message = f"{proposal['quantity']} {state.data['sku']} to {proposal['to_code']} for {proposal['order_number']}"
+            accept_cross_dock(ctx.session, ctx.posting, proposal)
+            message = f"{display(proposal.quantity)} {state.data.sku} to {proposal.to_code} for {proposal.order_number}"
         else:
-            message = f"no cross-dock for {proposal['order_number']}: putaway as usual"
-        return self._after(state, proposals, message)
+            message = f"no cross-dock for {proposal.order_number}: putaway as usual"
+        return self._after(state, tuple(proposals), message)
+
+    steps = {"source": _source, "item": _item, "lot": _lot, "expiry": _expiry, "qty": _qty, "supervisor": _supervisor,
+             "over_reason": _over_reason, "pallet": _pallet, "crossdock": _crossdock}
 
     # -- posting -------------------------------------------------------------------------------
 
-    def _post(self, ctx: FloorContext, state: FlowState, pallet: str | None, *, new_pallet: bool = False) -> Reply:
+    def _post(self, ctx: FloorContext, state: FlowState[ReceiveData], pallet: str | None, *, new_pallet: bool = False) -> Reply:
         data = state.data
-        over = data.get("over_reason") is not None
+        over = data.over_reason is not None
         result = receive_scan(
-            ctx.session, ctx.posting, data["receipt"], data["item_scan"], count=data["packages"],
-            lot=data["lot"] if data["tracked"] else None,
-            expiry=date.fromisoformat(data["expiry"]) if data.get("expiry") else None,
+            ctx.session, ctx.posting, data.receipt, data.item_scan, count=data.packages,
+            lot=data.lot if data.tracked else None, expiry=data.expiry,
             container_code=pallet, new_pallet=new_pallet,
-            over_receipt_allowed=over, over_reason=f"{data['over_reason']} (ok {data['supervisor']})" if over else None,
+            over_receipt_allowed=over, over_reason=f"{data.over_reason} (ok {data.supervisor})" if over else None,
             today=ctx.today,
         )
-        lines = data.get("lines", 0) + 1
+        lines = data.lines + 1
         message = f"got {display(result.quantity)} {result.sku}"
         if result.over_quantity:
             message += f" ({display(result.over_quantity)} over)"
         if result.allocated_to:
             message += f" for {result.allocated_to}"
-        keep = {"receipt": data["receipt"], "po": data["po"], "against": data["against"], "pallet": result.container_code,
-                "lines": lines, "progress": f"{data['receipt']} {lines} lines",
-                "last": f"{display(result.quantity)} {result.sku}"}
-        keep["show"] = _lines(keep, keep["last"])
+        last = f"{display(result.quantity)} {result.sku}"
+        posted = state.posted("item", done=1, receipt=data.receipt, po=data.po, against=data.against,
+                              pallet=result.container_code, lines=lines, last=last,
+                              progress=f"{data.receipt} {lines} lines",
+                              show=_lines(data.receipt, data.po, result.container_code, last))
         prints = (PrintRequest("pallet", result.container_code),) if new_pallet and result.container_code else ()
-        posted = state.posted("item", done=1, **keep)
         if result.cross_dock:
-            proposals = [
-                {"receipt_line_id": p.receipt_line_id, "order_number": p.order_number, "order_line_id": p.order_line_id,
-                 "quantity": display(p.quantity), "from_code": p.from_code, "to_code": p.to_code}
-                for p in result.cross_dock
-            ]
-            reply = self._after(posted.with_data(sku=result.sku), proposals, message)
+            reply = self._after(posted.with_data(sku=result.sku), tuple(result.cross_dock), message)
             return Reply(reply.state, message=reply.message, prints=prints)
         return Reply(posted, message=message, prints=prints)
 
-    def _after(self, state: FlowState, proposals: list[dict], message: str) -> Reply:
+    def _after(self, state: FlowState[ReceiveData], proposals: tuple[CrossDockProposal, ...], message: str) -> Reply:
         """Ask about the next cross-dock proposal, or go on scanning items."""
         if not proposals:
-            return Reply(state.posted("item", **{k: v for k, v in state.data.items() if k not in ("proposals", "sku")}),
-                         message=message)
+            return Reply(state.posted("item", **state.data.receipt_part(), show=state.data.show), message=message)
         first = proposals[0]
-        show = [f"{first['order_number']} waits", f"{first['quantity']} {state.data['sku']}", f"to {first['to_code']}",
-                "1 yes 2 no"]
-        return Reply(state.posted("crossdock", **{**state.data, "proposals": proposals, "show": show}),
-                     message=f"{message}; back order {first['order_number']} waits")
+        show = (f"{first.order_number} waits", f"{display(first.quantity)} {state.data.sku}", f"to {first.to_code}",
+                "1 yes 2 no")
+        return Reply(state.posted("crossdock", **state.data.receipt_part(), sku=state.data.sku, proposals=proposals,
+                                  show=show),
+                     message=f"{message}; back order {first.order_number} waits")
 
 
-def _po_line(session: Session, po_number: str, item_id: int) -> PurchaseOrderLine | None:
-    """The PO line a scan of the item fills, as receiving chooses it: the earliest line still
-    short, else the last (an over-receipt)."""
-    lines = session.exec(
-        select(PurchaseOrderLine).join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
-        .where(PurchaseOrder.number == po_number, PurchaseOrderLine.item_id == item_id)
-        .order_by(PurchaseOrderLine.expected_date, PurchaseOrderLine.id)
-    ).all()
-    if not lines:
-        return None
-    return next((line for line in lines if line.received_quantity < line.quantity), lines[-1])
-
-
-def _item_id(session: Session, barcode: str) -> int:
-    return resolve_item(session, barcode).item.id
-
-
-def _lines(data: dict, last: str | None) -> list[str]:
+def _lines(receipt: str, po: str | None, pallet: str | None, last: str | None) -> tuple[str, ...]:
     """What the receiver sees between items: the receipt, the PO, the open pallet."""
-    lines = [data["receipt"], f"PO {data['po']}" if data["po"] else "blind receipt"]
-    if data.get("pallet"):
-        lines += ["pallet", data["pallet"]]
-    else:
-        lines.append("no pallet open")
+    lines = [receipt, f"PO {po}" if po else "blind receipt"]
+    lines += ["pallet", pallet] if pallet else ["no pallet open"]
     if last:
         lines.append(f"last {last}")
-    return lines
-
-
-register(ReceiveHandler())
+    return tuple(lines)

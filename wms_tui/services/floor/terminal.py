@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -25,18 +26,17 @@ from wms_tui.domain.flows import (  # noqa: F401 - PrintRequest and Screenful ar
     ROLE_FLOWS,
     SIGN_IN,
     Flow,
+    FlowDefinitionError,
     FlowState,
     PrintRequest,
     Screenful,
     command_key,
     mismatch,
 )
-from wms_tui.services import catalog
-from wms_tui.services.floor import operators
-from wms_tui.services.floor.operators import OperatorView
+from wms_tui.services import catalog, operators
 from wms_tui.services.floor.scans import ParsedScan, parse_scan
+from wms_tui.services.operators import OperatorView
 from wms_tui.store.ledger import PostingContext
-from wms_tui.store.models import FloorSession
 from wms_tui.store.session import transaction
 
 log = logging.getLogger(__name__)
@@ -66,16 +66,31 @@ class FloorContext:
     interpretation: InterpretationSettings
 
 
-class FlowHandler(ABC):
-    """A flow's use cases: start it, take a scan at its current step, do a function key."""
+StepHandler = Callable[[Any, FloorContext, FlowState, ParsedScan], Reply]
 
-    flow: Flow
+
+class FlowHandler(ABC):
+    """A flow's use cases: start it, take a scan at its current step, do a function key.
+
+    `steps` names the method that takes a scan at each step of `flow`; a subclass that misses
+    a step (or names one the flow does not have) fails when its module is imported."""
+
+    flow: ClassVar[Flow]
+    steps: ClassVar[Mapping[str, StepHandler]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        missing = [step.name for step in cls.flow.steps if step.name not in cls.steps]
+        unknown = sorted(set(cls.steps) - {step.name for step in cls.flow.steps})
+        if missing or unknown:
+            raise FlowDefinitionError(f"flow {cls.flow.name}: steps without a handler {missing}, "
+                                      f"handlers without a step {unknown}")
 
     @abstractmethod
     def start(self, ctx: FloorContext) -> Reply: ...
 
-    @abstractmethod
-    def on_scan(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply: ...
+    def on_scan(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply:
+        return self.steps[state.step](self, ctx, state, scan)
 
     def on_action(self, ctx: FloorContext, state: FlowState, action: str) -> Reply:
         raise InvalidInput(f"{action} is not available here")
@@ -85,20 +100,12 @@ class FlowHandler(ABC):
         return None
 
 
-HANDLERS: dict[str, FlowHandler] = {}
-
-
-def load_flows() -> list[str]:
-    """Import every flow module (each registers itself). Late, because they import this module
+def load_flows() -> Mapping[str, FlowHandler]:
+    """The flows a terminal offers, by name. Imported late, because they import this module
     and the services behind them, which the sign-in screen does not need to show up."""
-    from wms_tui.services.floor.flows import registered_flows
+    from wms_tui.services.floor.handlers import BY_NAME
 
-    return registered_flows()
-
-
-def register(handler: FlowHandler) -> FlowHandler:
-    HANDLERS[handler.flow.name] = handler
-    return handler
+    return BY_NAME
 
 
 @dataclass
@@ -111,7 +118,7 @@ class Terminal:
     interpretation: InterpretationSettings = field(default_factory=InterpretationSettings)
     clock: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
     operator: OperatorView | None = None
-    state: FlowState = field(default_factory=lambda: FlowState(SIGN_IN.name, "badge"))
+    state: FlowState = field(default_factory=lambda: SIGN_IN.begin("badge"))
     warehouse_key: int | None = None  # the warehouse's id, once looked up
 
     # -- entry points --------------------------------------------------------------------------
@@ -119,7 +126,7 @@ class Terminal:
     def open(self) -> Screenful:
         """The screen after start-up: sign-in, remembering where this terminal was."""
         self.operator = None
-        self.state = FlowState(SIGN_IN.name, "badge")
+        self.state = SIGN_IN.begin("badge")
         return self._screen(Reply(self.state, message="ready"))
 
     def submit(self, text: str) -> Screenful:
@@ -150,7 +157,7 @@ class Terminal:
         try:
             with transaction(self.engine) as session:
                 if self.state.step == "pin":
-                    operator = operators.with_pin(session, self.state.data["operator"], value)
+                    operator = operators.with_pin(session, self.state.data.operator, value)
                 else:
                     operator = operators.by_badge(session, value)
                     if operator is None:
@@ -162,27 +169,37 @@ class Terminal:
                 return self._screen(self._resume_or_menu(session, operator))
         except WmsError as exc:
             if self.state.step == "pin":
-                self.state = FlowState(SIGN_IN.name, "badge")
+                self.state = SIGN_IN.begin("badge")
             return self._screen(Reply(self.state, ok=False, message=str(exc)))
 
     def _resume_or_menu(self, session: Session, operator: OperatorView) -> Reply:
-        load_flows()
-        row = session.get(FloorSession, self.terminal_id)
-        if row is not None and row.operator == operator.code and row.state:
-            saved = FlowState.from_json(row.state)
-            if saved.flow in HANDLERS:
+        handlers = load_flows()
+        state = operators.saved_state(session, self.terminal_id, operator.code)
+        if state:
+            saved = self._saved(state, handlers)
+            if saved is not None:
                 self.state = saved
-                title = HANDLERS[saved.flow].flow.title
+                title = handlers[saved.flow].flow.title
                 return Reply(saved, message=f"{operator.name}: resumed {title.lower()}")
         self.state = self._menu_state(operator)
         self._save(session, self.state)
         return Reply(self.state, message=f"signed in: {operator.name}")
 
+    @staticmethod
+    def _saved(text: str, handlers: Mapping[str, FlowHandler]) -> FlowState | None:
+        """The saved step, if this terminal still has its flow and can read its data; else the
+        operator starts from the menu (the tasks they hold are resumed by the flows)."""
+        try:
+            return FlowState.from_json(text, {name: handler.flow for name, handler in handlers.items()})
+        except Exception:  # whatever is wrong with the row, it must not keep the operator out
+            log.exception("saved floor state not resumed: %s", text)
+            return None
+
     def _menu_state(self, operator: OperatorView) -> FlowState:
-        load_flows()
-        flows = [name for name in ROLE_FLOWS[operator.role] if name in HANDLERS]
-        show = [f"{n} {HANDLERS[name].flow.title}" for n, name in enumerate(flows, 1)]
-        return FlowState(MENU.name, "choose", {"flows": flows, "count": len(flows), "show": show})
+        handlers = load_flows()
+        flows = tuple(name for name in ROLE_FLOWS[operator.role] if name in handlers)
+        show = tuple(f"{n} {handlers[name].flow.title}" for n, name in enumerate(flows, 1))
+        return MENU.begin("choose", flows=flows, show=show)
 
     # -- flows ---------------------------------------------------------------------------------
 
@@ -215,22 +232,19 @@ class Terminal:
         return self.warehouse_key
 
     def _save(self, session: Session, state: FlowState | None) -> None:
-        row = session.get(FloorSession, self.terminal_id)
-        if row is None:
-            row = FloorSession(terminal_id=self.terminal_id, updated_at=datetime.now(UTC))
-            session.add(row)
         signed_out = state is None or state.flow == SIGN_IN.name
-        row.operator = None if signed_out or self.operator is None else self.operator.code
         # The menu is not worth resuming; a flow step is.
-        row.state = None if signed_out or state.flow == MENU.name else state.to_json()
-        row.updated_at = datetime.now(UTC)
-        session.flush()
+        operators.save_state(
+            session, self.terminal_id,
+            None if signed_out or self.operator is None else self.operator.code,
+            None if signed_out or state.flow == MENU.name else state.to_json(),
+        )
 
     def _dispatch_scan(self, ctx: FloorContext, scan: ParsedScan, raw: str) -> Reply:
         state = self.state
         if state.flow == MENU.name:
             return self._choose(ctx, scan)
-        handler = HANDLERS[state.flow]
+        handler = load_flows()[state.flow]
         step = handler.flow.step(state.step)
         problem = mismatch(step.expects, scan.seen, scan.shown or raw.strip(), scan.reason)
         if problem:
@@ -238,19 +252,19 @@ class Terminal:
         return handler.on_scan(ctx, state, scan)
 
     def _choose(self, ctx: FloorContext, scan: ParsedScan) -> Reply:
-        flows = self.state.data["flows"]
+        flows = self.state.data.flows
         if scan.number is None or not 1 <= scan.number <= len(flows) or scan.number != int(scan.number):
             return Reply(self.state, ok=False, message=f"choose a number from 1 to {len(flows)}")
-        return HANDLERS[flows[int(scan.number) - 1]].start(ctx)
+        return load_flows()[flows[int(scan.number) - 1]].start(ctx)
 
     def _dispatch_action(self, ctx: FloorContext, key: int) -> Reply:
         state = self.state
         if state.flow == MENU.name:
-            flows = state.data["flows"]
+            flows = state.data.flows
             if key <= len(flows):
-                return HANDLERS[flows[key - 1]].start(ctx)
+                return load_flows()[flows[key - 1]].start(ctx)
             return Reply(state, ok=False, message=f"F{key} does nothing here")
-        handler = HANDLERS[state.flow]
+        handler = load_flows()[state.flow]
         action = handler.flow.action(key)
         if action is None:
             return Reply(state, ok=False, message=f"F{key} does nothing here")
@@ -263,9 +277,9 @@ class Terminal:
 
     def _back(self, ctx: FloorContext) -> Reply:
         if self.state.flow == MENU.name:
-            self.state = FlowState(SIGN_IN.name, "badge")
+            self.state = SIGN_IN.begin("badge")
             return Reply(self.state, message=f"{ctx.operator.name} signed out")
-        HANDLERS[self.state.flow].leave(ctx, self.state)
+        load_flows()[self.state.flow].leave(ctx, self.state)
         return Reply(None, message="menu")
 
     def _screen(self, reply: Reply) -> Screenful:
@@ -275,9 +289,9 @@ class Terminal:
         elif state.flow == MENU.name:
             flow = MENU
         else:
-            flow = HANDLERS[state.flow].flow
+            flow = load_flows()[state.flow].flow
         step = flow.step(state.step)
-        details = reply.details if reply.details is not None else tuple(state.data.get("show", ()))
+        details = reply.details if reply.details is not None else tuple(state.data.show)
         return Screenful(
             title=flow.title,
             instruction=flow.instruction(state),
@@ -286,7 +300,7 @@ class Terminal:
             message=reply.message,
             ok=reply.ok,
             operator=self.operator.code if self.operator else None,
-            progress=str(state.data.get("progress", "")),
+            progress=state.data.progress,
             actions=flow.actions,
             counting=step.counts,
             prints=reply.prints,

@@ -55,7 +55,8 @@ class CountPlan:
     task_ids: list[int]
 
 
-def _on_hand(session: Session, item_id: int, location_id: int, lot_id: int | None) -> Decimal:
+def on_hand(session: Session, item_id: int, location_id: int, lot_id: int | None) -> Decimal:
+    """What the ledger holds of the item (and lot) in the location: what a count is measured against."""
     return Decimal(session.exec(
         select(func.coalesce(func.sum(StockBalance.quantity), 0)).where(
             StockBalance.item_id == item_id, StockBalance.location_id == location_id,
@@ -151,7 +152,7 @@ def record_count(
     count = session.get(CountSession, line.session_id)
     item = session.get(Item, line.item_id)
     location = session.get(Location, line.location_id)
-    expected = _on_hand(session, line.item_id, line.location_id, line.lot_id)
+    expected = on_hand(session, line.item_id, line.location_id, line.lot_id)
     moved = expected - line.snapshot_quantity
     line.counted_by = context.operator
     if recount_needed(expected, quantity, count.recount_threshold, line.state == CountLineState.RECOUNT):
@@ -214,7 +215,7 @@ def record_unlisted(
     if listed is not None:
         raise InvalidInput(f"{item.sku} is already on the sheet of count task {task_id}: count it there")
     line = CountLine(session_id=count.id, location_id=task.location_id, item_id=item.id, lot_id=lot_id,
-                     snapshot_quantity=_on_hand(session, item.id, task.location_id, lot_id),
+                     snapshot_quantity=on_hand(session, item.id, task.location_id, lot_id),
                      state=CountLineState.RECOUNT if task.reason == CountTaskReason.RECOUNT else CountLineState.OPEN)
     session.add(line)
     session.flush()

@@ -211,8 +211,7 @@ def _po_line_for(session: Session, order: PurchaseOrder, item: Item) -> Purchase
     lines = session.exec(_ORDER_LINES_OF_ITEM, params={"order_id": order.id, "item_id": item.id}).all()
     if not lines:
         raise InvalidInput(f"item {item.sku} is not on purchase order {order.number}: set it aside or receive it blind")
-    # Fill the earliest line still short; when all are complete, an over-receipt goes on the last.
-    return next((line for line in lines if line.received_quantity < line.quantity), lines[-1])
+    return _line_to_fill(lines)
 
 
 def _landing(session: Session, warehouse: Warehouse, first: Location, item: Item, bin_scan: str | None) -> Location:
@@ -396,3 +395,27 @@ def accept_cross_dock(session: Session, context: PostingContext, proposal: Cross
     ])
     session.add(Reservation(order_line_id=order_line.id, item_id=line.item_id, location_id=output.id, lot_id=line.lot_id, quantity=quantity))
     session.flush()
+
+
+def _line_to_fill(lines: list[PurchaseOrderLine]) -> PurchaseOrderLine:
+    """Of an item's PO lines (by expected date), the one a scan fills: the earliest still short;
+    when all are complete, an over-receipt goes on the last."""
+    return next((line for line in lines if line.received_quantity < line.quantity), lines[-1])
+
+
+def line_to_fill(session: Session, po_number: str, item_id: int) -> PurchaseOrderLine | None:
+    """The PO line the next scan of the item will fill (None: the item is not on the PO), for a
+    receiver to see what is ordered and received before giving the quantity."""
+    lines = session.exec(
+        select(PurchaseOrderLine).join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+        .where(PurchaseOrder.number == po_number, PurchaseOrderLine.item_id == item_id)
+        .order_by(PurchaseOrderLine.expected_date, PurchaseOrderLine.id)
+    ).all()
+    return _line_to_fill(list(lines)) if lines else None
+
+
+def finish_if_open(session: Session, receipt_number: str) -> None:
+    """Finish the receipt unless it is finished already (a terminal leaving its receipt)."""
+    receipt = session.exec(select(Receipt).where(Receipt.number == receipt_number)).first()
+    if receipt is not None and receipt.state == "open":
+        finish_receipt(session, receipt_number)

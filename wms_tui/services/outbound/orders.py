@@ -39,7 +39,6 @@ from wms_tui.services.backorders import coverable_stock, release_available
 from wms_tui.services.outbound.common import order_by_number, order_headers, order_lines
 from wms_tui.store.ledger import PostingContext, reverse_moves
 from wms_tui.store.models import (
-    ContainerLine,
     CreditNote,
     CustomerProfile,
     Invoice,
@@ -362,17 +361,6 @@ def close_order(session: Session, order_number: str) -> SalesOrder:
     order.state = OrderState.CLOSED
     session.flush()
     return order
-
-
-def packed_by_line(session: Session, line_ids: Sequence[int]) -> dict[int, Decimal]:
-    """Units packed per order line in containers that are not voided."""
-    rows = session.execute(
-        select(ContainerLine.order_line_id, func.sum(ContainerLine.quantity))
-        .join(ShippingContainer, ShippingContainer.container_id == ContainerLine.container_id)
-        .where(ContainerLine.order_line_id.in_(list(line_ids)), ShippingContainer.state != ContainerState.VOID)
-        .group_by(ContainerLine.order_line_id)
-    )
-    return {line_id: Decimal(total) for line_id, total in rows}
 
 
 def money_totals(session: Session, order_id: int) -> tuple[Decimal, Decimal]:

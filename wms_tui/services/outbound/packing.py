@@ -19,9 +19,10 @@ from sqlmodel import Session, select
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.outbound import OrderState, sscc
-from wms_tui.domain.reasons import UNPICKING, MoveReason
+from wms_tui.domain.reasons import MoveReason
 from wms_tui.domain.states import ContainerKind, ContainerState
 from wms_tui.services import catalog
+from wms_tui.services.outbound import packable
 from wms_tui.services.outbound.common import (
     order_by_number,
     order_lines,
@@ -30,7 +31,6 @@ from wms_tui.services.outbound.common import (
     scanned_units,
     warehouse_zones,
 )
-from wms_tui.services.outbound.orders import packed_by_line
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
 from wms_tui.store.models import (
     Container,
@@ -44,7 +44,6 @@ from wms_tui.store.models import (
     SalesOrderLine,
     Shipment,
     ShippingContainer,
-    StockMove,
     Warehouse,
 )
 
@@ -124,23 +123,6 @@ def open_container(
     return container
 
 
-def _picked_by_lot(session: Session, order: SalesOrder, line_id: int) -> dict[int | None, Decimal]:
-    """Units of a line picked per lot, net of put-backs."""
-    moves = StockMove.__table__
-    totals: dict[int | None, Decimal] = defaultdict(Decimal)
-    for lot_id, reason, reverses, quantity in session.execute(
-        select(moves.c.lot_id, moves.c.reason, moves.c.reverses_id, func.sum(moves.c.quantity))
-        .where(moves.c.document_ref == order.number, moves.c.document_line_id == line_id)
-        .group_by(moves.c.lot_id, moves.c.reason, moves.c.reverses_id)
-    ):
-        code = MoveReason.parse(reason)
-        if code is MoveReason.PICK:
-            totals[lot_id] += Decimal(quantity)
-        elif reverses is not None and code in UNPICKING:
-            totals[lot_id] -= Decimal(quantity)
-    return totals
-
-
 def pack(
     session: Session,
     context: PostingContext,
@@ -164,16 +146,12 @@ def pack(
     lines = [line for line in order_lines(session, order.id) if line.item_id == scan.item.id]
     if not lines:
         raise InvalidInput(f"item {scan.item.sku} is not on sales order {order.number}")
-    packed = defaultdict(Decimal)
-    for row in session.exec(
-        select(ContainerLine)
-        .join(ShippingContainer, ShippingContainer.container_id == ContainerLine.container_id)
-        .where(ContainerLine.order_line_id.in_([line.id for line in lines]), ShippingContainer.state != ContainerState.VOID)
-    ):
-        packed[(row.order_line_id, row.lot_id)] += row.quantity
+    line_ids = [line.id for line in lines]
+    picked = packable.picked(session, order.number, line_ids)
+    packed = packable.packed(session, line_ids)
     chosen, open_units = None, Decimal(0)
     for line in lines:
-        open_units = _picked_by_lot(session, order, line.id).get(lot_id, Decimal(0)) - packed[(line.id, lot_id)]
+        open_units = picked.get((line.id, lot_id), Decimal(0)) - packed.get((line.id, lot_id), Decimal(0))
         if open_units >= units:
             chosen = line
             break
@@ -345,7 +323,7 @@ def packing_slip(session: Session, order_number: str) -> PackingSlip:
         select(SalesOrderLine, Item).join(Item, Item.id == SalesOrderLine.item_id)
         .where(SalesOrderLine.order_id == order.id).order_by(SalesOrderLine.id)
     ).all()
-    packed = packed_by_line(session, [line.id for line, _ in lines])
+    packed = packable.packed_by_line(session, [line.id for line, _ in lines])
     containers = session.exec(
         select(Container).join(ShippingContainer, ShippingContainer.container_id == Container.id)
         .where(ShippingContainer.order_id == order.id, ShippingContainer.state != ContainerState.VOID).order_by(Container.id)
@@ -362,3 +340,17 @@ def packing_slip(session: Session, order_number: str) -> PackingSlip:
         ],
         {container.code: contents.get(container.id, []) for container in containers},
     )
+
+
+def terminal_range(session: Session, terminal_id: str, *, purpose: str = SSCC) -> NumberRange | None:
+    """The number range the terminal holds, if any."""
+    return session.exec(
+        select(NumberRange).where(NumberRange.purpose == purpose, NumberRange.terminal_id == terminal_id)
+    ).first()
+
+
+def last_assigned(session: Session, prefix: str, *, purpose: str = SSCC) -> int | None:
+    """The highest number any terminal's range under the prefix reaches (None: no range yet)."""
+    return session.exec(
+        select(func.max(NumberRange.last_value)).where(NumberRange.purpose == purpose, NumberRange.prefix == prefix)
+    ).one()

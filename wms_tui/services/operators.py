@@ -1,4 +1,5 @@
-"""Operators: created by a supervisor or the demo, signed in by badge scan or id and PIN."""
+"""Operators: created by a supervisor or the demo, signed in by badge scan or id and PIN; and
+the step each terminal's operator is at (`floor_session`), so a restart resumes it."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.flows import Role
-from wms_tui.store.models import Operator
+from wms_tui.store.models import FloorSession, Operator
 
 PIN_ITERATIONS = 100_000
 
@@ -89,3 +91,21 @@ def get_operator(session: Session, code: str) -> OperatorView:
     if operator is None:
         raise NotFound(f"no operator {code}")
     return _view(operator)
+
+
+def saved_state(session: Session, terminal_id: str, operator: str) -> str | None:
+    """The step (as JSON) the operator left this terminal at, if they were the last one on it."""
+    row = session.get(FloorSession, terminal_id)
+    return row.state if row is not None and row.operator == operator else None
+
+
+def save_state(session: Session, terminal_id: str, operator: str | None, state: str | None) -> None:
+    """Remember who is signed in on the terminal and their step (None: nothing to resume)."""
+    row = session.get(FloorSession, terminal_id)
+    if row is None:
+        row = FloorSession(terminal_id=terminal_id, updated_at=datetime.now(UTC))
+        session.add(row)
+    row.operator = operator
+    row.state = state
+    row.updated_at = datetime.now(UTC)
+    session.flush()

@@ -1,0 +1,162 @@
+"""An order's shipping containers as the packing and shipping stations see them: which order
+a scanned label or tote belongs to, the box still open, the boxes a pallet could take, and
+what shipping only some containers would leave behind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.outbound import OrderState
+from wms_tui.services.outbound.packable import left_to_pack
+from wms_tui.store.models import (
+    Container,
+    ContainerLine,
+    SalesOrder,
+    ShippingContainer,
+    Task,
+    Warehouse,
+)
+
+
+def order_to_pack(session: Session, reference: str) -> SalesOrder:
+    """The order a packer's scan names: its number, a tote its picks went into (the newest
+    order with something in it still to pack), or one of its containers."""
+    order = session.exec(select(SalesOrder).where(SalesOrder.number == reference.upper())).first()
+    if order is not None:
+        return order
+    numbers = session.exec(
+        select(Task.document_ref).where(Task.kind == "pick", Task.tote == reference, Task.done_quantity > 0)
+        .order_by(Task.id.desc())
+    ).all()
+    for number in dict.fromkeys(numbers):
+        candidate = session.exec(select(SalesOrder).where(SalesOrder.number == number)).first()
+        if candidate is not None and candidate.state == OrderState.CONFIRMED and left_to_pack(session, candidate):
+            return candidate
+    if numbers:
+        raise InvalidInput(f"tote {reference}: everything picked into it is packed")
+    found = session.exec(
+        select(SalesOrder).join(ShippingContainer, ShippingContainer.order_id == SalesOrder.id)
+        .join(Container, Container.id == ShippingContainer.container_id).where(Container.code == reference)
+    ).first()
+    if found is not None:
+        return found
+    raise NotFound(f"{reference} is no order, tote or container of an order")
+
+
+def container(session: Session, code: str) -> Container | None:
+    return session.exec(select(Container).where(Container.code == code.strip())).first()
+
+
+def open_container_of(session: Session, order: SalesOrder) -> Container | None:
+    """The order's container still being filled (the first, if several are)."""
+    return session.exec(
+        select(Container).join(ShippingContainer, ShippingContainer.container_id == Container.id)
+        .where(ShippingContainer.order_id == order.id, ShippingContainer.state == "open").order_by(Container.id)
+    ).first()
+
+
+def loose_boxes(session: Session, order: SalesOrder) -> int:
+    """Closed boxes of the order not yet on a pallet nor shipped: what a pallet could take."""
+    return session.exec(
+        select(func.count()).select_from(Container)
+        .join(ShippingContainer, ShippingContainer.container_id == Container.id)
+        .where(ShippingContainer.order_id == order.id, ShippingContainer.state == "closed",
+               Container.parent_id.is_(None), Container.kind != "pallet")
+    ).one()
+
+
+def container_number(session: Session, order: SalesOrder, container: Container) -> int:
+    """The container's place among the order's containers (box 1, box 2 ...)."""
+    return session.exec(
+        select(func.count()).select_from(ShippingContainer)
+        .where(ShippingContainer.order_id == order.id, ShippingContainer.container_id <= container.id,
+               ShippingContainer.state != "void")
+    ).one()
+
+
+def boxes_on(session: Session, pallet: Container) -> int:
+    return session.exec(select(func.count()).select_from(Container).where(Container.parent_id == pallet.id)).one()
+
+
+def has_contents(session: Session, container: Container) -> bool:
+    return session.exec(
+        select(ContainerLine.id).where(ContainerLine.container_id == container.id).limit(1)
+    ).first() is not None
+
+
+def all_packed(session: Session, order: SalesOrder) -> bool:
+    """No container of the order is open and nothing picked waits to be packed."""
+    states = session.exec(select(ShippingContainer.state).where(ShippingContainer.order_id == order.id)).all()
+    return "open" not in states and not left_to_pack(session, order)
+
+
+def order_of_container(session: Session, code: str) -> SalesOrder | None:
+    return session.exec(
+        select(SalesOrder).join(ShippingContainer, ShippingContainer.order_id == SalesOrder.id)
+        .join(Container, Container.id == ShippingContainer.container_id).where(Container.code == code.strip())
+    ).first()
+
+
+@dataclass(frozen=True)
+class ToShip:
+    container: Container
+    state: str  # the shipping container's: open, closed, shipped, void
+    order: SalesOrder
+    pallet: str | None  # the pallet the box is stacked on
+
+
+def to_ship(session: Session, code: str) -> ToShip:
+    """A container scanned at shipping, with its order; refused when it is not packed for one."""
+    row = session.exec(
+        select(Container, ShippingContainer.state, SalesOrder)
+        .join(ShippingContainer, ShippingContainer.container_id == Container.id)
+        .join(SalesOrder, SalesOrder.id == ShippingContainer.order_id)
+        .where(Container.code == code)
+    ).first()
+    if row is None:
+        if container(session, code) is not None:
+            raise InvalidInput(f"{code} is not packed for an order: nothing to ship")
+        raise NotFound(f"no container {code}: scan the label the packer printed")
+    found, state, order = row
+    pallet = session.get(Container, found.parent_id).code if found.parent_id is not None else None
+    return ToShip(found, state, order, pallet)
+
+
+@dataclass(frozen=True)
+class LeftBehind:
+    """What of the order would stay behind if only the scanned containers shipped."""
+
+    closed: int  # packed containers not scanned
+    open: bool  # a container still being packed
+    unpacked: bool  # picked goods not yet in a container
+
+    def __bool__(self) -> bool:
+        return bool(self.closed or self.open or self.unpacked)
+
+
+def left_behind(session: Session, order: SalesOrder, scanned: list[str] | tuple[str, ...]) -> LeftBehind:
+    rows = session.exec(
+        select(Container.code, ShippingContainer.state)
+        .join(ShippingContainer, ShippingContainer.container_id == Container.id)
+        .where(ShippingContainer.order_id == order.id, Container.parent_id.is_(None),
+               ShippingContainer.state.in_(["open", "closed"]))
+    ).all()
+    closed = [code for code, state in rows if state == "closed" and code not in scanned]
+    return LeftBehind(len(closed), any(state == "open" for _, state in rows), bool(left_to_pack(session, order)))
+
+
+def still_packed(session: Session, order_number: str) -> int:
+    """Containers of the order packed or being packed and not shipped."""
+    return session.exec(
+        select(func.count()).select_from(ShippingContainer).join(SalesOrder, SalesOrder.id == ShippingContainer.order_id)
+        .where(SalesOrder.number == order_number, ShippingContainer.state.in_(["open", "closed"]))
+    ).one()
+
+
+def ship_from(session: Session, order: SalesOrder) -> str:
+    """The sender the order's slip names: its warehouse."""
+    return session.get(Warehouse, order.warehouse_id).name

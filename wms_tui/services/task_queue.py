@@ -1,0 +1,89 @@
+"""What a terminal asks of the task queue: the operator's next task (of a scanned pick list or
+order, or of the whole queue), how many wait, and a task as the operator reads it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import Session, func, select
+
+from wms_tui.domain.errors import NotFound
+from wms_tui.services import tasks
+from wms_tui.services.tasks import TaskKind, TaskState
+from wms_tui.store.models import Item, Location, Lot, Task
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A task with codes and names instead of ids."""
+
+    id: int
+    kind: str
+    from_code: str | None  # where the goods are (the bin to pick from, the dock)
+    to_code: str | None  # where they go, when the task says
+    sku: str
+    name: str
+    left: Decimal  # still to do
+    lot: str | None
+    expiry: date | None
+    tote: str | None
+    document_ref: str | None
+
+
+def view(session: Session, task: Task) -> TaskView:
+    item = session.get(Item, task.item_id) if task.item_id else None
+    lot = session.get(Lot, task.lot_id) if task.lot_id else None
+    return TaskView(
+        task.id, task.kind, _code(session, task.location_id), _code(session, task.target_location_id),
+        item.sku if item else "", item.name if item else "", task.quantity - task.done_quantity,
+        lot.code if lot else None, lot.expiry_date if lot else None, task.tote, task.document_ref,
+    )
+
+
+def _code(session: Session, location_id: int | None) -> str | None:
+    return session.get(Location, location_id).code if location_id is not None else None
+
+
+def open_count(session: Session, warehouse_id: int, kind: TaskKind, *, batch_ref: str | None = None) -> int:
+    """Open tasks of the kind waiting in the warehouse (of one batch, when given)."""
+    query = select(func.count()).select_from(Task).where(
+        Task.warehouse_id == warehouse_id, Task.kind == kind.value, Task.state == TaskState.OPEN.value)
+    if batch_ref:
+        query = query.where(Task.batch_ref == batch_ref)
+    return session.exec(query).one()
+
+
+def claim_for(session: Session, operator: str, warehouse_id: int, kind: TaskKind, work_list: str | None) -> Task | None:
+    """The operator's next task: one already held (after a restart), else the next of the
+    scanned list (a cluster batch or an order), else the next of the queue."""
+    held = [task for task in tasks.resume(session, operator, warehouse_id) if task.kind == kind.value]
+    if work_list:
+        held = [task for task in held if work_list in (task.batch_ref, task.document_ref)]
+    if held:
+        return held[0]
+    if not work_list:
+        return tasks.claim_next(session, operator, warehouse_id, kind=kind)
+    if session.exec(select(Task.id).where(Task.batch_ref == work_list).limit(1)).first() is not None:
+        return tasks.claim_next(session, operator, warehouse_id, kind=kind, batch_ref=work_list)
+    for task_id in session.exec(
+        select(Task.id).where(Task.warehouse_id == warehouse_id, Task.kind == kind.value,
+                              Task.state == TaskState.OPEN.value, Task.document_ref == work_list)
+        .order_by(Task.queue_position, Task.id)
+    ):
+        try:
+            return tasks.claim_task(session, task_id, operator)
+        except tasks.TaskConflict:
+            continue
+    return None
+
+
+def require_work_list(session: Session, warehouse_id: int, kind: TaskKind, reference: str) -> None:
+    """Refuse a scanned list that has no such tasks at all, naming it."""
+    exists = session.exec(
+        select(Task.id).where(Task.warehouse_id == warehouse_id, Task.kind == kind.value,
+                              (Task.batch_ref == reference) | (Task.document_ref == reference)).limit(1)
+    ).first()
+    if exists is None:
+        raise NotFound(f"{reference} is not a {kind.value} list or order with {kind.value} tasks")
