@@ -259,7 +259,7 @@ async def test_wrong_scans_ring_twice_and_post_nothing(runtime, tmp_path):
         box = floor.state.data["box"]
         before = moves(runtime)
         await floor.refused(f"]C100{box}", "container label (SSCC)", "item")
-        await floor.refused("5901234123457", "belongs to no item", "item")
+        await floor.refused("5901234123457", "not a known item", "item")
         with Session(runtime.engine) as session:
             on_order = {b for b, _ in lines}
             other = session.exec(select(ItemBarcode.barcode).where(ItemBarcode.packaging == "unit",

@@ -83,7 +83,7 @@ async def test_wrong_scans_ring_twice_and_post_nothing(runtime, tmp_path):
         await floor.scan(location_barcode(data["bin"]))
         await floor.refused("]C100340123450000000017", "container label (SSCC)", "item")
         await floor.refused(other_item, "wrong item", "item")
-        await floor.refused("5901234123457", "belongs to no item", "item")
+        await floor.refused("5901234123457", "not a known item", "item")
         await floor.refused(location_barcode(data["bin"]), "that is a bin label", "item")
         await floor.scan(item_scan(runtime, data))
         await floor.refused("0", "whole number from 1", "qty")

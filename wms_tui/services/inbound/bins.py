@@ -11,7 +11,8 @@ from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.inbound import FINAL_ZONE, BinCandidate, PutawaySuggestion, show, suggest_bin
 from wms_tui.domain.locations import LocationKind
-from wms_tui.services.inbound.common import ZERO, item_by_sku, scanned_location
+from wms_tui.services.inbound.common import ZERO
+from wms_tui.store import finders
 from wms_tui.store.models import (
     NO_LOT,
     BinCapacity,
@@ -147,8 +148,8 @@ def set_putaway_rule(session: Session, sku: str, location_code: str, kind: str) 
     """A fixed bin for the item (kind "fixed_bin") or the zone its bins are in (kind "zone")."""
     if kind not in ("fixed_bin", "zone"):
         raise InvalidInput(f"putaway rule kind must be fixed_bin or zone, got {kind!r}")
-    item = item_by_sku(session, sku)
-    location = scanned_location(session, location_code)
+    item = finders.item_by_sku(session, sku)
+    location = finders.location_by_code(session, location_code)
     if location.kind != LocationKind.INTERNAL:
         raise InvalidInput(f"putaway rule for {item.sku}: {location.code} is not a storage location")
     rule = session.exec(select(PutawayRule).where(PutawayRule.item_id == item.id, PutawayRule.location_id == location.id)).first()
@@ -162,7 +163,7 @@ def set_putaway_rule(session: Session, sku: str, location_code: str, kind: str) 
 
 def set_bin_capacity(session: Session, location_code: str, max_quantity: object) -> BinCapacity:
     """How many units a bin holds, all items together; putaway will not overfill it."""
-    location = scanned_location(session, location_code)
+    location = finders.location_by_code(session, location_code)
     limit = quantities.move_quantity(max_quantity)
     capacity = session.get(BinCapacity, location.id)
     if capacity is None:

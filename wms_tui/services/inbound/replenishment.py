@@ -20,19 +20,13 @@ from wms_tui.domain.inbound import PurchaseState, check_reorder_rule, purchase_q
 from wms_tui.domain.locations import LocationKind
 from wms_tui.services import tasks
 from wms_tui.services.inbound.bins import storage_bins
-from wms_tui.services.inbound.common import (
-    RESERVED_LOT,
-    ZERO,
-    item_by_sku,
-    scanned_location,
-    supplier_by_code,
-    warehouse_by_code,
-)
+from wms_tui.services.inbound.common import RESERVED_LOT, ZERO
 from wms_tui.services.inbound.purchasing import (
     PurchaseLineInput,
     PurchaseOrderView,
     create_purchase_order,
 )
+from wms_tui.store import finders
 from wms_tui.store.models import (
     NO_LOT,
     Item,
@@ -70,15 +64,15 @@ def set_reorder_rule(
     warehouse (its view or Stock zone); a pick-face rule on the bin pickers take from."""
     if kind not in RULE_KINDS:
         raise InvalidInput(f"reorder rule kind must be one of {', '.join(RULE_KINDS)}, got {kind!r}")
-    item = item_by_sku(session, sku)
-    location = scanned_location(session, location_code)
+    item = finders.item_by_sku(session, sku)
+    location = finders.location_by_code(session, location_code)
     if location.warehouse_id is None or location.kind not in (LocationKind.INTERNAL, LocationKind.VIEW):
         raise InvalidInput(f"reorder rule for {item.sku}: {location.code} is not a warehouse location")
     if kind == "pick_face" and location.kind != LocationKind.INTERNAL:
         raise InvalidInput(f"pick-face rule for {item.sku}: {location.code} is not a bin")
     low, high = quantities.counted_quantity(minimum), quantities.counted_quantity(maximum)
     check_reorder_rule(item.sku, low, high)
-    supplier = supplier_by_code(session, supplier_code) if supplier_code else None
+    supplier = finders.supplier_by_code(session, supplier_code) if supplier_code else None
     rule = session.exec(select(ReorderRule).where(ReorderRule.item_id == item.id, ReorderRule.location_id == location.id)).first()
     if rule is None:
         rule = ReorderRule(item_id=item.id, location_id=location.id, kind=kind, min_quantity=low, max_quantity=high)
@@ -122,7 +116,7 @@ def purchase_suggestions(session: Session, warehouse_code: str | None = None) ->
     )
     warehouses = {w.id: w.code for w in session.exec(select(Warehouse)).all()}
     if warehouse_code is not None:
-        wanted = warehouse_by_code(session, warehouse_code)
+        wanted = finders.warehouse_by_code(session, warehouse_code)
         rules_query = rules_query.where(Location.warehouse_id == wanted.id)
     rules = session.exec(rules_query).all()
     if not rules:
@@ -195,7 +189,7 @@ class Refill:
 def plan_pick_face_refills(session: Session, warehouse_code: str) -> list[Refill]:
     """Queue replenish tasks for pick faces below their minimum, from reserve bins (earliest
     expiry first), up to their maximum counting refills already queued."""
-    warehouse = warehouse_by_code(session, warehouse_code)
+    warehouse = finders.warehouse_by_code(session, warehouse_code)
     rules = session.exec(
         select(ReorderRule, Item, Location)
         .join(Item, Item.id == ReorderRule.item_id)

@@ -28,12 +28,12 @@ from wms_tui.services import tasks
 from wms_tui.services.outbound.common import (
     is_expired,
     order_policy,
-    resolve_item_scan,
     resolve_lot,
     scanned_units,
     warehouse_zones,
 )
 from wms_tui.services.tasks import NewTask, TaskKind
+from wms_tui.store import finders
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves, reverse_moves
 from wms_tui.store.models import (
     Location,
@@ -156,10 +156,10 @@ def confirm_pick(
     task, line, suggested, target = found
     tasks.check_claimed(task, context.operator, TaskKind.PICK)
     code = code_from_barcode(location_scan)
-    location = suggested if code == suggested.code else session.exec(select(Location).where(Location.code == code)).first()
+    location = suggested if code == suggested.code else finders.find_location(session, code)
     if location is None:
         raise NotFound(f"no location {code}: scan the bin label of {suggested.code}")
-    scan = resolve_item_scan(session, item_scan)
+    scan = finders.item_by_scan(session, item_scan)
     if scan.item.id != task.item_id:
         raise InvalidInput(f"wrong item {scan.item.sku}: this task picks item id {task.item_id} from {suggested.code}")
     units = scanned_units(scan, packages)

@@ -12,12 +12,8 @@ from sqlmodel import Session, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.outbound import COMPLETE_ONLY, OrderState
-from wms_tui.services.outbound.common import (
-    order_by_number,
-    order_lines,
-    order_policy,
-    warehouse_zones,
-)
+from wms_tui.services.outbound.common import order_lines, order_policy, warehouse_zones
+from wms_tui.store import finders
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
 from wms_tui.store.models import (
     Container,
@@ -53,7 +49,7 @@ def ship(
         raise InvalidInput("a shipment needs a carrier")
     if not container_codes:
         raise InvalidInput("scan at least one container to ship")
-    order = order_by_number(session, order_number)
+    order = finders.sales_order_by_number(session, order_number)
     if order.state != OrderState.CONFIRMED:
         raise InvalidInput(f"sales order {order.number} is {order.state}: nothing to ship")
     lines = order_lines(session, order.id)
