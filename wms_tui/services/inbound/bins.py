@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import bindparam, exists, func
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
@@ -12,7 +12,7 @@ from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.inbound import FINAL_ZONE, BinCandidate, PutawaySuggestion, show, suggest_bin
 from wms_tui.domain.locations import LocationKind
 from wms_tui.services.inbound.common import ZERO
-from wms_tui.store import finders
+from wms_tui.store import finders, views
 from wms_tui.store.models import (
     NO_LOT,
     BinCapacity,
@@ -21,58 +21,7 @@ from wms_tui.store.models import (
     Lot,
     PutawayRule,
     StockBalance,
-    Task,
     Warehouse,
-)
-from wms_tui.store.types import Quantity
-
-# Empty bins are looked up in pick order; this many are enough to find one that fits.
-EMPTY_BIN_CANDIDATES = 50
-
-# Statements are built once with bound parameters: a putaway suggestion is made on every
-# receiving scan, and building SQL expressions costs more than running these indexed reads.
-_STORAGE_BINS = (
-    select(Location.id, Location.code, Location.pick_sequence, BinCapacity.max_quantity)
-    .outerjoin(BinCapacity, BinCapacity.location_id == Location.id)
-    .where(
-        Location.warehouse_id == bindparam("warehouse_id"),
-        Location.kind == LocationKind.INTERNAL,
-        Location.active,
-        Location.code.startswith(bindparam("stock_prefix")),
-        ~exists().where(Location.__table__.alias("child").c.parent_id == Location.id),
-    )
-)
-_BINS_BY_ID = _STORAGE_BINS.where(Location.id.in_(bindparam("ids", expanding=True)))
-_EMPTY_BINS = (
-    _STORAGE_BINS.where(
-        Location.code.startswith(bindparam("prefix")),
-        ~exists().where(StockBalance.location_id == Location.id, StockBalance.quantity > 0),
-        # An empty bin another operator is already taking goods to is not empty for long.
-        ~exists().where(
-            Task.target_location_id == Location.id, Task.kind == "putaway", Task.state == "claimed",
-            Task.id != bindparam("task_id"),
-        ),
-        BinCapacity.max_quantity.is_(None) | (BinCapacity.max_quantity >= bindparam("quantity", type_=Quantity())),
-    )
-    .order_by(Location.pick_sequence, Location.code)
-    .limit(EMPTY_BIN_CANDIDATES)
-)
-_RULES = (
-    select(PutawayRule.kind, Location.code, Location.id)
-    .join(Location, Location.id == PutawayRule.location_id)
-    .where(PutawayRule.item_id == bindparam("item_id"))
-)
-_ITEM_STOCK = (
-    select(StockBalance.location_id, StockBalance.lot_id, func.sum(StockBalance.quantity))
-    .join(Location, Location.id == StockBalance.location_id)
-    .where(StockBalance.item_id == bindparam("item_id"), Location.code.startswith(bindparam("stock_prefix")))
-    .group_by(StockBalance.location_id, StockBalance.lot_id)
-    .having(func.sum(StockBalance.quantity) > 0)
-)
-_BIN_TOTALS = (
-    select(StockBalance.location_id, func.sum(StockBalance.quantity))
-    .where(StockBalance.location_id.in_(bindparam("ids", expanding=True)))
-    .group_by(StockBalance.location_id)
 )
 
 
@@ -82,9 +31,7 @@ def _stock_prefix(warehouse: Warehouse) -> str:
 
 def storage_bins(session: Session, warehouse: Warehouse) -> list[Location]:
     """Active leaf locations under the warehouse's Stock zone, in pick order."""
-    ids = [row[0] for row in session.execute(
-        _STORAGE_BINS, {"warehouse_id": warehouse.id, "stock_prefix": _stock_prefix(warehouse)}
-    )]
+    ids = [row[0] for row in views.storage_bins(session, warehouse.id, _stock_prefix(warehouse))]
     return list(session.exec(select(Location).where(Location.id.in_(ids)).order_by(Location.pick_sequence, Location.code)).all())
 
 
@@ -94,13 +41,13 @@ def suggest_putaway(
     """Look only at the bins that can win: the item's fixed bins, bins holding the item, and the
     first empty bins in pick order (in its zone and overall). A few indexed reads whatever the
     number of bins."""
-    where = {"warehouse_id": warehouse.id, "stock_prefix": _stock_prefix(warehouse)}
-    rules = session.execute(_RULES, {"item_id": item.id}).all()
+    stock_prefix = _stock_prefix(warehouse)
+    rules = views.putaway_rules(session, item.id)
     fixed = {location_id for kind, _, location_id in rules if kind == "fixed_bin"}
     zone_codes = [code + "/" for kind, code, _ in rules if kind == "zone"]
     of_item: dict[int, Decimal] = {}
     of_lot: dict[int, Decimal] = {}
-    for location_id, lot_id, on_hand in session.execute(_ITEM_STOCK, {"item_id": item.id, "stock_prefix": where["stock_prefix"]}):
+    for location_id, lot_id, on_hand in views.item_stock(session, item.id, stock_prefix):
         of_item[location_id] = of_item.get(location_id, ZERO) + on_hand
         if lot is not None and lot_id == lot.id and lot_id != NO_LOT:
             of_lot[location_id] = of_lot.get(location_id, ZERO) + on_hand
@@ -108,12 +55,12 @@ def suggest_putaway(
     totals: dict[int, Decimal] = {}
     if fixed or of_item:
         ids = list(fixed | set(of_item))
-        rows = {row[0]: row for row in session.execute(_BINS_BY_ID, {**where, "ids": ids})}
+        rows = {row[0]: row for row in views.storage_bins_by_id(session, warehouse.id, stock_prefix, ids)}
         # Capacity counts everything in the bin, other items too (empty bins hold nothing).
         if rows:
-            totals = dict(session.execute(_BIN_TOTALS, {"ids": list(rows)}).all())
-    for prefix in [*zone_codes, where["stock_prefix"]]:
-        rows.update({row[0]: row for row in session.execute(_EMPTY_BINS, {**where, "prefix": prefix, "quantity": quantity, "task_id": task_id})})
+            totals = views.bin_totals(session, list(rows))
+    for prefix in [*zone_codes, stock_prefix]:
+        rows.update({row[0]: row for row in views.empty_bins(session, warehouse.id, stock_prefix, prefix, quantity, task_id)})
     candidates = [
         BinCandidate(
             location_id=location_id,

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
@@ -36,7 +35,7 @@ from wms_tui.services.inbound.common import (
     zone,
 )
 from wms_tui.services.outbound.packing import next_sscc
-from wms_tui.store import finders
+from wms_tui.store import finders, views, writes
 from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import (
     Container,
@@ -168,34 +167,9 @@ class ScanResult:
     next_task_id: int | None = None
 
 
-# Statements of the scan path are built once: building SQL expressions costs more than these
-# indexed reads, and a receiving scan must stay well under 10 ms.
-_RECEIPT = (
-    select(Receipt, Warehouse, PurchaseOrder)
-    .join(Warehouse, Warehouse.id == Receipt.warehouse_id)
-    .outerjoin(PurchaseOrder, PurchaseOrder.id == Receipt.purchase_order_id)
-    .where(Receipt.number == bindparam("number"))
-)
-_ORDER_LINES_OF_ITEM = (
-    select(PurchaseOrderLine)
-    .where(PurchaseOrderLine.order_id == bindparam("order_id"), PurchaseOrderLine.item_id == bindparam("item_id"))
-    .order_by(PurchaseOrderLine.expected_date, PurchaseOrderLine.id)
-    .with_for_update()
-)
-PO_LINES = PurchaseOrderLine.__table__
-# Core, not ORM: the scan flushed its line (post flushes before posting) and only needs an id.
-_SHORT_LINE = (
-    select(PO_LINES.c.id)
-    .where(PO_LINES.c.order_id == bindparam("order_id"), PO_LINES.c.received_quantity < PO_LINES.c.quantity)
-    .limit(1)
-)
-# A Core insert of the table: the ORM's bulk-insert path costs more than the row.
-_NEW_RECEIPT_LINE = ReceiptLine.__table__.insert().returning(ReceiptLine.__table__.c.id)
-
-
 def _open_receipt(session: Session, number: str) -> tuple[Receipt, Warehouse, PurchaseOrder | None]:
     """The receipt with its warehouse and purchase order (None when blind), in one read."""
-    found = session.exec(_RECEIPT, params={"number": number.strip()}).first()
+    found = views.receipt_with_order(session, number)
     if found is None:
         raise NotFound(f"no receipt {number!r}")
     if found[0].state != "open":
@@ -204,7 +178,7 @@ def _open_receipt(session: Session, number: str) -> tuple[Receipt, Warehouse, Pu
 
 
 def _po_line_for(session: Session, order: PurchaseOrder, item: Item) -> PurchaseOrderLine:
-    lines = session.exec(_ORDER_LINES_OF_ITEM, params={"order_id": order.id, "item_id": item.id}).all()
+    lines = views.order_lines_of_item(session, order.id, item.id)
     if not lines:
         raise InvalidInput(f"item {item.sku} is not on purchase order {order.number}: set it aside or receive it blind")
     # Fill the earliest line still short; when all are complete, an over-receipt goes on the last.
@@ -297,7 +271,7 @@ def receive_scan(
     container = _container(session, context, container_code, new_pallet, container_kind, landing)
     lot_id, container_id = (lot_row.id if lot_row else None), (container.id if container else None)
     session.flush()
-    line_id = session.execute(_NEW_RECEIPT_LINE, {
+    line_id = writes.add_receipt_line(session, {
         "receipt_id": receipt.id,
         "purchase_order_line_id": po_line.id if po_line else None,
         "item_id": item.id,
@@ -309,7 +283,7 @@ def receive_scan(
         "over_reason": over_reason.strip() if over and over_reason else None,
         "operator": context.operator,
         "created_at": datetime.now(UTC),
-    }).scalar_one()
+    })
     post(session, context, [
         MoveRequest(
             item_id=item.id,
@@ -355,8 +329,7 @@ def receive_scan(
 
 
 def _complete_if_received(session: Session, order: PurchaseOrder) -> None:
-    short = session.execute(_SHORT_LINE, {"order_id": order.id}).first()
-    if short is None:
+    if not views.any_line_short(session, order.id):
         order.state = PurchaseState.RECEIVED
         session.flush()
 

@@ -104,7 +104,6 @@ def _grouped(session: Session, query) -> dict[tuple[int, int], Decimal]:
 def purchase_suggestions(session: Session, warehouse_code: str | None = None) -> list[PurchaseSuggestion]:
     """Items whose available + on order - back ordered fell below their minimum, with the
     quantity that brings them back to their maximum."""
-    # Columns, not ReorderRule objects: tens of thousands of ORM instances cost more than the reads.
     rules_query = (
         select(
             ReorderRule.item_id, ReorderRule.min_quantity, ReorderRule.max_quantity, ReorderRule.supplier_id,

@@ -98,8 +98,7 @@ def returns_location(session: Session, warehouse: Warehouse) -> Location:
     return location
 
 
-# What bulk services read of an order: plain rows, not SalesOrder objects, which cost more to
-# build than to read when a morning's thousand orders are confirmed or allocated at once.
+# What bulk services (confirming or allocating a morning's orders) read of an order.
 ORDER_HEADER = (
     SalesOrder.id,
     SalesOrder.number,
