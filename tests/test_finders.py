@@ -137,6 +137,7 @@ def test_documents_warehouses_and_operators_by_code_in_any_case(engine, world):
         assert finders.find_operator_by_badge(session, "B-ANN").code == "ANN"
         assert finders.supplier_by_code(session, "ACME").name == "Acme"
         assert finders.customer_by_code(session, "C1").name == "Customer One"
+        assert [finders.find_partner(session, code).kind for code in ("ACME", "C1")] == ["supplier", "customer"]
         assert finders.find_sales_order(session, "SO-8") is None
         for call, message in (
             (lambda: finders.sales_order_by_number(session, "SO-8"), "no sales order 'SO-8'"),

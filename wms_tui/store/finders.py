@@ -235,6 +235,11 @@ def find_operator_by_badge(session: Session, badge: str) -> Operator | None:
     return session.exec(select(Operator).where(Operator.badge == badge.strip())).first()
 
 
+def find_partner(session: Session, code: str) -> Partner | None:
+    """A customer or supplier: partner codes are unique across both."""
+    return session.exec(select(Partner).where(Partner.code == code.strip())).first()
+
+
 def find_supplier(session: Session, code: str) -> Partner | None:
     return session.exec(select(Partner).where(Partner.code == code.strip(), Partner.kind == "supplier")).first()
 

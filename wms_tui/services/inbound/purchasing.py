@@ -33,7 +33,7 @@ def register_supplier(
         raise InvalidInput("a supplier needs a code")
     if lead_time_days < 0:
         raise InvalidInput(f"supplier {code}: lead time cannot be negative ({lead_time_days} days)")
-    if session.exec(select(Partner).where(Partner.code == code)).first():
+    if finders.find_partner(session, code):
         raise InvalidInput(f"partner {code} already exists")
     supplier = Partner(code=code, name=name, kind="supplier")
     session.add(supplier)

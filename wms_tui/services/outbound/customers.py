@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.outbound import BackorderPolicy, backorder_policy
+from wms_tui.store import finders
 from wms_tui.store.models import CustomerProfile, Partner
 
 
@@ -61,7 +62,7 @@ def create_customer(
     code, name = code.strip(), name.strip()
     if not code or not name:
         raise InvalidInput("a customer needs a code and a name")
-    if session.exec(select(Partner).where(Partner.code == code)).first():
+    if finders.find_partner(session, code):
         raise InvalidInput(f"partner {code} already exists")
     partner = Partner(code=code, name=name, kind="customer")
     session.add(partner)
