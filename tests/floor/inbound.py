@@ -9,11 +9,11 @@ from decimal import Decimal
 from biip.checksums import gs1_standard_check_digit
 from sqlmodel import Session, func, select
 
+from wms_tui.domain.states import TaskKind
 from wms_tui.services.demo import gtin13
 from wms_tui.services.inbound.counting import plan_cycle_count
 from wms_tui.services.inbound.receiving import receive_scan, start_receipt
 from wms_tui.services.outbound.packing import assign_number_range
-from wms_tui.services.tasks import TaskKind
 from wms_tui.store.ledger import PostingContext
 from wms_tui.store.models import (
     Container,

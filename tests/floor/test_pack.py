@@ -147,7 +147,7 @@ def test_wrong_scans_are_refused_and_post_nothing(runtime):
     box = open_box(runtime, number)
     before = moves(runtime)
     desk.refused(f"]C100{box}", "container label (SSCC)", "item")
-    desk.refused("5901234123457", "belongs to no item", "item")
+    desk.refused("5901234123457", "not a known item", "item")
     with Session(runtime.engine) as session:
         on_order = {b for b, _ in lines}
         other = session.exec(select(ItemBarcode.barcode).where(ItemBarcode.packaging == "unit",

@@ -7,11 +7,11 @@ from sqlmodel import Session, select
 
 from tests.floor.kit import Desk, held_task, moves
 from wms_tui.domain.flows import legend_lines
+from wms_tui.domain.states import TaskKind
 from wms_tui.services.demo import gtin13
 from wms_tui.services.floor.handlers import FLOWS
 from wms_tui.services.outbound.allocation import allocate
 from wms_tui.services.outbound.orders import LineInput, confirm_orders, create_order
-from wms_tui.services.tasks import TaskKind
 from wms_tui.store.models import Item, ItemBarcode, Lot, PickDiscrepancy, StockBalance, Task
 from wms_tui.store.session import transaction
 
@@ -51,7 +51,7 @@ def test_wrong_scans_are_refused_and_post_nothing(runtime):
     desk.scan(task.bin_scan)
     desk.refused("]C100340123450000000017", "container label (SSCC)", "item")
     desk.refused(other_item, "wrong item", "item")
-    desk.refused("5901234123457", "belongs to no item", "item")
+    desk.refused("5901234123457", "not a known item", "item")
     desk.refused(task.bin_scan, "that is a bin label", "item")
     desk.scan(task.item_scan)
     desk.refused("0", "whole number from 1", "qty")

@@ -9,10 +9,10 @@ from sqlmodel import Session, func, select
 from tests.floor.inbound import OFFICE, on_hand, received_pallet
 from tests.floor.kit import Desk, held_task, moves
 from wms_tui.domain.locations import location_barcode
+from wms_tui.domain.states import TaskKind
 from wms_tui.services.demo import gtin13
 from wms_tui.services.inbound.replenishment import plan_pick_face_refills, set_reorder_rule
 from wms_tui.services.outbound import returns
-from wms_tui.services.tasks import TaskKind
 from wms_tui.store.models import (
     Container,
     Item,

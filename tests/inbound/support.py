@@ -15,7 +15,7 @@ from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.quantities import ZERO
 from wms_tui.services import catalog
 from wms_tui.services.inbound import purchasing
-from wms_tui.store import queries
+from wms_tui.store import finders, queries
 from wms_tui.store.ledger import PostingContext
 from wms_tui.store.models import (
     Item,
@@ -82,7 +82,7 @@ def sales_order(engine: Engine, number: str, warehouse_id: int, lines: list[tupl
         session.flush()
         ids = []
         for sku, committed, back in lines:
-            item = catalog.item_by_sku(session, sku)
+            item = finders.item_by_sku(session, sku)
             line = SalesOrderLine(order_id=order.id, item_id=item.id, quantity=Decimal(committed) + Decimal(back),
                                   committed_quantity=Decimal(committed), backordered_quantity=Decimal(back))
             session.add(line)
@@ -93,15 +93,15 @@ def sales_order(engine: Engine, number: str, warehouse_id: int, lines: list[tupl
 
 def quantities_of(engine: Engine, sku: str, warehouse: str = "WH1") -> queries.ItemQuantities:
     with transaction(engine) as session:
-        item = catalog.item_by_sku(session, sku)
-        wh = catalog.warehouse_by_code(session, warehouse)
+        item = finders.item_by_sku(session, sku)
+        wh = finders.warehouse_by_code(session, warehouse)
         return queries.warehouse_quantities(session.connection(), item.id, wh.id)
 
 
 def on_hand(engine: Engine, sku: str, location_code: str) -> Decimal:
     with transaction(engine) as session:
-        item = catalog.item_by_sku(session, sku)
-        location = catalog.location_by_code(session, location_code)
+        item = finders.item_by_sku(session, sku)
+        location = finders.location_by_code(session, location_code)
         return queries.on_hand_at(session.connection(), item.id, location.id)
 
 

@@ -13,7 +13,7 @@ from tests.inbound.support import (
 )
 from wms_tui.services import catalog, tasks
 from wms_tui.services.inbound import buy_to_order, purchasing, putaway, receiving
-from wms_tui.store import queries
+from wms_tui.store import finders, queries
 from wms_tui.store.models import Reservation, SalesOrderLine
 from wms_tui.store.session import transaction
 
@@ -40,8 +40,8 @@ def test_non_stock_buy_to_order_receipt_is_reserved_for_its_order(engine):
         putaway.complete_move_task(session, CTX, scan.next_task_id, barcode(session, world.bins[0]))
     with transaction(engine) as session:
         [reservation] = session.exec(select(Reservation)).all()
-        assert reservation.location_id == catalog.location_by_code(session, world.bins[0]).id  # followed the goods
-        item = catalog.item_by_sku(session, "B-1")
+        assert reservation.location_id == finders.location_by_code(session, world.bins[0]).id  # followed the goods
+        item = finders.item_by_sku(session, "B-1")
         conn = session.connection()
         held = (queries.on_hand_at(conn, item.id, reservation.location_id), queries.committed_at(conn, item.id, reservation.location_id))
     assert held == (Decimal(3), Decimal(3))  # nothing free in the bin for another order to pick

@@ -9,7 +9,7 @@ from wms_tui.services import catalog
 from wms_tui.services.inbound import invoices, kits, purchasing, receiving
 from wms_tui.services.inbound.invoices import InvoiceLineInput
 from wms_tui.services.inbound.purchasing import PurchaseLineInput
-from wms_tui.store import queries
+from wms_tui.store import finders, queries
 from wms_tui.store.models import StockBalance
 from wms_tui.store.session import transaction
 
@@ -39,8 +39,8 @@ def test_kit_build_and_unbuild(engine):
     assert after["Warehouse WH1"] == before["Warehouse WH1"]  # components became the kit's value
     with transaction(engine) as session:
         kit_value = session.exec(select(StockBalance.value).where(
-            StockBalance.item_id == catalog.item_by_sku(session, "K-1").id,
-            StockBalance.location_id == catalog.location_by_code(session, world.bins[0]).id,
+            StockBalance.item_id == finders.item_by_sku(session, "K-1").id,
+            StockBalance.location_id == finders.location_by_code(session, world.bins[0]).id,
         )).one()
     assert kit_value == Decimal("16.5")  # the value created shows in stock
     with transaction(engine) as session:

@@ -23,6 +23,7 @@ from wms_tui.services.inbound import bins, purchasing, putaway, receiving
 from wms_tui.services.inbound.purchasing import PurchaseLineInput
 from wms_tui.services.inbound.routes import STOCK_PENDING
 from wms_tui.services.outbound import packing
+from wms_tui.store import finders
 from wms_tui.store.models import Container, ReceiptLine, Reservation, StockBalance, StockMove, Task
 from wms_tui.store.session import transaction
 
@@ -186,7 +187,7 @@ def test_receiving_onto_a_pallet_and_blind(engine):
     _putaway(engine, second.next_task_id, world.bins[0])
     with transaction(engine) as session:
         pallet = session.exec(select(Container).where(Container.code == "LPN0001")).scalar_one()
-        assert pallet.location_id == catalog.location_by_code(session, world.bins[0]).id  # moved as a whole
+        assert pallet.location_id == finders.location_by_code(session, world.bins[0]).id  # moved as a whole
         on_pallet = session.exec(select(func.sum(StockBalance.quantity)).where(
             StockBalance.container_id == pallet.id, StockBalance.location_id == pallet.location_id)).scalar_one()
     assert on_pallet == Decimal(8)
@@ -277,7 +278,7 @@ def test_close_and_cancel_purchase_orders(engine):
 def test_putaway_follows_fixed_bin_zone_and_capacity(engine):
     world = build_world(engine, steps=2, bins=4)
     with transaction(engine) as session:
-        aisle_b = catalog.add_bin(session, catalog.location_by_code(session, "WH1/STOCK"), "B", pick_sequence=50)
+        aisle_b = catalog.add_bin(session, finders.location_by_code(session, "WH1/STOCK"), "B", pick_sequence=50)
         zone_bin = catalog.add_bin(session, aisle_b, "01", pick_sequence=60).code
         bins.set_putaway_rule(session, "W-1", world.bins[2], "fixed_bin")
         bins.set_bin_capacity(session, world.bins[2], "15")

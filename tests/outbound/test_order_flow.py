@@ -8,6 +8,7 @@ from tests.outbound.helpers import CTX, build_shop, check_books
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.locations import location_barcode
 from wms_tui.domain.outbound import OrderStatus, PaymentStatus
+from wms_tui.domain.states import TaskKind
 from wms_tui.services import catalog, tasks
 from wms_tui.services.backorders import release_backorders
 from wms_tui.services.outbound import (
@@ -20,8 +21,7 @@ from wms_tui.services.outbound import (
     shipping,
 )
 from wms_tui.services.outbound.orders import LineInput
-from wms_tui.services.tasks import TaskKind
-from wms_tui.store import queries
+from wms_tui.store import finders, queries
 from wms_tui.store.models import StockBalance, StockMove
 from wms_tui.store.session import transaction
 
@@ -51,7 +51,7 @@ def _pick_all(engine, shop, number, operator="alice"):
 def _pack_and_ship(engine, number, tracking):
     with transaction(engine) as session:
         box = packing.open_container(session, CTX, number)
-        picked = sum(line.picked_quantity - line.shipped_quantity for line in orders.order_lines(session, orders.order_by_number(session, number).id))
+        picked = sum(line.picked_quantity - line.shipped_quantity for line in orders.order_lines(session, finders.sales_order_by_number(session, number).id))
         packing.pack(session, CTX, box.code, item_scan=WIDGET_CASE) if picked >= 12 else None
         left = picked - (12 if picked >= 12 else 0)
         if left:

@@ -12,6 +12,7 @@ from wms_tui.services import tasks
 from wms_tui.services.backorders import release_backorders
 from wms_tui.services.outbound import allocation, invoicing, orders, packing, picking, shipping
 from wms_tui.services.outbound.orders import LineInput
+from wms_tui.store import finders
 from wms_tui.store.models import PickDiscrepancy, SalesOrderLine, StockMove
 from wms_tui.store.session import transaction
 
@@ -92,7 +93,7 @@ def test_short_pick_applies_the_policy_records_it_and_queues_a_count(engine, pol
         }[outcome]
         assert (line.committed_quantity, line.backordered_quantity, line.cancelled_quantity) == expected
         if outcome is ShortPickOutcome.CANCEL_ORDER:
-            assert orders.order_by_number(session, "SO-1").state == OrderState.CANCELLED
+            assert finders.sales_order_by_number(session, "SO-1").state == OrderState.CANCELLED
         else:
             # The bin is in doubt until counted: nothing more is allocated from it.
             assert allocation.allocate(session, ["SO-1"]).task_ids == []

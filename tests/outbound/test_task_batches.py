@@ -6,8 +6,9 @@ from decimal import Decimal
 from sqlmodel import select
 
 from tests.factories import build_small_warehouse
+from wms_tui.domain.states import TaskKind
 from wms_tui.services import catalog, tasks
-from wms_tui.services.tasks import NewTask, TaskKind
+from wms_tui.services.tasks import NewTask
 from wms_tui.store.models import Task
 from wms_tui.store.session import transaction
 

@@ -4,8 +4,9 @@ from decimal import Decimal
 import pytest
 
 from tests.factories import build_small_warehouse
+from wms_tui.domain.states import TaskKind, TaskState
 from wms_tui.services import tasks
-from wms_tui.services.tasks import NewTask, TaskConflict, TaskKind, TaskState
+from wms_tui.services.tasks import NewTask, TaskConflict
 from wms_tui.store.session import transaction
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.ui.floorkit import SIZE_IDS, SIZES, Floor
-from wms_tui.services.tasks import TaskKind
+from wms_tui.domain.states import TaskKind
 from wms_tui.store.models import Task
 from wms_tui.ui.app import WmsApp
 

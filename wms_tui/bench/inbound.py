@@ -21,7 +21,7 @@ from wms_tui.domain.states import PartnerKind, ReorderRuleKind
 from wms_tui.services import catalog
 from wms_tui.services.inbound import purchasing, receiving, replenishment
 from wms_tui.services.inbound.purchasing import PurchaseLineInput
-from wms_tui.store import migrate
+from wms_tui.store import finders, migrate
 from wms_tui.store.db import make_engine, sqlite_url
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
 from wms_tui.store.models import (
@@ -79,8 +79,8 @@ def _seed_replenishment(engine, items: int, seed: int) -> None:
     rng = random.Random(seed)
     with transaction(engine) as session:
         conn = session.connection()
-        supplier_id = session.exec(select(Partner.id).where(Partner.code == "SUP")).scalar_one()
-        stock = catalog.location_by_code(session, "WH1/STOCK")
+        supplier_id = finders.supplier_by_code(session, "SUP").id
+        stock = finders.location_by_code(session, "WH1/STOCK")
         opening = catalog.shared_location(session, "OPENING")
         conn.execute(insert(Item), [
             {"sku": f"P{n:06d}", "name": f"Planned {n}", "uom": "pc", "tracking": Tracking.NONE, "expiry_tracked": False,

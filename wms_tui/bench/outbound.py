@@ -20,7 +20,7 @@ from wms_tui.domain.outbound import OrderState
 from wms_tui.domain.states import TaskKind
 from wms_tui.services import catalog, tasks
 from wms_tui.services.outbound import allocation, customers, orders, picking
-from wms_tui.store import migrate
+from wms_tui.store import finders, migrate
 from wms_tui.store.db import make_engine, sqlite_url
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
 from wms_tui.store.models import Item, ItemBarcode, Location, SalesOrder, SalesOrderLine
@@ -74,7 +74,7 @@ def run(orders_count: int = 1000, lines_per_order: int = 5, items: int = 1000, b
             result = allocation.allocate(session, numbers)
         allocate_s = time.perf_counter() - started
         with transaction(engine) as session:
-            warehouse_id = session.exec(select(Location.warehouse_id).where(Location.code == "BW/STOCK")).one()
+            warehouse_id = finders.warehouse_by_code(session, "BW").id
             queue = tasks.open_queue(session, warehouse_id, TaskKind.PICK)[:picks]
             scans = []
             for task in queue:

@@ -35,7 +35,7 @@ from sqlmodel import select
 from wms_tui.services.demo import build_demo
 from wms_tui.services.outbound.allocation import allocate
 from wms_tui.services.outbound.orders import LineInput, confirm_orders, create_order
-from wms_tui.store import migrate
+from wms_tui.store import finders, migrate
 from wms_tui.store.db import make_engine, sqlite_url
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
 from wms_tui.store.models import Item, Location, StockBalance
@@ -56,7 +56,7 @@ def build(folder: Path, ledger_moves: int, orders: int, progress) -> Path:
     with transaction(engine) as session:
         bins = session.exec(select(Location.id).where(Location.code.startswith("WH1/STOCK/"))).all()
         items = session.exec(select(Item.id).where(Item.tracking == "none")).all()
-        supplier = session.exec(select(Location.id).where(Location.code == "SUPPLIERS")).one()
+        supplier = finders.location_by_code(session, "SUPPLIERS").id
     with engine.connect() as conn:
         posted = conn.exec_driver_sql("SELECT COUNT(*) FROM stock_move").scalar_one()
     progress(posted)

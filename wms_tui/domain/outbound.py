@@ -273,13 +273,3 @@ def sscc(prefix: str, serial: int) -> str:
     body = f"{prefix}{serial:0{width}d}"
     return body + str(gs1_standard_check_digit(body))
 
-
-def gtin_variants(scanned: str) -> list[str]:
-    """The forms a GTIN may be stored in: as scanned, as GTIN-14, and without leading zeros
-    down to EAN-13/UPC-A, so a GS1 (01) scan finds an item registered by its EAN."""
-    code = scanned.strip()
-    variants = [code]
-    if code.isdigit() and len(code) <= 14:
-        padded = code.zfill(14)
-        variants += [padded[14 - width :] for width in (14, 13, 12, 8) if padded[: 14 - width].strip("0") == ""]
-    return list(dict.fromkeys(variants))

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import bindparam, case, func, type_coerce
+from sqlalchemy import case, func, type_coerce
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
 from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.outbound import OPEN_ORDER_STATES
 from wms_tui.domain.quantities import ZERO
+from wms_tui.store import views
 from wms_tui.store.models import Location, Lot, SalesOrder, SalesOrderLine, StockBalance
 from wms_tui.store.types import Quantity
 
@@ -33,35 +34,14 @@ class BackorderRelease:
     quantity: Decimal
 
 
-# Built once: every receiving scan runs them.
-_LINES = SalesOrderLine.__table__
-_ORDERS = SalesOrder.__table__
-_IS_WAITING = (
-    _LINES.c.item_id == bindparam("item_id"),
-    _ORDERS.c.warehouse_id == bindparam("warehouse_id"),
-    _ORDERS.c.state.in_(OPEN_ORDER_STATES),
-    _LINES.c.backordered_quantity > 0,
-)
-_ANY_WAITING = select(_LINES.c.id).join(_ORDERS, _ORDERS.c.id == _LINES.c.order_id).where(*_IS_WAITING).limit(1)
-_WAITING = (
-    select(SalesOrderLine, SalesOrder)
-    .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-    .where(*_IS_WAITING)
-    .order_by(SalesOrder.created_at, SalesOrder.id, SalesOrderLine.id)
-    .with_for_update()
-)
-
-
 def release_backorders(session: Session, item_id: int, warehouse_id: int, arrived: object) -> list[BackorderRelease]:
     """Turn up to `arrived` units of back-ordered demand into committed demand, oldest order
     first; returns what was released so the caller can propose cross-dock or allocate."""
     remaining = quantities.move_quantity(arrived)
-    params = {"item_id": item_id, "warehouse_id": warehouse_id}
-    # Most receipts find no back order: a plain read says so without loading (and locking) lines.
     session.flush()
-    if session.execute(_ANY_WAITING, params).first() is None:
+    if not views.any_backorder_waiting(session, item_id, warehouse_id):
         return []
-    waiting = session.execute(_WAITING, params).all()
+    waiting = views.backorders_waiting(session, item_id, warehouse_id)
     released: list[BackorderRelease] = []
     for line, order in waiting:
         if remaining <= 0:

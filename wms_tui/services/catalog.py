@@ -8,10 +8,12 @@ from datetime import UTC, date, datetime
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
-from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.locations import LocationKind, location_barcode
 from wms_tui.domain.states import ContainerKind
+from wms_tui.store import finders
+from wms_tui.store.finders import item_by_sku, warehouse_by_code  # noqa: F401 - the floor flows call them here
 from wms_tui.store.models import Container, Item, ItemBarcode, Location, Lot, Warehouse
 
 # Partner and virtual locations shared by all warehouses (transit is per warehouse).
@@ -59,7 +61,7 @@ def _add_location(
 
 def shared_location(session: Session, code: str) -> Location:
     """A partner/virtual location, created on first use."""
-    location = session.exec(select(Location).where(Location.code == code)).first()
+    location = finders.find_location(session, code)
     if location is None:
         name, kind = SHARED_LOCATIONS[code]
         location = _add_location(session, code, name, kind)
@@ -70,13 +72,13 @@ def create_warehouse(
     session: Session, code: str, name: str, *, receipt_steps: int = 1, delivery_steps: int = 1
 ) -> WarehouseLocations:
     """A warehouse with its view location, its zones and its incoming transit location."""
-    code = code.strip().upper()
+    code = finders.normal_code(code)
     if not code or "." in code or "/" in code:
         raise InvalidInput(f"warehouse code {code!r} must be non-empty and contain no '.' or '/'")
     for steps, what in ((receipt_steps, "receipt"), (delivery_steps, "delivery")):
         if steps not in (1, 2, 3):
             raise InvalidInput(f"{what} steps must be 1, 2 or 3, got {steps}")
-    if session.exec(select(Warehouse).where(Warehouse.code == code)).first():
+    if finders.find_warehouse(session, code):
         raise InvalidInput(f"warehouse {code} already exists")
     warehouse = Warehouse(code=code, name=name, receipt_steps=receipt_steps, delivery_steps=delivery_steps)
     session.add(warehouse)
@@ -96,8 +98,8 @@ def add_bin(session: Session, parent: Location, code: str, *, pick_sequence: int
     """A bin (or aisle) under a zone; its full code is PARENT/CODE."""
     if parent.kind not in (LocationKind.INTERNAL, LocationKind.VIEW):
         raise InvalidInput(f"bins go under a warehouse zone, not under {parent.code} ({parent.kind})")
-    full_code = f"{parent.code}/{code.strip().upper()}"
-    if session.exec(select(Location).where(Location.code == full_code)).first():
+    full_code = f"{parent.code}/{finders.normal_code(code)}"
+    if finders.find_location(session, full_code):
         raise InvalidInput(f"location {full_code} already exists")
     return _add_location(
         session, full_code, name or code, LocationKind.INTERNAL, parent, parent.warehouse_id, pick_sequence
@@ -125,7 +127,7 @@ def create_item(
         raise InvalidInput(f"tracking must be one of {', '.join(t.value for t in Tracking)}, got {tracking!r}") from None
     if expiry_tracked and tracking is Tracking.NONE:
         raise InvalidInput(f"item {sku}: expiry tracking needs lot or serial tracking")
-    if session.exec(select(Item).where(Item.sku == sku)).first():
+    if finders.find_item_by_sku(session, sku):
         raise InvalidInput(f"item {sku} already exists")
     item = Item(
         sku=sku,
@@ -162,7 +164,7 @@ def get_or_create_lot(session: Session, item: Item, code: str, expiry_date: date
         raise InvalidInput(f"item {item.sku}: a lot code cannot be empty")
     if item.tracking is Tracking.NONE:
         raise InvalidInput(f"item {item.sku} is not lot-tracked")
-    lot = session.exec(select(Lot).where(Lot.item_id == item.id, Lot.code == code)).first()
+    lot = finders.find_lot(session, item, code)
     if lot is not None:
         if expiry_date is not None and lot.expiry_date not in (None, expiry_date):
             raise InvalidInput(
@@ -181,7 +183,7 @@ def create_container(session: Session, code: str, *, kind: ContainerKind = Conta
     code = code.strip()
     if not code:
         raise InvalidInput("a container needs an SSCC or LPN")
-    if session.exec(select(Container).where(Container.code == code)).first():
+    if finders.find_container(session, code):
         raise InvalidInput(f"container {code} already exists")
     container = Container(
         code=code,
@@ -193,25 +195,4 @@ def create_container(session: Session, code: str, *, kind: ContainerKind = Conta
     session.add(container)
     session.flush()
     return container
-
-
-def item_by_sku(session: Session, sku: str) -> Item:
-    item = session.exec(select(Item).where(Item.sku == sku.strip())).first()
-    if item is None:
-        raise NotFound(f"no item with SKU {sku!r}")
-    return item
-
-
-def location_by_code(session: Session, code: str) -> Location:
-    location = session.exec(select(Location).where(Location.code == code)).first()
-    if location is None:
-        raise NotFound(f"no location {code!r}")
-    return location
-
-
-def warehouse_by_code(session: Session, code: str) -> Warehouse:
-    warehouse = session.exec(select(Warehouse).where(Warehouse.code == code.strip().upper())).first()
-    if warehouse is None:
-        raise NotFound(f"no warehouse {code!r}")
-    return warehouse
 

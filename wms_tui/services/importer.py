@@ -16,14 +16,14 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import WmsError
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.services import catalog
+from wms_tui.store import finders
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
-from wms_tui.store.models import Location, Warehouse
 from wms_tui.store.session import transaction
 
 REQUIRED = {
@@ -124,12 +124,11 @@ def _import_item(session: Session, row: dict[str, str]) -> None:
 
 
 def _import_location(session: Session, row: dict[str, str]) -> None:
-    warehouse_code = _required(row, "warehouse").upper()
-    warehouse = session.exec(select(Warehouse).where(Warehouse.code == warehouse_code)).first()
-    if warehouse is None:
+    warehouse_code = finders.normal_code(_required(row, "warehouse"))
+    if finders.find_warehouse(session, warehouse_code) is None:
         catalog.create_warehouse(session, warehouse_code, warehouse_code)
-    zone_code = f"{warehouse_code}/{_required(row, 'zone').upper()}"
-    zone = session.exec(select(Location).where(Location.code == zone_code)).first()
+    zone_code = f"{warehouse_code}/{finders.normal_code(_required(row, 'zone'))}"
+    zone = finders.find_location(session, zone_code)
     if zone is None:
         raise _CellError("zone", f"no zone {zone_code} (zones: {', '.join(catalog.ZONES)})")
     try:
@@ -144,11 +143,11 @@ def _import_location(session: Session, row: dict[str, str]) -> None:
 
 def _stock_move(session: Session, row: dict[str, str], opening_id: int) -> MoveRequest:
     try:
-        item = catalog.item_by_sku(session, _required(row, "sku"))
+        item = finders.item_by_sku(session, _required(row, "sku"))
     except WmsError as exc:
         raise _CellError("sku", str(exc)) from None
     try:
-        location = catalog.location_by_code(session, _required(row, "location").upper())
+        location = finders.location_by_code(session, _required(row, "location"))
     except WmsError as exc:
         raise _CellError("location", str(exc)) from None
     try:

@@ -12,26 +12,21 @@ from sqlmodel import Session, select
 
 from drivers.scan import ScanKind, interpret, split_symbology
 from wms_tui.domain.errors import InvalidInput, NotFound
-from wms_tui.domain.items import gtin_variants
-from wms_tui.domain.locations import code_from_barcode
 from wms_tui.domain.quantities import display
 from wms_tui.services.outbound.orders import order_status
-from wms_tui.store import queries
+from wms_tui.store import finders, queries
 from wms_tui.store.models import (
     Container,
     ContainerLine,
     Item,
-    ItemBarcode,
     Location,
     Lot,
     Partner,
-    PurchaseOrder,
     PurchaseOrderLine,
     SalesOrder,
     SalesOrderLine,
     ShippingContainer,
     StockBalance,
-    Warehouse,
 )
 from wms_tui.store.session import reading
 
@@ -54,12 +49,13 @@ class LookupResult:
     lines: list[StockLine] = field(default_factory=list)
 
 
-def _item_result(session: Session, item: Item, warehouse_code: str | None, pack_note: str | None) -> LookupResult:
+def _item_result(session: Session, scanned: finders.ScannedItem, warehouse_code: str | None) -> LookupResult:
     conn = session.connection()
+    item = scanned.item
     details = [f"SKU {item.sku} · {item.uom} · tracking {item.tracking.value}"]
-    if pack_note:
-        details.append(pack_note)
-    warehouse = session.exec(select(Warehouse).where(Warehouse.code == warehouse_code)).first() if warehouse_code else None
+    if scanned.units_per_scan != 1:
+        details.append(f"{scanned.packaging} barcode: one scan counts {display(scanned.units_per_scan)}")
+    warehouse = finders.find_warehouse(session, warehouse_code) if warehouse_code else None
     if warehouse is not None:
         totals = queries.warehouse_quantities(conn, item.id, warehouse.id)
         details.append(
@@ -97,7 +93,7 @@ def _location_result(session: Session, location: Location) -> LookupResult:
 
 def _lot_results(session: Session, code: str) -> list[LookupResult]:
     results = []
-    for lot, item in session.exec(select(Lot, Item).join(Item, Item.id == Lot.item_id).where(Lot.code == code)).all():
+    for lot, item in finders.lots_with_code(session, code):
         lines = [
             StockLine(row.location_code, row.lot_code, row.expiry, row.on_hand, row.available)
             for row in queries.stock_by_location(session.connection(), item.id)
@@ -114,27 +110,19 @@ def lookup(session: Session, scanned: str, *, warehouse_code: str | None = None)
     code = scanned.strip()
     if not code:
         raise InvalidInput("nothing was scanned")
-    match = session.exec(select(ItemBarcode, Item).join(Item, Item.id == ItemBarcode.item_id).where(ItemBarcode.barcode == code)).first()
-    if match:
-        barcode, item = match
-        note = None if barcode.quantity == 1 else f"{barcode.packaging} barcode: one scan counts {display(barcode.quantity)}"
-        return _item_result(session, item, warehouse_code, note)
-    item = session.exec(select(Item).where(Item.sku == code)).first()
-    if item:
-        return _item_result(session, item, warehouse_code, None)
-    location = session.exec(select(Location).where((Location.barcode == code) | (Location.code == code.upper()))).first()
+    scanned = finders.find_item(session, code)
+    if scanned:
+        return _item_result(session, scanned, warehouse_code)
+    location = finders.find_location(session, code)
     if location:
         return _location_result(session, location)
-    base, dot, _ = code.rpartition(".")
-    if dot and session.exec(select(Location).where(Location.code == base.upper())).first():
-        code_from_barcode(code)  # a known bin with wrong check digits: say so, not "unknown"
-    container = session.exec(select(Container).where(Container.code == code)).first()
+    container = finders.find_container(session, code)
     if container:
         return _container_result(session, container)
     lots = _lot_results(session, code)
     if lots:
         return lots[0]
-    document = _document_result(session, code.upper())
+    document = _document_result(session, code)
     if document:
         return document
     raise NotFound(f"{code!r} is not a known item, location, container, lot or order")
@@ -161,7 +149,7 @@ def _container_result(session: Session, container: Container) -> LookupResult:
 
 
 def _document_result(session: Session, number: str) -> LookupResult | None:
-    order = session.exec(select(SalesOrder).where(SalesOrder.number == number)).first()
+    order = finders.find_sales_order(session, number)
     if order is not None:
         customer = session.get(Partner, order.customer_id)
         lines = session.exec(select(SalesOrderLine).where(SalesOrderLine.order_id == order.id)).all()
@@ -173,7 +161,7 @@ def _document_result(session: Session, number: str) -> LookupResult | None:
             f"{len(lines)} lines · ordered {display(ordered)}",
             f"picked {display(picked)} · shipped {display(shipped)}",
         ])
-    purchase = session.exec(select(PurchaseOrder).where(PurchaseOrder.number == number)).first()
+    purchase = finders.find_purchase_order(session, number)
     if purchase is not None:
         supplier = session.get(Partner, purchase.supplier_id)
         lines = session.exec(select(PurchaseOrderLine).where(PurchaseOrderLine.order_id == purchase.id)).all()
@@ -198,10 +186,8 @@ def lookup_scan(session: Session, scanned: str, *, warehouse_code: str | None = 
     if meaning.sscc:
         return lookup(session, meaning.sscc, warehouse_code=warehouse_code)
     if meaning.gtin:
-        for variant in gtin_variants(meaning.gtin):
-            try:
-                return lookup(session, variant, warehouse_code=warehouse_code)
-            except NotFound:
-                continue
-        raise NotFound(f"GTIN {meaning.gtin} is not the barcode of any item")
+        scanned_item = finders.find_item(session, meaning.gtin)
+        if scanned_item is None:
+            raise NotFound(f"GTIN {meaning.gtin} is not the barcode of any item")
+        return _item_result(session, scanned_item, warehouse_code)
     return lookup(session, text, warehouse_code=warehouse_code)

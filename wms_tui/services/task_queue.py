@@ -10,8 +10,8 @@ from decimal import Decimal
 from sqlmodel import Session, func, select
 
 from wms_tui.domain.errors import NotFound
+from wms_tui.domain.states import TaskKind, TaskState
 from wms_tui.services import tasks
-from wms_tui.services.tasks import TaskKind, TaskState
 from wms_tui.store.models import Item, Location, Lot, Task
 
 

@@ -2,6 +2,11 @@
 
 A batch is posted in the caller's transaction: every move is validated first, then the moves are
 inserted and the balances updated, so either the whole batch lands or none of it does.
+
+Why Core and driver SQL: a scan posts one move and a bulk job a hundred thousand, so the
+statements are built once per process (per dialect), and the moves go to the driver's
+executemany with each value converted by its column type's bind processor, because SQLAlchemy's
+per-row parameter handling costs more than SQLite's insert.
 """
 
 from __future__ import annotations
@@ -104,8 +109,6 @@ def _chunks(ids: set[int]) -> Iterable[list[int]]:
         yield ordered[start : start + LOOKUP_CHUNK]
 
 
-# Look-up statements are built once with expanding IN parameters: a scan posts one move, and
-# constructing these SELECTs per call cost more than SQLite takes to answer them.
 _ITEMS = select(Item.id, Item.sku, Item.tracking, Item.standard_cost).where(Item.id.in_(bindparam("ids", expanding=True)))
 _LOCATIONS = select(Location.id, Location.code, Location.kind, Location.active).where(
     Location.id.in_(bindparam("ids", expanding=True))
@@ -199,7 +202,7 @@ def _reserve_sequences(conn: Connection, terminal_id: str, count: int) -> int:
 
 @lru_cache(maxsize=4)
 def _balance_upsert(dialect_name: str):
-    """INSERT ... ON CONFLICT adding to the existing balance; built once per dialect."""
+    """INSERT ... ON CONFLICT adding to the existing balance."""
     dialect_insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
     statement = dialect_insert(BALANCES)
     return statement.on_conflict_do_update(
@@ -237,15 +240,14 @@ MOVE_COLUMNS = [column.name for column in MOVES.columns]
 @lru_cache(maxsize=8)
 def _move_insert(dialect) -> tuple[str, list]:
     """The INSERT text and each column's bind processor, worked out once per dialect instance."""
-    converters = [(name, MOVES.c[name].type._cached_bind_processor(dialect)) for name in MOVE_COLUMNS]
+    converters = [(name, MOVES.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in MOVE_COLUMNS]
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO stock_move ({', '.join(MOVE_COLUMNS)}) VALUES ({', '.join([marker] * len(MOVE_COLUMNS))})"
     return sql, converters
 
 
 def _insert_moves(conn: Connection, rows: list[dict]) -> None:
-    """executemany straight to the driver with each value converted by its column type's own
-    bind processor: SQLAlchemy's per-row parameter handling costs more than SQLite's insert."""
+    """executemany straight to the driver, each value converted as SQLAlchemy would."""
     sql, converters = _move_insert(conn.dialect)
     conn.exec_driver_sql(
         sql,

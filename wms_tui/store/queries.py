@@ -44,8 +44,8 @@ class ItemQuantities:
     in_transit: Decimal
 
 
-# Built once with bind parameters: these run on every scan, and constructing a SELECT costs
-# far more than SQLite takes to answer it.
+# Why Core statements built once with bind parameters: these run on every scan, and
+# constructing a SELECT costs far more than SQLite takes to answer it.
 _ON_HAND_AT = select(func.coalesce(func.sum(StockBalance.quantity), 0)).where(
     StockBalance.item_id == bindparam("item_id"), StockBalance.location_id == bindparam("location_id")
 )

@@ -16,6 +16,7 @@ from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.flows import Action, Expect, Flow, FlowData, FlowState, Step
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.quantities import display
+from wms_tui.domain.states import TaskKind
 from wms_tui.services import task_queue, tasks
 from wms_tui.services.floor.common import short_place
 from wms_tui.services.floor.scans import ParsedScan
@@ -24,7 +25,6 @@ from wms_tui.services.inbound import blind_count
 from wms_tui.services.inbound.blind_count import Key
 from wms_tui.services.inbound.common import resolve_item
 from wms_tui.services.inbound.counting import RECOUNT, plan_cycle_count
-from wms_tui.services.tasks import TaskKind
 from wms_tui.store.models import Task
 
 # Why a counted quantity differs from the books (stored on the adjustment moves).

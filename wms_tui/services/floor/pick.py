@@ -14,6 +14,7 @@ from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.flows import Action, Expect, Flow, FlowData, FlowState, Step
 from wms_tui.domain.outbound import SHORT_PICK_REASONS
 from wms_tui.domain.quantities import display
+from wms_tui.domain.states import TaskKind
 from wms_tui.services import catalog, task_queue, tasks
 from wms_tui.services.floor.common import item_of_scan, short_place, units_word
 from wms_tui.services.floor.scans import ParsedScan, whole_number
@@ -21,7 +22,6 @@ from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Rep
 from wms_tui.services.outbound.common import is_expired, resolve_lot
 from wms_tui.services.outbound.picking import confirm_pick, short_pick
 from wms_tui.services.task_queue import TaskView
-from wms_tui.services.tasks import TaskKind
 
 REASONS = tuple(sorted(SHORT_PICK_REASONS))
 

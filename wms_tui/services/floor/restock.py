@@ -16,6 +16,7 @@ from decimal import Decimal
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.flows import Action, Expect, Flow, FlowData, FlowState, Step
 from wms_tui.domain.quantities import display
+from wms_tui.domain.states import TaskKind
 from wms_tui.services import task_queue, tasks
 from wms_tui.services.floor.common import item_of_scan, short_place
 from wms_tui.services.floor.scans import ParsedScan
@@ -25,7 +26,6 @@ from wms_tui.services.inbound.common import resolve_item
 from wms_tui.services.inbound.putaway import complete_move_task
 from wms_tui.services.inbound.restocking import MOVE_KINDS, next_move_of, start_move
 from wms_tui.services.outbound.returns import confirm_restock
-from wms_tui.services.tasks import TaskKind
 from wms_tui.store.models import Task
 
 

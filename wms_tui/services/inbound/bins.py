@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import bindparam, exists, func
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
@@ -12,8 +12,8 @@ from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.inbound import FINAL_ZONE, BinCandidate, PutawaySuggestion, suggest_bin
 from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.quantities import ZERO, display
-from wms_tui.domain.states import PutawayRuleKind, TaskKind, TaskState
-from wms_tui.services.inbound.common import item_by_sku, scanned_location
+from wms_tui.domain.states import PutawayRuleKind
+from wms_tui.store import finders, views
 from wms_tui.store.models import (
     NO_LOT,
     BinCapacity,
@@ -22,58 +22,7 @@ from wms_tui.store.models import (
     Lot,
     PutawayRule,
     StockBalance,
-    Task,
     Warehouse,
-)
-from wms_tui.store.types import Quantity
-
-# Empty bins are looked up in pick order; this many are enough to find one that fits.
-EMPTY_BIN_CANDIDATES = 50
-
-# Statements are built once with bound parameters: a putaway suggestion is made on every
-# receiving scan, and building SQL expressions costs more than running these indexed reads.
-_STORAGE_BINS = (
-    select(Location.id, Location.code, Location.pick_sequence, BinCapacity.max_quantity)
-    .outerjoin(BinCapacity, BinCapacity.location_id == Location.id)
-    .where(
-        Location.warehouse_id == bindparam("warehouse_id"),
-        Location.kind == LocationKind.INTERNAL,
-        Location.active,
-        Location.code.startswith(bindparam("stock_prefix")),
-        ~exists().where(Location.__table__.alias("child").c.parent_id == Location.id),
-    )
-)
-_BINS_BY_ID = _STORAGE_BINS.where(Location.id.in_(bindparam("ids", expanding=True)))
-_EMPTY_BINS = (
-    _STORAGE_BINS.where(
-        Location.code.startswith(bindparam("prefix")),
-        ~exists().where(StockBalance.location_id == Location.id, StockBalance.quantity > 0),
-        # An empty bin another operator is already taking goods to is not empty for long.
-        ~exists().where(
-            Task.target_location_id == Location.id, Task.kind == TaskKind.PUTAWAY, Task.state == TaskState.CLAIMED,
-            Task.id != bindparam("task_id"),
-        ),
-        BinCapacity.max_quantity.is_(None) | (BinCapacity.max_quantity >= bindparam("quantity", type_=Quantity())),
-    )
-    .order_by(Location.pick_sequence, Location.code)
-    .limit(EMPTY_BIN_CANDIDATES)
-)
-_RULES = (
-    select(PutawayRule.kind, Location.code, Location.id)
-    .join(Location, Location.id == PutawayRule.location_id)
-    .where(PutawayRule.item_id == bindparam("item_id"))
-)
-_ITEM_STOCK = (
-    select(StockBalance.location_id, StockBalance.lot_id, func.sum(StockBalance.quantity))
-    .join(Location, Location.id == StockBalance.location_id)
-    .where(StockBalance.item_id == bindparam("item_id"), Location.code.startswith(bindparam("stock_prefix")))
-    .group_by(StockBalance.location_id, StockBalance.lot_id)
-    .having(func.sum(StockBalance.quantity) > 0)
-)
-_BIN_TOTALS = (
-    select(StockBalance.location_id, func.sum(StockBalance.quantity))
-    .where(StockBalance.location_id.in_(bindparam("ids", expanding=True)))
-    .group_by(StockBalance.location_id)
 )
 
 
@@ -83,9 +32,7 @@ def _stock_prefix(warehouse: Warehouse) -> str:
 
 def storage_bins(session: Session, warehouse: Warehouse) -> list[Location]:
     """Active leaf locations under the warehouse's Stock zone, in pick order."""
-    ids = [row[0] for row in session.execute(
-        _STORAGE_BINS, {"warehouse_id": warehouse.id, "stock_prefix": _stock_prefix(warehouse)}
-    )]
+    ids = [row[0] for row in views.storage_bins(session, warehouse.id, _stock_prefix(warehouse))]
     return list(session.exec(select(Location).where(Location.id.in_(ids)).order_by(Location.pick_sequence, Location.code)).all())
 
 
@@ -95,13 +42,13 @@ def suggest_putaway(
     """Look only at the bins that can win: the item's fixed bins, bins holding the item, and the
     first empty bins in pick order (in its zone and overall). A few indexed reads whatever the
     number of bins."""
-    where = {"warehouse_id": warehouse.id, "stock_prefix": _stock_prefix(warehouse)}
-    rules = session.execute(_RULES, {"item_id": item.id}).all()
+    stock_prefix = _stock_prefix(warehouse)
+    rules = views.putaway_rules(session, item.id)
     fixed = {location_id for kind, _, location_id in rules if kind == PutawayRuleKind.FIXED_BIN}
     zone_codes = [code + "/" for kind, code, _ in rules if kind == PutawayRuleKind.ZONE]
     of_item: dict[int, Decimal] = {}
     of_lot: dict[int, Decimal] = {}
-    for location_id, lot_id, on_hand in session.execute(_ITEM_STOCK, {"item_id": item.id, "stock_prefix": where["stock_prefix"]}):
+    for location_id, lot_id, on_hand in views.item_stock(session, item.id, stock_prefix):
         of_item[location_id] = of_item.get(location_id, ZERO) + on_hand
         if lot is not None and lot_id == lot.id and lot_id != NO_LOT:
             of_lot[location_id] = of_lot.get(location_id, ZERO) + on_hand
@@ -109,12 +56,12 @@ def suggest_putaway(
     totals: dict[int, Decimal] = {}
     if fixed or of_item:
         ids = list(fixed | set(of_item))
-        rows = {row[0]: row for row in session.execute(_BINS_BY_ID, {**where, "ids": ids})}
+        rows = {row[0]: row for row in views.storage_bins_by_id(session, warehouse.id, stock_prefix, ids)}
         # Capacity counts everything in the bin, other items too (empty bins hold nothing).
         if rows:
-            totals = dict(session.execute(_BIN_TOTALS, {"ids": list(rows)}).all())
-    for prefix in [*zone_codes, where["stock_prefix"]]:
-        rows.update({row[0]: row for row in session.execute(_EMPTY_BINS, {**where, "prefix": prefix, "quantity": quantity, "task_id": task_id})})
+            totals = views.bin_totals(session, list(rows))
+    for prefix in [*zone_codes, stock_prefix]:
+        rows.update({row[0]: row for row in views.empty_bins(session, warehouse.id, stock_prefix, prefix, quantity, task_id)})
     candidates = [
         BinCandidate(
             location_id=location_id,
@@ -151,8 +98,8 @@ def set_putaway_rule(session: Session, sku: str, location_code: str, kind: Putaw
         kind = PutawayRuleKind(kind)
     except ValueError:
         raise InvalidInput(f"putaway rule kind must be {' or '.join(PutawayRuleKind)}, got {kind!r}") from None
-    item = item_by_sku(session, sku)
-    location = scanned_location(session, location_code)
+    item = finders.item_by_sku(session, sku)
+    location = finders.location_by_code(session, location_code)
     if location.kind != LocationKind.INTERNAL:
         raise InvalidInput(f"putaway rule for {item.sku}: {location.code} is not a storage location")
     rule = session.exec(select(PutawayRule).where(PutawayRule.item_id == item.id, PutawayRule.location_id == location.id)).first()
@@ -166,7 +113,7 @@ def set_putaway_rule(session: Session, sku: str, location_code: str, kind: Putaw
 
 def set_bin_capacity(session: Session, location_code: str, max_quantity: object) -> BinCapacity:
     """How many units a bin holds, all items together; putaway will not overfill it."""
-    location = scanned_location(session, location_code)
+    location = finders.location_by_code(session, location_code)
     limit = quantities.move_quantity(max_quantity)
     capacity = session.get(BinCapacity, location.id)
     if capacity is None:

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from wms_tui.domain.errors import NotFound
 from wms_tui.domain.inbound import recount_needed
+from wms_tui.domain.states import TaskKind, TaskState
 from wms_tui.services import tasks
 from wms_tui.services.inbound.counting import (
     RECOUNT,
@@ -23,7 +24,6 @@ from wms_tui.services.inbound.counting import (
     record_count,
     record_unlisted,
 )
-from wms_tui.services.tasks import TaskKind, TaskState
 from wms_tui.store.ledger import PostingContext
 from wms_tui.store.models import CountSession, Item, Location, Lot, Task
 

@@ -14,15 +14,15 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.inbound import PurchaseState
 from wms_tui.domain.outbound import OrderState
-from wms_tui.services.inbound.common import supplier_by_code
 from wms_tui.services.inbound.purchasing import (
     PurchaseLineInput,
     PurchaseOrderView,
     create_purchase_order,
 )
+from wms_tui.store import finders
 from wms_tui.store.models import (
     BuyToOrderAllocation,
     Item,
@@ -47,13 +47,6 @@ class Requirement:
     supplier_code: str
 
 
-def _sales_order(session: Session, number: str) -> SalesOrder:
-    order = session.exec(select(SalesOrder).where(SalesOrder.number == number.strip())).first()
-    if order is None:
-        raise NotFound(f"no sales order {number!r}")
-    return order
-
-
 def _requisitioned(session: Session, order_line_id: int) -> Decimal:
     total = session.exec(
         select(func.coalesce(func.sum(BuyToOrderAllocation.quantity), 0))
@@ -76,8 +69,8 @@ def _preferred_supplier(session: Session, item: Item) -> Partner:
 def purchase_requirements(session: Session, order_number: str, *, supplier_code: str | None = None) -> list[Requirement]:
     """What must be bought for the buy-to-order lines of a sales order. Existing stock is not
     counted (the item is bought for each order), only what is already on a purchase order for it."""
-    order = _sales_order(session, order_number)
-    forced = supplier_by_code(session, supplier_code) if supplier_code else None
+    order = finders.sales_order_by_number(session, order_number)
+    forced = finders.supplier_by_code(session, supplier_code) if supplier_code else None
     rows = session.exec(
         select(SalesOrderLine, Item)
         .join(Item, Item.id == SalesOrderLine.item_id)
@@ -96,7 +89,7 @@ def purchase_requirements(session: Session, order_number: str, *, supplier_code:
 def order_requirements(session: Session, order_number: str, *, supplier_code: str | None = None) -> list[PurchaseOrderView]:
     """Turn the requirements of a sales order into purchase orders (one per supplier), each
     line linked to the sales order line it is bought for."""
-    order = _sales_order(session, order_number)
+    order = finders.sales_order_by_number(session, order_number)
     needed = purchase_requirements(session, order_number, supplier_code=supplier_code)
     by_supplier: dict[str, list[Requirement]] = defaultdict(list)
     for requirement in needed:

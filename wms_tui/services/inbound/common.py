@@ -8,24 +8,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import bindparam, func, literal_column
+from sqlalchemy import func, literal_column
 from sqlmodel import Session, SQLModel, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
-from wms_tui.domain.locations import CHECK_SEPARATOR, LocationKind, code_from_barcode
+from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.quantities import ZERO, display
-from wms_tui.domain.states import PartnerKind
 from wms_tui.services.catalog import item_by_sku, warehouse_by_code  # noqa: F401 - the inbound services import them from here
+from wms_tui.store.finders import find_location
+from wms_tui.store.finders import item_by_scan as resolve_item  # noqa: F401 - the floor flows import it from here
 from wms_tui.store.ledger import MoveRequest, PostedMove, PostingContext, post_moves
 from wms_tui.store.models import (
     NO_CONTAINER,
     NO_LOT,
     Item,
-    ItemBarcode,
     Location,
     Lot,
-    Partner,
-    PurchaseOrder,
     Reservation,
     StockBalance,
     Warehouse,
@@ -48,76 +46,16 @@ def add_numbered(session: Session, row: Numbered, prefix: str) -> Numbered:
 
 
 def zone(session: Session, warehouse: Warehouse, name: str) -> Location:
-    location = session.exec(select(Location).where(Location.code == f"{warehouse.code}/{name}")).first()
+    location = find_location(session, f"{warehouse.code}/{name}")
     if location is None:
         raise NotFound(f"warehouse {warehouse.code} has no {name} zone")
     return location
 
 
 def shared(session: Session, code: str) -> Location:
-    location = session.exec(select(Location).where(Location.code == code)).first()
+    location = find_location(session, code)
     if location is None:
         raise NotFound(f"location {code} is missing: create a warehouse first")
-    return location
-
-
-def supplier_by_code(session: Session, code: str) -> Partner:
-    supplier = session.exec(select(Partner).where(Partner.code == code.strip(), Partner.kind == PartnerKind.SUPPLIER)).first()
-    if supplier is None:
-        raise NotFound(f"no supplier {code!r}")
-    return supplier
-
-
-def purchase_order_by_number(session: Session, number: str) -> PurchaseOrder:
-    order = session.exec(select(PurchaseOrder).where(PurchaseOrder.number == number.strip())).first()
-    if order is None:
-        raise NotFound(f"no purchase order {number!r}")
-    return order
-
-
-def barcode_variants(barcode: str) -> list[str]:
-    """A GTIN-14 from GS1 AI 01 with a leading 0 is the same product as its EAN-13/UPC."""
-    code = barcode.strip()
-    variants = [code]
-    if code.isdigit():
-        stripped = code.lstrip("0")
-        variants += [stripped.zfill(width) for width in (8, 12, 13, 14) if len(stripped) <= width]
-    return list(dict.fromkeys(variants))
-
-
-_ITEM_BY_BARCODE = (
-    select(ItemBarcode, Item)
-    .join(Item, Item.id == ItemBarcode.item_id)
-    .where(ItemBarcode.barcode.in_(bindparam("barcodes", expanding=True)))
-)
-
-
-@dataclass(frozen=True)
-class ScannedItem:
-    item: Item
-    per_scan: Decimal  # units one scan of this barcode counts (a case of 12 counts 12)
-    packaging: str
-
-
-def resolve_item(session: Session, barcode: str) -> ScannedItem:
-    """The item behind a scanned GTIN or packaging barcode, or typed SKU."""
-    found = session.exec(_ITEM_BY_BARCODE, params={"barcodes": barcode_variants(barcode)}).first()
-    if found is not None:
-        entry, item = found
-        return ScannedItem(item, entry.quantity, entry.packaging)
-    item = session.exec(select(Item).where(Item.sku == barcode.strip())).first()
-    if item is None:
-        raise NotFound(f"barcode {barcode!r} is not a known item: check the label or add the barcode to the item")
-    return ScannedItem(item, Decimal(1), "unit")
-
-
-def scanned_location(session: Session, scanned: str) -> Location:
-    """A location from its scanned barcode (check digits verified) or its typed code."""
-    text = scanned.strip()
-    code = code_from_barcode(text) if CHECK_SEPARATOR in text else text
-    location = session.exec(select(Location).where(Location.code == code)).first()
-    if location is None:
-        raise NotFound(f"no location {code!r}")
     return location
 
 

@@ -24,15 +24,12 @@ from wms_tui.domain.states import PENDING_TASK_STATES, CountLineState, CountTask
 from wms_tui.services import tasks
 from wms_tui.services.inbound.common import (
     add_numbered,
-    item_by_sku,
     post,
     require_internal_bin,
-    resolve_item,
-    scanned_location,
     shared,
     take_stock,
-    warehouse_by_code,
 )
+from wms_tui.store import finders
 from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import (
     NO_LOT,
@@ -69,11 +66,11 @@ def plan_cycle_count(
     session: Session, warehouse_code: str, location_codes: Sequence[str], *, recount_threshold: object = "0"
 ) -> CountPlan:
     """One count task per location, listing the items (and lots) the ledger says are there."""
-    warehouse = warehouse_by_code(session, warehouse_code)
+    warehouse = finders.warehouse_by_code(session, warehouse_code)
     threshold = quantities.counted_quantity(recount_threshold)
     if not location_codes:
         raise InvalidInput("a cycle count needs at least one location")
-    locations = [scanned_location(session, code) for code in location_codes]
+    locations = [finders.location_by_code(session, code) for code in location_codes]
     for location in locations:
         require_internal_bin(location, warehouse.id, "cycle count")
     count = add_numbered(
@@ -198,10 +195,10 @@ def record_unlisted(
     """The counter finds an item (or lot) the sheet does not list: it joins the sheet and is
     counted like the others (expected is what the ledger holds there, often zero)."""
     task = tasks.require_claimed(session, task_id, context.operator, tasks.TaskKind.COUNT)
-    item = resolve_item(session, barcode).item
+    item = finders.item_by_scan(session, barcode).item
     lot_id = None
     if lot_code is not None:
-        lot = session.exec(select(Lot).where(Lot.item_id == item.id, Lot.code == lot_code.strip())).first()
+        lot = finders.find_lot(session, item, lot_code)
         if lot is None:
             raise NotFound(f"item {item.sku} has no lot {lot_code!r}: receive it before counting it in")
         lot_id = lot.id
@@ -251,18 +248,15 @@ def scrap(
     lot_code: str | None = None,
 ) -> Decimal:
     """Move damaged or expired goods from a bin to Scrap, with the reason."""
-    item = item_by_sku(session, sku)
-    location = scanned_location(session, location_code)
+    item = finders.item_by_sku(session, sku)
+    location = finders.location_by_code(session, location_code)
     require_internal_bin(location, location.warehouse_id, f"scrapping {item.sku}")
     if not reason or not reason.strip():
         raise InvalidInput(f"scrapping {item.sku} at {location.code} needs a reason")
     amount = quantities.move_quantity(quantity)
     lot_id = None
     if lot_code is not None:
-        lot = session.exec(select(Lot).where(Lot.item_id == item.id, Lot.code == lot_code.strip())).first()
-        if lot is None:
-            raise NotFound(f"item {item.sku} has no lot {lot_code!r}")
-        lot_id = lot.id
+        lot_id = finders.lot_by_code(session, item, lot_code).id
     target = shared(session, "SCRAP")
     # A scrap has no document: its reference keeps the person's reason beside the move's code.
     reference = f"SCRAP: {reason.strip()}"[:60]

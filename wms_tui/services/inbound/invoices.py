@@ -16,7 +16,7 @@ from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.inbound import InvoiceLineCheck, invoice_hold_reasons
 from wms_tui.domain.states import SupplierInvoiceState
-from wms_tui.services.inbound.common import item_by_sku, purchase_order_by_number, supplier_by_code
+from wms_tui.store import finders
 from wms_tui.store.models import PurchaseOrderLine, SupplierInvoice, SupplierInvoiceLine
 
 
@@ -48,8 +48,8 @@ def check_supplier_invoice(
 ) -> InvoiceCheck:
     """Record a supplier invoice against its purchase order: approved when every line matches,
     held with the reasons otherwise."""
-    supplier = supplier_by_code(session, supplier_code)
-    order = purchase_order_by_number(session, po_number)
+    supplier = finders.supplier_by_code(session, supplier_code)
+    order = finders.purchase_order_by_number(session, po_number)
     number = invoice_number.strip()
     if order.supplier_id != supplier.id:
         raise InvalidInput(f"purchase order {order.number} is not from supplier {supplier.code}")
@@ -63,7 +63,7 @@ def check_supplier_invoice(
     reasons: list[str] = []
     rows: list[SupplierInvoiceLine] = []
     for line in lines:
-        item = item_by_sku(session, line.sku)
+        item = finders.item_by_sku(session, line.sku)
         quantity, price = quantities.move_quantity(line.quantity), quantities.unit_cost(line.unit_price)
         matching = po_lines.get(item.id)
         if not matching:

@@ -15,14 +15,8 @@ from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.services import catalog
-from wms_tui.services.inbound.common import (
-    item_by_sku,
-    post,
-    require_internal_bin,
-    scanned_location,
-    shared,
-    take_stock,
-)
+from wms_tui.services.inbound.common import post, require_internal_bin, shared, take_stock
+from wms_tui.store import finders
 from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import BomLine, Item, Location
 
@@ -31,12 +25,12 @@ COST_QUANTUM = Decimal(1).scaleb(-quantities.MONEY_PLACES)
 
 def define_kit(session: Session, kit_sku: str, components: Sequence[tuple[str, object]]) -> list[BomLine]:
     """Set (replace) the bill of materials: (component SKU, units per kit)."""
-    kit = item_by_sku(session, kit_sku)
+    kit = finders.item_by_sku(session, kit_sku)
     if not components:
         raise InvalidInput(f"kit {kit.sku} needs at least one component")
     rows = []
     for sku, per_kit in components:
-        component = item_by_sku(session, sku)
+        component = finders.item_by_sku(session, sku)
         if component.id == kit.id:
             raise InvalidInput(f"kit {kit.sku} cannot contain itself")
         rows.append(BomLine(kit_item_id=kit.id, component_item_id=component.id, quantity=quantities.move_quantity(per_kit)))
@@ -66,7 +60,7 @@ def _bom(session: Session, kit: Item) -> list[tuple[Item, Decimal]]:
 
 
 def _place(session: Session, kit: Item, location_code: str) -> Location:
-    location = scanned_location(session, location_code)
+    location = finders.location_by_code(session, location_code)
     require_internal_bin(location, location.warehouse_id, f"kit {kit.sku}")
     return location
 
@@ -81,7 +75,7 @@ def build_kits(
     session: Session, context: PostingContext, kit_sku: str, quantity: object, location_code: str, *, lot_code: str | None = None
 ) -> KitResult:
     """Consume the components from a bin and put the built kits there."""
-    kit = item_by_sku(session, kit_sku)
+    kit = finders.item_by_sku(session, kit_sku)
     amount = quantities.move_quantity(quantity)
     bin_ = _place(session, kit, location_code)
     bom = _bom(session, kit)
@@ -107,7 +101,7 @@ def build_kits(
 
 def unbuild_kits(session: Session, context: PostingContext, kit_sku: str, quantity: object, location_code: str) -> KitResult:
     """Take kits apart in a bin: kits go to Production, their components come back."""
-    kit = item_by_sku(session, kit_sku)
+    kit = finders.item_by_sku(session, kit_sku)
     amount = quantities.move_quantity(quantity)
     bin_ = _place(session, kit, location_code)
     bom = _bom(session, kit)

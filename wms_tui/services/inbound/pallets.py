@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from wms_tui.domain.errors import NotFound
-from wms_tui.services.tasks import TaskKind, TaskState
+from wms_tui.domain.states import TaskKind, TaskState
 from wms_tui.store.models import (
     Container,
     Item,

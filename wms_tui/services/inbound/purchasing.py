@@ -16,11 +16,8 @@ from wms_tui.domain.quantities import ZERO
 from wms_tui.domain.states import PartnerKind
 from wms_tui.services.inbound.common import (
     add_numbered,
-    item_by_sku,
-    purchase_order_by_number,
-    supplier_by_code,
-    warehouse_by_code,
 )
+from wms_tui.store import finders
 from wms_tui.store.models import (
     Item,
     Partner,
@@ -40,7 +37,7 @@ def register_supplier(
         raise InvalidInput("a supplier needs a code")
     if lead_time_days < 0:
         raise InvalidInput(f"supplier {code}: lead time cannot be negative ({lead_time_days} days)")
-    if session.exec(select(Partner).where(Partner.code == code)).first():
+    if finders.find_partner(session, code):
         raise InvalidInput(f"partner {code} already exists")
     supplier = Partner(code=code, name=name, kind=PartnerKind.SUPPLIER)
     session.add(supplier)
@@ -51,8 +48,8 @@ def register_supplier(
 
 
 def set_supplier_price(session: Session, supplier_code: str, sku: str, unit_price: object, *, priority: int = 0) -> SupplierItem:
-    supplier = supplier_by_code(session, supplier_code)
-    item = item_by_sku(session, sku)
+    supplier = finders.supplier_by_code(session, supplier_code)
+    item = finders.item_by_sku(session, sku)
     price = quantities.unit_cost(unit_price)
     entry = session.exec(
         select(SupplierItem).where(SupplierItem.supplier_id == supplier.id, SupplierItem.item_id == item.id)
@@ -108,7 +105,7 @@ def _price(session: Session, supplier: Partner, item: Item, given: object | None
 
 
 def _add_line(session: Session, order: PurchaseOrder, supplier: Partner, line: PurchaseLineInput) -> PurchaseOrderLine:
-    item = item_by_sku(session, line.sku)
+    item = finders.item_by_sku(session, line.sku)
     if not item.active:
         raise InvalidInput(f"item {item.sku} is archived and cannot be ordered")
     row = PurchaseOrderLine(
@@ -125,8 +122,8 @@ def _add_line(session: Session, order: PurchaseOrder, supplier: Partner, line: P
 def create_purchase_order(
     session: Session, supplier_code: str, warehouse_code: str, lines: Sequence[PurchaseLineInput]
 ) -> PurchaseOrderView:
-    supplier = supplier_by_code(session, supplier_code)
-    warehouse = warehouse_by_code(session, warehouse_code)
+    supplier = finders.supplier_by_code(session, supplier_code)
+    warehouse = finders.warehouse_by_code(session, warehouse_code)
     if not lines:
         raise InvalidInput("a purchase order needs at least one line")
     order = add_numbered(
@@ -148,7 +145,7 @@ def add_purchase_line(session: Session, po_number: str, line: PurchaseLineInput)
 
 
 def _open_order(session: Session, po_number: str) -> PurchaseOrder:
-    order = purchase_order_by_number(session, po_number)
+    order = finders.purchase_order_by_number(session, po_number)
     if order.state != PurchaseState.OPEN:
         raise InvalidInput(f"purchase order {order.number} is {order.state}, not open")
     return order
@@ -164,7 +161,7 @@ def _lines(session: Session, order_id: int) -> list[tuple[PurchaseOrderLine, Ite
 
 
 def purchase_order_view(session: Session, po_number: str) -> PurchaseOrderView:
-    order = purchase_order_by_number(session, po_number)
+    order = finders.purchase_order_by_number(session, po_number)
     return PurchaseOrderView(
         id=order.id,
         number=order.number,
@@ -199,7 +196,7 @@ class ReceivingDocument:
 
 
 def receiving_document(session: Session, po_number: str) -> ReceivingDocument:
-    order = purchase_order_by_number(session, po_number)
+    order = finders.purchase_order_by_number(session, po_number)
     return ReceivingDocument(
         po_number=order.number,
         supplier_name=session.get(Partner, order.supplier_id).name,

@@ -20,10 +20,10 @@ from wms_tui.services.inbound.common import (
     carry_reservations,
     post,
     require_internal_bin,
-    scanned_location,
     take_stock,
     zone,
 )
+from wms_tui.store import finders
 from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import (
     Container,
@@ -120,7 +120,7 @@ def complete_move_task(
         raise InvalidInput(f"task {task_id} is a {task.kind} task, not a putaway or replenishment")
     warehouse = session.get(Warehouse, task.warehouse_id)
     item = session.get(Item, task.item_id)
-    target = scanned_location(session, scanned_bin)
+    target = finders.location_by_code(session, scanned_bin)
     require_internal_bin(target, warehouse.id, f"putting away {item.sku}")
     _check_destination(session, task, warehouse, target)
     remaining = task.quantity - task.done_quantity

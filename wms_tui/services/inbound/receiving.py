@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
@@ -26,31 +25,25 @@ from wms_tui.domain.inbound import (
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.quantities import display
 from wms_tui.domain.reasons import MoveReason
-from wms_tui.domain.states import ContainerKind, PartnerKind, ReceiptState
+from wms_tui.domain.states import ContainerKind, ReceiptState
 from wms_tui.services import catalog
 from wms_tui.services.backorders import BackorderRelease, release_backorders
 from wms_tui.services.inbound import routes
 from wms_tui.services.inbound.buy_to_order import allocate_on_receipt
 from wms_tui.services.inbound.common import (
     add_numbered,
-    barcode_variants,
     post,
     require_internal_bin,
-    resolve_item,
-    scanned_location,
-    supplier_by_code,
-    warehouse_by_code,
     zone,
 )
 from wms_tui.services.outbound.packing import next_sscc
+from wms_tui.store import finders, views, writes
 from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import (
     Container,
     Item,
-    ItemBarcode,
     Location,
     Lot,
-    Partner,
     PurchaseOrder,
     PurchaseOrderLine,
     Receipt,
@@ -79,33 +72,38 @@ def _view(session: Session, receipt: Receipt) -> ReceiptView:
     return ReceiptView(receipt.id, receipt.number, po.number if po else None, warehouse.code, landing.code)
 
 
+def _no_open_order(text: str) -> NotFound:
+    return NotFound(f"no open purchase order for {text!r}: scan the PO number, the supplier or an item on it")
+
+
 def _find_open_order(session: Session, scanned: str, warehouse: Warehouse | None) -> PurchaseOrder:
     """The PO meant by a scan of its number, its supplier, or an item on it."""
     text = scanned.strip()
-    order = session.exec(select(PurchaseOrder).where(PurchaseOrder.number == text)).first()
+    order = finders.find_purchase_order(session, text)
     if order is not None:
         return order
-    supplier = session.exec(select(Partner).where(Partner.code == text, Partner.kind == PartnerKind.SUPPLIER)).first()
+    supplier = finders.find_supplier(session, text)
     if supplier is not None:
         query = select(PurchaseOrder).where(PurchaseOrder.supplier_id == supplier.id)
         what = f"supplier {supplier.code}"
     else:
-        item_ids = select(ItemBarcode.item_id).where(ItemBarcode.barcode.in_(barcode_variants(text)))
+        scanned_item = finders.find_item(session, text)
+        if scanned_item is None:
+            raise _no_open_order(text)
         query = (
             select(PurchaseOrder)
             .join(PurchaseOrderLine, PurchaseOrderLine.order_id == PurchaseOrder.id)
-            .join(Item, Item.id == PurchaseOrderLine.item_id)
-            .where((Item.id.in_(item_ids)) | (Item.sku == text))
+            .where(PurchaseOrderLine.item_id == scanned_item.item.id)
             .where(PurchaseOrderLine.received_quantity < PurchaseOrderLine.quantity)
             .distinct()
         )
-        what = f"item {text}"
+        what = f"item {scanned_item.item.sku}"
     query = query.where(PurchaseOrder.state == PurchaseState.OPEN).order_by(PurchaseOrder.created_at, PurchaseOrder.id)
     if warehouse is not None:
         query = query.where(PurchaseOrder.warehouse_id == warehouse.id)
     candidates = list(session.exec(query).all())
     if not candidates:
-        raise NotFound(f"no open purchase order for {text!r}: scan the PO number, the supplier or an item on it")
+        raise _no_open_order(text)
     if len(candidates) > 1:
         numbers = ", ".join(order.number for order in candidates[:5])
         raise InvalidInput(f"{what} is on several open purchase orders ({numbers}): scan the PO number")
@@ -114,7 +112,7 @@ def _find_open_order(session: Session, scanned: str, warehouse: Warehouse | None
 
 def start_receipt(session: Session, scanned: str, *, warehouse_code: str | None = None) -> ReceiptView:
     """Open a receiving document for the purchase order found from the scan."""
-    warehouse = warehouse_by_code(session, warehouse_code) if warehouse_code else None
+    warehouse = finders.warehouse_by_code(session, warehouse_code) if warehouse_code else None
     order = _find_open_order(session, scanned, warehouse)
     if order.state != PurchaseState.OPEN:
         raise InvalidInput(f"purchase order {order.number} is {order.state}: nothing more to receive")
@@ -128,8 +126,8 @@ def start_receipt(session: Session, scanned: str, *, warehouse_code: str | None 
 
 def start_blind_receipt(session: Session, warehouse_code: str, *, supplier_code: str | None = None) -> ReceiptView:
     """A receipt without a purchase order: goods are counted as they come."""
-    warehouse = warehouse_by_code(session, warehouse_code)
-    supplier = supplier_by_code(session, supplier_code) if supplier_code else None
+    warehouse = finders.warehouse_by_code(session, warehouse_code)
+    supplier = finders.supplier_by_code(session, supplier_code) if supplier_code else None
     receipt = add_numbered(
         session,
         Receipt(warehouse_id=warehouse.id, supplier_id=supplier.id if supplier else None, created_at=datetime.now(UTC)),
@@ -171,35 +169,9 @@ class ScanResult:
     next_task_id: int | None = None
 
 
-# Statements of the scan path are built once: building SQL expressions costs more than these
-# indexed reads, and a receiving scan must stay well under 10 ms.
-_RECEIPT = (
-    select(Receipt, Warehouse, PurchaseOrder)
-    .join(Warehouse, Warehouse.id == Receipt.warehouse_id)
-    .outerjoin(PurchaseOrder, PurchaseOrder.id == Receipt.purchase_order_id)
-    .where(Receipt.number == bindparam("number"))
-)
-_ORDER_LINES_OF_ITEM = (
-    select(PurchaseOrderLine)
-    .where(PurchaseOrderLine.order_id == bindparam("order_id"), PurchaseOrderLine.item_id == bindparam("item_id"))
-    .order_by(PurchaseOrderLine.expected_date, PurchaseOrderLine.id)
-    .with_for_update()
-)
-PO_LINES = PurchaseOrderLine.__table__
-# Core, not ORM: the scan flushed its line (post flushes before posting) and only needs an id.
-_SHORT_LINE = (
-    select(PO_LINES.c.id)
-    .where(PO_LINES.c.order_id == bindparam("order_id"), PO_LINES.c.received_quantity < PO_LINES.c.quantity)
-    .limit(1)
-)
-_LOCATIONS = select(Location).where(Location.code.in_(bindparam("codes", expanding=True)))
-# A Core insert of the table: the ORM's bulk-insert path costs more than the row.
-_NEW_RECEIPT_LINE = ReceiptLine.__table__.insert().returning(ReceiptLine.__table__.c.id)
-
-
 def _open_receipt(session: Session, number: str) -> tuple[Receipt, Warehouse, PurchaseOrder | None]:
     """The receipt with its warehouse and purchase order (None when blind), in one read."""
-    found = session.exec(_RECEIPT, params={"number": number.strip()}).first()
+    found = views.receipt_with_order(session, number)
     if found is None:
         raise NotFound(f"no receipt {number!r}")
     if found[0].state != ReceiptState.OPEN:
@@ -208,7 +180,7 @@ def _open_receipt(session: Session, number: str) -> tuple[Receipt, Warehouse, Pu
 
 
 def _po_line_for(session: Session, order: PurchaseOrder, item: Item) -> PurchaseOrderLine:
-    lines = session.exec(_ORDER_LINES_OF_ITEM, params={"order_id": order.id, "item_id": item.id}).all()
+    lines = views.order_lines_of_item(session, order.id, item.id)
     if not lines:
         raise InvalidInput(f"item {item.sku} is not on purchase order {order.number}: set it aside or receive it blind")
     return _line_to_fill(lines)
@@ -217,7 +189,7 @@ def _po_line_for(session: Session, order: PurchaseOrder, item: Item) -> Purchase
 def _landing(session: Session, warehouse: Warehouse, first: Location, item: Item, bin_scan: str | None) -> Location:
     if bin_scan is None:
         return first
-    location = scanned_location(session, bin_scan)
+    location = finders.location_by_code(session, bin_scan)
     require_internal_bin(location, warehouse.id, f"receiving {item.sku}")
     if warehouse.receipt_steps != 1:
         raise InvalidInput(
@@ -239,7 +211,7 @@ def _container(
         return catalog.create_container(session, next_sscc(session, context.terminal_id), kind=kind, location=landing)
     if code is None:
         return None
-    container = session.exec(select(Container).where(Container.code == code.strip())).first()
+    container = finders.find_container(session, code)
     if container is None:
         return catalog.create_container(session, code, kind=kind, location=landing)
     if container.location_id not in (None, landing.id):
@@ -274,9 +246,9 @@ def receive_scan(
 ) -> ScanResult:
     """Receive `count` scans of `barcode` (a packaging barcode counts its pack size)."""
     receipt, warehouse, order = _open_receipt(session, receipt_number)
-    scanned = resolve_item(session, barcode)
+    scanned = finders.item_by_scan(session, barcode)
     item = scanned.item
-    quantity = quantities.move_quantity(quantities.move_quantity(count) * scanned.per_scan)
+    quantity = quantities.move_quantity(quantities.move_quantity(count) * scanned.units_per_scan)
     lot_row = _lot(session, item, lot, expiry, today or date.today())
 
     po_line: PurchaseOrderLine | None = None
@@ -292,7 +264,7 @@ def receive_scan(
         po_line.received_quantity += quantity
 
     first_zone = f"{warehouse.code}/{receipt_route(warehouse.receipt_steps)[0]}"
-    places = {place.code: place for place in session.exec(_LOCATIONS, params={"codes": [first_zone, SUPPLIERS]})}
+    places = finders.find_locations(session, [first_zone, SUPPLIERS])
     missing = sorted({first_zone, SUPPLIERS} - places.keys())
     if missing:
         raise NotFound(f"location {', '.join(missing)} is missing: set up warehouse {warehouse.code} again")
@@ -300,7 +272,7 @@ def receive_scan(
     container = _container(session, context, container_code, new_pallet, container_kind, landing)
     lot_id, container_id = (lot_row.id if lot_row else None), (container.id if container else None)
     session.flush()
-    line_id = session.execute(_NEW_RECEIPT_LINE, {
+    line_id = writes.add_receipt_line(session, {
         "receipt_id": receipt.id,
         "purchase_order_line_id": po_line.id if po_line else None,
         "item_id": item.id,
@@ -312,7 +284,7 @@ def receive_scan(
         "over_reason": over_reason.strip() if over and over_reason else None,
         "operator": context.operator,
         "created_at": datetime.now(UTC),
-    }).scalar_one()
+    })
     post(session, context, [
         MoveRequest(
             item_id=item.id,
@@ -358,8 +330,7 @@ def receive_scan(
 
 
 def _complete_if_received(session: Session, order: PurchaseOrder) -> None:
-    short = session.execute(_SHORT_LINE, {"order_id": order.id}).first()
-    if short is None:
+    if not views.any_line_short(session, order.id):
         order.state = PurchaseState.RECEIVED
         session.flush()
 

@@ -23,18 +23,13 @@ from wms_tui.domain.quantities import ZERO, display
 from wms_tui.domain.states import PENDING_TASK_STATES, PartnerKind, ReorderRuleKind, TaskKind
 from wms_tui.services import tasks
 from wms_tui.services.inbound.bins import storage_bins
-from wms_tui.services.inbound.common import (
-    RESERVED_LOT,
-    item_by_sku,
-    scanned_location,
-    supplier_by_code,
-    warehouse_by_code,
-)
+from wms_tui.services.inbound.common import RESERVED_LOT
 from wms_tui.services.inbound.purchasing import (
     PurchaseLineInput,
     PurchaseOrderView,
     create_purchase_order,
 )
+from wms_tui.store import finders
 from wms_tui.store.models import (
     NO_LOT,
     Item,
@@ -71,15 +66,15 @@ def set_reorder_rule(
         kind = ReorderRuleKind(kind)
     except ValueError:
         raise InvalidInput(f"reorder rule kind must be one of {', '.join(ReorderRuleKind)}, got {kind!r}") from None
-    item = item_by_sku(session, sku)
-    location = scanned_location(session, location_code)
+    item = finders.item_by_sku(session, sku)
+    location = finders.location_by_code(session, location_code)
     if location.warehouse_id is None or location.kind not in (LocationKind.INTERNAL, LocationKind.VIEW):
         raise InvalidInput(f"reorder rule for {item.sku}: {location.code} is not a warehouse location")
     if kind == ReorderRuleKind.PICK_FACE and location.kind != LocationKind.INTERNAL:
         raise InvalidInput(f"pick-face rule for {item.sku}: {location.code} is not a bin")
     low, high = quantities.counted_quantity(minimum), quantities.counted_quantity(maximum)
     check_reorder_rule(item.sku, low, high)
-    supplier = supplier_by_code(session, supplier_code) if supplier_code else None
+    supplier = finders.supplier_by_code(session, supplier_code) if supplier_code else None
     rule = session.exec(select(ReorderRule).where(ReorderRule.item_id == item.id, ReorderRule.location_id == location.id)).first()
     if rule is None:
         rule = ReorderRule(item_id=item.id, location_id=location.id, kind=kind, min_quantity=low, max_quantity=high)
@@ -111,7 +106,6 @@ def _grouped(session: Session, query) -> dict[tuple[int, int], Decimal]:
 def purchase_suggestions(session: Session, warehouse_code: str | None = None) -> list[PurchaseSuggestion]:
     """Items whose available + on order - back ordered fell below their minimum, with the
     quantity that brings them back to their maximum."""
-    # Columns, not ReorderRule objects: tens of thousands of ORM instances cost more than the reads.
     rules_query = (
         select(
             ReorderRule.item_id, ReorderRule.min_quantity, ReorderRule.max_quantity, ReorderRule.supplier_id,
@@ -123,7 +117,7 @@ def purchase_suggestions(session: Session, warehouse_code: str | None = None) ->
     )
     warehouses = {w.id: w.code for w in session.exec(select(Warehouse)).all()}
     if warehouse_code is not None:
-        wanted = warehouse_by_code(session, warehouse_code)
+        wanted = finders.warehouse_by_code(session, warehouse_code)
         rules_query = rules_query.where(Location.warehouse_id == wanted.id)
     rules = session.exec(rules_query).all()
     if not rules:
@@ -196,7 +190,7 @@ class Refill:
 def plan_pick_face_refills(session: Session, warehouse_code: str) -> list[Refill]:
     """Queue replenish tasks for pick faces below their minimum, from reserve bins (earliest
     expiry first), up to their maximum counting refills already queued."""
-    warehouse = warehouse_by_code(session, warehouse_code)
+    warehouse = finders.warehouse_by_code(session, warehouse_code)
     rules = session.exec(
         select(ReorderRule, Item, Location)
         .join(Item, Item.id == ReorderRule.item_id)

@@ -18,14 +18,12 @@ from wms_tui.domain.states import TransferState
 from wms_tui.services.inbound import routes
 from wms_tui.services.inbound.common import (
     add_numbered,
-    item_by_sku,
     post,
     require_internal_bin,
-    scanned_location,
     take_stock,
-    warehouse_by_code,
     zone,
 )
+from wms_tui.store import finders
 from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import Item, Location, Lot, Transfer, TransferLine, Warehouse
 
@@ -69,7 +67,7 @@ def _transfer(session: Session, number: str, state: TransferState) -> Transfer:
 
 
 def create_transfer(session: Session, from_code: str, to_code: str, lines: Sequence[TransferLineInput]) -> TransferView:
-    source, destination = warehouse_by_code(session, from_code), warehouse_by_code(session, to_code)
+    source, destination = finders.warehouse_by_code(session, from_code), finders.warehouse_by_code(session, to_code)
     if source.id == destination.id:
         raise InvalidInput(f"a transfer goes between two warehouses, not from {source.code} to itself")
     if not lines:
@@ -78,15 +76,12 @@ def create_transfer(session: Session, from_code: str, to_code: str, lines: Seque
         session, Transfer(from_warehouse_id=source.id, to_warehouse_id=destination.id, created_at=datetime.now(UTC)), "TR"
     )
     for line in lines:
-        item = item_by_sku(session, line.sku)
-        location = scanned_location(session, line.from_location)
+        item = finders.item_by_sku(session, line.sku)
+        location = finders.location_by_code(session, line.from_location)
         require_internal_bin(location, source.id, f"transfer of {item.sku}")
         lot_id = None
         if line.lot_code is not None:
-            lot = session.exec(select(Lot).where(Lot.item_id == item.id, Lot.code == line.lot_code)).first()
-            if lot is None:
-                raise NotFound(f"item {item.sku} has no lot {line.lot_code!r}")
-            lot_id = lot.id
+            lot_id = finders.lot_by_code(session, item, line.lot_code).id
         session.add(TransferLine(transfer_id=transfer.id, item_id=item.id, lot_id=lot_id,
                                  from_location_id=location.id, quantity=quantities.move_quantity(line.quantity)))
     session.flush()
@@ -97,7 +92,7 @@ def ship_transfer(session: Session, context: PostingContext, number: str) -> Tra
     """Everything leaves its bins for the destination's Transit location in one batch."""
     transfer = _transfer(session, number, TransferState.DRAFT)
     destination = session.get(Warehouse, transfer.to_warehouse_id)
-    transit = session.exec(select(Location).where(Location.code == f"{destination.code}/TRANSIT")).one()
+    transit = finders.location_by_code(session, f"{destination.code}/TRANSIT")
     # Posted line by line (one transaction) so two lines of one item never take the same units.
     for line in session.exec(select(TransferLine).where(TransferLine.transfer_id == transfer.id).order_by(TransferLine.id)).all():
         item = session.get(Item, line.item_id)
@@ -118,7 +113,7 @@ def receive_transfer(session: Session, context: PostingContext, number: str) -> 
     its push rules queue the putaway."""
     transfer = _transfer(session, number, TransferState.SHIPPED)
     destination = session.get(Warehouse, transfer.to_warehouse_id)
-    transit = session.exec(select(Location).where(Location.code == f"{destination.code}/TRANSIT")).one()
+    transit = finders.location_by_code(session, f"{destination.code}/TRANSIT")
     landing = zone(session, destination, receipt_route(destination.receipt_steps)[0])
     lines = session.exec(select(TransferLine).where(TransferLine.transfer_id == transfer.id).order_by(TransferLine.id)).all()
     for line in lines:

@@ -1,4 +1,4 @@
-"""Lookups the outbound services share: orders by number, a warehouse's zones, scanned items."""
+"""What the outbound services share: a warehouse's zones, order headers and lines, lots checked against a scan."""
 
 from __future__ import annotations
 
@@ -7,19 +7,22 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import bindparam, or_
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.locations import LocationKind, location_barcode
-from wms_tui.domain.outbound import BackorderPolicy, DeliveryRoute, backorder_policy, gtin_variants
+from wms_tui.domain.outbound import BackorderPolicy, DeliveryRoute, backorder_policy
 from wms_tui.services import catalog
+from wms_tui.store import finders
+from wms_tui.store.finders import ScannedItem
+from wms_tui.store.finders import item_by_scan as resolve_item_scan  # noqa: F401 - the floor flows import them from here
+from wms_tui.store.finders import sales_order_by_number as order_by_number  # noqa: F401
 from wms_tui.store.models import (
     CustomerProfile,
     Item,
-    ItemBarcode,
     Location,
     Lot,
     SalesOrder,
@@ -56,7 +59,7 @@ def warehouse_zones(session: Session, warehouse_id: int) -> Zones:
     if warehouse is None:
         raise NotFound(f"no warehouse id {warehouse_id}")
     codes = {f"{warehouse.code}/{zone}": zone for zone in ("STOCK", "PACK", "OUTPUT")}
-    found = {codes[loc.code]: loc for loc in session.exec(select(Location).where(Location.code.in_(codes)))}
+    found = {codes[code]: location for code, location in finders.find_locations(session, codes).items()}
     missing = sorted(set(codes.values()) - set(found))
     if missing:
         raise NotFound(f"warehouse {warehouse.code} has no {', '.join(missing)} zone")
@@ -79,11 +82,9 @@ def pickable(warehouse_code: str):
 def returns_location(session: Session, warehouse: Warehouse) -> Location:
     """The warehouse's Returns location (internal, under its view), created on first use."""
     code = f"{warehouse.code}/{RETURNS_ZONE}"
-    location = session.exec(select(Location).where(Location.code == code)).first()
+    location = finders.find_location(session, code)
     if location is None:
-        view = session.exec(
-            select(Location).where(Location.code == warehouse.code, Location.kind == LocationKind.VIEW)
-        ).one()
+        view = finders.location_by_code(session, warehouse.code)
         location = Location(
             code=code,
             name="Returns",
@@ -97,15 +98,7 @@ def returns_location(session: Session, warehouse: Warehouse) -> Location:
     return location
 
 
-def order_by_number(session: Session, number: str) -> SalesOrder:
-    order = session.exec(select(SalesOrder).where(SalesOrder.number == number.strip())).first()
-    if order is None:
-        raise NotFound(f"no sales order {number!r}")
-    return order
-
-
-# What bulk services read of an order: plain rows, not SalesOrder objects, which cost more to
-# build than to read when a morning's thousand orders are confirmed or allocated at once.
+# What bulk services (confirming or allocating a morning's orders) read of an order.
 ORDER_HEADER = (
     SalesOrder.id,
     SalesOrder.number,
@@ -120,7 +113,7 @@ HEADER_CHUNK = 5000
 
 def order_headers(session: Session, numbers: Sequence[str]) -> list:
     """ORDER_HEADER rows of these orders, oldest first; NotFound names any number that is missing."""
-    wanted = list(dict.fromkeys(numbers))
+    wanted = list(dict.fromkeys(finders.normal_code(number) for number in numbers))
     found = []
     for start in range(0, len(wanted), HEADER_CHUNK):
         found += session.execute(select(*ORDER_HEADER).where(SalesOrder.number.in_(wanted[start : start + HEADER_CHUNK]))).all()
@@ -141,33 +134,6 @@ def order_policy(session: Session, order: SalesOrder) -> BackorderPolicy:
     return backorder_policy(profile.backorder_policy) if profile else BackorderPolicy.BACKORDER_REST
 
 
-@dataclass(frozen=True)
-class ScannedItem:
-    item: Item
-    units_per_scan: Decimal
-
-
-# Built once: every pick and pack scan resolves a barcode, and building the SELECT costs more
-# than the indexed read.
-_ITEM_BY_BARCODE = (
-    select(ItemBarcode, Item)
-    .join(Item, Item.id == ItemBarcode.item_id)
-    .where(ItemBarcode.barcode.in_(bindparam("codes", expanding=True)))
-)
-
-
-def resolve_item_scan(session: Session, scanned: str) -> ScannedItem:
-    """The item behind a scanned GTIN or packaging barcode (a case barcode counts its units)."""
-    code = (scanned or "").strip()
-    if not code:
-        raise InvalidInput("scan the item's barcode")
-    row = session.execute(_ITEM_BY_BARCODE, {"codes": gtin_variants(code)}).first()
-    if row is None:
-        raise NotFound(f"barcode {code} belongs to no item")
-    barcode, item = row
-    return ScannedItem(item, barcode.quantity)
-
-
 def scanned_units(scan: ScannedItem, packages: object | None) -> Decimal:
     """Units for `packages` scans of a barcode (one by default): 2 cases of 12 are 24 units."""
     count = Decimal(1) if packages is None else quantities.move_quantity(packages)
@@ -182,9 +148,7 @@ def resolve_lot(session: Session, item: Item, lot_code: str | None, expiry: date
         return None
     if not lot_code or not lot_code.strip():
         raise InvalidInput(f"item {item.sku} is tracked by lot: scan the lot")
-    lot = session.exec(select(Lot).where(Lot.item_id == item.id, Lot.code == lot_code.strip())).first()
-    if lot is None:
-        raise NotFound(f"item {item.sku} has no lot {lot_code!r}")
+    lot = finders.lot_by_code(session, item, lot_code)
     if expiry is not None and lot.expiry_date is not None and expiry != lot.expiry_date:
         raise InvalidInput(f"lot {lot.code} of {item.sku} expires {lot.expiry_date}, the label says {expiry}")
     return lot

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.outbound import BackorderPolicy, backorder_policy
 from wms_tui.domain.states import PartnerKind
+from wms_tui.store import finders
 from wms_tui.store.models import CustomerProfile, Partner
 
 
@@ -62,7 +63,7 @@ def create_customer(
     code, name = code.strip(), name.strip()
     if not code or not name:
         raise InvalidInput("a customer needs a code and a name")
-    if session.exec(select(Partner).where(Partner.code == code)).first():
+    if finders.find_partner(session, code):
         raise InvalidInput(f"partner {code} already exists")
     partner = Partner(code=code, name=name, kind=PartnerKind.CUSTOMER)
     session.add(partner)

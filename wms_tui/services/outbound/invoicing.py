@@ -22,7 +22,8 @@ from wms_tui.domain.outbound import (
 )
 from wms_tui.domain.quantities import ZERO
 from wms_tui.domain.states import InvoiceState, PaymentState
-from wms_tui.services.outbound.common import order_by_number, order_lines
+from wms_tui.services.outbound.common import order_lines
+from wms_tui.store import finders
 from wms_tui.store.models import (
     CustomerProfile,
     Invoice,
@@ -46,7 +47,7 @@ def invoiced_by_line(session: Session, line_ids: list[int]) -> dict[int, Decimal
 def invoice_order(session: Session, order_number: str, *, issued_on: date | None = None) -> Invoice:
     """Invoice the shipped units not invoiced yet (may be less than ordered); the order's freight
     goes on its first invoice. Refused when there is nothing new to invoice."""
-    order = order_by_number(session, order_number)
+    order = finders.sales_order_by_number(session, order_number)
     issued_on = issued_on or datetime.now(UTC).date()
     lines = order_lines(session, order.id)
     already = invoiced_by_line(session, [line.id for line in lines])

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
-from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.outbound import (
     LineDemand,
     LineProgress,
@@ -36,7 +36,8 @@ from wms_tui.domain.states import (
 )
 from wms_tui.services import tasks
 from wms_tui.services.backorders import coverable_stock, release_available
-from wms_tui.services.outbound.common import order_by_number, order_headers, order_lines
+from wms_tui.services.outbound.common import order_headers, order_lines
+from wms_tui.store import finders
 from wms_tui.store.ledger import PostingContext, reverse_moves
 from wms_tui.store.models import (
     CreditNote,
@@ -53,7 +54,6 @@ from wms_tui.store.models import (
     ShippingContainer,
     StockMove,
     Task,
-    Warehouse,
 )
 
 LINES = SalesOrderLine.__table__
@@ -92,11 +92,7 @@ def _today() -> date:
 
 
 def _active_customer(session: Session, code: str) -> Partner:
-    row = session.exec(
-        select(Partner).join(CustomerProfile, CustomerProfile.partner_id == Partner.id).where(Partner.code == code.strip())
-    ).first()
-    if row is None:
-        raise NotFound(f"no customer {code!r}")
+    row = finders.customer_by_code(session, code)
     if not row.active:
         raise InvalidInput(f"customer {row.code} is inactive: no new orders")
     return row
@@ -108,9 +104,7 @@ def _next_number(session: Session) -> str:
 
 
 def _line(session: Session, order_id: int, line: LineInput) -> SalesOrderLine:
-    item = session.exec(select(Item).where(Item.sku == line.sku.strip())).first()
-    if item is None:
-        raise NotFound(f"no item with SKU {line.sku!r}")
+    item = finders.item_by_sku(session, line.sku)
     if not item.active:
         raise InvalidInput(f"item {item.sku} is archived and cannot be sold")
     return SalesOrderLine(
@@ -137,13 +131,11 @@ def create_order(
 ) -> SalesOrder:
     """A quote or an order (draft until confirmed). Every line is checked before anything is kept."""
     customer = _active_customer(session, customer_code)
-    warehouse = session.exec(select(Warehouse).where(Warehouse.code == warehouse_code.strip().upper())).first()
-    if warehouse is None:
-        raise NotFound(f"no warehouse {warehouse_code!r}")
+    warehouse = finders.warehouse_by_code(session, warehouse_code)
     if not lines:
         raise InvalidInput("an order needs at least one line")
-    number = (number or _next_number(session)).strip()
-    if session.exec(select(SalesOrder.id).where(SalesOrder.number == number)).first():
+    number = finders.normal_code(number or _next_number(session))
+    if finders.find_sales_order(session, number):
         raise InvalidInput(f"sales order {number} already exists")
     order = SalesOrder(
         number=number,
@@ -299,7 +291,7 @@ def _drop_open_work(session: Session, order: SalesOrder, lines: list[SalesOrderL
 
 def cancel_order(session: Session, order_number: str, *, today: date | None = None) -> SalesOrder:
     """Cancel an order nothing was done for yet; its committed stock goes to waiting back orders."""
-    order = order_by_number(session, order_number)
+    order = finders.sales_order_by_number(session, order_number)
     if order.state in (OrderState.CANCELLED, OrderState.CLOSED):
         raise InvalidInput(f"sales order {order.number} is already {order.state}")
     done = _processed(session, order)
@@ -323,7 +315,7 @@ def reopen_order(session: Session, context: PostingContext, order_number: str, *
     Every move of the order is reversed by a reversing move (the ledger keeps both); invoices,
     payments, containers, returns and credit notes are voided; open tasks are cancelled.
     """
-    order = order_by_number(session, order_number)
+    order = finders.sales_order_by_number(session, order_number)
     if order.state != OrderState.CONFIRMED:
         raise InvalidInput(f"sales order {order.number} is {order.state}: only a confirmed order can be re-opened")
     reverse_moves(session.connection(), _live_moves(session, order.number), context, reason=MoveReason.REOPEN)
@@ -352,7 +344,7 @@ def reopen_order(session: Session, context: PostingContext, order_number: str, *
 
 def close_order(session: Session, order_number: str) -> SalesOrder:
     """Close a fulfilled order: nothing is left to ship or wait for."""
-    order = order_by_number(session, order_number)
+    order = finders.sales_order_by_number(session, order_number)
     if order.state != OrderState.CONFIRMED:
         raise InvalidInput(f"sales order {order.number} is {order.state}: only a confirmed order can be closed")
     open_lines = [line for line in order_lines(session, order.id) if line.committed_quantity > 0 or line.backordered_quantity > 0]
@@ -377,7 +369,7 @@ def money_totals(session: Session, order_id: int) -> tuple[Decimal, Decimal]:
 
 
 def order_status(session: Session, order_number: str) -> OrderStatus:
-    order = order_by_number(session, order_number)
+    order = finders.sales_order_by_number(session, order_number)
     lines = order_lines(session, order.id)
     invoiced, paid = money_totals(session, order.id)
     progress = [LineProgress(line.quantity, line.cancelled_quantity, line.picked_quantity, line.shipped_quantity) for line in lines]

@@ -24,13 +24,12 @@ from wms_tui.domain.states import ContainerKind, ContainerState
 from wms_tui.services import catalog
 from wms_tui.services.outbound import packable
 from wms_tui.services.outbound.common import (
-    order_by_number,
     order_lines,
-    resolve_item_scan,
     resolve_lot,
     scanned_units,
     warehouse_zones,
 )
+from wms_tui.store import finders
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
 from wms_tui.store.models import (
     Container,
@@ -110,7 +109,7 @@ def open_container(
     SSCC range unless a code (an LPN already on it) is given."""
     if kind not in CONTAINER_KINDS:
         raise InvalidInput(f"container kind must be one of {', '.join(CONTAINER_KINDS)}, got {kind!r}")
-    order = order_by_number(session, order_number)
+    order = finders.sales_order_by_number(session, order_number)
     if order.state != OrderState.CONFIRMED:
         raise InvalidInput(f"sales order {order.number} is {order.state}: nothing to pack")
     zones = warehouse_zones(session, order.warehouse_id)
@@ -139,7 +138,7 @@ def pack(
     if container.kind == ContainerKind.PALLET:
         raise InvalidInput(f"pallet {container.code} takes closed boxes, not loose units")
     order = session.get(SalesOrder, shipping.order_id)
-    scan = resolve_item_scan(session, item_scan)
+    scan = finders.item_by_scan(session, item_scan)
     units = scanned_units(scan, packages)
     lot = resolve_lot(session, scan.item, lot_code)
     lot_id = lot.id if lot else None
@@ -272,7 +271,7 @@ def _ship_to(session: Session, order: SalesOrder) -> Address:
 
 def container_labels(session: Session, order_number: str) -> list[ContainerLabel]:
     """Label data for every container of the order, numbered n of m."""
-    order = order_by_number(session, order_number)
+    order = finders.sales_order_by_number(session, order_number)
     rows = session.exec(
         select(Container, ShippingContainer)
         .join(ShippingContainer, ShippingContainer.container_id == Container.id)
@@ -318,7 +317,7 @@ class PackingSlip:
 
 
 def packing_slip(session: Session, order_number: str) -> PackingSlip:
-    order = order_by_number(session, order_number)
+    order = finders.sales_order_by_number(session, order_number)
     lines = session.exec(
         select(SalesOrderLine, Item).join(Item, Item.id == SalesOrderLine.item_id)
         .where(SalesOrderLine.order_id == order.id).order_by(SalesOrderLine.id)

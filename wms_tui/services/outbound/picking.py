@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, func
-from sqlalchemy.orm import aliased
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
@@ -31,12 +30,12 @@ from wms_tui.services import tasks
 from wms_tui.services.outbound.common import (
     is_expired,
     order_policy,
-    resolve_item_scan,
     resolve_lot,
     scanned_units,
     warehouse_zones,
 )
 from wms_tui.services.tasks import NewTask
+from wms_tui.store import finders, views, writes
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves, reverse_moves
 from wms_tui.store.models import (
     Location,
@@ -68,54 +67,20 @@ class ShortPickResult:
     count_task_id: int
 
 
-RESERVATIONS = Reservation.__table__
-# Statements of the scan path are built once: constructing them costs more than SQLite takes to
-# answer these indexed reads.
-_HELD = (
-    select(RESERVATIONS.c.id, RESERVATIONS.c.quantity)
-    .where(
-        RESERVATIONS.c.order_line_id == bindparam("line_id"),
-        RESERVATIONS.c.location_id == bindparam("location_id"),
-        func.coalesce(RESERVATIONS.c.lot_id, 0) == bindparam("lot_key"),
-    )
-    .order_by(RESERVATIONS.c.id)
-)
-_DROP_RESERVATION = RESERVATIONS.delete().where(RESERVATIONS.c.id == bindparam("b_id"))
-_SHRINK_RESERVATION = (
-    RESERVATIONS.update().where(RESERVATIONS.c.id == bindparam("b_id")).values(quantity=bindparam("b_quantity"))
-)
-_TARGET_LOCATION = aliased(Location)
-# The task with its order line and both locations in one read, fresh from the database (as
-# tasks.get_task reads a task); they land in the session's identity map.
-_PICK_CONTEXT = (
-    select(Task, SalesOrderLine, Location, _TARGET_LOCATION)
-    .join(SalesOrderLine, SalesOrderLine.id == Task.document_line_id)
-    .join(Location, Location.id == Task.location_id)
-    .join(_TARGET_LOCATION, _TARGET_LOCATION.id == Task.target_location_id)
-    .where(Task.id == bindparam("task_id"))
-    .execution_options(populate_existing=True)
-)
-
-
 def _release_reservation(session: Session, task: Task, quantity: Decimal) -> None:
     """Take `quantity` off the reservations behind the task (same line, bin and lot)."""
-    held = session.execute(
-        _HELD, {"line_id": task.document_line_id, "location_id": task.location_id, "lot_key": task.lot_id or 0}
-    ).all()
-    dropped, shrunk = [], []
-    for reservation_id, reserved in held:
+    dropped: list[int] = []
+    shrunk: dict[int, Decimal] = {}
+    for reservation_id, reserved in views.held_reservations(session, task.document_line_id, task.location_id, task.lot_id):
         if quantity <= 0:
             break
         take = min(quantity, reserved)
         quantity -= take
         if take == reserved:
-            dropped.append({"b_id": reservation_id})
+            dropped.append(reservation_id)
         else:
-            shrunk.append({"b_id": reservation_id, "b_quantity": reserved - take})
-    if dropped:
-        session.execute(_DROP_RESERVATION, dropped)
-    if shrunk:
-        session.execute(_SHRINK_RESERVATION, shrunk)
+            shrunk[reservation_id] = reserved - take
+    writes.set_reservations(session, dropped, shrunk)
 
 
 def _free_at(session: Session, item_id: int, location_id: int, lot_id: int | None) -> Decimal:
@@ -149,7 +114,7 @@ def confirm_pick(
     today: date | None = None,
 ) -> PickResult:
     """Confirm picking `packages` scans (default one) of the scanned barcode for the task."""
-    found = session.execute(_PICK_CONTEXT, {"task_id": task_id}).first()
+    found = views.pick_context(session, task_id)
     if found is None:
         # Not a pick task with its line and locations: say why, as for any other task.
         tasks.require_claimed(session, task_id, context.operator, TaskKind.PICK)
@@ -157,10 +122,10 @@ def confirm_pick(
     task, line, suggested, target = found
     tasks.check_claimed(task, context.operator, TaskKind.PICK)
     code = code_from_barcode(location_scan)
-    location = suggested if code == suggested.code else session.exec(select(Location).where(Location.code == code)).first()
+    location = suggested if code == suggested.code else finders.find_location(session, code)
     if location is None:
         raise NotFound(f"no location {code}: scan the bin label of {suggested.code}")
-    scan = resolve_item_scan(session, item_scan)
+    scan = finders.item_by_scan(session, item_scan)
     if scan.item.id != task.item_id:
         raise InvalidInput(f"wrong item {scan.item.sku}: this task picks item id {task.item_id} from {suggested.code}")
     units = scanned_units(scan, packages)

@@ -26,13 +26,13 @@ from wms_tui.domain.states import CreditNoteState, ReturnDisposition, TaskKind
 from wms_tui.services import catalog, tasks
 from wms_tui.services.backorders import release_available
 from wms_tui.services.outbound.common import (
-    order_by_number,
     order_lines,
     resolve_lot,
     returns_location,
     warehouse_zones,
 )
 from wms_tui.services.tasks import NewTask
+from wms_tui.store import finders
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
 from wms_tui.store.models import (
     CreditNote,
@@ -65,7 +65,7 @@ def returned_by_line(session: Session, line_ids: list[int]) -> dict[int, Decimal
 
 def receive_return(session: Session, context: PostingContext, order_number: str, items: Sequence[ReturnInput]) -> SalesReturn:
     """Take back shipped units of an order into Returns; never more than was shipped."""
-    order = order_by_number(session, order_number)
+    order = finders.sales_order_by_number(session, order_number)
     if order.state not in (OrderState.CONFIRMED, OrderState.CLOSED):
         raise InvalidInput(f"sales order {order.number} is {order.state}: nothing was shipped to return")
     if not items:
@@ -80,7 +80,7 @@ def receive_return(session: Session, context: PostingContext, order_number: str,
     session.flush()
     requests = []
     for entry in items:
-        item = catalog.item_by_sku(session, entry.sku)
+        item = finders.item_by_sku(session, entry.sku)
         quantity = quantities.move_quantity(entry.quantity)
         condition = reason_code(entry.condition, ReturnCondition, "return condition")
         lot = resolve_lot(session, item, entry.lot_code)
@@ -114,7 +114,7 @@ def _pending_line(session: Session, return_line_id: int) -> tuple[SalesReturnLin
 def restock(session: Session, return_line_id: int, target_location_code: str) -> int:
     """Queue a putaway task that brings returned units from Returns back to a stock bin."""
     line, order = _pending_line(session, return_line_id)
-    target = catalog.location_by_code(session, target_location_code)
+    target = finders.location_by_code(session, target_location_code)
     zones = warehouse_zones(session, order.warehouse_id)
     if target.kind != LocationKind.INTERNAL or target.warehouse_id != order.warehouse_id or not target.code.startswith(f"{zones.stock.code}"):
         raise InvalidInput(f"restock into a bin of {zones.stock.code}, not {target.code}")

@@ -15,11 +15,11 @@ from wms_tui.domain.outbound import COMPLETE_ONLY, OrderState
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.domain.states import ContainerState
 from wms_tui.services.outbound.common import (
-    order_by_number,
     order_lines,
     order_policy,
     warehouse_zones,
 )
+from wms_tui.store import finders
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
 from wms_tui.store.models import (
     Container,
@@ -55,7 +55,7 @@ def ship(
         raise InvalidInput("a shipment needs a carrier")
     if not container_codes:
         raise InvalidInput("scan at least one container to ship")
-    order = order_by_number(session, order_number)
+    order = finders.sales_order_by_number(session, order_number)
     if order.state != OrderState.CONFIRMED:
         raise InvalidInput(f"sales order {order.number} is {order.state}: nothing to ship")
     lines = order_lines(session, order.id)

@@ -1,0 +1,218 @@
+"""Hot-path reads: what a receiving scan, a putaway suggestion, a pick confirm and the back-order
+release read on every input.
+
+Why here and in Core: each statement is built once with bound parameters, because building a
+SELECT costs more than SQLite takes to answer these indexed reads. Each runs in the caller's
+session, so the scan's pending rows are flushed first and ORM rows land in its identity map.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import Row, bindparam, exists, func
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from wms_tui.domain.locations import LocationKind
+from wms_tui.domain.outbound import OPEN_ORDER_STATES
+from wms_tui.domain.states import TaskKind, TaskState
+from wms_tui.store.models import (
+    BinCapacity,
+    Location,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PutawayRule,
+    Receipt,
+    Reservation,
+    SalesOrder,
+    SalesOrderLine,
+    StockBalance,
+    Task,
+    Warehouse,
+)
+from wms_tui.store.types import Quantity
+
+# Empty bins are looked up in pick order; this many are enough to find one that fits.
+EMPTY_BIN_CANDIDATES = 50
+
+# --- receiving ---------------------------------------------------------------------------------
+
+_RECEIPT = (
+    select(Receipt, Warehouse, PurchaseOrder)
+    .join(Warehouse, Warehouse.id == Receipt.warehouse_id)
+    .outerjoin(PurchaseOrder, PurchaseOrder.id == Receipt.purchase_order_id)
+    .where(Receipt.number == bindparam("number"))
+)
+_ORDER_LINES_OF_ITEM = (
+    select(PurchaseOrderLine)
+    .where(PurchaseOrderLine.order_id == bindparam("order_id"), PurchaseOrderLine.item_id == bindparam("item_id"))
+    .order_by(PurchaseOrderLine.expected_date, PurchaseOrderLine.id)
+    .with_for_update()
+)
+_PO_LINES = PurchaseOrderLine.__table__
+_SHORT_LINE = (
+    select(_PO_LINES.c.id)
+    .where(_PO_LINES.c.order_id == bindparam("order_id"), _PO_LINES.c.received_quantity < _PO_LINES.c.quantity)
+    .limit(1)
+)
+
+
+def receipt_with_order(session: Session, number: str) -> Row | None:
+    """(Receipt, Warehouse, PurchaseOrder or None when blind) in one read."""
+    return session.exec(_RECEIPT, params={"number": number.strip()}).first()
+
+
+def order_lines_of_item(session: Session, order_id: int, item_id: int) -> list[PurchaseOrderLine]:
+    """The purchase order's lines of the item, earliest expected first, locked for the update."""
+    return list(session.exec(_ORDER_LINES_OF_ITEM, params={"order_id": order_id, "item_id": item_id}).all())
+
+
+def any_line_short(session: Session, order_id: int) -> bool:
+    return session.execute(_SHORT_LINE, {"order_id": order_id}).first() is not None
+
+
+# --- putaway suggestion -------------------------------------------------------------------------
+
+_STORAGE_BINS = (
+    select(Location.id, Location.code, Location.pick_sequence, BinCapacity.max_quantity)
+    .outerjoin(BinCapacity, BinCapacity.location_id == Location.id)
+    .where(
+        Location.warehouse_id == bindparam("warehouse_id"),
+        Location.kind == LocationKind.INTERNAL,
+        Location.active,
+        Location.code.startswith(bindparam("stock_prefix")),
+        ~exists().where(Location.__table__.alias("child").c.parent_id == Location.id),
+    )
+)
+_BINS_BY_ID = _STORAGE_BINS.where(Location.id.in_(bindparam("ids", expanding=True)))
+_EMPTY_BINS = (
+    _STORAGE_BINS.where(
+        Location.code.startswith(bindparam("prefix")),
+        ~exists().where(StockBalance.location_id == Location.id, StockBalance.quantity > 0),
+        # An empty bin another operator is already taking goods to is not empty for long.
+        ~exists().where(
+            Task.target_location_id == Location.id, Task.kind == TaskKind.PUTAWAY, Task.state == TaskState.CLAIMED,
+            Task.id != bindparam("task_id"),
+        ),
+        BinCapacity.max_quantity.is_(None) | (BinCapacity.max_quantity >= bindparam("quantity", type_=Quantity())),
+    )
+    .order_by(Location.pick_sequence, Location.code)
+    .limit(EMPTY_BIN_CANDIDATES)
+)
+_RULES = (
+    select(PutawayRule.kind, Location.code, Location.id)
+    .join(Location, Location.id == PutawayRule.location_id)
+    .where(PutawayRule.item_id == bindparam("item_id"))
+)
+_ITEM_STOCK = (
+    select(StockBalance.location_id, StockBalance.lot_id, func.sum(StockBalance.quantity))
+    .join(Location, Location.id == StockBalance.location_id)
+    .where(StockBalance.item_id == bindparam("item_id"), Location.code.startswith(bindparam("stock_prefix")))
+    .group_by(StockBalance.location_id, StockBalance.lot_id)
+    .having(func.sum(StockBalance.quantity) > 0)
+)
+_BIN_TOTALS = (
+    select(StockBalance.location_id, func.sum(StockBalance.quantity))
+    .where(StockBalance.location_id.in_(bindparam("ids", expanding=True)))
+    .group_by(StockBalance.location_id)
+)
+
+
+def storage_bins(session: Session, warehouse_id: int, stock_prefix: str) -> list[Row]:
+    """(id, code, pick_sequence, capacity) of the active leaf locations under the prefix."""
+    return session.execute(_STORAGE_BINS, {"warehouse_id": warehouse_id, "stock_prefix": stock_prefix}).all()
+
+
+def storage_bins_by_id(session: Session, warehouse_id: int, stock_prefix: str, ids: list[int]) -> list[Row]:
+    return session.execute(_BINS_BY_ID, {"warehouse_id": warehouse_id, "stock_prefix": stock_prefix, "ids": ids}).all()
+
+
+def empty_bins(
+    session: Session, warehouse_id: int, stock_prefix: str, prefix: str, quantity: Decimal, task_id: int
+) -> list[Row]:
+    """The first empty bins under `prefix` in pick order that fit `quantity` and that no other
+    putaway task is heading to."""
+    return session.execute(_EMPTY_BINS, {
+        "warehouse_id": warehouse_id, "stock_prefix": stock_prefix, "prefix": prefix, "quantity": quantity, "task_id": task_id,
+    }).all()
+
+
+def putaway_rules(session: Session, item_id: int) -> list[Row]:
+    """(kind, location code, location id) of the item's putaway rules."""
+    return session.execute(_RULES, {"item_id": item_id}).all()
+
+
+def item_stock(session: Session, item_id: int, stock_prefix: str) -> list[Row]:
+    """(location id, lot id, on hand) of the item under the prefix, where there is any."""
+    return session.execute(_ITEM_STOCK, {"item_id": item_id, "stock_prefix": stock_prefix}).all()
+
+
+def bin_totals(session: Session, ids: list[int]) -> dict[int, Decimal]:
+    """On hand of every item together, per location."""
+    return dict(session.execute(_BIN_TOTALS, {"ids": ids}).all())
+
+
+# --- pick confirm -------------------------------------------------------------------------------
+
+_TARGET_LOCATION = aliased(Location)
+# Fresh from the database (as tasks.get_task reads a task).
+_PICK_CONTEXT = (
+    select(Task, SalesOrderLine, Location, _TARGET_LOCATION)
+    .join(SalesOrderLine, SalesOrderLine.id == Task.document_line_id)
+    .join(Location, Location.id == Task.location_id)
+    .join(_TARGET_LOCATION, _TARGET_LOCATION.id == Task.target_location_id)
+    .where(Task.id == bindparam("task_id"))
+    .execution_options(populate_existing=True)
+)
+_RESERVATIONS = Reservation.__table__
+_HELD = (
+    select(_RESERVATIONS.c.id, _RESERVATIONS.c.quantity)
+    .where(
+        _RESERVATIONS.c.order_line_id == bindparam("line_id"),
+        _RESERVATIONS.c.location_id == bindparam("location_id"),
+        func.coalesce(_RESERVATIONS.c.lot_id, 0) == bindparam("lot_key"),
+    )
+    .order_by(_RESERVATIONS.c.id)
+)
+
+
+def pick_context(session: Session, task_id: int) -> Row | None:
+    """(Task, SalesOrderLine, bin, target location) of a pick task in one read."""
+    return session.execute(_PICK_CONTEXT, {"task_id": task_id}).first()
+
+
+def held_reservations(session: Session, order_line_id: int, location_id: int, lot_id: int | None) -> list[Row]:
+    """(id, quantity) of the line's reservations in that bin and lot, oldest first."""
+    return session.execute(_HELD, {"line_id": order_line_id, "location_id": location_id, "lot_key": lot_id or 0}).all()
+
+
+# --- back-order release -------------------------------------------------------------------------
+
+_LINES = SalesOrderLine.__table__
+_ORDERS = SalesOrder.__table__
+_IS_WAITING = (
+    _LINES.c.item_id == bindparam("item_id"),
+    _ORDERS.c.warehouse_id == bindparam("warehouse_id"),
+    _ORDERS.c.state.in_(OPEN_ORDER_STATES),
+    _LINES.c.backordered_quantity > 0,
+)
+_ANY_WAITING = select(_LINES.c.id).join(_ORDERS, _ORDERS.c.id == _LINES.c.order_id).where(*_IS_WAITING).limit(1)
+_WAITING = (
+    select(SalesOrderLine, SalesOrder)
+    .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+    .where(*_IS_WAITING)
+    .order_by(SalesOrder.created_at, SalesOrder.id, SalesOrderLine.id)
+    .with_for_update()
+)
+
+
+def any_backorder_waiting(session: Session, item_id: int, warehouse_id: int) -> bool:
+    """A plain read: most receipts find no back order, and need not load (and lock) lines."""
+    return session.execute(_ANY_WAITING, {"item_id": item_id, "warehouse_id": warehouse_id}).first() is not None
+
+
+def backorders_waiting(session: Session, item_id: int, warehouse_id: int) -> list[Row]:
+    """(SalesOrderLine, SalesOrder) back ordered for the item in the warehouse, oldest order
+    first, locked for the release."""
+    return session.execute(_WAITING, {"item_id": item_id, "warehouse_id": warehouse_id}).all()
