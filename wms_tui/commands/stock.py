@@ -19,6 +19,7 @@ from wms_tui.services.importer import import_csv
 from wms_tui.services.lookup import lookup_code
 from wms_tui.store import migrate, queries
 from wms_tui.store.db import make_engine
+from wms_tui.store.integrity import check_ledger
 from wms_tui.store.session import reading
 
 DEMO_DB_NAME = "demo.db"
@@ -62,6 +63,26 @@ def db_status(ctx: click.Context, url: str | None) -> None:
         click.echo("up to date" if current == heads else "migrations pending: run `wms-tui db upgrade`")
     finally:
         engine.dispose()
+
+
+@db_group.command("check")
+@click.option("--url", help="Database URL (default: [database] url from the config).")
+@click.pass_context
+def db_check(ctx: click.Context, url: str | None) -> None:
+    """Verify the ledger: hash chains, gap-free sequences, balances against the moves, and
+    every item summing to zero. Prints each problem found; exit status 1 if any."""
+    settings = config.load(ctx.obj.get("config_path"))
+    engine = make_engine(url or settings.database.url)
+    try:
+        with reading(engine) as session:
+            result = check_ledger(session.connection())
+    finally:
+        engine.dispose()
+    for problem in result.problems:
+        click.echo(problem)
+    if not result.ok:
+        raise click.ClickException(f"ledger check failed: {len(result.problems)} problem(s)")
+    click.echo(f"ledger ok: {result.moves} moves in {result.terminals} terminal chains, {result.balances} balances")
 
 
 def demo_database_url(reset: bool) -> str:

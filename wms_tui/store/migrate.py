@@ -14,7 +14,7 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 VERSION_TABLE = "alembic_version"
 
 # The newest revision of each feature branch of migrations.
-HEADS = frozenset({"0002_outbound", "0003_inbound", "0004_floor"})
+HEADS = frozenset({"0002_outbound", "0003_inbound", "0004_floor", "0006_move_hash_chain"})
 
 
 def alembic_config(connection=None):
