@@ -10,6 +10,7 @@ import click
 from drivers.replay import escape_line
 from drivers.settings import ReplaySettings, ScannerSettings
 from wms_tui import config
+from wms_tui.domain.errors import ConfigError
 from wms_tui.domain.quantities import display
 from wms_tui.runtime import Runtime, open_runtime
 from wms_tui.services.demo import DEMO_STEPS, build_demo
@@ -18,8 +19,9 @@ from wms_tui.services.floor.numbering import ensure_demo_range
 from wms_tui.services.importer import import_csv
 from wms_tui.services.lookup import lookup_code
 from wms_tui.store import migrate, queries
-from wms_tui.store.db import make_engine
+from wms_tui.store.db import is_sqlite, make_engine
 from wms_tui.store.integrity import check_ledger
+from wms_tui.store.roles import Roles, apply_grants, grant_statements
 from wms_tui.store.session import reading
 
 DEMO_DB_NAME = "demo.db"
@@ -83,6 +85,34 @@ def db_check(ctx: click.Context, url: str | None) -> None:
     if not result.ok:
         raise click.ClickException(f"ledger check failed: {len(result.problems)} problem(s)")
     click.echo(f"ledger ok: {result.moves} moves in {result.terminals} terminal chains, {result.balances} balances")
+
+
+@db_group.command("roles")
+@click.option("--app", "application", default=Roles.application, show_default=True, help="Role of terminals and services.")
+@click.option("--reporting", default=Roles.reporting, show_default=True, help="Read-only role for reports.")
+@click.option("--apply", "apply", is_flag=True, help="Run the statements (as the tables' owner) instead of printing them.")
+@click.option("--url", help="Database URL for --apply (default: [database] url from the config).")
+@click.pass_context
+def db_roles(ctx: click.Context, application: str, reporting: str, apply: bool, url: str | None) -> None:
+    """PostgreSQL GRANTs for least privilege: the application role may only INSERT and SELECT
+    moves (never UPDATE, DELETE, TRUNCATE), owns nothing, so it cannot disable the ledger's
+    triggers; the reporting role only reads. The migrations role owns the tables: run
+    `db upgrade` and `db roles --apply` as it, again after every upgrade."""
+    roles = Roles(application, reporting)
+    if not apply:
+        for statement in grant_statements(roles):
+            click.echo(f"{statement};")
+        return
+    settings = config.load(ctx.obj.get("config_path"))
+    engine = make_engine(url or settings.database.url)
+    try:
+        if is_sqlite(engine):
+            raise ConfigError("database roles exist on PostgreSQL only; protect a SQLite file with file permissions")
+        with engine.begin() as conn:
+            apply_grants(conn, roles)
+    finally:
+        engine.dispose()
+    click.echo(f"granted: {application} (application), {reporting} (reporting)")
 
 
 def demo_database_url(reset: bool) -> str:
