@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
+from wms_tui.domain import text
 from wms_tui.domain.errors import InvalidInput
 
 
@@ -59,6 +61,19 @@ def check_digits(code: str) -> str:
         raise InvalidInput("a location code cannot be empty")
     digits = "".join(str(int(ch, 36)) for ch in code.upper() if ch.isalnum())
     return f"{98 - (int(digits + '00') % 97):02d}"
+
+
+# Warehouse and bin codes: letters, digits, '-' and '_' (ASCII). '/' separates the levels of a
+# full code and '.' its check digits, so neither may appear inside one level.
+LOCATION_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]*$")
+
+
+def location_code(code: str, what: str, max_length: int) -> str:
+    """One level of a location code (warehouse or bin), upper-cased; refuses anything else."""
+    upper = text.field(code, what, max_length).upper()
+    if not LOCATION_CODE.match(upper):
+        raise InvalidInput(f"{what} {text.shown(upper)!r}: use only letters A-Z, digits, '-' and '_'")
+    return upper
 
 
 def location_barcode(code: str) -> str:

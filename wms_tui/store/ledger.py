@@ -17,10 +17,11 @@ from functools import lru_cache
 
 from sqlalchemy import Connection, Engine, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import StatementError
 from uuid6 import uuid7
 
 from wms_tui.domain import quantities
-from wms_tui.domain.errors import LedgerRuleViolation, NotFound
+from wms_tui.domain.errors import InvalidInput, LedgerRuleViolation, NotFound
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.locations import LocationKind
 from wms_tui.store.models import (
@@ -271,21 +272,29 @@ def _balance_upsert(dialect_name: str):
 def _upsert_balances(conn: Connection, deltas: dict[tuple[int, int, int, int], list[Decimal]]) -> None:
     if not deltas:
         return
-    statement = _balance_upsert(conn.dialect.name)
-    conn.execute(
-        statement,
-        [
-            {
-                "item_id": item_id,
-                "location_id": location_id,
-                "lot_id": lot_id,
-                "container_id": container_id,
-                "quantity": quantity,
-                "value": value,
-            }
-            for (item_id, location_id, lot_id, container_id), (quantity, value) in deltas.items()
-        ],
-    )
+    rows = [
+        {
+            "item_id": item_id,
+            "location_id": location_id,
+            "lot_id": lot_id,
+            "container_id": container_id,
+            "quantity": quantity,
+            "value": value,
+        }
+        for (item_id, location_id, lot_id, container_id), (quantity, value) in deltas.items()
+    ]
+    try:
+        conn.execute(_balance_upsert(conn.dialect.name), rows)
+    except StatementError as exc:
+        # A batch's own sum is refused before it is sent (InvalidInput from the column type);
+        # a sum with the stored balance by PostgreSQL ("bigint out of range") or, on SQLite,
+        # by the stock_balance_in_range trigger.
+        if not (isinstance(exc.orig, InvalidInput) or "out of range" in str(exc.orig)):
+            raise
+        raise LedgerRuleViolation(
+            f"a balance would pass the largest amount the ledger holds ({quantities.MAX_STORED_QUANTITY} units, "
+            f"{quantities.MAX_STORED_MONEY} in value): check the quantities and costs"
+        ) from None
 
 
 MOVE_COLUMNS = [column.name for column in MOVES.columns]

@@ -10,6 +10,10 @@ rest of the move. Moves posted before this revision get their hashes here, in se
 per terminal; the triggers refuse that UPDATE, so they are set aside for the backfill only
 (SQLite: dropped and created again; PostgreSQL: disabled and enabled) inside this migration's
 transaction.
+
+On SQLite it also adds the balance range guard: an integer sum past 64 bits silently becomes a
+float there (PostgreSQL refuses it with "bigint out of range"), so a balance update that is no
+longer an integer is refused the same way.
 """
 
 from collections.abc import Sequence
@@ -29,6 +33,12 @@ def upgrade() -> None:
     # A plain ADD COLUMN (not a batch table copy): SQLite keeps the table and its triggers.
     op.add_column('stock_move', sa.Column('chain_hash', sa.String(length=64), nullable=True))
     bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        op.execute(
+            "CREATE TRIGGER stock_balance_in_range BEFORE UPDATE ON stock_balance "
+            "WHEN typeof(NEW.quantity) != 'integer' OR typeof(NEW.value) != 'integer' "
+            "BEGIN SELECT RAISE(ABORT, 'stock_balance out of range: the sum passes a 64-bit integer'); END"
+        )
     if bind.execute(sa.text("SELECT COUNT(*) FROM stock_move")).scalar_one():
         _suspend_move_guards(bind.dialect.name)
         _fill_hashes(bind)
@@ -76,5 +86,7 @@ def _restore_move_guards(dialect: str) -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER stock_balance_in_range")
     # DROP COLUMN leaves the table (and its triggers) in place on both databases.
     op.execute("ALTER TABLE stock_move DROP COLUMN chain_hash")
