@@ -12,6 +12,7 @@ from drivers.settings import ReplaySettings, ScannerSettings
 from wms_tui import config
 from wms_tui.domain.errors import ConfigError
 from wms_tui.domain.quantities import display
+from wms_tui.domain.text import shown
 from wms_tui.runtime import Runtime, open_runtime
 from wms_tui.services.demo import DEMO_STEPS, build_demo
 from wms_tui.services.demo_tour import tour_scans
@@ -210,7 +211,7 @@ def import_command(ctx: click.Context, items: Path | None, locations: Path | Non
     if not (items or locations or stock):
         raise click.UsageError("give at least one of --items, --locations, --stock")
     runtime = _runtime(ctx)
-    rows = sum(sum(1 for _ in path.open(encoding="utf-8-sig")) - 1 for path in (items, locations, stock) if path)
+    rows = sum(_line_count(path) - 1 for path in (items, locations, stock) if path)
     try:
         with click.progressbar(length=max(rows, 1), label="Importing") as bar:
             summary = import_csv(runtime.engine, runtime.posting_context(operator), items=items,
@@ -218,6 +219,11 @@ def import_command(ctx: click.Context, items: Path | None, locations: Path | Non
     finally:
         runtime.close()
     click.echo(f"imported {summary.items} items, {summary.locations} locations, {summary.stock_moves} stock moves")
+
+
+def _line_count(path: Path) -> int:
+    with path.open("rb") as raw:  # bytes: a file that is not UTF-8 is the importer's to report
+        return sum(1 for _ in raw)
 
 
 @click.command("stock")
@@ -231,9 +237,9 @@ def stock(ctx: click.Context, code: str, warehouse: str | None) -> None:
         result = lookup_code(runtime.engine, code, warehouse_code=warehouse or runtime.settings.terminal.warehouse)
     finally:
         runtime.close()
-    click.echo(f"{result.kind}: {result.code}  {result.title}")
+    click.echo(shown(f"{result.kind}: {result.code}  {result.title}"))  # names are data: never raw on a terminal
     for detail in result.details:
-        click.echo(f"  {detail}")
+        click.echo(shown(f"  {detail}"))
     if not result.lines:
         click.echo("  no stock")
         return

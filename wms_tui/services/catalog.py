@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from wms_tui.domain import quantities, text
 from wms_tui.domain.errors import InvalidInput, NotFound
-from wms_tui.domain.items import Tracking
+from wms_tui.domain.items import Tracking, item_barcode
 from wms_tui.domain.locations import LocationKind, location_barcode, location_code
 from wms_tui.store.models import Container, Item, ItemBarcode, Location, Lot, Warehouse
 
@@ -143,7 +143,7 @@ def create_item(
 
 def add_barcode(session: Session, item: Item, barcode: str, *, packaging: str = "unit", quantity: object = "1") -> ItemBarcode:
     """A GTIN or other barcode; scanning a packaging barcode counts its quantity (a case of 12)."""
-    barcode = text.field(barcode, "barcode", text.BARCODE_LENGTH)
+    barcode = item_barcode(barcode)
     existing = session.exec(select(ItemBarcode).where(ItemBarcode.barcode == barcode)).first()
     if existing:
         raise InvalidInput(f"barcode {barcode} already belongs to item id {existing.item_id}")

@@ -23,6 +23,7 @@ from textual.widgets import Input, Static
 from drivers.base import DriverStatus, ScanProblem, StatusChange
 from drivers.scan import Scan
 from wms_tui.domain.flows import Screenful, legend_lines, sign_in_screen
+from wms_tui.domain.text import shown
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +183,9 @@ class FloorScreen(Screen):
         """Update a line only when it changed: every update costs a layout pass."""
         if self.texts.get(widget_id) != text:
             self.texts[widget_id] = text
-            self.query_one(f"#{widget_id}", Static).update(Text(text))
+            # Text, not markup: "[bold]" in an item name shows as typed; shown() writes control
+            # characters out so data never drives the terminal.
+            self.query_one(f"#{widget_id}", Static).update(Text(shown(text)))
 
     def on_resize(self) -> None:
         self.update_legend()
