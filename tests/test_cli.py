@@ -201,3 +201,18 @@ def test_db_roles_prints_the_grants_and_refuses_to_apply_them_to_sqlite(sqlite_c
     assert refused.exit_code == 1 and "PostgreSQL only" in refused.output
     bad_name = CliRunner().invoke(main, ["db", "roles", "--app", "x; DROP TABLE item"])
     assert bad_name.exit_code == 1 and "a PostgreSQL identifier" in bad_name.output
+
+
+def test_an_unknown_warehouse_is_refused(sqlite_config, tmp_path):
+    run("db", "upgrade", config_path=sqlite_config)
+    csvs = write_csvs(tmp_path, "W-1,WH1/STOCK/A-01,10,,,\n")
+    run("import", "--locations", str(csvs["locations"]), "--items", str(csvs["items"]), config_path=sqlite_config)
+    result = CliRunner().invoke(main, ["--config", str(sqlite_config), "stock", "W-1", "--warehouse", "NOPE"])
+    assert result.exit_code == 1 and "no warehouse 'NOPE' (warehouses: WH1)" in result.output
+    assert "WH1: on hand" in run("stock", "W-1", "--warehouse", "wh1", config_path=sqlite_config).output
+    # The terminal app does not start in a warehouse the database does not have.
+    elsewhere = tmp_path / "elsewhere.toml"
+    elsewhere.write_text(sqlite_config.read_text().replace('id = "T9"', 'id = "T9"\nwarehouse = "NOPE"'))
+    result = CliRunner().invoke(main, ["--config", str(elsewhere)])
+    assert result.exit_code == 1
+    assert f"{elsewhere}: [terminal] warehouse: 'NOPE' is not a warehouse of this database (WH1)" in result.output

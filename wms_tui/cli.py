@@ -136,6 +136,7 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 
         runtime = open_runtime(config_path)
         try:
+            runtime.check_terminal_warehouse()
             WmsApp(runtime).run()
         finally:
             runtime.close()

@@ -18,7 +18,7 @@ from wms_tui.services.demo import DEMO_STEPS, build_demo
 from wms_tui.services.demo_tour import tour_scans
 from wms_tui.services.floor.numbering import ensure_demo_range
 from wms_tui.services.importer import import_csv
-from wms_tui.services.lookup import lookup_code
+from wms_tui.services.lookup import lookup_code, warehouse_codes
 from wms_tui.store import migrate, queries
 from wms_tui.store.db import is_sqlite, make_engine
 from wms_tui.store.integrity import check_ledger
@@ -188,6 +188,7 @@ def demo(ctx: click.Context, reset: bool, no_app: bool, watch: bool, replay_path
         if not no_app:
             from wms_tui.ui.app import WmsApp
 
+            runtime.check_terminal_warehouse()
             WmsApp(runtime, scanner=scanner).run()
     finally:
         runtime.close()
@@ -234,6 +235,11 @@ def stock(ctx: click.Context, code: str, warehouse: str | None) -> None:
     """Quantities by location for an item (SKU or barcode), a location, a lot or a container."""
     runtime = _runtime(ctx)
     try:
+        known = warehouse_codes(runtime.engine)
+        warehouse = warehouse.strip().upper() if warehouse is not None else None
+        if warehouse is not None and warehouse not in known:
+            raise click.BadParameter(f"no warehouse {warehouse!r} (warehouses: {', '.join(known) or 'none'})",
+                                     param_hint="--warehouse")
         result = lookup_code(runtime.engine, code, warehouse_code=warehouse or runtime.settings.terminal.warehouse)
     finally:
         runtime.close()

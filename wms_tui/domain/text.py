@@ -24,6 +24,9 @@ OPERATOR_CODE_LENGTH = 40
 OPERATOR_NAME_LENGTH = 100
 BADGE_LENGTH = 60
 
+# A screen line longer than this is cut: a megabyte typed or scanned is not echoed back whole.
+SCREEN_LINE_LIMIT = 200
+
 # C0 and C1 control characters and DEL: never part of a name or a code.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Shown on a terminal: any control character except the line breaks a text is laid out with.
@@ -47,3 +50,16 @@ def shown(text: str) -> str:
     """Text safe to put on a terminal: control characters (an ESC starting a colour code, a
     bell) are written out as \\x1b etc. instead of acting on the screen."""
     return _UNPRINTABLE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def for_screen(text: str) -> str:
+    """Text for a terminal screen: shown(), and each line longer than SCREEN_LINE_LIMIT cut in
+    the middle (the reason at the end of a message stays readable)."""
+    return "\n".join(_cut(line) for line in shown(text).split("\n"))
+
+
+def _cut(line: str) -> str:
+    if len(line) <= SCREEN_LINE_LIMIT:
+        return line
+    head = SCREEN_LINE_LIMIT // 2
+    return f"{line[:head]}…{line[len(line) - (SCREEN_LINE_LIMIT - head - 1):]}"

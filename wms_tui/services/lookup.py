@@ -182,6 +182,11 @@ def _document_result(session: Session, number: str) -> LookupResult | None:
     return None
 
 
+def warehouse_codes(engine: Engine) -> list[str]:
+    with reading(engine) as session:
+        return list(session.exec(select(Warehouse.code).order_by(Warehouse.code)).all())
+
+
 def lookup_code(engine: Engine, scanned: str, *, warehouse_code: str | None = None) -> LookupResult:
     """Interpret a raw scan and look it up in its own read-only session: for callers at the
     edge (UI, CLI)."""

@@ -23,7 +23,7 @@ from textual.widgets import Input, Static
 from drivers.base import DriverStatus, ScanProblem, StatusChange
 from drivers.scan import Scan
 from wms_tui.domain.flows import Screenful, legend_lines, sign_in_screen
-from wms_tui.domain.text import shown
+from wms_tui.domain.text import for_screen
 
 log = logging.getLogger(__name__)
 
@@ -183,9 +183,9 @@ class FloorScreen(Screen):
         """Update a line only when it changed: every update costs a layout pass."""
         if self.texts.get(widget_id) != text:
             self.texts[widget_id] = text
-            # Text, not markup: "[bold]" in an item name shows as typed; shown() writes control
-            # characters out so data never drives the terminal.
-            self.query_one(f"#{widget_id}", Static).update(Text(shown(text)))
+            # Text, not markup: "[bold]" in an item name shows as typed; for_screen() writes
+            # control characters out, so data never drives the terminal, and cuts long lines.
+            self.query_one(f"#{widget_id}", Static).update(Text(for_screen(text)))
 
     def on_resize(self) -> None:
         self.update_legend()
