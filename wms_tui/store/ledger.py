@@ -237,12 +237,12 @@ def move_hash(previous_hash: str, move: Mapping, timestamp: str) -> str:
     the hashes of moves posted before chains existed with this same function).
     """
     content = (
-        f"{previous_hash}|{move['id']}|{_text(move['terminal_id'])}|{move['sequence']}|{move['item_id']}"
+        f"{previous_hash}|{move['id'].hex}|{_text(move['terminal_id'])}|{move['sequence']}|{move['item_id']}"
         f"|{move['from_location_id']}|{move['to_location_id']}|{_number(move['lot_id'])}|{_number(move['container_id'])}"
         f"|{quantities.to_units(move['quantity'], quantities.QUANTITY_PLACES)}"
         f"|{quantities.to_units(move['unit_cost'], quantities.MONEY_PLACES)}|{_text(move['operator'])}|{timestamp}"
         f"|{_text(move['document_ref'])}|{_number(move['document_line_id'])}|{_text(move['reason'])}"
-        f"|{_number(move['reverses_id'])}"
+        f"|{'-' if move['reverses_id'] is None else move['reverses_id'].hex}"
     )
     return hashlib.sha256(content.encode()).hexdigest()
 
