@@ -49,17 +49,33 @@ def unescape_line(line: str) -> str:
     return _ESCAPE.sub(replace, line)
 
 
+_RAW_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _capture_line(raw: bytes) -> str:
+    try:
+        line = raw.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8: re-save the capture as UTF-8") from None
+    control = _RAW_CONTROL.search(line)
+    if control:
+        code = f"\\x{ord(control.group()):02x}"
+        raise ValueError(f"raw control character at column {control.start() + 1}: write it as {code}")
+    return line
+
+
 def read_capture_lines(path: str | Path) -> Iterator[str]:
     """Scan texts from a capture file; a malformed line raises ValueError naming it."""
-    with open(path, encoding="utf-8", newline="\n") as handle:
-        for number, line in enumerate(handle, 1):
-            line = line.rstrip("\r\n")
-            if not line.strip() or line.startswith("#"):
-                continue
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, 1):
             try:
-                yield unescape_line(line)
+                line = _capture_line(raw)
+                if not line.strip() or line.startswith("#"):
+                    continue
+                text = unescape_line(line)
             except ValueError as exc:
                 raise ValueError(f"{path}:{number}: {exc}") from None
+            yield text
 
 
 def read_capture(path: str | Path, source: str | None = None) -> Iterator[Scan]:

@@ -111,15 +111,30 @@ def yymmdd(day: dt.date) -> str:
     return day.strftime("%y%m%d")
 
 
+def _kg_scaled(weight_kg: Decimal) -> tuple[int, int]:
+    """(decimals, digits) of AI 330n: the most decimals (n <= 3) that fit 6 digits."""
+    if not weight_kg.is_finite() or weight_kg <= 0:
+        raise LabelDataError(f"gross weight must be a positive number, got {weight_kg} kg")
+    if weight_kg >= 10**6:
+        raise LabelDataError(f"gross weight {weight_kg} kg does not fit AI 330n (max 999999 kg)")
+    decimals = next(n for n in (3, 2, 1, 0) if weight_kg * 10**n < 10**6)
+    scaled = int((weight_kg * 10**decimals).to_integral_value())
+    if scaled == 0:
+        raise LabelDataError(f"gross weight {weight_kg} kg is under 1 g, the finest AI 3303 holds")
+    return decimals, scaled
+
+
 def kg_element(weight_kg: Decimal) -> tuple[str, str]:
-    """Logistic gross weight as AI 330n with the most decimals (n <= 3) that fit 6 digits."""
-    if weight_kg <= 0:
-        raise LabelDataError(f"gross weight must be positive, got {weight_kg} kg")
-    for decimals in (3, 2, 1, 0):
-        scaled = int((weight_kg * 10**decimals).quantize(Decimal(1)))
-        if scaled < 10**6:
-            return f"330{decimals}", f"{scaled:06d}"
-    raise LabelDataError(f"gross weight {weight_kg} kg does not fit AI 330n (max 999999 kg)")
+    """Logistic gross weight as AI 330n."""
+    decimals, scaled = _kg_scaled(weight_kg)
+    return f"330{decimals}", f"{scaled:06d}"
+
+
+def kg_text(weight_kg: Decimal) -> str:
+    """The weight as the barcode carries it (rounded to what AI 330n holds), for the label's
+    text: the two must never disagree."""
+    decimals, scaled = _kg_scaled(weight_kg)
+    return format(Decimal(scaled).scaleb(-decimals).normalize(), "f")
 
 
 def location_check_digits(code: str) -> str:

@@ -250,7 +250,7 @@ def container_layout(label: ContainerLabel, width: float, height: float, module:
             if label.container_index and label.container_total
             else "",
         ),
-        ("Gross weight", f"{label.gross_weight_kg} kg" if label.gross_weight_kg else ""),
+        ("Gross weight", f"{gs1.kg_text(label.gross_weight_kg)} kg" if label.gross_weight_kg else ""),
     ]
     for i, (caption, value) in enumerate(cells):
         cx = m + (i % 3) * col

@@ -167,3 +167,52 @@ def test_operators_add_and_list(sqlite_config):
     assert again.exit_code == 1 and "badge B-77 already belongs to another operator" in again.output
     listed = run("operators", "list", config_path=sqlite_config)
     assert "ANN" in listed.output and "B-77" in listed.output and "4321" not in listed.output
+
+
+def test_an_unexpected_error_is_one_line_and_a_log_file_with_the_traceback(sqlite_config, tmp_path, monkeypatch):
+    monkeypatch.setenv("WMS_LOG_DIR", str(tmp_path / "logs"))
+    run("db", "upgrade", config_path=sqlite_config)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk on fire\nsecond line")
+
+    monkeypatch.setattr("wms_tui.commands.stock.lookup_code", broken)
+    result = CliRunner().invoke(main, ["--config", str(sqlite_config), "stock", "X"])
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert "Error: unexpected RuntimeError: disk on fire second line (traceback in " in result.output
+    logs = list((tmp_path / "logs").glob("error-*.log"))
+    assert len(logs) == 1 and str(logs[0]) in result.output
+    assert "Traceback (most recent call last)" in logs[0].read_text() and "in broken" in logs[0].read_text()
+
+
+@pytest.mark.parametrize("args", [["stock"], ["--bogus"], ["no-such-command"], ["stock", "X", "--warehouse"]])
+def test_usage_errors_exit_1_with_one_message(args):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert "Error:" in result.output and "Traceback" not in result.output
+
+
+def test_db_roles_prints_the_grants_and_refuses_to_apply_them_to_sqlite(sqlite_config):
+    printed = run("db", "roles", "--app", "floor_app")
+    assert printed.exit_code == 0
+    assert "REVOKE UPDATE, DELETE ON stock_move FROM floor_app;" in printed.output
+    refused = CliRunner().invoke(main, ["--config", str(sqlite_config), "db", "roles", "--apply"])
+    assert refused.exit_code == 1 and "PostgreSQL only" in refused.output
+    bad_name = CliRunner().invoke(main, ["db", "roles", "--app", "x; DROP TABLE item"])
+    assert bad_name.exit_code == 1 and "a PostgreSQL identifier" in bad_name.output
+
+
+def test_an_unknown_warehouse_is_refused(sqlite_config, tmp_path):
+    run("db", "upgrade", config_path=sqlite_config)
+    csvs = write_csvs(tmp_path, "W-1,WH1/STOCK/A-01,10,,,\n")
+    run("import", "--locations", str(csvs["locations"]), "--items", str(csvs["items"]), config_path=sqlite_config)
+    result = CliRunner().invoke(main, ["--config", str(sqlite_config), "stock", "W-1", "--warehouse", "NOPE"])
+    assert result.exit_code == 1 and "no warehouse 'NOPE' (warehouses: WH1)" in result.output
+    assert "WH1: on hand" in run("stock", "W-1", "--warehouse", "wh1", config_path=sqlite_config).output
+    # The terminal app does not start in a warehouse the database does not have.
+    elsewhere = tmp_path / "elsewhere.toml"
+    elsewhere.write_text(sqlite_config.read_text().replace('id = "T9"', 'id = "T9"\nwarehouse = "NOPE"'))
+    result = CliRunner().invoke(main, ["--config", str(elsewhere)])
+    assert result.exit_code == 1
+    assert f"{elsewhere}: [terminal] warehouse: 'NOPE' is not a warehouse of this database (WH1)" in result.output

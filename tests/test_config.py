@@ -51,6 +51,7 @@ def test_precedence_explicit_then_env_then_user_dir(monkeypatch, tmp_path):
         ('[databse]\nurl = ""\n', r"unknown section\(s\): databse"),
         ('[database]\nurl = "mysql://x"\n', r"\[database\] url: 'mysql://x' must start with"),
         ('[central]\nbatch_size = 0\n', r"\[central\] batch_size: must be between 1 and 100000, got 0"),
+        ('[central]\nbatch_size = 1.9\n', r"\[central\] batch_size: expected int, got float 1.9"),
         ('[central]\ninterval_s = true\n', r"\[central\] interval_s: expected .*got a boolean"),
         ('printers = 3\n', r"\[printers\] must hold one table per printer"),
         ('[scanner]\ndriver = "serial"\n', r"scanner: driver is 'serial' but there is no \[scanner.serial\] section"),

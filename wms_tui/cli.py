@@ -3,10 +3,48 @@
 from __future__ import annotations
 
 import importlib
+import os
+import sys
+import tempfile
+import traceback
+from datetime import datetime
+from pathlib import Path
 
 import click
 
 from wms_tui.domain.errors import WmsError
+
+# Exit statuses: 1 for what the user can fix (bad input, usage, a refused action), 2 for a
+# defect whose traceback went to a log file.
+EXIT_REFUSED = 1
+EXIT_DEFECT = 2
+MESSAGE_LIMIT = 300
+
+
+def log_dir() -> Path:
+    from platformdirs import user_log_dir
+
+    return Path(os.environ.get("WMS_LOG_DIR") or user_log_dir("wms-tui"))
+
+
+def write_traceback(exc: BaseException) -> Path:
+    """The full traceback in a file of its own; the temp dir if the log dir is not writable."""
+    name = f"error-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
+    text = f"wms-tui {' '.join(sys.argv[1:])}\n" + "".join(traceback.format_exception(exc))
+    for folder in (log_dir(), Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / name
+            path.write_text(text, encoding="utf-8")
+            return path
+        except OSError:
+            continue
+    raise exc
+
+
+def one_line(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= MESSAGE_LIMIT else line[: MESSAGE_LIMIT - 3] + "..."
 
 
 class WmsGroup(click.Group):
@@ -32,6 +70,32 @@ class WmsGroup(click.Group):
             return super().invoke(ctx)
         except WmsError as exc:
             raise click.ClickException(str(exc)) from None
+        except Exception as exc:
+            # The database layer wraps an error raised while converting a value (an amount out
+            # of range) in its own exception: still the user's error, not a defect.
+            if isinstance(getattr(exc, "orig", None), WmsError):
+                raise click.ClickException(str(exc.orig)) from None
+            raise
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        """The front door's error handling: an expected error (usage, or the application's own)
+        is its message and status 1; anything else is one line naming the log file that holds
+        the traceback, status 2. Never a traceback on the terminal."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            status = super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(EXIT_REFUSED)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(EXIT_REFUSED)
+        except Exception as exc:  # noqa: BLE001 - the last resort: log it, say one line
+            path = write_traceback(exc)
+            click.echo(f"Error: unexpected {type(exc).__name__}: {one_line(str(exc))} (traceback in {path})", err=True)
+            sys.exit(EXIT_DEFECT)
+        sys.exit(status if isinstance(status, int) else 0)
 
 
 @click.group(
@@ -72,6 +136,7 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 
         runtime = open_runtime(config_path)
         try:
+            runtime.check_terminal_warehouse()
             WmsApp(runtime).run()
         finally:
             runtime.close()

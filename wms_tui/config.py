@@ -120,6 +120,12 @@ class _Section:
             raise ConfigError(f"{self.where} {key}: must be between {minimum} and {maximum}, got {value}")
         return value
 
+    def integer(self, key: str, default: int, minimum: int, maximum: int) -> int:
+        value = self._get(key, default, int)  # 1.9 is refused, not cut to 1
+        if not minimum <= value <= maximum:
+            raise ConfigError(f"{self.where} {key}: must be between {minimum} and {maximum}, got {value}")
+        return value
+
     def finish(self) -> None:
         unknown = sorted(set(self.table) - self.used)
         if unknown:
@@ -192,7 +198,7 @@ def parse(document: dict[str, Any], source: str = "<defaults>", path: Path | Non
     central = _Section(source, "central", document.get("central", {}))
     central_settings = CentralSettings(
         url=central.text("url", ""),
-        batch_size=int(central.number("batch_size", CentralSettings.batch_size, 1, 100_000)),
+        batch_size=central.integer("batch_size", CentralSettings.batch_size, 1, 100_000),
         interval_s=float(central.number("interval_s", CentralSettings.interval_s, 0.1, 3600)),
     )
     central.finish()

@@ -27,6 +27,20 @@ class Runtime:
 
         return PostingContext(self.settings.terminal.id, operator)
 
+    def check_terminal_warehouse(self) -> None:
+        """A terminal works in one warehouse: refuse to start in one the database does not have
+        (every flow would otherwise fail on its first input)."""
+        from wms_tui.services.lookup import warehouse_codes
+
+        code = self.settings.terminal.warehouse
+        known = warehouse_codes(self.engine)
+        if code.strip().upper() not in known:
+            source = self.settings.source or "the default settings"
+            raise ConfigError(
+                f"{source}: [terminal] warehouse: {code!r} is not a warehouse of this database "
+                f"({', '.join(known) or 'none yet: run `wms-tui import --locations ...`'})"
+            )
+
     def close(self) -> None:
         self.engine.dispose()
 

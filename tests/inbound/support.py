@@ -55,7 +55,7 @@ def build_world(engine: Engine, *, steps: int = 1, code: str = "WH1", bins: int 
             catalog.add_barcode(session, widget, "4006381333931")
             catalog.add_barcode(session, widget, "14006381333938", packaging="case", quantity="12")
             milk = catalog.create_item(session, "M-1", "Milk 1l", tracking=Tracking.LOT, expiry_tracked=True, standard_cost="0.80")
-            catalog.add_barcode(session, milk, "4000000000017")
+            catalog.add_barcode(session, milk, "4000000000013")
             catalog.create_item(session, "B-1", "Custom bracket", is_stock=False, buy_to_order=True, standard_cost="9")
             purchasing.register_supplier(session, "ACME", "Acme Supplies", lead_time_days=3)
             purchasing.set_supplier_price(session, "ACME", "W-1", "2.40")

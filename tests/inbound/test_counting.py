@@ -108,7 +108,7 @@ def test_count_finds_an_unlisted_item(engine):
     with pytest.raises(InvalidInput, match="W-1 is already on the sheet"), transaction(engine) as session:
         counting.record_unlisted(session, CTX, task_id, "4006381333931", "4")
     with pytest.raises(InvalidInput, match="M-1 is lot-tracked"), transaction(engine) as session:
-        counting.record_unlisted(session, CTX, task_id, "4000000000017", "1", reason="found")
+        counting.record_unlisted(session, CTX, task_id, "4000000000013", "1", reason="found")
     with transaction(engine) as session:
         found = counting.record_unlisted(session, CTX, task_id, "B-1", "2", reason="found on shelf")
     assert (found.sku, found.state, found.variance) == ("B-1", "posted", Decimal(2))

@@ -101,7 +101,7 @@ def test_three_step_receipt_goes_through_qc(engine):
     po = _order(engine, ("M-1", "10"))
     with transaction(engine) as session:
         receipt = receiving.start_receipt(session, "ACME")  # found from the supplier
-    scan = _scan(engine, receipt.number, "4000000000017", count="10", lot="L1", expiry=date(2027, 3, 1))
+    scan = _scan(engine, receipt.number, "4000000000013", count="10", lot="L1", expiry=date(2027, 3, 1))
     to_qc = _task(engine, scan.next_task_id)
     assert to_qc.reason == "route: to QC"
     with pytest.raises(InvalidInput, match="go to WH1/QC first"):
@@ -229,11 +229,11 @@ def test_bad_input_is_refused_and_changes_nothing(engine, action, error, message
             with transaction(engine) as session:
                 receiving.start_receipt(session, "PO999999")
         elif action == "not_on_po":
-            _scan(engine, receipt.number, "4000000000017", lot="L1", expiry=date(2027, 1, 1))
+            _scan(engine, receipt.number, "4000000000013", lot="L1", expiry=date(2027, 1, 1))
         elif action == "missing_lot":
-            _scan(engine, lot_receipt.number, "4000000000017")
+            _scan(engine, lot_receipt.number, "4000000000013")
         elif action == "expired":
-            _scan(engine, lot_receipt.number, "4000000000017", lot="L1", expiry=date(2026, 1, 1))
+            _scan(engine, lot_receipt.number, "4000000000013", lot="L1", expiry=date(2026, 1, 1))
         elif action == "unknown_barcode":
             _scan(engine, receipt.number, "999")
         elif action == "putaway_to_customer":
@@ -297,7 +297,7 @@ def test_putaway_follows_fixed_bin_zone_and_capacity(engine):
         _putaway(engine, second.next_task_id, world.bins[2])
     elsewhere = _putaway(engine, second.next_task_id, world.bins[3])  # the operator's choice, a valid bin
     assert elsewhere.to_code == world.bins[3]
-    milk = _scan(engine, receipt.number, "4000000000017", count="5", lot="L7", expiry=date(2027, 2, 1))
+    milk = _scan(engine, receipt.number, "4000000000013", count="5", lot="L7", expiry=date(2027, 2, 1))
     milk_start = _start(engine, milk.next_task_id)
     assert (milk_start.to_code, milk_start.reason) == (zone_bin, PutawayReason.EMPTY_IN_ZONE.value)
     with pytest.raises(InvalidInput, match="put away into a bin of WH1/STOCK; WH1/OUTPUT is not one"):
@@ -312,7 +312,7 @@ def test_two_putaways_started_together_get_different_empty_bins(engine):
     with transaction(engine) as session:
         receipt = receiving.start_blind_receipt(session, "WH1")
     widgets = _scan(engine, receipt.number, "W-1", count="3")
-    milk = _scan(engine, receipt.number, "4000000000017", count="2", lot="L5", expiry=date(2027, 4, 1))
+    milk = _scan(engine, receipt.number, "4000000000013", count="2", lot="L5", expiry=date(2027, 4, 1))
     with transaction(engine) as session:
         first = putaway.start_putaway(session, widgets.next_task_id, "rita")
         second = putaway.start_putaway(session, milk.next_task_id, "omar")

@@ -1,3 +1,5 @@
+import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -8,7 +10,7 @@ from tests.factories import build_small_warehouse
 from wms_tui.domain.errors import LedgerRuleViolation, NotFound
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.store import queries
-from wms_tui.store.ledger import Ledger, MoveRequest, PostingContext
+from wms_tui.store.ledger import Ledger, MoveRequest, PostingContext, post_moves
 from wms_tui.store.models import StockMove
 
 CTX = PostingContext(terminal_id="T1", operator="alice")
@@ -126,3 +128,20 @@ def test_stock_by_location_lists_each_lot_on_both_databases(engine):
     assert [(row.location_code, row.lot_code, row.on_hand, row.available) for row in rows] == [
         ("WH1/STOCK/A-01-01", "L2409", Decimal(24), Decimal(24))
     ]
+
+
+def test_first_posts_of_a_new_terminal_from_two_connections_both_land(engine):
+    # Both find no counter for T9; the second waits for the first and numbers after it
+    # (PostgreSQL used to fail it with an IntegrityError on terminal_sequence_pkey).
+    wh = build_small_warehouse(engine)
+    context = PostingContext("T9", "alice")
+    move = MoveRequest(wh.widget.id, wh.supplier.id, wh.bin_a.id, "1")
+    second: list = []
+    with engine.connect() as first:
+        with first.begin():
+            post_moves(first, [move], context)
+            racer = threading.Thread(target=lambda: second.extend(Ledger(engine, context).post([move])))
+            racer.start()
+            time.sleep(0.5)
+        racer.join(timeout=60)
+    assert [posted.sequence for posted in second] == [2]

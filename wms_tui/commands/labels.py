@@ -171,8 +171,7 @@ def _emit(labels: Sequence[Label], kind: str, target: OutputTarget) -> None:
     try:
         if out is not None:
             payload = render_labels(labels, format_for_path(out), target.media, int(target.dpi))
-            Path(out).write_bytes(payload)
-            click.echo(f"wrote {out} ({len(payload)} bytes)")
+            _write(out, payload)
             return
         printers = _read_printers(target.printers_config)
         printer = _printer(printers, printer_name or "")
@@ -180,6 +179,14 @@ def _emit(labels: Sequence[Label], kind: str, target: OutputTarget) -> None:
     except (LabelDataError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     _queue_and_print(printer, payload, labels[0].reference, kind, target.queue_db, printers)
+
+
+def _write(out: str, payload: bytes) -> None:
+    try:
+        Path(out).write_bytes(payload)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
+    click.echo(f"wrote {out} ({len(payload)} bytes)")
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -195,9 +202,12 @@ def _decimal(value: str | None, option: str) -> Decimal | None:
     if value is None:
         return None
     try:
-        return Decimal(value)
+        number = Decimal(value)
     except InvalidOperation:
         raise click.BadParameter(f"expected a number, got {value!r}", param_hint=option) from None
+    if not number.is_finite():
+        raise click.BadParameter(f"expected a finite number, got {value!r}", param_hint=option)
+    return number
 
 
 @click.group("label")
@@ -350,8 +360,7 @@ def _document_command(kind: str) -> click.Command:
         if out is not None:
             if format_for_path(out) != "pdf":
                 raise click.BadParameter("documents are PDF only", param_hint="--out")
-            Path(out).write_bytes(payload)
-            click.echo(f"wrote {out} ({len(payload)} bytes)")
+            _write(out, payload)
             return
         printers = _read_printers(printers_config)
         printer = _printer(printers, printer_name or "")

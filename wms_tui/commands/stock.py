@@ -10,15 +10,19 @@ import click
 from drivers.replay import escape_line
 from drivers.settings import ReplaySettings, ScannerSettings
 from wms_tui import config
+from wms_tui.domain.errors import ConfigError
 from wms_tui.domain.quantities import display
+from wms_tui.domain.text import shown
 from wms_tui.runtime import Runtime, open_runtime
 from wms_tui.services.demo import DEMO_STEPS, build_demo
 from wms_tui.services.demo_tour import tour_scans
 from wms_tui.services.floor.numbering import ensure_demo_range
 from wms_tui.services.importer import import_csv
-from wms_tui.services.lookup import lookup_code
+from wms_tui.services.lookup import lookup_code, warehouse_codes
 from wms_tui.store import migrate, queries
 from wms_tui.store.db import make_engine
+from wms_tui.store.integrity import check_ledger
+from wms_tui.store.roles import Roles, apply_grants, grant_statements
 from wms_tui.store.session import reading
 
 DEMO_DB_NAME = "demo.db"
@@ -62,6 +66,54 @@ def db_status(ctx: click.Context, url: str | None) -> None:
         click.echo("up to date" if current == heads else "migrations pending: run `wms-tui db upgrade`")
     finally:
         engine.dispose()
+
+
+@db_group.command("check")
+@click.option("--url", help="Database URL (default: [database] url from the config).")
+@click.pass_context
+def db_check(ctx: click.Context, url: str | None) -> None:
+    """Verify the ledger: hash chains, gap-free sequences, balances against the moves, and
+    every item summing to zero. Prints each problem found; exit status 1 if any."""
+    settings = config.load(ctx.obj.get("config_path"))
+    engine = make_engine(url or settings.database.url)
+    try:
+        with reading(engine) as session:
+            result = check_ledger(session.connection())
+    finally:
+        engine.dispose()
+    for problem in result.problems:
+        click.echo(problem)
+    if not result.ok:
+        raise click.ClickException(f"ledger check failed: {len(result.problems)} problem(s)")
+    click.echo(f"ledger ok: {result.moves} moves in {result.terminals} terminal chains, {result.balances} balances")
+
+
+@db_group.command("roles")
+@click.option("--app", "application", default=Roles.application, show_default=True, help="Role of terminals and services.")
+@click.option("--reporting", default=Roles.reporting, show_default=True, help="Read-only role for reports.")
+@click.option("--apply", "apply", is_flag=True, help="Run the statements (as the tables' owner) instead of printing them.")
+@click.option("--url", help="Database URL for --apply (default: [database] url from the config).")
+@click.pass_context
+def db_roles(ctx: click.Context, application: str, reporting: str, apply: bool, url: str | None) -> None:
+    """PostgreSQL GRANTs for least privilege: the application role may only INSERT and SELECT
+    moves (never UPDATE, DELETE, TRUNCATE), owns nothing, so it cannot disable the ledger's
+    triggers; the reporting role only reads. The migrations role owns the tables: run
+    `db upgrade` and `db roles --apply` as it, again after every upgrade."""
+    roles = Roles(application, reporting)
+    if not apply:
+        for statement in grant_statements(roles):
+            click.echo(f"{statement};")
+        return
+    settings = config.load(ctx.obj.get("config_path"))
+    engine = make_engine(url or settings.database.url)
+    try:
+        if engine.dialect.name == "sqlite":
+            raise ConfigError("database roles exist on PostgreSQL only; protect a SQLite file with file permissions")
+        with engine.begin() as conn:
+            apply_grants(conn, roles)
+    finally:
+        engine.dispose()
+    click.echo(f"granted: {application} (application), {reporting} (reporting)")
 
 
 def demo_database_url(reset: bool) -> str:
@@ -136,6 +188,7 @@ def demo(ctx: click.Context, reset: bool, no_app: bool, watch: bool, replay_path
         if not no_app:
             from wms_tui.ui.app import WmsApp
 
+            runtime.check_terminal_warehouse()
             WmsApp(runtime, scanner=scanner).run()
     finally:
         runtime.close()
@@ -159,7 +212,7 @@ def import_command(ctx: click.Context, items: Path | None, locations: Path | Non
     if not (items or locations or stock):
         raise click.UsageError("give at least one of --items, --locations, --stock")
     runtime = _runtime(ctx)
-    rows = sum(sum(1 for _ in path.open(encoding="utf-8-sig")) - 1 for path in (items, locations, stock) if path)
+    rows = sum(_line_count(path) - 1 for path in (items, locations, stock) if path)
     try:
         with click.progressbar(length=max(rows, 1), label="Importing") as bar:
             summary = import_csv(runtime.engine, runtime.posting_context(operator), items=items,
@@ -167,6 +220,11 @@ def import_command(ctx: click.Context, items: Path | None, locations: Path | Non
     finally:
         runtime.close()
     click.echo(f"imported {summary.items} items, {summary.locations} locations, {summary.stock_moves} stock moves")
+
+
+def _line_count(path: Path) -> int:
+    with path.open("rb") as raw:  # bytes: a file that is not UTF-8 is the importer's to report
+        return sum(1 for _ in raw)
 
 
 @click.command("stock")
@@ -177,12 +235,17 @@ def stock(ctx: click.Context, code: str, warehouse: str | None) -> None:
     """Quantities by location for an item (SKU or barcode), a location, a lot or a container."""
     runtime = _runtime(ctx)
     try:
+        known = warehouse_codes(runtime.engine)
+        warehouse = warehouse.strip().upper() if warehouse is not None else None
+        if warehouse is not None and warehouse not in known:
+            raise click.BadParameter(f"no warehouse {warehouse!r} (warehouses: {', '.join(known) or 'none'})",
+                                     param_hint="--warehouse")
         result = lookup_code(runtime.engine, code, warehouse_code=warehouse or runtime.settings.terminal.warehouse)
     finally:
         runtime.close()
-    click.echo(f"{result.kind}: {result.code}  {result.title}")
+    click.echo(shown(f"{result.kind}: {result.code}  {result.title}"))  # names are data: never raw on a terminal
     for detail in result.details:
-        click.echo(f"  {detail}")
+        click.echo(shown(f"  {detail}"))
     if not result.lines:
         click.echo("  no stock")
         return

@@ -2,6 +2,13 @@
 
 from enum import StrEnum
 
+from stdnum import ean
+
+from wms_tui.domain import text
+from wms_tui.domain.errors import InvalidInput
+
+GTIN_LENGTHS = (8, 12, 13, 14)
+
 
 class Tracking(StrEnum):
     NONE = "none"
@@ -19,3 +26,13 @@ def gtin_variants(scanned: str) -> list[str]:
         padded = code.zfill(14)
         variants += [padded[14 - width :] for width in (14, 13, 12, 8) if padded[: 14 - width].strip("0") == ""]
     return list(dict.fromkeys(variants))
+
+
+def item_barcode(barcode: str) -> str:
+    """A barcode to store for an item. All digits of a GTIN's length is a GTIN (EAN/UPC): its
+    check digit must be right, or scanners would refuse every label carrying it."""
+    barcode = text.field(barcode, "barcode", text.BARCODE_LENGTH)
+    if barcode.isascii() and barcode.isdigit() and len(barcode) in GTIN_LENGTHS and not ean.is_valid(barcode):
+        expected = ean.calc_check_digit(barcode[:-1])
+        raise InvalidInput(f"barcode {barcode} is not a valid GTIN: its check digit should be {expected}, not {barcode[-1]}")
+    return barcode

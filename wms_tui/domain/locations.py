@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from stdnum.iso7064 import mod_97_10
 
+from wms_tui.domain import text
 from wms_tui.domain.errors import InvalidInput
 
 
@@ -60,6 +62,19 @@ def check_digits(code: str) -> str:
     if not code:
         raise InvalidInput("a location code cannot be empty")
     return mod_97_10.calc_check_digits("".join(ch for ch in code.upper() if ch.isalnum()))
+
+
+# Warehouse and bin codes: letters, digits, '-' and '_' (ASCII). '/' separates the levels of a
+# full code and '.' its check digits, so neither may appear inside one level.
+LOCATION_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]*$")
+
+
+def location_code(code: str, what: str, max_length: int) -> str:
+    """One level of a location code (warehouse or bin), upper-cased; refuses anything else."""
+    upper = text.field(code, what, max_length).upper()
+    if not LOCATION_CODE.match(upper):
+        raise InvalidInput(f"{what} {text.shown(upper)!r}: use only letters A-Z, digits, '-' and '_'")
+    return upper
 
 
 def location_barcode(code: str) -> str:

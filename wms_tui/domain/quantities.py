@@ -16,6 +16,12 @@ MONEY_PLACES = 4
 # A single move above this is a typo (an extra zero, a GTIN scanned into the quantity field).
 MAX_MOVE_QUANTITY = Decimal("1000000")
 MAX_UNIT_COST = Decimal("100000000")
+# The database keeps quantities and money as scaled 64-bit integers (BIGINT) on SQLite and
+# PostgreSQL alike: nothing larger is ever sent (SQLite would turn it into a float, PostgreSQL
+# refuse it with "bigint out of range").
+MAX_STORED_UNITS = 2**63 - 1
+MAX_STORED_QUANTITY = Decimal(MAX_STORED_UNITS).scaleb(-QUANTITY_PLACES)
+MAX_STORED_MONEY = Decimal(MAX_STORED_UNITS).scaleb(-MONEY_PLACES)
 
 
 def _to_decimal(value: object, what: str) -> Decimal:
@@ -73,8 +79,14 @@ def unit_cost(value: object) -> Decimal:
 
 
 def to_units(number: Decimal, places: int) -> int:
-    """Scale an exact decimal to the integer the database stores."""
-    return int(number.scaleb(places))
+    """Scale an exact decimal to the integer the database stores; refuses what a BIGINT cannot hold."""
+    if not number.is_finite():
+        raise InvalidInput(f"{number} is not a finite number")
+    units = int(number.scaleb(places))
+    if abs(units) > MAX_STORED_UNITS:
+        largest = format(Decimal(MAX_STORED_UNITS).scaleb(-places), "f")
+        raise InvalidInput(f"{display(number)} is out of range: amounts are at most {largest}")
+    return units
 
 
 def from_units(units: int | None, places: int) -> Decimal:

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import Session, select
 
-from wms_tui.domain import quantities
+from wms_tui.domain import quantities, text
 from wms_tui.domain.errors import InvalidInput
-from wms_tui.domain.items import Tracking
-from wms_tui.domain.locations import LocationKind, location_barcode
+from wms_tui.domain.items import Tracking, item_barcode
+from wms_tui.domain.locations import LocationKind, location_barcode, location_code
 from wms_tui.domain.states import ContainerKind
 from wms_tui.store import finders
 from wms_tui.store.finders import item_by_sku, warehouse_by_code  # noqa: F401 - the floor flows call them here
@@ -72,9 +72,8 @@ def create_warehouse(
     session: Session, code: str, name: str, *, receipt_steps: int = 1, delivery_steps: int = 1
 ) -> WarehouseLocations:
     """A warehouse with its view location, its zones and its incoming transit location."""
-    code = finders.normal_code(code)
-    if not code or "." in code or "/" in code:
-        raise InvalidInput(f"warehouse code {code!r} must be non-empty and contain no '.' or '/'")
+    code = location_code(code, "warehouse code", text.WAREHOUSE_CODE_LENGTH)
+    name = text.field(name, "warehouse name", text.WAREHOUSE_NAME_LENGTH)
     for steps, what in ((receipt_steps, "receipt"), (delivery_steps, "delivery")):
         if steps not in (1, 2, 3):
             raise InvalidInput(f"{what} steps must be 1, 2 or 3, got {steps}")
@@ -98,11 +97,12 @@ def add_bin(session: Session, parent: Location, code: str, *, pick_sequence: int
     """A bin (or aisle) under a zone; its full code is PARENT/CODE."""
     if parent.kind not in (LocationKind.INTERNAL, LocationKind.VIEW):
         raise InvalidInput(f"bins go under a warehouse zone, not under {parent.code} ({parent.kind})")
-    full_code = f"{parent.code}/{finders.normal_code(code)}"
+    full_code = f"{parent.code}/{location_code(code, 'bin code', text.LOCATION_CODE_LENGTH - len(parent.code) - 1)}"
+    name = text.field(name or code, "bin name", text.LOCATION_NAME_LENGTH)
     if finders.find_location(session, full_code):
         raise InvalidInput(f"location {full_code} already exists")
     return _add_location(
-        session, full_code, name or code, LocationKind.INTERNAL, parent, parent.warehouse_id, pick_sequence
+        session, full_code, name, LocationKind.INTERNAL, parent, parent.warehouse_id, pick_sequence
     )
 
 
@@ -118,9 +118,9 @@ def create_item(
     buy_to_order: bool = False,
     standard_cost: object = "0",
 ) -> Item:
-    sku = sku.strip()
-    if not sku:
-        raise InvalidInput("an item needs a SKU")
+    sku = text.field(sku, "SKU", text.SKU_LENGTH)
+    name = text.field(name, f"item {sku}: name", text.ITEM_NAME_LENGTH)
+    uom = text.field(uom, f"item {sku}: unit of measure", text.UOM_LENGTH)
     try:
         tracking = Tracking(tracking)
     except ValueError:
@@ -146,9 +146,7 @@ def create_item(
 
 def add_barcode(session: Session, item: Item, barcode: str, *, packaging: str = "unit", quantity: object = "1") -> ItemBarcode:
     """A GTIN or other barcode; scanning a packaging barcode counts its quantity (a case of 12)."""
-    barcode = barcode.strip()
-    if not barcode:
-        raise InvalidInput("a barcode cannot be empty")
+    barcode = item_barcode(barcode)
     existing = session.exec(select(ItemBarcode).where(ItemBarcode.barcode == barcode)).first()
     if existing:
         raise InvalidInput(f"barcode {barcode} already belongs to item id {existing.item_id}")
@@ -159,9 +157,7 @@ def add_barcode(session: Session, item: Item, barcode: str, *, packaging: str = 
 
 
 def get_or_create_lot(session: Session, item: Item, code: str, expiry_date: date | None = None) -> Lot:
-    code = code.strip()
-    if not code:
-        raise InvalidInput(f"item {item.sku}: a lot code cannot be empty")
+    code = text.field(code, f"item {item.sku}: lot code", text.LOT_CODE_LENGTH)
     if item.tracking is Tracking.NONE:
         raise InvalidInput(f"item {item.sku} is not lot-tracked")
     lot = finders.find_lot(session, item, code)
@@ -180,9 +176,7 @@ def get_or_create_lot(session: Session, item: Item, code: str, expiry_date: date
 
 
 def create_container(session: Session, code: str, *, kind: ContainerKind = ContainerKind.BOX, location: Location | None = None, parent: Container | None = None) -> Container:
-    code = code.strip()
-    if not code:
-        raise InvalidInput("a container needs an SSCC or LPN")
+    code = text.field(code, "container code (SSCC or LPN)", text.CONTAINER_CODE_LENGTH)
     if finders.find_container(session, code):
         raise InvalidInput(f"container {code} already exists")
     container = Container(

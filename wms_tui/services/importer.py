@@ -18,8 +18,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from wms_tui.domain import quantities
+from wms_tui.domain import quantities, text
 from wms_tui.domain.errors import WmsError
+from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.services import catalog
 from wms_tui.store import finders
@@ -61,16 +62,37 @@ def _rows(path: Path, kind: str) -> Iterator[tuple[int, dict[str, str]]]:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
         raise ImportFailed([f"{path.name}: cannot be read: {exc.strerror}"]) from None
-    with handle:
-        reader = csv.DictReader(handle)
-        missing = [column for column in REQUIRED[kind] if column not in (reader.fieldnames or [])]
-        if missing:
-            raise ImportFailed([f"{path.name}: header is missing column(s) {', '.join(missing)}"])
-        try:
-            for row in reader:
-                yield reader.line_num, {key: (value or "").strip() for key, value in row.items() if key}
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise ImportFailed([f"{path.name} row {reader.line_num}: {exc}"]) from None
+    try:
+        with handle:
+            reader = csv.DictReader(handle)
+            missing = [column for column in REQUIRED[kind] if column not in (reader.fieldnames or [])]
+            if missing:
+                raise ImportFailed([f"{path.name}: header is missing column(s) {', '.join(missing)}"])
+            try:
+                for row in reader:
+                    yield reader.line_num, {key: (value or "").strip() for key, value in row.items() if key}
+            except csv.Error as exc:
+                raise ImportFailed([f"{path.name} row {reader.line_num}: {exc}"]) from None
+    except UnicodeDecodeError:
+        raise ImportFailed([f"{path.name}: file is not UTF-8: re-save as UTF-8 (line {_first_line_not_utf8(path)})"]) from None
+
+
+def _first_line_not_utf8(path: Path) -> int:
+    with path.open("rb") as raw:
+        for number, line in enumerate(raw, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 0
+
+
+def _plain(row: dict[str, str]) -> None:
+    """No cell may hold a control character (an escape sequence would act on a terminal)."""
+    for column, value in row.items():
+        control = text.CONTROL.search(value)
+        if control:
+            raise _CellError(column, f"contains a control character ({text.shown(control.group())})")
 
 
 def _flag(row: dict[str, str], column: str) -> bool:
@@ -112,7 +134,8 @@ def _import_item(session: Session, row: dict[str, str]) -> None:
             standard_cost=row.get("standard_cost") or "0",
         )
     except WmsError as exc:
-        column = "standard_cost" if "cost" in str(exc) else "tracking" if "tracking" in str(exc) else "sku"
+        words = (("cost", "standard_cost"), ("tracking", "tracking"), ("name", "name"), ("unit of measure", "uom"))
+        column = next((column for word, column in words if word in str(exc)), "sku")
         raise _CellError(column, str(exc)) from None
     for column, packaging, quantity_column in (("barcode", "unit", None), ("case_barcode", "case", "case_quantity")):
         if row.get(column):
@@ -126,7 +149,10 @@ def _import_item(session: Session, row: dict[str, str]) -> None:
 def _import_location(session: Session, row: dict[str, str]) -> None:
     warehouse_code = finders.normal_code(_required(row, "warehouse"))
     if finders.find_warehouse(session, warehouse_code) is None:
-        catalog.create_warehouse(session, warehouse_code, warehouse_code)
+        try:
+            catalog.create_warehouse(session, warehouse_code, warehouse_code)
+        except WmsError as exc:
+            raise _CellError("warehouse", str(exc)) from None
     zone_code = f"{warehouse_code}/{finders.normal_code(_required(row, 'zone'))}"
     zone = finders.find_location(session, zone_code)
     if zone is None:
@@ -150,6 +176,8 @@ def _stock_move(session: Session, row: dict[str, str], opening_id: int) -> MoveR
         location = finders.location_by_code(session, _required(row, "location"))
     except WmsError as exc:
         raise _CellError("location", str(exc)) from None
+    if location.kind is not LocationKind.INTERNAL:
+        raise _CellError("location", f"opening stock goes into a warehouse bin, not {location.code} ({location.kind.value})")
     try:
         quantity = quantities.move_quantity(_required(row, "quantity"))
         cost = quantities.unit_cost(row["unit_cost"]) if row.get("unit_cost") else None
@@ -188,6 +216,7 @@ def import_csv(
                 continue
             for line, row in _rows(path, kind):
                 try:
+                    _plain(row)
                     with session.begin_nested():
                         handle(session, row)
                     counts[kind] += 1
@@ -199,6 +228,7 @@ def import_csv(
             opening_id = catalog.shared_location(session, "OPENING").id
             for line, row in _rows(stock, "stock"):
                 try:
+                    _plain(row)
                     with session.begin_nested():
                         moves.append((line, _stock_move(session, row, opening_id)))
                 except _CellError as exc:

@@ -27,6 +27,7 @@ from wms_tui.store.models import (
     SalesOrderLine,
     ShippingContainer,
     StockBalance,
+    Warehouse,
 )
 from wms_tui.store.session import reading
 
@@ -168,6 +169,11 @@ def _document_result(session: Session, number: str) -> LookupResult | None:
         return LookupResult("purchase order", purchase.number, f"PO from {supplier.name}",
                             [f"{purchase.state} · {len(lines)} lines"])
     return None
+
+
+def warehouse_codes(engine: Engine) -> list[str]:
+    with reading(engine) as session:
+        return list(session.exec(select(Warehouse.code).order_by(Warehouse.code)).all())
 
 
 def lookup_code(engine: Engine, scanned: str, *, warehouse_code: str | None = None) -> LookupResult:

@@ -11,9 +11,10 @@ per-row parameter handling costs more than SQLite's insert.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -21,10 +22,11 @@ from functools import lru_cache
 
 from sqlalchemy import Connection, Engine, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import StatementError
 from uuid6 import uuid7
 
 from wms_tui.domain import quantities
-from wms_tui.domain.errors import LedgerRuleViolation, NotFound
+from wms_tui.domain.errors import InvalidInput, LedgerRuleViolation, NotFound
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.reasons import MoveReason
@@ -48,6 +50,11 @@ VALUE_QUANTUM = Decimal(1).scaleb(-quantities.MONEY_PLACES)
 MOVE_REASONS = frozenset(MoveReason)
 # SQLite allows 32766 bound parameters per statement; IN-lists stay well below it.
 LOOKUP_CHUNK = 5000
+
+
+def move_value(quantity: Decimal, unit_cost: Decimal) -> Decimal:
+    """What a move adds to its destination's value and takes from its source's."""
+    return (quantity * unit_cost).quantize(VALUE_QUANTUM, rounding=ROUND_HALF_EVEN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,17 +194,73 @@ _NEXT_SEQUENCES = (
     .values(last_sequence=SEQUENCES.c.last_sequence + bindparam("count"))
     .returning(SEQUENCES.c.last_sequence)
 )
-_FIRST_SEQUENCES = SEQUENCES.insert()
+
+
+@lru_cache(maxsize=4)
+def _first_sequence_insert(dialect_name: str):
+    """INSERT of a new terminal's counter that yields to a concurrent first post (ON CONFLICT
+    DO NOTHING): two processes posting a terminal's first move both go on to the UPDATE."""
+    dialect_insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    return dialect_insert(SEQUENCES).values(last_sequence=0).on_conflict_do_nothing(index_elements=[SEQUENCES.c.terminal_id])
 
 
 def _reserve_sequences(conn: Connection, terminal_id: str, count: int) -> int:
     """Reserve `count` consecutive sequence numbers; returns the first. Gap-free: it rolls back
     with the moves if the transaction fails."""
-    last = conn.execute(_NEXT_SEQUENCES, {"terminal": terminal_id, "count": count}).scalar_one_or_none()
+    parameters = {"terminal": terminal_id, "count": count}
+    last = conn.execute(_NEXT_SEQUENCES, parameters).scalar_one_or_none()
     if last is None:
-        conn.execute(_FIRST_SEQUENCES, {"terminal_id": terminal_id, "last_sequence": count})
-        last = count
+        conn.execute(_first_sequence_insert(conn.dialect.name), {"terminal_id": terminal_id})
+        last = conn.execute(_NEXT_SEQUENCES, parameters).scalar_one()
     return last - count + 1
+
+
+_PREVIOUS_HASH = select(MOVES.c.chain_hash).where(
+    MOVES.c.terminal_id == bindparam("terminal"), MOVES.c.sequence == bindparam("sequence")
+)
+# The hash "before" a terminal's first move.
+GENESIS_HASH = ""
+
+
+def _text(value: str | None) -> str:
+    # Free text is length-prefixed, so no value can imitate a field boundary; None and "" differ.
+    return "-" if value is None else f"{len(value)}:{value}"
+
+
+def _number(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def chain_timestamp(created_at: datetime) -> str:
+    """created_at as hashed: UTC, microseconds. SQLite gives it back naive (stored as UTC)."""
+    if created_at.tzinfo is not None:
+        created_at = created_at.astimezone(UTC).replace(tzinfo=None)
+    return created_at.isoformat(timespec="microseconds")
+
+
+def move_hash(previous_hash: str, move: Mapping, timestamp: str) -> str:
+    """SHA-256 (hex) over a move's content and the hash of the terminal's previous move.
+
+    The format is frozen: changing it breaks every chain already stored (migration 0006 fills
+    the hashes of moves posted before chains existed with this same function).
+    """
+    content = (
+        f"{previous_hash}|{move['id'].hex}|{_text(move['terminal_id'])}|{move['sequence']}|{move['item_id']}"
+        f"|{move['from_location_id']}|{move['to_location_id']}|{_number(move['lot_id'])}|{_number(move['container_id'])}"
+        f"|{quantities.to_units(move['quantity'], quantities.QUANTITY_PLACES)}"
+        f"|{quantities.to_units(move['unit_cost'], quantities.MONEY_PLACES)}|{_text(move['operator'])}|{timestamp}"
+        f"|{_text(move['document_ref'])}|{_number(move['document_line_id'])}|{_text(move['reason'])}"
+        f"|{'-' if move['reverses_id'] is None else move['reverses_id'].hex}"
+    )
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def _previous_hash(conn: Connection, terminal_id: str, first_sequence: int) -> str:
+    if first_sequence == 1:
+        return GENESIS_HASH
+    # A missing previous move (deleted by hand) does not stop the floor: `db check` names the gap.
+    previous = conn.execute(_PREVIOUS_HASH, {"terminal": terminal_id, "sequence": first_sequence - 1}).scalar()
+    return previous or GENESIS_HASH
 
 
 @lru_cache(maxsize=4)
@@ -217,21 +280,29 @@ def _balance_upsert(dialect_name: str):
 def _upsert_balances(conn: Connection, deltas: dict[tuple[int, int, int, int], list[Decimal]]) -> None:
     if not deltas:
         return
-    statement = _balance_upsert(conn.dialect.name)
-    conn.execute(
-        statement,
-        [
-            {
-                "item_id": item_id,
-                "location_id": location_id,
-                "lot_id": lot_id,
-                "container_id": container_id,
-                "quantity": quantity,
-                "value": value,
-            }
-            for (item_id, location_id, lot_id, container_id), (quantity, value) in deltas.items()
-        ],
-    )
+    rows = [
+        {
+            "item_id": item_id,
+            "location_id": location_id,
+            "lot_id": lot_id,
+            "container_id": container_id,
+            "quantity": quantity,
+            "value": value,
+        }
+        for (item_id, location_id, lot_id, container_id), (quantity, value) in deltas.items()
+    ]
+    try:
+        conn.execute(_balance_upsert(conn.dialect.name), rows)
+    except StatementError as exc:
+        # A batch's own sum is refused before it is sent (InvalidInput from the column type);
+        # a sum with the stored balance by PostgreSQL ("bigint out of range") or, on SQLite,
+        # by the stock_balance_in_range trigger.
+        if not (isinstance(exc.orig, InvalidInput) or "out of range" in str(exc.orig)):
+            raise
+        raise LedgerRuleViolation(
+            f"a balance would pass the largest amount the ledger holds ({quantities.MAX_STORED_QUANTITY} units, "
+            f"{quantities.MAX_STORED_MONEY} in value): check the quantities and costs"
+        ) from None
 
 
 MOVE_COLUMNS = [column.name for column in MOVES.columns]
@@ -269,34 +340,36 @@ def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: Posti
     found = _load_lookups(conn, requests)
     checked = [_validate(index, request, found) for index, request in enumerate(requests)]
     first_sequence = _reserve_sequences(conn, context.terminal_id, len(requests))
+    previous_hash = _previous_hash(conn, context.terminal_id, first_sequence)
     now = datetime.now(UTC)
+    timestamp = chain_timestamp(now)
     rows: list[dict] = []
     posted: list[PostedMove] = []
     deltas: dict[tuple[int, int, int, int], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for offset, (request, (quantity, cost)) in enumerate(zip(requests, checked, strict=True)):
         move_id = uuid7()
         sequence = first_sequence + offset
-        rows.append(
-            {
-                "id": move_id,
-                "terminal_id": context.terminal_id,
-                "sequence": sequence,
-                "item_id": request.item_id,
-                "from_location_id": request.from_location_id,
-                "to_location_id": request.to_location_id,
-                "lot_id": request.lot_id,
-                "container_id": request.container_id,
-                "quantity": quantity,
-                "unit_cost": cost,
-                "operator": context.operator,
-                "created_at": now,
-                "document_ref": request.document_ref,
-                "document_line_id": request.document_line_id,
-                "reason": request.reason,
-                "reverses_id": request.reverses_id,
-            }
-        )
-        value = (quantity * cost).quantize(VALUE_QUANTUM, rounding=ROUND_HALF_EVEN)
+        row = {
+            "id": move_id,
+            "terminal_id": context.terminal_id,
+            "sequence": sequence,
+            "item_id": request.item_id,
+            "from_location_id": request.from_location_id,
+            "to_location_id": request.to_location_id,
+            "lot_id": request.lot_id,
+            "container_id": request.container_id,
+            "quantity": quantity,
+            "unit_cost": cost,
+            "operator": context.operator,
+            "created_at": now,
+            "document_ref": request.document_ref,
+            "document_line_id": request.document_line_id,
+            "reason": request.reason,
+            "reverses_id": request.reverses_id,
+        }
+        previous_hash = row["chain_hash"] = move_hash(previous_hash, row, timestamp)
+        rows.append(row)
+        value = move_value(quantity, cost)
         lot_key = request.lot_id or NO_LOT
         container_key = request.container_id or NO_CONTAINER
         source = deltas[(request.item_id, request.from_location_id, lot_key, container_key)]

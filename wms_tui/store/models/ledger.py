@@ -48,6 +48,10 @@ class StockMove(SQLModel, table=True):
     # column stays plain text and readers go through MoveReason.parse / MoveReason.spellings.
     reason: str | None = Field(default=None, sa_column=Column(String(40)))
     reverses_id: uuid.UUID | None = Field(default=None, foreign_key="stock_move.id")
+    # SHA-256 of this move and the terminal's previous move's hash (store.ledger.move_hash):
+    # a move changed behind the triggers' back no longer matches (`wms-tui db check`).
+    # Nullable only because a column added to SQLite cannot be NOT NULL without a default.
+    chain_hash: str | None = Field(default=None, sa_column=Column(String(64)))
 
 
 class StockBalance(SQLModel, table=True):

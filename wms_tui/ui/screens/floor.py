@@ -24,6 +24,7 @@ from drivers.base import DriverStatus, ScanProblem, StatusChange
 from drivers.scan import Scan
 from wms_tui.config import UI_KEYS
 from wms_tui.domain.flows import Screenful, legend_lines, sign_in_screen
+from wms_tui.domain.text import for_screen
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +184,9 @@ class FloorScreen(Screen):
         """Update a line only when it changed: every update costs a layout pass."""
         if self.texts.get(widget_id) != text:
             self.texts[widget_id] = text
-            self.query_one(f"#{widget_id}", Static).update(Text(text))
+            # Text, not markup: "[bold]" in an item name shows as typed; for_screen() writes
+            # control characters out, so data never drives the terminal, and cuts long lines.
+            self.query_one(f"#{widget_id}", Static).update(Text(for_screen(text)))
 
     def on_resize(self) -> None:
         self.update_legend()
