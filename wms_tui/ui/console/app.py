@@ -28,9 +28,11 @@ class ConsoleApp(App):
     TITLE = "wms-tui console"
     MODES = {"dashboard": DashboardScreen, "orders": OrdersScreen, "aging": AgingScreen}
     DEFAULT_MODE = "dashboard"
+    # The footer keeps its width for the screen's actions; the screen keys are in the header.
+    SUB_TITLE = "  ".join(f"{key.upper()} {label}" for key, label, _, _ in SCREENS.values()) + "  Ctrl+P all  Ctrl+Q quit"
     BINDINGS = [
-        *(Binding(key, f"switch_mode('{mode}')", label) for mode, (key, label, _, _) in SCREENS.items()),
-        Binding("ctrl+q", "quit", "Quit"),
+        *(Binding(key, f"switch_mode('{mode}')", label, show=False) for mode, (key, label, _, _) in SCREENS.items()),
+        Binding("ctrl+q", "quit", "Quit", show=False),
     ]
 
     def __init__(self, runtime: Runtime, *, operator: str = "console", queue_path: Path | None = None,

@@ -40,7 +40,7 @@ class DeskTable(DataTable):
 
     BINDINGS = [
         Binding("s", "sort_column", "Sort"),
-        Binding("e", "export_csv", "Export CSV"),
+        Binding("e", "export_csv", "CSV"),
     ]
 
     def __init__(self, *args, export_name: str = "table", **kwargs) -> None:

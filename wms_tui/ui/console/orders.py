@@ -139,10 +139,10 @@ class OrderScreen(DeskScreen):
         Binding("c", "do('confirm')", "Confirm"),
         Binding("a", "do('allocate')", "Allocate"),
         Binding("x", "do('cancel')", "Cancel"),
-        Binding("o", "do('reopen')", "Re-open"),
+        Binding("o", "do('reopen')", "Reopen"),
         Binding("l", "do('close')", "Close"),
         Binding("i", "do('invoice')", "Invoice"),
-        Binding("p", "payment", "Payment"),
+        Binding("p", "payment", "Pay"),
         Binding("t", "take_return", "Return"),
         Binding("r", "refresh", "Refresh"),
     ]
