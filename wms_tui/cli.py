@@ -49,6 +49,7 @@ class WmsGroup(click.Group):
         "printers": "wms_tui.commands.labels:printers_group",
         "operators": "wms_tui.commands.operators:operators_group",
         "console": "wms_tui.commands.console:console",
+        "export": "wms_tui.commands.exchange:export_command",
     },
 )
 @click.option(
