@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import update
 
 from tests.ui.floorkit import build_template, runtime_on_copy
-from wms_tui.store.models import SalesOrder
+from wms_tui.store.models import PurchaseOrder, SalesOrder
 from wms_tui.store.session import transaction
 
 # The demo dates its orders from today; screens and snapshots read fixed ones instead.
@@ -28,5 +28,6 @@ def runtime(console_template, tmp_path):
                         confirmed_at=ENTERED + timedelta(minutes=5))
             )
         session.execute(update(SalesOrder).where(SalesOrder.state == "draft").values(confirmed_at=None))
+        session.execute(update(PurchaseOrder).values(created_at=ENTERED))
     yield runtime
     runtime.close()

@@ -5,6 +5,7 @@ from datetime import date
 
 from tests.console.deskkit import SIZE, console, settle
 from tests.console.test_billing_and_returns import shipped_order
+from tests.console.test_purchasing import below_minimum
 from tests.ui.test_pack_flow import pick_order
 from wms_tui.services.outbound import invoicing
 from wms_tui.store.session import transaction
@@ -54,3 +55,8 @@ def test_aging(runtime, tmp_path, snap_compare):
     with transaction(runtime.engine) as session:  # long overdue whatever today is
         invoicing.invoice_order(session, number, issued_on=date(2025, 1, 2))
     assert snap_compare(console(runtime, tmp_path), terminal_size=SIZE, run_before=keys("f4"))
+
+
+def test_purchasing(runtime, tmp_path, snap_compare):
+    below_minimum(runtime)
+    assert snap_compare(console(runtime, tmp_path), terminal_size=SIZE, run_before=keys("f5"))

@@ -26,6 +26,7 @@ from wms_tui.domain.outbound import (
     payment_status,
 )
 from wms_tui.domain.quantities import ZERO
+from wms_tui.services.inbound import replenishment
 from wms_tui.services.outbound import invoicing
 from wms_tui.services.outbound.common import order_by_number, order_policy
 from wms_tui.services.outbound.orders import packed_by_line
@@ -41,6 +42,8 @@ from wms_tui.store.models import (
     Partner,
     Payment,
     PickDiscrepancy,
+    PurchaseOrder,
+    PurchaseOrderLine,
     SalesOrder,
     SalesOrderLine,
     SalesReturn,
@@ -482,3 +485,44 @@ def status_counts(dashboard_orders: Mapping[str, int]) -> list[tuple[str, int]]:
 
 # Rows of the dashboard's open-work table, in the order work flows through the warehouse.
 WORK_KINDS = (TaskKind.PICK.value, PACK_WORK, SHIP_WORK, TaskKind.PUTAWAY.value, TaskKind.REPLENISH.value, TaskKind.COUNT.value)
+
+
+@dataclass(frozen=True)
+class PurchaseRow:
+    number: str
+    supplier: str
+    warehouse: str
+    state: str
+    created_at: datetime
+    lines: int
+    ordered: Decimal
+    received: Decimal
+
+
+def purchase_orders(engine: Engine, *, search: str = "", limit: int = 200) -> list[PurchaseRow]:
+    """Newest purchase orders first whose number or supplier contains `search`, with what came in."""
+    pattern = f"%{search.strip()}%"
+    with reading(engine) as session:
+        rows = session.execute(
+            select(PurchaseOrder.id, PurchaseOrder.number, Partner.code, Warehouse.code.label("warehouse"), PurchaseOrder.state,
+                   PurchaseOrder.created_at)
+            .join(Partner, Partner.id == PurchaseOrder.supplier_id)
+            .join(Warehouse, Warehouse.id == PurchaseOrder.warehouse_id)
+            .where(or_(PurchaseOrder.number.ilike(pattern), Partner.code.ilike(pattern), Partner.name.ilike(pattern)))
+            .order_by(PurchaseOrder.created_at.desc(), PurchaseOrder.id.desc()).limit(limit)
+        ).all()
+        totals: dict[int, list] = defaultdict(lambda: [0, ZERO, ZERO])
+        for order_id, quantity, received in session.execute(
+            select(PurchaseOrderLine.order_id, PurchaseOrderLine.quantity, PurchaseOrderLine.received_quantity)
+            .where(PurchaseOrderLine.order_id.in_([row.id for row in rows]))
+        ):
+            total = totals[order_id]
+            total[0] += 1
+            total[1] += quantity
+            total[2] += received
+        return [PurchaseRow(row.number, row.code, row.warehouse, row.state, row.created_at, *totals[row.id]) for row in rows]
+
+
+def reorder_suggestions(engine: Engine) -> list[replenishment.PurchaseSuggestion]:
+    with reading(engine) as session:
+        return replenishment.purchase_suggestions(session)

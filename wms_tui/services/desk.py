@@ -13,6 +13,7 @@ from sqlmodel import select
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.outbound import cents
 from wms_tui.domain.quantities import display
+from wms_tui.services.inbound import replenishment
 from wms_tui.services.outbound import allocation, invoicing, orders, returns
 from wms_tui.services.outbound.orders import LineInput
 from wms_tui.store.ledger import PostingContext
@@ -110,3 +111,14 @@ def take_return(engine: Engine, context: PostingContext, number: str, request: R
             note = returns.issue_credit_note(session, document.number)
             outcome.append(f"credit note {note.number} for {cents(note.total)}")
         return f"return {document.number}: {', '.join(outcome)}"
+
+
+def order_reorder_suggestions(engine: Engine) -> str:
+    """Every reorder suggestion becomes a purchase order line, one order per supplier and
+    warehouse, read and ordered in one transaction so nothing is ordered twice."""
+    with transaction(engine) as session:
+        suggestions = replenishment.purchase_suggestions(session)
+        if not suggestions:
+            raise InvalidInput("no item is below its reorder minimum: nothing to order")
+        created = replenishment.order_suggestions(session, suggestions)
+    return f"{len(created)} purchase order(s) for {len(suggestions)} item(s): {', '.join(order.number for order in created)}"

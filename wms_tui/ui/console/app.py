@@ -14,19 +14,21 @@ from wms_tui.runtime import Runtime
 from wms_tui.ui.console.base import export_folder_default
 from wms_tui.ui.console.dashboard import DashboardScreen
 from wms_tui.ui.console.orders import AgingScreen, OrdersScreen
+from wms_tui.ui.console.purchasing import PurchasingScreen
 
 # mode -> (key, footer label, palette title, what it is for): one key and one palette entry per screen.
 SCREENS = {
     "dashboard": ("f2", "Dashboard", "Dashboard", "Open work, who holds it, orders by status, exceptions, pace, printers"),
     "orders": ("f3", "Orders", "Orders desk", "Find, enter, confirm, allocate, cancel, re-open, invoice, payments, returns"),
     "aging": ("f4", "Aging", "Receivables aging", "Unpaid invoices per customer by days overdue"),
+    "purchasing": ("f5", "Purchasing", "Purchasing", "Reorder suggestions ordered in one action, purchase orders"),
 }
 
 
 class ConsoleApp(App):
     CSS_PATH = Path(__file__).with_name("console.tcss")
     TITLE = "wms-tui console"
-    MODES = {"dashboard": DashboardScreen, "orders": OrdersScreen, "aging": AgingScreen}
+    MODES = {"dashboard": DashboardScreen, "orders": OrdersScreen, "aging": AgingScreen, "purchasing": PurchasingScreen}
     DEFAULT_MODE = "dashboard"
     # The footer keeps its width for the screen's actions; the screen keys are in the header.
     SUB_TITLE = "  ".join(f"{key.upper()} {label}" for key, label, _, _ in SCREENS.values()) + "  Ctrl+P all  Ctrl+Q quit"
