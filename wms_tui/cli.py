@@ -112,6 +112,8 @@ class WmsGroup(click.Group):
         "label": "wms_tui.commands.labels:label_group",
         "printers": "wms_tui.commands.labels:printers_group",
         "operators": "wms_tui.commands.operators:operators_group",
+        "console": "wms_tui.commands.console:console",
+        "export": "wms_tui.commands.exchange:export_command",
     },
 )
 @click.option(

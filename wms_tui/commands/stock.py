@@ -10,6 +10,7 @@ import click
 from drivers.replay import escape_line
 from drivers.settings import ReplaySettings, ScannerSettings
 from wms_tui import config
+from wms_tui.cli import WmsGroup
 from wms_tui.domain.errors import ConfigError
 from wms_tui.domain.quantities import display
 from wms_tui.domain.text import shown
@@ -194,14 +195,18 @@ def demo(ctx: click.Context, reset: bool, no_app: bool, watch: bool, replay_path
         runtime.close()
 
 
-@click.command("import")
+@click.group("import", cls=WmsGroup, invoke_without_command=True, lazy_commands={
+    "orders": "wms_tui.commands.exchange:import_orders",
+    "purchases": "wms_tui.commands.exchange:import_purchases",
+})
 @click.option("--items", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="items.csv")
 @click.option("--locations", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="locations.csv")
 @click.option("--stock", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="stock.csv (opening stock)")
 @click.option("--operator", default="import", show_default=True, help="Operator recorded on the moves.")
 @click.pass_context
 def import_command(ctx: click.Context, items: Path | None, locations: Path | None, stock: Path | None, operator: str) -> None:
-    """Import items, locations and opening stock from CSV, all or nothing.
+    """Import items, locations and opening stock from CSV, all or nothing; or sales orders and
+    purchase orders (`wms-tui import orders|purchases FILE.csv|.json`).
 
     \b
     items.csv     sku,name,uom,tracking,expiry_tracked,is_stock,buy_to_order,standard_cost,
@@ -209,6 +214,8 @@ def import_command(ctx: click.Context, items: Path | None, locations: Path | Non
     locations.csv warehouse,zone,code,pick_sequence
     stock.csv     sku,location,quantity,lot,expiry,unit_cost
     """
+    if ctx.invoked_subcommand is not None:
+        return
     if not (items or locations or stock):
         raise click.UsageError("give at least one of --items, --locations, --stock")
     runtime = _runtime(ctx)

@@ -22,8 +22,9 @@ from wms_tui.services.floor.printing import CONTAINER, PACKING_SLIP
 from wms_tui.services.floor.scans import ParsedScan, decimal_number, whole_number
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, PrintRequest, Reply
 from wms_tui.services.outbound import order_containers, packing
-from wms_tui.services.outbound.common import order_by_number, order_lines
+from wms_tui.services.outbound.common import order_lines
 from wms_tui.services.outbound.packable import left_to_pack, open_lots
+from wms_tui.store.finders import sales_order_by_number
 from wms_tui.store.models import Container, SalesOrder
 
 KINDS = packing.CONTAINER_KINDS  # box, pallet, tote: the choice numbers follow this order
@@ -121,7 +122,7 @@ class PackHandler(FlowHandler):
 
     def _kind(self, ctx: FloorContext, state: FlowState[PackData], scan: ParsedScan) -> Reply:
         kind = KINDS[whole_number(scan, "container type", maximum=len(KINDS)) - 1]
-        order = order_by_number(ctx.session, state.data.order)
+        order = sales_order_by_number(ctx.session, state.data.order)
         if kind == "pallet" and not order_containers.loose_boxes(ctx.session, order):
             raise InvalidInput(f"no closed box of {order.number} to stack: pack boxes first, then a pallet")
         if kind != "pallet" and not left_to_pack(ctx.session, order):
@@ -130,7 +131,7 @@ class PackHandler(FlowHandler):
         return self._container_reply(ctx, state, order, container, f"{kind} {container.code}")
 
     def _item(self, ctx: FloorContext, state: FlowState[PackData], scan: ParsedScan) -> Reply:
-        order = order_by_number(ctx.session, state.data.order)
+        order = sales_order_by_number(ctx.session, state.data.order)
         scanned = item_of_scan(ctx.session, scan)
         sku = scanned.item.sku
         if not any(line.item_id == scanned.item.id for line in order_lines(ctx.session, order.id)):
@@ -151,7 +152,7 @@ class PackHandler(FlowHandler):
         return Reply(state.go("qty", **item), message=f"{sku} ok")
 
     def _lot(self, ctx: FloorContext, state: FlowState[PackData], scan: ParsedScan) -> Reply:
-        order = order_by_number(ctx.session, state.data.order)
+        order = sales_order_by_number(ctx.session, state.data.order)
         lot = scan.text.strip()
         lots = open_lots(ctx.session, order, state.data.item_id)
         if lot not in lots:
@@ -164,7 +165,7 @@ class PackHandler(FlowHandler):
         packages = whole_number(scan, "quantity")
         content = packing.pack(ctx.session, ctx.posting, data.box, item_scan=data.item_scan, packages=packages,
                                lot_code=data.lot_scanned)
-        left = left_to_pack(ctx.session, order_by_number(ctx.session, data.order))
+        left = left_to_pack(ctx.session, sales_order_by_number(ctx.session, data.order))
         message = f"packed {display(content.quantity)} {data.sku}"
         if not left:
             message += "; all packed: F2 close"
@@ -179,7 +180,7 @@ class PackHandler(FlowHandler):
         if already is not None and already.parent_id == pallet.id:
             raise InvalidInput(f"box {code} is already on this pallet")
         box = packing.nest(ctx.session, code, data.box)
-        show, on_pallet, left = _pallet_lines(ctx, order_by_number(ctx.session, data.order), pallet)
+        show, on_pallet, left = _pallet_lines(ctx, sales_order_by_number(ctx.session, data.order), pallet)
         posted = state.posted("boxes", **data.container(), on_pallet=on_pallet, show=show)
         return Reply(posted, message=f"box {box.code[-6:]} on pallet" + ("; F2 close" if not left else ""))
 
@@ -187,7 +188,7 @@ class PackHandler(FlowHandler):
         data = state.data
         weight = decimal_number(scan, "weight in kg", maximum=MAX_WEIGHT_KG)
         packing.close_container(ctx.session, data.box, weight_kg=weight)
-        order = order_by_number(ctx.session, data.order)
+        order = sales_order_by_number(ctx.session, data.order)
         prints = [PrintRequest(CONTAINER, data.box)]
         closed = f"{data.kind} {data.no} closed {display(weight)} kg"
         left = left_to_pack(ctx.session, order)

@@ -37,7 +37,7 @@ from wms_tui.services.floor.common import short_place
 from wms_tui.services.floor.terminal import PrintRequest
 from wms_tui.services.inbound import pallets
 from wms_tui.services.outbound import order_containers, packing
-from wms_tui.services.outbound.common import order_by_number
+from wms_tui.store.finders import sales_order_by_number
 
 CONTAINER = "container"
 PACKING_SLIP = "packing_slip"
@@ -107,7 +107,7 @@ def container_label(session: Session, sscc: str) -> ContainerLabel:
 def packing_slip_document(session: Session, order_number: str, today: date | None = None) -> Document:
     """The packing slip as a labels Document: ordered and delivered per line, lots from the boxes."""
     slip = packing.packing_slip(session, order_number)
-    order = order_by_number(session, order_number)
+    order = sales_order_by_number(session, order_number)
     lots: dict[str, set[str]] = defaultdict(set)
     gtins: dict[str, str] = {}
     for rows in slip.containers.values():

@@ -17,9 +17,9 @@ from wms_tui.domain.quantities import display
 from wms_tui.services.floor.scans import ParsedScan
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Reply
 from wms_tui.services.outbound import order_containers
-from wms_tui.services.outbound.common import order_by_number
 from wms_tui.services.outbound.orders import order_status
 from wms_tui.services.outbound.shipping import ship
+from wms_tui.store.finders import sales_order_by_number
 
 MAX_TEXT = 60  # carrier and tracking columns
 
@@ -118,7 +118,7 @@ class ShipHandler(FlowHandler):
     def _done_scanning(self, ctx: FloorContext, state: FlowState[ShipData]) -> Reply:
         if not state.data.containers:
             raise InvalidInput("scan at least one container first")
-        order = order_by_number(ctx.session, state.data.order)
+        order = sales_order_by_number(ctx.session, state.data.order)
         behind = _behind_words(order_containers.left_behind(ctx.session, order, state.data.containers))
         if behind and state.needs_confirmation("*2"):
             return Reply(state.awaiting("*2"), ok=False,

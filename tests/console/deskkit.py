@@ -1,0 +1,44 @@
+"""Driving the console in tests: the app on the demo copy, waiting for its workers, and
+reading the red or green line and the tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import Session, func, select
+
+from wms_tui.store.models import StockMove
+from wms_tui.ui.console.app import ConsoleApp
+from wms_tui.ui.console.base import Said
+
+SIZE = (120, 40)
+
+
+def console(runtime, folder: Path) -> ConsoleApp:
+    return ConsoleApp(runtime, operator="SUP1", queue_path=folder / "print-queue.sqlite3", export_folder=folder / "exports")
+
+
+async def settle(app, pilot) -> None:
+    """Until no worker runs and no message waits (a worker's message may start another)."""
+    for _ in range(50):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(not worker.is_finished for worker in app.workers):
+            return
+    raise AssertionError("the console did not settle")
+
+
+def said(app) -> tuple[str, bool]:
+    """The last action's line and whether it was refused (shown in red)."""
+    line = app.screen.query_one(Said)
+    return str(line.render()), line.has_class("-refused")
+
+
+def cells(app, table_id: str) -> list[list[str]]:
+    table = app.screen.query_one(f"#{table_id}")
+    return [[str(cell) for cell in table.get_row(key)] for key in table.rows]
+
+
+def moves(runtime) -> int:
+    with Session(runtime.engine) as session:
+        return session.exec(select(func.count()).select_from(StockMove)).one()

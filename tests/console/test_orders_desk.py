@@ -1,0 +1,116 @@
+"""The orders desk end to end on the demo warehouse, through keys as a supervisor would."""
+
+from sqlmodel import Session, select
+
+from tests.console.deskkit import SIZE, cells, console, moves, said, settle
+from tests.floor.outbound import pick_order
+from wms_tui.domain.locations import LocationKind
+from wms_tui.store.models import Item, Location, SalesOrder, StockBalance, Task
+from wms_tui.ui.console.forms import NewOrderForm
+from wms_tui.ui.console.orders import OrderScreen
+
+
+def item_in_stock(runtime) -> str:
+    """A SKU without lots that has stock in a bin of WH1's Stock zone."""
+    with Session(runtime.engine) as session:
+        return session.exec(
+            select(Item.sku)
+            .join(StockBalance, StockBalance.item_id == Item.id)
+            .join(Location, Location.id == StockBalance.location_id)
+            .where(Location.kind == LocationKind.INTERNAL, Location.code.startswith("WH1/STOCK/"),
+                   StockBalance.quantity > 5, Item.tracking == "none")
+            .order_by(Item.sku)
+        ).first()
+
+
+def open_picks(app) -> int:
+    return int(next(row for row in cells(app, "work") if row[0] == "pick")[1])
+
+
+async def test_order_entered_confirmed_allocated_shows_its_tasks_on_the_dashboard(runtime, tmp_path):
+    sku = item_in_stock(runtime)
+    app = console(runtime, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        picks_before = open_picks(app)
+        await pilot.press("f3")
+        await settle(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, NewOrderForm)
+        form.query_one("#customer").value = "C001"
+        form.query_one("#item-search").focus()
+        await pilot.press(*sku)
+        await settle(app, pilot)
+        await pilot.press("enter")  # to the search results
+        await pilot.press("enter")  # this item: its quantity next
+        await pilot.press("3", "enter")
+        assert [row[:2] for row in cells(app, "lines")] == [[sku, "3"]]
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        page = app.screen
+        assert isinstance(page, OrderScreen)
+        number = page.number
+        assert "draft" in str(page.query_one("#summary").render())
+
+        await pilot.press("c", "y")
+        await settle(app, pilot)
+        assert said(app) == (f"confirmed {number}", False)
+        await pilot.press("a", "y")
+        await settle(app, pilot)
+        text, refused = said(app)
+        assert not refused and text.startswith("1 pick task(s) for 3 units")
+        assert [row[1:3] + row[4:6] for row in cells(app, "tasks")] == [["pick", "open", sku, "3"]]
+
+        await pilot.press("escape", "f2")
+        await settle(app, pilot)
+        assert open_picks(app) == picks_before + 1
+    with Session(runtime.engine) as session:
+        assert session.exec(select(SalesOrder.state).where(SalesOrder.number == number)).one() == "confirmed"
+        assert len(session.exec(select(Task).where(Task.document_ref == number)).all()) == 1
+
+
+async def test_cancel_after_a_pick_is_refused_with_the_reason_and_changes_nothing(runtime, tmp_path):
+    number = pick_order(runtime)
+    before = moves(runtime)
+    app = console(runtime, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.push_screen(OrderScreen(number))
+        await settle(app, pilot)
+        await pilot.press("x", "y")
+        await settle(app, pilot)
+        assert said(app) == (f"sales order {number} cannot be cancelled: stock has moved for it; re-open it instead", True)
+        assert "started (confirmed)" in str(app.screen.query_one("#summary").render())
+    assert moves(runtime) == before
+    with Session(runtime.engine) as session:
+        assert session.exec(select(SalesOrder.state).where(SalesOrder.number == number)).one() == "confirmed"
+
+
+async def test_a_question_answered_no_does_nothing(runtime, tmp_path):
+    app = console(runtime, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(OrderScreen("SO-000001"))
+        await settle(app, pilot)
+        await pilot.press("x", "n")
+        await settle(app, pilot)
+        assert said(app) == ("", False)
+    with Session(runtime.engine) as session:
+        assert session.exec(select(SalesOrder.state).where(SalesOrder.number == "SO-000001")).one() == "confirmed"
+
+
+async def test_search_and_status_filter_the_order_list(runtime, tmp_path):
+    app = console(runtime, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await settle(app, pilot)
+        assert len(cells(app, "list")) == 20
+        await pilot.press("slash", *"C001", "enter")
+        await settle(app, pilot)
+        rows = cells(app, "list")
+        assert rows and {row[2] for row in rows} == {"C001"}
+        app.screen.query_one("#search").value = ""
+        app.screen.query_one("#status").value = "cancelled"
+        await settle(app, pilot)
+        assert cells(app, "list") == []

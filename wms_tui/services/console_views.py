@@ -1,0 +1,529 @@
+"""What the supervisor console shows: the dashboard, the order list and an order's page.
+
+Plain dataclasses read in one short read-only session each, so the console's thread workers
+hand finished rows to the screen and never keep a session open.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import Engine, exists, func, or_
+from sqlmodel import Session, select
+
+from labels import PrintQueue
+from wms_tui.domain.outbound import (
+    LineProgress,
+    OrderState,
+    OrderStatus,
+    derive_status,
+    line_amount,
+    payment_status,
+)
+from wms_tui.domain.quantities import ZERO
+from wms_tui.domain.states import TaskKind, TaskState
+from wms_tui.services.inbound import replenishment
+from wms_tui.services.outbound import invoicing
+from wms_tui.services.outbound.common import order_policy
+from wms_tui.services.outbound.packable import packed_by_line
+from wms_tui.services.outbound.returns import returned_by_line
+from wms_tui.store.finders import sales_order_by_number
+from wms_tui.store.models import (
+    Container,
+    CountLine,
+    CreditNote,
+    Invoice,
+    Item,
+    Location,
+    Partner,
+    Payment,
+    PickDiscrepancy,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    SalesOrder,
+    SalesOrderLine,
+    SalesReturn,
+    SalesReturnLine,
+    Shipment,
+    ShippingContainer,
+    StockMove,
+    Task,
+    Warehouse,
+)
+from wms_tui.store.session import reading
+
+CHUNK = 5000
+OPEN_TASK_STATES = (TaskState.OPEN.value, TaskState.CLAIMED.value)
+# Orders whose status changes with work; quotes, cancelled and closed orders are what they are stored as.
+WORKING_STATES = (OrderState.DRAFT.value, OrderState.CONFIRMED.value)
+# Ledger reasons the per-hour chart counts.
+PACK_WORK = "pack"
+SHIP_WORK = "ship"
+PICK_REASON = "pick"
+RECEIPT_REASON = "receipt"
+
+
+@dataclass(frozen=True)
+class HeldTask:
+    task_id: int
+    kind: str
+    assignee: str
+    document: str
+    location: str
+    claimed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PrinterQueue:
+    name: str
+    pending: int
+    failed: int
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    tasks: dict[tuple[str, str], int]  # (kind, state) -> open work
+    held: list[HeldTask]
+    orders: dict[str, int]  # derived status -> orders
+    short_picks: int
+    count_variances: int
+    picked_per_hour: list[int]  # 24 hours of today (UTC), lines
+    received_per_hour: list[int]
+    printers: list[PrinterQueue]
+
+    @property
+    def exceptions(self) -> int:
+        return self.short_picks + self.count_variances
+
+
+def _order_statuses(session: Session, orders: Sequence) -> dict[int, OrderStatus]:
+    """Derived status per order of rows with id and state (domain.outbound.derive_status)."""
+    working = [order.id for order in orders if order.state in WORKING_STATES]
+    lines: dict[int, list[LineProgress]] = defaultdict(list)
+    invoiced: dict[int, Decimal] = {}
+    paid: dict[int, Decimal] = {}
+    for start in range(0, len(working), CHUNK):
+        chunk = working[start : start + CHUNK]
+        for row in session.execute(
+            select(SalesOrderLine.order_id, SalesOrderLine.quantity, SalesOrderLine.cancelled_quantity,
+                   SalesOrderLine.picked_quantity, SalesOrderLine.shipped_quantity)
+            .where(SalesOrderLine.order_id.in_(chunk))
+        ):
+            lines[row.order_id].append(LineProgress(row.quantity, row.cancelled_quantity, row.picked_quantity, row.shipped_quantity))
+        for order_id, total in session.execute(
+            select(Invoice.order_id, func.sum(Invoice.total))
+            .where(Invoice.order_id.in_(chunk), Invoice.state != "void").group_by(Invoice.order_id)
+        ):
+            invoiced[order_id] = Decimal(total)
+        for order_id, total in session.execute(
+            select(Invoice.order_id, func.sum(Payment.amount))
+            .join(Invoice, Invoice.id == Payment.invoice_id)
+            .where(Invoice.order_id.in_(chunk), Invoice.state != "void", Payment.state == "posted")
+            .group_by(Invoice.order_id)
+        ):
+            paid[order_id] = Decimal(total)
+    return {
+        order.id: derive_status(OrderState(order.state), lines[order.id], invoiced.get(order.id, ZERO), paid.get(order.id, ZERO))
+        for order in orders
+    }
+
+
+def _per_hour(session: Session, reason: str, since: datetime) -> list[int]:
+    hours = [0] * 24
+    for (created_at,) in session.execute(
+        select(StockMove.created_at).where(StockMove.reason == reason, StockMove.created_at >= since, StockMove.reverses_id.is_(None))
+    ):
+        hours[created_at.hour] += 1
+    return hours
+
+
+def printer_queues(printers: Sequence[str], queue_path: Path | None) -> list[PrinterQueue]:
+    """Jobs waiting per configured printer in the terminal's durable print queue."""
+    pending: Counter[str] = Counter()
+    failed: Counter[str] = Counter()
+    errors: dict[str, str] = {}
+    if queue_path is not None and queue_path.exists():
+        queue = PrintQueue(queue_path)
+        try:
+            for job in queue.jobs():
+                (failed if job.status == "failed" else pending)[job.printer] += 1
+                if job.last_error:
+                    errors[job.printer] = job.last_error
+        finally:
+            queue.close()
+    names = sorted({*printers, *pending, *failed})
+    return [PrinterQueue(name, pending[name], failed[name], errors.get(name)) for name in names]
+
+
+def dashboard(engine: Engine, *, printers: Sequence[str] = (), queue_path: Path | None = None, today: date | None = None) -> Dashboard:
+    today = today or datetime.now(UTC).date()
+    since = datetime.combine(today, time.min, tzinfo=UTC)
+    with reading(engine) as session:
+        task_counts = {
+            (kind, state): count
+            for kind, state, count in session.execute(
+                select(Task.kind, Task.state, func.count()).where(Task.state.in_(OPEN_TASK_STATES)).group_by(Task.kind, Task.state)
+            )
+        }
+        # Packing and shipping are not tasks: their open work is containers being packed or waiting for the carrier.
+        for state, kind in (("open", PACK_WORK), ("closed", SHIP_WORK)):
+            count = session.execute(
+                select(func.count()).select_from(ShippingContainer).where(ShippingContainer.state == state)
+            ).scalar_one()
+            if count:
+                task_counts[(kind, TaskState.OPEN.value)] = count
+        held = [
+            HeldTask(row.id, row.kind, row.assignee, row.document_ref or "", row.code or "", row.claimed_at)
+            for row in session.execute(
+                select(Task.id, Task.kind, Task.assignee, Task.document_ref, Location.code, Task.claimed_at)
+                .outerjoin(Location, Location.id == Task.location_id)
+                .where(Task.state == TaskState.CLAIMED.value)
+                .order_by(Task.assignee, Task.claimed_at)
+            )
+        ]
+        orders: Counter[str] = Counter()
+        for state, count in session.execute(
+            select(SalesOrder.state, func.count()).where(SalesOrder.state.not_in(WORKING_STATES)).group_by(SalesOrder.state)
+        ):
+            orders[derive_status(OrderState(state), [], ZERO, ZERO).value] += count
+        working = session.execute(select(SalesOrder.id, SalesOrder.state).where(SalesOrder.state.in_(WORKING_STATES))).all()
+        orders.update(status.value for status in _order_statuses(session, working).values())
+        short_picks = session.execute(
+            select(func.count()).select_from(PickDiscrepancy).where(PickDiscrepancy.created_at >= since)
+        ).scalar_one()
+        variances = session.execute(select(func.count()).select_from(CountLine).where(CountLine.state == "recount")).scalar_one()
+        picked = _per_hour(session, PICK_REASON, since)
+        received = _per_hour(session, RECEIPT_REASON, since)
+    return Dashboard(task_counts, held, dict(orders), short_picks, variances, picked, received, printer_queues(printers, queue_path))
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    number: str
+    customer: str
+    warehouse: str
+    created_at: datetime
+    state: str
+    status: str
+    lines: int
+    net: Decimal  # after discounts, before tax and freight
+
+
+def order_list(engine: Engine, *, search: str = "", status: str | None = None, limit: int = 200) -> list[OrderRow]:
+    """Newest orders first whose number, customer (code or name) or an item's SKU contains
+    `search`, with their derived status; only those with `status` when given."""
+    text = search.strip()
+    query = (
+        select(SalesOrder.id, SalesOrder.number, SalesOrder.state, SalesOrder.created_at, Partner.code, Warehouse.code.label("warehouse"))
+        .join(Partner, Partner.id == SalesOrder.customer_id)
+        .join(Warehouse, Warehouse.id == SalesOrder.warehouse_id)
+        .order_by(SalesOrder.created_at.desc(), SalesOrder.id.desc())
+    )
+    if text:
+        pattern = f"%{text}%"
+        on_lines = exists().where(
+            SalesOrderLine.order_id == SalesOrder.id, Item.id == SalesOrderLine.item_id, Item.sku.ilike(pattern)
+        )
+        query = query.where(or_(SalesOrder.number.ilike(pattern), Partner.code.ilike(pattern), Partner.name.ilike(pattern), on_lines))
+    wanted = OrderStatus(status) if status else None
+    if wanted in (OrderStatus.QUOTE, OrderStatus.CANCELLED, OrderStatus.CLOSED):
+        query = query.where(SalesOrder.state == wanted.value)  # stored as shown: no need to derive
+    elif wanted is not None:
+        query = query.where(SalesOrder.state.in_(WORKING_STATES))
+    found: list[OrderRow] = []
+    with reading(engine) as session:
+        offset = 0
+        while len(found) < limit:
+            # Derived statuses are filtered here, so read a window at a time until the list is full.
+            rows = session.execute(query.offset(offset).limit(limit)).all()
+            if not rows:
+                break
+            offset += len(rows)
+            statuses = _order_statuses(session, rows)
+            ids = [row.id for row in rows if wanted is None or statuses[row.id] is wanted]
+            kept = set(ids)
+            sums: dict[int, tuple[int, Decimal]] = defaultdict(lambda: (0, ZERO))
+            for line in session.execute(
+                select(SalesOrderLine.order_id, SalesOrderLine.quantity, SalesOrderLine.unit_price,
+                       SalesOrderLine.discount_percent, SalesOrderLine.tax_rate)
+                .where(SalesOrderLine.order_id.in_(ids))
+            ):
+                count, total = sums[line.order_id]
+                sums[line.order_id] = (count + 1, total + line_amount(line.quantity, line.unit_price, line.discount_percent, line.tax_rate).net)
+            for row in (row for row in rows if row.id in kept):
+                count, total = sums[row.id]
+                found.append(OrderRow(row.number, row.code, row.warehouse, row.created_at, row.state, statuses[row.id].value, count, total))
+    return found[:limit]
+
+
+@dataclass(frozen=True)
+class PageLine:
+    line_id: int
+    sku: str
+    name: str
+    quantity: Decimal
+    committed: Decimal
+    backordered: Decimal
+    cancelled: Decimal
+    picked: Decimal
+    packed: Decimal
+    shipped: Decimal
+    invoiced: Decimal
+    returned: Decimal
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class PageTask:
+    task_id: int
+    kind: str
+    state: str
+    location: str
+    sku: str
+    quantity: Decimal
+    done: Decimal
+    assignee: str
+
+
+@dataclass(frozen=True)
+class PageContainer:
+    code: str
+    state: str
+    weight_kg: Decimal | None
+    shipment: str
+
+
+@dataclass(frozen=True)
+class PageShipment:
+    number: str
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
+
+
+@dataclass(frozen=True)
+class PageInvoice:
+    number: str
+    issued_on: date
+    due_on: date
+    total: Decimal
+    paid: Decimal
+    state: str
+    payment_status: str
+
+
+@dataclass(frozen=True)
+class PagePayment:
+    invoice: str
+    amount: Decimal
+    paid_on: date
+    reference: str
+    state: str
+
+
+@dataclass(frozen=True)
+class PageReturnLine:
+    return_line_id: int
+    return_number: str
+    sku: str
+    quantity: Decimal
+    condition: str
+    disposition: str
+    credit_note: str
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    number: str
+    customer: str
+    customer_name: str
+    warehouse: str
+    state: str
+    status: str
+    policy: str
+    created_at: datetime
+    confirmed_at: datetime | None
+    freight: Decimal
+    lines: list[PageLine] = field(default_factory=list)
+    tasks: list[PageTask] = field(default_factory=list)
+    containers: list[PageContainer] = field(default_factory=list)
+    shipments: list[PageShipment] = field(default_factory=list)
+    invoices: list[PageInvoice] = field(default_factory=list)
+    payments: list[PagePayment] = field(default_factory=list)
+    returns: list[PageReturnLine] = field(default_factory=list)
+
+    @property
+    def open_invoices(self) -> list[PageInvoice]:
+        return [invoice for invoice in self.invoices if invoice.state != "void" and invoice.paid < invoice.total]
+
+    @property
+    def pending_returns(self) -> list[PageReturnLine]:
+        return [line for line in self.returns if line.disposition == "pending"]
+
+
+def order_page(engine: Engine, number: str, *, today: date | None = None) -> OrderPage:
+    today = today or datetime.now(UTC).date()
+    with reading(engine) as session:
+        order = sales_order_by_number(session, number)
+        customer = session.get(Partner, order.customer_id)
+        warehouse = session.get(Warehouse, order.warehouse_id)
+        line_rows = session.execute(
+            select(SalesOrderLine, Item.sku, Item.name)
+            .join(Item, Item.id == SalesOrderLine.item_id)
+            .where(SalesOrderLine.order_id == order.id).order_by(SalesOrderLine.id)
+        ).all()
+        line_ids = [line.id for line, _, _ in line_rows]
+        packed = packed_by_line(session, line_ids)
+        invoiced = invoicing.invoiced_by_line(session, line_ids)
+        returned = returned_by_line(session, line_ids)
+        lines = [
+            PageLine(line.id, sku, name, line.quantity, line.committed_quantity, line.backordered_quantity,
+                     line.cancelled_quantity, line.picked_quantity, packed.get(line.id, ZERO), line.shipped_quantity,
+                     invoiced.get(line.id, ZERO), returned.get(line.id, ZERO), line.unit_price)
+            for line, sku, name in line_rows
+        ]
+        status = _order_statuses(session, [order])[order.id]
+        page_tasks = [
+            PageTask(row.id, row.kind, row.state, row.code or "", row.sku or "", row.quantity, row.done_quantity, row.assignee or "")
+            for row in session.execute(
+                select(Task.id, Task.kind, Task.state, Location.code, Item.sku, Task.quantity, Task.done_quantity, Task.assignee)
+                .outerjoin(Location, Location.id == Task.location_id)
+                .outerjoin(Item, Item.id == Task.item_id)
+                .where(Task.document_ref == order.number).order_by(Task.queue_position, Task.id)
+            )
+        ]
+        shipments = session.execute(select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id)).scalars().all()
+        shipment_numbers = {shipment.id: shipment.number for shipment in shipments}
+        containers = [
+            PageContainer(code, packing.state, packing.weight_kg, shipment_numbers.get(packing.shipment_id, ""))
+            for packing, code in session.execute(
+                select(ShippingContainer, Container.code)
+                .join(Container, Container.id == ShippingContainer.container_id)
+                .where(ShippingContainer.order_id == order.id).order_by(Container.code)
+            )
+        ]
+        invoices = []
+        payments = []
+        for invoice in session.execute(select(Invoice).where(Invoice.order_id == order.id).order_by(Invoice.id)).scalars():
+            paid = invoicing.paid_amount(session, invoice.id)
+            shown = "void" if invoice.state == "void" else payment_status(invoice.total, paid, invoice.due_on, today).value
+            invoices.append(PageInvoice(invoice.number, invoice.issued_on, invoice.due_on, invoice.total, paid, invoice.state, shown))
+            payments += [
+                PagePayment(invoice.number, payment.amount, payment.paid_on, payment.reference, payment.state)
+                for payment in session.execute(select(Payment).where(Payment.invoice_id == invoice.id).order_by(Payment.id)).scalars()
+            ]
+        credit_notes = {
+            return_id: note
+            for return_id, note in session.execute(
+                select(CreditNote.return_id, CreditNote.number).where(CreditNote.order_id == order.id, CreditNote.state != "void")
+            )
+        }
+        returns = [
+            PageReturnLine(line.id, document.number, sku, line.quantity, line.condition, line.disposition, credit_notes.get(document.id, ""))
+            for line, document, sku in session.execute(
+                select(SalesReturnLine, SalesReturn, Item.sku)
+                .join(SalesReturn, SalesReturn.id == SalesReturnLine.return_id)
+                .join(Item, Item.id == SalesReturnLine.item_id)
+                .where(SalesReturn.order_id == order.id).order_by(SalesReturnLine.id)
+            )
+        ]
+        return OrderPage(
+            order.number, customer.code, customer.name, warehouse.code, order.state, status.value,
+            order_policy(session, order).value, order.created_at, order.confirmed_at, order.freight,
+            lines, page_tasks, containers,
+            [PageShipment(s.number, s.carrier, s.tracking_number, s.shipped_at) for s in shipments],
+            invoices, payments, returns,
+        )
+
+
+@dataclass(frozen=True)
+class ItemChoice:
+    sku: str
+    name: str
+    standard_cost: Decimal
+
+
+def item_choices(engine: Engine, search: str, *, limit: int = 20) -> list[ItemChoice]:
+    """Active items whose SKU or name contains `search`, for an order form's item search."""
+    pattern = f"%{search.strip()}%"
+    with reading(engine) as session:
+        return [
+            ItemChoice(sku, name, cost)
+            for sku, name, cost in session.execute(
+                select(Item.sku, Item.name, Item.standard_cost)
+                .where(Item.active, or_(Item.sku.ilike(pattern), Item.name.ilike(pattern)))
+                .order_by(Item.sku).limit(limit)
+            )
+        ]
+
+
+def customer_codes(engine: Engine) -> list[tuple[str, str]]:
+    """(code, name) of active customers."""
+    with reading(engine) as session:
+        return [
+            (code, name)
+            for code, name in session.execute(
+                select(Partner.code, Partner.name).where(Partner.kind == "customer", Partner.active).order_by(Partner.code)
+            )
+        ]
+
+
+def aging(engine: Engine, *, as_of: date | None = None) -> list[invoicing.AgingRow]:
+    with reading(engine) as session:
+        return invoicing.aging(session, as_of=as_of)
+
+
+def status_counts(dashboard_orders: Mapping[str, int]) -> list[tuple[str, int]]:
+    """Order statuses in lifecycle order, each with its count (zeros included)."""
+    return [(status.value, dashboard_orders.get(status.value, 0)) for status in OrderStatus]
+
+
+# Rows of the dashboard's open-work table, in the order work flows through the warehouse.
+WORK_KINDS = (TaskKind.PICK.value, PACK_WORK, SHIP_WORK, TaskKind.PUTAWAY.value, TaskKind.REPLENISH.value, TaskKind.COUNT.value)
+
+
+@dataclass(frozen=True)
+class PurchaseRow:
+    number: str
+    supplier: str
+    warehouse: str
+    state: str
+    created_at: datetime
+    lines: int
+    ordered: Decimal
+    received: Decimal
+
+
+def purchase_orders(engine: Engine, *, search: str = "", limit: int = 200) -> list[PurchaseRow]:
+    """Newest purchase orders first whose number or supplier contains `search`, with what came in."""
+    pattern = f"%{search.strip()}%"
+    with reading(engine) as session:
+        rows = session.execute(
+            select(PurchaseOrder.id, PurchaseOrder.number, Partner.code, Warehouse.code.label("warehouse"), PurchaseOrder.state,
+                   PurchaseOrder.created_at)
+            .join(Partner, Partner.id == PurchaseOrder.supplier_id)
+            .join(Warehouse, Warehouse.id == PurchaseOrder.warehouse_id)
+            .where(or_(PurchaseOrder.number.ilike(pattern), Partner.code.ilike(pattern), Partner.name.ilike(pattern)))
+            .order_by(PurchaseOrder.created_at.desc(), PurchaseOrder.id.desc()).limit(limit)
+        ).all()
+        totals: dict[int, list] = defaultdict(lambda: [0, ZERO, ZERO])
+        for order_id, quantity, received in session.execute(
+            select(PurchaseOrderLine.order_id, PurchaseOrderLine.quantity, PurchaseOrderLine.received_quantity)
+            .where(PurchaseOrderLine.order_id.in_([row.id for row in rows]))
+        ):
+            total = totals[order_id]
+            total[0] += 1
+            total[1] += quantity
+            total[2] += received
+        return [PurchaseRow(row.number, row.code, row.warehouse, row.state, row.created_at, *totals[row.id]) for row in rows]
+
+
+def reorder_suggestions(engine: Engine) -> list[replenishment.PurchaseSuggestion]:
+    with reading(engine) as session:
+        return replenishment.purchase_suggestions(session)

@@ -1,0 +1,56 @@
+"""The supervisor console (`wms-tui console`): a desktop app over the same database and services
+as the floor. Screens are modes switched by F-keys or the command palette (Ctrl+P)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from wms_tui.runtime import Runtime
+from wms_tui.ui.console.base import export_folder_default
+from wms_tui.ui.console.dashboard import DashboardScreen
+from wms_tui.ui.console.orders import AgingScreen, OrdersScreen
+from wms_tui.ui.console.purchasing import PurchasingScreen
+
+# mode -> (key, footer label, palette title, what it is for): one key and one palette entry per screen.
+SCREENS = {
+    "dashboard": ("f2", "Dashboard", "Dashboard", "Open work, who holds it, orders by status, exceptions, pace, printers"),
+    "orders": ("f3", "Orders", "Orders desk", "Find, enter, confirm, allocate, cancel, re-open, invoice, payments, returns"),
+    "aging": ("f4", "Aging", "Receivables aging", "Unpaid invoices per customer by days overdue"),
+    "purchasing": ("f5", "Purchasing", "Purchasing", "Reorder suggestions ordered in one action, purchase orders"),
+}
+
+
+class ConsoleApp(App):
+    CSS_PATH = Path(__file__).with_name("console.tcss")
+    TITLE = "wms-tui console"
+    MODES = {"dashboard": DashboardScreen, "orders": OrdersScreen, "aging": AgingScreen, "purchasing": PurchasingScreen}
+    DEFAULT_MODE = "dashboard"
+    # The footer keeps its width for the screen's actions; the screen keys are in the header.
+    SUB_TITLE = "  ".join(f"{key.upper()} {label}" for key, label, _, _ in SCREENS.values()) + "  Ctrl+P all  Ctrl+Q quit"
+    BINDINGS = [
+        *(Binding(key, f"switch_mode('{mode}')", label, show=False) for mode, (key, label, _, _) in SCREENS.items()),
+        Binding("ctrl+q", "quit", "Quit", show=False),
+    ]
+
+    def __init__(self, runtime: Runtime, *, operator: str = "console", queue_path: Path | None = None,
+                 export_folder: Path | None = None) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.operator = operator
+        self.printer_names = sorted(runtime.settings.printers)
+        self.queue_path = queue_path
+        self.export_folder = export_folder or export_folder_default()
+
+    def posting_context(self):
+        """Moves the console posts (re-open, returns) carry this station and operator."""
+        return self.runtime.posting_context(self.operator)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for mode, (key, _, title, help_text) in SCREENS.items():
+            yield SystemCommand(f"{title} ({key.upper()})", help_text, lambda mode=mode: self.switch_mode(mode))

@@ -1,0 +1,87 @@
+"""The dashboard: open work, who holds it, orders by status, exceptions, today's pace, printers.
+It refreshes itself; a refresh still running is replaced by the next (exclusive worker)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, Sparkline, Static
+
+from wms_tui.domain.states import TaskState
+from wms_tui.services import console_views
+from wms_tui.services.console_views import Dashboard
+from wms_tui.ui.console.base import DeskScreen, DeskTable
+
+REFRESH_S = 2.0
+
+
+class DashboardScreen(DeskScreen):
+    TITLE = "Dashboard"
+    BINDINGS = [Binding("r", "refresh", "Refresh")]
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        with Horizontal(classes="row"):
+            with Vertical(classes="panel"):
+                yield Label("Open work", classes="panel-title")
+                yield DeskTable(id="work", export_name="open-work")
+            with Vertical(classes="panel"):
+                yield Label("Orders by status", classes="panel-title")
+                yield DeskTable(id="orders", export_name="orders-by-status")
+            with Vertical(classes="panel"):
+                yield Label("Exceptions waiting", classes="panel-title")
+                yield Static(id="exceptions")
+                yield Label("Printers", classes="panel-title")
+                yield DeskTable(id="printers", export_name="printers")
+        with Horizontal(classes="pace"):
+            with Vertical():
+                yield Label("Lines picked per hour today", id="picked-title", classes="panel-title")
+                yield Sparkline([0] * 24, id="picked", summary_function=max)
+            with Vertical():
+                yield Label("Lines received per hour today", id="received-title", classes="panel-title")
+                yield Sparkline([0] * 24, id="received", summary_function=max)
+        with Vertical(classes="panel held"):
+            yield Label("Who holds which task", classes="panel-title")
+            yield DeskTable(id="held", export_name="held-tasks")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#work", DeskTable).add_columns("work", "open", "claimed")
+        self.query_one("#orders", DeskTable).add_columns("status", "orders")
+        self.query_one("#printers", DeskTable).add_columns("printer", "waiting", "failed", "last error")
+        self.query_one("#held", DeskTable).add_columns("operator", "task", "kind", "document", "location", "since")
+        self.set_interval(REFRESH_S, self.reload)  # DeskScreen.on_mount loads the first time
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    def fetch(self) -> Dashboard:
+        app = self.app
+        return console_views.dashboard(app.runtime.engine, printers=app.printer_names, queue_path=app.queue_path)
+
+    def show(self, data: Dashboard) -> None:
+        work = self.query_one("#work", DeskTable)
+        work.clear()
+        for kind in console_views.WORK_KINDS:
+            work.add_row(kind, data.tasks.get((kind, TaskState.OPEN.value), 0), data.tasks.get((kind, TaskState.CLAIMED.value), 0), key=kind)
+        orders = self.query_one("#orders", DeskTable)
+        orders.clear()
+        for status, count in console_views.status_counts(data.orders):
+            orders.add_row(status, count, key=status)
+        exceptions = self.query_one("#exceptions", Static)
+        exceptions.update(f"short picks today  {data.short_picks}\ncount variances    {data.count_variances}")
+        exceptions.set_class(data.exceptions > 0, "-waiting")
+        printers = self.query_one("#printers", DeskTable)
+        printers.clear()
+        for printer in data.printers:
+            printers.add_row(printer.name, printer.pending, printer.failed, printer.last_error or "", key=printer.name)
+        self.query_one("#picked", Sparkline).data = data.picked_per_hour
+        self.query_one("#received", Sparkline).data = data.received_per_hour
+        self.query_one("#picked-title", Label).update(f"Lines picked per hour today (total {sum(data.picked_per_hour)})")
+        self.query_one("#received-title", Label).update(f"Lines received per hour today (total {sum(data.received_per_hour)})")
+        held = self.query_one("#held", DeskTable)
+        held.clear()
+        for task in data.held:
+            since = f"{task.claimed_at:%H:%M}" if task.claimed_at else ""
+            held.add_row(task.assignee, task.task_id, task.kind, task.document, task.location, since, key=str(task.task_id))

@@ -1,0 +1,286 @@
+"""The orders desk: the order list (search, status filter, marks for a wave) and an order's page
+with every action the sales services offer, each behind a key and a confirmation."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Input, Select, Static, TabbedContent, TabPane
+
+from wms_tui.domain.outbound import AGING_BUCKETS, OrderStatus
+from wms_tui.domain.quantities import display
+from wms_tui.services import console_views, desk
+from wms_tui.services.console_views import OrderPage, OrderRow
+from wms_tui.ui.console.base import DeskScreen, DeskTable
+from wms_tui.ui.console.forms import NewOrderForm, PaymentForm, ReturnForm
+
+MARK = "*"
+
+
+def money(value) -> str:
+    return f"{value:,.2f}"
+
+
+class OrdersScreen(DeskScreen):
+    TITLE = "Orders"
+    BINDINGS = [
+        Binding("slash", "search", "Search"),
+        Binding("n", "new_order", "New order"),
+        Binding("space", "mark", "Mark"),
+        Binding("c", "confirm_orders", "Confirm"),
+        Binding("a", "allocate", "Allocate"),
+        Binding("r", "refresh", "Refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.marked: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        with Horizontal(classes="filters"):
+            yield Input(placeholder="order, customer or SKU; Enter searches", id="search")
+            yield Select([(status.value, status.value) for status in OrderStatus], prompt="any status", id="status")
+        yield DeskTable(id="list", export_name="orders")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#list", DeskTable).add_columns(" ", "order", "customer", "wh", "created", "state", "status", "lines", "net")
+        self.query_one("#list", DeskTable).focus()
+
+    def fetch(self) -> list[OrderRow]:
+        status = self.query_one("#status", Select).value
+        return console_views.order_list(
+            self.app.runtime.engine,
+            search=self.query_one("#search", Input).value,
+            status=status if isinstance(status, str) else None,
+        )
+
+    def show(self, data: list[OrderRow]) -> None:
+        table = self.query_one("#list", DeskTable)
+        keep = table.cursor_row
+        table.clear()
+        for row in data:
+            table.add_row(MARK if row.number in self.marked else "", row.number, row.customer, row.warehouse,
+                          f"{row.created_at:%Y-%m-%d %H:%M}", row.state, row.status, row.lines, money(row.net), key=row.number)
+        if data:
+            table.move_cursor(row=min(keep, len(data) - 1))
+
+    def current(self) -> str | None:
+        table = self.query_one("#list", DeskTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def chosen(self) -> list[str]:
+        """The marked orders, or the one under the cursor."""
+        if self.marked:
+            return sorted(self.marked)
+        number = self.current()
+        return [number] if number else []
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.reload()
+        self.query_one("#list", DeskTable).focus()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.reload()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.app.push_screen(OrderScreen(event.row_key.value))
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    def action_mark(self) -> None:
+        number = self.current()
+        if number is None:
+            return
+        self.marked ^= {number}
+        table = self.query_one("#list", DeskTable)
+        table.update_cell(number, list(table.columns)[0], MARK if number in self.marked else "")
+        table.action_cursor_down()
+
+    def action_new_order(self) -> None:
+        def entered(form: NewOrderForm.Entered | None) -> None:
+            if form is not None:
+                self.act(desk.new_order, self.app.runtime.engine, form.customer, form.warehouse, form.lines,
+                         then=lambda number: self.app.push_screen(OrderScreen(number)))
+
+        self.app.push_screen(NewOrderForm(self.app.runtime.settings.terminal.warehouse), entered)
+
+    def action_confirm_orders(self) -> None:
+        numbers = self.chosen()
+        if numbers:
+            self.confirm(f"Confirm {len(numbers)} order(s): {', '.join(numbers[:5])}{' ...' if len(numbers) > 5 else ''}?",
+                         desk.confirm, self.app.runtime.engine, numbers, then=self._unmark)
+
+    def action_allocate(self) -> None:
+        numbers = self.chosen()
+        if numbers:
+            self.confirm(f"Allocate {len(numbers)} order(s) (creates their pick tasks)?",
+                         desk.allocate, self.app.runtime.engine, numbers, then=self._unmark)
+
+    def _unmark(self, _text: str) -> None:
+        self.marked.clear()  # only after success: a refused wave keeps its marks (the reload redraws them)
+
+
+class OrderScreen(DeskScreen):
+    """One order: its lines and everything done for it, and what can be done next."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("c", "do('confirm')", "Confirm"),
+        Binding("a", "do('allocate')", "Allocate"),
+        Binding("x", "do('cancel')", "Cancel"),
+        Binding("o", "do('reopen')", "Reopen"),
+        Binding("l", "do('close')", "Close"),
+        Binding("i", "do('invoice')", "Invoice"),
+        Binding("p", "payment", "Pay"),
+        Binding("t", "take_return", "Return"),
+        Binding("r", "refresh", "Refresh"),
+    ]
+
+    def __init__(self, number: str) -> None:
+        super().__init__()
+        self.number = number
+        self.page: OrderPage | None = None
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        yield Static(id="summary")
+        with TabbedContent(id="tabs"):
+            for tab in TABS:
+                with TabPane(tab.capitalize(), id=f"tab-{tab}"):
+                    yield DeskTable(id=tab, export_name=f"{self.number.replace('/', '-')}-{tab}")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        self.title = f"Order {self.number}"
+        for tab, columns in TABS.items():
+            self.query_one(f"#{tab}", DeskTable).add_columns(*columns)
+        self.query_one("#lines", DeskTable).focus()
+
+    def fetch(self) -> OrderPage:
+        return console_views.order_page(self.app.runtime.engine, self.number)
+
+    def show(self, page: OrderPage) -> None:
+        self.page = page
+        self.query_one("#summary", Static).update(
+            f"[b]{page.number}[/b]  {page.customer} {page.customer_name}  ·  {page.warehouse}  ·  "
+            f"[b]{page.status}[/b] ({page.state})  ·  back orders: {page.policy}  ·  "
+            f"entered {page.created_at:%Y-%m-%d %H:%M}"
+            + (f"  ·  confirmed {page.confirmed_at:%Y-%m-%d %H:%M}" if page.confirmed_at else "")
+        )
+        rows = {
+            "lines": [
+                (line.sku, line.name, *(display(q) for q in (line.quantity, line.committed, line.backordered, line.cancelled,
+                                                            line.picked, line.packed, line.shipped, line.invoiced, line.returned)),
+                 money(line.unit_price))
+                for line in page.lines
+            ],
+            "tasks": [(t.task_id, t.kind, t.state, t.location, t.sku, display(t.quantity), display(t.done), t.assignee) for t in page.tasks],
+            "containers": [(c.code, c.state, display(c.weight_kg) if c.weight_kg is not None else "", c.shipment) for c in page.containers],
+            "shipments": [(s.number, s.carrier, s.tracking_number, f"{s.shipped_at:%Y-%m-%d %H:%M}") for s in page.shipments],
+            "invoices": [(i.number, str(i.issued_on), str(i.due_on), money(i.total), money(i.paid), i.payment_status) for i in page.invoices],
+            "payments": [(p.invoice, money(p.amount), str(p.paid_on), p.reference, p.state) for p in page.payments],
+            "returns": [(r.return_number, r.sku, display(r.quantity), r.condition, r.disposition, r.credit_note) for r in page.returns],
+        }
+        for tab, values in rows.items():
+            table = self.query_one(f"#{tab}", DeskTable)
+            table.clear()
+            for value in values:
+                table.add_row(*value)
+            self.query_one("#tabs", TabbedContent).get_tab(f"tab-{tab}").label = f"{tab.capitalize()} {len(values)}"
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    def action_do(self, what: str) -> None:
+        engine = self.app.runtime.engine
+        question, action, args = {
+            "confirm": ("Confirm this order (commits stock by its back-order policy)?", desk.confirm, ([self.number],)),
+            "allocate": ("Allocate this order (creates its pick tasks)?", desk.allocate, ([self.number],)),
+            "cancel": ("Cancel this order?", desk.cancel, (self.number,)),
+            "reopen": ("Re-open this order? Its moves are reversed; invoices, payments and containers are voided.",
+                       desk.reopen, (self.app.posting_context(), self.number)),
+            "close": ("Close this order?", desk.close, (self.number,)),
+            "invoice": ("Invoice what was shipped and not yet invoiced?", desk.invoice, (self.number,)),
+        }[what]
+        self.confirm(f"{self.number}: {question}", action, engine, *args)
+
+    def action_payment(self) -> None:
+        if self.page is None:
+            return
+        if not self.page.open_invoices:
+            self.say(f"{self.number} has no open invoice to pay", ok=False)
+            return
+
+        def entered(form: PaymentForm.Entered | None) -> None:
+            if form is not None:
+                self.act(desk.record_payment, self.app.runtime.engine, form.invoice, form.amount, form.reference)
+
+        self.app.push_screen(PaymentForm(self.page.open_invoices), entered)
+
+    def action_take_return(self) -> None:
+        if self.page is None:
+            return
+        shipped = [line for line in self.page.lines if line.shipped > line.returned]
+        if not shipped:
+            self.say(f"nothing shipped on {self.number} is left to return", ok=False)
+            return
+
+        def entered(request: desk.ReturnRequest | None) -> None:
+            if request is not None:
+                self.act(partial(desk.take_return, self.app.runtime.engine, self.app.posting_context(), self.number), request)
+
+        self.app.push_screen(ReturnForm(shipped), entered)
+
+
+TABS = {
+    "lines": ("sku", "item", "ordered", "committed", "back ord.", "cancelled", "picked", "packed", "shipped", "invoiced",
+              "returned", "price"),
+    "tasks": ("task", "kind", "state", "location", "sku", "quantity", "done", "operator"),
+    "containers": ("container", "state", "kg", "shipment"),
+    "shipments": ("shipment", "carrier", "tracking", "shipped"),
+    "invoices": ("invoice", "issued", "due", "total", "paid", "status"),
+    "payments": ("invoice", "amount", "paid on", "reference", "state"),
+    "returns": ("return", "sku", "quantity", "condition", "disposition", "credit note"),
+}
+
+
+class AgingScreen(DeskScreen):
+    """Unpaid invoices per customer by how late they are."""
+
+    TITLE = "Receivables aging"
+    BINDINGS = [Binding("r", "refresh", "Refresh")]
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        yield DeskTable(id="aging", export_name="aging")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#aging", DeskTable).focus()
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    def fetch(self):
+        return console_views.aging(self.app.runtime.engine)
+
+    def show(self, rows) -> None:
+        table = self.query_one("#aging", DeskTable)
+        table.clear(columns=True)
+        buckets = list(AGING_BUCKETS)
+        table.add_columns("customer", *buckets, "total")
+        for row in rows:
+            table.add_row(row.customer_code, *(money(row.buckets[b]) for b in buckets), money(row.total), key=row.customer_code)
+        if not rows:
+            self.say("no unpaid invoices", ok=True)
