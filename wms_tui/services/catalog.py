@@ -13,7 +13,6 @@ from wms_tui.domain.items import Tracking, item_barcode
 from wms_tui.domain.locations import LocationKind, location_barcode, location_code
 from wms_tui.domain.states import ContainerKind
 from wms_tui.store import finders
-from wms_tui.store.finders import item_by_sku, warehouse_by_code  # noqa: F401 - the floor flows call them here
 from wms_tui.store.models import Container, Item, ItemBarcode, Location, Lot, Warehouse
 
 # Partner and virtual locations shared by all warehouses (transit is per warehouse).

@@ -52,11 +52,6 @@ class ScannedItem:
     units_per_scan: Decimal  # a case barcode of 12 counts 12
     packaging: str
 
-    @property
-    def per_scan(self) -> Decimal:
-        """The name the floor flows still read (they move to the finders with issue 11, point 4)."""
-        return self.units_per_scan
-
 
 _ITEM_BY_BARCODE = (
     select(ItemBarcode, Item)

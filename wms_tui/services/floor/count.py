@@ -23,8 +23,8 @@ from wms_tui.services.floor.scans import ParsedScan
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Reply
 from wms_tui.services.inbound import blind_count
 from wms_tui.services.inbound.blind_count import Key
-from wms_tui.services.inbound.common import resolve_item
 from wms_tui.services.inbound.counting import RECOUNT, plan_cycle_count
+from wms_tui.store.finders import item_by_scan
 from wms_tui.store.models import Task
 
 # Why a counted quantity differs from the books (stored on the adjustment moves).
@@ -149,9 +149,9 @@ class CountHandler(FlowHandler):
         return Reply(state.go("item", show=_lines(state.data)), message=f"at {state.data.place}")
 
     def _item(self, ctx: FloorContext, state: FlowState[CountData], scan: ParsedScan) -> Reply:
-        scanned = resolve_item(ctx.session, scan.gtin)
+        scanned = item_by_scan(ctx.session, scan.gtin)
         item = scanned.item
-        per_scan = scanned.per_scan
+        per_scan = scanned.units_per_scan
         unit = item.sku if per_scan == 1 else f"packs of {display(per_scan)}"
         facts = {"sku": item.sku, "barcode": scan.gtin, "per_scan": per_scan, "unit": unit, "lot": None}
         if Tracking(item.tracking) is not Tracking.NONE:

@@ -15,13 +15,14 @@ from wms_tui.domain.flows import Action, Expect, Flow, FlowData, FlowState, Step
 from wms_tui.domain.outbound import SHORT_PICK_REASONS
 from wms_tui.domain.quantities import display
 from wms_tui.domain.states import TaskKind
-from wms_tui.services import catalog, task_queue, tasks
+from wms_tui.services import task_queue, tasks
 from wms_tui.services.floor.common import item_of_scan, short_place, units_word
 from wms_tui.services.floor.scans import ParsedScan, whole_number
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Reply
 from wms_tui.services.outbound.common import is_expired, resolve_lot
 from wms_tui.services.outbound.picking import confirm_pick, short_pick
 from wms_tui.services.task_queue import TaskView
+from wms_tui.store import finders
 
 REASONS = tuple(sorted(SHORT_PICK_REASONS))
 
@@ -136,7 +137,7 @@ class PickHandler(FlowHandler):
         return Reply(state.go("qty", **scanned_as), message=f"{sku} ok")
 
     def _lot(self, ctx: FloorContext, state: FlowState[PickData], scan: ParsedScan) -> Reply:
-        self._check_lot(ctx, catalog.item_by_sku(ctx.session, state.data.sku), scan.text.strip(), None)
+        self._check_lot(ctx, finders.item_by_sku(ctx.session, state.data.sku), scan.text.strip(), None)
         return Reply(state.go("qty", lot_scanned=scan.text.strip()), message=f"lot {scan.text.strip()}")
 
     def _check_lot(self, ctx: FloorContext, item, lot_code: str, expiry) -> None:

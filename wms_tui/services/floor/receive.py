@@ -22,7 +22,6 @@ from wms_tui.domain.quantities import display
 from wms_tui.services import operators
 from wms_tui.services.floor.scans import ParsedScan, whole_number, yymmdd
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, PrintRequest, Reply
-from wms_tui.services.inbound.common import resolve_item
 from wms_tui.services.inbound.receiving import (
     CrossDockProposal,
     accept_cross_dock,
@@ -33,6 +32,7 @@ from wms_tui.services.inbound.receiving import (
     start_blind_receipt,
     start_receipt,
 )
+from wms_tui.store.finders import item_by_scan
 
 # Why more arrived than ordered; the code is stored on the receipt line with the supervisor.
 OVER_REASONS = ("supplier_extra", "pack_rounding", "free_goods", "replacement")
@@ -151,7 +151,7 @@ class ReceiveHandler(FlowHandler):
         return Reply(opened, message=f"{receipt} for {against}")
 
     def _item(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
-        scanned = resolve_item(ctx.session, scan.gtin)
+        scanned = item_by_scan(ctx.session, scan.gtin)
         item = scanned.item
         po = state.data.po
         line = None
@@ -160,7 +160,7 @@ class ReceiveHandler(FlowHandler):
             if line is None:
                 raise InvalidInput(f"{item.sku} is not on {po}: set it aside or receive it blind")
         tracked = Tracking(item.tracking) is not Tracking.NONE
-        per_scan = scanned.per_scan
+        per_scan = scanned.units_per_scan
         unit = f"{item.sku}" if per_scan == 1 else f"{item.sku} packs of {display(per_scan)}"
         shown = [item.sku, item.name[:20]]
         if line is not None:
@@ -202,7 +202,7 @@ class ReceiveHandler(FlowHandler):
         units = data.per_scan * packages
         over = Decimal(0)
         if data.po:
-            line = line_to_fill(ctx.session, data.po, resolve_item(ctx.session, data.item_scan).item.id)
+            line = line_to_fill(ctx.session, data.po, item_by_scan(ctx.session, data.item_scan).item.id)
             over = min(line.received_quantity + units - line.quantity, units)
         moved = state.with_data(packages=packages, units=units)
         if over > 0:

@@ -22,10 +22,10 @@ from wms_tui.services.floor.common import item_of_scan, short_place
 from wms_tui.services.floor.scans import ParsedScan
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Reply
 from wms_tui.services.inbound import pallets
-from wms_tui.services.inbound.common import resolve_item
 from wms_tui.services.inbound.putaway import complete_move_task
 from wms_tui.services.inbound.restocking import MOVE_KINDS, next_move_of, start_move
 from wms_tui.services.outbound.returns import confirm_restock
+from wms_tui.store.finders import item_by_scan
 from wms_tui.store.models import Task
 
 
@@ -99,7 +99,7 @@ class RestockHandler(FlowHandler):
 
     def _take(self, ctx: FloorContext, state: FlowState[RestockData], scan: ParsedScan) -> Reply:
         if scan.gtin:
-            item = resolve_item(ctx.session, scan.gtin).item
+            item = item_by_scan(ctx.session, scan.gtin).item
             task = next_move_of(ctx.session, ctx.warehouse_id, ctx.operator.code, item.id)
             if task is None:
                 raise NotFound(f"no putaway or refill waits for {item.sku}")

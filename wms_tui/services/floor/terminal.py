@@ -33,9 +33,10 @@ from wms_tui.domain.flows import (  # noqa: F401 - PrintRequest and Screenful ar
     command_key,
     mismatch,
 )
-from wms_tui.services import catalog, operators
+from wms_tui.services import operators
 from wms_tui.services.floor.scans import ParsedScan, parse_scan
 from wms_tui.services.operators import OperatorView
+from wms_tui.store import finders
 from wms_tui.store.ledger import PostingContext
 from wms_tui.store.session import transaction
 
@@ -228,7 +229,7 @@ class Terminal:
     def _warehouse_id(self, session: Session) -> int:
         """The terminal's warehouse, looked up once: every input of every flow needs it."""
         if self.warehouse_key is None:
-            self.warehouse_key = catalog.warehouse_by_code(session, self.warehouse).id
+            self.warehouse_key = finders.warehouse_by_code(session, self.warehouse).id
         return self.warehouse_key
 
     def _save(self, session: Session, state: FlowState | None) -> None:
