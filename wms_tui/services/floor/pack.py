@@ -17,6 +17,7 @@ from wms_tui.domain.flows import Action, Expect, Flow, FlowData, FlowState, Step
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.outbound import OrderState
 from wms_tui.domain.quantities import display
+from wms_tui.domain.states import ContainerKind
 from wms_tui.services.floor.common import item_of_scan, units_word
 from wms_tui.services.floor.printing import CONTAINER, PACKING_SLIP
 from wms_tui.services.floor.scans import ParsedScan, decimal_number, whole_number
@@ -24,7 +25,7 @@ from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Pri
 from wms_tui.services.outbound import order_containers, packing
 from wms_tui.services.outbound.common import order_lines
 from wms_tui.services.outbound.packable import left_to_pack, open_lots
-from wms_tui.store.finders import sales_order_by_number
+from wms_tui.store.finders import container_by_code, find_container, sales_order_by_number
 from wms_tui.store.models import Container, SalesOrder
 
 KINDS = packing.CONTAINER_KINDS  # box, pallet, tote: the choice numbers follow this order
@@ -123,9 +124,9 @@ class PackHandler(FlowHandler):
     def _kind(self, ctx: FloorContext, state: FlowState[PackData], scan: ParsedScan) -> Reply:
         kind = KINDS[whole_number(scan, "container type", maximum=len(KINDS)) - 1]
         order = sales_order_by_number(ctx.session, state.data.order)
-        if kind == "pallet" and not order_containers.loose_boxes(ctx.session, order):
+        if kind == ContainerKind.PALLET and not order_containers.loose_boxes(ctx.session, order):
             raise InvalidInput(f"no closed box of {order.number} to stack: pack boxes first, then a pallet")
-        if kind != "pallet" and not left_to_pack(ctx.session, order):
+        if kind != ContainerKind.PALLET and not left_to_pack(ctx.session, order):
             raise InvalidInput(f"nothing left to pack for {order.number}: 2 for a pallet or F10")
         container = packing.open_container(ctx.session, ctx.posting, order.number, kind=kind)
         return self._container_reply(ctx, state, order, container, f"{kind} {container.code}")
@@ -175,8 +176,8 @@ class PackHandler(FlowHandler):
     def _boxes(self, ctx: FloorContext, state: FlowState[PackData], scan: ParsedScan) -> Reply:
         data = state.data
         code = scan.code.strip()
-        pallet = order_containers.container(ctx.session, data.box)
-        already = order_containers.container(ctx.session, code)
+        pallet = container_by_code(ctx.session, data.box)
+        already = find_container(ctx.session, code)
         if already is not None and already.parent_id == pallet.id:
             raise InvalidInput(f"box {code} is already on this pallet")
         box = packing.nest(ctx.session, code, data.box)
@@ -196,7 +197,7 @@ class PackHandler(FlowHandler):
             show = (*CHOICES, *_left_lines(left))
             posted = state.posted("kind", done=1, order=order.number, show=show, progress=order.number)
             return Reply(posted, message=f"{closed}; next container", prints=tuple(prints))
-        if data.kind != "pallet":
+        if data.kind != ContainerKind.PALLET:
             prints.append(PrintRequest(PACKING_SLIP, order.number))
         show = [f"{order.number} packed", "next order or tote"]
         if order_containers.loose_boxes(ctx.session, order) > 1:
@@ -213,7 +214,7 @@ class PackHandler(FlowHandler):
         no = order_containers.container_number(ctx.session, order, container)
         opened = {"order": order.number, "box": container.code, "kind": container.kind, "no": no,
                   "progress": f"{order.number} #{no}"}
-        if container.kind == "pallet":
+        if container.kind == ContainerKind.PALLET:
             show, on_pallet, _ = _pallet_lines(ctx, order, container)
             return Reply(state.posted("boxes", **opened, on_pallet=on_pallet, show=show), message=message)
         packed_here = order_containers.has_contents(ctx.session, container)

@@ -18,7 +18,7 @@ from wms_tui.services.floor.scans import ParsedScan
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Reply
 from wms_tui.services.outbound import order_containers
 from wms_tui.services.outbound.orders import order_status
-from wms_tui.services.outbound.shipping import ship
+from wms_tui.services.outbound.shipping import check_shippable, ship
 from wms_tui.store.finders import sales_order_by_number
 
 MAX_TEXT = 60  # carrier and tracking columns
@@ -104,10 +104,7 @@ class ShipHandler(FlowHandler):
             raise InvalidInput(f"{code} belongs to order {order.number}, this shipment is for {state.data.order}")
         if order.state != OrderState.CONFIRMED:
             raise InvalidInput(f"order {order.number} is {order.state}: do not ship {code}")
-        if found.state == "open":
-            raise InvalidInput(f"{container.kind} {code} is still open: close and weigh it at packing")
-        if found.state != "closed":
-            raise InvalidInput(f"{container.kind} {code} is already {found.state}")
+        check_shippable(container, found.state)
         if found.pallet is not None:
             raise InvalidInput(f"{code} is on pallet {found.pallet}: scan the pallet")
         containers = (*state.data.containers, code)
