@@ -211,6 +211,11 @@ def release_task(session: Session, task_id: int, operator: str) -> Task:
     return task
 
 
+def available_to(operator: str):
+    """SQL condition: the task is open, or claimed by the operator."""
+    return (Task.state == TaskState.OPEN.value) | ((Task.state == TaskState.CLAIMED.value) & (Task.assignee == operator))
+
+
 def resume(session: Session, operator: str, warehouse_id: int | None = None) -> list[Task]:
     """The tasks `operator` holds (after a crash or a battery swap), in queue order."""
     query = select(Task).where(Task.assignee == _operator(operator), Task.state == TaskState.CLAIMED.value)

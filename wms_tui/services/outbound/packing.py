@@ -36,7 +36,6 @@ from wms_tui.store.models import (
     ContainerLine,
     CustomerProfile,
     Item,
-    ItemBarcode,
     Lot,
     NumberRange,
     SalesOrder,
@@ -242,7 +241,6 @@ class ContainerLabel:
 
 
 def _contents(session: Session, container_ids: list[int]) -> dict[int, list[ContentRow]]:
-    gtins = {}
     rows = session.exec(
         select(ContainerLine, Item, Lot)
         .join(Item, Item.id == ContainerLine.item_id)
@@ -250,12 +248,7 @@ def _contents(session: Session, container_ids: list[int]) -> dict[int, list[Cont
         .where(ContainerLine.container_id.in_(container_ids))
         .order_by(ContainerLine.id)
     ).all()
-    for item_id, barcode in session.execute(
-        select(ItemBarcode.item_id, ItemBarcode.barcode)
-        .where(ItemBarcode.item_id.in_({item.id for _, item, _ in rows}), ItemBarcode.packaging == "unit")
-        .order_by(ItemBarcode.id)
-    ):
-        gtins.setdefault(item_id, barcode)
+    gtins = finders.unit_barcodes(session, {item.id for _, item, _ in rows})
     grouped: dict[int, list[ContentRow]] = defaultdict(list)
     for content, item, lot in rows:
         grouped[content.container_id].append(
