@@ -7,7 +7,7 @@ from wms_tui.domain.quantities import display
 from wms_tui.services.floor.common import short_place
 from wms_tui.services.floor.scans import ParsedScan
 from wms_tui.services.floor.terminal import FloorContext, FlowHandler, Reply
-from wms_tui.services.lookup import LookupResult, lookup_scan
+from wms_tui.services.lookup import STOCK_HOLDERS, LookupResult, lookup_scan
 
 IDENTIFY = Flow("identify", "What is this?", (Step("scan", Expect.ANYTHING, "Scan anything"),))
 
@@ -23,7 +23,7 @@ def result_lines(result: LookupResult) -> list[str]:
         lines.append(f"{short_place(line.place)}{lot}: {display(line.on_hand)}{free}")
     if len(result.lines) > MAX_LINES:
         lines.append(f"… {len(result.lines) - MAX_LINES} more places")
-    if result.kind in ("item", "location", "lot") and not result.lines:
+    if result.kind in STOCK_HOLDERS and not result.lines:
         lines.append("no stock")
     return lines
 
