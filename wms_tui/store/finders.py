@@ -37,6 +37,7 @@ from wms_tui.store.models import (
     Operator,
     Partner,
     PurchaseOrder,
+    Receipt,
     SalesOrder,
     Warehouse,
 )
@@ -238,6 +239,10 @@ def count_session_by_number(session: Session, number: str) -> CountSession:
     if count is None:
         raise NotFound(f"no count {number!r}")
     return count
+
+
+def find_receipt(session: Session, number: str) -> Receipt | None:
+    return session.exec(select(Receipt).where(Receipt.number == normal_code(number))).first()
 
 
 def find_operator(session: Session, code: str) -> Operator | None:

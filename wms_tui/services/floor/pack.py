@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.flows import Action, Expect, Flow, FlowData, FlowState, Step
@@ -56,17 +57,29 @@ class PackData(FlowData):
         return {"order": self.order, "box": self.box, "kind": self.kind, "no": self.no, "progress": self.progress}
 
 
+class PackStep(StrEnum):
+    """The steps of the pack flow, in their order."""
+
+    ORDER = "order"
+    KIND = "kind"
+    ITEM = "item"
+    LOT = "lot"
+    QTY = "qty"
+    BOXES = "boxes"
+    WEIGHT = "weight"
+
+
 PACK = Flow(
     "pack",
     "Pack",
     (
-        Step("order", Expect.TOTE, "Scan order or tote"),
-        Step("kind", Expect.CHOICE, "Container type 1-3"),
-        Step("item", Expect.ITEM, "Scan item, {kind} {no}"),
-        Step("lot", Expect.LOT, "Scan lot of {sku}"),
-        Step("qty", Expect.QUANTITY, "Qty of {unit}"),
-        Step("boxes", Expect.CONTAINER, "Scan box for pallet"),
-        Step("weight", Expect.QUANTITY, "Weight kg, {kind} {no}"),
+        Step(PackStep.ORDER, Expect.TOTE, "Scan order or tote"),
+        Step(PackStep.KIND, Expect.CHOICE, "Container type 1-3"),
+        Step(PackStep.ITEM, Expect.ITEM, "Scan item, {kind} {no}"),
+        Step(PackStep.LOT, Expect.LOT, "Scan lot of {sku}"),
+        Step(PackStep.QTY, Expect.QUANTITY, "Qty of {unit}"),
+        Step(PackStep.BOXES, Expect.CONTAINER, "Scan box for pallet"),
+        Step(PackStep.WEIGHT, Expect.QUANTITY, "Weight kg, {kind} {no}"),
     ),
     (Action(2, "close", "close"), Action(3, "slip", "slip"), Action(4, "undo", UNDO)),
     PackData,
@@ -86,7 +99,7 @@ class PackHandler(FlowHandler):
     flow = PACK
 
     def start(self, ctx: FloorContext) -> Reply:
-        return Reply(PACK.begin("order", show=("order number or", "tote label")), message="pack")
+        return Reply(PACK.begin(PackStep.ORDER, show=("order number or", "tote label")), message="pack")
 
     def on_action(self, ctx: FloorContext, state: FlowState[PackData], action: str) -> Reply:
         data = state.data
@@ -95,15 +108,15 @@ class PackHandler(FlowHandler):
         if action == "slip":
             return Reply(state, message=f"packing slip {data.order} queued", prints=(PrintRequest(PACKING_SLIP, data.order),))
         if action == "close":
-            if state.step == "boxes":
+            if state.step == PackStep.BOXES:
                 if not data.on_pallet:
                     raise InvalidInput("the pallet is empty: scan boxes onto it first")
-                return Reply(state.go("weight"), message="weigh the pallet")
-            if state.step not in ("item", "lot", "qty"):
+                return Reply(state.go(PackStep.WEIGHT), message="weigh the pallet")
+            if state.step not in (PackStep.ITEM, PackStep.LOT, PackStep.QTY):
                 raise InvalidInput("no open container to close here")
             if not data.packed_here:
                 raise InvalidInput(f"{data.kind} {data.no} is empty: pack something first")
-            return Reply(state.go("weight"), message=f"weigh {data.kind} {data.no}")
+            return Reply(state.go(PackStep.WEIGHT), message=f"weigh {data.kind} {data.no}")
         raise InvalidInput(f"{action} is not available here")
 
     # -- steps ---------------------------------------------------------------------------------
@@ -119,7 +132,7 @@ class PackHandler(FlowHandler):
         if not left and not order_containers.loose_boxes(ctx.session, order):
             raise InvalidInput(f"order {order.number}: nothing picked waits to be packed")
         show = (*CHOICES, *_left_lines(left))
-        return Reply(state.go("kind", order=order.number, show=show, progress=order.number), message=f"order {order.number}")
+        return Reply(state.go(PackStep.KIND, order=order.number, show=show, progress=order.number), message=f"order {order.number}")
 
     def _kind(self, ctx: FloorContext, state: FlowState[PackData], scan: ParsedScan) -> Reply:
         kind = KINDS[whole_number(scan, "container type", maximum=len(KINDS)) - 1]
@@ -148,9 +161,9 @@ class PackHandler(FlowHandler):
             item["lot_scanned"] = scan.lot
         elif scanned.item.tracking == Tracking.LOT or None not in lots:
             if len(lots) > 1:
-                return Reply(state.go("lot", **item), message=f"{sku}: {len(lots)} lots picked")
+                return Reply(state.go(PackStep.LOT, **item), message=f"{sku}: {len(lots)} lots picked")
             item["lot_scanned"] = next(iter(lots))
-        return Reply(state.go("qty", **item), message=f"{sku} ok")
+        return Reply(state.go(PackStep.QTY, **item), message=f"{sku} ok")
 
     def _lot(self, ctx: FloorContext, state: FlowState[PackData], scan: ParsedScan) -> Reply:
         order = sales_order_by_number(ctx.session, state.data.order)
@@ -159,7 +172,7 @@ class PackHandler(FlowHandler):
         if lot not in lots:
             picked = ", ".join(sorted(code for code in lots if code)) or "none"
             raise InvalidInput(f"lot {lot} of {state.data.sku} is not waiting to be packed (picked: {picked})")
-        return Reply(state.go("qty", lot_scanned=lot), message=f"lot {lot}")
+        return Reply(state.go(PackStep.QTY, lot_scanned=lot), message=f"lot {lot}")
 
     def _qty(self, ctx: FloorContext, state: FlowState[PackData], scan: ParsedScan) -> Reply:
         data = state.data
@@ -171,7 +184,7 @@ class PackHandler(FlowHandler):
         if not left:
             message += "; all packed: F2 close"
         show = (f"{data.kind} {data.no} {data.box}", *_left_lines(left))
-        return Reply(state.posted("item", **data.container(), packed_here=True, show=show), message=message)
+        return Reply(state.posted(PackStep.ITEM, **data.container(), packed_here=True, show=show), message=message)
 
     def _boxes(self, ctx: FloorContext, state: FlowState[PackData], scan: ParsedScan) -> Reply:
         data = state.data
@@ -182,7 +195,7 @@ class PackHandler(FlowHandler):
             raise InvalidInput(f"box {code} is already on this pallet")
         box = packing.nest(ctx.session, code, data.box)
         show, on_pallet, left = _pallet_lines(ctx, sales_order_by_number(ctx.session, data.order), pallet)
-        posted = state.posted("boxes", **data.container(), on_pallet=on_pallet, show=show)
+        posted = state.posted(PackStep.BOXES, **data.container(), on_pallet=on_pallet, show=show)
         return Reply(posted, message=f"box {box.code[-6:]} on pallet" + ("; F2 close" if not left else ""))
 
     def _weight(self, ctx: FloorContext, state: FlowState[PackData], scan: ParsedScan) -> Reply:
@@ -195,17 +208,25 @@ class PackHandler(FlowHandler):
         left = left_to_pack(ctx.session, order)
         if left:
             show = (*CHOICES, *_left_lines(left))
-            posted = state.posted("kind", done=1, order=order.number, show=show, progress=order.number)
+            posted = state.posted(PackStep.KIND, done=1, order=order.number, show=show, progress=order.number)
             return Reply(posted, message=f"{closed}; next container", prints=tuple(prints))
         if data.kind != ContainerKind.PALLET:
             prints.append(PrintRequest(PACKING_SLIP, order.number))
         show = [f"{order.number} packed", "next order or tote"]
         if order_containers.loose_boxes(ctx.session, order) > 1:
             show.append("(scan it again to stack on a pallet)")
-        done = state.posted("order", done=1, show=tuple(show))
+        done = state.posted(PackStep.ORDER, done=1, show=tuple(show))
         return Reply(done, message=f"{closed}; {order.number} packed", prints=tuple(prints))
 
-    steps = {"order": _order, "kind": _kind, "item": _item, "lot": _lot, "qty": _qty, "boxes": _boxes, "weight": _weight}
+    steps = {
+        PackStep.ORDER: _order,
+        PackStep.KIND: _kind,
+        PackStep.ITEM: _item,
+        PackStep.LOT: _lot,
+        PackStep.QTY: _qty,
+        PackStep.BOXES: _boxes,
+        PackStep.WEIGHT: _weight,
+    }
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -216,10 +237,10 @@ class PackHandler(FlowHandler):
                   "progress": f"{order.number} #{no}"}
         if container.kind == ContainerKind.PALLET:
             show, on_pallet, _ = _pallet_lines(ctx, order, container)
-            return Reply(state.posted("boxes", **opened, on_pallet=on_pallet, show=show), message=message)
+            return Reply(state.posted(PackStep.BOXES, **opened, on_pallet=on_pallet, show=show), message=message)
         packed_here = order_containers.has_contents(ctx.session, container)
         show = (f"{container.kind} {no} {container.code}", *_left_lines(left_to_pack(ctx.session, order)))
-        return Reply(state.posted("item", **opened, packed_here=packed_here, show=show), message=message)
+        return Reply(state.posted(PackStep.ITEM, **opened, packed_here=packed_here, show=show), message=message)
 
 
 def _pallet_lines(ctx: FloorContext, order: SalesOrder, pallet: Container) -> tuple[tuple[str, ...], int, int]:
