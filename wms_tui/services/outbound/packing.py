@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
@@ -29,7 +29,7 @@ from wms_tui.services.outbound.common import (
     scanned_units,
     warehouse_zones,
 )
-from wms_tui.store import finders
+from wms_tui.store import finders, writes
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
 from wms_tui.store.models import (
     Container,
@@ -47,7 +47,6 @@ from wms_tui.store.models import (
 
 CONTAINER_KINDS = tuple(ContainerKind)
 SSCC = "sscc"
-RANGES = NumberRange.__table__
 
 
 def assign_number_range(session: Session, terminal_id: str, prefix: str, first: int, last: int, *, purpose: str = SSCC) -> NumberRange:
@@ -79,15 +78,10 @@ def assign_number_range(session: Session, terminal_id: str, prefix: str, first: 
 def next_sscc(session: Session, terminal_id: str) -> str:
     """The terminal's next SSCC; the counter moves in the caller's transaction, so a rolled
     back container gives its number back and a committed one is never handed out twice."""
-    row = session.execute(
-        update(RANGES)
-        .where(RANGES.c.purpose == SSCC, RANGES.c.terminal_id == terminal_id, RANGES.c.next_value <= RANGES.c.last_value)
-        .values(next_value=RANGES.c.next_value + 1)
-        .returning(RANGES.c.prefix, RANGES.c.next_value)
-    ).first()
-    if row is None:
+    taken = writes.take_serial(session, SSCC, terminal_id)
+    if taken is None:
         raise InvalidInput(f"terminal {terminal_id} has no SSCC numbers left: assign it a range")
-    return sscc(row.prefix, row.next_value - 1)
+    return sscc(*taken)
 
 
 def _container(session: Session, code: str) -> tuple[Container, ShippingContainer]:
