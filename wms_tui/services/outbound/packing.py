@@ -85,14 +85,11 @@ def next_sscc(session: Session, terminal_id: str) -> str:
 
 
 def _container(session: Session, code: str) -> tuple[Container, ShippingContainer]:
-    row = session.exec(
-        select(Container, ShippingContainer)
-        .join(ShippingContainer, ShippingContainer.container_id == Container.id)
-        .where(Container.code == code.strip())
-    ).first()
-    if row is None:
+    container = finders.find_container(session, code)
+    packing = session.get(ShippingContainer, container.id) if container is not None else None
+    if packing is None:
         raise NotFound(f"no shipping container {code!r}")
-    return row
+    return container, packing
 
 
 def open_container(
