@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from labels import _sqlite
@@ -48,6 +49,15 @@ CREATE TABLE IF NOT EXISTS print_job (
 CREATE INDEX IF NOT EXISTS print_job_due ON print_job (status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS print_job_reference ON print_job (reference, id);
 """
+
+
+class JobStatus(StrEnum):
+    """A print job's status (the column's CHECK lists the same values)."""
+
+    PENDING = "pending"  # waiting to be sent, or to be retried
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # can never print as asked (an unknown printer)
 
 
 @dataclass(frozen=True)
@@ -133,7 +143,7 @@ class PrintQueue:
 
     def jobs(
         self,
-        statuses: tuple[str, ...] = ("pending", "sending", "failed"),
+        statuses: tuple[str, ...] = (JobStatus.PENDING, JobStatus.SENDING, JobStatus.FAILED),
         reference: str | None = None,
     ) -> list[Job]:
         marks = ",".join("?" * len(statuses))
@@ -218,10 +228,10 @@ class PrintQueue:
                     raise PrinterConfigError(f"printer {job.printer!r} is not configured")
                 sender(printer, self.payload(job_id), f"{job.kind}-{job.reference}-{job.id}")
             except PrinterConfigError as exc:
-                self._finish(job_id, "failed", str(exc), None)
+                self._finish(job_id, JobStatus.FAILED, str(exc), None)
             except (PrinterError, OSError) as exc:
                 delay = backoff(job.attempts, self.base_delay, self.max_delay)
-                self._finish(job_id, "pending", str(exc), self.clock() + delay)
+                self._finish(job_id, JobStatus.PENDING, str(exc), self.clock() + delay)
                 log.warning(
                     "print job %d to %s failed (retry in %.0fs): %s",
                     job_id,
@@ -230,13 +240,13 @@ class PrintQueue:
                     exc,
                 )
             else:
-                self._finish(job_id, "sent", None, None)
+                self._finish(job_id, JobStatus.SENT, None, None)
             done.append(self.get(job_id))
         return done
 
     def _finish(self, job_id: int, status: str, error: str | None, next_at: float | None) -> None:
         with self._lock:
-            if status == "sent":
+            if status == JobStatus.SENT:
                 self._conn.execute(
                     "UPDATE print_job SET status='sent', sent_at=?, last_error=NULL WHERE id=?",
                     (self.clock(), job_id),

@@ -187,7 +187,7 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(engine):
         box = packing.open_container(session, CTX, "SO-1").code
         packing.pack(session, CTX, box, item_scan=EAN, packages="3")
     before = _counts(engine)
-    with pytest.raises(InvalidInput, match="is not closed: close it before shipping"):
+    with pytest.raises(InvalidInput, match="is still open: close and weigh it before shipping"):
         with transaction(engine) as session:
             shipping.ship(session, CTX, "SO-1", [box], carrier="UPS")
     assert _counts(engine) == before

@@ -360,16 +360,25 @@ class MenuData(FlowData):
         return len(self.flows)
 
 
+class SignInStep(StrEnum):
+    BADGE = "badge"
+    PIN = "pin"
+
+
+class MenuStep(StrEnum):
+    CHOOSE = "choose"
+
+
 SIGN_IN = Flow(
     "sign_in",
     "Sign in",
     (
-        Step("badge", Expect.BADGE, "Scan your badge or type your id"),
-        Step("pin", Expect.PIN, "PIN for {operator}"),
+        Step(SignInStep.BADGE, Expect.BADGE, "Scan your badge or type your id"),
+        Step(SignInStep.PIN, Expect.PIN, "PIN for {operator}"),
     ),
     data=SignInData,
 )
-MENU = Flow("menu", "Menu", (Step("choose", Expect.CHOICE, "Choose 1-{count}"),), data=MenuData)
+MENU = Flow("menu", "Menu", (Step(MenuStep.CHOOSE, Expect.CHOICE, "Choose 1-{count}"),), data=MenuData)
 
 
 @dataclass(frozen=True)
@@ -393,7 +402,7 @@ class Screenful:
 
 def sign_in_screen(message: str = "ready") -> Screenful:
     """What a terminal shows before anyone signs in (needs no database)."""
-    step = SIGN_IN.step("badge")
+    step = SIGN_IN.step(SignInStep.BADGE)
     return Screenful(SIGN_IN.title, step.instruction, step.expects, (), message, True, None, "", (), False,
                      step=step.name, flow=SIGN_IN.name, back="")
 

@@ -8,6 +8,8 @@ from wms_tui.domain import text
 from wms_tui.domain.errors import InvalidInput
 
 GTIN_LENGTHS = (8, 12, 13, 14)
+# The packaging of a barcode that counts one unit (others name theirs: "case", "inner", ...).
+UNIT_PACKAGING = "unit"
 
 
 class Tracking(StrEnum):

@@ -9,11 +9,10 @@ from sqlmodel import Session, select
 
 from wms_tui.domain import quantities, text
 from wms_tui.domain.errors import InvalidInput
-from wms_tui.domain.items import Tracking, item_barcode
+from wms_tui.domain.items import UNIT_PACKAGING, Tracking, item_barcode
 from wms_tui.domain.locations import LocationKind, location_barcode, location_code
 from wms_tui.domain.states import ContainerKind
 from wms_tui.store import finders
-from wms_tui.store.finders import item_by_sku, warehouse_by_code  # noqa: F401 - the floor flows call them here
 from wms_tui.store.models import Container, Item, ItemBarcode, Location, Lot, Warehouse
 
 # Partner and virtual locations shared by all warehouses (transit is per warehouse).
@@ -144,7 +143,7 @@ def create_item(
     return item
 
 
-def add_barcode(session: Session, item: Item, barcode: str, *, packaging: str = "unit", quantity: object = "1") -> ItemBarcode:
+def add_barcode(session: Session, item: Item, barcode: str, *, packaging: str = UNIT_PACKAGING, quantity: object = "1") -> ItemBarcode:
     """A GTIN or other barcode; scanning a packaging barcode counts its quantity (a case of 12)."""
     barcode = item_barcode(barcode)
     existing = session.exec(select(ItemBarcode).where(ItemBarcode.barcode == barcode)).first()

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, exists, func, or_
 from sqlmodel import Session, select
 
 from labels import PrintQueue
+from labels.queue import JobStatus
 from wms_tui.domain.outbound import (
     LineProgress,
     OrderState,
@@ -26,7 +27,16 @@ from wms_tui.domain.outbound import (
     payment_status,
 )
 from wms_tui.domain.quantities import ZERO
-from wms_tui.domain.states import TaskKind, TaskState
+from wms_tui.domain.states import (
+    CountLineState,
+    CreditNoteState,
+    InvoiceState,
+    PartnerKind,
+    PaymentState,
+    ReturnDisposition,
+    TaskKind,
+    TaskState,
+)
 from wms_tui.services.inbound import replenishment
 from wms_tui.services.outbound import invoicing
 from wms_tui.services.outbound.common import order_policy
@@ -118,13 +128,13 @@ def _order_statuses(session: Session, orders: Sequence) -> dict[int, OrderStatus
             lines[row.order_id].append(LineProgress(row.quantity, row.cancelled_quantity, row.picked_quantity, row.shipped_quantity))
         for order_id, total in session.execute(
             select(Invoice.order_id, func.sum(Invoice.total))
-            .where(Invoice.order_id.in_(chunk), Invoice.state != "void").group_by(Invoice.order_id)
+            .where(Invoice.order_id.in_(chunk), Invoice.state != InvoiceState.VOID).group_by(Invoice.order_id)
         ):
             invoiced[order_id] = Decimal(total)
         for order_id, total in session.execute(
             select(Invoice.order_id, func.sum(Payment.amount))
             .join(Invoice, Invoice.id == Payment.invoice_id)
-            .where(Invoice.order_id.in_(chunk), Invoice.state != "void", Payment.state == "posted")
+            .where(Invoice.order_id.in_(chunk), Invoice.state != InvoiceState.VOID, Payment.state == PaymentState.POSTED)
             .group_by(Invoice.order_id)
         ):
             paid[order_id] = Decimal(total)
@@ -152,7 +162,7 @@ def printer_queues(printers: Sequence[str], queue_path: Path | None) -> list[Pri
         queue = PrintQueue(queue_path)
         try:
             for job in queue.jobs():
-                (failed if job.status == "failed" else pending)[job.printer] += 1
+                (failed if job.status == JobStatus.FAILED else pending)[job.printer] += 1
                 if job.last_error:
                     errors[job.printer] = job.last_error
         finally:
@@ -197,7 +207,7 @@ def dashboard(engine: Engine, *, printers: Sequence[str] = (), queue_path: Path 
         short_picks = session.execute(
             select(func.count()).select_from(PickDiscrepancy).where(PickDiscrepancy.created_at >= since)
         ).scalar_one()
-        variances = session.execute(select(func.count()).select_from(CountLine).where(CountLine.state == "recount")).scalar_one()
+        variances = session.execute(select(func.count()).select_from(CountLine).where(CountLine.state == CountLineState.RECOUNT)).scalar_one()
         picked = _per_hour(session, PICK_REASON, since)
         received = _per_hour(session, RECEIPT_REASON, since)
     return Dashboard(task_counts, held, dict(orders), short_picks, variances, picked, received, printer_queues(printers, queue_path))
@@ -360,11 +370,11 @@ class OrderPage:
 
     @property
     def open_invoices(self) -> list[PageInvoice]:
-        return [invoice for invoice in self.invoices if invoice.state != "void" and invoice.paid < invoice.total]
+        return [invoice for invoice in self.invoices if invoice.state != InvoiceState.VOID and invoice.paid < invoice.total]
 
     @property
     def pending_returns(self) -> list[PageReturnLine]:
-        return [line for line in self.returns if line.disposition == "pending"]
+        return [line for line in self.returns if line.disposition == ReturnDisposition.PENDING]
 
 
 def order_page(engine: Engine, number: str, *, today: date | None = None) -> OrderPage:
@@ -412,7 +422,7 @@ def order_page(engine: Engine, number: str, *, today: date | None = None) -> Ord
         payments = []
         for invoice in session.execute(select(Invoice).where(Invoice.order_id == order.id).order_by(Invoice.id)).scalars():
             paid = invoicing.paid_amount(session, invoice.id)
-            shown = "void" if invoice.state == "void" else payment_status(invoice.total, paid, invoice.due_on, today).value
+            shown = InvoiceState.VOID.value if invoice.state == InvoiceState.VOID else payment_status(invoice.total, paid, invoice.due_on, today).value
             invoices.append(PageInvoice(invoice.number, invoice.issued_on, invoice.due_on, invoice.total, paid, invoice.state, shown))
             payments += [
                 PagePayment(invoice.number, payment.amount, payment.paid_on, payment.reference, payment.state)
@@ -421,7 +431,7 @@ def order_page(engine: Engine, number: str, *, today: date | None = None) -> Ord
         credit_notes = {
             return_id: note
             for return_id, note in session.execute(
-                select(CreditNote.return_id, CreditNote.number).where(CreditNote.order_id == order.id, CreditNote.state != "void")
+                select(CreditNote.return_id, CreditNote.number).where(CreditNote.order_id == order.id, CreditNote.state != CreditNoteState.VOID)
             )
         }
         returns = [
@@ -469,7 +479,7 @@ def customer_codes(engine: Engine) -> list[tuple[str, str]]:
         return [
             (code, name)
             for code, name in session.execute(
-                select(Partner.code, Partner.name).where(Partner.kind == "customer", Partner.active).order_by(Partner.code)
+                select(Partner.code, Partner.name).where(Partner.kind == PartnerKind.CUSTOMER, Partner.active).order_by(Partner.code)
             )
         ]
 

@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy import Engine, func
@@ -27,6 +28,8 @@ from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput, WmsError
 from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.outbound import backorder_policy, percent
+from wms_tui.domain.reasons import MoveReason
+from wms_tui.domain.states import PartnerKind
 from wms_tui.services.importer import ImportFailed
 from wms_tui.services.inbound.purchasing import PurchaseLineInput, create_purchase_order
 from wms_tui.services.outbound.orders import LineInput, create_order
@@ -47,10 +50,19 @@ from wms_tui.store.models import (
 )
 from wms_tui.store.session import reading, transaction
 
-KINDS = ("orders", "purchases")
-HEADER = {"orders": ("number", "customer", "warehouse", "sku", "quantity"), "purchases": ("reference", "supplier", "warehouse", "sku", "quantity")}
-KEY = {"orders": "number", "purchases": "reference"}
-PARTNER = {"orders": "customer", "purchases": "supplier"}
+
+class ImportKind(StrEnum):
+    ORDERS = "orders"
+    PURCHASES = "purchases"
+
+
+KINDS = tuple(ImportKind)
+HEADER = {
+    ImportKind.ORDERS: ("number", "customer", "warehouse", "sku", "quantity"),
+    ImportKind.PURCHASES: ("reference", "supplier", "warehouse", "sku", "quantity"),
+}
+KEY = {ImportKind.ORDERS: "number", ImportKind.PURCHASES: "reference"}
+PARTNER = {ImportKind.ORDERS: "customer", ImportKind.PURCHASES: "supplier"}
 
 
 class _CellError(Exception):
@@ -199,8 +211,8 @@ def _purchase_line(session: Session, cells: dict[str, str]) -> PurchaseLineInput
     )
 
 
-def _partner(session: Session, code: str, kind: str, column: str) -> None:
-    partner = session.exec(select(Partner).where(Partner.code == code)).first()
+def _partner(session: Session, code: str, kind: PartnerKind, column: str) -> None:
+    partner = finders.find_partner(session, code)
     if partner is None or partner.kind != kind:
         raise _CellError(column, f"no {kind} {code!r}")
     if not partner.active:
@@ -209,14 +221,14 @@ def _partner(session: Session, code: str, kind: str, column: str) -> None:
 
 def _create(session: Session, kind: str, document: _Document, lines: list) -> str:
     header = document.header
-    if kind == "orders":
-        _checked("customer", lambda code: _partner(session, code, "customer", "customer"), _required(header, "customer"))
+    if kind == ImportKind.ORDERS:
+        _checked("customer", lambda code: _partner(session, code, PartnerKind.CUSTOMER, "customer"), _required(header, "customer"))
         _checked("warehouse", lambda code: finders.warehouse_by_code(session, code), _required(header, "warehouse"))
-        if session.exec(select(SalesOrder.id).where(SalesOrder.number == document.key)).first():
+        if finders.find_sales_order(session, document.key):
             raise _CellError("number", f"sales order {document.key} already exists")
         policy = _checked("policy", backorder_policy, header["policy"]).value if header.get("policy") else None
         return create_order(session, header["customer"], header["warehouse"], lines, number=document.key, policy=policy).number
-    _checked("supplier", lambda code: _partner(session, code, "supplier", "supplier"), _required(header, "supplier"))
+    _checked("supplier", lambda code: _partner(session, code, PartnerKind.SUPPLIER, "supplier"), _required(header, "supplier"))
     _checked("warehouse", lambda code: finders.warehouse_by_code(session, code), _required(header, "warehouse"))
     return create_purchase_order(session, header["supplier"], header["warehouse"].upper(), lines).number
 
@@ -225,7 +237,7 @@ def import_documents(engine: Engine, kind: str, path: Path) -> ImportResult:
     """Create the file's sales orders (drafts, to confirm at the console) or purchase orders,
     in one transaction: any problem and nothing is kept."""
     documents = _documents(path, kind)
-    make_line = _order_line if kind == "orders" else _purchase_line
+    make_line = _order_line if kind == ImportKind.ORDERS else _purchase_line
     problems: list[str] = []
     created: list[str] = []
     count = 0
@@ -252,12 +264,18 @@ def import_documents(engine: Engine, kind: str, path: Path) -> ImportResult:
     return ImportResult(created, count)
 
 
-EXPORTS = ("shipments", "receipts", "stock")
+class ExportKind(StrEnum):
+    SHIPMENTS = "shipments"
+    RECEIPTS = "receipts"
+    STOCK = "stock"
+
+
+EXPORTS = tuple(kind.value for kind in ExportKind)  # plain strings: the command's choices
 COLUMNS = {
-    "shipments": ("shipment", "order", "customer", "carrier", "tracking_number", "shipped_at", "container", "sku", "lot", "quantity"),
-    "receipts": ("received_at", "document", "sku", "lot", "quantity", "location", "operator", "terminal"),
+    ExportKind.SHIPMENTS: ("shipment", "order", "customer", "carrier", "tracking_number", "shipped_at", "container", "sku", "lot", "quantity"),
+    ExportKind.RECEIPTS: ("received_at", "document", "sku", "lot", "quantity", "location", "operator", "terminal"),
     # The stock.csv columns `wms-tui import --stock` reads: an export is another site's opening stock.
-    "stock": ("sku", "location", "quantity", "lot", "expiry", "unit_cost"),
+    ExportKind.STOCK: ("sku", "location", "quantity", "lot", "expiry", "unit_cost"),
 }
 
 
@@ -277,7 +295,7 @@ def export_rows(engine: Engine, kind: str, *, since: date | None = None) -> list
         raise InvalidInput(f"export {', '.join(EXPORTS)}, not {kind!r}")
     start = datetime.combine(since, time.min, tzinfo=UTC) if since else None
     with reading(engine) as session:
-        if kind == "shipments":
+        if kind == ExportKind.SHIPMENTS:
             query = (
                 select(Shipment.number, SalesOrder.number, Partner.code, Shipment.carrier, Shipment.tracking_number,
                        Shipment.shipped_at, Container.code, Item.sku, Lot.code, ContainerLine.quantity)
@@ -292,14 +310,14 @@ def export_rows(engine: Engine, kind: str, *, since: date | None = None) -> list
             )
             if start:
                 query = query.where(Shipment.shipped_at >= start)
-        elif kind == "receipts":
+        elif kind == ExportKind.RECEIPTS:
             query = (
                 select(StockMove.created_at, StockMove.document_ref, Item.sku, Lot.code, StockMove.quantity, Location.code,
                        StockMove.operator, StockMove.terminal_id)
                 .join(Item, Item.id == StockMove.item_id)
                 .join(Location, Location.id == StockMove.to_location_id)
                 .outerjoin(Lot, Lot.id == StockMove.lot_id)
-                .where(StockMove.reason == "receipt")
+                .where(StockMove.reason == MoveReason.RECEIPT)
                 .order_by(StockMove.created_at, StockMove.terminal_id, StockMove.sequence)
             )
             if start:

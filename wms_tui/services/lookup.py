@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
@@ -13,6 +14,7 @@ from sqlmodel import Session, select
 from drivers.scan import ScanKind, interpret, split_symbology
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.quantities import display
+from wms_tui.services.outbound.common import order_lines
 from wms_tui.services.outbound.orders import order_status
 from wms_tui.store import finders, queries
 from wms_tui.store.models import (
@@ -24,7 +26,6 @@ from wms_tui.store.models import (
     Partner,
     PurchaseOrderLine,
     SalesOrder,
-    SalesOrderLine,
     ShippingContainer,
     StockBalance,
     Warehouse,
@@ -41,9 +42,22 @@ class StockLine:
     available: Decimal
 
 
+class Found(StrEnum):
+    ITEM = "item"
+    LOCATION = "location"
+    LOT = "lot"
+    CONTAINER = "container"
+    ORDER = "order"
+    PURCHASE_ORDER = "purchase order"
+
+
+# What a look-up lists stock lines for (none listed: there is no stock).
+STOCK_HOLDERS = frozenset({Found.ITEM, Found.LOCATION, Found.LOT})
+
+
 @dataclass(frozen=True)
 class LookupResult:
-    kind: str  # item, location, lot, container
+    kind: Found
     code: str
     title: str
     details: list[str] = field(default_factory=list)
@@ -71,7 +85,7 @@ def _item_result(session: Session, scanned: finders.ScannedItem, warehouse_code:
         StockLine(row.location_code, row.lot_code, row.expiry, row.on_hand, row.available)
         for row in queries.stock_by_location(conn, item.id)
     ]
-    return LookupResult("item", item.sku, item.name, details, lines)
+    return LookupResult(Found.ITEM, item.sku, item.name, details, lines)
 
 
 def _location_result(session: Session, location: Location) -> LookupResult:
@@ -89,7 +103,7 @@ def _location_result(session: Session, location: Location) -> LookupResult:
         StockLine(sku, lot_code, expiry, Decimal(on_hand), Decimal(on_hand) - queries.committed_at(conn, item_id, location.id))
         for item_id, sku, lot_code, expiry, on_hand in rows
     ]
-    return LookupResult("location", location.code, location.name, [f"{location.kind.value} location · barcode {location.barcode}"], lines)
+    return LookupResult(Found.LOCATION, location.code, location.name, [f"{location.kind.value} location · barcode {location.barcode}"], lines)
 
 
 def _lot_results(session: Session, code: str) -> list[LookupResult]:
@@ -101,7 +115,7 @@ def _lot_results(session: Session, code: str) -> list[LookupResult]:
             if row.lot_code == lot.code
         ]
         expiry = f"expires {lot.expiry_date}" if lot.expiry_date else "no expiry"
-        results.append(LookupResult("lot", lot.code, f"Lot {lot.code} of {item.sku} {item.name}", [expiry], lines))
+        results.append(LookupResult(Found.LOT, lot.code, f"Lot {lot.code} of {item.sku} {item.name}", [expiry], lines))
     return results
 
 
@@ -146,18 +160,18 @@ def _container_result(session: Session, container: Container) -> LookupResult:
         .order_by(Item.sku)
     ).all()
     lines = [StockLine(sku, lot, expiry, Decimal(qty), Decimal(0)) for sku, lot, expiry, qty in rows]
-    return LookupResult("container", container.code, f"{container.kind.title()} {container.code}", details, lines)
+    return LookupResult(Found.CONTAINER, container.code, f"{container.kind.title()} {container.code}", details, lines)
 
 
 def _document_result(session: Session, number: str) -> LookupResult | None:
     order = finders.find_sales_order(session, number)
     if order is not None:
         customer = session.get(Partner, order.customer_id)
-        lines = session.exec(select(SalesOrderLine).where(SalesOrderLine.order_id == order.id)).all()
+        lines = order_lines(session, order.id)
         ordered = sum((line.quantity for line in lines), Decimal(0))
         picked = sum((line.picked_quantity for line in lines), Decimal(0))
         shipped = sum((line.shipped_quantity for line in lines), Decimal(0))
-        return LookupResult("order", order.number, f"Order for {customer.name}", [
+        return LookupResult(Found.ORDER, order.number, f"Order for {customer.name}", [
             f"status {order_status(session, order.number).value}",
             f"{len(lines)} lines · ordered {display(ordered)}",
             f"picked {display(picked)} · shipped {display(shipped)}",
@@ -166,7 +180,7 @@ def _document_result(session: Session, number: str) -> LookupResult | None:
     if purchase is not None:
         supplier = session.get(Partner, purchase.supplier_id)
         lines = session.exec(select(PurchaseOrderLine).where(PurchaseOrderLine.order_id == purchase.id)).all()
-        return LookupResult("purchase order", purchase.number, f"PO from {supplier.name}",
+        return LookupResult(Found.PURCHASE_ORDER, purchase.number, f"PO from {supplier.name}",
                             [f"{purchase.state} · {len(lines)} lines"])
     return None
 

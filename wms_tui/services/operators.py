@@ -9,10 +9,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.flows import Role
+from wms_tui.store import finders
 from wms_tui.store.models import FloorSession, Operator
 
 PIN_ITERATIONS = 100_000
@@ -51,9 +52,9 @@ def create_operator(session: Session, code: str, name: str, role: str, *, badge:
         raise InvalidInput("PIN must be 4 to 8 digits")
     if not badge:
         raise InvalidInput("badge code must not be empty")
-    if session.get(Operator, code) is not None:
+    if finders.find_operator(session, code) is not None:
         raise InvalidInput(f"operator {code} already exists")
-    if session.exec(select(Operator).where(Operator.badge == badge)).first() is not None:
+    if finders.find_operator_by_badge(session, badge) is not None:
         raise InvalidInput(f"badge {badge} already belongs to another operator")
     operator = Operator(code=code, name=name.strip() or code, role=role_value.value, badge=badge,
                         pin_hash=_hash_pin(pin, secrets.token_bytes(16)))
@@ -64,7 +65,7 @@ def create_operator(session: Session, code: str, name: str, role: str, *, badge:
 
 def by_badge(session: Session, badge: str) -> OperatorView | None:
     """The active operator whose badge this is, or None (a typed id is not a badge)."""
-    operator = session.exec(select(Operator).where(Operator.badge == badge.strip())).first()
+    operator = finders.find_operator_by_badge(session, badge)
     if operator is None:
         return None
     if not operator.active:
@@ -74,7 +75,7 @@ def by_badge(session: Session, badge: str) -> OperatorView | None:
 
 def with_pin(session: Session, code: str, pin: str) -> OperatorView:
     """Sign in by typed id and PIN; the error never says which of the two was wrong."""
-    operator = session.get(Operator, code.strip().upper())
+    operator = finders.find_operator(session, code)
     if operator is None or not _pin_matches(pin.strip(), operator.pin_hash):
         raise InvalidInput("unknown operator id or wrong PIN")
     if not operator.active:
@@ -83,14 +84,11 @@ def with_pin(session: Session, code: str, pin: str) -> OperatorView:
 
 
 def known_id(session: Session, code: str) -> bool:
-    return session.get(Operator, code.strip().upper()) is not None
+    return finders.find_operator(session, code) is not None
 
 
 def get_operator(session: Session, code: str) -> OperatorView:
-    operator = session.get(Operator, code)
-    if operator is None:
-        raise NotFound(f"no operator {code}")
-    return _view(operator)
+    return _view(finders.operator_by_code(session, code))
 
 
 def saved_state(session: Session, terminal_id: str, operator: str) -> str | None:

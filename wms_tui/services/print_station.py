@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from labels import Printer, PrintQueue, load_printers, send
-from labels.queue import SendFn
+from labels.queue import JobStatus, SendFn
 from wms_tui import config
 from wms_tui.domain.errors import WmsError
 from wms_tui.services.floor.printing import render
@@ -147,7 +147,7 @@ class PrintStation:
             self._wake.clear()
             try:
                 for job in self.queue.drain(self.printers, self.sender):
-                    if job.status == "failed":
+                    if job.status == JobStatus.FAILED:
                         self.notify(f"print job {job.id} ({job.reference}) failed: {job.last_error}")
             except Exception:
                 log.exception("print queue drain failed")

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import select
 from sqlmodel import Session
 
 from wms_tui.domain.errors import InvalidInput, NotFound, WmsError
-from wms_tui.domain.states import PENDING_TASK_STATES, TaskKind, TaskState
+from wms_tui.domain.states import TaskKind, TaskState
+from wms_tui.store import views, writes
 from wms_tui.store.models import Task
 
-TASKS = Task.__table__
 # How many times claim_next retries when another terminal wins the task it picked.
 CLAIM_ATTEMPTS = 20
 
@@ -55,25 +55,6 @@ def _operator(operator: str) -> str:
     return operator.strip()
 
 
-# Statements every scan that queues or claims a task runs are built once: building them costs
-# more than the indexed statements take to run.
-_LAST_POSITION = select(func.coalesce(func.max(TASKS.c.queue_position), 0)).where(
-    TASKS.c.warehouse_id == bindparam("warehouse_id")
-)
-# RETURNING the queue slot with the id maps ids back to the tasks given: asking the database to
-# return rows in parameter order makes SQLite insert them one statement per row.
-_INSERT_TASKS = TASKS.insert().returning(TASKS.c.id, TASKS.c.warehouse_id, TASKS.c.queue_position)
-_CLAIM = (
-    update(TASKS)
-    .where(TASKS.c.id == bindparam("task_id"), TASKS.c.state == TaskState.OPEN.value)
-    .values(state=TaskState.CLAIMED.value, assignee=bindparam("operator"), claimed_at=bindparam("now"))
-)
-
-
-def _last_position(session: Session, warehouse_id: int) -> int:
-    return session.execute(_LAST_POSITION, {"warehouse_id": warehouse_id}).scalar_one()
-
-
 def create_tasks(session: Session, new_tasks: Sequence[NewTask]) -> list[int]:
     """Queue tasks at the end of their warehouse's queue, in the order given; returns their ids."""
     if not new_tasks:
@@ -83,7 +64,7 @@ def create_tasks(session: Session, new_tasks: Sequence[NewTask]) -> list[int]:
     rows = []
     for task in new_tasks:
         if task.warehouse_id not in positions:
-            positions[task.warehouse_id] = _last_position(session, task.warehouse_id)
+            positions[task.warehouse_id] = views.last_queue_position(session, task.warehouse_id)
         positions[task.warehouse_id] += 1
         rows.append(
             {
@@ -106,7 +87,7 @@ def create_tasks(session: Session, new_tasks: Sequence[NewTask]) -> list[int]:
                 "created_at": now,
             }
         )
-    ids = {(warehouse_id, position): task_id for task_id, warehouse_id, position in session.execute(_INSERT_TASKS, rows)}
+    ids = {(warehouse_id, position): task_id for task_id, warehouse_id, position in writes.insert_tasks(session, rows)}
     return [ids[(row["warehouse_id"], row["queue_position"])] for row in rows]
 
 
@@ -125,9 +106,9 @@ def get_task(session: Session, task_id: int) -> Task:
 def claim_task(session: Session, task_id: int, operator: str) -> Task:
     """Claim one task for `operator`; exactly one of several racing operators wins."""
     operator = _operator(operator)
-    changed = session.execute(_CLAIM, {"task_id": task_id, "operator": operator, "now": _now()}).rowcount
+    won = writes.claim_task(session, task_id, operator, _now())
     task = get_task(session, task_id)
-    if changed == 1 or (task.state == TaskState.CLAIMED and task.assignee == operator):
+    if won or (task.state == TaskState.CLAIMED and task.assignee == operator):
         return task
     if task.state == TaskState.CLAIMED:
         raise TaskConflict(f"task {task_id} is already claimed by {task.assignee}")
@@ -144,15 +125,8 @@ def claim_next(
 ) -> Task | None:
     """Claim the first open task of the queue (optionally of one kind or batch); None when empty."""
     operator = _operator(operator)
-    query = select(TASKS.c.id).where(TASKS.c.warehouse_id == warehouse_id, TASKS.c.state == TaskState.OPEN.value)
-    if kind is not None:
-        query = query.where(TASKS.c.kind == TaskKind(kind).value)
-    if batch_ref is not None:
-        query = query.where(TASKS.c.batch_ref == batch_ref)
-    # SKIP LOCKED (PostgreSQL) steps over rows another terminal is claiming right now.
-    query = query.order_by(TASKS.c.queue_position, TASKS.c.id).limit(1).with_for_update(skip_locked=True)
     for _ in range(CLAIM_ATTEMPTS):
-        task_id = session.execute(query).scalar_one_or_none()
+        task_id = views.first_open_task(session, warehouse_id, kind, batch_ref)
         if task_id is None:
             return None
         try:
@@ -192,7 +166,7 @@ def require_claimed(session: Session, task_id: int, operator: str, kind: TaskKin
 def skip_task(session: Session, task_id: int, operator: str) -> Task:
     """Put a claimed task back at the end of the queue for anyone to take later."""
     task = _owned(session, task_id, operator)
-    task.queue_position = _last_position(session, task.warehouse_id) + 1
+    task.queue_position = views.last_queue_position(session, task.warehouse_id) + 1
     task.skip_count += 1
     task.state = TaskState.OPEN
     task.assignee = None
@@ -209,6 +183,11 @@ def release_task(session: Session, task_id: int, operator: str) -> Task:
     task.claimed_at = None
     session.flush()
     return task
+
+
+def available_to(operator: str):
+    """SQL condition: the task is open, or claimed by the operator."""
+    return (Task.state == TaskState.OPEN.value) | ((Task.state == TaskState.CLAIMED.value) & (Task.assignee == operator))
 
 
 def resume(session: Session, operator: str, warehouse_id: int | None = None) -> list[Task]:
@@ -233,11 +212,7 @@ def cancel_tasks(session: Session, task_ids: Sequence[int]) -> int:
     """Cancel tasks that are not done yet (their document no longer needs them)."""
     if not task_ids:
         return 0
-    return session.execute(
-        update(TASKS)
-        .where(TASKS.c.id.in_(list(task_ids)), TASKS.c.state.in_(PENDING_TASK_STATES))
-        .values(state=TaskState.CANCELLED.value, done_at=_now())
-    ).rowcount
+    return writes.cancel_tasks(session, list(task_ids), _now())
 
 
 def open_queue(session: Session, warehouse_id: int, kind: TaskKind | None = None) -> list[Task]:

@@ -23,11 +23,12 @@ from sqlmodel import Session, select
 
 from drivers.scan import interpret, split_symbology
 from wms_tui.domain.errors import InvalidInput, NotFound
-from wms_tui.domain.items import gtin_variants
+from wms_tui.domain.items import UNIT_PACKAGING, gtin_variants
 from wms_tui.domain.locations import CHECK_SEPARATOR, code_from_barcode
 from wms_tui.domain.states import PartnerKind
 from wms_tui.store.models import (
     Container,
+    CountSession,
     CustomerProfile,
     Item,
     ItemBarcode,
@@ -36,6 +37,7 @@ from wms_tui.store.models import (
     Operator,
     Partner,
     PurchaseOrder,
+    Receipt,
     SalesOrder,
     Warehouse,
 )
@@ -51,11 +53,6 @@ class ScannedItem:
     item: Item
     units_per_scan: Decimal  # a case barcode of 12 counts 12
     packaging: str
-
-    @property
-    def per_scan(self) -> Decimal:
-        """The name the floor flows still read (they move to the finders with issue 11, point 4)."""
-        return self.units_per_scan
 
 
 _ITEM_BY_BARCODE = (
@@ -89,7 +86,7 @@ def find_item(session: Session, scanned: str) -> ScannedItem | None:
     found = _by_barcode(session, code)
     if found is None:
         item = find_item_by_sku(session, code)
-        found = ScannedItem(item, Decimal(1), "unit") if item is not None else None
+        found = ScannedItem(item, Decimal(1), UNIT_PACKAGING) if item is not None else None
     if found is None:
         meaning = _scanned_gs1(code)
         if meaning is not None and meaning.gtin and meaning.gtin != code:
@@ -104,6 +101,18 @@ def item_by_scan(session: Session, scanned: str) -> ScannedItem:
     found = find_item(session, code)
     if found is None:
         raise NotFound(f"barcode {code!r} is not a known item: check the label or add the barcode to the item")
+    return found
+
+
+def unit_barcodes(session: Session, item_ids: Iterable[int]) -> dict[int, str]:
+    """The first unit barcode (the GTIN printed for one unit) of each item that has one."""
+    found: dict[int, str] = {}
+    for item_id, barcode in session.execute(
+        select(ItemBarcode.item_id, ItemBarcode.barcode)
+        .where(ItemBarcode.item_id.in_(list(item_ids)), ItemBarcode.packaging == UNIT_PACKAGING)
+        .order_by(ItemBarcode.id)
+    ):
+        found.setdefault(item_id, barcode)
     return found
 
 
@@ -219,6 +228,21 @@ def purchase_order_by_number(session: Session, number: str) -> PurchaseOrder:
     if order is None:
         raise NotFound(f"no purchase order {number!r}")
     return order
+
+
+def find_count_session(session: Session, number: str) -> CountSession | None:
+    return session.exec(select(CountSession).where(CountSession.number == normal_code(number))).first()
+
+
+def count_session_by_number(session: Session, number: str) -> CountSession:
+    count = find_count_session(session, number)
+    if count is None:
+        raise NotFound(f"no count {number!r}")
+    return count
+
+
+def find_receipt(session: Session, number: str) -> Receipt | None:
+    return session.exec(select(Receipt).where(Receipt.number == normal_code(number))).first()
 
 
 def find_operator(session: Session, code: str) -> Operator | None:

@@ -424,6 +424,23 @@ def reverse_moves(
     return post_moves(conn, requests, context)
 
 
+def standing_moves(
+    conn: Connection, document_ref: str, *, reasons: Iterable[str] | None = None, not_to: Sequence[int] = ()
+) -> list[uuid.UUID]:
+    """Ids of the document's moves that still stand (neither a reversal nor reversed), in posting
+    order, optionally of some reasons and not into some locations: what undoing the document's
+    work reverses. Asked here because whether a move stands is the ledger's reversal rule."""
+    reversed_ids = select(MOVES.c.reverses_id).where(MOVES.c.reverses_id.is_not(None), MOVES.c.document_ref == document_ref)
+    query = select(MOVES.c.id).where(
+        MOVES.c.document_ref == document_ref, MOVES.c.reverses_id.is_(None), MOVES.c.id.not_in(reversed_ids)
+    )
+    if reasons is not None:
+        query = query.where(MOVES.c.reason.in_(list(reasons)))
+    if not_to:
+        query = query.where(MOVES.c.to_location_id.not_in(list(not_to)))
+    return list(conn.scalars(query.order_by(MOVES.c.terminal_id, MOVES.c.sequence)))
+
+
 class Ledger:
     """Posts moves in their own transaction: for callers that do nothing else in it."""
 

@@ -1,5 +1,5 @@
-"""Hot-path reads: what a receiving scan, a putaway suggestion, a pick confirm and the back-order
-release read on every input.
+"""Hot-path reads: what a receiving scan, a putaway suggestion, a pick confirm, the task queue and
+the back-order release read on every input, and the order lines a bulk confirm or allocation reads.
 
 Why here and in Core: each statement is built once with bound parameters, because building a
 SELECT costs more than SQLite takes to answer these indexed reads. Each runs in the caller's
@@ -8,6 +8,7 @@ session, so the scan's pending rows are flushed first and ORM rows land in its i
 
 from __future__ import annotations
 
+from collections import defaultdict
 from decimal import Decimal
 
 from sqlalchemy import Row, bindparam, exists, func
@@ -216,3 +217,51 @@ def backorders_waiting(session: Session, item_id: int, warehouse_id: int) -> lis
     """(SalesOrderLine, SalesOrder) back ordered for the item in the warehouse, oldest order
     first, locked for the release."""
     return session.execute(_WAITING, {"item_id": item_id, "warehouse_id": warehouse_id}).all()
+
+
+# --- task queue ---------------------------------------------------------------------------------
+
+_TASKS = Task.__table__
+_LAST_POSITION = select(func.coalesce(func.max(_TASKS.c.queue_position), 0)).where(
+    _TASKS.c.warehouse_id == bindparam("warehouse_id")
+)
+
+
+def last_queue_position(session: Session, warehouse_id: int) -> int:
+    """The queue position of the warehouse's last task (0: none yet)."""
+    return session.execute(_LAST_POSITION, {"warehouse_id": warehouse_id}).scalar_one()
+
+
+def first_open_task(session: Session, warehouse_id: int, kind: TaskKind | None, batch_ref: str | None) -> int | None:
+    """The id of the first open task in queue order (of one kind or batch), locked to claim it;
+    SKIP LOCKED (PostgreSQL) steps over rows another terminal is claiming right now."""
+    query = select(_TASKS.c.id).where(_TASKS.c.warehouse_id == warehouse_id, _TASKS.c.state == TaskState.OPEN.value)
+    if kind is not None:
+        query = query.where(_TASKS.c.kind == TaskKind(kind).value)
+    if batch_ref is not None:
+        query = query.where(_TASKS.c.batch_ref == batch_ref)
+    query = query.order_by(_TASKS.c.queue_position, _TASKS.c.id).limit(1).with_for_update(skip_locked=True)
+    return session.execute(query).scalar_one_or_none()
+
+
+# --- bulk order confirmation and allocation ------------------------------------------------------
+
+# Chunks keep the IN list under the drivers' parameter limits.
+LINES_CHUNK = 5000
+_ORDER_LINES = (
+    select(
+        _LINES.c.id, _LINES.c.order_id, _LINES.c.item_id, _LINES.c.quantity, _LINES.c.unit_price,
+        _LINES.c.committed_quantity, _LINES.c.backordered_quantity, _LINES.c.picked_quantity, _LINES.c.shipped_quantity,
+    )
+    .where(_LINES.c.order_id.in_(bindparam("order_ids", expanding=True)))
+    .order_by(_LINES.c.id)
+)
+
+
+def lines_by_order(session: Session, order_ids: list[int]) -> dict[int, list[Row]]:
+    """The quantities of the orders' lines (not their texts), per order id, in line order."""
+    found: dict[int, list[Row]] = defaultdict(list)
+    for start in range(0, len(order_ids), LINES_CHUNK):
+        for row in session.execute(_ORDER_LINES, {"order_ids": order_ids[start : start + LINES_CHUNK]}):
+            found[row.order_id].append(row)
+    return found

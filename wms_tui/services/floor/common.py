@@ -9,7 +9,7 @@ from sqlmodel import Session
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.quantities import display
 from wms_tui.services.floor.scans import ParsedScan
-from wms_tui.services.outbound.common import ScannedItem, resolve_item_scan
+from wms_tui.store.finders import ScannedItem, item_by_scan
 
 
 def short_place(code: str) -> str:
@@ -25,7 +25,7 @@ def units_word(per_scan: Decimal) -> str:
 
 def item_of_scan(session: Session, scan: ParsedScan, expected_sku: str | None = None) -> ScannedItem:
     """The scanned item (and units per scan); a different item than expected is refused by name."""
-    scanned = resolve_item_scan(session, scan.code)
+    scanned = item_by_scan(session, scan.code)
     if expected_sku and scanned.item.sku != expected_sku:
         raise InvalidInput(f"wrong item {scanned.item.sku}: scan {expected_sku}")
     return scanned

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from enum import StrEnum
 
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.flows import Action, Expect, Flow, FlowData, FlowState, Step
@@ -23,8 +24,8 @@ from wms_tui.services.floor.scans import ParsedScan
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Reply
 from wms_tui.services.inbound import blind_count
 from wms_tui.services.inbound.blind_count import Key
-from wms_tui.services.inbound.common import resolve_item
 from wms_tui.services.inbound.counting import RECOUNT, plan_cycle_count
+from wms_tui.store.finders import item_by_scan
 from wms_tui.store.models import Task
 
 # Why a counted quantity differs from the books (stored on the adjustment moves).
@@ -84,16 +85,27 @@ class CountData(FlowData):
         return {(line.sku, line.lot): line.line for line in self.sheet}
 
 
+class CountStep(StrEnum):
+    """The steps of the count flow, in their order."""
+
+    BIN = "bin"
+    AT = "at"
+    ITEM = "item"
+    LOT = "lot"
+    QTY = "qty"
+    REASON = "reason"
+
+
 COUNT = Flow(
     "count",
     "Count",
     (
-        Step("bin", Expect.BIN, "Scan bin to count"),
-        Step("at", Expect.BIN, "Go to {place}, scan bin"),
-        Step("item", Expect.ITEM, "Scan item, F5 submit"),
-        Step("lot", Expect.LOT, "Scan lot of {sku}"),
-        Step("qty", Expect.QUANTITY, "How many {unit}?"),
-        Step("reason", Expect.CHOICE, "{asking}: reason 1-{reasons_count}"),
+        Step(CountStep.BIN, Expect.BIN, "Scan bin to count"),
+        Step(CountStep.AT, Expect.BIN, "Go to {place}, scan bin"),
+        Step(CountStep.ITEM, Expect.ITEM, "Scan item, F5 submit"),
+        Step(CountStep.LOT, Expect.LOT, "Scan lot of {sku}"),
+        Step(CountStep.QTY, Expect.QUANTITY, "How many {unit}?"),
+        Step(CountStep.REASON, Expect.CHOICE, "{asking}: reason 1-{reasons_count}"),
     ),
     (Action(1, "next", "next"), Action(3, "skip", "skip"), Action(4, "undo", UNDO), Action(5, "submit", "submit")),
     CountData,
@@ -104,7 +116,7 @@ class CountHandler(FlowHandler):
     flow = COUNT
 
     def start(self, ctx: FloorContext) -> Reply:
-        state = self._idle(ctx, COUNT.begin("bin"))
+        state = self._idle(ctx, COUNT.begin(CountStep.BIN))
         held = [task for task in tasks.resume(ctx.session, ctx.operator.code, ctx.warehouse_id)
                 if task.kind == TaskKind.COUNT.value]
         if held:
@@ -113,7 +125,7 @@ class CountHandler(FlowHandler):
 
     def on_action(self, ctx: FloorContext, state: FlowState[CountData], action: str) -> Reply:
         if action == "next":
-            if state.step != "bin":
+            if state.step != CountStep.BIN:
                 raise InvalidInput("finish or skip this count first (F3 skip)")
             task = task_queue.claim_for(ctx.session, ctx.operator.code, ctx.warehouse_id, TaskKind.COUNT, None)
             if task is None:
@@ -125,7 +137,7 @@ class CountHandler(FlowHandler):
             tasks.skip_task(ctx.session, state.data.task, ctx.operator.code)
             return Reply(self._idle(ctx, state), message=f"count of {state.data.place} skipped")
         if action == "submit":
-            if state.step != "item":
+            if state.step != CountStep.ITEM:
                 raise InvalidInput("finish this item first (F4 undo)")
             return self._submit(ctx, state)
         raise InvalidInput(f"{action} is not available here")
@@ -146,27 +158,27 @@ class CountHandler(FlowHandler):
     def _at(self, ctx: FloorContext, state: FlowState[CountData], scan: ParsedScan) -> Reply:
         if scan.location_code != state.data.bin:
             raise InvalidInput(f"wrong bin {short_place(scan.location_code)}: count {state.data.place}")
-        return Reply(state.go("item", show=_lines(state.data)), message=f"at {state.data.place}")
+        return Reply(state.go(CountStep.ITEM, show=_lines(state.data)), message=f"at {state.data.place}")
 
     def _item(self, ctx: FloorContext, state: FlowState[CountData], scan: ParsedScan) -> Reply:
-        scanned = resolve_item(ctx.session, scan.gtin)
+        scanned = item_by_scan(ctx.session, scan.gtin)
         item = scanned.item
-        per_scan = scanned.per_scan
+        per_scan = scanned.units_per_scan
         unit = item.sku if per_scan == 1 else f"packs of {display(per_scan)}"
         facts = {"sku": item.sku, "barcode": scan.gtin, "per_scan": per_scan, "unit": unit, "lot": None}
         if Tracking(item.tracking) is not Tracking.NONE:
             if not scan.lot:
-                return Reply(state.go("lot", **facts), message=f"{item.sku} is lot-tracked")
+                return Reply(state.go(CountStep.LOT, **facts), message=f"{item.sku} is lot-tracked")
             self._check_listed(ctx, state.data, item.sku, scan.lot)
             facts["lot"] = scan.lot
         else:
             self._check_listed(ctx, state.data, item.sku, None)
-        return Reply(state.go("qty", **facts), message=f"{item.sku}" + (f" lot {facts['lot']}" if facts["lot"] else ""))
+        return Reply(state.go(CountStep.QTY, **facts), message=f"{item.sku}" + (f" lot {facts['lot']}" if facts["lot"] else ""))
 
     def _lot(self, ctx: FloorContext, state: FlowState[CountData], scan: ParsedScan) -> Reply:
         lot = scan.text.strip()
         self._check_listed(ctx, state.data, state.data.sku, lot)
-        return Reply(state.go("qty", lot=lot), message=f"lot {lot}")
+        return Reply(state.go(CountStep.QTY, lot=lot), message=f"lot {lot}")
 
     def _check_listed(self, ctx: FloorContext, data: CountData, sku: str, lot: str | None) -> None:
         """An item the sheet does not list may join it on a first count, if its lot is known;
@@ -187,7 +199,7 @@ class CountHandler(FlowHandler):
         units = data.per_scan * int(value)
         counted = (*data.counted, Counted(data.sku, data.lot, data.barcode, units))
         what = f"{data.sku} {data.lot}" if data.lot else data.sku
-        return Reply(state.go("item", counted=counted, show=_lines(replace(data, counted=counted))),
+        return Reply(state.go(CountStep.ITEM, counted=counted, show=_lines(replace(data, counted=counted))),
                      message=f"{display(units)} {what} counted")
 
     def _reason(self, ctx: FloorContext, state: FlowState[CountData], scan: ParsedScan) -> Reply:
@@ -197,7 +209,14 @@ class CountHandler(FlowHandler):
         reasons = {**state.data.reasons, state.data.asking_key: COUNT_REASONS[choice - 1]}
         return self._submit(ctx, state.with_data(reasons=reasons))
 
-    steps = {"bin": _bin, "at": _at, "item": _item, "lot": _lot, "qty": _qty, "reason": _reason}
+    steps = {
+        CountStep.BIN: _bin,
+        CountStep.AT: _at,
+        CountStep.ITEM: _item,
+        CountStep.LOT: _lot,
+        CountStep.QTY: _qty,
+        CountStep.REASON: _reason,
+    }
 
     # -- submit --------------------------------------------------------------------------------
 
@@ -212,7 +231,7 @@ class CountHandler(FlowHandler):
             sku, lot = asking
             what = f"{sku} {lot}" if lot else sku
             show = (f"{what} differs", *(f"{n} {reason}" for n, reason in enumerate(COUNT_REASONS, 1)))
-            return Reply(state.go("reason", asking=what, asking_key=_key(sku, lot), show=show),
+            return Reply(state.go(CountStep.REASON, asking=what, asking_key=_key(sku, lot), show=show),
                          ok=False, message=f"{what} differs from stock: why?")
         barcodes = {(entry.sku, entry.lot): entry.barcode for entry in data.counted}
         submitted = blind_count.submit(ctx.session, ctx.posting, data.task, listed, totals, barcodes, reasons)
@@ -221,10 +240,10 @@ class CountHandler(FlowHandler):
         if again:
             message = f"recount {data.place}: {', '.join(sorted(set(again)))[:60]}"
             if submitted.recount is not None:
-                return self._begin(ctx, state.posted("bin", progress=data.progress), submitted.recount,
+                return self._begin(ctx, state.posted(CountStep.BIN, progress=data.progress), submitted.recount,
                                    at_bin=True, message=message)
             return Reply(self._idle(ctx, state), message=message)
-        finished = state.posted("bin", done=1)
+        finished = state.posted(CountStep.BIN, done=1)
         return Reply(self._idle(ctx, finished),
                      message=f"count of {data.place} posted: {len(submitted.results)} lines, {adjusted} adjusted")
 
@@ -236,14 +255,14 @@ class CountHandler(FlowHandler):
         sheet = tuple(SheetEntry(line.line_id, line.sku, line.lot_code) for line in begun.sheet)
         count = {"task": begun.task_id, "bin": begun.bin, "sheet": sheet, "recount": begun.recount,
                  "progress": f"{state.done} bins"}
-        counting = state.posted("item" if at_bin else "at", **count, show=_lines(CountData(**count)))
+        counting = state.posted(CountStep.ITEM if at_bin else CountStep.AT, **count, show=_lines(CountData(**count)))
         what = "recount" if begun.recount else "count"
         return Reply(counting, message=message or f"{what} {counting.data.place}")
 
     def _idle(self, ctx: FloorContext, state: FlowState[CountData]) -> FlowState[CountData]:
         waiting = task_queue.open_count(ctx.session, ctx.warehouse_id, TaskKind.COUNT)
         show = (f"{waiting} counts open", "F1 next count", "or scan any bin")
-        return FlowState(COUNT.name, "bin", CountData(show=show, progress=f"{state.done} bins"), (), None, state.done)
+        return FlowState(COUNT.name, CountStep.BIN, CountData(show=show, progress=f"{state.done} bins"), (), None, state.done)
 
 
 def _key(sku: str, lot: str | None) -> str:

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from wms_tui.domain.flows import Expect, Flow, FlowState, Step
 from wms_tui.domain.quantities import display
 from wms_tui.services.floor.common import short_place
 from wms_tui.services.floor.scans import ParsedScan
 from wms_tui.services.floor.terminal import FloorContext, FlowHandler, Reply
-from wms_tui.services.lookup import LookupResult, lookup_scan
+from wms_tui.services.lookup import STOCK_HOLDERS, LookupResult, lookup_scan
 
-IDENTIFY = Flow("identify", "What is this?", (Step("scan", Expect.ANYTHING, "Scan anything"),))
+
+class IdentifyStep(StrEnum):
+    """The steps of the identify flow, in their order."""
+
+    SCAN = "scan"
+
+
+IDENTIFY = Flow("identify", "What is this?", (Step(IdentifyStep.SCAN, Expect.ANYTHING, "Scan anything"),))
 
 MAX_LINES = 40  # a handheld scrolls; more than this belongs on a desktop report
 
@@ -23,7 +32,7 @@ def result_lines(result: LookupResult) -> list[str]:
         lines.append(f"{short_place(line.place)}{lot}: {display(line.on_hand)}{free}")
     if len(result.lines) > MAX_LINES:
         lines.append(f"… {len(result.lines) - MAX_LINES} more places")
-    if result.kind in ("item", "location", "lot") and not result.lines:
+    if result.kind in STOCK_HOLDERS and not result.lines:
         lines.append("no stock")
     return lines
 
@@ -32,11 +41,11 @@ class IdentifyHandler(FlowHandler):
     flow = IDENTIFY
 
     def start(self, ctx: FloorContext) -> Reply:
-        return Reply(IDENTIFY.begin("scan", show=("item, bin, lot,", "container or order")), message="what is this?")
+        return Reply(IDENTIFY.begin(IdentifyStep.SCAN, show=("item, bin, lot,", "container or order")), message="what is this?")
 
     def _scan(self, ctx: FloorContext, state: FlowState, scan: ParsedScan) -> Reply:
         result = lookup_scan(ctx.session, scan.raw, warehouse_code=ctx.warehouse)
         # The answer is not part of the persisted step: after a restart the screen asks again.
         return Reply(state, message=f"{result.kind} {result.code}", details=tuple(result_lines(result)))
 
-    steps = {"scan": _scan}
+    steps = {IdentifyStep.SCAN: _scan}

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.flows import Action, Expect, Flow, FlowData, FlowState, Step
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.outbound import OrderState
 from wms_tui.domain.quantities import display
+from wms_tui.domain.states import ContainerKind
 from wms_tui.services.floor.common import item_of_scan, units_word
 from wms_tui.services.floor.printing import CONTAINER, PACKING_SLIP
 from wms_tui.services.floor.scans import ParsedScan, decimal_number, whole_number
@@ -24,7 +26,7 @@ from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Pri
 from wms_tui.services.outbound import order_containers, packing
 from wms_tui.services.outbound.common import order_lines
 from wms_tui.services.outbound.packable import left_to_pack, open_lots
-from wms_tui.store.finders import sales_order_by_number
+from wms_tui.store.finders import container_by_code, find_container, sales_order_by_number
 from wms_tui.store.models import Container, SalesOrder
 
 KINDS = packing.CONTAINER_KINDS  # box, pallet, tote: the choice numbers follow this order
@@ -55,17 +57,29 @@ class PackData(FlowData):
         return {"order": self.order, "box": self.box, "kind": self.kind, "no": self.no, "progress": self.progress}
 
 
+class PackStep(StrEnum):
+    """The steps of the pack flow, in their order."""
+
+    ORDER = "order"
+    KIND = "kind"
+    ITEM = "item"
+    LOT = "lot"
+    QTY = "qty"
+    BOXES = "boxes"
+    WEIGHT = "weight"
+
+
 PACK = Flow(
     "pack",
     "Pack",
     (
-        Step("order", Expect.TOTE, "Scan order or tote"),
-        Step("kind", Expect.CHOICE, "Container type 1-3"),
-        Step("item", Expect.ITEM, "Scan item, {kind} {no}"),
-        Step("lot", Expect.LOT, "Scan lot of {sku}"),
-        Step("qty", Expect.QUANTITY, "Qty of {unit}"),
-        Step("boxes", Expect.CONTAINER, "Scan box for pallet"),
-        Step("weight", Expect.QUANTITY, "Weight kg, {kind} {no}"),
+        Step(PackStep.ORDER, Expect.TOTE, "Scan order or tote"),
+        Step(PackStep.KIND, Expect.CHOICE, "Container type 1-3"),
+        Step(PackStep.ITEM, Expect.ITEM, "Scan item, {kind} {no}"),
+        Step(PackStep.LOT, Expect.LOT, "Scan lot of {sku}"),
+        Step(PackStep.QTY, Expect.QUANTITY, "Qty of {unit}"),
+        Step(PackStep.BOXES, Expect.CONTAINER, "Scan box for pallet"),
+        Step(PackStep.WEIGHT, Expect.QUANTITY, "Weight kg, {kind} {no}"),
     ),
     (Action(2, "close", "close"), Action(3, "slip", "slip"), Action(4, "undo", UNDO)),
     PackData,
@@ -85,7 +99,7 @@ class PackHandler(FlowHandler):
     flow = PACK
 
     def start(self, ctx: FloorContext) -> Reply:
-        return Reply(PACK.begin("order", show=("order number or", "tote label")), message="pack")
+        return Reply(PACK.begin(PackStep.ORDER, show=("order number or", "tote label")), message="pack")
 
     def on_action(self, ctx: FloorContext, state: FlowState[PackData], action: str) -> Reply:
         data = state.data
@@ -94,15 +108,15 @@ class PackHandler(FlowHandler):
         if action == "slip":
             return Reply(state, message=f"packing slip {data.order} queued", prints=(PrintRequest(PACKING_SLIP, data.order),))
         if action == "close":
-            if state.step == "boxes":
+            if state.step == PackStep.BOXES:
                 if not data.on_pallet:
                     raise InvalidInput("the pallet is empty: scan boxes onto it first")
-                return Reply(state.go("weight"), message="weigh the pallet")
-            if state.step not in ("item", "lot", "qty"):
+                return Reply(state.go(PackStep.WEIGHT), message="weigh the pallet")
+            if state.step not in (PackStep.ITEM, PackStep.LOT, PackStep.QTY):
                 raise InvalidInput("no open container to close here")
             if not data.packed_here:
                 raise InvalidInput(f"{data.kind} {data.no} is empty: pack something first")
-            return Reply(state.go("weight"), message=f"weigh {data.kind} {data.no}")
+            return Reply(state.go(PackStep.WEIGHT), message=f"weigh {data.kind} {data.no}")
         raise InvalidInput(f"{action} is not available here")
 
     # -- steps ---------------------------------------------------------------------------------
@@ -118,14 +132,14 @@ class PackHandler(FlowHandler):
         if not left and not order_containers.loose_boxes(ctx.session, order):
             raise InvalidInput(f"order {order.number}: nothing picked waits to be packed")
         show = (*CHOICES, *_left_lines(left))
-        return Reply(state.go("kind", order=order.number, show=show, progress=order.number), message=f"order {order.number}")
+        return Reply(state.go(PackStep.KIND, order=order.number, show=show, progress=order.number), message=f"order {order.number}")
 
     def _kind(self, ctx: FloorContext, state: FlowState[PackData], scan: ParsedScan) -> Reply:
         kind = KINDS[whole_number(scan, "container type", maximum=len(KINDS)) - 1]
         order = sales_order_by_number(ctx.session, state.data.order)
-        if kind == "pallet" and not order_containers.loose_boxes(ctx.session, order):
+        if kind == ContainerKind.PALLET and not order_containers.loose_boxes(ctx.session, order):
             raise InvalidInput(f"no closed box of {order.number} to stack: pack boxes first, then a pallet")
-        if kind != "pallet" and not left_to_pack(ctx.session, order):
+        if kind != ContainerKind.PALLET and not left_to_pack(ctx.session, order):
             raise InvalidInput(f"nothing left to pack for {order.number}: 2 for a pallet or F10")
         container = packing.open_container(ctx.session, ctx.posting, order.number, kind=kind)
         return self._container_reply(ctx, state, order, container, f"{kind} {container.code}")
@@ -147,9 +161,9 @@ class PackHandler(FlowHandler):
             item["lot_scanned"] = scan.lot
         elif scanned.item.tracking == Tracking.LOT or None not in lots:
             if len(lots) > 1:
-                return Reply(state.go("lot", **item), message=f"{sku}: {len(lots)} lots picked")
+                return Reply(state.go(PackStep.LOT, **item), message=f"{sku}: {len(lots)} lots picked")
             item["lot_scanned"] = next(iter(lots))
-        return Reply(state.go("qty", **item), message=f"{sku} ok")
+        return Reply(state.go(PackStep.QTY, **item), message=f"{sku} ok")
 
     def _lot(self, ctx: FloorContext, state: FlowState[PackData], scan: ParsedScan) -> Reply:
         order = sales_order_by_number(ctx.session, state.data.order)
@@ -158,7 +172,7 @@ class PackHandler(FlowHandler):
         if lot not in lots:
             picked = ", ".join(sorted(code for code in lots if code)) or "none"
             raise InvalidInput(f"lot {lot} of {state.data.sku} is not waiting to be packed (picked: {picked})")
-        return Reply(state.go("qty", lot_scanned=lot), message=f"lot {lot}")
+        return Reply(state.go(PackStep.QTY, lot_scanned=lot), message=f"lot {lot}")
 
     def _qty(self, ctx: FloorContext, state: FlowState[PackData], scan: ParsedScan) -> Reply:
         data = state.data
@@ -170,18 +184,18 @@ class PackHandler(FlowHandler):
         if not left:
             message += "; all packed: F2 close"
         show = (f"{data.kind} {data.no} {data.box}", *_left_lines(left))
-        return Reply(state.posted("item", **data.container(), packed_here=True, show=show), message=message)
+        return Reply(state.posted(PackStep.ITEM, **data.container(), packed_here=True, show=show), message=message)
 
     def _boxes(self, ctx: FloorContext, state: FlowState[PackData], scan: ParsedScan) -> Reply:
         data = state.data
         code = scan.code.strip()
-        pallet = order_containers.container(ctx.session, data.box)
-        already = order_containers.container(ctx.session, code)
+        pallet = container_by_code(ctx.session, data.box)
+        already = find_container(ctx.session, code)
         if already is not None and already.parent_id == pallet.id:
             raise InvalidInput(f"box {code} is already on this pallet")
         box = packing.nest(ctx.session, code, data.box)
         show, on_pallet, left = _pallet_lines(ctx, sales_order_by_number(ctx.session, data.order), pallet)
-        posted = state.posted("boxes", **data.container(), on_pallet=on_pallet, show=show)
+        posted = state.posted(PackStep.BOXES, **data.container(), on_pallet=on_pallet, show=show)
         return Reply(posted, message=f"box {box.code[-6:]} on pallet" + ("; F2 close" if not left else ""))
 
     def _weight(self, ctx: FloorContext, state: FlowState[PackData], scan: ParsedScan) -> Reply:
@@ -194,17 +208,25 @@ class PackHandler(FlowHandler):
         left = left_to_pack(ctx.session, order)
         if left:
             show = (*CHOICES, *_left_lines(left))
-            posted = state.posted("kind", done=1, order=order.number, show=show, progress=order.number)
+            posted = state.posted(PackStep.KIND, done=1, order=order.number, show=show, progress=order.number)
             return Reply(posted, message=f"{closed}; next container", prints=tuple(prints))
-        if data.kind != "pallet":
+        if data.kind != ContainerKind.PALLET:
             prints.append(PrintRequest(PACKING_SLIP, order.number))
         show = [f"{order.number} packed", "next order or tote"]
         if order_containers.loose_boxes(ctx.session, order) > 1:
             show.append("(scan it again to stack on a pallet)")
-        done = state.posted("order", done=1, show=tuple(show))
+        done = state.posted(PackStep.ORDER, done=1, show=tuple(show))
         return Reply(done, message=f"{closed}; {order.number} packed", prints=tuple(prints))
 
-    steps = {"order": _order, "kind": _kind, "item": _item, "lot": _lot, "qty": _qty, "boxes": _boxes, "weight": _weight}
+    steps = {
+        PackStep.ORDER: _order,
+        PackStep.KIND: _kind,
+        PackStep.ITEM: _item,
+        PackStep.LOT: _lot,
+        PackStep.QTY: _qty,
+        PackStep.BOXES: _boxes,
+        PackStep.WEIGHT: _weight,
+    }
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -213,12 +235,12 @@ class PackHandler(FlowHandler):
         no = order_containers.container_number(ctx.session, order, container)
         opened = {"order": order.number, "box": container.code, "kind": container.kind, "no": no,
                   "progress": f"{order.number} #{no}"}
-        if container.kind == "pallet":
+        if container.kind == ContainerKind.PALLET:
             show, on_pallet, _ = _pallet_lines(ctx, order, container)
-            return Reply(state.posted("boxes", **opened, on_pallet=on_pallet, show=show), message=message)
+            return Reply(state.posted(PackStep.BOXES, **opened, on_pallet=on_pallet, show=show), message=message)
         packed_here = order_containers.has_contents(ctx.session, container)
         show = (f"{container.kind} {no} {container.code}", *_left_lines(left_to_pack(ctx.session, order)))
-        return Reply(state.posted("item", **opened, packed_here=packed_here, show=show), message=message)
+        return Reply(state.posted(PackStep.ITEM, **opened, packed_here=packed_here, show=show), message=message)
 
 
 def _pallet_lines(ctx: FloorContext, order: SalesOrder, pallet: Container) -> tuple[tuple[str, ...], int, int]:

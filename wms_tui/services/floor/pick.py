@@ -9,19 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.flows import Action, Expect, Flow, FlowData, FlowState, Step
 from wms_tui.domain.outbound import SHORT_PICK_REASONS
 from wms_tui.domain.quantities import display
 from wms_tui.domain.states import TaskKind
-from wms_tui.services import catalog, task_queue, tasks
+from wms_tui.services import task_queue, tasks
 from wms_tui.services.floor.common import item_of_scan, short_place, units_word
 from wms_tui.services.floor.scans import ParsedScan, whole_number
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Reply
 from wms_tui.services.outbound.common import is_expired, resolve_lot
 from wms_tui.services.outbound.picking import confirm_pick, short_pick
 from wms_tui.services.task_queue import TaskView
+from wms_tui.store import finders
 
 REASONS = tuple(sorted(SHORT_PICK_REASONS))
 
@@ -65,17 +67,29 @@ class PickData(FlowData):
         return len(REASONS)
 
 
+class PickStep(StrEnum):
+    """The steps of the pick flow, in their order."""
+
+    LIST = "list"
+    BIN = "bin"
+    ITEM = "item"
+    LOT = "lot"
+    QTY = "qty"
+    TOTE = "tote"
+    REASON = "reason"
+
+
 PICK = Flow(
     "pick",
     "Pick",
     (
-        Step("list", Expect.DOCUMENT, "Scan pick list, F1 next task"),
-        Step("bin", Expect.BIN, "Scan bin {place}"),
-        Step("item", Expect.ITEM, "Scan {sku}"),
-        Step("lot", Expect.LOT, "Scan lot of {sku}"),
-        Step("qty", Expect.QUANTITY, "Qty of {unit} (left {left_shown})"),
-        Step("tote", Expect.TOTE, "Scan tote {tote_shown}"),
-        Step("reason", Expect.CHOICE, "Short: reason 1-{reasons}"),
+        Step(PickStep.LIST, Expect.DOCUMENT, "Scan pick list, F1 next task"),
+        Step(PickStep.BIN, Expect.BIN, "Scan bin {place}"),
+        Step(PickStep.ITEM, Expect.ITEM, "Scan {sku}"),
+        Step(PickStep.LOT, Expect.LOT, "Scan lot of {sku}"),
+        Step(PickStep.QTY, Expect.QUANTITY, "Qty of {unit} (left {left_shown})"),
+        Step(PickStep.TOTE, Expect.TOTE, "Scan tote {tote_shown}"),
+        Step(PickStep.REASON, Expect.CHOICE, "Short: reason 1-{reasons}"),
     ),
     (Action(1, "next", "next"), Action(2, "short", "short"), Action(3, "skip", "skip"), Action(4, "undo", UNDO)),
     PickData,
@@ -86,7 +100,7 @@ class PickHandler(FlowHandler):
     flow = PICK
 
     def start(self, ctx: FloorContext) -> Reply:
-        state = PICK.begin("list", show=("F1 takes the next", "task of the queue"))
+        state = PICK.begin(PickStep.LIST, show=("F1 takes the next", "task of the queue"))
         held = [task for task in tasks.resume(ctx.session, ctx.operator.code, ctx.warehouse_id)
                 if task.kind == TaskKind.PICK.value]
         if held:
@@ -96,7 +110,7 @@ class PickHandler(FlowHandler):
     def on_action(self, ctx: FloorContext, state: FlowState[PickData], action: str) -> Reply:
         data = state.data
         if action == "next":
-            if state.step != "list":
+            if state.step != PickStep.LIST:
                 raise InvalidInput("finish or skip this task first (F3 skip)")
             return self._next(ctx, state, None)
         if data.task is None:
@@ -106,7 +120,7 @@ class PickHandler(FlowHandler):
             return self._next(ctx, state, data.list, message=f"task {data.task} skipped")
         if action == "short":
             show = tuple(f"{n} {reason}" for n, reason in enumerate(REASONS, 1))
-            return Reply(state.go("reason", show=show), message="why is it short?")
+            return Reply(state.go(PickStep.REASON, show=show), message="why is it short?")
         raise InvalidInput(f"{action} is not available here")
 
     # -- steps ---------------------------------------------------------------------------------
@@ -121,7 +135,7 @@ class PickHandler(FlowHandler):
             if state.needs_confirmation(scan.raw):
                 return Reply(state.awaiting(scan.raw), ok=False,
                              message=f"not the suggested bin {state.data.place}: scan again to pick from {short_place(scan.location_code)}")
-        return Reply(state.go("item", at=scan.location_code, at_raw=scan.text.strip()), message=f"at {short_place(scan.location_code)}")
+        return Reply(state.go(PickStep.ITEM, at=scan.location_code, at_raw=scan.text.strip()), message=f"at {short_place(scan.location_code)}")
 
     def _item(self, ctx: FloorContext, state: FlowState[PickData], scan: ParsedScan) -> Reply:
         sku = state.data.sku
@@ -130,14 +144,14 @@ class PickHandler(FlowHandler):
                       "lot_scanned": None}
         if scan.lot or state.data.lot:
             if not scan.lot:
-                return Reply(state.go("lot", **scanned_as), message=f"{sku} is lot-tracked")
+                return Reply(state.go(PickStep.LOT, **scanned_as), message=f"{sku} is lot-tracked")
             self._check_lot(ctx, scanned.item, scan.lot, scan.expiry)
             scanned_as["lot_scanned"] = scan.lot
-        return Reply(state.go("qty", **scanned_as), message=f"{sku} ok")
+        return Reply(state.go(PickStep.QTY, **scanned_as), message=f"{sku} ok")
 
     def _lot(self, ctx: FloorContext, state: FlowState[PickData], scan: ParsedScan) -> Reply:
-        self._check_lot(ctx, catalog.item_by_sku(ctx.session, state.data.sku), scan.text.strip(), None)
-        return Reply(state.go("qty", lot_scanned=scan.text.strip()), message=f"lot {scan.text.strip()}")
+        self._check_lot(ctx, finders.item_by_sku(ctx.session, state.data.sku), scan.text.strip(), None)
+        return Reply(state.go(PickStep.QTY, lot_scanned=scan.text.strip()), message=f"lot {scan.text.strip()}")
 
     def _check_lot(self, ctx: FloorContext, item, lot_code: str, expiry) -> None:
         lot = resolve_lot(ctx.session, item, lot_code, expiry)
@@ -150,7 +164,7 @@ class PickHandler(FlowHandler):
         units = data.per_scan * packages
         if units > data.left:
             raise InvalidInput(f"over-pick: {display(units)} {data.sku}, only {display(data.left)} left on this task")
-        return Reply(state.go("tote", packages=packages), message=f"{display(units)} {data.sku}")
+        return Reply(state.go(PickStep.TOTE, packages=packages), message=f"{display(units)} {data.sku}")
 
     def _tote(self, ctx: FloorContext, state: FlowState[PickData], scan: ParsedScan) -> Reply:
         tote = scan.code.strip()
@@ -162,19 +176,27 @@ class PickHandler(FlowHandler):
         message = f"picked {display(result.picked)} {data.sku} into {tote}"
         if not result.task_done:
             task = task_queue.view(ctx.session, tasks.get_task(ctx.session, data.task))
-            posted = state.posted("item", **_task_data(task, data.list), at=data.at, at_raw=data.at_raw,
+            posted = state.posted(PickStep.ITEM, **_task_data(task, data.list), at=data.at, at_raw=data.at_raw,
                                   progress=data.progress)
             return Reply(posted, message=message)
-        return self._next(ctx, state.posted("list", done=1, list=data.list), data.list, message=message)
+        return self._next(ctx, state.posted(PickStep.LIST, done=1, list=data.list), data.list, message=message)
 
     def _reason(self, ctx: FloorContext, state: FlowState[PickData], scan: ParsedScan) -> Reply:
         data = state.data
         choice = whole_number(scan, "reason", maximum=len(REASONS))
         result = short_pick(ctx.session, ctx.posting, data.task, reason=REASONS[choice - 1])
         message = f"short {display(result.short)} {data.sku} ({REASONS[choice - 1]}); bin count queued"
-        return self._next(ctx, state.posted("list", done=1, list=data.list), data.list, message=message)
+        return self._next(ctx, state.posted(PickStep.LIST, done=1, list=data.list), data.list, message=message)
 
-    steps = {"list": _list, "bin": _bin, "item": _item, "lot": _lot, "qty": _qty, "tote": _tote, "reason": _reason}
+    steps = {
+        PickStep.LIST: _list,
+        PickStep.BIN: _bin,
+        PickStep.ITEM: _item,
+        PickStep.LOT: _lot,
+        PickStep.QTY: _qty,
+        PickStep.TOTE: _tote,
+        PickStep.REASON: _reason,
+    }
 
     # -- tasks ---------------------------------------------------------------------------------
 
@@ -191,7 +213,7 @@ class PickHandler(FlowHandler):
                                         batch_ref=task.batch_ref if work_list else None)
         progress = f"{state.done}/{state.done + waiting + 1}"  # tasks done / done + this + waiting
         task_data = _task_data(task_queue.view(ctx.session, task), work_list)
-        return Reply(state.posted("bin", **task_data, progress=progress), message=message or f"task {task.id}")
+        return Reply(state.posted(PickStep.BIN, **task_data, progress=progress), message=message or f"task {task.id}")
 
 
 def _task_data(task: TaskView, work_list: str | None) -> dict:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.flows import Action, Expect, Flow, FlowData, FlowState, Step, can_authorise
@@ -20,9 +21,9 @@ from wms_tui.domain.inbound import check_lot_data
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.quantities import display
 from wms_tui.services import operators
+from wms_tui.services.floor.printing import PALLET
 from wms_tui.services.floor.scans import ParsedScan, whole_number, yymmdd
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, PrintRequest, Reply
-from wms_tui.services.inbound.common import resolve_item
 from wms_tui.services.inbound.receiving import (
     CrossDockProposal,
     accept_cross_dock,
@@ -33,6 +34,7 @@ from wms_tui.services.inbound.receiving import (
     start_blind_receipt,
     start_receipt,
 )
+from wms_tui.store.finders import item_by_scan
 
 # Why more arrived than ordered; the code is stored on the receipt line with the supervisor.
 OVER_REASONS = ("supplier_extra", "pack_rounding", "free_goods", "replacement")
@@ -80,19 +82,33 @@ class ReceiveData(FlowData):
                 "lines": self.lines, "last": self.last, "progress": self.progress}
 
 
+class ReceiveStep(StrEnum):
+    """The steps of the receive flow, in their order."""
+
+    SOURCE = "source"
+    ITEM = "item"
+    LOT = "lot"
+    EXPIRY = "expiry"
+    QTY = "qty"
+    SUPERVISOR = "supervisor"
+    OVER_REASON = "over_reason"
+    PALLET = "pallet"
+    CROSSDOCK = "crossdock"
+
+
 RECEIVE = Flow(
     "receive",
     "Receive",
     (
-        Step("source", Expect.SOURCE, "Scan PO, supplier or item"),
-        Step("item", Expect.ITEM, "Scan item for {against}"),
-        Step("lot", Expect.LOT, "Scan lot of {sku}"),
-        Step("expiry", Expect.DATE, "Expiry of {lot} YYMMDD"),
-        Step("qty", Expect.QUANTITY, "Qty of {unit}"),
-        Step("supervisor", Expect.BADGE, "Over {over_shown}: supervisor badge"),
-        Step("over_reason", Expect.CHOICE, "Over: reason 1-{reasons}"),
-        Step("pallet", Expect.CONTAINER, "Scan pallet, F2 new"),
-        Step("crossdock", Expect.CHOICE, "Cross-dock? 1 yes 2 no"),
+        Step(ReceiveStep.SOURCE, Expect.SOURCE, "Scan PO, supplier or item"),
+        Step(ReceiveStep.ITEM, Expect.ITEM, "Scan item for {against}"),
+        Step(ReceiveStep.LOT, Expect.LOT, "Scan lot of {sku}"),
+        Step(ReceiveStep.EXPIRY, Expect.DATE, "Expiry of {lot} YYMMDD"),
+        Step(ReceiveStep.QTY, Expect.QUANTITY, "Qty of {unit}"),
+        Step(ReceiveStep.SUPERVISOR, Expect.BADGE, "Over {over_shown}: supervisor badge"),
+        Step(ReceiveStep.OVER_REASON, Expect.CHOICE, "Over: reason 1-{reasons}"),
+        Step(ReceiveStep.PALLET, Expect.CONTAINER, "Scan pallet, F2 new"),
+        Step(ReceiveStep.CROSSDOCK, Expect.CHOICE, "Cross-dock? 1 yes 2 no"),
     ),
     (Action(1, "blind", "blind"), Action(2, "new pallet", "new_pallet"), Action(3, "close pal", "close"),
      Action(4, "undo", UNDO), Action(5, "done", "done")),
@@ -104,31 +120,31 @@ class ReceiveHandler(FlowHandler):
     flow = RECEIVE
 
     def start(self, ctx: FloorContext) -> Reply:
-        state = RECEIVE.begin("source", show=("PO number, supplier", "or an item on it;", "F1 blind receipt"))
+        state = RECEIVE.begin(ReceiveStep.SOURCE, show=("PO number, supplier", "or an item on it;", "F1 blind receipt"))
         return Reply(state, message="receive")
 
     def on_action(self, ctx: FloorContext, state: FlowState[ReceiveData], action: str) -> Reply:
         data = state.data
         if action == "blind":
-            if state.step != "source":
+            if state.step != ReceiveStep.SOURCE:
                 raise InvalidInput(f"receipt {data.receipt} is open: F5 done first")
             receipt = start_blind_receipt(ctx.session, ctx.warehouse)
             return self._opened(state, receipt.number, None, "blind")
         if data.receipt is None:
             raise InvalidInput("scan a PO, supplier or item first (F1 blind receipt)")
         if action == "new_pallet":
-            if state.step != "pallet":
+            if state.step != ReceiveStep.PALLET:
                 raise InvalidInput("F2 starts a pallet when one is asked for; F3 closes the current one")
             return self._post(ctx, state, None, new_pallet=True)
         if action == "close":
-            if state.step != "item":
+            if state.step != ReceiveStep.ITEM:
                 raise InvalidInput("finish this item first (F4 undo)")
             if not data.pallet:
                 raise InvalidInput("no pallet is open")
             closed = state.with_data(pallet=None, show=_lines(data.receipt, data.po, None, None))
             return Reply(closed, message=f"pallet {data.pallet} closed")
         if action == "done":
-            if state.step != "item":
+            if state.step != ReceiveStep.ITEM:
                 raise InvalidInput("finish this item first (F4 undo)")
             finish_receipt(ctx.session, data.receipt)
             return Reply(None, message=f"receipt {data.receipt} done: {data.lines} lines")
@@ -146,12 +162,12 @@ class ReceiveHandler(FlowHandler):
         return self._opened(state, receipt.number, receipt.po_number, receipt.po_number)
 
     def _opened(self, state: FlowState[ReceiveData], receipt: str, po: str | None, against: str) -> Reply:
-        opened = state.posted("item", receipt=receipt, po=po, against=against, progress=f"{receipt} 0 lines",
+        opened = state.posted(ReceiveStep.ITEM, receipt=receipt, po=po, against=against, progress=f"{receipt} 0 lines",
                               show=_lines(receipt, po, None, None))
         return Reply(opened, message=f"{receipt} for {against}")
 
     def _item(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
-        scanned = resolve_item(ctx.session, scan.gtin)
+        scanned = item_by_scan(ctx.session, scan.gtin)
         item = scanned.item
         po = state.data.po
         line = None
@@ -160,7 +176,7 @@ class ReceiveHandler(FlowHandler):
             if line is None:
                 raise InvalidInput(f"{item.sku} is not on {po}: set it aside or receive it blind")
         tracked = Tracking(item.tracking) is not Tracking.NONE
-        per_scan = scanned.per_scan
+        per_scan = scanned.units_per_scan
         unit = f"{item.sku}" if per_scan == 1 else f"{item.sku} packs of {display(per_scan)}"
         shown = [item.sku, item.name[:20]]
         if line is not None:
@@ -177,24 +193,24 @@ class ReceiveHandler(FlowHandler):
                 check_lot_data(item.sku, True, item.expiry_tracked, scan.lot, expiry, ctx.today)
             facts.update(lot=scan.lot, expiry=expiry)
             if item.expiry_tracked and expiry is None:
-                return Reply(state.go("expiry", **facts), message=f"lot {scan.lot}")
-            return Reply(state.go("qty", **facts), message=f"{item.sku} lot {scan.lot}")
+                return Reply(state.go(ReceiveStep.EXPIRY, **facts), message=f"lot {scan.lot}")
+            return Reply(state.go(ReceiveStep.QTY, **facts), message=f"{item.sku} lot {scan.lot}")
         if tracked:
-            return Reply(state.go("lot", **facts), message=f"{item.sku} is lot-tracked")
-        return Reply(state.go("qty", **facts), message=f"{item.sku} ok")
+            return Reply(state.go(ReceiveStep.LOT, **facts), message=f"{item.sku} is lot-tracked")
+        return Reply(state.go(ReceiveStep.QTY, **facts), message=f"{item.sku} ok")
 
     def _lot(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         lot = scan.text.strip()
         if len(lot) > 40:
             raise InvalidInput(f"lot {lot[:20]}… is longer than 40 characters")
         if state.data.expiry_tracked:
-            return Reply(state.go("expiry", lot=lot), message=f"lot {lot}")
-        return Reply(state.go("qty", lot=lot), message=f"lot {lot}")
+            return Reply(state.go(ReceiveStep.EXPIRY, lot=lot), message=f"lot {lot}")
+        return Reply(state.go(ReceiveStep.QTY, lot=lot), message=f"lot {lot}")
 
     def _expiry(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         expiry = yymmdd(scan, "expiry")
         check_lot_data(state.data.sku, True, True, state.data.lot, expiry, ctx.today)
-        return Reply(state.go("qty", expiry=expiry), message=f"expires {expiry.isoformat()}")
+        return Reply(state.go(ReceiveStep.QTY, expiry=expiry), message=f"expires {expiry.isoformat()}")
 
     def _qty(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         data = state.data
@@ -202,7 +218,7 @@ class ReceiveHandler(FlowHandler):
         units = data.per_scan * packages
         over = Decimal(0)
         if data.po:
-            line = line_to_fill(ctx.session, data.po, resolve_item(ctx.session, data.item_scan).item.id)
+            line = line_to_fill(ctx.session, data.po, item_by_scan(ctx.session, data.item_scan).item.id)
             over = min(line.received_quantity + units - line.quantity, units)
         moved = state.with_data(packages=packages, units=units)
         if over > 0:
@@ -210,7 +226,7 @@ class ReceiveHandler(FlowHandler):
             if can_authorise(ctx.operator.role):
                 return self._ask_reason(moved, over, ctx.operator.code, message)
             show = (*data.item_show, f"over by {display(over)}", "supervisor: badge")
-            return Reply(moved.go("supervisor", over=over, show=show), ok=False, message=message)
+            return Reply(moved.go(ReceiveStep.SUPERVISOR, over=over, show=show), ok=False, message=message)
         return self._to_pallet(ctx, moved)
 
     def _supervisor(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
@@ -224,7 +240,7 @@ class ReceiveHandler(FlowHandler):
 
     def _ask_reason(self, state: FlowState[ReceiveData], over: Decimal, supervisor: str, message: str) -> Reply:
         show = (f"over {display(over)} ok {supervisor}", *(f"{n} {reason}" for n, reason in enumerate(OVER_REASONS, 1)))
-        return Reply(state.go("over_reason", over=over, supervisor=supervisor, show=show), message=f"{message}: why?")
+        return Reply(state.go(ReceiveStep.OVER_REASON, over=over, supervisor=supervisor, show=show), message=f"{message}: why?")
 
     def _over_reason(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         choice = whole_number(scan, "reason", maximum=len(OVER_REASONS))
@@ -235,7 +251,7 @@ class ReceiveHandler(FlowHandler):
         if data.pallet:
             return self._post(ctx, state, data.pallet)
         show = (*data.item_show, f"qty {display(data.units)}", "F2 new pallet")
-        return Reply(state.go("pallet", show=show), message=f"{display(data.units)} {data.sku}: which pallet?")
+        return Reply(state.go(ReceiveStep.PALLET, show=show), message=f"{display(data.units)} {data.sku}: which pallet?")
 
     def _pallet(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         return self._post(ctx, state, scan.code)
@@ -250,8 +266,17 @@ class ReceiveHandler(FlowHandler):
             message = f"no cross-dock for {proposal.order_number}: putaway as usual"
         return self._after(state, tuple(proposals), message)
 
-    steps = {"source": _source, "item": _item, "lot": _lot, "expiry": _expiry, "qty": _qty, "supervisor": _supervisor,
-             "over_reason": _over_reason, "pallet": _pallet, "crossdock": _crossdock}
+    steps = {
+        ReceiveStep.SOURCE: _source,
+        ReceiveStep.ITEM: _item,
+        ReceiveStep.LOT: _lot,
+        ReceiveStep.EXPIRY: _expiry,
+        ReceiveStep.QTY: _qty,
+        ReceiveStep.SUPERVISOR: _supervisor,
+        ReceiveStep.OVER_REASON: _over_reason,
+        ReceiveStep.PALLET: _pallet,
+        ReceiveStep.CROSSDOCK: _crossdock,
+    }
 
     # -- posting -------------------------------------------------------------------------------
 
@@ -272,11 +297,11 @@ class ReceiveHandler(FlowHandler):
         if result.allocated_to:
             message += f" for {result.allocated_to}"
         last = f"{display(result.quantity)} {result.sku}"
-        posted = state.posted("item", done=1, receipt=data.receipt, po=data.po, against=data.against,
+        posted = state.posted(ReceiveStep.ITEM, done=1, receipt=data.receipt, po=data.po, against=data.against,
                               pallet=result.container_code, lines=lines, last=last,
                               progress=f"{data.receipt} {lines} lines",
                               show=_lines(data.receipt, data.po, result.container_code, last))
-        prints = (PrintRequest("pallet", result.container_code),) if new_pallet and result.container_code else ()
+        prints = (PrintRequest(PALLET, result.container_code),) if new_pallet and result.container_code else ()
         if result.cross_dock:
             reply = self._after(posted.with_data(sku=result.sku), tuple(result.cross_dock), message)
             return Reply(reply.state, message=reply.message, prints=prints)
@@ -285,11 +310,11 @@ class ReceiveHandler(FlowHandler):
     def _after(self, state: FlowState[ReceiveData], proposals: tuple[CrossDockProposal, ...], message: str) -> Reply:
         """Ask about the next cross-dock proposal, or go on scanning items."""
         if not proposals:
-            return Reply(state.posted("item", **state.data.receipt_part(), show=state.data.show), message=message)
+            return Reply(state.posted(ReceiveStep.ITEM, **state.data.receipt_part(), show=state.data.show), message=message)
         first = proposals[0]
         show = (f"{first.order_number} waits", f"{display(first.quantity)} {state.data.sku}", f"to {first.to_code}",
                 "1 yes 2 no")
-        return Reply(state.posted("crossdock", **state.data.receipt_part(), sku=state.data.sku, proposals=proposals,
+        return Reply(state.posted(ReceiveStep.CROSSDOCK, **state.data.receipt_part(), sku=state.data.sku, proposals=proposals,
                                   show=show),
                      message=f"{message}; back order {first.order_number} waits")
 

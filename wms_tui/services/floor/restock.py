@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.flows import Action, Expect, Flow, FlowData, FlowState, Step
@@ -22,10 +23,10 @@ from wms_tui.services.floor.common import item_of_scan, short_place
 from wms_tui.services.floor.scans import ParsedScan
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Reply
 from wms_tui.services.inbound import pallets
-from wms_tui.services.inbound.common import resolve_item
 from wms_tui.services.inbound.putaway import complete_move_task
 from wms_tui.services.inbound.restocking import MOVE_KINDS, next_move_of, start_move
 from wms_tui.services.outbound.returns import confirm_restock
+from wms_tui.store.finders import item_by_scan
 from wms_tui.store.models import Task
 
 
@@ -53,25 +54,38 @@ class RestockData(FlowData):
         return super().from_dict({("source" if key == "from" else key): value for key, value in raw.items()})
 
 
+class RestockStep(StrEnum):
+    """The steps of the restock flow, in their order."""
+
+    TAKE = "take"
+    SOURCE = "source"
+    GOODS = "goods"
+    TO = "to"
+
+
 RESTOCK = Flow(
     "restock",
     "Restock",
     (
-        Step("take", Expect.GOODS, "Scan pallet or item"),
-        Step("source", Expect.BIN, "Go to {source_shown}, scan bin"),
-        Step("goods", Expect.GOODS, "Take {what}, scan it"),
-        Step("to", Expect.BIN, "{put}"),
+        Step(RestockStep.TAKE, Expect.GOODS, "Scan pallet or item"),
+        Step(RestockStep.SOURCE, Expect.BIN, "Go to {source_shown}, scan bin"),
+        Step(RestockStep.GOODS, Expect.GOODS, "Take {what}, scan it"),
+        Step(RestockStep.TO, Expect.BIN, "{put}"),
     ),
     (Action(1, "next", "next"), Action(2, "refill", "refill"), Action(3, "skip", "skip"), Action(4, "undo", UNDO)),
     RestockData,
 )
 
 
+# The queue F1 (next) and F2 (refill) take a task from, and its tasks in the floor's words.
+QUEUES = {"next": (TaskKind.PUTAWAY, "putaways"), "refill": (TaskKind.REPLENISH, "pick-face refills")}
+
+
 class RestockHandler(FlowHandler):
     flow = RESTOCK
 
     def start(self, ctx: FloorContext) -> Reply:
-        state = self._idle(ctx, RESTOCK.begin("take"))
+        state = self._idle(ctx, RESTOCK.begin(RestockStep.TAKE))
         held = [task for task in tasks.resume(ctx.session, ctx.operator.code, ctx.warehouse_id)
                 if task.kind in MOVE_KINDS]
         if held:
@@ -79,27 +93,26 @@ class RestockHandler(FlowHandler):
         return Reply(state, message="restock")
 
     def on_action(self, ctx: FloorContext, state: FlowState[RestockData], action: str) -> Reply:
-        if action in ("next", "refill"):
-            if state.step != "take":
+        if action in QUEUES:
+            if state.step != RestockStep.TAKE:
                 raise InvalidInput("finish or skip this task first (F3 skip)")
-            kind = TaskKind.PUTAWAY if action == "next" else TaskKind.REPLENISH
+            kind, what = QUEUES[action]
             task = task_queue.claim_for(ctx.session, ctx.operator.code, ctx.warehouse_id, kind, None)
             if task is None:
-                what = "putaways" if action == "next" else "pick-face refills"
                 raise NotFound(f"no {what} waiting")
             return self._begin(ctx, state, task, scanned=False)
         if action == "skip":
             if state.data.task is None:
                 raise InvalidInput("no task to skip: scan a pallet or item, F1 next")
             tasks.skip_task(ctx.session, state.data.task, ctx.operator.code)
-            return Reply(self._idle(ctx, state.posted("take")), message=f"task {state.data.task} skipped")
+            return Reply(self._idle(ctx, state.posted(RestockStep.TAKE)), message=f"task {state.data.task} skipped")
         raise InvalidInput(f"{action} is not available here")
 
     # -- steps ---------------------------------------------------------------------------------
 
     def _take(self, ctx: FloorContext, state: FlowState[RestockData], scan: ParsedScan) -> Reply:
         if scan.gtin:
-            item = resolve_item(ctx.session, scan.gtin).item
+            item = item_by_scan(ctx.session, scan.gtin).item
             task = next_move_of(ctx.session, ctx.warehouse_id, ctx.operator.code, item.id)
             if task is None:
                 raise NotFound(f"no putaway or refill waits for {item.sku}")
@@ -113,7 +126,7 @@ class RestockHandler(FlowHandler):
     def _source(self, ctx: FloorContext, state: FlowState[RestockData], scan: ParsedScan) -> Reply:
         if scan.location_code != state.data.source:
             raise InvalidInput(f"wrong bin {short_place(scan.location_code)}: take from {state.data.source_shown}")
-        return Reply(state.go("goods"), message=f"at {state.data.source_shown}")
+        return Reply(state.go(RestockStep.GOODS), message=f"at {state.data.source_shown}")
 
     def _goods(self, ctx: FloorContext, state: FlowState[RestockData], scan: ParsedScan) -> Reply:
         data = state.data
@@ -122,7 +135,7 @@ class RestockHandler(FlowHandler):
         elif scan.code.strip() != data.pallet:
             expected = f"pallet {data.pallet}" if data.pallet else data.sku
             raise InvalidInput(f"{scan.shown} is not on this task: scan {expected}")
-        return Reply(state.go("to"), message=f"{data.what} ok")
+        return Reply(state.go(RestockStep.TO), message=f"{data.what} ok")
 
     def _to(self, ctx: FloorContext, state: FlowState[RestockData], scan: ParsedScan) -> Reply:
         data = state.data
@@ -139,7 +152,7 @@ class RestockHandler(FlowHandler):
         else:
             moved = complete_move_task(ctx.session, ctx.posting, data.task, scan.text.strip()).moved
         message = f"put {display(moved)} {data.sku} in {short_place(target)}"
-        posted = state.posted("take", done=1)
+        posted = state.posted(RestockStep.TAKE, done=1)
         if data.pallet:
             pallet = pallets.pallet(ctx.session, data.pallet)
             following = pallets.next_putaway_of(ctx.session, ctx.warehouse_id, ctx.operator.code, pallet)
@@ -147,7 +160,12 @@ class RestockHandler(FlowHandler):
                 return self._begin(ctx, posted, following, scanned=True, message=f"{message}; next on the pallet")
         return Reply(self._idle(ctx, posted), message=message)
 
-    steps = {"take": _take, "source": _source, "goods": _goods, "to": _to}
+    steps = {
+        RestockStep.TAKE: _take,
+        RestockStep.SOURCE: _source,
+        RestockStep.GOODS: _goods,
+        RestockStep.TO: _to,
+    }
 
     # -- tasks ---------------------------------------------------------------------------------
 
@@ -162,7 +180,7 @@ class RestockHandler(FlowHandler):
         show = (f"#{view.id} {view.kind}", f"{view.sku} x {display(view.left)}", view.name[:20],
                 f"from {short_place(view.from_code)}", f"to {short_place(to_code)}" if to_code else "to: you choose",
                 started.reason[:40])
-        step = "source" if refill else ("to" if scanned else "goods")
+        step = RestockStep.SOURCE if refill else (RestockStep.TO if scanned else RestockStep.GOODS)
         begun = state.posted(step, task=view.id, kind=view.kind, sku=view.sku, left=view.left, source=view.from_code,
                              to=to_code, pallet=started.pallet, returned=started.returned,
                              fixed=started.returned or refill, what=what, put=put, progress=state.data.progress,
@@ -173,4 +191,4 @@ class RestockHandler(FlowHandler):
         putaways = task_queue.open_count(ctx.session, ctx.warehouse_id, TaskKind.PUTAWAY)
         refills = task_queue.open_count(ctx.session, ctx.warehouse_id, TaskKind.REPLENISH)
         show = (f"{putaways} putaways open", f"{refills} refills open", "F1 next putaway", "F2 next refill")
-        return FlowState(RESTOCK.name, "take", RestockData(show=show, progress=f"{state.done} done"), (), None, state.done)
+        return FlowState(RESTOCK.name, RestockStep.TAKE, RestockData(show=show, progress=f"{state.done} done"), (), None, state.done)

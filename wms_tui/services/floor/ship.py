@@ -9,6 +9,7 @@ every scan can be undone. Leaving packed boxes of the order behind needs F2 twic
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.flows import Action, Expect, Flow, FlowData, FlowState, Seen, Step
@@ -18,7 +19,7 @@ from wms_tui.services.floor.scans import ParsedScan
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Reply
 from wms_tui.services.outbound import order_containers
 from wms_tui.services.outbound.orders import order_status
-from wms_tui.services.outbound.shipping import ship
+from wms_tui.services.outbound.shipping import check_shippable, ship
 from wms_tui.store.finders import sales_order_by_number
 
 MAX_TEXT = 60  # carrier and tracking columns
@@ -40,14 +41,23 @@ class ShipData(FlowData):
         return len(self.containers)
 
 
+class ShipStep(StrEnum):
+    """The steps of the ship flow, in their order."""
+
+    CONTAINERS = "containers"
+    CARRIER = "carrier"
+    TRACKING = "tracking"
+    CONFIRM = "confirm"
+
+
 SHIP = Flow(
     "ship",
     "Ship",
     (
-        Step("containers", Expect.CONTAINER, "Scan container {next}"),
-        Step("carrier", Expect.TEXT, "Carrier: scan or type"),
-        Step("tracking", Expect.TEXT, "Scan tracking, F2 none"),
-        Step("confirm", Expect.CHOICE, "Ship {count}? 1 = yes"),
+        Step(ShipStep.CONTAINERS, Expect.CONTAINER, "Scan container {next}"),
+        Step(ShipStep.CARRIER, Expect.TEXT, "Carrier: scan or type"),
+        Step(ShipStep.TRACKING, Expect.TEXT, "Scan tracking, F2 none"),
+        Step(ShipStep.CONFIRM, Expect.CHOICE, "Ship {count}? 1 = yes"),
     ),
     (Action(2, "done", "done"), Action(4, "undo", UNDO)),
     ShipData,
@@ -79,16 +89,16 @@ class ShipHandler(FlowHandler):
 
     @staticmethod
     def _empty(done: int = 0, show: tuple[str, ...] | None = None) -> FlowState[ShipData]:
-        return FlowState(SHIP.name, "containers", ShipData(show=show or _shown((), None)), done=done)
+        return FlowState(SHIP.name, ShipStep.CONTAINERS, ShipData(show=show or _shown((), None)), done=done)
 
     def on_action(self, ctx: FloorContext, state: FlowState[ShipData], action: str) -> Reply:
         if action != "done":
             raise InvalidInput(f"{action} is not available here")
-        if state.step == "containers":
+        if state.step == ShipStep.CONTAINERS:
             return self._done_scanning(ctx, state)
-        if state.step == "tracking":
+        if state.step == ShipStep.TRACKING:
             return self._to_confirm(state, "")
-        if state.step == "confirm":
+        if state.step == ShipStep.CONFIRM:
             return self._ship(ctx, state)
         raise InvalidInput("scan or type the carrier first")
 
@@ -104,16 +114,13 @@ class ShipHandler(FlowHandler):
             raise InvalidInput(f"{code} belongs to order {order.number}, this shipment is for {state.data.order}")
         if order.state != OrderState.CONFIRMED:
             raise InvalidInput(f"order {order.number} is {order.state}: do not ship {code}")
-        if found.state == "open":
-            raise InvalidInput(f"{container.kind} {code} is still open: close and weigh it at packing")
-        if found.state != "closed":
-            raise InvalidInput(f"{container.kind} {code} is already {found.state}")
+        check_shippable(container, found.state)
         if found.pallet is not None:
             raise InvalidInput(f"{code} is on pallet {found.pallet}: scan the pallet")
         containers = (*state.data.containers, code)
         changes = {"containers": containers, "order": order.number, "show": _shown(containers, order.number),
                    "progress": f"{order.number} {len(containers)} on"}
-        return Reply(state.go("containers", **changes), message=f"{container.kind} {len(containers)} on, F2 done")
+        return Reply(state.go(ShipStep.CONTAINERS, **changes), message=f"{container.kind} {len(containers)} on, F2 done")
 
     def _done_scanning(self, ctx: FloorContext, state: FlowState[ShipData]) -> Reply:
         if not state.data.containers:
@@ -123,7 +130,7 @@ class ShipHandler(FlowHandler):
         if behind and state.needs_confirmation("*2"):
             return Reply(state.awaiting("*2"), ok=False,
                          message=f"{order.number}: {', '.join(behind)}. F2 again to ship without them")
-        return Reply(state.go("carrier", show=("e.g. DHL, UPS, own", "scan or type")), message="carrier?")
+        return Reply(state.go(ShipStep.CARRIER, show=("e.g. DHL, UPS, own", "scan or type")), message="carrier?")
 
     def _carrier(self, ctx: FloorContext, state: FlowState[ShipData], scan: ParsedScan) -> Reply:
         carrier = scan.text.strip()
@@ -131,7 +138,7 @@ class ShipHandler(FlowHandler):
             raise InvalidInput(f"that is the label of {scan.code}; scan or type the carrier")
         if len(carrier) > MAX_TEXT:
             raise InvalidInput(f"carrier name is longer than {MAX_TEXT} characters")
-        return Reply(state.go("tracking", carrier=carrier, show=(f"carrier {carrier}",)), message=f"carrier {carrier}")
+        return Reply(state.go(ShipStep.TRACKING, carrier=carrier, show=(f"carrier {carrier}",)), message=f"carrier {carrier}")
 
     def _tracking(self, ctx: FloorContext, state: FlowState[ShipData], scan: ParsedScan) -> Reply:
         if scan.seen is Seen.CONTAINER and scan.code in state.data.containers:
@@ -147,14 +154,19 @@ class ShipHandler(FlowHandler):
         data = state.data
         show = (f"order {data.order}", f"{data.count} containers", f"carrier {data.carrier}",
                 f"track {tracking or 'none'}", "1 ships, F4 back")
-        return Reply(state.go("confirm", tracking=tracking, show=show), message="confirm to ship")
+        return Reply(state.go(ShipStep.CONFIRM, tracking=tracking, show=show), message="confirm to ship")
 
     def _confirm(self, ctx: FloorContext, state: FlowState[ShipData], scan: ParsedScan) -> Reply:
         if scan.number != 1:
             raise InvalidInput(f"{scan.text} is no answer: 1 (or F2) ships, F4 goes back")
         return self._ship(ctx, state)
 
-    steps = {"containers": _containers, "carrier": _carrier, "tracking": _tracking, "confirm": _confirm}
+    steps = {
+        ShipStep.CONTAINERS: _containers,
+        ShipStep.CARRIER: _carrier,
+        ShipStep.TRACKING: _tracking,
+        ShipStep.CONFIRM: _confirm,
+    }
 
     def _ship(self, ctx: FloorContext, state: FlowState[ShipData]) -> Reply:
         data = state.data

@@ -28,14 +28,17 @@ from wms_tui.domain.flows import (  # noqa: F401 - PrintRequest and Screenful ar
     Flow,
     FlowDefinitionError,
     FlowState,
+    MenuStep,
     PrintRequest,
     Screenful,
+    SignInStep,
     command_key,
     mismatch,
 )
-from wms_tui.services import catalog, operators
+from wms_tui.services import operators
 from wms_tui.services.floor.scans import ParsedScan, parse_scan
 from wms_tui.services.operators import OperatorView
+from wms_tui.store import finders
 from wms_tui.store.ledger import PostingContext
 from wms_tui.store.session import transaction
 
@@ -118,7 +121,7 @@ class Terminal:
     interpretation: InterpretationSettings = field(default_factory=InterpretationSettings)
     clock: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
     operator: OperatorView | None = None
-    state: FlowState = field(default_factory=lambda: SIGN_IN.begin("badge"))
+    state: FlowState = field(default_factory=lambda: SIGN_IN.begin(SignInStep.BADGE))
     warehouse_key: int | None = None  # the warehouse's id, once looked up
 
     # -- entry points --------------------------------------------------------------------------
@@ -126,7 +129,7 @@ class Terminal:
     def open(self) -> Screenful:
         """The screen after start-up: sign-in, remembering where this terminal was."""
         self.operator = None
-        self.state = SIGN_IN.begin("badge")
+        self.state = SIGN_IN.begin(SignInStep.BADGE)
         return self._screen(Reply(self.state, message="ready"))
 
     def submit(self, text: str) -> Screenful:
@@ -140,7 +143,7 @@ class Terminal:
 
     def press(self, key: int) -> Screenful:
         if self.operator is None:
-            if key == 10 and self.state.step == "pin":
+            if key == 10 and self.state.step == SignInStep.PIN:
                 return self.open()
             return self._screen(Reply(self.state, ok=False, message="sign in first"))
         if key == 10:
@@ -156,20 +159,20 @@ class Terminal:
         value = text.strip()
         try:
             with transaction(self.engine) as session:
-                if self.state.step == "pin":
+                if self.state.step == SignInStep.PIN:
                     operator = operators.with_pin(session, self.state.data.operator, value)
                 else:
                     operator = operators.by_badge(session, value)
                     if operator is None:
                         if not value or not operators.known_id(session, value):
                             raise InvalidInput(f"{value or 'nothing'} is not a badge or operator id")
-                        self.state = self.state.go("pin", operator=value.upper())
+                        self.state = self.state.go(SignInStep.PIN, operator=value.upper())
                         return self._screen(Reply(self.state, message=f"operator {value.upper()}"))
                 self.operator = operator
                 return self._screen(self._resume_or_menu(session, operator))
         except WmsError as exc:
-            if self.state.step == "pin":
-                self.state = SIGN_IN.begin("badge")
+            if self.state.step == SignInStep.PIN:
+                self.state = SIGN_IN.begin(SignInStep.BADGE)
             return self._screen(Reply(self.state, ok=False, message=str(exc)))
 
     def _resume_or_menu(self, session: Session, operator: OperatorView) -> Reply:
@@ -199,7 +202,7 @@ class Terminal:
         handlers = load_flows()
         flows = tuple(name for name in ROLE_FLOWS[operator.role] if name in handlers)
         show = tuple(f"{n} {handlers[name].flow.title}" for n, name in enumerate(flows, 1))
-        return MENU.begin("choose", flows=flows, show=show)
+        return MENU.begin(MenuStep.CHOOSE, flows=flows, show=show)
 
     # -- flows ---------------------------------------------------------------------------------
 
@@ -228,7 +231,7 @@ class Terminal:
     def _warehouse_id(self, session: Session) -> int:
         """The terminal's warehouse, looked up once: every input of every flow needs it."""
         if self.warehouse_key is None:
-            self.warehouse_key = catalog.warehouse_by_code(session, self.warehouse).id
+            self.warehouse_key = finders.warehouse_by_code(session, self.warehouse).id
         return self.warehouse_key
 
     def _save(self, session: Session, state: FlowState | None) -> None:
@@ -277,7 +280,7 @@ class Terminal:
 
     def _back(self, ctx: FloorContext) -> Reply:
         if self.state.flow == MENU.name:
-            self.state = SIGN_IN.begin("badge")
+            self.state = SIGN_IN.begin(SignInStep.BADGE)
             return Reply(self.state, message=f"{ctx.operator.name} signed out")
         load_flows()[self.state.flow].leave(ctx, self.state)
         return Reply(None, message="menu")
@@ -306,6 +309,6 @@ class Terminal:
             prints=reply.prints,
             step=state.step,
             flow=state.flow,
-            back={SIGN_IN.name: "back" if state.step == "pin" else "", MENU.name: "sign out"}.get(state.flow, "back"),
+            back={SIGN_IN.name: "back" if state.step == SignInStep.PIN else "", MENU.name: "sign out"}.get(state.flow, "back"),
         )
 

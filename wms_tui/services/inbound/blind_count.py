@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from wms_tui.domain.errors import NotFound
 from wms_tui.domain.inbound import recount_needed
 from wms_tui.domain.states import TaskKind, TaskState
 from wms_tui.services import tasks
@@ -24,22 +23,20 @@ from wms_tui.services.inbound.counting import (
     record_count,
     record_unlisted,
 )
+from wms_tui.store import finders
 from wms_tui.store.ledger import PostingContext
-from wms_tui.store.models import CountSession, Item, Location, Lot, Task
+from wms_tui.store.models import Location, Task
 
 Key = tuple[str, str | None]  # what was counted: (SKU, lot code or None)
 
 
 def count_task_at(session: Session, warehouse_id: int, location_code: str, operator: str) -> Task | None:
     """The count planned for the bin (open, or already the operator's), first in queue order."""
-    location = session.exec(select(Location).where(Location.code == location_code)).first()
-    if location is None:
-        raise NotFound(f"no location {location_code}")
+    location = finders.location_by_code(session, location_code)
     return session.exec(
         select(Task).where(
             Task.warehouse_id == warehouse_id, Task.kind == TaskKind.COUNT.value, Task.location_id == location.id,
-            (Task.state == TaskState.OPEN.value)
-            | ((Task.state == TaskState.CLAIMED.value) & (Task.assignee == operator)),
+            tasks.available_to(operator),
         ).order_by(Task.queue_position, Task.id)
     ).first()
 
@@ -58,7 +55,7 @@ def begin_count(session: Session, task_id: int, operator: str, warehouse_code: s
     short-pick task is done by it."""
     task = tasks.claim_task(session, task_id, operator)
     code = session.get(Location, task.location_id).code
-    if session.exec(select(CountSession.id).where(CountSession.number == task.document_ref)).first() is None:
+    if finders.find_count_session(session, task.document_ref) is None:
         plan = plan_cycle_count(session, warehouse_code, [code])
         tasks.complete_task(session, task)
         task = tasks.claim_task(session, plan.task_ids[0], operator)
@@ -66,19 +63,18 @@ def begin_count(session: Session, task_id: int, operator: str, warehouse_code: s
 
 
 def lot_known(session: Session, sku: str, lot: str) -> bool:
-    item = session.exec(select(Item).where(Item.sku == sku)).one()
-    return session.exec(select(Lot.id).where(Lot.item_id == item.id, Lot.code == lot)).first() is not None
+    return finders.find_lot(session, finders.item_by_sku(session, sku), lot) is not None
 
 
 def _expected(session: Session, key: Key, location_id: int) -> Decimal:
-    sku, lot = key
-    item = session.exec(select(Item).where(Item.sku == sku)).one()
-    lot_id = None
-    if lot is not None:
-        lot_id = session.exec(select(Lot.id).where(Lot.item_id == item.id, Lot.code == lot)).first()
-        if lot_id is None:
+    sku, code = key
+    item = finders.item_by_sku(session, sku)
+    lot = None
+    if code is not None:
+        lot = finders.find_lot(session, item, code)
+        if lot is None:
             return Decimal(0)
-    return on_hand(session, item.id, location_id, lot_id)
+    return on_hand(session, item.id, location_id, lot.id if lot else None)
 
 
 def unexplained(session: Session, task_id: int, operator: str, listed: Sequence[Key], counted: Mapping[Key, Decimal],
@@ -86,7 +82,7 @@ def unexplained(session: Session, task_id: int, operator: str, listed: Sequence[
     """The first difference that will post on submit (no recount left for it) and has no reason
     yet: sheet lines first, then what the sheet does not list."""
     task = tasks.require_claimed(session, task_id, operator, TaskKind.COUNT)
-    count = session.exec(select(CountSession).where(CountSession.number == task.document_ref)).one()
+    count = finders.count_session_by_number(session, task.document_ref)
     for key in [*listed, *(key for key in counted if key not in listed)]:
         if key in explained:
             continue

@@ -14,9 +14,7 @@ from sqlmodel import Session, SQLModel, select
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.quantities import ZERO, display
-from wms_tui.services.catalog import item_by_sku, warehouse_by_code  # noqa: F401 - the inbound services import them from here
 from wms_tui.store.finders import find_location
-from wms_tui.store.finders import item_by_scan as resolve_item  # noqa: F401 - the floor flows import it from here
 from wms_tui.store.ledger import MoveRequest, PostedMove, PostingContext, post_moves
 from wms_tui.store.models import (
     NO_CONTAINER,

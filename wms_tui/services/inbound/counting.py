@@ -108,7 +108,7 @@ class SheetLine:
 
 
 def _lines_for(session: Session, task: Task) -> list[CountLine]:
-    count = session.exec(select(CountSession).where(CountSession.number == task.document_ref)).one()
+    count = finders.count_session_by_number(session, task.document_ref)
     wanted = CountLineState.RECOUNT if task.reason == CountTaskReason.RECOUNT else CountLineState.OPEN
     return list(session.exec(
         select(CountLine).where(CountLine.session_id == count.id, CountLine.location_id == task.location_id, CountLine.state == wanted)
@@ -204,7 +204,7 @@ def record_unlisted(
         lot_id = lot.id
     elif Tracking(item.tracking) is not Tracking.NONE:
         raise InvalidInput(f"item {item.sku} is lot-tracked: scan the lot you found")
-    count = session.exec(select(CountSession).where(CountSession.number == task.document_ref)).one()
+    count = finders.count_session_by_number(session, task.document_ref)
     listed = session.exec(select(CountLine).where(
         CountLine.session_id == count.id, CountLine.location_id == task.location_id,
         CountLine.item_id == item.id, CountLine.lot_id == lot_id if lot_id else CountLine.lot_id.is_(None),

@@ -9,11 +9,12 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from wms_tui.domain.errors import NotFound
-from wms_tui.domain.states import TaskKind, TaskState
+from wms_tui.domain.states import PENDING_TASK_STATES, TaskKind
+from wms_tui.services.tasks import available_to
+from wms_tui.store import finders
 from wms_tui.store.models import (
     Container,
     Item,
-    ItemBarcode,
     Location,
     Lot,
     Partner,
@@ -45,7 +46,7 @@ class ReceivedPallet:
 
 
 def received_pallet(session: Session, code: str) -> ReceivedPallet:
-    container = session.exec(select(Container).where(Container.code == code.strip())).first()
+    container = finders.find_container(session, code)
     if container is None:
         raise NotFound(f"no pallet or licence plate {code!r}")
     rows = session.exec(
@@ -60,12 +61,7 @@ def received_pallet(session: Session, code: str) -> ReceivedPallet:
         raise NotFound(f"nothing was received on {container.code}: no pallet label")
     receipt = rows[0][1]
     items = {item.id for _, _, item, _ in rows}
-    gtin = None
-    if len(items) == 1:
-        gtin = session.exec(
-            select(ItemBarcode.barcode).where(ItemBarcode.item_id.in_(list(items)), ItemBarcode.packaging == "unit")
-            .order_by(ItemBarcode.id)
-        ).first()
+    gtin = finders.unit_barcodes(session, items).get(next(iter(items))) if len(items) == 1 else None
     po_number, supplier = "", ""
     if receipt.purchase_order_id:
         po = session.get(PurchaseOrder, receipt.purchase_order_id)
@@ -77,7 +73,7 @@ def received_pallet(session: Session, code: str) -> ReceivedPallet:
         select(Task.target_location_id).where(
             Task.kind == TaskKind.PUTAWAY.value, Task.document_ref == receipt.number,
             Task.document_line_id.in_([line.id for line, _, _, _ in rows]),
-            Task.state.in_([TaskState.OPEN.value, TaskState.CLAIMED.value]),
+            Task.state.in_(PENDING_TASK_STATES),
         ).order_by(Task.id)
     ).first()
     return ReceivedPallet(
@@ -90,7 +86,7 @@ def received_pallet(session: Session, code: str) -> ReceivedPallet:
 
 
 def pallet(session: Session, code: str) -> Container:
-    found = session.exec(select(Container).where(Container.code == code.strip())).first()
+    found = finders.find_container(session, code)
     if found is None:
         raise NotFound(f"no pallet {code.strip()}: scan its label or an item on it")
     return found
@@ -105,11 +101,6 @@ def pallet_of(session: Session, task: Task) -> str | None:
         .join(Receipt, Receipt.id == ReceiptLine.receipt_id)
         .where(ReceiptLine.id == task.document_line_id, Receipt.number == task.document_ref)
     ).first()
-
-
-def available_to(operator: str):
-    """SQL condition: the task is open, or claimed by the operator."""
-    return (Task.state == TaskState.OPEN.value) | ((Task.state == TaskState.CLAIMED.value) & (Task.assignee == operator))
 
 
 def next_putaway_of(session: Session, warehouse_id: int, operator: str, pallet: Container) -> Task | None:

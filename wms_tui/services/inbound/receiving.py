@@ -387,6 +387,6 @@ def line_to_fill(session: Session, po_number: str, item_id: int) -> PurchaseOrde
 
 def finish_if_open(session: Session, receipt_number: str) -> None:
     """Finish the receipt unless it is finished already (a terminal leaving its receipt)."""
-    receipt = session.exec(select(Receipt).where(Receipt.number == receipt_number)).first()
-    if receipt is not None and receipt.state == "open":
+    receipt = finders.find_receipt(session, receipt_number)
+    if receipt is not None and receipt.state == ReceiptState.OPEN:
         finish_receipt(session, receipt_number)

@@ -9,9 +9,10 @@ from sqlmodel import Session, select
 
 from wms_tui.domain.states import TaskKind, TaskState
 from wms_tui.services import task_queue, tasks
-from wms_tui.services.inbound.pallets import available_to, pallet_of
+from wms_tui.services.inbound.pallets import pallet_of
 from wms_tui.services.inbound.putaway import start_putaway
 from wms_tui.services.task_queue import TaskView
+from wms_tui.services.tasks import available_to
 from wms_tui.store.models import SalesReturnLine, Task
 
 MOVE_KINDS = (TaskKind.PUTAWAY.value, TaskKind.REPLENISH.value)

@@ -23,6 +23,7 @@ from wms_tui.domain.states import PENDING_TASK_STATES, TaskKind, TaskState
 from wms_tui.services import tasks
 from wms_tui.services.outbound.common import order_headers, pickable, warehouse_zones
 from wms_tui.services.tasks import NewTask
+from wms_tui.store import views, writes
 from wms_tui.store.models import (
     NO_LOT,
     CustomerProfile,
@@ -31,17 +32,12 @@ from wms_tui.store.models import (
     Lot,
     Reservation,
     SalesOrder,
-    SalesOrderLine,
     StockBalance,
     StockMove,
     Task,
 )
 
 CHUNK = 5000
-# What allocation reads of an order line (not its prices and texts).
-LINE_COLUMNS = (
-    "id", "order_id", "item_id", "committed_quantity", "backordered_quantity", "picked_quantity", "shipped_quantity",
-)
 
 
 @dataclass(frozen=True)
@@ -170,13 +166,7 @@ def allocate(session: Session, order_numbers: Sequence[str], *, today: date | No
         profile.partner_id: profile
         for profile in session.exec(select(CustomerProfile).where(CustomerProfile.partner_id.in_({o.customer_id for o in orders})))
     }
-    lines: dict[int, list] = defaultdict(list)
-    line_table = SalesOrderLine.__table__
-    for chunk in _chunked([order.id for order in orders]):
-        for row in session.execute(
-            select(*(line_table.c[name] for name in LINE_COLUMNS)).where(line_table.c.order_id.in_(chunk)).order_by(line_table.c.id)
-        ):
-            lines[row.order_id].append(row)
+    lines = views.lines_by_order(session, [order.id for order in orders])
     reserved_by_line: dict[int, Decimal] = defaultdict(Decimal)
     for chunk in _chunked([row.id for rows in lines.values() for row in rows]):
         for line_id, quantity in session.execute(
@@ -234,7 +224,7 @@ def allocate(session: Session, order_numbers: Sequence[str], *, today: date | No
             new_tasks += order_tasks
         result_tasks += tasks.create_tasks(session, new_tasks)
     if reservations:
-        session.execute(Reservation.__table__.insert(), reservations)
+        writes.add_reservations(session, reservations)
     return AllocationResult(total, result_tasks, unallocated, held)
 
 

@@ -18,8 +18,6 @@ from wms_tui.domain.outbound import BackorderPolicy, DeliveryRoute, backorder_po
 from wms_tui.services import catalog
 from wms_tui.store import finders
 from wms_tui.store.finders import ScannedItem
-from wms_tui.store.finders import item_by_scan as resolve_item_scan  # noqa: F401 - the floor flows import them from here
-from wms_tui.store.finders import sales_order_by_number as order_by_number  # noqa: F401
 from wms_tui.store.models import (
     CustomerProfile,
     Item,

@@ -11,7 +11,9 @@ from sqlmodel import Session, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.outbound import OrderState
+from wms_tui.domain.states import ContainerKind, ContainerState, TaskKind
 from wms_tui.services.outbound.packable import left_to_pack
+from wms_tui.store import finders
 from wms_tui.store.models import (
     Container,
     ContainerLine,
@@ -21,41 +23,37 @@ from wms_tui.store.models import (
     Warehouse,
 )
 
+# Containers of an order not shipped (nor voided): being packed or packed.
+PACKED_STATES = (ContainerState.OPEN, ContainerState.CLOSED)
+
 
 def order_to_pack(session: Session, reference: str) -> SalesOrder:
     """The order a packer's scan names: its number, a tote its picks went into (the newest
     order with something in it still to pack), or one of its containers."""
-    order = session.exec(select(SalesOrder).where(SalesOrder.number == reference.upper())).first()
+    order = finders.find_sales_order(session, reference)
     if order is not None:
         return order
     numbers = session.exec(
-        select(Task.document_ref).where(Task.kind == "pick", Task.tote == reference, Task.done_quantity > 0)
+        select(Task.document_ref).where(Task.kind == TaskKind.PICK, Task.tote == reference, Task.done_quantity > 0)
         .order_by(Task.id.desc())
     ).all()
     for number in dict.fromkeys(numbers):
-        candidate = session.exec(select(SalesOrder).where(SalesOrder.number == number)).first()
+        candidate = finders.find_sales_order(session, number)
         if candidate is not None and candidate.state == OrderState.CONFIRMED and left_to_pack(session, candidate):
             return candidate
     if numbers:
         raise InvalidInput(f"tote {reference}: everything picked into it is packed")
-    found = session.exec(
-        select(SalesOrder).join(ShippingContainer, ShippingContainer.order_id == SalesOrder.id)
-        .join(Container, Container.id == ShippingContainer.container_id).where(Container.code == reference)
-    ).first()
+    found = order_of_container(session, reference)
     if found is not None:
         return found
     raise NotFound(f"{reference} is no order, tote or container of an order")
-
-
-def container(session: Session, code: str) -> Container | None:
-    return session.exec(select(Container).where(Container.code == code.strip())).first()
 
 
 def open_container_of(session: Session, order: SalesOrder) -> Container | None:
     """The order's container still being filled (the first, if several are)."""
     return session.exec(
         select(Container).join(ShippingContainer, ShippingContainer.container_id == Container.id)
-        .where(ShippingContainer.order_id == order.id, ShippingContainer.state == "open").order_by(Container.id)
+        .where(ShippingContainer.order_id == order.id, ShippingContainer.state == ContainerState.OPEN).order_by(Container.id)
     ).first()
 
 
@@ -64,8 +62,8 @@ def loose_boxes(session: Session, order: SalesOrder) -> int:
     return session.exec(
         select(func.count()).select_from(Container)
         .join(ShippingContainer, ShippingContainer.container_id == Container.id)
-        .where(ShippingContainer.order_id == order.id, ShippingContainer.state == "closed",
-               Container.parent_id.is_(None), Container.kind != "pallet")
+        .where(ShippingContainer.order_id == order.id, ShippingContainer.state == ContainerState.CLOSED,
+               Container.parent_id.is_(None), Container.kind != ContainerKind.PALLET)
     ).one()
 
 
@@ -74,7 +72,7 @@ def container_number(session: Session, order: SalesOrder, container: Container) 
     return session.exec(
         select(func.count()).select_from(ShippingContainer)
         .where(ShippingContainer.order_id == order.id, ShippingContainer.container_id <= container.id,
-               ShippingContainer.state != "void")
+               ShippingContainer.state != ContainerState.VOID)
     ).one()
 
 
@@ -91,37 +89,41 @@ def has_contents(session: Session, container: Container) -> bool:
 def all_packed(session: Session, order: SalesOrder) -> bool:
     """No container of the order is open and nothing picked waits to be packed."""
     states = session.exec(select(ShippingContainer.state).where(ShippingContainer.order_id == order.id)).all()
-    return "open" not in states and not left_to_pack(session, order)
+    return ContainerState.OPEN not in states and not left_to_pack(session, order)
 
 
 def order_of_container(session: Session, code: str) -> SalesOrder | None:
+    """The order a scanned container is packed for; None for a code that is no container of one."""
+    container = finders.find_container(session, code)
+    if container is None:
+        return None
     return session.exec(
         select(SalesOrder).join(ShippingContainer, ShippingContainer.order_id == SalesOrder.id)
-        .join(Container, Container.id == ShippingContainer.container_id).where(Container.code == code.strip())
+        .where(ShippingContainer.container_id == container.id)
     ).first()
 
 
 @dataclass(frozen=True)
 class ToShip:
     container: Container
-    state: str  # the shipping container's: open, closed, shipped, void
+    state: ContainerState  # the shipping container's
     order: SalesOrder
     pallet: str | None  # the pallet the box is stacked on
 
 
 def to_ship(session: Session, code: str) -> ToShip:
     """A container scanned at shipping, with its order; refused when it is not packed for one."""
+    found = finders.find_container(session, code)
+    if found is None:
+        raise NotFound(f"no container {code}: scan the label the packer printed")
     row = session.exec(
-        select(Container, ShippingContainer.state, SalesOrder)
-        .join(ShippingContainer, ShippingContainer.container_id == Container.id)
+        select(ShippingContainer.state, SalesOrder)
         .join(SalesOrder, SalesOrder.id == ShippingContainer.order_id)
-        .where(Container.code == code)
+        .where(ShippingContainer.container_id == found.id)
     ).first()
     if row is None:
-        if container(session, code) is not None:
-            raise InvalidInput(f"{code} is not packed for an order: nothing to ship")
-        raise NotFound(f"no container {code}: scan the label the packer printed")
-    found, state, order = row
+        raise InvalidInput(f"{code} is not packed for an order: nothing to ship")
+    state, order = row
     pallet = session.get(Container, found.parent_id).code if found.parent_id is not None else None
     return ToShip(found, state, order, pallet)
 
@@ -143,17 +145,18 @@ def left_behind(session: Session, order: SalesOrder, scanned: list[str] | tuple[
         select(Container.code, ShippingContainer.state)
         .join(ShippingContainer, ShippingContainer.container_id == Container.id)
         .where(ShippingContainer.order_id == order.id, Container.parent_id.is_(None),
-               ShippingContainer.state.in_(["open", "closed"]))
+               ShippingContainer.state.in_(PACKED_STATES))
     ).all()
-    closed = [code for code, state in rows if state == "closed" and code not in scanned]
-    return LeftBehind(len(closed), any(state == "open" for _, state in rows), bool(left_to_pack(session, order)))
+    closed = [code for code, state in rows if state == ContainerState.CLOSED and code not in scanned]
+    return LeftBehind(len(closed), any(state == ContainerState.OPEN for _, state in rows), bool(left_to_pack(session, order)))
 
 
 def still_packed(session: Session, order_number: str) -> int:
     """Containers of the order packed or being packed and not shipped."""
+    order = finders.sales_order_by_number(session, order_number)
     return session.exec(
-        select(func.count()).select_from(ShippingContainer).join(SalesOrder, SalesOrder.id == ShippingContainer.order_id)
-        .where(SalesOrder.number == order_number, ShippingContainer.state.in_(["open", "closed"]))
+        select(func.count()).select_from(ShippingContainer)
+        .where(ShippingContainer.order_id == order.id, ShippingContainer.state.in_(PACKED_STATES))
     ).one()
 
 

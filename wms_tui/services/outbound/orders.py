@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, delete, func, update
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
@@ -37,8 +36,8 @@ from wms_tui.domain.states import (
 from wms_tui.services import tasks
 from wms_tui.services.backorders import coverable_stock, release_available
 from wms_tui.services.outbound.common import order_headers, order_lines
-from wms_tui.store import finders
-from wms_tui.store.ledger import PostingContext, reverse_moves
+from wms_tui.store import finders, views, writes
+from wms_tui.store.ledger import PostingContext, reverse_moves, standing_moves
 from wms_tui.store.models import (
     CreditNote,
     CustomerProfile,
@@ -46,18 +45,14 @@ from wms_tui.store.models import (
     Item,
     Partner,
     Payment,
-    Reservation,
     SalesOrder,
     SalesOrderLine,
     SalesReturn,
     SalesReturnLine,
     ShippingContainer,
-    StockMove,
     Task,
 )
 
-LINES = SalesOrderLine.__table__
-ORDERS = SalesOrder.__table__
 CHUNK = 5000
 
 
@@ -164,14 +159,7 @@ def confirm_orders(session: Session, order_numbers: Sequence[str], *, today: dat
         if order.state != OrderState.DRAFT:
             raise InvalidInput(f"sales order {order.number} is {order.state}: only a draft order can be confirmed")
     order_ids = [order.id for order in orders]
-    lines_by_order: dict[int, list] = defaultdict(list)
-    for start in range(0, len(order_ids), CHUNK):
-        for row in session.execute(
-            select(LINES.c.id, LINES.c.order_id, LINES.c.item_id, LINES.c.quantity, LINES.c.unit_price)
-            .where(LINES.c.order_id.in_(order_ids[start : start + CHUNK]))
-            .order_by(LINES.c.id)
-        ):
-            lines_by_order[row.order_id].append(row)
+    lines_by_order = views.lines_by_order(session, order_ids)
     customers = {
         partner.id: (partner, profile)
         for partner, profile in session.exec(
@@ -233,21 +221,7 @@ def confirm_orders(session: Session, order_numbers: Sequence[str], *, today: dat
         state = OrderState.CANCELLED if all(line.cancelled == line.quantity for line in confirmed_lines) else OrderState.CONFIRMED
         order_updates.append({"b_id": order.id, "b_state": state.value, "b_at": now})
         results.append(ConfirmResult(order.number, state, confirmed_lines))
-    connection = session.connection()
-    connection.execute(
-        update(LINES)
-        .where(LINES.c.id == bindparam("b_id"))
-        .values(
-            committed_quantity=bindparam("b_committed"),
-            backordered_quantity=bindparam("b_backordered"),
-            cancelled_quantity=bindparam("b_cancelled"),
-        ),
-        line_updates,
-    )
-    connection.execute(
-        update(ORDERS).where(ORDERS.c.id == bindparam("b_id")).values(state=bindparam("b_state"), confirmed_at=bindparam("b_at")),
-        order_updates,
-    )
+    writes.confirm_orders(session, line_updates, order_updates)
     session.expire_all()
     return results
 
@@ -256,22 +230,9 @@ def confirm_order(session: Session, order_number: str, *, today: date | None = N
     return confirm_orders(session, [order_number], today=today)[0]
 
 
-def _live_moves(session: Session, number: str) -> list:
-    """Ids of the order's moves that still stand: not reversals and not reversed."""
-    moves = StockMove.__table__
-    reversed_ids = select(moves.c.reverses_id).where(moves.c.reverses_id.is_not(None), moves.c.document_ref == number)
-    return list(
-        session.execute(
-            select(moves.c.id)
-            .where(moves.c.document_ref == number, moves.c.reverses_id.is_(None), moves.c.id.not_in(reversed_ids))
-            .order_by(moves.c.terminal_id, moves.c.sequence)
-        ).scalars()
-    )
-
-
 def _processed(session: Session, order: SalesOrder) -> str | None:
     """What has happened to the order already, in words; None if nothing."""
-    if _live_moves(session, order.number):
+    if standing_moves(session.connection(), order.number):
         return "stock has moved for it"
     if session.exec(select(Invoice.id).where(Invoice.order_id == order.id, Invoice.state != InvoiceState.VOID).limit(1)).first():
         return "it was invoiced"
@@ -282,7 +243,7 @@ def _processed(session: Session, order: SalesOrder) -> str | None:
 
 def _drop_open_work(session: Session, order: SalesOrder, lines: list[SalesOrderLine]) -> None:
     line_ids = [line.id for line in lines]
-    session.execute(delete(Reservation).where(Reservation.order_line_id.in_(line_ids)))
+    writes.drop_reservations_of_lines(session, line_ids)
     open_tasks = session.exec(
         select(Task.id).where(Task.document_ref == order.number, Task.kind.in_([TaskKind.PICK, TaskKind.PUTAWAY]))
     ).all()
@@ -318,7 +279,7 @@ def reopen_order(session: Session, context: PostingContext, order_number: str, *
     order = finders.sales_order_by_number(session, order_number)
     if order.state != OrderState.CONFIRMED:
         raise InvalidInput(f"sales order {order.number} is {order.state}: only a confirmed order can be re-opened")
-    reverse_moves(session.connection(), _live_moves(session, order.number), context, reason=MoveReason.REOPEN)
+    reverse_moves(session.connection(), standing_moves(session.connection(), order.number), context, reason=MoveReason.REOPEN)
     lines = order_lines(session, order.id)
     _drop_open_work(session, order, lines)
     invoice_ids = session.exec(select(Invoice.id).where(Invoice.order_id == order.id)).all()

@@ -18,16 +18,15 @@ from wms_tui.services.outbound.common import order_lines
 from wms_tui.store.models import ContainerLine, Item, Lot, SalesOrder, ShippingContainer, StockMove
 
 LineLot = tuple[int, int | None]  # (order line id, lot id or None)
-MOVES = StockMove.__table__
 
 
 def picked(session: Session, order_number: str, line_ids: Sequence[int]) -> dict[LineLot, Decimal]:
     """Units picked per order line and lot, net of put-backs (a cancelled short pick, a reopen)."""
     totals: dict[LineLot, Decimal] = defaultdict(Decimal)
     for line_id, lot_id, reason, reverses, quantity in session.execute(
-        select(MOVES.c.document_line_id, MOVES.c.lot_id, MOVES.c.reason, MOVES.c.reverses_id, func.sum(MOVES.c.quantity))
-        .where(MOVES.c.document_ref == order_number, MOVES.c.document_line_id.in_(list(line_ids)))
-        .group_by(MOVES.c.document_line_id, MOVES.c.lot_id, MOVES.c.reason, MOVES.c.reverses_id)
+        select(StockMove.document_line_id, StockMove.lot_id, StockMove.reason, StockMove.reverses_id, func.sum(StockMove.quantity))
+        .where(StockMove.document_ref == order_number, StockMove.document_line_id.in_(list(line_ids)))
+        .group_by(StockMove.document_line_id, StockMove.lot_id, StockMove.reason, StockMove.reverses_id)
     ):
         code = MoveReason.parse(reason)
         if code is MoveReason.PICK:

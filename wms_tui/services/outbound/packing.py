@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
@@ -29,14 +29,13 @@ from wms_tui.services.outbound.common import (
     scanned_units,
     warehouse_zones,
 )
-from wms_tui.store import finders
+from wms_tui.store import finders, writes
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
 from wms_tui.store.models import (
     Container,
     ContainerLine,
     CustomerProfile,
     Item,
-    ItemBarcode,
     Lot,
     NumberRange,
     SalesOrder,
@@ -48,7 +47,6 @@ from wms_tui.store.models import (
 
 CONTAINER_KINDS = tuple(ContainerKind)
 SSCC = "sscc"
-RANGES = NumberRange.__table__
 
 
 def assign_number_range(session: Session, terminal_id: str, prefix: str, first: int, last: int, *, purpose: str = SSCC) -> NumberRange:
@@ -80,26 +78,18 @@ def assign_number_range(session: Session, terminal_id: str, prefix: str, first: 
 def next_sscc(session: Session, terminal_id: str) -> str:
     """The terminal's next SSCC; the counter moves in the caller's transaction, so a rolled
     back container gives its number back and a committed one is never handed out twice."""
-    row = session.execute(
-        update(RANGES)
-        .where(RANGES.c.purpose == SSCC, RANGES.c.terminal_id == terminal_id, RANGES.c.next_value <= RANGES.c.last_value)
-        .values(next_value=RANGES.c.next_value + 1)
-        .returning(RANGES.c.prefix, RANGES.c.next_value)
-    ).first()
-    if row is None:
+    taken = writes.take_serial(session, SSCC, terminal_id)
+    if taken is None:
         raise InvalidInput(f"terminal {terminal_id} has no SSCC numbers left: assign it a range")
-    return sscc(row.prefix, row.next_value - 1)
+    return sscc(*taken)
 
 
 def _container(session: Session, code: str) -> tuple[Container, ShippingContainer]:
-    row = session.exec(
-        select(Container, ShippingContainer)
-        .join(ShippingContainer, ShippingContainer.container_id == Container.id)
-        .where(Container.code == code.strip())
-    ).first()
-    if row is None:
+    container = finders.find_container(session, code)
+    packing = session.get(ShippingContainer, container.id) if container is not None else None
+    if packing is None:
         raise NotFound(f"no shipping container {code!r}")
-    return row
+    return container, packing
 
 
 def open_container(
@@ -242,7 +232,6 @@ class ContainerLabel:
 
 
 def _contents(session: Session, container_ids: list[int]) -> dict[int, list[ContentRow]]:
-    gtins = {}
     rows = session.exec(
         select(ContainerLine, Item, Lot)
         .join(Item, Item.id == ContainerLine.item_id)
@@ -250,12 +239,7 @@ def _contents(session: Session, container_ids: list[int]) -> dict[int, list[Cont
         .where(ContainerLine.container_id.in_(container_ids))
         .order_by(ContainerLine.id)
     ).all()
-    for item_id, barcode in session.execute(
-        select(ItemBarcode.item_id, ItemBarcode.barcode)
-        .where(ItemBarcode.item_id.in_({item.id for _, item, _ in rows}), ItemBarcode.packaging == "unit")
-        .order_by(ItemBarcode.id)
-    ):
-        gtins.setdefault(item_id, barcode)
+    gtins = finders.unit_barcodes(session, {item.id for _, item, _ in rows})
     grouped: dict[int, list[ContentRow]] = defaultdict(list)
     for content, item, lot in rows:
         grouped[content.container_id].append(

@@ -36,7 +36,13 @@ from wms_tui.services.outbound.common import (
 )
 from wms_tui.services.tasks import NewTask
 from wms_tui.store import finders, views, writes
-from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves, reverse_moves
+from wms_tui.store.ledger import (
+    MoveRequest,
+    PostingContext,
+    post_moves,
+    reverse_moves,
+    standing_moves,
+)
 from wms_tui.store.models import (
     Location,
     PickDiscrepancy,
@@ -44,7 +50,6 @@ from wms_tui.store.models import (
     SalesOrder,
     SalesOrderLine,
     StockBalance,
-    StockMove,
     Task,
 )
 
@@ -207,22 +212,13 @@ def short_pick(session: Session, context: PostingContext, task_id: int, *, reaso
 
 def _cancel_unshipped(session: Session, context: PostingContext, order: SalesOrder) -> None:
     """Ship nothing: put picked goods back where they came from and cancel what is not shipped."""
-    moves = StockMove.__table__
     customers = session.exec(select(Location.id).where(Location.kind == LocationKind.CUSTOMER)).all()
-    reversed_ids = select(moves.c.reverses_id).where(moves.c.reverses_id.is_not(None), moves.c.document_ref == order.number)
-    picks = session.execute(
-        select(moves.c.id).where(
-            moves.c.document_ref == order.number,
-            moves.c.reason.in_(MoveReason.PICK.spellings),
-            moves.c.to_location_id.not_in(customers),
-            moves.c.id.not_in(reversed_ids),
-        )
-    ).scalars().all()
+    picks = standing_moves(session.connection(), order.number, reasons=MoveReason.PICK.spellings, not_to=customers)
     reverse_moves(session.connection(), picks, context, reason=MoveReason.SHORT_PICK_CANCEL)
     open_picks = session.exec(select(Task.id).where(Task.document_ref == order.number, Task.kind == TaskKind.PICK)).all()
     tasks.cancel_tasks(session, list(open_picks))
     lines = session.exec(select(SalesOrderLine).where(SalesOrderLine.order_id == order.id)).all()
-    session.execute(Reservation.__table__.delete().where(Reservation.order_line_id.in_([line.id for line in lines])))
+    writes.drop_reservations_of_lines(session, [line.id for line in lines])
     for line in lines:
         line.picked_quantity = line.shipped_quantity
         line.cancelled_quantity = line.quantity - line.shipped_quantity

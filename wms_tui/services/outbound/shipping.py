@@ -30,6 +30,14 @@ from wms_tui.store.models import (
 )
 
 
+def check_shippable(container: Container, state: ContainerState) -> None:
+    """A container ships once it is closed (weighed and labelled), and only once."""
+    if state == ContainerState.OPEN:
+        raise InvalidInput(f"{container.kind} {container.code} is still open: close and weigh it before shipping")
+    if state != ContainerState.CLOSED:
+        raise InvalidInput(f"{container.kind} {container.code} is already {state}")
+
+
 @dataclass(frozen=True)
 class ShipmentResult:
     number: str
@@ -80,10 +88,7 @@ def ship(
     for container, state in shipping.values():
         if state.order_id != order.id:
             raise InvalidInput(f"container {container.code} belongs to another order than {order.number}")
-        if state.state == ContainerState.OPEN:
-            raise InvalidInput(f"container {container.code} is not closed: close it before shipping")
-        if state.state != ContainerState.CLOSED:
-            raise InvalidInput(f"container {container.code} is {state.state}")
+        check_shippable(container, state.state)
     contents = session.exec(select(ContainerLine).where(ContainerLine.container_id.in_(list(shipping)))).all()
     zones = warehouse_zones(session, order.warehouse_id)
     post_moves(

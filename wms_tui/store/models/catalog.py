@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Column, DateTime, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from wms_tui.domain.items import Tracking
+from wms_tui.domain.items import UNIT_PACKAGING, Tracking
 from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.states import ContainerKind, PutawayRuleKind, ReorderRuleKind
 from wms_tui.store.models.fields import money_field, quantity_field
@@ -56,7 +56,7 @@ class ItemBarcode(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", index=True)
     barcode: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
-    packaging: str = Field(default="unit", sa_column=Column(String(40), nullable=False))
+    packaging: str = Field(default=UNIT_PACKAGING, sa_column=Column(String(40), nullable=False))
     quantity: Decimal = quantity_field()
 
 
