@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from wms_tui import config
 from wms_tui.domain.errors import ConfigError
 from wms_tui.store import migrate
-from wms_tui.store.db import make_engine
+from wms_tui.store.db import make_engine, warehouse_codes
 
 if TYPE_CHECKING:
     from wms_tui.store.ledger import PostingContext
@@ -30,8 +30,6 @@ class Runtime:
     def check_terminal_warehouse(self) -> None:
         """A terminal works in one warehouse: refuse to start in one the database does not have
         (every flow would otherwise fail on its first input)."""
-        from wms_tui.services.lookup import warehouse_codes
-
         code = self.settings.terminal.warehouse
         known = warehouse_codes(self.engine)
         if code.strip().upper() not in known:

@@ -19,9 +19,9 @@ from wms_tui.services.demo import DEMO_STEPS, build_demo
 from wms_tui.services.demo_tour import tour_scans
 from wms_tui.services.floor.numbering import ensure_demo_range
 from wms_tui.services.importer import import_csv
-from wms_tui.services.lookup import lookup_code, warehouse_codes
+from wms_tui.services.lookup import lookup_code
 from wms_tui.store import migrate, queries
-from wms_tui.store.db import make_engine
+from wms_tui.store.db import make_engine, warehouse_codes
 from wms_tui.store.integrity import check_ledger
 from wms_tui.store.roles import Roles, apply_grants, grant_statements
 from wms_tui.store.session import reading

@@ -28,7 +28,6 @@ from wms_tui.store.models import (
     SalesOrder,
     ShippingContainer,
     StockBalance,
-    Warehouse,
 )
 from wms_tui.store.session import reading
 
@@ -184,10 +183,6 @@ def _document_result(session: Session, number: str) -> LookupResult | None:
                             [f"{purchase.state} · {len(lines)} lines"])
     return None
 
-
-def warehouse_codes(engine: Engine) -> list[str]:
-    with reading(engine) as session:
-        return list(session.exec(select(Warehouse.code).order_by(Warehouse.code)).all())
 
 
 def lookup_code(engine: Engine, scanned: str, *, warehouse_code: str | None = None) -> LookupResult:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from wms_tui.domain.errors import ConfigError
@@ -61,3 +61,10 @@ def read_only(engine: Engine) -> Engine:
     """The same engine whose transactions only read (no write lock taken on SQLite)."""
     return engine.execution_options(read_only=True)
 
+
+
+def warehouse_codes(engine: Engine) -> list[str]:
+    """The database's warehouse codes. Plain SQL, no models: the app checks its warehouse with it
+    before the first frame, and loading the tables' models there would slow every cold start."""
+    with read_only(engine).connect() as connection:
+        return [code for (code,) in connection.execute(text("SELECT code FROM warehouse ORDER BY code"))]
