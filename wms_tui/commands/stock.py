@@ -170,9 +170,9 @@ def demo(ctx: click.Context, reset: bool, no_app: bool, watch: bool, replay_path
     """Open the app on a demo warehouse in an embedded SQLite file (built on first use).
 
     \b
-    Sign in by scanning or typing a badge: BADGE-0001 picker, BADGE-0002 packer,
-    BADGE-0003 receiver, BADGE-0004 shipper, BADGE-0009 supervisor (or type the id,
-    e.g. PICK1, and PIN 1234).
+    Sign in by scanning or typing a badge, then PIN 4711: BADGE-0001 picker,
+    BADGE-0002 packer, BADGE-0003 receiver, BADGE-0004 shipper, BADGE-0009 supervisor
+    (or type the id, e.g. PICK1, instead of the badge).
     """
     if watch and replay_path:
         raise click.UsageError("give --watch or --replay, not both")

@@ -348,7 +348,7 @@ class PrintRequest:
 
 @dataclass(frozen=True)
 class SignInData(FlowData):
-    operator: str | None = None  # the typed id waiting for its PIN
+    claim: str | None = None  # the badge or id given, waiting for its PIN (never saved, never shown)
 
 
 @dataclass(frozen=True)
@@ -365,7 +365,7 @@ SIGN_IN = Flow(
     "Sign in",
     (
         Step("badge", Expect.BADGE, "Scan your badge or type your id"),
-        Step("pin", Expect.PIN, "PIN for {operator}"),
+        Step("pin", Expect.PIN, "Enter your PIN"),
     ),
     data=SignInData,
 )

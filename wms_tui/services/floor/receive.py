@@ -4,7 +4,7 @@ putaway is queued.
 
 A scan is posted when its quantity is known and a pallet is chosen (the current pallet, a
 scanned pallet label, or F2 for a new pallet whose label is printed). Receiving more than the
-PO line still expects needs a supervisor's badge and a reason; goods a back order waits for
+PO line still expects needs a supervisor's badge and PIN and a reason; goods a back order waits for
 are offered for cross-dock straight to Output.
 """
 
@@ -61,6 +61,7 @@ class ReceiveData(FlowData):
     units: Decimal = Decimal(0)
     # More than ordered, and who allowed it why:
     over: Decimal | None = None
+    supervisor_badge: str | None = None  # the badge's hash, until its PIN comes
     supervisor: str | None = None
     over_reason: str | None = None
     # Back orders waiting for the goods just received, asked one by one:
@@ -90,6 +91,7 @@ RECEIVE = Flow(
         Step("expiry", Expect.DATE, "Expiry of {lot} YYMMDD"),
         Step("qty", Expect.QUANTITY, "Qty of {unit}"),
         Step("supervisor", Expect.BADGE, "Over {over_shown}: supervisor badge"),
+        Step("supervisor_pin", Expect.PIN, "Supervisor PIN"),
         Step("over_reason", Expect.CHOICE, "Over: reason 1-{reasons}"),
         Step("pallet", Expect.CONTAINER, "Scan pallet, F2 new"),
         Step("crossdock", Expect.CHOICE, "Cross-dock? 1 yes 2 no"),
@@ -214,17 +216,22 @@ class ReceiveHandler(FlowHandler):
         return self._to_pallet(ctx, moved)
 
     def _supervisor(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
-        badge = scan.text.strip()
-        supervisor = operators.by_badge(ctx.session, badge)
-        if supervisor is None:
-            raise InvalidInput(f"{badge} is not a badge: a supervisor scans theirs")
-        if not can_authorise(supervisor.role):
-            raise InvalidInput(f"{supervisor.code} is a {supervisor.role.value}: only a supervisor may accept an over-receipt")
-        return self._ask_reason(state, state.data.over, supervisor.code, f"accepted by {supervisor.code}")
+        # Nothing is looked up yet: an unknown badge is refused at the PIN like a wrong PIN.
+        badge = operators.badge_hash(ctx.session, scan.text)
+        return Reply(state.go("supervisor_pin", supervisor_badge=badge), message="supervisor: PIN")
+
+    def _supervisor_pin(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
+        data = state.data
+        verdict = operators.approve(ctx.session, data.supervisor_badge, scan.text, terminal=ctx.posting.terminal_id,
+                                    policy=ctx.security, what=f"over-receipt {display(data.over)} {data.sku} on {data.receipt}")
+        if verdict.operator is None:  # answered, not raised: the failed attempt is kept
+            return Reply(state.go("supervisor", supervisor_badge=None), ok=False, message=verdict.problem)
+        return self._ask_reason(state, data.over, verdict.operator.code, f"accepted by {verdict.operator.code}")
 
     def _ask_reason(self, state: FlowState[ReceiveData], over: Decimal, supervisor: str, message: str) -> Reply:
         show = (f"over {display(over)} ok {supervisor}", *(f"{n} {reason}" for n, reason in enumerate(OVER_REASONS, 1)))
-        return Reply(state.go("over_reason", over=over, supervisor=supervisor, show=show), message=f"{message}: why?")
+        return Reply(state.go("over_reason", over=over, supervisor=supervisor, supervisor_badge=None, show=show),
+                     message=f"{message}: why?")
 
     def _over_reason(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         choice = whole_number(scan, "reason", maximum=len(OVER_REASONS))
@@ -251,7 +258,7 @@ class ReceiveHandler(FlowHandler):
         return self._after(state, tuple(proposals), message)
 
     steps = {"source": _source, "item": _item, "lot": _lot, "expiry": _expiry, "qty": _qty, "supervisor": _supervisor,
-             "over_reason": _over_reason, "pallet": _pallet, "crossdock": _crossdock}
+             "supervisor_pin": _supervisor_pin, "over_reason": _over_reason, "pallet": _pallet, "crossdock": _crossdock}
 
     # -- posting -------------------------------------------------------------------------------
 
