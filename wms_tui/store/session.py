@@ -12,7 +12,7 @@ from sqlmodel import Session
 from wms_tui.store.db import BUSY_TIMEOUT_OPTION, is_locked, read_only
 
 # How long a waiting transaction tries for the write lock between two calls of on_busy.
-BUSY_STEP_MS = 200
+BUSY_STEP_MS = 100
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from wms_tui.store.models.catalog import (
     Warehouse,
 )
 from wms_tui.store.models.floor import AuthEvent, FloorSession, Operator, SiteSecret, TerminalLock
+from wms_tui.store.models.imports import ImportRun
 from wms_tui.store.models.inventory import CountLine, CountSession, Transfer, TransferLine
 from wms_tui.store.models.ledger import (
     NO_CONTAINER,
@@ -100,4 +101,5 @@ __all__ = [
     "SiteSecret",
     "TerminalLock",
     "AuthEvent",
+    "ImportRun",
 ]

@@ -1,4 +1,5 @@
-"""operator auth: badges stored keyed-hashed, sign-in locks per operator and terminal, the audit trail
+"""operator auth: badges stored keyed-hashed, sign-in locks per operator and terminal, the audit
+trail; and import runs (imports written in short transactions, resumable)
 
 Joins the two heads (0005_enum_spellings, 0006_move_hash_chain).
 
@@ -68,8 +69,25 @@ def upgrade() -> None:
     op.create_index('ix_auth_event_at', 'auth_event', ['at'])
     op.create_index('ix_auth_event_operator', 'auth_event', ['operator'])
 
+    op.create_table('import_run',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=20), nullable=False),
+        sa.Column('state', sa.String(length=20), nullable=False),
+        sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('terminal_id', sa.String(length=40), nullable=False),
+        sa.Column('operator', sa.String(length=40), nullable=False),
+        sa.Column('files', sa.Text(), nullable=False),
+        sa.Column('part', sa.String(length=20), nullable=False),
+        sa.Column('rows_done', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_import_run_state', 'import_run', ['state'])
+
 
 def downgrade() -> None:
+    op.drop_index('ix_import_run_state', table_name='import_run')
+    op.drop_table('import_run')
     # The badges cannot come back from their hashes: a downgrade leaves each operator's badge
     # as its hash, to be set again by a supervisor.
     op.drop_index('ix_auth_event_operator', table_name='auth_event')
