@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
+from sqlmodel import Session, func, select
 
 from tests.test_import_validation import counts, write
 from wms_tui.cli import main
@@ -130,3 +131,42 @@ def test_import_status_resume_and_rollback_commands(tmp_path, small_chunks):
     assert "import 1  complete" in run("import", "--status").output
     again = run("import", "--rollback", "1")
     assert again.exit_code == 1 and "import 1 is complete: nothing to do" in again.output
+
+
+def test_a_documents_import_that_stopped_resumes_or_its_documents_are_cancelled(runtime, tmp_path, small_chunks,
+                                                                                monkeypatch):
+    from tests.console.test_exchange import cli
+    from wms_tui.services import exchange
+    from wms_tui.store.models import SalesOrder
+
+    monkeypatch.setattr(batch, "MAX_CHUNK", 1)  # one order per transaction
+    orders = write(tmp_path, "orders.csv", "number,customer,warehouse,sku,quantity\n"
+                   + "".join(f"ERP-{n},C001,WH1,SKU-00002,{n}\n" for n in range(1, 5)))
+    real = exchange._create
+
+    def crash_at_the_third(session, kind, document):
+        if document.key == "ERP-3":
+            raise Crash
+        return real(session, kind, document)
+
+    monkeypatch.setattr(exchange, "_create", crash_at_the_third)
+    with pytest.raises(Crash):
+        exchange.import_documents(runtime.engine, "orders", orders)
+    monkeypatch.setattr(exchange, "_create", real)
+    [run] = batch.runs(runtime.engine)
+    assert run.state is ImportState.RUNNING and run.written == 2
+    assert exchange.rollback(runtime.engine, run.id) == f"import {run.id} rolled back: 2 orders cancelled"
+    with Session(runtime.engine) as session:
+        states = dict(session.exec(select(SalesOrder.number, SalesOrder.state).where(SalesOrder.number.like("ERP-%"))).all())
+    assert states == {"ERP-1": "cancelled", "ERP-2": "cancelled"}
+
+    monkeypatch.setattr(exchange, "_create", crash_at_the_third)
+    again = write(tmp_path, "more.csv", "number,customer,warehouse,sku,quantity\n"
+                  + "".join(f"ERP-{n},C001,WH1,SKU-00002,{n}\n" for n in range(3, 6)))
+    with pytest.raises(Crash):
+        exchange.import_documents(runtime.engine, "orders", again)
+    monkeypatch.setattr(exchange, "_create", real)
+    resumed = cli(runtime, "import", "--resume", str(batch.runs(runtime.engine)[0].id))
+    assert "import 2 complete: 3 orders with 3 line(s)" in resumed.output
+    with Session(runtime.engine) as session:
+        assert session.exec(select(func.count()).select_from(SalesOrder).where(SalesOrder.number.like("ERP-%"))).one() == 5

@@ -16,7 +16,7 @@ from wms_tui.domain.imports import ImportState
 from wms_tui.domain.quantities import display
 from wms_tui.domain.text import shown
 from wms_tui.runtime import Runtime, open_runtime
-from wms_tui.services import batch, importer
+from wms_tui.services import batch, exchange, importer
 from wms_tui.services.demo import DEMO_STEPS, build_demo
 from wms_tui.services.demo_tour import tour_scans
 from wms_tui.services.floor.numbering import ensure_demo_range
@@ -234,13 +234,10 @@ def import_command(ctx: click.Context, items: Path | None, locations: Path | Non
         if status:
             _import_status(runtime)
         elif rollback_id is not None:
-            click.echo(importer.rollback(runtime.engine, rollback_id))
+            run = batch.unfinished_run(runtime.engine, rollback_id)
+            click.echo((importer if run.kind == "csv" else exchange).rollback(runtime.engine, rollback_id))
         elif resume_id is not None:
-            run = batch.unfinished_run(runtime.engine, resume_id, "csv")
-            with click.progressbar(length=max(2 * (run.total - run.written), 1), label=f"Resuming import {run.id}") as bar:
-                summary = importer.resume(runtime.engine, resume_id, progress=bar.update)
-            click.echo(f"import {run.id} complete: {summary.items} items, {summary.locations} locations, "
-                       f"{summary.stock_moves} stock moves")
+            _resume(runtime, batch.unfinished_run(runtime.engine, resume_id))
         else:
             rows = sum(_line_count(path) - 1 for path in files)
             with click.progressbar(length=max(2 * rows, 1), label="Checking, then importing") as bar:
@@ -249,6 +246,17 @@ def import_command(ctx: click.Context, items: Path | None, locations: Path | Non
             click.echo(f"imported {summary.items} items, {summary.locations} locations, {summary.stock_moves} stock moves")
     finally:
         runtime.close()
+
+
+def _resume(runtime: Runtime, run: batch.RunView) -> None:
+    if run.kind != "csv":
+        result = exchange.resume(runtime.engine, run.id)
+        click.echo(f"import {run.id} complete: {len(result.documents)} {run.kind} with {result.lines} line(s)")
+        return
+    with click.progressbar(length=max(2 * (run.total - run.written), 1), label=f"Resuming import {run.id}") as bar:
+        summary = importer.resume(runtime.engine, run.id, progress=bar.update)
+    click.echo(f"import {run.id} complete: {summary.items} items, {summary.locations} locations, "
+               f"{summary.stock_moves} stock moves")
 
 
 def _import_status(runtime: Runtime) -> None:

@@ -154,7 +154,7 @@ def write_rows(
     from where this process left it (a second process resuming the same run stops instead of
     writing the rows twice). Returns the run as it stands after the last chunk."""
     done = run.start_of(part)
-    size = FIRST_CHUNK
+    size = min(FIRST_CHUNK, MAX_CHUNK)
     cursor = (run.part, run.rows_done)
     while done < len(rows):
         chunk = rows[done : done + size]
@@ -176,6 +176,19 @@ def write_rows(
         size = max(1, min(MAX_CHUNK, 2 * len(chunk), int(len(chunk) * WRITE_TARGET_S / max(took, 1e-3))))
         time.sleep(PAUSE_S)
     return RunView(run.id, run.kind, run.state, run.started_at, run.finished_at, run.parts, *cursor, run.context)
+
+
+def record_created(session: Session, run: RunView, numbers: Sequence[str]) -> None:
+    """Remember the documents a run created (in the transaction that creates them): a rollback
+    cancels them."""
+    row = session.get(ImportRun, run.id)
+    row.created = "\n".join(filter(None, (row.created, *numbers)))
+
+
+def created_by(engine: Engine, run: RunView) -> list[str]:
+    with reading(engine) as session:
+        created = session.get(ImportRun, run.id).created
+    return created.split("\n") if created else []
 
 
 def finish_run(engine: Engine, run: RunView, state: ImportState = ImportState.COMPLETE) -> None:

@@ -433,7 +433,7 @@ def resume(engine: Engine, run_id: int, progress: Callable[[int], None] | None =
     """Write the rest of an import that stopped half-way, from the same files."""
     tick = progress or (lambda _n: None)
     run = batch.unfinished_run(engine, run_id, "csv")
-    batch.same_files(run)
+    batch.same_files(run)  # resumed from the very files it was checked with
     files = {part.name: (part.path, *_read(part.path, part.name)) for part in run.parts}
     _check(engine, files, {part.name: run.start_of(part.name) for part in run.parts}, tick)
     return _write(engine, run, files, tick)

@@ -27,3 +27,5 @@ class ImportRun(SQLModel, table=True):
     files: str = Field(sa_column=Column(Text(), nullable=False))
     part: str = Field(default="", sa_column=Column(String(20), nullable=False))
     rows_done: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    # The numbers of the documents it created, one a line: a rollback cancels them.
+    created: str = Field(default="", sa_column=Column(Text(), nullable=False))

@@ -80,6 +80,7 @@ def upgrade() -> None:
         sa.Column('files', sa.Text(), nullable=False),
         sa.Column('part', sa.String(length=20), nullable=False),
         sa.Column('rows_done', sa.Integer(), nullable=False),
+        sa.Column('created', sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_index('ix_import_run_state', 'import_run', ['state'])
