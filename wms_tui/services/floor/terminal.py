@@ -4,7 +4,9 @@ Every input (a scan, typed text, a function key) is one transaction: the flow's 
 its work, the terminal's new step is written to `floor_session`, and both commit together. A
 crash before the commit loses the scan and the step together (the operator scans again); after
 it, both survive, so a restart resumes at the step that follows the posted moves and nothing
-is posted twice. A handler that raises leaves the database and the step as they were.
+is posted twice. A handler that raises leaves the database and the step as they were. An input
+that meets another writer's lock (a batch job between its short transactions) waits for it,
+calling `on_busy` meanwhile so the screen can say so, and is then done: never refused for it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
@@ -237,7 +240,7 @@ class Terminal:
         self.state = reply.state
         return self._screen(reply)
 
-    def _transaction(self):
+    def _transaction(self) -> AbstractContextManager[Session]:
         return transaction(self.engine, on_busy=self.on_busy)
 
     def _warehouse_id(self, session: Session) -> int:
