@@ -1,5 +1,7 @@
 """The `wms-tui` command, run as a user would (click's runner, real database files)."""
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import click
@@ -8,8 +10,11 @@ from click.testing import CliRunner
 
 from tests.conftest import new_pg_database
 from wms_tui.cli import main
+from wms_tui.runtime import open_runtime
+from wms_tui.services import operators
 from wms_tui.store import migrate
 from wms_tui.store.db import make_engine
+from wms_tui.store.session import transaction
 
 
 def run(*args: str, config_path: Path | None = None):
@@ -160,13 +165,48 @@ def test_demo_builds_a_realistic_warehouse(tmp_path, monkeypatch):
 def test_operators_add_and_list(sqlite_config):
     assert run("db", "upgrade", config_path=sqlite_config).exit_code == 0
     added = run("operators", "add", "ann", "--name", "Ann Lee", "--role", "picker", "--badge", "B-77",
-                "--pin", "4321", config_path=sqlite_config)
+                "--pin", "4739", config_path=sqlite_config)
     assert added.exit_code == 0 and "added ANN (Ann Lee, picker)" in added.output
-    again = CliRunner().invoke(main, ["--config", str(sqlite_config), "operators", "add", "bob", "--name", "Bob",
-                                      "--role", "packer", "--badge", "B-77", "--pin", "1111"])
-    assert again.exit_code == 1 and "badge B-77 already belongs to another operator" in again.output
+    for pin, problem in (("1111", "one digit repeated"), ("4321", "simple sequence"), ("12a4", "4 to 12 digits"),
+                         ("123", "4 to 12 digits")):
+        refused = run("operators", "add", "bob", "--name", "Bob", "--role", "packer", "--badge", "B-78", "--pin", pin,
+                      config_path=sqlite_config)
+        assert refused.exit_code == 1 and problem in refused.output, (pin, refused.output)
+    again = run("operators", "add", "bob", "--name", "Bob", "--role", "packer", "--badge", "B-77", "--pin", "5820",
+                config_path=sqlite_config)
+    assert again.exit_code == 1 and "that badge already belongs to another operator" in again.output
+    assert "B-77" not in again.output
     listed = run("operators", "list", config_path=sqlite_config)
-    assert "ANN" in listed.output and "B-77" in listed.output and "4321" not in listed.output
+    assert "ANN" in listed.output and "B-77" not in listed.output and "4739" not in listed.output
+    with closing(sqlite3.connect(sqlite_config.parent / "ledger.db")) as db:
+        [(stored,)] = db.execute("SELECT badge_hash FROM operator").fetchall()
+    assert len(stored) == 64 and "B-77" not in stored  # keyed hash, never the badge
+
+
+def test_operators_locked_after_failures_are_listed_unlocked_and_audited(sqlite_config):
+    sqlite_config.write_text(sqlite_config.read_text() + "[security]\nmax_failures = 2\npin_min_length = 5\n")
+    run("db", "upgrade", config_path=sqlite_config)
+    short = run("operators", "add", "ann", "--name", "Ann", "--role", "picker", "--badge", "B-77", "--pin", "4739",
+                config_path=sqlite_config)
+    assert short.exit_code == 1 and "PIN must be 5 to 12 digits" in short.output
+    run("operators", "add", "ann", "--name", "Ann", "--role", "picker", "--badge", "B-77", "--pin", "47391",
+        config_path=sqlite_config)
+    runtime = open_runtime(str(sqlite_config))
+    try:
+        with transaction(runtime.engine) as session:
+            for _ in range(2):
+                assert operators.sign_in(session, "B-77", "00000", terminal="T9", policy=runtime.settings.security).operator is None
+    finally:
+        runtime.close()
+    listed = run("operators", "list", config_path=sqlite_config).output
+    assert "LOCKED until" in listed and "(2 failed)" in listed and "terminal T9 LOCKED" in listed
+    assert run("operators", "unlock", "ann", config_path=sqlite_config).output.strip() == "unlocked operator ANN"
+    assert run("operators", "unlock", "--terminal", "T9", config_path=sqlite_config).output.strip() == "unlocked terminal T9"
+    assert "LOCKED" not in run("operators", "list", config_path=sqlite_config).output
+    unknown = run("operators", "unlock", "nobody", config_path=sqlite_config)
+    assert unknown.exit_code == 1 and "no operator 'nobody'" in unknown.output
+    audit = run("operators", "audit", "--operator", "ann", config_path=sqlite_config).output.splitlines()
+    assert [line.split()[2:4] for line in audit] == [["unlock", "ok"], ["sign_in", "failed"], ["sign_in", "failed"]]
 
 
 def test_an_unexpected_error_is_one_line_and_a_log_file_with_the_traceback(sqlite_config, tmp_path, monkeypatch):
@@ -196,7 +236,7 @@ def test_usage_errors_exit_1_with_one_message(args):
 def test_db_roles_prints_the_grants_and_refuses_to_apply_them_to_sqlite(sqlite_config):
     printed = run("db", "roles", "--app", "floor_app")
     assert printed.exit_code == 0
-    assert "REVOKE UPDATE, DELETE ON stock_move FROM floor_app;" in printed.output
+    assert "REVOKE UPDATE, DELETE ON stock_move, auth_event FROM floor_app;" in printed.output
     refused = CliRunner().invoke(main, ["--config", str(sqlite_config), "db", "roles", "--apply"])
     assert refused.exit_code == 1 and "PostgreSQL only" in refused.output
     bad_name = CliRunner().invoke(main, ["db", "roles", "--app", "x; DROP TABLE item"])

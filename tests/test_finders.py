@@ -34,7 +34,7 @@ def world(engine):
         orders.create_order(session, "C1", "wh1", [orders.LineInput("W-1", "1")], number="so-7")
         purchasing.register_supplier(session, "ACME", "Acme")
         purchasing.create_purchase_order(session, "ACME", "WH1", [purchasing.PurchaseLineInput("W-1", "5")])
-        operators.create_operator(session, "ann", "Ann", "picker", badge="B-ANN", pin="1234")
+        operators.create_operator(session, "ann", "Ann", "picker", badge="B-ANN", pin="4739")
     return wh
 
 

@@ -18,6 +18,7 @@ from platformdirs import user_config_dir, user_data_dir
 from drivers.settings import settings_from_mapping as scanner_settings_from_mapping
 from labels.printers import PrinterConfigError, load_printers
 from labels.sscc import config_from_mapping as sscc_config_from_mapping
+from wms_tui.domain.auth import PIN_MAX_LENGTH, SecurityPolicy
 from wms_tui.domain.errors import ConfigError
 
 APP_NAME = "wms-tui"
@@ -86,6 +87,7 @@ class Settings:
     printers: dict[str, dict[str, Any]] = field(default_factory=dict)
     sscc: dict[str, Any] = field(default_factory=dict)
     ui: UiSettings = field(default_factory=UiSettings)
+    security: SecurityPolicy = field(default_factory=SecurityPolicy)
 
 
 class _Section:
@@ -171,7 +173,22 @@ def _ui_settings(source: str, table: object) -> UiSettings:
     return settings
 
 
-KNOWN_SECTIONS = {"database", "terminal", "central", "scanner", "printers", "sscc", "ui"}
+def _security(source: str, table: object) -> SecurityPolicy:
+    security = _Section(source, "security", table)
+    default = SecurityPolicy()
+    policy = SecurityPolicy(
+        max_failures=security.integer("max_failures", default.max_failures, 1, 100),
+        lockout_s=security.integer("lockout_s", default.lockout_s, 1, 86_400),
+        max_lockout_s=security.integer("max_lockout_s", default.max_lockout_s, 1, 7 * 86_400),
+        pin_min_length=security.integer("pin_min_length", default.pin_min_length, 4, PIN_MAX_LENGTH),
+    )
+    security.finish()
+    if policy.max_lockout_s < policy.lockout_s:
+        raise ConfigError(f"{security.where} max_lockout_s ({policy.max_lockout_s}) is shorter than lockout_s ({policy.lockout_s})")
+    return policy
+
+
+KNOWN_SECTIONS = {"database", "terminal", "central", "scanner", "printers", "sscc", "ui", "security"}
 
 
 def parse(document: dict[str, Any], source: str = "<defaults>", path: Path | None = None) -> Settings:
@@ -230,6 +247,7 @@ def parse(document: dict[str, Any], source: str = "<defaults>", path: Path | Non
         printers={name: dict(table) for name, table in printers.items()},
         sscc=dict(document.get("sscc", {})),
         ui=_ui_settings(source, document.get("ui", {})),
+        security=_security(source, document.get("security", {})),
     )
 
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, func, select
 from wms_tui.domain.flows import PrintRequest, Screenful
 from wms_tui.domain.locations import location_barcode
 from wms_tui.runtime import Runtime, open_runtime
-from wms_tui.services.demo import build_demo
+from wms_tui.services.demo import DEMO_PIN, build_demo
 from wms_tui.services.floor.terminal import Terminal
 from wms_tui.store import migrate
 from wms_tui.store.db import make_engine
@@ -54,7 +54,7 @@ class Desk:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         settings = runtime.settings.terminal
-        self.terminal = Terminal(runtime.engine, settings.id, settings.warehouse)
+        self.terminal = Terminal(runtime.engine, settings.id, settings.warehouse, security=runtime.settings.security)
         self.shown: Screenful = self.terminal.open()
         self.printed: list[PrintRequest] = []  # what committed inputs asked to print
 
@@ -77,8 +77,9 @@ class Desk:
         """A function key by name, "f1" .. "f10"."""
         self._answer(self.terminal.press(int(name.removeprefix("f"))))
 
-    def sign_in(self, badge: str) -> None:
-        self.scan(badge)
+    def sign_in(self, badge: str, pin: str = DEMO_PIN) -> None:
+        """The badge (or id), then the PIN."""
+        self.scan(badge, pin)
         assert not self.error, self.message
 
     def refused(self, code: str, words: str, step: str) -> None:

@@ -17,10 +17,11 @@ from tests.floor.inbound import (
     supplier_sscc,
 )
 from tests.floor.kit import Desk, moves
+from wms_tui.domain.auth import REFUSED, AuthKind, AuthOutcome
 from wms_tui.domain.flows import PrintRequest
 from wms_tui.domain.locations import location_barcode
-from wms_tui.services.demo import gtin13, gtin14_case
-from wms_tui.store.models import Item, Receipt, ReceiptLine, Reservation, SalesOrderLine
+from wms_tui.services.demo import DEMO_PIN, gtin13, gtin14_case
+from wms_tui.store.models import AuthEvent, Item, Receipt, ReceiptLine, Reservation, SalesOrderLine
 
 
 @pytest.fixture
@@ -127,15 +128,20 @@ def test_wrong_scans_are_refused_and_post_nothing(runtime):
     assert moves(runtime) == before
 
 
-def test_over_receipt_needs_a_supervisor_badge_and_a_reason(runtime):
+def test_over_receipt_needs_a_supervisor_badge_and_pin_and_a_reason(runtime):
     desk = open_receive(runtime)
     desk.scan("PO000002", gtin13(6))  # SKU-00006: 10 ordered
     before = moves(runtime)
     desk.scan("12")
     assert desk.step == "supervisor" and desk.error and "2 SKU-00006 more than ordered" in desk.message
-    desk.refused("BADGE-0001", "only a supervisor", "supervisor")  # a picker's badge
-    desk.refused("NOT-A-BADGE", "not a badge", "supervisor")
-    desk.scan("BADGE-0009")
+    desk.scan("BADGE-0009")  # the supervisor's badge alone does not approve
+    assert desk.step == "supervisor_pin" and not desk.error
+    desk.refused("9999", REFUSED, "supervisor")  # wrong PIN: the badge again
+    desk.scan("NOT-A-BADGE")
+    desk.refused(DEMO_PIN, REFUSED, "supervisor")  # an unknown badge reads the same
+    desk.scan("BADGE-0001")
+    desk.refused(DEMO_PIN, "only a supervisor", "supervisor")  # a picker's own badge and PIN
+    desk.scan("BADGE-0009", DEMO_PIN)
     assert desk.step == "over_reason" and "supplier_extra" in desk.details
     desk.refused("9", "", "over_reason")
     desk.scan("1", f"]C100{supplier_sscc(24)}")
@@ -147,6 +153,10 @@ def test_over_receipt_needs_a_supervisor_badge_and_a_reason(runtime):
     with Session(runtime.engine) as session:
         received = session.exec(select(ReceiptLine).where(ReceiptLine.purchase_order_line_id == line.id)).one()
         assert received.over_quantity == 2 and received.over_reason == "supplier_extra (ok SUP1)"
+        approvals = session.exec(select(AuthEvent).where(AuthEvent.kind == AuthKind.APPROVAL).order_by(AuthEvent.id)).all()
+    assert [(event.operator, event.outcome) for event in approvals] == [
+        ("SUP1", AuthOutcome.FAILED), (None, AuthOutcome.FAILED), ("PICK1", AuthOutcome.BLOCKED), ("SUP1", AuthOutcome.OK)]
+    assert approvals[-1].terminal_id == "HH1" and "over-receipt 2 SKU-00006" in approvals[-1].detail
 
 
 def test_cross_dock_when_a_back_order_waits(runtime):

@@ -11,6 +11,7 @@ from tests.ui.test_pack_flow import pick_order, picked, scan_of, whole
 from wms_tui.domain.flows import Expect, Flow, FlowDefinitionError, Step
 from wms_tui.domain.locations import location_barcode
 from wms_tui.domain.quantities import display
+from wms_tui.services.demo import DEMO_PIN
 from wms_tui.services.floor.common import short_place
 from wms_tui.services.floor.pick import PickData
 from wms_tui.services.floor.terminal import FlowHandler, Terminal
@@ -22,6 +23,11 @@ def terminal(runtime) -> Terminal:
     floor = Terminal(runtime.engine, "HH1", "WH1")
     floor.open()
     return floor
+
+
+def sign_in(floor: Terminal, badge: str):
+    floor.submit(badge)
+    return floor.submit(DEMO_PIN)
 
 
 def save_old_format(runtime, operator: str, flow: str, step: str, data: dict, history: list) -> None:
@@ -46,7 +52,7 @@ def unit_barcode(runtime, sku: str) -> str:
 
 def test_a_pick_saved_in_the_old_format_resumes_and_posts(runtime):
     floor = terminal(runtime)
-    floor.submit("BADGE-0001")
+    sign_in(floor, "BADGE-0001")
     floor.submit("1")
     floor.press(1)
     task: PickData = floor.state.data
@@ -65,7 +71,7 @@ def test_a_pick_saved_in_the_old_format_resumes_and_posts(runtime):
     before = moves(runtime)
 
     again = terminal(runtime)
-    screen = again.submit("BADGE-0001")
+    screen = sign_in(again, "BADGE-0001")
     assert "resumed" in screen.message and screen.step == "qty", screen.message
     assert screen.instruction == f"Qty of units (left {display(task.left)})"
     assert again.press(4).step == "item"  # undo walks the saved history
@@ -73,7 +79,7 @@ def test_a_pick_saved_in_the_old_format_resumes_and_posts(runtime):
     assert again.current().instruction == f"Scan bin {short_place(task.bin)}"
     save_old_format(runtime, "PICK1", "pick", "qty", at_qty, [])
     again = terminal(runtime)
-    again.submit("BADGE-0001")
+    sign_in(again, "BADGE-0001")
     assert again.submit("1").step == "tote"
     screen = again.submit("TOTE-OLD")
     assert screen.ok and f"picked 1 {task.sku} into TOTE-OLD" in screen.message, screen.message
@@ -84,7 +90,7 @@ def test_a_box_saved_in_the_old_format_resumes_and_packs(runtime):
     number = pick_order(runtime)
     (gtin, lot), quantity = next(iter(picked(runtime, number).items()))
     floor = terminal(runtime)
-    floor.submit("BADGE-0002")
+    sign_in(floor, "BADGE-0002")
     floor.submit("1")
     floor.submit(number)
     screen = floor.submit("1")
@@ -101,7 +107,7 @@ def test_a_box_saved_in_the_old_format_resumes_and_packs(runtime):
     before = moves(runtime)
 
     again = terminal(runtime)
-    screen = again.submit("BADGE-0002")
+    screen = sign_in(again, "BADGE-0002")
     assert "resumed" in screen.message and screen.step == "qty" and screen.instruction == "Qty of units"
     screen = again.submit(whole(quantity))
     assert screen.ok and f"packed {whole(quantity)} {sku}" in screen.message, screen.message
@@ -111,9 +117,9 @@ def test_a_box_saved_in_the_old_format_resumes_and_packs(runtime):
 
 def test_a_saved_state_that_no_longer_reads_starts_at_the_menu(runtime):
     floor = terminal(runtime)
-    floor.submit("BADGE-0001")
+    sign_in(floor, "BADGE-0001")
     save_old_format(runtime, "PICK1", "pick", "qty", {"left": "not a number"}, [])
-    screen = terminal(runtime).submit("BADGE-0001")
+    screen = sign_in(terminal(runtime), "BADGE-0001")
     assert screen.ok and screen.flow == "menu" and "signed in" in screen.message
 
 

@@ -1,24 +1,32 @@
-"""Sign-in (badge, or id and PIN), the role's menu and "what is this?", step by step on the
-terminal service."""
+"""Sign-in (badge or id, then PIN), locks after failures, sign-out, the role's menu and "what is
+this?", step by step on the terminal service."""
 
-from tests.floor.kit import Desk
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.floor.kit import Desk, runtime_on_copy
+from wms_tui.domain.auth import REFUSED, AuthKind, AuthOutcome
 from wms_tui.domain.locations import location_barcode
-from wms_tui.services.demo import gtin13
+from wms_tui.services import operators
+from wms_tui.services.demo import DEMO_PIN, gtin13
+from wms_tui.store.models import FloorSession
+from wms_tui.store.session import transaction
 
 
 def test_sign_in_with_id_and_pin_then_sign_out(runtime):
     desk = Desk(runtime)
     assert desk.flow == "sign_in" and desk.step == "badge" and desk.shown.back == ""
     desk.type("recv1")
-    assert desk.step == "pin" and "RECV1" in desk.instruction and desk.shown.back == "back"
+    assert desk.step == "pin" and desk.instruction == "Enter your PIN" and desk.shown.back == "back"
     desk.type("9999")
-    assert desk.error and "unknown operator id or wrong PIN" in desk.message
+    assert desk.error and desk.message == REFUSED
     assert desk.step == "badge"  # a wrong PIN starts over
     desk.type("RECV1")
     desk.key("f10")  # back from the PIN to the badge
     assert desk.step == "badge" and not desk.error
     desk.type("RECV1")
-    desk.type("1234")
+    desk.type(DEMO_PIN)
     assert not desk.error, desk.message
     assert desk.flow == "menu" and desk.shown.operator == "RECV1" and desk.shown.back == "sign out"
     assert desk.details.splitlines()[0] == "1 Receive"
@@ -27,14 +35,84 @@ def test_sign_in_with_id_and_pin_then_sign_out(runtime):
     assert desk.step == "badge" and "signed out" in desk.message and desk.shown.operator is None
 
 
-def test_unknown_badge_and_keys_before_sign_in_are_refused(runtime):
+def test_a_badge_alone_does_not_sign_in_and_unknown_ids_read_like_wrong_pins(runtime):
     desk = Desk(runtime)
-    desk.scan("BADGE-7777")
-    assert desk.error and "not a badge or operator id" in desk.message and desk.step == "badge"
+    desk.scan("BADGE-0001")
+    assert desk.step == "pin" and desk.shown.operator is None and "BADGE" not in desk.instruction
+    desk.type(DEMO_PIN)
+    assert desk.flow == "menu" and desk.shown.operator == "PICK1"
+    answers = []
+    for claim, pin in (("BADGE-7777", DEMO_PIN), ("NOBODY", DEMO_PIN), ("BADGE-0002", "9999"), ("PACK1", "9999")):
+        desk = Desk(runtime)
+        desk.scan(claim)
+        assert desk.step == "pin" and not desk.error  # nothing is looked up before the PIN
+        desk.type(pin)
+        answers.append((desk.step, desk.message, desk.shown.operator))
+    assert answers == [("badge", REFUSED, None)] * 4
+
+
+def test_keys_before_sign_in_are_refused(runtime):
+    desk = Desk(runtime)
     desk.key("f2")
     assert desk.error and "sign in first" in desk.message
     desk.type("*2")  # the command-card fallback is the same key
     assert desk.error and "sign in first" in desk.message
+
+
+@pytest.fixture
+def locking(runtime, demo_template, tmp_path):
+    """Terminal HH2 on the same database as `runtime` (HH1), locking after 3 failures."""
+    locking = runtime_on_copy(demo_template, tmp_path, terminal="HH2",
+                              extra="[security]\nmax_failures = 3\nlockout_s = 60\nmax_lockout_s = 600\n")
+    yield locking
+    locking.close()
+
+
+def test_failures_lock_the_operator_until_a_supervisor_unlocks(runtime, locking):
+    desk = Desk(locking)
+    for _ in range(3):
+        desk.scan("BADGE-0001", "9999")
+        assert desk.message == REFUSED
+    other = Desk(runtime)  # another terminal, not locked itself
+    other.scan("BADGE-0001", DEMO_PIN)  # the right PIN, too late: refused like any other
+    assert other.message == REFUSED and other.shown.operator is None
+    with transaction(locking.engine) as session:
+        [pick1] = [row for row in operators.list_operators(session) if row.code == "PICK1"]
+        assert pick1.failed_attempts == 3 and pick1.locked_until is not None
+        first_lock = pick1.locked_until
+        assert operators.unlock(session, operator="PICK1") == "operator PICK1"
+    other.sign_in("PICK1")
+    with transaction(locking.engine) as session:
+        assert all(row.locked_until is None for row in operators.list_operators(session))
+        events = [(event.kind, event.outcome, event.operator) for event in operators.audit_trail(session, limit=6)]
+    assert events == [(AuthKind.SIGN_IN, AuthOutcome.OK, "PICK1"), (AuthKind.UNLOCK, AuthOutcome.OK, "PICK1"),
+                      (AuthKind.SIGN_IN, AuthOutcome.LOCKED, "PICK1"),
+                      *[(AuthKind.SIGN_IN, AuthOutcome.FAILED, "PICK1")] * 3]
+    assert first_lock > datetime.now(UTC) + timedelta(seconds=50)
+
+
+def test_failures_lock_the_terminal_whoever_is_tried(runtime, locking):
+    desk = Desk(locking)
+    for claim in ("A1", "A2", "A3"):  # three ids, one failure each: the terminal counts them all
+        desk.scan(claim, "9999")
+    desk.scan("BADGE-0002", DEMO_PIN)
+    assert desk.error and "too many failed attempts on this terminal: wait" in desk.message
+    Desk(runtime).sign_in("BADGE-0002")  # the same operator on another terminal
+    with transaction(locking.engine) as session:
+        assert [terminal for terminal, _n, _until in operators.locked_terminals(session)] == ["HH2"]
+        operators.unlock(session, terminal="HH2")
+    desk.sign_in("BADGE-0002")
+
+
+def test_sign_out_from_the_menu_is_saved(runtime):
+    desk = Desk(runtime)
+    desk.sign_in("BADGE-0002")
+    desk.key("f10")
+    assert desk.step == "badge" and "signed out" in desk.message
+    with transaction(runtime.engine) as session:
+        row = session.get(FloorSession, "HH1")
+        assert row.operator is None and row.state is None
+        assert operators.audit_trail(session, limit=1)[0].kind == AuthKind.SIGN_OUT
 
 
 def test_each_role_sees_its_menu(runtime):

@@ -13,6 +13,7 @@ from textual.worker import WorkerFailed
 from drivers.replay import ReplayDriver, escape_line
 from drivers.settings import ReplaySettings
 from tests.floor.kit import moves
+from wms_tui.services.demo import DEMO_PIN
 from wms_tui.ui.app import WmsApp
 
 SIZES = [(20, 16), (40, 25), (80, 24)]
@@ -114,5 +115,7 @@ class Floor:
         return self.app.focused is self.app.screen.query_one("#scan", Input)
 
     async def sign_in(self, badge: str) -> None:
+        """The badge, then the demo PIN."""
         await self.scan(badge)
+        await self.type(DEMO_PIN)
         assert not self.error, self.message

@@ -18,7 +18,7 @@ async def test_tour_picks_packs_and_ships_one_order(demo_template, tmp_path):
     ensure_demo_range(runtime.engine, "HH1")
     use_folder_printer(runtime, tmp_path / "labels")
     scans = tour_scans(runtime.engine, "HH1")
-    order = scans[2]
+    order = scans[3]  # after the badge, the PIN and the menu choice
     app = WmsApp(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         floor = Floor(app, pilot, tmp_path)

@@ -30,8 +30,8 @@ async def test_pick_a_task_end_to_end(runtime, tmp_path, size):
         assert not floor.error, floor.message
         assert f"picked 1 {task.sku} into TOTE-9" in floor.message
         assert moves(runtime) == before + 1
-        # badge, menu choice, F1, four scans: once each; the refused scan: twice
-        assert floor.bells == 1 + 1 + 1 + 2 + 4
+        # badge, PIN, menu choice, F1, four scans: once each; the refused scan: twice
+        assert floor.bells == 1 + 1 + 1 + 1 + 2 + 4
         with Session(runtime.engine) as session:
             done = session.get(Task, task.id)
             assert done.done_quantity == 1 and done.assignee == "PICK1"

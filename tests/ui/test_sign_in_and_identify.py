@@ -1,4 +1,4 @@
-"""Sign-in (badge, or id and PIN), the role's menu, "what is this?" end to end at the three terminal
+"""Sign-in (badge or id, then PIN), the role's menu, "what is this?" end to end at the three terminal
 sizes, and the scanner banner (the steps one by one: tests/floor/test_sign_in.py)."""
 
 import pytest
@@ -6,8 +6,9 @@ from textual.widgets import Input
 
 from drivers.base import DriverStatus, StatusChange
 from tests.ui.floorkit import SIZE_IDS, SIZES, Floor
+from wms_tui.domain.auth import REFUSED
 from wms_tui.domain.locations import location_barcode
-from wms_tui.services.demo import gtin13
+from wms_tui.services.demo import DEMO_PIN, gtin13
 from wms_tui.ui.app import WmsApp
 
 
@@ -17,12 +18,13 @@ async def test_sign_in_with_id_and_pin_shows_the_roles_menu(runtime, tmp_path, s
     async with app.run_test(size=size) as pilot:
         floor = Floor(app, pilot, tmp_path)
         await floor.type("recv1")
-        assert floor.step == "pin" and "RECV1" in floor.instruction
+        assert floor.step == "pin" and floor.instruction == "Enter your PIN"
+        assert app.screen.query_one("#scan", Input).password  # the PIN typed is not shown
         await floor.type("9999")
-        assert floor.error and "unknown operator id or wrong PIN" in floor.message
-        assert floor.step == "badge"  # a wrong PIN starts over
+        assert floor.error and floor.message == REFUSED
+        assert floor.step == "badge" and not app.screen.query_one("#scan", Input).password  # a wrong PIN starts over
         await floor.type("RECV1")
-        await floor.type("1234")
+        await floor.type(DEMO_PIN)
         assert not floor.error, floor.message
         assert floor.details.splitlines()[0] == "1 Receive"
         assert "Pick" not in floor.details and "What is this?" in floor.details
@@ -63,6 +65,7 @@ async def test_unplugged_scanner_shows_a_banner_and_typing_still_works(runtime, 
         await pilot.pause()
         assert not banner.has_class("hidden") and "SCANNER OFFLINE" in floor.widget("banner")
         await floor.type("BADGE-0001")  # typed input is the fallback
+        await floor.type(DEMO_PIN)
         assert not floor.error and floor.flow == "menu"
         app._from_driver(StatusChange("serial:/dev/ttyACM0", DriverStatus.CONNECTED))
         await pilot.pause()

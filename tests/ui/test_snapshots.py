@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 
 from tests.ui.floorkit import SIZE_IDS, SIZES, Floor
 from wms_tui.domain.states import TaskKind
+from wms_tui.services.demo import DEMO_PIN
 from wms_tui.store.models import Task
 from wms_tui.ui.app import WmsApp
 
@@ -37,17 +38,17 @@ def test_sign_in_screen(runtime, tmp_path, size, snap_compare):
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_supervisor_menu(runtime, tmp_path, size, snap_compare):
-    assert snap_compare(WmsApp(runtime), terminal_size=size, run_before=steps(tmp_path, "BADGE-0009"))
+    assert snap_compare(WmsApp(runtime), terminal_size=size, run_before=steps(tmp_path, "BADGE-0009", DEMO_PIN))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_pick_go_to_bin(runtime, tmp_path, size, snap_compare):
     order = order_without_lots(runtime)
-    assert snap_compare(WmsApp(runtime), terminal_size=size, run_before=steps(tmp_path, "BADGE-0001", "1", order))
+    assert snap_compare(WmsApp(runtime), terminal_size=size, run_before=steps(tmp_path, "BADGE-0001", DEMO_PIN, "1", order))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_wrong_scan_in_red(runtime, tmp_path, size, snap_compare):
     order = order_without_lots(runtime)
-    inputs = ("BADGE-0001", "1", order, "]C100340123450000000017")
+    inputs = ("BADGE-0001", DEMO_PIN, "1", order, "]C100340123450000000017")
     assert snap_compare(WmsApp(runtime), terminal_size=size, run_before=steps(tmp_path, *inputs))

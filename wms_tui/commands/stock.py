@@ -12,13 +12,14 @@ from drivers.settings import ReplaySettings, ScannerSettings
 from wms_tui import config
 from wms_tui.cli import WmsGroup
 from wms_tui.domain.errors import ConfigError
+from wms_tui.domain.imports import ImportState
 from wms_tui.domain.quantities import display
 from wms_tui.domain.text import shown
 from wms_tui.runtime import Runtime, open_runtime
+from wms_tui.services import batch, exchange, importer
 from wms_tui.services.demo import DEMO_STEPS, build_demo
 from wms_tui.services.demo_tour import tour_scans
 from wms_tui.services.floor.numbering import ensure_demo_range
-from wms_tui.services.importer import import_csv
 from wms_tui.services.lookup import lookup_code
 from wms_tui.store import migrate, queries
 from wms_tui.store.db import make_engine, warehouse_codes
@@ -170,9 +171,9 @@ def demo(ctx: click.Context, reset: bool, no_app: bool, watch: bool, replay_path
     """Open the app on a demo warehouse in an embedded SQLite file (built on first use).
 
     \b
-    Sign in by scanning or typing a badge: BADGE-0001 picker, BADGE-0002 packer,
-    BADGE-0003 receiver, BADGE-0004 shipper, BADGE-0009 supervisor (or type the id,
-    e.g. PICK1, and PIN 1234).
+    Sign in by scanning or typing a badge, then PIN 4711: BADGE-0001 picker,
+    BADGE-0002 packer, BADGE-0003 receiver, BADGE-0004 shipper, BADGE-0009 supervisor
+    (or type the id, e.g. PICK1, instead of the badge).
     """
     if watch and replay_path:
         raise click.UsageError("give --watch or --replay, not both")
@@ -203,8 +204,12 @@ def demo(ctx: click.Context, reset: bool, no_app: bool, watch: bool, replay_path
 @click.option("--locations", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="locations.csv")
 @click.option("--stock", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="stock.csv (opening stock)")
 @click.option("--operator", default="import", show_default=True, help="Operator recorded on the moves.")
+@click.option("--status", is_flag=True, help="Show the recent imports, and any left unfinished.")
+@click.option("--resume", "resume_id", type=int, metavar="ID", help="Write the rest of an unfinished import (same files).")
+@click.option("--rollback", "rollback_id", type=int, metavar="ID", help="Undo an unfinished import.")
 @click.pass_context
-def import_command(ctx: click.Context, items: Path | None, locations: Path | None, stock: Path | None, operator: str) -> None:
+def import_command(ctx: click.Context, items: Path | None, locations: Path | None, stock: Path | None, operator: str,
+                   status: bool, resume_id: int | None, rollback_id: int | None) -> None:
     """Import items, locations and opening stock from CSV, all or nothing; or sales orders and
     purchase orders (`wms-tui import orders|purchases FILE.csv|.json`).
 
@@ -213,20 +218,58 @@ def import_command(ctx: click.Context, items: Path | None, locations: Path | Non
                   barcode,case_barcode,case_quantity
     locations.csv warehouse,zone,code,pick_sequence
     stock.csv     sku,location,quantity,lot,expiry,unit_cost
+
+    The files are checked in full first; then written in short transactions, so terminals keep
+    working meanwhile. An import that stopped half-way (it shows in --status) is finished with
+    --resume ID or undone with --rollback ID.
     """
     if ctx.invoked_subcommand is not None:
         return
-    if not (items or locations or stock):
-        raise click.UsageError("give at least one of --items, --locations, --stock")
+    files = [path for path in (items, locations, stock) if path]
+    chosen = sum(1 for given in (bool(files), status, resume_id is not None, rollback_id is not None) if given)
+    if chosen != 1:
+        raise click.UsageError("give files (--items, --locations, --stock), --status, --resume ID or --rollback ID")
     runtime = _runtime(ctx)
-    rows = sum(_line_count(path) - 1 for path in (items, locations, stock) if path)
     try:
-        with click.progressbar(length=max(rows, 1), label="Importing") as bar:
-            summary = import_csv(runtime.engine, runtime.posting_context(operator), items=items,
-                                 locations=locations, stock=stock, progress=bar.update)
+        if status:
+            _import_status(runtime)
+        elif rollback_id is not None:
+            run = batch.unfinished_run(runtime.engine, rollback_id)
+            click.echo((importer if run.kind == "csv" else exchange).rollback(runtime.engine, rollback_id))
+        elif resume_id is not None:
+            _resume(runtime, batch.unfinished_run(runtime.engine, resume_id))
+        else:
+            rows = sum(_line_count(path) - 1 for path in files)
+            with click.progressbar(length=max(2 * rows, 1), label="Checking, then importing") as bar:
+                summary = importer.import_csv(runtime.engine, runtime.posting_context(operator), items=items,
+                                              locations=locations, stock=stock, progress=bar.update)
+            click.echo(f"imported {summary.items} items, {summary.locations} locations, {summary.stock_moves} stock moves")
     finally:
         runtime.close()
-    click.echo(f"imported {summary.items} items, {summary.locations} locations, {summary.stock_moves} stock moves")
+
+
+def _resume(runtime: Runtime, run: batch.RunView) -> None:
+    if run.kind != "csv":
+        result = exchange.resume(runtime.engine, run.id)
+        click.echo(f"import {run.id} complete: {len(result.documents)} {run.kind} with {result.lines} line(s)")
+        return
+    with click.progressbar(length=max(2 * (run.total - run.written), 1), label=f"Resuming import {run.id}") as bar:
+        summary = importer.resume(runtime.engine, run.id, progress=bar.update)
+    click.echo(f"import {run.id} complete: {summary.items} items, {summary.locations} locations, "
+               f"{summary.stock_moves} stock moves")
+
+
+def _import_status(runtime: Runtime) -> None:
+    recent = batch.runs(runtime.engine)
+    if not recent:
+        click.echo("no imports yet")
+    for run in recent:
+        files = ", ".join(f"{part.name} {part.path.name}" for part in run.parts)
+        when = f"{run.started_at:%Y-%m-%d %H:%M}"
+        click.echo(f"import {run.id}  {run.state.value:<11} {when}  {run.written}/{run.total} rows  {files}")
+        if run.state is ImportState.RUNNING:
+            click.echo(f"  unfinished (or still running): `wms-tui import --resume {run.id}` writes the rest, "
+                       f"`--rollback {run.id}` undoes it")
 
 
 def _line_count(path: Path) -> int:

@@ -348,7 +348,7 @@ class PrintRequest:
 
 @dataclass(frozen=True)
 class SignInData(FlowData):
-    operator: str | None = None  # the typed id waiting for its PIN
+    claim: str | None = None  # the badge or id given, waiting for its PIN (never saved, never shown)
 
 
 @dataclass(frozen=True)
@@ -374,7 +374,7 @@ SIGN_IN = Flow(
     "Sign in",
     (
         Step(SignInStep.BADGE, Expect.BADGE, "Scan your badge or type your id"),
-        Step(SignInStep.PIN, Expect.PIN, "PIN for {operator}"),
+        Step(SignInStep.PIN, Expect.PIN, "Enter your PIN"),
     ),
     data=SignInData,
 )

@@ -1,5 +1,6 @@
 """Item attributes that decide how stock of an item may move."""
 
+from decimal import Decimal
 from enum import StrEnum
 
 from stdnum import ean
@@ -38,3 +39,12 @@ def item_barcode(barcode: str) -> str:
         expected = ean.calc_check_digit(barcode[:-1])
         raise InvalidInput(f"barcode {barcode} is not a valid GTIN: its check digit should be {expected}, not {barcode[-1]}")
     return barcode
+
+
+def lot_problem(sku: str, tracking: Tracking, has_lot: bool, quantity: Decimal) -> str | None:
+    """Why a move of `quantity` of a (not) tracked item with (or without) a lot is refused."""
+    if not has_lot:
+        return f"item {sku} is tracked by {tracking.value}: a lot is required" if tracking is not Tracking.NONE else None
+    if tracking is Tracking.SERIAL and quantity != 1:
+        return f"item {sku} is serial-tracked: move one unit per serial number"
+    return None

@@ -92,11 +92,16 @@ def create_warehouse(
     return WarehouseLocations(warehouse, view, zones, transit)
 
 
+def bin_code(parent_code: str, code: str) -> str:
+    """The full code of bin `code` under `parent_code`, checked (alphabet, length)."""
+    return f"{parent_code}/{location_code(code, 'bin code', text.LOCATION_CODE_LENGTH - len(parent_code) - 1)}"
+
+
 def add_bin(session: Session, parent: Location, code: str, *, pick_sequence: int = 0, name: str | None = None) -> Location:
     """A bin (or aisle) under a zone; its full code is PARENT/CODE."""
     if parent.kind not in (LocationKind.INTERNAL, LocationKind.VIEW):
         raise InvalidInput(f"bins go under a warehouse zone, not under {parent.code} ({parent.kind})")
-    full_code = f"{parent.code}/{location_code(code, 'bin code', text.LOCATION_CODE_LENGTH - len(parent.code) - 1)}"
+    full_code = bin_code(parent.code, code)
     name = text.field(name or code, "bin name", text.LOCATION_NAME_LENGTH)
     if finders.find_location(session, full_code):
         raise InvalidInput(f"location {full_code} already exists")
@@ -105,8 +110,17 @@ def add_bin(session: Session, parent: Location, code: str, *, pick_sequence: int
     )
 
 
-def create_item(
-    session: Session,
+def create_item(session: Session, sku: str, name: str, **details) -> Item:
+    """A new item; `details` as new_item takes them."""
+    item = new_item(sku, name, **details)
+    if finders.find_item_by_sku(session, item.sku):
+        raise InvalidInput(f"item {item.sku} already exists")
+    session.add(item)
+    session.flush()
+    return item
+
+
+def new_item(
     sku: str,
     name: str,
     *,
@@ -117,6 +131,7 @@ def create_item(
     buy_to_order: bool = False,
     standard_cost: object = "0",
 ) -> Item:
+    """An item checked field by field, not stored (an import checks its rows before writing)."""
     sku = text.field(sku, "SKU", text.SKU_LENGTH)
     name = text.field(name, f"item {sku}: name", text.ITEM_NAME_LENGTH)
     uom = text.field(uom, f"item {sku}: unit of measure", text.UOM_LENGTH)
@@ -126,9 +141,7 @@ def create_item(
         raise InvalidInput(f"tracking must be one of {', '.join(t.value for t in Tracking)}, got {tracking!r}") from None
     if expiry_tracked and tracking is Tracking.NONE:
         raise InvalidInput(f"item {sku}: expiry tracking needs lot or serial tracking")
-    if finders.find_item_by_sku(session, sku):
-        raise InvalidInput(f"item {sku} already exists")
-    item = Item(
+    return Item(
         sku=sku,
         name=name,
         uom=uom,
@@ -138,9 +151,6 @@ def create_item(
         buy_to_order=buy_to_order,
         standard_cost=quantities.unit_cost(standard_cost),
     )
-    session.add(item)
-    session.flush()
-    return item
 
 
 def add_barcode(session: Session, item: Item, barcode: str, *, packaging: str = UNIT_PACKAGING, quantity: object = "1") -> ItemBarcode:
@@ -155,19 +165,26 @@ def add_barcode(session: Session, item: Item, barcode: str, *, packaging: str = 
     return entry
 
 
-def get_or_create_lot(session: Session, item: Item, code: str, expiry_date: date | None = None) -> Lot:
+def lot_code(item: Item, code: str, expiry_date: date | None, existing: Lot | None) -> str:
+    """Lot `code` of `item` checked against the item and the lot already stored (if any)."""
     code = text.field(code, f"item {item.sku}: lot code", text.LOT_CODE_LENGTH)
     if item.tracking is Tracking.NONE:
         raise InvalidInput(f"item {item.sku} is not lot-tracked")
-    lot = finders.find_lot(session, item, code)
-    if lot is not None:
-        if expiry_date is not None and lot.expiry_date not in (None, expiry_date):
+    if existing is not None:
+        if expiry_date is not None and existing.expiry_date not in (None, expiry_date):
             raise InvalidInput(
-                f"lot {code} of {item.sku} already has expiry {lot.expiry_date}, not {expiry_date}"
+                f"lot {code} of {item.sku} already has expiry {existing.expiry_date}, not {expiry_date}"
             )
-        return lot
-    if item.expiry_tracked and expiry_date is None:
+    elif item.expiry_tracked and expiry_date is None:
         raise InvalidInput(f"item {item.sku} tracks expiry: lot {code} needs an expiry date")
+    return code
+
+
+def get_or_create_lot(session: Session, item: Item, code: str, expiry_date: date | None = None) -> Lot:
+    lot = finders.find_lot(session, item, code.strip())
+    code = lot_code(item, code, expiry_date, lot)
+    if lot is not None:
+        return lot
     lot = Lot(item_id=item.id, code=code, expiry_date=expiry_date, created_at=datetime.now(UTC))
     session.add(lot)
     session.flush()

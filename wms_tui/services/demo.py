@@ -43,7 +43,7 @@ AISLES = "ABCDEF"
 BAYS = 10
 LEVELS = 4
 DEMO_TERMINAL = "DEMO"
-# Badge, id, name, role: each signs in with PIN 1234 (typed id) or by scanning the badge.
+# Badge, id, name, role: each signs in by scanning the badge (or typing the id), then PIN 4711.
 DEMO_OPERATORS = (
     ("BADGE-0001", "PICK1", "Pat Picker", "picker"),
     ("BADGE-0002", "PACK1", "Paula Packer", "packer"),
@@ -51,7 +51,7 @@ DEMO_OPERATORS = (
     ("BADGE-0004", "SHIP1", "Sam Shipper", "shipper"),
     ("BADGE-0009", "SUP1", "Sue Supervisor", "supervisor"),
 )
-DEMO_PIN = "1234"
+DEMO_PIN = "4711"
 DEMO_STEPS = 5  # progress messages build_demo gives
 
 
@@ -130,7 +130,7 @@ def build_demo(engine: Engine, *, items: int = 400, seed: int = 7, progress: Cal
         say(f"Opening stock: {len(moves)} moves")
         post_moves(session.connection(), moves, context)
 
-        say("Operators (PIN 1234)")
+        say(f"Operators (PIN {DEMO_PIN})")
         for badge, code, name, role in DEMO_OPERATORS:
             create_operator(session, code, name, role, badge=badge, pin=DEMO_PIN)
 

@@ -15,7 +15,7 @@ from wms_tui.domain.locations import location_barcode
 from wms_tui.domain.outbound import sscc
 from wms_tui.domain.quantities import display
 from wms_tui.domain.states import TaskKind, TaskState
-from wms_tui.services.demo import DEMO_OPERATORS
+from wms_tui.services.demo import DEMO_OPERATORS, DEMO_PIN
 from wms_tui.services.outbound.packing import SSCC
 from wms_tui.store.models import ItemBarcode, Location, Lot, NumberRange, Task
 from wms_tui.store.session import reading
@@ -26,8 +26,9 @@ TRACKING = "JD014600006281234567"
 BACK = "*10"  # F10 as a command-card scan
 
 
-def _badge(role: str) -> str:
-    return next(badge for badge, _code, _name, op_role in DEMO_OPERATORS if op_role == role)
+def _sign_in(role: str) -> list[str]:
+    """A demo operator's badge, then their PIN."""
+    return [next(badge for badge, _code, _name, op_role in DEMO_OPERATORS if op_role == role), DEMO_PIN]
 
 
 def tour_scans(engine: Engine, terminal_id: str) -> list[str]:
@@ -57,15 +58,15 @@ def tour_scans(engine: Engine, terminal_id: str) -> list[str]:
             lot = session.get(Lot, task.lot_id) if task.lot_id else None
             return f"]C101{gtin.zfill(14)}10{lot.code}" if lot else gtin
 
-        scans = [_badge("picker"), "1", order]
+        scans = [*_sign_in("picker"), "1", order]
         packed: dict[str, Decimal] = defaultdict(Decimal)
         for task in picks:
             bin_code = session.get(Location, task.location_id).code
             item = item_scan(task)
             scans += [location_barcode(bin_code), item, display(task.quantity), TOTE]
             packed[item] += task.quantity
-        scans += [BACK, _badge("packer"), "1", order, "1"]
+        scans += [BACK, *_sign_in("packer"), "1", order, "1"]
         for code, quantity in packed.items():
             scans += [code, display(quantity)]
-        scans += ["*2", "2.5", BACK, BACK, _badge("shipper"), "1", box, "*2", CARRIER, TRACKING, "1", BACK, BACK]
+        scans += ["*2", "2.5", BACK, BACK, *_sign_in("shipper"), "1", box, "*2", CARRIER, TRACKING, "1", BACK, BACK]
     return scans

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -26,14 +27,21 @@ from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput, WmsError
+from wms_tui.domain.imports import ImportState
 from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.outbound import backorder_policy, percent
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.domain.states import PartnerKind
+from wms_tui.services import batch
 from wms_tui.services.importer import ImportFailed
-from wms_tui.services.inbound.purchasing import PurchaseLineInput, create_purchase_order
-from wms_tui.services.outbound.orders import LineInput, create_order
+from wms_tui.services.inbound.purchasing import (
+    PurchaseLineInput,
+    cancel_purchase_order,
+    create_purchase_order,
+)
+from wms_tui.services.outbound.orders import LineInput, cancel_order, create_order
 from wms_tui.store import finders
+from wms_tui.store.ledger import PostingContext
 from wms_tui.store.models import (
     NO_LOT,
     Container,
@@ -63,6 +71,7 @@ HEADER = {
 }
 KEY = {ImportKind.ORDERS: "number", ImportKind.PURCHASES: "reference"}
 PARTNER = {ImportKind.ORDERS: "customer", ImportKind.PURCHASES: "supplier"}
+DOCUMENTS = PostingContext("IMPORT", "import")  # who an import run of documents is recorded for
 
 
 class _CellError(Exception):
@@ -219,49 +228,117 @@ def _partner(session: Session, code: str, kind: PartnerKind, column: str) -> Non
         raise _CellError(column, f"{kind} {code} is inactive")
 
 
-def _create(session: Session, kind: str, document: _Document, lines: list) -> str:
+def _check_header(session: Session, kind: str, document: _Document) -> None:
+    """What the document's first row says, checked against the database (reading only)."""
     header = document.header
-    if kind == ImportKind.ORDERS:
-        _checked("customer", lambda code: _partner(session, code, PartnerKind.CUSTOMER, "customer"), _required(header, "customer"))
-        _checked("warehouse", lambda code: finders.warehouse_by_code(session, code), _required(header, "warehouse"))
-        if finders.find_sales_order(session, document.key):
-            raise _CellError("number", f"sales order {document.key} already exists")
-        policy = _checked("policy", backorder_policy, header["policy"]).value if header.get("policy") else None
-        return create_order(session, header["customer"], header["warehouse"], lines, number=document.key, policy=policy).number
-    _checked("supplier", lambda code: _partner(session, code, PartnerKind.SUPPLIER, "supplier"), _required(header, "supplier"))
+    partner = PARTNER[kind]
+    _checked(partner, lambda code: _partner(session, code, partner, partner), _required(header, partner))
     _checked("warehouse", lambda code: finders.warehouse_by_code(session, code), _required(header, "warehouse"))
-    return create_purchase_order(session, header["supplier"], header["warehouse"].upper(), lines).number
+    if kind == ImportKind.ORDERS:
+        if session.exec(select(SalesOrder.id).where(SalesOrder.number == document.key)).first():
+            raise _CellError("number", f"sales order {document.key} already exists")
+        if header.get("policy"):
+            _checked("policy", backorder_policy, header["policy"])
 
 
-def import_documents(engine: Engine, kind: str, path: Path) -> ImportResult:
-    """Create the file's sales orders (drafts, to confirm at the console) or purchase orders,
-    in one transaction: any problem and nothing is kept."""
-    documents = _documents(path, kind)
+def _lines(session: Session, kind: str, document: _Document) -> tuple[list, list[str]]:
+    """The document's lines, and the problems of those that cannot be read."""
     make_line = _order_line if kind == ImportKind.ORDERS else _purchase_line
+    lines, problems = [], []
+    for where, prefix, cells in document.lines:
+        try:
+            lines.append(make_line(session, cells))
+        except _CellError as exc:
+            problems.append(f"{where} column {prefix}{exc.column}: {exc}")
+    return lines, problems
+
+
+def _create(session: Session, kind: str, document: _Document) -> str:
+    lines, problems = _lines(session, kind, document)
+    try:
+        if problems:
+            raise ImportFailed(problems)
+        _check_header(session, kind, document)
+        header = document.header
+        if kind == ImportKind.ORDERS:
+            policy = backorder_policy(header["policy"]).value if header.get("policy") else None
+            return create_order(session, header["customer"], header["warehouse"], lines, number=document.key,
+                                policy=policy).number
+        return create_purchase_order(session, header["supplier"], header["warehouse"].upper(), lines).number
+    except _CellError as exc:
+        raise ImportFailed([f"{document.row} column {exc.column}: {exc}"]) from None
+    except WmsError as exc:
+        if isinstance(exc, ImportFailed):
+            raise
+        raise ImportFailed([f"{document.row} column {KEY[kind]}: {exc}"]) from None
+
+
+def _check(engine: Engine, kind: str, documents: list[_Document]) -> None:
+    """Every document not written yet, checked reading only (no write lock): all problems at once."""
     problems: list[str] = []
-    created: list[str] = []
-    count = 0
-    with transaction(engine) as session:
+    with reading(engine) as session:
         for document in documents:
-            lines = []
-            for where, prefix, cells in document.lines:
-                try:
-                    lines.append(make_line(session, cells))
-                except _CellError as exc:
-                    problems.append(f"{where} column {prefix}{exc.column}: {exc}")
-            if len(lines) < len(document.lines):
-                continue
+            _lines_read, line_problems = _lines(session, kind, document)
+            problems += line_problems
             try:
-                with session.begin_nested():
-                    created.append(_create(session, kind, document, lines))
-                count += len(lines)
+                _check_header(session, kind, document)
             except _CellError as exc:
                 problems.append(f"{document.row} column {exc.column}: {exc}")
-            except WmsError as exc:
-                problems.append(f"{document.row} column {KEY[kind]}: {exc}")
-        if problems:
-            raise ImportFailed(problems)  # leaving the block rolls everything back
-    return ImportResult(created, count)
+    if problems:
+        raise ImportFailed(problems)
+
+
+def _write(engine: Engine, run: batch.RunView, kind: str, documents: list[_Document]) -> ImportResult:
+    """The checked documents, a few per transaction; one refused now (another user got there
+    first) cancels those this import created."""
+    created: list[str] = []
+
+    def write(session: Session, chunk: Sequence[_Document], _offset: int) -> None:
+        numbers = [_create(session, kind, document) for document in chunk]
+        batch.record_created(session, run, numbers)
+        created.extend(numbers)
+
+    try:
+        run = batch.write_rows(engine, run, kind, documents, write)
+    except ImportFailed:
+        rollback(engine, run.id)
+        raise
+    batch.finish_run(engine, run)
+    return ImportResult(created, sum(len(document.lines) for document in documents))
+
+
+def import_documents(engine: Engine, kind: str, path: Path, context: PostingContext = DOCUMENTS) -> ImportResult:
+    """Create the file's sales orders (drafts, to confirm at the console) or purchase orders:
+    all checked first, then written in short transactions under an import id (batch.py); any
+    problem and nothing is kept."""
+    documents = _documents(path, kind)
+    _check(engine, kind, documents)
+    run = batch.start_run(engine, kind, [batch.Part(kind, path.resolve(), batch.file_digest(path), len(documents))], context)
+    return _write(engine, run, kind, documents)
+
+
+def resume(engine: Engine, run_id: int) -> ImportResult:
+    """Write the rest of a documents import that stopped half-way, from the same file."""
+    run = batch.unfinished_run(engine, run_id)
+    if run.kind not in KINDS:
+        raise InvalidInput(f"import {run_id} is not an import of {' or '.join(KINDS)}")
+    batch.same_files(run)
+    [part] = run.parts
+    documents = _documents(part.path, run.kind)
+    _check(engine, run.kind, documents[run.start_of(run.kind):])
+    return _write(engine, run, run.kind, documents)
+
+
+def rollback(engine: Engine, run_id: int) -> str:
+    """Undo a documents import that stopped half-way: the documents it created are cancelled."""
+    run = batch.unfinished_run(engine, run_id)
+    cancel = cancel_order if run.kind == ImportKind.ORDERS else cancel_purchase_order
+    numbers = batch.created_by(engine, run)
+    for number in numbers:
+        with transaction(engine) as session:
+            cancel(session, number)
+    batch.finish_run(engine, run, ImportState.ROLLED_BACK)
+    return f"import {run.id} rolled back: {len(numbers)} {run.kind} cancelled"
 
 
 class ExportKind(StrEnum):

@@ -1,5 +1,13 @@
-"""Operators: created by a supervisor or the demo, signed in by badge scan or id and PIN; and
-the step each terminal's operator is at (`floor_session`), so a restart resumes it."""
+"""Operators: created by a supervisor or the demo; signed in by badge (or typed id) and PIN;
+supervisors approving an unusual action by badge and PIN; locks after repeated failures and
+the audit trail of it all; and the step each terminal's operator is at (`floor_session`), so
+a restart resumes it.
+
+A badge identifies, a PIN authenticates. Every refusal of a badge or id with a PIN reads the
+same (domain.auth.REFUSED) and takes as long, whether the operator exists or not. The
+functions that check a PIN return a `Verdict` instead of raising: the failure they count must
+be committed with the terminal's input, not rolled back with it.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +17,19 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from wms_tui.domain.errors import InvalidInput
-from wms_tui.domain.flows import Role
+from wms_tui.domain import text
+from wms_tui.domain.auth import REFUSED, AuthKind, AuthOutcome, SecurityPolicy, wait_text
+from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.flows import Role, can_authorise
 from wms_tui.store import finders
-from wms_tui.store.models import FloorSession, Operator
+from wms_tui.store.models import AuthEvent, FloorSession, Operator, TerminalLock
 
 PIN_ITERATIONS = 100_000
+DEFAULT_POLICY = SecurityPolicy()
+# Checked against when no operator matches, so an unknown id costs the time a wrong PIN does.
+_NOBODY_PIN = f"{PIN_ITERATIONS}${'00' * 16}${'00' * 32}"
 
 
 @dataclass(frozen=True)
@@ -24,6 +37,24 @@ class OperatorView:
     code: str
     name: str
     role: Role
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A PIN check: the operator it authenticated, or why not (already recorded)."""
+
+    operator: OperatorView | None
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class OperatorListing:
+    code: str
+    name: str
+    role: Role
+    active: bool
+    failed_attempts: int
+    locked_until: datetime | None  # None: not locked now
 
 
 def _hash_pin(pin: str, salt: bytes, iterations: int = PIN_ITERATIONS) -> str:
@@ -40,51 +71,149 @@ def _view(operator: Operator) -> OperatorView:
     return OperatorView(operator.code, operator.name, Role(operator.role))
 
 
-def create_operator(session: Session, code: str, name: str, role: str, *, badge: str, pin: str) -> OperatorView:
-    code, badge = code.strip().upper(), badge.strip()
-    if not code or len(code) > 40:
-        raise InvalidInput("operator id must be 1-40 characters")
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite gives timestamps back without their zone; they were written in UTC."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def _locked(until: datetime | None, now: datetime) -> bool:
+    until = _aware(until)
+    return until is not None and until > now
+
+
+def create_operator(session: Session, code: str, name: str, role: str, *, badge: str, pin: str,
+                    policy: SecurityPolicy = DEFAULT_POLICY) -> OperatorView:
+    code = finders.normal_code(text.field(code, "operator id", text.OPERATOR_CODE_LENGTH))
     try:
         role_value = Role(role.strip().lower())
     except ValueError:
         raise InvalidInput(f"role must be one of {', '.join(r.value for r in Role)}, got {role!r}") from None
-    if not (pin.isdigit() and 4 <= len(pin) <= 8):
-        raise InvalidInput("PIN must be 4 to 8 digits")
-    if not badge:
-        raise InvalidInput("badge code must not be empty")
+    if problem := policy.pin_problem(pin):
+        raise InvalidInput(problem)
+    badge = text.field(badge, "badge code", text.BADGE_LENGTH)
     if finders.find_operator(session, code) is not None:
         raise InvalidInput(f"operator {code} already exists")
-    if finders.find_operator_by_badge(session, badge) is not None:
-        raise InvalidInput(f"badge {badge} already belongs to another operator")
-    operator = Operator(code=code, name=name.strip() or code, role=role_value.value, badge=badge,
-                        pin_hash=_hash_pin(pin, secrets.token_bytes(16)))
+    digest = finders.badge_hash(session, badge)
+    if finders.find_operator_by_badge_hash(session, digest) is not None:
+        raise InvalidInput("that badge already belongs to another operator")
+    operator = Operator(code=code, name=text.field(name, "operator name", text.OPERATOR_NAME_LENGTH, required=False) or code,
+                        role=role_value, badge_hash=digest, pin_hash=_hash_pin(pin, secrets.token_bytes(16)))
     session.add(operator)
     session.flush()
     return _view(operator)
 
 
-def by_badge(session: Session, badge: str) -> OperatorView | None:
-    """The active operator whose badge this is, or None (a typed id is not a badge)."""
-    operator = finders.find_operator_by_badge(session, badge)
-    if operator is None:
-        return None
+def badge_hash(session: Session, badge: str) -> str:
+    """What a flow keeps of a scanned badge until its PIN comes: never the badge itself."""
+    return finders.badge_hash(session, badge)
+
+
+def sign_in(session: Session, badge_or_id: str, pin: str, *, terminal: str, policy: SecurityPolicy) -> Verdict:
+    """Sign in by badge (or typed id) and PIN."""
+    operator = finders.find_operator_by_badge(session, badge_or_id)
+    if operator is None and len(badge_or_id.strip()) <= text.OPERATOR_CODE_LENGTH:
+        operator = finders.find_operator(session, badge_or_id)
+    return _check(session, operator, pin, terminal=terminal, policy=policy, kind=AuthKind.SIGN_IN)
+
+
+def approve(session: Session, badge_digest: str, pin: str, *, terminal: str, policy: SecurityPolicy,
+            what: str) -> Verdict:
+    """A supervisor allows `what` (e.g. "over-receipt 60 SKU-1") with their badge and PIN."""
+    operator = finders.find_operator_by_badge_hash(session, badge_digest)
+    return _check(session, operator, pin, terminal=terminal, policy=policy, kind=AuthKind.APPROVAL, detail=what)
+
+
+def _check(session: Session, operator: Operator | None, pin: str, *, terminal: str, policy: SecurityPolicy,
+           kind: AuthKind, detail: str = "") -> Verdict:
+    now = _now()
+    code = operator.code if operator is not None else None
+    lock = session.get(TerminalLock, terminal)
+    if lock is not None and _locked(lock.locked_until, now):
+        _record(session, kind, AuthOutcome.LOCKED, code, terminal, detail or "terminal locked")
+        return Verdict(None, f"too many failed attempts on this terminal: wait {wait_text(_aware(lock.locked_until), now)}")
+    pin_ok = _pin_matches(pin.strip(), operator.pin_hash if operator is not None else _NOBODY_PIN)
+    operator_locked = operator is not None and _locked(operator.locked_until, now)
+    if operator is None or operator_locked or not pin_ok:
+        if operator is not None and not operator_locked:
+            operator.failed_attempts += 1
+            operator.locked_until = policy.locked_until(operator.failed_attempts, now)
+        if lock is None:
+            lock = TerminalLock(terminal_id=terminal)
+            session.add(lock)
+        lock.failed_attempts += 1
+        lock.locked_until = policy.locked_until(lock.failed_attempts, now)
+        outcome = AuthOutcome.LOCKED if operator_locked else AuthOutcome.FAILED
+        _record(session, kind, outcome, code, terminal, detail)
+        return Verdict(None, REFUSED)
+    operator.failed_attempts, operator.locked_until = 0, None
+    if lock is not None and lock.failed_attempts:
+        lock.failed_attempts, lock.locked_until = 0, None
     if not operator.active:
-        raise InvalidInput(f"badge of {operator.code} is blocked: see your supervisor")
-    return _view(operator)
+        _record(session, kind, AuthOutcome.BLOCKED, code, terminal, detail or "blocked")
+        return Verdict(None, f"operator {operator.code} is blocked: see your supervisor")
+    if kind is AuthKind.APPROVAL and not can_authorise(operator.role):
+        _record(session, kind, AuthOutcome.BLOCKED, code, terminal, f"{detail}: not a supervisor")
+        return Verdict(None, f"{operator.code} is a {operator.role.value}: only a supervisor may approve this")
+    _record(session, kind, AuthOutcome.OK, code, terminal, detail)
+    return Verdict(_view(operator))
 
 
-def with_pin(session: Session, code: str, pin: str) -> OperatorView:
-    """Sign in by typed id and PIN; the error never says which of the two was wrong."""
-    operator = finders.find_operator(session, code)
-    if operator is None or not _pin_matches(pin.strip(), operator.pin_hash):
-        raise InvalidInput("unknown operator id or wrong PIN")
-    if not operator.active:
-        raise InvalidInput(f"operator {operator.code} is blocked: see your supervisor")
-    return _view(operator)
+def _record(session: Session, kind: AuthKind, outcome: AuthOutcome, operator: str | None, terminal: str | None,
+            detail: str = "") -> None:
+    session.add(AuthEvent(at=_now(), kind=kind, outcome=outcome, operator=operator, terminal_id=terminal,
+                          detail=text.for_screen(detail)[:200]))
+    session.flush()
 
 
-def known_id(session: Session, code: str) -> bool:
-    return finders.find_operator(session, code) is not None
+def record_sign_out(session: Session, operator: str, terminal: str) -> None:
+    _record(session, AuthKind.SIGN_OUT, AuthOutcome.OK, operator, terminal)
+
+
+def unlock(session: Session, *, operator: str | None = None, terminal: str | None = None, by: str = "") -> str:
+    """A supervisor lifts the lock of an operator or of a terminal; says what was unlocked."""
+    if operator is not None:
+        row = finders.operator_by_code(session, operator)
+        row.failed_attempts, row.locked_until = 0, None
+        _record(session, AuthKind.UNLOCK, AuthOutcome.OK, row.code, None, f"by {by}" if by else "")
+        return f"operator {row.code}"
+    if terminal is None:
+        raise InvalidInput("unlock an operator or a terminal")
+    lock = session.get(TerminalLock, terminal)
+    if lock is None:
+        raise NotFound(f"terminal {terminal} has no failed attempts")
+    lock.failed_attempts, lock.locked_until = 0, None
+    _record(session, AuthKind.UNLOCK, AuthOutcome.OK, None, terminal, f"by {by}" if by else "")
+    return f"terminal {terminal}"
+
+
+def list_operators(session: Session) -> list[OperatorListing]:
+    """Every operator with their lock (never a badge or a PIN)."""
+    now = _now()
+    return [
+        OperatorListing(row.code, row.name, Role(row.role), row.active, row.failed_attempts,
+                        _aware(row.locked_until) if _locked(row.locked_until, now) else None)
+        for row in session.exec(select(Operator).order_by(Operator.code))
+    ]
+
+
+def locked_terminals(session: Session) -> list[tuple[str, int, datetime]]:
+    """Terminals locked now: (terminal, failures in a row, locked until)."""
+    now = _now()
+    rows = session.exec(select(TerminalLock).where(TerminalLock.failed_attempts > 0).order_by(TerminalLock.terminal_id))
+    return [(row.terminal_id, row.failed_attempts, _aware(row.locked_until)) for row in rows
+            if _locked(row.locked_until, now)]
+
+
+def audit_trail(session: Session, *, limit: int = 50, operator: str | None = None) -> list[AuthEvent]:
+    """The newest events first."""
+    query = select(AuthEvent).order_by(AuthEvent.id.desc()).limit(limit)
+    if operator:
+        query = query.where(AuthEvent.operator == finders.normal_code(operator))
+    return list(session.exec(query))
 
 
 def get_operator(session: Session, code: str) -> OperatorView:

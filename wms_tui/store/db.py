@@ -6,8 +6,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from wms_tui.domain.errors import ConfigError
+
+# How long a SQLite transaction waits for another writer's lock before "database is locked";
+# an engine's execution option BUSY_TIMEOUT_OPTION (milliseconds) sets it per transaction.
+BUSY_TIMEOUT_MS = 30_000
+BUSY_TIMEOUT_OPTION = "busy_timeout_ms"
 
 
 def sqlite_url(path: Path | str) -> str:
@@ -45,7 +51,6 @@ def _tune_sqlite(engine: Engine) -> None:
         # mode may lose the last transactions when power fails).
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -53,8 +58,14 @@ def _tune_sqlite(engine: Engine) -> None:
         # Writers take the lock up front (IMMEDIATE): a deferred transaction that reads and
         # then writes fails at once with "database is locked" if another writer got in first.
         # Readers (execution option read_only=True) stay deferred and never block writers.
-        read_only = connection.get_execution_options().get("read_only", False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        options = connection.get_execution_options()
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(options.get(BUSY_TIMEOUT_OPTION, BUSY_TIMEOUT_MS))}")
+        connection.exec_driver_sql("BEGIN" if options.get("read_only", False) else "BEGIN IMMEDIATE")
+
+
+def is_locked(exc: OperationalError) -> bool:
+    """Another writer held the lock past the busy timeout (SQLite)."""
+    return "database is locked" in str(exc.orig)
 
 
 def read_only(engine: Engine) -> Engine:

@@ -22,6 +22,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from drivers.scan import interpret, split_symbology
+from wms_tui.domain.auth import BADGE_KEY, badge_digest
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.items import UNIT_PACKAGING, gtin_variants
 from wms_tui.domain.locations import CHECK_SEPARATOR, code_from_barcode
@@ -39,6 +40,7 @@ from wms_tui.store.models import (
     PurchaseOrder,
     Receipt,
     SalesOrder,
+    SiteSecret,
     Warehouse,
 )
 
@@ -256,8 +258,20 @@ def operator_by_code(session: Session, code: str) -> Operator:
     return operator
 
 
+def badge_hash(session: Session, badge: str) -> str:
+    """The badge as stored (keyed hash under the site key): badges are never kept in clear."""
+    key = session.get(SiteSecret, BADGE_KEY)
+    if key is None:
+        raise NotFound("no badge key in this database: run `wms-tui db upgrade`")
+    return badge_digest(key.value, badge)
+
+
+def find_operator_by_badge_hash(session: Session, digest: str) -> Operator | None:
+    return session.exec(select(Operator).where(Operator.badge_hash == digest)).first()
+
+
 def find_operator_by_badge(session: Session, badge: str) -> Operator | None:
-    return session.exec(select(Operator).where(Operator.badge == badge.strip())).first()
+    return find_operator_by_badge_hash(session, badge_hash(session, badge))
 
 
 def find_partner(session: Session, code: str) -> Partner | None:

@@ -27,7 +27,7 @@ from uuid6 import uuid7
 
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput, LedgerRuleViolation, NotFound
-from wms_tui.domain.items import Tracking
+from wms_tui.domain.items import Tracking, lot_problem
 from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.store.models import (
@@ -166,17 +166,14 @@ def _validate(index: int, request: MoveRequest, found: _Lookups) -> tuple[Decima
     if request.from_location_id == request.to_location_id:
         code = found.locations[request.from_location_id][0]
         raise LedgerRuleViolation(f"{where}: source and destination are both {code}")
-    if request.lot_id is None:
-        if tracking is not Tracking.NONE:
-            raise LedgerRuleViolation(f"{where}: item {sku} is tracked by {tracking.value}: a lot is required")
-    else:
+    if request.lot_id is not None:
         lot_item = found.lots.get(request.lot_id)
         if lot_item is None:
             raise NotFound(f"{where}: unknown lot id {request.lot_id}")
         if lot_item != request.item_id:
             raise LedgerRuleViolation(f"{where}: lot id {request.lot_id} belongs to another item than {sku}")
-        if tracking is Tracking.SERIAL and quantity != 1:
-            raise LedgerRuleViolation(f"{where}: item {sku} is serial-tracked: move one unit per serial number")
+    if problem := lot_problem(sku, tracking, request.lot_id is not None, quantity):
+        raise LedgerRuleViolation(f"{where}: {problem}")
     if request.container_id is not None and request.container_id not in found.containers:
         raise NotFound(f"{where}: unknown container id {request.container_id}")
     if request.reason is not None and request.reason not in MOVE_REASONS:

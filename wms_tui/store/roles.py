@@ -4,7 +4,8 @@ Three roles:
 - migrations: owns the tables (whoever runs `wms-tui db upgrade`); only it can alter tables or
   disable the append-only triggers;
 - application (terminals, sync service): reads and writes documents and balances, but may only
-  INSERT and SELECT moves, never UPDATE, DELETE or TRUNCATE them, and owns nothing;
+  INSERT and SELECT moves and audit events, never UPDATE, DELETE or TRUNCATE them, and owns
+  nothing;
 - reporting: SELECT only.
 Neither of the last two is a superuser, so neither can change `session_replication_role`
 (which would switch the triggers off for its session).
@@ -20,8 +21,9 @@ from sqlalchemy import Connection, text
 from wms_tui.domain.errors import ConfigError
 
 SCHEMA = "public"
-# Tables the application may add to and read but never change.
-APPEND_ONLY = ("stock_move",)
+# Tables the application may add to and read but never change: the ledger and the audit trail
+# of sign-ins and approvals.
+APPEND_ONLY = ("stock_move", "auth_event")
 # The migrations' bookkeeping: the application reads it to see whether the schema is current.
 READ_ONLY = ("alembic_version",)
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

@@ -54,6 +54,9 @@ class WmsApp(App, inherit_bindings=False):  # Textual's own ctrl+q has no id: a 
     class ScannerEvent(Message):
         event: Any  # drivers.base.DriverEvent, posted from the driver thread
 
+    class Busy(Message):
+        """An input waits for another writer (an import) to let go of the database."""
+
     class PrintsChanged(Message):
         """The number of labels waiting to print changed (posted from the print station's threads)."""
 
@@ -98,7 +101,8 @@ class WmsApp(App, inherit_bindings=False):  # Textual's own ctrl+q has no id: a 
         settings = self.runtime.settings.terminal
         try:
             self.terminal = Terminal(self.runtime.engine, settings.id, settings.warehouse,
-                                     self.scanner_settings.interpretation)
+                                     self.scanner_settings.interpretation, security=self.runtime.settings.security,
+                                     on_busy=lambda: self.post_message(self.Busy()))
         finally:
             self.terminal_ready.set()  # a terminal that failed to start is answered, not waited for
         load_flows()
@@ -166,6 +170,10 @@ class WmsApp(App, inherit_bindings=False):  # Textual's own ctrl+q has no id: a 
     def on_wms_app_prints_changed(self, message: PrintsChanged) -> None:
         if isinstance(self.screen, FloorScreen):
             self.screen.update_status()
+
+    def on_wms_app_busy(self, message: Busy) -> None:
+        if isinstance(self.screen, FloorScreen):
+            self.screen.say("busy: the database is in use, your input waits", ok=True, ring=False)
 
     def on_wms_app_notice(self, message: Notice) -> None:
         if isinstance(self.screen, FloorScreen):

@@ -4,7 +4,7 @@ putaway is queued.
 
 A scan is posted when its quantity is known and a pallet is chosen (the current pallet, a
 scanned pallet label, or F2 for a new pallet whose label is printed). Receiving more than the
-PO line still expects needs a supervisor's badge and a reason; goods a back order waits for
+PO line still expects needs a supervisor's badge and PIN and a reason; goods a back order waits for
 are offered for cross-dock straight to Output.
 """
 
@@ -63,6 +63,7 @@ class ReceiveData(FlowData):
     units: Decimal = Decimal(0)
     # More than ordered, and who allowed it why:
     over: Decimal | None = None
+    supervisor_badge: str | None = None  # the badge's hash, until its PIN comes
     supervisor: str | None = None
     over_reason: str | None = None
     # Back orders waiting for the goods just received, asked one by one:
@@ -91,6 +92,7 @@ class ReceiveStep(StrEnum):
     EXPIRY = "expiry"
     QTY = "qty"
     SUPERVISOR = "supervisor"
+    SUPERVISOR_PIN = "supervisor_pin"
     OVER_REASON = "over_reason"
     PALLET = "pallet"
     CROSSDOCK = "crossdock"
@@ -106,6 +108,7 @@ RECEIVE = Flow(
         Step(ReceiveStep.EXPIRY, Expect.DATE, "Expiry of {lot} YYMMDD"),
         Step(ReceiveStep.QTY, Expect.QUANTITY, "Qty of {unit}"),
         Step(ReceiveStep.SUPERVISOR, Expect.BADGE, "Over {over_shown}: supervisor badge"),
+        Step(ReceiveStep.SUPERVISOR_PIN, Expect.PIN, "Supervisor PIN"),
         Step(ReceiveStep.OVER_REASON, Expect.CHOICE, "Over: reason 1-{reasons}"),
         Step(ReceiveStep.PALLET, Expect.CONTAINER, "Scan pallet, F2 new"),
         Step(ReceiveStep.CROSSDOCK, Expect.CHOICE, "Cross-dock? 1 yes 2 no"),
@@ -230,17 +233,22 @@ class ReceiveHandler(FlowHandler):
         return self._to_pallet(ctx, moved)
 
     def _supervisor(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
-        badge = scan.text.strip()
-        supervisor = operators.by_badge(ctx.session, badge)
-        if supervisor is None:
-            raise InvalidInput(f"{badge} is not a badge: a supervisor scans theirs")
-        if not can_authorise(supervisor.role):
-            raise InvalidInput(f"{supervisor.code} is a {supervisor.role.value}: only a supervisor may accept an over-receipt")
-        return self._ask_reason(state, state.data.over, supervisor.code, f"accepted by {supervisor.code}")
+        # Nothing is looked up yet: an unknown badge is refused at the PIN like a wrong PIN.
+        badge = operators.badge_hash(ctx.session, scan.text)
+        return Reply(state.go(ReceiveStep.SUPERVISOR_PIN, supervisor_badge=badge), message="supervisor: PIN")
+
+    def _supervisor_pin(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
+        data = state.data
+        verdict = operators.approve(ctx.session, data.supervisor_badge, scan.text, terminal=ctx.posting.terminal_id,
+                                    policy=ctx.security, what=f"over-receipt {display(data.over)} {data.sku} on {data.receipt}")
+        if verdict.operator is None:  # answered, not raised: the failed attempt is kept
+            return Reply(state.go(ReceiveStep.SUPERVISOR, supervisor_badge=None), ok=False, message=verdict.problem)
+        return self._ask_reason(state, data.over, verdict.operator.code, f"accepted by {verdict.operator.code}")
 
     def _ask_reason(self, state: FlowState[ReceiveData], over: Decimal, supervisor: str, message: str) -> Reply:
         show = (f"over {display(over)} ok {supervisor}", *(f"{n} {reason}" for n, reason in enumerate(OVER_REASONS, 1)))
-        return Reply(state.go(ReceiveStep.OVER_REASON, over=over, supervisor=supervisor, show=show), message=f"{message}: why?")
+        return Reply(state.go(ReceiveStep.OVER_REASON, over=over, supervisor=supervisor, supervisor_badge=None, show=show),
+                     message=f"{message}: why?")
 
     def _over_reason(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         choice = whole_number(scan, "reason", maximum=len(OVER_REASONS))
@@ -273,6 +281,7 @@ class ReceiveHandler(FlowHandler):
         ReceiveStep.EXPIRY: _expiry,
         ReceiveStep.QTY: _qty,
         ReceiveStep.SUPERVISOR: _supervisor,
+        ReceiveStep.SUPERVISOR_PIN: _supervisor_pin,
         ReceiveStep.OVER_REASON: _over_reason,
         ReceiveStep.PALLET: _pallet,
         ReceiveStep.CROSSDOCK: _crossdock,

@@ -4,7 +4,9 @@ Every input (a scan, typed text, a function key) is one transaction: the flow's 
 its work, the terminal's new step is written to `floor_session`, and both commit together. A
 crash before the commit loses the scan and the step together (the operator scans again); after
 it, both survive, so a restart resumes at the step that follows the posted moves and nothing
-is posted twice. A handler that raises leaves the database and the step as they were.
+is posted twice. A handler that raises leaves the database and the step as they were. An input
+that meets another writer's lock (a batch job between its short transactions) waits for it,
+calling `on_busy` meanwhile so the screen can say so, and is then done: never refused for it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
@@ -19,12 +22,14 @@ from typing import Any, ClassVar
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from drivers.scan import InterpretationSettings
+from drivers.scan import InterpretationSettings, split_symbology
+from wms_tui.domain.auth import SecurityPolicy
 from wms_tui.domain.errors import InvalidInput, WmsError
 from wms_tui.domain.flows import (  # noqa: F401 - PrintRequest and Screenful are part of this API
     MENU,
     ROLE_FLOWS,
     SIGN_IN,
+    Expect,
     Flow,
     FlowDefinitionError,
     FlowState,
@@ -67,6 +72,7 @@ class FloorContext:
     warehouse_id: int
     today: date
     interpretation: InterpretationSettings
+    security: SecurityPolicy  # what a supervisor's approval by badge and PIN is held to
 
 
 StepHandler = Callable[[Any, FloorContext, FlowState, ParsedScan], Reply]
@@ -120,6 +126,10 @@ class Terminal:
     warehouse: str
     interpretation: InterpretationSettings = field(default_factory=InterpretationSettings)
     clock: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
+    security: SecurityPolicy = field(default_factory=SecurityPolicy)
+    # Called (from the input's thread) while an input waits for another writer's lock, e.g. an
+    # import's: the screen says "busy"; the input is then done, never refused for it.
+    on_busy: Callable[[], None] = field(default=lambda: None)
     operator: OperatorView | None = None
     state: FlowState = field(default_factory=lambda: SIGN_IN.begin(SignInStep.BADGE))
     warehouse_key: int | None = None  # the warehouse's id, once looked up
@@ -156,23 +166,27 @@ class Terminal:
     # -- sign-in -------------------------------------------------------------------------------
 
     def _sign_in(self, text: str) -> Screenful:
+        """Badge (or typed id), then PIN: the badge step looks nothing up, so what was given
+        is not told apart from an unknown one; the PIN step's refusal (counted, and
+        committed with the lock it may set) reads the same for both."""
         value = text.strip()
+        if self.state.step != SignInStep.PIN:
+            _symbology, claim = split_symbology(value)
+            if not claim:
+                return self._screen(Reply(self.state, ok=False, message="scan your badge or type your id"))
+            self.state = self.state.go(SignInStep.PIN, claim=claim)
+            return self._screen(Reply(self.state, message="PIN please"))
+        claim = self.state.data.claim
+        self.state = SIGN_IN.begin(SignInStep.BADGE)  # a refused PIN starts over
         try:
-            with transaction(self.engine) as session:
-                if self.state.step == SignInStep.PIN:
-                    operator = operators.with_pin(session, self.state.data.operator, value)
-                else:
-                    operator = operators.by_badge(session, value)
-                    if operator is None:
-                        if not value or not operators.known_id(session, value):
-                            raise InvalidInput(f"{value or 'nothing'} is not a badge or operator id")
-                        self.state = self.state.go(SignInStep.PIN, operator=value.upper())
-                        return self._screen(Reply(self.state, message=f"operator {value.upper()}"))
-                self.operator = operator
-                return self._screen(self._resume_or_menu(session, operator))
+            with self._transaction() as session:
+                verdict = operators.sign_in(session, claim, value, terminal=self.terminal_id, policy=self.security)
+                if verdict.operator is None:
+                    return self._screen(Reply(self.state, ok=False, message=verdict.problem))
+                self.operator = verdict.operator
+                return self._screen(self._resume_or_menu(session, verdict.operator))
         except WmsError as exc:
-            if self.state.step == SignInStep.PIN:
-                self.state = SIGN_IN.begin(SignInStep.BADGE)
+            self.operator, self.state = None, SIGN_IN.begin(SignInStep.BADGE)
             return self._screen(Reply(self.state, ok=False, message=str(exc)))
 
     def _resume_or_menu(self, session: Session, operator: OperatorView) -> Reply:
@@ -210,9 +224,10 @@ class Terminal:
         operator = self.operator
         assert operator is not None
         try:
-            with transaction(self.engine) as session:
+            with self._transaction() as session:
                 ctx = FloorContext(session, PostingContext(self.terminal_id, operator.code), operator,
-                                   self.warehouse, self._warehouse_id(session), self.clock(), self.interpretation)
+                                   self.warehouse, self._warehouse_id(session), self.clock(), self.interpretation,
+                                   self.security)
                 reply = work(ctx)
                 if reply.state is None:
                     reply = Reply(self._menu_state(operator), reply.ok, reply.message, None, reply.prints)
@@ -227,6 +242,9 @@ class Terminal:
             self.operator = None
         self.state = reply.state
         return self._screen(reply)
+
+    def _transaction(self) -> AbstractContextManager[Session]:
+        return transaction(self.engine, on_busy=self.on_busy)
 
     def _warehouse_id(self, session: Session) -> int:
         """The terminal's warehouse, looked up once: every input of every flow needs it."""
@@ -249,7 +267,8 @@ class Terminal:
             return self._choose(ctx, scan)
         handler = load_flows()[state.flow]
         step = handler.flow.step(state.step)
-        problem = mismatch(step.expects, scan.seen, scan.shown or raw.strip(), scan.reason)
+        # A PIN is never judged by its look (or echoed back): 12345670 would read as a GTIN-8.
+        problem = step.expects is not Expect.PIN and mismatch(step.expects, scan.seen, scan.shown or raw.strip(), scan.reason)
         if problem:
             return Reply(state, ok=False, message=problem)
         return handler.on_scan(ctx, state, scan)
@@ -280,8 +299,8 @@ class Terminal:
 
     def _back(self, ctx: FloorContext) -> Reply:
         if self.state.flow == MENU.name:
-            self.state = SIGN_IN.begin(SignInStep.BADGE)
-            return Reply(self.state, message=f"{ctx.operator.name} signed out")
+            operators.record_sign_out(ctx.session, ctx.operator.code, self.terminal_id)
+            return Reply(SIGN_IN.begin(SignInStep.BADGE), message=f"{ctx.operator.name} signed out")
         load_flows()[self.state.flow].leave(ctx, self.state)
         return Reply(None, message="menu")
 

@@ -13,7 +13,8 @@ from wms_tui.store.models.catalog import (
     ReorderRule,
     Warehouse,
 )
-from wms_tui.store.models.floor import FloorSession, Operator
+from wms_tui.store.models.floor import AuthEvent, FloorSession, Operator, SiteSecret, TerminalLock
+from wms_tui.store.models.imports import ImportRun
 from wms_tui.store.models.inventory import CountLine, CountSession, Transfer, TransferLine
 from wms_tui.store.models.ledger import (
     NO_CONTAINER,
@@ -97,4 +98,8 @@ __all__ = [
     "PickDiscrepancy",
     "Operator",
     "FloorSession",
+    "SiteSecret",
+    "TerminalLock",
+    "AuthEvent",
+    "ImportRun",
 ]

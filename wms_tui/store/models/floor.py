@@ -1,27 +1,65 @@
-"""The floor: operators and each terminal's saved flow step."""
+"""The floor: operators, their sign-in security (site key, locks, audit trail) and each
+terminal's saved flow step."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, String, Text
+from sqlalchemy import Column, DateTime, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
+from wms_tui.domain.auth import AuthKind, AuthOutcome
 from wms_tui.domain.flows import Role
 from wms_tui.store.types import StrEnumType
 
 
 class Operator(SQLModel, table=True):
-    """A person who signs in on a terminal, by badge scan or by id and PIN."""
+    """A person who signs in on a terminal: badge scan (or typed id), then PIN."""
 
     __tablename__ = "operator"
     code: str = Field(sa_column=Column(String(40), primary_key=True))
     name: str = Field(sa_column=Column(String(100), nullable=False))
     role: Role = Field(sa_column=Column(StrEnumType(Role, 20), nullable=False))
-    badge: str = Field(sa_column=Column(String(60), nullable=False, unique=True))
+    # HMAC-SHA256 of the badge code under the site key (hex): a badge is never stored or listed
+    # in clear, so a listing or an export of this table gives no badge away.
+    badge_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     # PBKDF2-SHA256 as "iterations$salt-hex$hash-hex": a stolen database does not give PINs away.
     pin_hash: str = Field(sa_column=Column(String(200), nullable=False))
     active: bool = Field(default=True)
+    failed_attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    locked_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+
+
+class SiteSecret(SQLModel, table=True):
+    """Keys this site's databases share (made by the migration): `badge` keys the badge hashes."""
+
+    __tablename__ = "site_secret"
+    name: str = Field(sa_column=Column(String(40), primary_key=True))
+    value: str = Field(sa_column=Column(String(128), nullable=False))
+
+
+class TerminalLock(SQLModel, table=True):
+    """Failed sign-ins and approvals in a row on one terminal, whoever tried."""
+
+    __tablename__ = "terminal_lock"
+    terminal_id: str = Field(sa_column=Column(String(40), primary_key=True))
+    failed_attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    locked_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+
+
+class AuthEvent(SQLModel, table=True):
+    """The audit trail of sign-ins, sign-outs, failed attempts, approvals and unlocks. Only
+    added to: the application role may not change or delete it (store/roles.py)."""
+
+    __tablename__ = "auth_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    kind: AuthKind = Field(sa_column=Column(StrEnumType(AuthKind, 20), nullable=False))
+    outcome: AuthOutcome = Field(sa_column=Column(StrEnumType(AuthOutcome, 20), nullable=False))
+    # Who it was about, when known (never what an unknown badge or id was: no badge in clear).
+    operator: str | None = Field(default=None, sa_column=Column(String(40), nullable=True, index=True))
+    terminal_id: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
+    detail: str = Field(default="", sa_column=Column(String(200), nullable=False, server_default=""))
 
 
 class FloorSession(SQLModel, table=True):

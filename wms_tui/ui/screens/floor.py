@@ -23,7 +23,7 @@ from textual.widgets import Input, Static
 from drivers.base import DriverStatus, ScanProblem, StatusChange
 from drivers.scan import Scan
 from wms_tui.config import UI_KEYS
-from wms_tui.domain.flows import Screenful, legend_lines, sign_in_screen
+from wms_tui.domain.flows import Expect, Screenful, legend_lines, sign_in_screen
 from wms_tui.domain.text import for_screen
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,9 @@ class FloorScreen(Screen):
         self.app.set_counting(screenful.counting)
         if screenful.prints:
             self.app.queue_prints(screenful.prints)
-        self.query_one("#scan", Input).focus()
+        scan = self.query_one("#scan", Input)
+        scan.password = screenful.expects is Expect.PIN  # a PIN typed is not shown
+        scan.focus()
 
     def say(self, text: str, *, ok: bool, ring: bool = True) -> None:
         self.put("message", text)
