@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities, text
+from wms_tui.domain.costing import CostingMethod
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.items import Tracking, item_barcode
 from wms_tui.domain.locations import LocationKind, location_barcode, location_code
@@ -24,6 +25,7 @@ SHARED_LOCATIONS = {
     "SCRAP": ("Scrapped", LocationKind.SCRAP),
     "PRODUCTION": ("Manufacturing", LocationKind.PRODUCTION),
     "OPENING": ("Initial Inventory", LocationKind.OPENING),
+    "PRICE-VARIANCE": ("Price Variance", LocationKind.PRICE_VARIANCE),
 }
 ZONES = ("INPUT", "QC", "STOCK", "PACK", "OUTPUT")
 
@@ -117,6 +119,7 @@ def create_item(
     is_stock: bool = True,
     buy_to_order: bool = False,
     standard_cost: object = "0",
+    costing_method: CostingMethod | str = CostingMethod.STANDARD,
 ) -> Item:
     sku = text.field(sku, "SKU", text.SKU_LENGTH)
     name = text.field(name, f"item {sku}: name", text.ITEM_NAME_LENGTH)
@@ -125,6 +128,12 @@ def create_item(
         tracking = Tracking(tracking)
     except ValueError:
         raise InvalidInput(f"tracking must be one of {', '.join(t.value for t in Tracking)}, got {tracking!r}") from None
+    try:
+        costing_method = CostingMethod(costing_method)
+    except ValueError:
+        raise InvalidInput(
+            f"costing method must be one of {', '.join(m.value for m in CostingMethod)}, got {costing_method!r}"
+        ) from None
     if expiry_tracked and tracking is Tracking.NONE:
         raise InvalidInput(f"item {sku}: expiry tracking needs lot or serial tracking")
     if finders.find_item_by_sku(session, sku):
@@ -138,6 +147,7 @@ def create_item(
         is_stock=is_stock,
         buy_to_order=buy_to_order,
         standard_cost=quantities.unit_cost(standard_cost),
+        costing_method=costing_method,
     )
     session.add(item)
     session.flush()

@@ -13,6 +13,7 @@ from wms_tui.store.models.catalog import (
     ReorderRule,
     Warehouse,
 )
+from wms_tui.store.models.costing import CostLayer
 from wms_tui.store.models.floor import FloorSession, Operator
 from wms_tui.store.models.inventory import CountLine, CountSession, Transfer, TransferLine
 from wms_tui.store.models.ledger import (
@@ -53,6 +54,7 @@ __all__ = [
     "NO_LOT",
     "NO_CONTAINER",
     "StockMove",
+    "CostLayer",
     "StockBalance",
     "TerminalSequence",
     "NumberRange",
