@@ -22,7 +22,7 @@ def _valuation(engine) -> dict[str, Decimal]:
 def test_kit_build_and_unbuild(engine):
     world = build_world(engine)
     with transaction(engine) as session:
-        catalog.create_item(session, "K-1", "Widget pair kit")
+        catalog.create_item(session, "K-1", "Widget pair kit", costing_method="average")
         catalog.create_item(session, "C-1", "Carton", standard_cost="0.50")
         kits.define_kit(session, "K-1", [("W-1", "2"), ("C-1", "1")])
     stock_up(engine, "W-1", world.bins[0], "10")

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 
 from wms_tui.domain import quantities
@@ -52,13 +52,15 @@ def unit_cost_of(quantity: Decimal, value: Decimal) -> Decimal:
 def priced_pieces(quantity: Decimal, value: Decimal) -> list[tuple[Decimal, Decimal]]:
     """(quantity, unit cost) pieces, one or two, whose move values add up to exactly `value`.
 
-    10 units worth 25.00 are one piece at 2.50; 3 units worth 10.00 are 2 at 3.3333 and 1 at
-    3.3334. The last piece is one unit (or the smallest quantity when less than a unit moves), so
+    10 units worth 25.00 are one piece at 2.50; 3 units worth 10.0001 are 2 at 3.3333 and 1 at
+    3.3335. The last piece is one unit (or the smallest quantity when less than a unit moves), so
     its unit cost is the exact remainder. `value` must not be negative.
     """
     cost = unit_cost_of(quantity, value)
     if move_value(quantity, cost) == value:
         return [(quantity, cost)]
+    # The rest at the unit cost rounded down, so it never takes more than `value`.
+    cost = (value / quantity).quantize(VALUE_QUANTUM, rounding=ROUND_DOWN)
     step = Decimal(1) if quantity > 1 else QUANTITY_STEP
     rest = quantity - step
     rest_value = move_value(rest, cost)
@@ -85,24 +87,24 @@ class Layer:
     value: Decimal
 
 
-def consume_layers(layers: Sequence[Layer], quantity: Decimal, fallback_cost: Decimal) -> tuple[list[Layer], Decimal]:
-    """Take `quantity` from the oldest layers first: the layers left and the value taken.
-    A layer taken whole gives all its value; beyond the last layer, units are valued at
-    `fallback_cost`."""
-    left, taken, remaining = quantity, ZERO, []
+def consume_layers(layers: Sequence[Layer], quantity: Decimal, fallback_cost: Decimal) -> tuple[list[Layer], list[Layer]]:
+    """Take `quantity` from the oldest layers first: the layers left, and what was taken from
+    each (a move spanning two layers is two moves, each at its layer's cost). A layer taken
+    whole gives all its value; beyond the last layer, units are valued at `fallback_cost`."""
+    left, taken, remaining = quantity, [], []
     for layer in layers:
         if left <= 0:
             remaining.append(layer)
         elif layer.quantity <= left:
-            taken += layer.value
+            taken.append(layer)
             left -= layer.quantity
         else:
             part = move_value(left, unit_cost_of(layer.quantity, layer.value))
             remaining.append(Layer(layer.quantity - left, layer.value - part))
-            taken += part
+            taken.append(Layer(left, part))
             left = ZERO
     if left > 0:
-        taken += move_value(left, fallback_cost)
+        taken.append(Layer(left, move_value(left, fallback_cost)))
     return remaining, taken
 
 

@@ -157,13 +157,14 @@ class _Book:
         source_pool, target_pool = self.pool(request.item_id, request.from_location_id), self.pool(request.item_id, request.to_location_id)
         fallback = self.unit_cost(target_pool or source_pool, item)
         if source.valued and item.method is CostingMethod.FIFO and source_pool is not None and source_pool != target_pool:
-            self.layers[source_pool], value = consume_layers(self.layers[source_pool], quantity, fallback)
+            self.layers[source_pool], parts = consume_layers(self.layers[source_pool], quantity, fallback)
             self.changed_layers.add(source_pool)
             self.to_revalue.add(source_pool)
         elif source.valued:
-            value = share(*self.positions[source_key], quantity, fallback)
+            parts = [Layer(quantity, share(*self.positions[source_key], quantity, fallback))]
         else:
-            value = move_value(quantity, fallback if asked is None else asked)
+            parts = [Layer(quantity, move_value(quantity, fallback if asked is None else asked))]
+        value = sum((part.value for part in parts), ZERO)
         if source.valued:
             held = self.positions[source_key]
             held[0] -= quantity
@@ -177,7 +178,11 @@ class _Book:
                 self.layers[target_pool].append(Layer(quantity, value))
                 self.changed_layers.add(target_pool)
             self.to_revalue.add(target_pool)
-        return [Priced(request, piece_quantity, cost) for piece_quantity, cost in priced_pieces(quantity, value)]
+        return [
+            Priced(request, piece_quantity, cost)
+            for part in parts
+            for piece_quantity, cost in priced_pieces(part.quantity, part.value)
+        ]
 
     def revaluations(self, price_variance: Callable[[], int], make_request: type) -> list[Priced]:
         """Value-only move pairs bringing each position of a changed warehouse to its unit cost."""
