@@ -9,13 +9,13 @@ nothing is worth exactly 0.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
+from tests.inbound.books import check_values
 from tests.inbound.support import CTX, TODAY
-from wms_tui.domain.locations import VALUED_KINDS, ValuationGroup, location_barcode
+from wms_tui.domain.locations import ValuationGroup, location_barcode
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.domain.states import TaskKind
 from wms_tui.services import catalog, tasks
@@ -25,27 +25,9 @@ from wms_tui.services.inbound.transfers import TransferLineInput
 from wms_tui.services.outbound import allocation, customers, orders, picking
 from wms_tui.services.outbound.orders import LineInput
 from wms_tui.store import finders, queries
-from wms_tui.store.integrity import check_ledger
 from wms_tui.store.ledger import Ledger, MoveRequest
 from wms_tui.store.models import CostLayer, Location, StockBalance, StockMove
 from wms_tui.store.session import transaction
-
-
-def check_values(engine) -> None:
-    """The ledger invariant, values recomputed from the moves, and empty means worth 0."""
-    with engine.connect() as conn:
-        assert set(queries.item_balance_totals(conn).values()) <= {Decimal(0)}
-        assert check_ledger(conn).problems == []  # stored quantity and value = the moves' sums
-    with Session(engine) as session:
-        kinds = dict(session.exec(select(Location.id, Location.kind)).all())
-        per_location: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
-        for balance in session.exec(select(StockBalance)).all():
-            held = per_location[(balance.item_id, balance.location_id)]
-            held[0] += balance.quantity
-            held[1] += balance.value
-        for (item_id, location_id), (quantity, value) in per_location.items():
-            if kinds[location_id] in VALUED_KINDS and quantity == 0:
-                assert value == 0, f"item {item_id} at location {location_id}: nothing held but worth {value}"
 
 
 def _valuation(engine) -> dict[str, Decimal]:

@@ -60,9 +60,12 @@ def test_supplier_invoice_check(engine):
         held = invoices.check_supplier_invoice(session, "ACME", "INV-1", po.number, [InvoiceLineInput("W-1", "6", "2.45")])
     assert held.state == "held"
     assert held.reasons == ["W-1: price 2.45 differs from the PO price 2.4"]
-    with transaction(engine) as session:
+    with transaction(engine) as session:  # a held invoice bills its lines until it is rejected
+        invoices.reject_supplier_invoice(session, "ACME", "INV-1", operator="ap-clerk", reason="wrong price")
         short = invoices.check_supplier_invoice(session, "ACME", "INV-2", po.number, [InvoiceLineInput("W-1", "10", "2.40")])
     assert short.reasons == ["W-1: invoiced 10 but 6 received and not yet invoiced"]
+    with transaction(engine) as session:
+        invoices.reject_supplier_invoice(session, "ACME", "INV-2", operator="ap-clerk", reason="billed more than delivered")
     with transaction(engine) as session:
         ok = invoices.check_supplier_invoice(session, "ACME", "INV-3", po.number, [InvoiceLineInput("W-1", "6", "2.40")])
     assert (ok.state, ok.reasons) == ("approved", [])
