@@ -101,7 +101,8 @@ class _Book:
 
     def __init__(self, conn: Connection, items: dict[int, ItemCost], places: dict[int, Place]) -> None:
         self.conn, self.items, self.places = conn, items, places
-        self.positions: dict[Position, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+        self.positions: dict[Position, list[Decimal]] = {}
+        self.in_pool: dict[Pool, list[Position]] = defaultdict(list)  # the positions of each warehouse pool
         self.layers: dict[Pool, list[Layer]] = defaultdict(list)
         self.changed_layers: set[Pool] = set()
         self.to_revalue: set[Pool] = set()
@@ -114,7 +115,7 @@ class _Book:
         )
         for row in conn.execute(held, {"ids": ids}):
             self.places.setdefault(row.location_id, Place(LocationKind(row.kind), row.warehouse_id))
-            self.positions[(row.item_id, row.location_id, row.lot_id, row.container_id)] = [row.quantity, row.value]
+            self.held((row.item_id, row.location_id, row.lot_id, row.container_id))[:] = [row.quantity, row.value]
         fifo = [item_id for item_id, item in items.items() if item.method is CostingMethod.FIFO]
         if fifo:
             rows = conn.execute(
@@ -128,12 +129,18 @@ class _Book:
         place = self.places[location_id]
         return (item_id, place.warehouse_id) if place.kind is LocationKind.INTERNAL else None
 
+    def held(self, key: Position) -> list[Decimal]:
+        """The [quantity, value] of a position, as the batch has left it so far."""
+        held = self.positions.get(key)
+        if held is None:
+            held = self.positions[key] = [ZERO, ZERO]
+            pool = self.pool(key[0], key[1])
+            if pool is not None:
+                self.in_pool[pool].append(key)
+        return held
+
     def _pool_positions(self, pool: Pool) -> list[tuple[Position, list[Decimal]]]:
-        item_id, warehouse_id = pool
-        return [
-            (key, held) for key, held in self.positions.items()
-            if key[0] == item_id and self.pool(item_id, key[1]) == pool
-        ]
+        return [(key, self.positions[key]) for key in self.in_pool.get(pool, ())]
 
     def unit_cost(self, pool: Pool | None, item: ItemCost) -> Decimal:
         """The warehouse's current unit cost of the item; its standard cost when it holds none."""
@@ -161,16 +168,16 @@ class _Book:
             self.changed_layers.add(source_pool)
             self.to_revalue.add(source_pool)
         elif source.valued:
-            parts = [Layer(quantity, share(*self.positions[source_key], quantity, fallback))]
+            parts = [Layer(quantity, share(*self.held(source_key), quantity, fallback))]
         else:
             parts = [Layer(quantity, move_value(quantity, fallback if asked is None else asked))]
         value = sum((part.value for part in parts), ZERO)
         if source.valued:
-            held = self.positions[source_key]
+            held = self.held(source_key)
             held[0] -= quantity
             held[1] -= value
         if target.valued:
-            held = self.positions[target_key]
+            held = self.held(target_key)
             held[0] += quantity
             held[1] += value
         if target_pool is not None and target_pool != source_pool:
