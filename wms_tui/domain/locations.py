@@ -58,6 +58,8 @@ VALUATION_LABEL = {
     LocationKind.PRICE_VARIANCE: "Price Variance",
 }
 
+# The one Price Variance location (shared by all warehouses, like Suppliers).
+PRICE_VARIANCE_CODE = "PRICE-VARIANCE"
 # Where stock is the company's and carries its cost: a move out of one takes the value it holds.
 VALUED_KINDS = frozenset({LocationKind.INTERNAL, LocationKind.TRANSIT})
 STOCK_HOLDING_KINDS = frozenset(kind for kind in LocationKind if kind is not LocationKind.VIEW)

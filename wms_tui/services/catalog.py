@@ -11,7 +11,12 @@ from wms_tui.domain import quantities, text
 from wms_tui.domain.costing import CostingMethod
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.items import Tracking, item_barcode
-from wms_tui.domain.locations import LocationKind, location_barcode, location_code
+from wms_tui.domain.locations import (
+    PRICE_VARIANCE_CODE,
+    LocationKind,
+    location_barcode,
+    location_code,
+)
 from wms_tui.domain.states import ContainerKind
 from wms_tui.store import finders
 from wms_tui.store.finders import item_by_sku, warehouse_by_code  # noqa: F401 - the floor flows call them here
@@ -25,7 +30,7 @@ SHARED_LOCATIONS = {
     "SCRAP": ("Scrapped", LocationKind.SCRAP),
     "PRODUCTION": ("Manufacturing", LocationKind.PRODUCTION),
     "OPENING": ("Initial Inventory", LocationKind.OPENING),
-    "PRICE-VARIANCE": ("Price Variance", LocationKind.PRICE_VARIANCE),
+    PRICE_VARIANCE_CODE: ("Price Variance", LocationKind.PRICE_VARIANCE),
 }
 ZONES = ("INPUT", "QC", "STOCK", "PACK", "OUTPUT")
 

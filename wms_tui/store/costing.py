@@ -38,7 +38,7 @@ from wms_tui.domain.costing import (
     unit_cost_of,
 )
 from wms_tui.domain.errors import LedgerRuleViolation
-from wms_tui.domain.locations import VALUED_KINDS, LocationKind
+from wms_tui.domain.locations import PRICE_VARIANCE_CODE, VALUED_KINDS, LocationKind
 from wms_tui.domain.quantities import ZERO
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.store.models import NO_CONTAINER, NO_LOT, CostLayer, Location, StockBalance
@@ -75,8 +75,11 @@ class Priced(NamedTuple):
     unit_cost: Decimal
 
 
+_PRICE_VARIANCE = select(Location.id).where(Location.code == PRICE_VARIANCE_CODE)
+
+
 def _price_variance_location(conn: Connection) -> int:
-    found = conn.scalar(select(Location.id).where(Location.kind == LocationKind.PRICE_VARIANCE))
+    found = conn.execute(_PRICE_VARIANCE).scalar()
     if found is None:
         raise LedgerRuleViolation("the Price Variance location is missing: run 'wms-tui db upgrade' or create a warehouse")
     return found
