@@ -8,7 +8,8 @@ import pytest
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.inbound import (
     BinCandidate,
-    InvoiceLineCheck,
+    InvoiceTolerance,
+    PoLineMatch,
     PutawayReason,
     check_lot_data,
     check_receipt_quantity,
@@ -80,5 +81,12 @@ def test_min_max_and_recount_and_invoice_rules():
     assert recount_needed(D(10), D(13), D(2), already_recounted=False)
     assert not recount_needed(D(10), D(12), D(2), already_recounted=False)
     assert not recount_needed(D(10), D(30), D(2), already_recounted=True)
-    assert invoice_hold_reasons("W-1", InvoiceLineCheck(D("2.4"), D("2.4"), D(6), D(6))) == []
-    assert len(invoice_hold_reasons("W-1", InvoiceLineCheck(D("2.4"), D("2.5"), D(6), D(7)))) == 2
+    assert invoice_hold_reasons("W-1", PoLineMatch(D("2.4"), D(10), D(4), D(6), (D("2.4"),))) == []
+    assert invoice_hold_reasons("W-1", PoLineMatch(D("2.4"), D(10), D(0), D(5), (D("2.4"),))) == []  # part now, rest later
+    assert len(invoice_hold_reasons("W-1", PoLineMatch(D("2.4"), D(6), D(0), D(7), (D("2.5"),)))) == 2
+    loose = InvoiceTolerance(price_percent=D(5), quantity_percent=D(10))
+    assert invoice_hold_reasons("W-1", PoLineMatch(D("2.4"), D(10), D(0), D(11), (D("2.5"),)), loose) == []
+    assert invoice_hold_reasons("W-1", PoLineMatch(D("2.4"), D(10), D(0), D(12), (D("2.53"),)), loose) == [
+        "W-1: price 2.53 differs from the PO price 2.4 by more than 5%",
+        "W-1: invoiced 12 but 10 received and not yet invoiced",
+    ]

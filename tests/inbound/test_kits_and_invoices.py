@@ -22,7 +22,7 @@ def _valuation(engine) -> dict[str, Decimal]:
 def test_kit_build_and_unbuild(engine):
     world = build_world(engine)
     with transaction(engine) as session:
-        catalog.create_item(session, "K-1", "Widget pair kit")
+        catalog.create_item(session, "K-1", "Widget pair kit", costing_method="average")
         catalog.create_item(session, "C-1", "Carton", standard_cost="0.50")
         kits.define_kit(session, "K-1", [("W-1", "2"), ("C-1", "1")])
     stock_up(engine, "W-1", world.bins[0], "10")
@@ -60,9 +60,12 @@ def test_supplier_invoice_check(engine):
         held = invoices.check_supplier_invoice(session, "ACME", "INV-1", po.number, [InvoiceLineInput("W-1", "6", "2.45")])
     assert held.state == "held"
     assert held.reasons == ["W-1: price 2.45 differs from the PO price 2.4"]
-    with transaction(engine) as session:
+    with transaction(engine) as session:  # a held invoice bills its lines until it is rejected
+        invoices.reject_supplier_invoice(session, "ACME", "INV-1", operator="ap-clerk", reason="wrong price")
         short = invoices.check_supplier_invoice(session, "ACME", "INV-2", po.number, [InvoiceLineInput("W-1", "10", "2.40")])
     assert short.reasons == ["W-1: invoiced 10 but 6 received and not yet invoiced"]
+    with transaction(engine) as session:
+        invoices.reject_supplier_invoice(session, "ACME", "INV-2", operator="ap-clerk", reason="billed more than delivered")
     with transaction(engine) as session:
         ok = invoices.check_supplier_invoice(session, "ACME", "INV-3", po.number, [InvoiceLineInput("W-1", "6", "2.40")])
     assert (ok.state, ok.reasons) == ("approved", [])

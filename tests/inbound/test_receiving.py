@@ -91,8 +91,12 @@ def test_two_step_receipt_partial_then_rest_with_putaway_push(engine):
     figures = quantities_of(engine, "W-1")
     assert (figures.on_hand, figures.on_order) == (Decimal(24), Decimal(0))
     with engine.connect() as conn:
-        costs = conn.execute(select(StockMove.unit_cost).where(StockMove.reason == "receipt")).scalars().all()
-    assert costs == [Decimal("2.40"), Decimal("2.40")]  # the PO price, not the standard cost
+        costs = conn.execute(
+            select(StockMove.unit_cost).where(StockMove.reason == "receipt").order_by(StockMove.sequence)
+        ).scalars().all()
+    # W-1 is standard-costed (2.50): the supplier is owed the PO price, the stock holds the
+    # standard cost, and the difference stays in Price Variance.
+    assert costs == [Decimal("2.40"), Decimal("2.50")] * 2
     assert_consistent(engine)
 
 

@@ -64,6 +64,7 @@ def test_reference_location_value_table(engine):
         "Inventory Loss": Decimal(350),
         "Scrapped": Decimal(550),
         "Manufacturing": Decimal(-1000),
+        "Price Variance": Decimal(0),
     }
     assert report.groups == {
         ValuationGroup.PHYSICAL: Decimal(1000),

@@ -160,20 +160,37 @@ def recount_needed(expected: Decimal, counted: Decimal, threshold: Decimal, alre
 
 
 @dataclass(frozen=True)
-class InvoiceLineCheck:
+class InvoiceTolerance:
+    """How far a supplier invoice may differ from the purchase order and still be approved."""
+
+    price_percent: Decimal = Decimal(0)  # of the PO price, either way
+    quantity_percent: Decimal = Decimal(0)  # over the quantity received and not yet invoiced
+
+
+@dataclass(frozen=True)
+class PoLineMatch:
+    """One purchase-order line as a supplier invoice bills it: over all the invoice's lines for
+    it, and over the earlier invoices that still count (not rejected)."""
+
     po_price: Decimal
-    invoiced_price: Decimal
-    received_not_invoiced: Decimal
-    invoiced_quantity: Decimal
+    received: Decimal
+    invoiced_before: Decimal
+    invoiced_now: Decimal
+    prices: tuple[Decimal, ...]  # the unit prices on this invoice's lines for the PO line
 
 
-def invoice_hold_reasons(label: str, check: InvoiceLineCheck) -> list[str]:
-    """Why one invoice line may not be approved; empty when it matches the PO and the receipt."""
+def invoice_hold_reasons(label: str, match: PoLineMatch, tolerance: InvoiceTolerance = InvoiceTolerance()) -> list[str]:
+    """Why an invoice may not be approved for one PO line; empty when it matches. Billing less
+    than was received is fine (the rest comes on a later invoice); billing more is not."""
     reasons = []
-    if check.invoiced_price != check.po_price:
-        reasons.append(f"{label}: price {display(check.invoiced_price)} differs from the PO price {display(check.po_price)}")
-    if check.invoiced_quantity != check.received_not_invoiced:
+    allowed_price = match.po_price * tolerance.price_percent / 100
+    beyond = f" by more than {display(tolerance.price_percent)}%" if tolerance.price_percent else ""
+    for price in sorted(set(match.prices)):
+        if abs(price - match.po_price) > allowed_price:
+            reasons.append(f"{label}: price {display(price)} differs from the PO price {display(match.po_price)}{beyond}")
+    open_quantity = match.received - match.invoiced_before
+    if match.invoiced_now > open_quantity * (1 + tolerance.quantity_percent / 100) or (open_quantity <= 0 < match.invoiced_now):
         reasons.append(
-            f"{label}: invoiced {display(check.invoiced_quantity)} but {display(check.received_not_invoiced)} received and not yet invoiced"
+            f"{label}: invoiced {display(match.invoiced_now)} but {display(open_quantity)} received and not yet invoiced"
         )
     return reasons

@@ -21,6 +21,9 @@ class LocationKind(StrEnum):
     PRODUCTION = "production"
     TRANSIT = "transit"
     OPENING = "opening"
+    # Standard-costed purchases pass through it (price paid in, standard cost out), so its value
+    # is the purchase price variance; cost revaluations of AVCO and FIFO stock net to 0 there.
+    PRICE_VARIANCE = "price_variance"
 
 
 class ValuationGroup(StrEnum):
@@ -39,6 +42,7 @@ VALUATION_GROUP = {
     LocationKind.INVENTORY_LOSS: ValuationGroup.VIRTUAL,
     LocationKind.SCRAP: ValuationGroup.VIRTUAL,
     LocationKind.PRODUCTION: ValuationGroup.VIRTUAL,
+    LocationKind.PRICE_VARIANCE: ValuationGroup.VIRTUAL,
 }
 
 # Partner and virtual locations are reported per kind (the reference's location-value table);
@@ -51,8 +55,13 @@ VALUATION_LABEL = {
     LocationKind.INVENTORY_LOSS: "Inventory Loss",
     LocationKind.SCRAP: "Scrapped",
     LocationKind.PRODUCTION: "Manufacturing",
+    LocationKind.PRICE_VARIANCE: "Price Variance",
 }
 
+# The one Price Variance location (shared by all warehouses, like Suppliers).
+PRICE_VARIANCE_CODE = "PRICE-VARIANCE"
+# Where stock is the company's and carries its cost: a move out of one takes the value it holds.
+VALUED_KINDS = frozenset({LocationKind.INTERNAL, LocationKind.TRANSIT})
 STOCK_HOLDING_KINDS = frozenset(kind for kind in LocationKind if kind is not LocationKind.VIEW)
 CHECK_SEPARATOR = "."
 

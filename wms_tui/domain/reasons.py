@@ -30,6 +30,9 @@ class MoveReason(StrEnum):
     TRANSFER_OUT = "transfer_out"  # warehouse -> Transit
     TRANSFER_IN = "transfer_in"  # Transit -> warehouse
     CORRECTION = "correction"  # the reversal of a move posted by mistake
+    # A value-only adjustment of a stock position to its warehouse's AVCO/FIFO unit cost: one
+    # unit to Price Variance and back at two costs, so the quantity does not change.
+    COST_REVALUATION = "cost_revaluation"
 
     @classmethod
     def _missing_(cls, value: object) -> MoveReason | None:

@@ -54,6 +54,11 @@ class InvoiceState(StrEnum):
     VOID = "void"  # its order was re-opened
 
 
+class InvoiceKind(StrEnum):
+    INVOICE = "invoice"  # bills what was shipped, less the advance invoices it settles
+    ADVANCE = "advance"  # bills ordered units before they ship (pro-forma / advance invoice)
+
+
 class CreditNoteState(StrEnum):
     OPEN = "open"
     VOID = "void"
@@ -62,6 +67,11 @@ class CreditNoteState(StrEnum):
 class PaymentState(StrEnum):
     POSTED = "posted"
     VOID = "void"
+
+
+class PaymentKind(StrEnum):
+    PAYMENT = "payment"
+    REFUND = "refund"  # money paid back on a payment: its amount is negative
 
 
 class ReturnDisposition(StrEnum):
@@ -81,7 +91,9 @@ class ReceiptState(StrEnum):
 
 class SupplierInvoiceState(StrEnum):
     APPROVED = "approved"
-    HELD = "held"  # price or quantity differs from the PO and the receipts
+    HELD = "held"  # price or quantity differs from the PO and the receipts beyond the tolerances
+    RELEASED = "released"  # held, then approved by a person who said why
+    REJECTED = "rejected"  # refused: it counts for nothing
 
 
 class CountSessionState(StrEnum):

@@ -8,9 +8,15 @@ from datetime import UTC, date, datetime
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities, text
+from wms_tui.domain.costing import CostingMethod
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.items import UNIT_PACKAGING, Tracking, item_barcode
-from wms_tui.domain.locations import LocationKind, location_barcode, location_code
+from wms_tui.domain.locations import (
+    PRICE_VARIANCE_CODE,
+    LocationKind,
+    location_barcode,
+    location_code,
+)
 from wms_tui.domain.states import ContainerKind
 from wms_tui.store import finders
 from wms_tui.store.models import Container, Item, ItemBarcode, Location, Lot, Warehouse
@@ -23,6 +29,7 @@ SHARED_LOCATIONS = {
     "SCRAP": ("Scrapped", LocationKind.SCRAP),
     "PRODUCTION": ("Manufacturing", LocationKind.PRODUCTION),
     "OPENING": ("Initial Inventory", LocationKind.OPENING),
+    PRICE_VARIANCE_CODE: ("Price Variance", LocationKind.PRICE_VARIANCE),
 }
 ZONES = ("INPUT", "QC", "STOCK", "PACK", "OUTPUT")
 
@@ -130,6 +137,7 @@ def new_item(
     is_stock: bool = True,
     buy_to_order: bool = False,
     standard_cost: object = "0",
+    costing_method: CostingMethod | str = CostingMethod.STANDARD,
 ) -> Item:
     """An item checked field by field, not stored (an import checks its rows before writing)."""
     sku = text.field(sku, "SKU", text.SKU_LENGTH)
@@ -139,6 +147,12 @@ def new_item(
         tracking = Tracking(tracking)
     except ValueError:
         raise InvalidInput(f"tracking must be one of {', '.join(t.value for t in Tracking)}, got {tracking!r}") from None
+    try:
+        costing_method = CostingMethod(costing_method)
+    except ValueError:
+        raise InvalidInput(
+            f"costing method must be one of {', '.join(m.value for m in CostingMethod)}, got {costing_method!r}"
+        ) from None
     if expiry_tracked and tracking is Tracking.NONE:
         raise InvalidInput(f"item {sku}: expiry tracking needs lot or serial tracking")
     return Item(
@@ -150,6 +164,7 @@ def new_item(
         is_stock=is_stock,
         buy_to_order=buy_to_order,
         standard_cost=quantities.unit_cost(standard_cost),
+        costing_method=costing_method,
     )
 
 

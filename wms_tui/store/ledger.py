@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from functools import lru_cache
 
 from sqlalchemy import Connection, Engine, bindparam, select, update
@@ -26,10 +26,12 @@ from sqlalchemy.exc import StatementError
 from uuid6 import uuid7
 
 from wms_tui.domain import quantities
+from wms_tui.domain.costing import CostingMethod, move_value
 from wms_tui.domain.errors import InvalidInput, LedgerRuleViolation, NotFound
 from wms_tui.domain.items import Tracking, lot_problem
 from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.reasons import MoveReason
+from wms_tui.store.costing import ItemCost, Place, price_moves
 from wms_tui.store.models import (
     NO_CONTAINER,
     NO_LOT,
@@ -45,16 +47,10 @@ from wms_tui.store.models import (
 MOVES = StockMove.__table__
 BALANCES = StockBalance.__table__
 SEQUENCES = TerminalSequence.__table__
-VALUE_QUANTUM = Decimal(1).scaleb(-quantities.MONEY_PLACES)
 # New moves carry a reason's code: never an older spelling or free text.
 MOVE_REASONS = frozenset(MoveReason)
 # SQLite allows 32766 bound parameters per statement; IN-lists stay well below it.
 LOOKUP_CHUNK = 5000
-
-
-def move_value(quantity: Decimal, unit_cost: Decimal) -> Decimal:
-    """What a move adds to its destination's value and takes from its source's."""
-    return (quantity * unit_cost).quantize(VALUE_QUANTUM, rounding=ROUND_HALF_EVEN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +63,9 @@ class MoveRequest:
     quantity: object
     lot_id: int | None = None
     container_id: int | None = None
-    unit_cost: object | None = None  # None: the item's standard cost at this moment
+    # None: the item's cost at this moment; a cost asked for applies to goods coming into stock
+    # (store.costing decides what a move out of stock is worth).
+    unit_cost: object | None = None
     document_ref: str | None = None
     document_line_id: int | None = None
     reason: MoveReason | None = None
@@ -104,8 +102,10 @@ class PostedMove:
 
 @dataclass
 class _Lookups:
-    items: dict[int, tuple[str, Tracking, Decimal]] = field(default_factory=dict)
+    items: dict[int, tuple[str, Tracking]] = field(default_factory=dict)
+    costs: dict[int, ItemCost] = field(default_factory=dict)
     locations: dict[int, tuple[str, LocationKind, bool]] = field(default_factory=dict)
+    places: dict[int, Place] = field(default_factory=dict)
     lots: dict[int, int] = field(default_factory=dict)  # lot id -> item id
     containers: set[int] = field(default_factory=set)
 
@@ -116,8 +116,10 @@ def _chunks(ids: set[int]) -> Iterable[list[int]]:
         yield ordered[start : start + LOOKUP_CHUNK]
 
 
-_ITEMS = select(Item.id, Item.sku, Item.tracking, Item.standard_cost).where(Item.id.in_(bindparam("ids", expanding=True)))
-_LOCATIONS = select(Location.id, Location.code, Location.kind, Location.active).where(
+_ITEMS = select(Item.id, Item.sku, Item.tracking, Item.standard_cost, Item.costing_method).where(
+    Item.id.in_(bindparam("ids", expanding=True))
+)
+_LOCATIONS = select(Location.id, Location.code, Location.kind, Location.active, Location.warehouse_id).where(
     Location.id.in_(bindparam("ids", expanding=True))
 )
 _LOTS = select(Lot.id, Lot.item_id).where(Lot.id.in_(bindparam("ids", expanding=True)))
@@ -131,11 +133,14 @@ def _load_lookups(conn: Connection, requests: Sequence[MoveRequest]) -> _Lookups
     lot_ids = {r.lot_id for r in requests if r.lot_id is not None}
     container_ids = {r.container_id for r in requests if r.container_id is not None}
     for chunk in _chunks(item_ids):
-        rows = conn.execute(_ITEMS, {"ids": chunk})
-        found.items.update({row.id: (row.sku, Tracking(row.tracking), row.standard_cost) for row in rows})
+        for row in conn.execute(_ITEMS, {"ids": chunk}):
+            found.items[row.id] = (row.sku, Tracking(row.tracking))
+            found.costs[row.id] = ItemCost(row.standard_cost, CostingMethod(row.costing_method))
     for chunk in _chunks(location_ids):
-        rows = conn.execute(_LOCATIONS, {"ids": chunk})
-        found.locations.update({row.id: (row.code, LocationKind(row.kind), row.active) for row in rows})
+        for row in conn.execute(_LOCATIONS, {"ids": chunk}):
+            kind = LocationKind(row.kind)
+            found.locations[row.id] = (row.code, kind, row.active)
+            found.places[row.id] = Place(kind, row.warehouse_id)
     for chunk in _chunks(lot_ids):
         found.lots.update({row.id: row.item_id for row in conn.execute(_LOTS, {"ids": chunk})})
     for chunk in _chunks(container_ids):
@@ -143,8 +148,9 @@ def _load_lookups(conn: Connection, requests: Sequence[MoveRequest]) -> _Lookups
     return found
 
 
-def _validate(index: int, request: MoveRequest, found: _Lookups) -> tuple[Decimal, Decimal]:
-    """Check one request; returns its exact quantity and unit cost. Raises naming the move."""
+def _validate(index: int, request: MoveRequest, found: _Lookups) -> tuple[Decimal, Decimal | None]:
+    """Check one request; returns its exact quantity and the unit cost asked for (None when
+    none is). Raises naming the move."""
     where = f"move {index + 1}"
     try:
         quantity = quantities.move_quantity(request.quantity)
@@ -153,7 +159,7 @@ def _validate(index: int, request: MoveRequest, found: _Lookups) -> tuple[Decima
     item = found.items.get(request.item_id)
     if item is None:
         raise NotFound(f"{where}: unknown item id {request.item_id}")
-    sku, tracking, standard_cost = item
+    sku, tracking = item
     for role, location_id in (("source", request.from_location_id), ("destination", request.to_location_id)):
         location = found.locations.get(location_id)
         if location is None:
@@ -179,7 +185,7 @@ def _validate(index: int, request: MoveRequest, found: _Lookups) -> tuple[Decima
     if request.reason is not None and request.reason not in MOVE_REASONS:
         raise LedgerRuleViolation(f"{where}: {request.reason!r} is not a move reason (one of {', '.join(MOVE_REASONS)})")
     try:
-        cost = standard_cost if request.unit_cost is None else quantities.unit_cost(request.unit_cost)
+        cost = None if request.unit_cost is None else quantities.unit_cost(request.unit_cost)
     except Exception as exc:
         raise LedgerRuleViolation(f"{where}: {exc}") from None
     return quantity, cost
@@ -336,14 +342,15 @@ def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: Posti
         return []
     found = _load_lookups(conn, requests)
     checked = [_validate(index, request, found) for index, request in enumerate(requests)]
-    first_sequence = _reserve_sequences(conn, context.terminal_id, len(requests))
+    priced = price_moves(conn, requests, checked, found.costs, found.places)
+    first_sequence = _reserve_sequences(conn, context.terminal_id, len(priced))
     previous_hash = _previous_hash(conn, context.terminal_id, first_sequence)
     now = datetime.now(UTC)
     timestamp = chain_timestamp(now)
     rows: list[dict] = []
     posted: list[PostedMove] = []
     deltas: dict[tuple[int, int, int, int], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    for offset, (request, (quantity, cost)) in enumerate(zip(requests, checked, strict=True)):
+    for offset, (request, quantity, cost) in enumerate(priced):
         move_id = uuid7()
         sequence = first_sequence + offset
         row = {

@@ -1,26 +1,27 @@
 """Kits and assemblies: build (components Stock -> Production, kit Production -> Stock) and
-unbuild (the reverse). The kit is valued at the cost of its components, so the value moved
-into stock shows in the valuation report and Production nets to zero."""
+unbuild (the reverse). A standard-costed kit comes out at its standard cost, so the value the
+build creates (kit standard less the components' cost) stays in Manufacturing, as the
+references' location-value table shows it; an AVCO or FIFO kit comes out at what its components
+were worth, and Manufacturing nets to zero."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
+from wms_tui.domain.costing import CostingMethod, move_value, priced_pieces, unit_cost_of
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.services import catalog
 from wms_tui.services.inbound.common import post, require_internal_bin, shared, take_stock
 from wms_tui.store import finders
-from wms_tui.store.ledger import MoveRequest, PostingContext
+from wms_tui.store.ledger import MoveRequest, PostedMove, PostingContext
 from wms_tui.store.models import BomLine, Item, Location
-
-COST_QUANTUM = Decimal(1).scaleb(-quantities.MONEY_PLACES)
 
 
 def define_kit(session: Session, kit_sku: str, components: Sequence[tuple[str, object]]) -> list[BomLine]:
@@ -65,10 +66,12 @@ def _place(session: Session, kit: Item, location_code: str) -> Location:
     return location
 
 
-def _kit_cost(bom: list[tuple[Item, Decimal]]) -> Decimal:
-    return sum((component.standard_cost * per_kit for component, per_kit in bom), Decimal(0)).quantize(
-        COST_QUANTUM, rounding=ROUND_HALF_EVEN
-    )
+def _value(moves: list[PostedMove]) -> Decimal:
+    return sum((move_value(move.quantity, move.unit_cost) for move in moves), Decimal(0))
+
+
+def _result(kit: Item, amount: Decimal, value: Decimal) -> KitResult:
+    return KitResult(kit.sku, amount, unit_cost_of(amount, value), value)
 
 
 def build_kits(
@@ -92,11 +95,16 @@ def build_kits(
         if not lot_code:
             raise InvalidInput(f"kit {kit.sku} is lot-tracked: give the lot of the kits built")
         lot = catalog.get_or_create_lot(session, kit, lot_code)
-    unit_cost = _kit_cost(bom)
-    moves.append(MoveRequest(kit.id, production.id, bin_.id, amount, lot_id=lot.id if lot else None,
-                             unit_cost=unit_cost, document_ref=reference, reason=MoveReason.KIT_BUILD))
-    post(session, context, moves)
-    return KitResult(kit.sku, amount, unit_cost, unit_cost * amount)
+    consumed = _value(post(session, context, moves))
+    kit_move = MoveRequest(kit.id, production.id, bin_.id, amount, lot_id=lot.id if lot else None,
+                           document_ref=reference, reason=MoveReason.KIT_BUILD)
+    if kit.costing_method is CostingMethod.STANDARD:
+        built = post(session, context, [kit_move])
+    else:
+        built = post(session, context, [
+            replace(kit_move, quantity=part, unit_cost=cost) for part, cost in priced_pieces(amount, consumed)
+        ])
+    return _result(kit, amount, _value(built))
 
 
 def unbuild_kits(session: Session, context: PostingContext, kit_sku: str, quantity: object, location_code: str) -> KitResult:
@@ -110,16 +118,17 @@ def unbuild_kits(session: Session, context: PostingContext, kit_sku: str, quanti
         raise InvalidInput(f"kit {kit.sku}: components {', '.join(tracked)} are lot-tracked; unbuild them with their lots by hand")
     production = shared(session, "PRODUCTION")
     reference = f"UNBUILD {kit.sku}"
-    unit_cost = _kit_cost(bom)
-    moves = [
+    # The kits leave at what they are worth in the bin; the components come back at their own
+    # cost, and Manufacturing keeps the difference.
+    kits_moves = [
         MoveRequest(kit.id, bin_.id, production.id, portion.quantity, lot_id=portion.lot_id,
-                    container_id=portion.container_id, unit_cost=unit_cost, document_ref=reference, reason=MoveReason.KIT_UNBUILD)
+                    container_id=portion.container_id, document_ref=reference, reason=MoveReason.KIT_UNBUILD)
         for portion in take_stock(session, kit, bin_, amount)
     ]
-    moves += [
+    components = [
         MoveRequest(component.id, production.id, bin_.id, quantities.move_quantity(per_kit * amount),
                     document_ref=reference, reason=MoveReason.KIT_UNBUILD)
         for component, per_kit in bom
     ]
-    post(session, context, moves)
-    return KitResult(kit.sku, amount, unit_cost, unit_cost * amount)
+    taken = post(session, context, kits_moves + components)
+    return _result(kit, amount, _value([move for move in taken if move.item_id == kit.id]))

@@ -153,7 +153,7 @@ def confirm_pick(
         if free < units:
             what = f"{location.code}" + (f" lot {lot.code}" if lot else "")
             raise InvalidInput(f"wrong location or lot: {what} has only {display(max(free, ZERO))} {scan.item.sku} free; pick from {suggested.code}")
-    [move] = post_moves(
+    post_moves(
         session.connection(),
         [MoveRequest(task.item_id, location.id, task.target_location_id, units, lot_id=lot_id,
                      document_ref=task.document_ref, document_line_id=line.id, reason=MoveReason.PICK)],
@@ -168,7 +168,7 @@ def confirm_pick(
     if task.done_quantity == task.quantity:
         tasks.complete_task(session, task)
     session.flush()
-    return PickResult(task.id, units, task.quantity - task.done_quantity, task.state == TaskState.DONE, location.code, move.lot_id)
+    return PickResult(task.id, units, task.quantity - task.done_quantity, task.state == TaskState.DONE, location.code, lot_id)
 
 
 def short_pick(session: Session, context: PostingContext, task_id: int, *, reason: str) -> ShortPickResult:

@@ -13,6 +13,7 @@ from wms_tui.store.models.catalog import (
     ReorderRule,
     Warehouse,
 )
+from wms_tui.store.models.costing import CostLayer
 from wms_tui.store.models.floor import AuthEvent, FloorSession, Operator, SiteSecret, TerminalLock
 from wms_tui.store.models.imports import ImportRun
 from wms_tui.store.models.inventory import CountLine, CountSession, Transfer, TransferLine
@@ -54,6 +55,7 @@ __all__ = [
     "NO_LOT",
     "NO_CONTAINER",
     "StockMove",
+    "CostLayer",
     "StockBalance",
     "TerminalSequence",
     "NumberRange",

@@ -8,10 +8,11 @@ from decimal import Decimal
 from sqlalchemy import Column, DateTime, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from wms_tui.domain.costing import CostingMethod
 from wms_tui.domain.items import UNIT_PACKAGING, Tracking
 from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.states import ContainerKind, PutawayRuleKind, ReorderRuleKind
-from wms_tui.store.models.fields import money_field, quantity_field
+from wms_tui.store.models.fields import enum_field, money_field, quantity_field
 from wms_tui.store.types import StrEnumType
 
 
@@ -46,6 +47,7 @@ class Item(SQLModel, table=True):
     is_stock: bool = Field(default=True)
     buy_to_order: bool = Field(default=False)
     standard_cost: Decimal = money_field(default=Decimal(0))
+    costing_method: CostingMethod = enum_field(CostingMethod, 10, default=CostingMethod.STANDARD)
     active: bool = Field(default=True)
 
 

@@ -43,6 +43,10 @@ class SupplierDetail(SQLModel, table=True):
     partner_id: int = Field(foreign_key="partner.id", primary_key=True)
     lead_time_days: int = Field(default=0)
     contact: str | None = Field(default=None, sa_column=Column(String(200)))
+    # How far a supplier invoice may differ from the PO price and the received quantity and
+    # still be approved, in percent (0: exactly).
+    invoice_price_tolerance_percent: Decimal = money_field(default=Decimal(0))
+    invoice_quantity_tolerance_percent: Decimal = money_field(default=Decimal(0))
 
 
 class SupplierItem(SQLModel, table=True):

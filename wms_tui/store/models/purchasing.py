@@ -85,6 +85,10 @@ class SupplierInvoice(SQLModel, table=True):
     state: SupplierInvoiceState = Field(sa_column=Column(StrEnumType(SupplierInvoiceState, 10), nullable=False))
     hold_reason: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    # Who released or rejected a held invoice, why and when.
+    decided_by: str | None = Field(default=None, sa_column=Column(String(40)))
+    decision_reason: str | None = Field(default=None, sa_column=Column(String(200)))
+    decided_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
 class SupplierInvoiceLine(SQLModel, table=True):
@@ -94,4 +98,5 @@ class SupplierInvoiceLine(SQLModel, table=True):
     purchase_order_line_id: int = Field(foreign_key="purchase_order_line.id", index=True)
     quantity: Decimal = quantity_field()
     unit_price: Decimal = money_field()
+    hold_reason: str | None = Field(default=None, sa_column=Column(Text))
 

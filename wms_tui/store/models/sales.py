@@ -12,7 +12,9 @@ from wms_tui.domain.outbound import OrderState, ReturnCondition
 from wms_tui.domain.states import (
     ContainerState,
     CreditNoteState,
+    InvoiceKind,
     InvoiceState,
+    PaymentKind,
     PaymentState,
     ReturnDisposition,
     ShipmentState,
@@ -118,6 +120,7 @@ class Invoice(SQLModel, table=True):
     freight: Decimal = money_field(default=Decimal(0))
     total: Decimal = money_field()
     state: InvoiceState = enum_field(InvoiceState, 20, default=InvoiceState.OPEN)
+    kind: InvoiceKind = enum_field(InvoiceKind, 10, default=InvoiceKind.INVOICE)
     created_at: datetime = timestamp_field()
 
 
@@ -132,6 +135,8 @@ class InvoiceLine(SQLModel, table=True):
     tax_rate: Decimal = money_field(default=Decimal(0))
     net: Decimal = money_field()
     tax: Decimal = money_field()
+    # On a final invoice, a line deducting what this advance invoice billed (negative quantity).
+    advance_invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
 
 
 class Payment(SQLModel, table=True):
@@ -141,6 +146,10 @@ class Payment(SQLModel, table=True):
     paid_on: date
     reference: str = text_field(60, default="")
     state: PaymentState = enum_field(PaymentState, 20, default=PaymentState.POSTED)
+    kind: PaymentKind = enum_field(PaymentKind, 10, default=PaymentKind.PAYMENT)
+    # A refund: the payment it pays back, and why (its amount is negative).
+    refund_of_id: int | None = Field(default=None, foreign_key="payment.id")
+    reason: str | None = text_field(200, nullable=True)
     created_at: datetime = timestamp_field()
 
 
