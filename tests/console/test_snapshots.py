@@ -60,3 +60,15 @@ def test_aging(runtime, tmp_path, snap_compare):
 def test_purchasing(runtime, tmp_path, snap_compare):
     below_minimum(runtime)
     assert snap_compare(console(runtime, tmp_path), terminal_size=SIZE, run_before=keys("f5"))
+
+
+def test_inventory(runtime, tmp_path, snap_compare):
+    assert snap_compare(console(runtime, tmp_path), terminal_size=SIZE, run_before=keys("f6"))
+
+
+def test_inventory_scrap_form(runtime, tmp_path, snap_compare):
+    assert snap_compare(console(runtime, tmp_path), terminal_size=SIZE, run_before=keys("f6", "x"))
+
+
+def test_inventory_valuation(runtime, tmp_path, snap_compare):
+    assert snap_compare(console(runtime, tmp_path), terminal_size=SIZE, run_before=keys("f6", "3"))

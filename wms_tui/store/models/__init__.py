@@ -33,6 +33,7 @@ from wms_tui.store.models.purchasing import (
     SupplierInvoice,
     SupplierInvoiceLine,
 )
+from wms_tui.store.models.resolutions import ExceptionResolution
 from wms_tui.store.models.sales import (
     ContainerLine,
     CreditNote,
@@ -97,4 +98,5 @@ __all__ = [
     "PickDiscrepancy",
     "Operator",
     "FloorSession",
+    "ExceptionResolution",
 ]

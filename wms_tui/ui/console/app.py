@@ -13,6 +13,7 @@ from textual.screen import Screen
 from wms_tui.runtime import Runtime
 from wms_tui.ui.console.base import export_folder_default
 from wms_tui.ui.console.dashboard import DashboardScreen
+from wms_tui.ui.console.inventory import InventoryScreen
 from wms_tui.ui.console.orders import AgingScreen, OrdersScreen
 from wms_tui.ui.console.purchasing import PurchasingScreen
 
@@ -22,13 +23,15 @@ SCREENS = {
     "orders": ("f3", "Orders", "Orders desk", "Find, enter, confirm, allocate, cancel, re-open, invoice, payments, returns"),
     "aging": ("f4", "Aging", "Receivables aging", "Unpaid invoices per customer by days overdue"),
     "purchasing": ("f5", "Purchasing", "Purchasing", "Reorder suggestions ordered in one action, purchase orders"),
+    "inventory": ("f6", "Inventory", "Inventory", "Stock by item, location or lot, moves, valuation, transfers, kits, counts, refills, scrap"),
 }
 
 
 class ConsoleApp(App):
     CSS_PATH = Path(__file__).with_name("console.tcss")
     TITLE = "wms-tui console"
-    MODES = {"dashboard": DashboardScreen, "orders": OrdersScreen, "aging": AgingScreen, "purchasing": PurchasingScreen}
+    MODES = {"dashboard": DashboardScreen, "orders": OrdersScreen, "aging": AgingScreen, "purchasing": PurchasingScreen,
+             "inventory": InventoryScreen}
     DEFAULT_MODE = "dashboard"
     # The footer keeps its width for the screen's actions; the screen keys are in the header.
     SUB_TITLE = "  ".join(f"{key.upper()} {label}" for key, label, _, _ in SCREENS.values()) + "  Ctrl+P all  Ctrl+Q quit"

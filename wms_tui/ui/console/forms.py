@@ -211,3 +211,35 @@ class ReturnForm(ModalScreen["desk.ReturnRequest | None"]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class Ask(ModalScreen["dict[str, str] | None"]):
+    """A few typed fields (name, label, value given): what each desk action needs to be told.
+    Enter on the last field or Ctrl+S hands them over as typed."""
+
+    BINDINGS = [Binding("ctrl+s", "save", "Go"), Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, fields: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.heading = title
+        self.fields = fields
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.heading, classes="panel-title")
+            for name, label, value in self.fields:
+                yield Label(label, classes="ask-label")
+                yield Input(value, placeholder=label, id=f"ask-{name}")
+        yield Footer(compact=True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == f"ask-{self.fields[-1][0]}":
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def action_save(self) -> None:
+        self.dismiss({name: self.query_one(f"#ask-{name}", Input).value for name, _, _ in self.fields})
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

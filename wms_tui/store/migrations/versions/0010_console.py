@@ -1,0 +1,37 @@
+"""console: exception resolutions recorded by the supervisor console
+
+Revision ID: 0010_console
+Revises: 0005_enum_spellings, 0006_move_hash_chain
+Create Date: 2026-12-03
+
+Joins the two heads. exception_resolution says who resolved a floor exception (short pick,
+count variance, over-receipt, failed print), when and how; the exception stays in its own table.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0010_console'
+down_revision: str | Sequence[str] | None = ('0005_enum_spellings', '0006_move_hash_chain')
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table('exception_resolution',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('reference', sa.String(length=60), nullable=False),
+    sa.Column('action', sa.String(length=20), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=True),
+    sa.Column('resolved_by', sa.String(length=40), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('kind', 'reference', name='uq_exception_resolution')
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('exception_resolution')
