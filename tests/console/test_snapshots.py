@@ -7,9 +7,11 @@ from tests.console.deskkit import SIZE, console, settle
 from tests.console.test_billing_and_returns import shipped_order
 from tests.console.test_purchasing import below_minimum
 from tests.floor.outbound import pick_order
+from wms_tui.services.inbound.purchasing import PurchaseLineInput, create_purchase_order
 from wms_tui.services.outbound import invoicing
 from wms_tui.store.session import transaction
 from wms_tui.ui.console.orders import OrderScreen
+from wms_tui.ui.console.purchasing import PurchaseOrderScreen
 
 
 def keys(*pressed: str, order: str | None = None):
@@ -72,3 +74,16 @@ def test_inventory_scrap_form(runtime, tmp_path, snap_compare):
 
 def test_inventory_valuation(runtime, tmp_path, snap_compare):
     assert snap_compare(console(runtime, tmp_path), terminal_size=SIZE, run_before=keys("f6", "3"))
+
+
+def test_purchase_order_page(runtime, tmp_path, snap_compare):
+    with transaction(runtime.engine) as session:
+        number = create_purchase_order(session, "S001", "WH1", [PurchaseLineInput("SKU-00004", 10, "2.50"),
+                                                                 PurchaseLineInput("SKU-00007", 4)]).number
+
+    async def run_before(pilot) -> None:
+        await settle(pilot.app, pilot)
+        pilot.app.push_screen(PurchaseOrderScreen(number))
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(console(runtime, tmp_path), terminal_size=SIZE, run_before=run_before)

@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
-from wms_tui.domain.errors import InvalidInput
+from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.inbound import InvoiceLineCheck, invoice_hold_reasons
 from wms_tui.domain.states import SupplierInvoiceState
 from wms_tui.store import finders
@@ -85,3 +85,22 @@ def check_supplier_invoice(
     session.add_all(rows)
     session.flush()
     return InvoiceCheck(number, invoice.state, reasons)
+
+
+def release_hold(session: Session, supplier_code: str, invoice_number: str, released_by: str, reason: str) -> InvoiceCheck:
+    """A person approves a held invoice for payment, saying why; its hold reasons stay on it."""
+    supplier = finders.supplier_by_code(session, supplier_code)
+    invoice = session.exec(
+        select(SupplierInvoice).where(SupplierInvoice.supplier_id == supplier.id, SupplierInvoice.number == invoice_number.strip())
+    ).first()
+    if invoice is None:
+        raise NotFound(f"no invoice {invoice_number.strip()!r} of supplier {supplier.code}")
+    if invoice.state != SupplierInvoiceState.HELD:
+        raise InvalidInput(f"invoice {invoice.number} of {supplier.code} is {invoice.state}, not held")
+    if not reason.strip():
+        raise InvalidInput(f"releasing invoice {invoice.number} needs a reason")
+    held_for = invoice.hold_reason or ""
+    invoice.state = SupplierInvoiceState.APPROVED
+    invoice.hold_reason = f"{held_for}; released by {released_by}: {reason.strip()}"
+    session.flush()
+    return InvoiceCheck(invoice.number, invoice.state, [held_for] if held_for else [])

@@ -22,7 +22,8 @@ SCREENS = {
     "dashboard": ("f2", "Dashboard", "Dashboard", "Open work, who holds it, orders by status, exceptions, pace, printers"),
     "orders": ("f3", "Orders", "Orders desk", "Find, enter, confirm, allocate, cancel, re-open, invoice, payments, returns"),
     "aging": ("f4", "Aging", "Receivables aging", "Unpaid invoices per customer by days overdue"),
-    "purchasing": ("f5", "Purchasing", "Purchasing", "Reorder suggestions ordered in one action, purchase orders"),
+    "purchasing": ("f5", "Purchasing", "Purchasing",
+                   "Reorder suggestions and buy-to-order in one action, new POs, receipts, supplier invoices and holds"),
     "inventory": ("f6", "Inventory", "Inventory", "Stock by item, location or lot, moves, valuation, transfers, kits, counts, refills, scrap"),
 }
 

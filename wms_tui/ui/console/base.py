@@ -158,6 +158,10 @@ class DeskScreen(Screen):
 
         self.app.push_screen(Confirm(question), answered)
 
+    def ask(self, title: str, fields: list[tuple[str, str, str]], then: Callable[[dict[str, str]], None]) -> None:
+        """A form of typed fields (name, label, value given); `then` gets them unless cancelled."""
+        self.app.push_screen(Ask(title, fields), lambda answers: answers is not None and then(answers))
+
 
 class TabbedDeskScreen(DeskScreen):
     """A desk of tabs, each one table. Only the active tab is read (`fetch_<tab>` in the worker,
@@ -213,10 +217,6 @@ class TabbedDeskScreen(DeskScreen):
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = f"tab-{tab}"
         self.table(tab).focus()
-
-    def ask(self, title: str, fields: list[tuple[str, str, str]], then: Callable[[dict[str, str]], None]) -> None:
-        """A form of typed fields; `then` gets them unless it was cancelled."""
-        self.app.push_screen(Ask(title, fields), lambda answers: answers is not None and then(answers))
 
 
 class Confirm(ModalScreen[bool]):

@@ -110,7 +110,7 @@ class OrdersScreen(DeskScreen):
     def action_new_order(self) -> None:
         def entered(form: NewOrderForm.Entered | None) -> None:
             if form is not None:
-                self.act(desk.new_order, self.app.runtime.engine, form.customer, form.warehouse, form.lines,
+                self.act(desk.new_order, self.app.runtime.engine, form.partner, form.warehouse, form.lines,
                          then=lambda number: self.app.push_screen(OrderScreen(number)))
 
         self.app.push_screen(NewOrderForm(self.app.runtime.settings.terminal.warehouse), entered)
