@@ -39,16 +39,24 @@ def _view(operator: Operator) -> OperatorView:
     return OperatorView(operator.code, operator.name, Role(operator.role))
 
 
+def _role(text: str) -> Role:
+    try:
+        return Role(text.strip().lower())
+    except ValueError:
+        raise InvalidInput(f"role must be one of {', '.join(r.value for r in Role)}, got {text!r}") from None
+
+
+def _check_pin(pin: str) -> None:
+    if not (pin.isdigit() and 4 <= len(pin) <= 8):
+        raise InvalidInput("PIN must be 4 to 8 digits")
+
+
 def create_operator(session: Session, code: str, name: str, role: str, *, badge: str, pin: str) -> OperatorView:
     code, badge = code.strip().upper(), badge.strip()
     if not code or len(code) > 40:
         raise InvalidInput("operator id must be 1-40 characters")
-    try:
-        role_value = Role(role.strip().lower())
-    except ValueError:
-        raise InvalidInput(f"role must be one of {', '.join(r.value for r in Role)}, got {role!r}") from None
-    if not (pin.isdigit() and 4 <= len(pin) <= 8):
-        raise InvalidInput("PIN must be 4 to 8 digits")
+    role_value = _role(role)
+    _check_pin(pin)
     if not badge:
         raise InvalidInput("badge code must not be empty")
     if session.get(Operator, code) is not None:
@@ -90,6 +98,39 @@ def get_operator(session: Session, code: str) -> OperatorView:
     operator = session.get(Operator, code)
     if operator is None:
         raise NotFound(f"no operator {code}")
+    return _view(operator)
+
+
+def _existing(session: Session, code: str) -> Operator:
+    operator = session.get(Operator, code.strip().upper())
+    if operator is None:
+        raise NotFound(f"no operator {code.strip().upper()}")
+    return operator
+
+
+def set_active(session: Session, code: str, active: bool) -> OperatorView:
+    """Block an operator (badge and PIN refused from the next sign-in) or let them in again."""
+    operator = _existing(session, code)
+    if operator.active == active:
+        raise InvalidInput(f"operator {operator.code} is already {'active' if active else 'blocked'}")
+    operator.active = active
+    session.flush()
+    return _view(operator)
+
+
+def reset_pin(session: Session, code: str, pin: str) -> OperatorView:
+    operator = _existing(session, code)
+    _check_pin(pin)
+    operator.pin_hash = _hash_pin(pin, secrets.token_bytes(16))
+    session.flush()
+    return _view(operator)
+
+
+def set_role(session: Session, code: str, role: str) -> OperatorView:
+    """A new role decides the menu from the operator's next sign-in."""
+    operator = _existing(session, code)
+    operator.role = _role(role).value
+    session.flush()
     return _view(operator)
 
 

@@ -140,8 +140,15 @@ def exceptions(engine: Engine, *, queue_path: Path | None = None, resolved_limit
     done = {(row.kind, row.reference) for row in resolved}
     waiting = [e for e in floor + _failed_jobs(queue_path) if (e.kind, e.reference) not in done]
     # Count differences carry no time of their own; they sort first (they block a recount).
-    waiting.sort(key=lambda e: (e.at is not None, e.at or datetime.min.replace(tzinfo=UTC), e.kind.value, e.reference))
+    waiting.sort(key=lambda e: (e.at is not None, _utc(e.at), e.kind.value, e.reference))
     return Exceptions(waiting, resolved[:resolved_limit])
+
+
+def _utc(at: datetime | None) -> datetime:
+    """SQLite hands timestamps back without their zone (they are stored in UTC)."""
+    if at is None:
+        return datetime.min.replace(tzinfo=UTC)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _exists(session: Session, kind: ExceptionKind, reference: str, queue: PrintQueue | None) -> None:

@@ -13,8 +13,10 @@ from textual.screen import Screen
 from wms_tui.runtime import Runtime
 from wms_tui.ui.console.base import export_folder_default
 from wms_tui.ui.console.dashboard import DashboardScreen
+from wms_tui.ui.console.exceptions import ExceptionsScreen
 from wms_tui.ui.console.inventory import InventoryScreen
 from wms_tui.ui.console.orders import AgingScreen, OrdersScreen
+from wms_tui.ui.console.people import PeopleScreen
 from wms_tui.ui.console.purchasing import PurchasingScreen
 
 # mode -> (key, footer label, palette title, what it is for): one key and one palette entry per screen.
@@ -25,6 +27,8 @@ SCREENS = {
     "purchasing": ("f5", "Purchasing", "Purchasing",
                    "Reorder suggestions and buy-to-order in one action, new POs, receipts, supplier invoices and holds"),
     "inventory": ("f6", "Inventory", "Inventory", "Stock by item, location or lot, moves, valuation, transfers, kits, counts, refills, scrap"),
+    "exceptions": ("f7", "Exceptions", "Exceptions", "Short picks, count differences, over-receipts, failed prints: resolve, recorded"),
+    "people": ("f8", "People", "People and devices", "Operators (add, block, PIN, role), printers (test print, queue, retry)"),
 }
 
 
@@ -32,10 +36,11 @@ class ConsoleApp(App):
     CSS_PATH = Path(__file__).with_name("console.tcss")
     TITLE = "wms-tui console"
     MODES = {"dashboard": DashboardScreen, "orders": OrdersScreen, "aging": AgingScreen, "purchasing": PurchasingScreen,
-             "inventory": InventoryScreen}
+             "inventory": InventoryScreen, "exceptions": ExceptionsScreen,
+             "people": PeopleScreen}
     DEFAULT_MODE = "dashboard"
     # The footer keeps its width for the screen's actions; the screen keys are in the header.
-    SUB_TITLE = "  ".join(f"{key.upper()} {label}" for key, label, _, _ in SCREENS.values()) + "  Ctrl+P all  Ctrl+Q quit"
+    SUB_TITLE = " ".join(f"{key.upper()} {label}" for key, label, _, _ in SCREENS.values())  # the footer shows ^p palette
     BINDINGS = [
         *(Binding(key, f"switch_mode('{mode}')", label, show=False) for mode, (key, label, _, _) in SCREENS.items()),
         Binding("ctrl+q", "quit", "Quit", show=False),

@@ -163,7 +163,7 @@ class PurchaseOrderScreen(DeskScreen):
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
-        self.title = f"Purchase order {self.number}"
+        self.title = self.number
         for tab, (_, columns) in TABS.items():
             self.query_one(f"#{tab}", DeskTable).add_columns(*columns)
         self.query_one("#po-lines", DeskTable).focus()
