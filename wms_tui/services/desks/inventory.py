@@ -92,10 +92,9 @@ def _by_item(session: Session, search: str, warehouse_id: int | None, limit: int
     }
     quantities: dict[tuple[int, int], dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
 
-    def add(rows, name: str) -> None:
-        for item_id, wh_id, total in rows:
-            if item_id in items and (warehouse_id is None or wh_id == warehouse_id):
-                quantities[(item_id, wh_id)][name] += Decimal(total)
+    def add(item_id: int, wh_id: int, name: str, total) -> None:
+        if item_id in items and (warehouse_id is None or wh_id == warehouse_id):
+            quantities[(item_id, wh_id)][name] += Decimal(total)
 
     for item_id, wh_id, kind, total in session.execute(
         select(StockBalance.item_id, Location.warehouse_id, Location.kind, func.sum(StockBalance.quantity))
@@ -103,7 +102,7 @@ def _by_item(session: Session, search: str, warehouse_id: int | None, limit: int
         .where(Location.kind.in_(STOCK_KINDS))
         .group_by(StockBalance.item_id, Location.warehouse_id, Location.kind)
     ):
-        add([(item_id, wh_id, total)], "in_transit" if kind == LocationKind.TRANSIT else "on_hand")
+        add(item_id, wh_id, "in_transit" if kind == LocationKind.TRANSIT else "on_hand", total)
     for item_id, wh_id, committed, back_ordered in session.execute(
         select(SalesOrderLine.item_id, SalesOrder.warehouse_id,
                func.sum(SalesOrderLine.committed_quantity), func.sum(SalesOrderLine.backordered_quantity))
@@ -111,17 +110,18 @@ def _by_item(session: Session, search: str, warehouse_id: int | None, limit: int
         .where(SalesOrder.state.in_(OPEN_ORDER_STATES))
         .group_by(SalesOrderLine.item_id, SalesOrder.warehouse_id)
     ):
-        add([(item_id, wh_id, committed)], "committed")
-        add([(item_id, wh_id, back_ordered)], "back_ordered")
+        add(item_id, wh_id, "committed", committed)
+        add(item_id, wh_id, "back_ordered", back_ordered)
     # An over-received line is not negative on order (as queries.warehouse_quantities).
     still_expected = case((PurchaseOrderLine.quantity > PurchaseOrderLine.received_quantity,
                            PurchaseOrderLine.quantity - PurchaseOrderLine.received_quantity), else_=0)
-    add(session.execute(
+    for item_id, wh_id, total in session.execute(
         select(PurchaseOrderLine.item_id, PurchaseOrder.warehouse_id, type_coerce(func.sum(still_expected), Quantity()))
         .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
         .where(PurchaseOrder.state.in_(OPEN_PURCHASE_STATES))
         .group_by(PurchaseOrderLine.item_id, PurchaseOrder.warehouse_id)
-    ), "on_order")
+    ):
+        add(item_id, wh_id, "on_order", total)
     warehouses = dict(session.execute(select(Warehouse.id, Warehouse.code)).all())
     rows = [
         StockLine(items[item_id].sku, items[item_id].name, warehouses[wh_id], "", "", None, q["on_hand"], q["committed"],
