@@ -151,6 +151,7 @@ def main(ctx: click.Context, config_path: str | None) -> None:
     "scanners": "wms_tui.bench.scanners:bench_scanners",
     "labels": "wms_tui.bench.labels:bench_labels",
     "ui": "wms_tui.bench.ui:bench_ui",
+    "console": "wms_tui.bench.console:bench_console",
 })
 def bench() -> None:
     """Benchmarks that print one JSON object of figures."""

@@ -3,10 +3,12 @@ reading the red or green line and the tables."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from sqlmodel import Session, func, select
 
+from wms_tui.store import finders, queries
 from wms_tui.store.models import StockMove
 from wms_tui.ui.console.app import ConsoleApp
 from wms_tui.ui.console.base import Said
@@ -42,3 +44,16 @@ def cells(app, table_id: str) -> list[list[str]]:
 def moves(runtime) -> int:
     with Session(runtime.engine) as session:
         return session.exec(select(func.count()).select_from(StockMove)).one()
+
+
+async def answer(app, pilot, **fields: str) -> None:
+    """Type into the open form (Ask) and hand it over, then wait for the action."""
+    for name, value in fields.items():
+        app.screen.query_one(f"#ask-{name}").value = value
+    await pilot.press("ctrl+s")
+    await settle(app, pilot)
+
+
+def bin_stock(runtime, sku: str, location: str) -> Decimal:
+    with Session(runtime.engine) as session:
+        return queries.on_hand_at(session.connection(), finders.item_by_sku(session, sku).id, finders.location_by_code(session, location).id)

@@ -2,7 +2,7 @@
 
 from sqlmodel import Session, select
 
-from tests.console.deskkit import SIZE, cells, console, moves, said, settle
+from tests.console.deskkit import SIZE, answer, cells, console, moves, said, settle
 from tests.floor.outbound import pick_order
 from wms_tui.domain.locations import LocationKind
 from wms_tui.store.models import Item, Location, SalesOrder, StockBalance, Task
@@ -114,3 +114,23 @@ async def test_search_and_status_filter_the_order_list(runtime, tmp_path):
         app.screen.query_one("#status").value = "cancelled"
         await settle(app, pilot)
         assert cells(app, "list") == []
+
+
+async def test_back_order_policy_changed_on_the_order_page_and_a_bad_one_refused(runtime, tmp_path):
+    app = console(runtime, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(OrderScreen("SO-000018"))  # a draft
+        await settle(app, pilot)
+        await pilot.press("b")
+        await answer(app, pilot, policy="ship_later")
+        assert said(app)[0].startswith("back-order policy must be one of backorder_rest, cancel_rest") and said(app)[1]
+        await pilot.press("b")
+        await answer(app, pilot, policy="ship_complete")
+        assert said(app) == ("SO-000018: back orders ship_complete", False)
+        assert "back orders: ship_complete" in str(app.screen.query_one("#summary").render())
+        await pilot.press("b")
+        await answer(app, pilot, policy="")
+        text, refused = said(app)
+        assert not refused and text.endswith("(the customer's policy)")
+    with Session(runtime.engine) as session:
+        assert session.exec(select(SalesOrder.backorder_policy).where(SalesOrder.number == "SO-000018")).one() is None

@@ -3,13 +3,20 @@ change of ours). Update with `--snapshot-update` after looking at the new SVGs."
 
 from datetime import date
 
+from sqlalchemy import update
+
+from tests.console.conftest import ENTERED
 from tests.console.deskkit import SIZE, console, settle
 from tests.console.test_billing_and_returns import shipped_order
+from tests.console.test_exceptions import a_short_pick, an_over_receipt
 from tests.console.test_purchasing import below_minimum
 from tests.floor.outbound import pick_order
+from wms_tui.services.inbound.purchasing import PurchaseLineInput, create_purchase_order
 from wms_tui.services.outbound import invoicing
+from wms_tui.store.models import PickDiscrepancy, ReceiptLine
 from wms_tui.store.session import transaction
 from wms_tui.ui.console.orders import OrderScreen
+from wms_tui.ui.console.purchasing import PurchaseOrderScreen
 
 
 def keys(*pressed: str, order: str | None = None):
@@ -60,3 +67,41 @@ def test_aging(runtime, tmp_path, snap_compare):
 def test_purchasing(runtime, tmp_path, snap_compare):
     below_minimum(runtime)
     assert snap_compare(console(runtime, tmp_path), terminal_size=SIZE, run_before=keys("f5"))
+
+
+def test_inventory(runtime, tmp_path, snap_compare):
+    assert snap_compare(console(runtime, tmp_path), terminal_size=SIZE, run_before=keys("f6"))
+
+
+def test_inventory_scrap_form(runtime, tmp_path, snap_compare):
+    assert snap_compare(console(runtime, tmp_path), terminal_size=SIZE, run_before=keys("f6", "x"))
+
+
+def test_inventory_valuation(runtime, tmp_path, snap_compare):
+    assert snap_compare(console(runtime, tmp_path), terminal_size=SIZE, run_before=keys("f6", "3"))
+
+
+def test_purchase_order_page(runtime, tmp_path, snap_compare):
+    with transaction(runtime.engine) as session:
+        number = create_purchase_order(session, "S001", "WH1", [PurchaseLineInput("SKU-00004", 10, "2.50"),
+                                                                 PurchaseLineInput("SKU-00007", 4)]).number
+
+    async def run_before(pilot) -> None:
+        await settle(pilot.app, pilot)
+        pilot.app.push_screen(PurchaseOrderScreen(number))
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(console(runtime, tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_exceptions(runtime, tmp_path, snap_compare):
+    a_short_pick(runtime)
+    an_over_receipt(runtime)
+    with transaction(runtime.engine) as session:  # fixed times for a stable picture
+        session.execute(update(PickDiscrepancy).values(created_at=ENTERED))
+        session.execute(update(ReceiptLine).values(created_at=ENTERED))
+    assert snap_compare(console(runtime, tmp_path), terminal_size=SIZE, run_before=keys("f7"))
+
+
+def test_people(runtime, tmp_path, snap_compare):
+    assert snap_compare(console(runtime, tmp_path), terminal_size=SIZE, run_before=keys("f8"))

@@ -127,7 +127,7 @@ def test_the_migration_fills_the_hashes_of_moves_posted_before_chains_existed(en
     with engine.connect() as conn:
         posted = dict(conn.execute(select(StockMove.id, StockMove.chain_hash)).all())
     with engine.begin() as conn:
-        # First the revisions that join the branches above 0006, then 0006 itself.
+        # First the revisions above 0006 (they join it with the other branches), then 0006 itself.
         command.downgrade(migrate.alembic_config(conn), "0005_enum_spellings")
         command.downgrade(migrate.alembic_config(conn), "ledger_integrity@-1")
     assert "0006_move_hash_chain" not in migrate.current_revisions(engine)

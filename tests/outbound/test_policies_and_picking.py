@@ -199,3 +199,20 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(engine):
         with transaction(engine) as session:
             invoicing.invoice_order(session, "SO-1")
     check_books(engine)
+
+
+def test_an_orders_own_policy_set_after_entry_decides_its_confirmation(engine):
+    shop = build_shop(engine, steps=2, policy="backorder_rest")
+    shop.receive(shop.wh.widget.id, shop.wh.bin_a.id, "6")
+    with transaction(engine) as session:
+        orders.create_order(session, "C1", "WH1", [LineInput("W-1", "10", "1")], number="SO-1")
+        assert orders.set_policy(session, "SO-1", "cancel_rest").backorder_policy == "cancel_rest"
+        [line] = orders.confirm_order(session, "SO-1").lines
+        assert (line.committed, line.backordered, line.cancelled) == (D(6), D(0), D(4))
+        assert orders.set_policy(session, "SO-1", "").backorder_policy is None  # the customer's again
+        with pytest.raises(InvalidInput, match="back-order policy must be one of"):
+            orders.set_policy(session, "SO-1", "whenever")
+        orders.create_order(session, "C1", "WH1", [LineInput("W-1", "1", "1")], number="SO-2")
+        orders.cancel_order(session, "SO-2")
+        with pytest.raises(InvalidInput, match="SO-2 is cancelled: its back-order policy no longer matters"):
+            orders.set_policy(session, "SO-2", "ship_complete")

@@ -90,14 +90,14 @@ SIGN_IN_TEXT = b"Scan your badge"
 _ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]")
 
 
-def cold_start(config: Path) -> float:
-    """`wms-tui --config FILE` on a pseudo-terminal of 80x24, timed from spawning the process
-    until the sign-in instruction has been written to the terminal."""
+def cold_start(config: Path, *, command: tuple[str, ...] = (), shown: bytes = SIGN_IN_TEXT, size: tuple[int, int] = (80, 24)) -> float:
+    """`wms-tui --config FILE [COMMAND]` on a pseudo-terminal (80x24 unless given), timed from
+    spawning the process until `shown` (the sign-in instruction) has been written to the terminal."""
     master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "wms_tui", "--config", str(config)], stdin=slave, stdout=slave, stderr=slave,
+        [sys.executable, "-m", "wms_tui", "--config", str(config), *command], stdin=slave, stdout=slave, stderr=slave,
         env={**os.environ, "TERM": "xterm-256color"}, start_new_session=True,
     )
     os.close(slave)
@@ -107,9 +107,9 @@ def cold_start(config: Path) -> float:
             ready, _, _ = io_select.select([master], [], [], 30)
             chunk = os.read(master, 65536) if ready else b""
             if not chunk:
-                raise click.ClickException(f"the app did not show the sign-in screen: {output[-400:]!r}")
+                raise click.ClickException(f"the app never showed {shown.decode()!r}: {output[-400:]!r}")
             output += chunk
-            if SIGN_IN_TEXT in _ESCAPES.sub(b"", output):
+            if shown in _ESCAPES.sub(b"", output):
                 return time.perf_counter() - started
     finally:
         os.killpg(process.pid, signal.SIGTERM)

@@ -29,8 +29,8 @@ def console(ctx: click.Context, operator: str, serve: bool, host: str, port: int
                    "console", "--operator", operator]
         Server(shlex.join(command), host=host, port=port, title="wms-tui console").serve()
         return
+    from wms_tui.services.print_station import default_queue_path
     from wms_tui.ui.console.app import ConsoleApp
-    from wms_tui.ui.printing import default_queue_path
 
     runtime = open_runtime(config_path)
     try:

@@ -104,6 +104,7 @@ class CountLineState(StrEnum):
     OPEN = "open"  # waiting for its first count
     RECOUNT = "recount"  # the first count differed too much: count it again
     POSTED = "posted"  # counted; any variance posted
+    REJECTED = "rejected"  # a supervisor kept the ledger's quantity over a first count past the threshold
 
 
 class CountTaskReason(StrEnum):
@@ -133,3 +134,22 @@ class PutawayRuleKind(StrEnum):
 class ReorderRuleKind(StrEnum):
     PURCHASE = "purchase"  # the location's warehouse buys when short
     PICK_FACE = "pick_face"  # the bin is refilled from reserve bins
+
+
+class ExceptionKind(StrEnum):
+    """What went wrong on the floor that a supervisor resolves at the console."""
+
+    SHORT_PICK = "short_pick"  # a pick_discrepancy
+    COUNT_VARIANCE = "count_variance"  # a count line over its threshold, waiting for its recount
+    OVER_RECEIPT = "over_receipt"  # a receipt line above its purchase order
+    FAILED_PRINT = "failed_print"  # a print job the printer refused for good
+
+
+class Resolution(StrEnum):
+    """How a supervisor resolved an exception (exception_resolution.action)."""
+
+    ACCEPTED = "accepted"  # seen and accepted as it is (short pick, over-receipt)
+    APPROVED = "approved"  # a count difference posted without its recount
+    REJECTED = "rejected"  # a count difference dropped: the ledger's quantity stays
+    RETRIED = "retried"  # a failed print sent again
+    DISCARDED = "discarded"  # a failed print given up

@@ -11,9 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import cache
+from itertools import product
 from pathlib import Path
 
-from sqlalchemy import Engine, exists, func, or_
+from sqlalchemy import Engine, Select, and_, case, false, func, or_
 from sqlmodel import Session, select
 
 from labels import PrintQueue
@@ -67,7 +69,6 @@ from wms_tui.store.models import (
 )
 from wms_tui.store.session import reading
 
-CHUNK = 5000
 OPEN_TASK_STATES = (TaskState.OPEN.value, TaskState.CLAIMED.value)
 # Orders whose status changes with work; quotes, cancelled and closed orders are what they are stored as.
 WORKING_STATES = (OrderState.DRAFT.value, OrderState.CONFIRMED.value)
@@ -112,36 +113,74 @@ class Dashboard:
         return self.short_picks + self.count_variances
 
 
+def _flag(condition):
+    return case((condition, 1), else_=0)
+
+
+# What an order's derived status depends on besides its state, as 0/1 columns of `_facts`.
+FACTS = ("shipped", "done", "picked", "invoiced", "covered", "paid")
+
+
+def _facts(*conditions) -> Select:
+    """Per draft or confirmed order (meeting `conditions` on SalesOrder): its id, state,
+    creation time and FACTS, worked out in SQL so thousands of orders never become rows in
+    Python: any line shipped, every line shipped or cancelled, any line picked, anything
+    invoiced, payments covering the invoices, anything paid (void invoices and payments apart)."""
+    orders = and_(SalesOrder.state.in_(WORKING_STATES), *conditions)
+    # "order id in (these orders)" rather than a join: each order's lines and invoices are then
+    # found through their order_id index instead of reading every line of the history.
+    ids = select(SalesOrder.id).where(orders)
+    lines = (
+        select(SalesOrderLine.order_id,
+               func.max(_flag(SalesOrderLine.shipped_quantity > 0)).label("shipped"),
+               func.min(_flag(SalesOrderLine.shipped_quantity + SalesOrderLine.cancelled_quantity >= SalesOrderLine.quantity)).label("done"),
+               func.max(_flag(SalesOrderLine.picked_quantity > 0)).label("picked"))
+        .where(SalesOrderLine.order_id.in_(ids))
+        .group_by(SalesOrderLine.order_id).subquery()
+    )
+    invoiced = (
+        select(Invoice.order_id, func.sum(Invoice.total).label("total"))
+        .where(Invoice.order_id.in_(ids), Invoice.state != InvoiceState.VOID)
+        .group_by(Invoice.order_id).subquery()
+    )
+    paid = (
+        select(Invoice.order_id, func.sum(Payment.amount).label("total"))
+        .join(Payment, Payment.invoice_id == Invoice.id)
+        .where(Invoice.order_id.in_(ids), Invoice.state != InvoiceState.VOID, Payment.state == PaymentState.POSTED)
+        .group_by(Invoice.order_id).subquery()
+    )
+    billed, received = func.coalesce(invoiced.c.total, 0), func.coalesce(paid.c.total, 0)
+    return (
+        select(SalesOrder.id, SalesOrder.state, SalesOrder.created_at,
+               func.coalesce(lines.c.shipped, 0).label("shipped"), func.coalesce(lines.c.done, 1).label("done"),
+               func.coalesce(lines.c.picked, 0).label("picked"), _flag(billed > 0).label("invoiced"),
+               _flag(received >= billed).label("covered"), _flag(received > 0).label("paid"))
+        .outerjoin(lines, lines.c.order_id == SalesOrder.id)
+        .outerjoin(invoiced, invoiced.c.order_id == SalesOrder.id)
+        .outerjoin(paid, paid.c.order_id == SalesOrder.id)
+        .where(orders)
+    )
+
+
+@cache
+def _status(state: str, shipped: int = 0, done: int = 1, picked: int = 0, invoiced: int = 0, covered: int = 1, paid: int = 0) -> OrderStatus:
+    """domain.outbound.derive_status of an order with these FACTS: it is given lines and money
+    that have exactly them (the rule only asks whether a line is shipped, picked or fully
+    shipped or cancelled, and compares paid with invoiced and with zero)."""
+    one = Decimal(1)
+    lines = [LineProgress(one, ZERO if shipped or not done else one, one if picked else ZERO, one if shipped else ZERO)]
+    if shipped and not done:
+        lines.append(LineProgress(one, ZERO, ZERO, ZERO))  # a line still to ship
+    billed = Decimal(2) if invoiced else ZERO
+    received = ZERO if not paid else (max(billed, one) if covered else one)
+    return derive_status(OrderState(state), lines, billed, received)
+
+
 def _order_statuses(session: Session, orders: Sequence) -> dict[int, OrderStatus]:
-    """Derived status per order of rows with id and state (domain.outbound.derive_status)."""
+    """Derived status per order of a few rows with id and state."""
     working = [order.id for order in orders if order.state in WORKING_STATES]
-    lines: dict[int, list[LineProgress]] = defaultdict(list)
-    invoiced: dict[int, Decimal] = {}
-    paid: dict[int, Decimal] = {}
-    for start in range(0, len(working), CHUNK):
-        chunk = working[start : start + CHUNK]
-        for row in session.execute(
-            select(SalesOrderLine.order_id, SalesOrderLine.quantity, SalesOrderLine.cancelled_quantity,
-                   SalesOrderLine.picked_quantity, SalesOrderLine.shipped_quantity)
-            .where(SalesOrderLine.order_id.in_(chunk))
-        ):
-            lines[row.order_id].append(LineProgress(row.quantity, row.cancelled_quantity, row.picked_quantity, row.shipped_quantity))
-        for order_id, total in session.execute(
-            select(Invoice.order_id, func.sum(Invoice.total))
-            .where(Invoice.order_id.in_(chunk), Invoice.state != InvoiceState.VOID).group_by(Invoice.order_id)
-        ):
-            invoiced[order_id] = Decimal(total)
-        for order_id, total in session.execute(
-            select(Invoice.order_id, func.sum(Payment.amount))
-            .join(Invoice, Invoice.id == Payment.invoice_id)
-            .where(Invoice.order_id.in_(chunk), Invoice.state != InvoiceState.VOID, Payment.state == PaymentState.POSTED)
-            .group_by(Invoice.order_id)
-        ):
-            paid[order_id] = Decimal(total)
-    return {
-        order.id: derive_status(OrderState(order.state), lines[order.id], invoiced.get(order.id, ZERO), paid.get(order.id, ZERO))
-        for order in orders
-    }
+    facts = {row.id: tuple(row[3:]) for row in session.execute(_facts(SalesOrder.id.in_(working)))} if working else {}
+    return {order.id: _status(order.state, *facts.get(order.id, ())) for order in orders}
 
 
 def _per_hour(session: Session, reason: str, since: datetime) -> list[int]:
@@ -202,8 +241,11 @@ def dashboard(engine: Engine, *, printers: Sequence[str] = (), queue_path: Path 
             select(SalesOrder.state, func.count()).where(SalesOrder.state.not_in(WORKING_STATES)).group_by(SalesOrder.state)
         ):
             orders[derive_status(OrderState(state), [], ZERO, ZERO).value] += count
-        working = session.execute(select(SalesOrder.id, SalesOrder.state).where(SalesOrder.state.in_(WORKING_STATES))).all()
-        orders.update(status.value for status in _order_statuses(session, working).values())
+        facts = _facts().subquery()
+        for state, *flags, count in session.execute(
+            select(facts.c.state, *(facts.c[name] for name in FACTS), func.count()).group_by(facts.c.state, *(facts.c[name] for name in FACTS))
+        ):
+            orders[_status(state, *flags).value] += count
         short_picks = session.execute(
             select(func.count()).select_from(PickDiscrepancy).where(PickDiscrepancy.created_at >= since)
         ).scalar_one()
@@ -225,51 +267,66 @@ class OrderRow:
     net: Decimal  # after discounts, before tax and freight
 
 
+def _searched(session: Session, text: str):
+    """Orders whose number, customer (code or name) or an item's SKU contains `text`. Customers
+    and items are looked up first (small tables), so orders are matched by id, not joined."""
+    pattern = f"%{text}%"
+    customers = session.execute(
+        select(Partner.id).where(Partner.kind == PartnerKind.CUSTOMER, or_(Partner.code.ilike(pattern), Partner.name.ilike(pattern)))
+    ).scalars().all()
+    items = session.execute(select(Item.id).where(Item.sku.ilike(pattern))).scalars().all()
+    return or_(
+        SalesOrder.number.ilike(pattern),
+        SalesOrder.customer_id.in_(customers),
+        SalesOrder.id.in_(select(SalesOrderLine.order_id).where(SalesOrderLine.item_id.in_(items))),
+    )
+
+
+def _with_status(wanted: OrderStatus, conditions: list):
+    """Draft and confirmed orders (meeting `conditions`) whose derived status is `wanted`: the
+    combinations of state and FACTS that give it are worked out first (a few dozen), then the
+    orders having one of them are read."""
+    facts = _facts(*conditions).subquery()
+    columns = [facts.c.state, *(facts.c[name] for name in FACTS)]
+    combinations = [combination for combination in product(WORKING_STATES, *([(0, 1)] * len(FACTS))) if _status(*combination) is wanted]
+    return SalesOrder.id.in_(
+        select(facts.c.id).where(or_(false(), *(and_(*(column == value for column, value in zip(columns, combination, strict=True)))
+                                                for combination in combinations)))
+    )
+
+
 def order_list(engine: Engine, *, search: str = "", status: str | None = None, limit: int = 200) -> list[OrderRow]:
     """Newest orders first whose number, customer (code or name) or an item's SKU contains
     `search`, with their derived status; only those with `status` when given."""
     text = search.strip()
-    query = (
-        select(SalesOrder.id, SalesOrder.number, SalesOrder.state, SalesOrder.created_at, Partner.code, Warehouse.code.label("warehouse"))
-        .join(Partner, Partner.id == SalesOrder.customer_id)
-        .join(Warehouse, Warehouse.id == SalesOrder.warehouse_id)
-        .order_by(SalesOrder.created_at.desc(), SalesOrder.id.desc())
-    )
-    if text:
-        pattern = f"%{text}%"
-        on_lines = exists().where(
-            SalesOrderLine.order_id == SalesOrder.id, Item.id == SalesOrderLine.item_id, Item.sku.ilike(pattern)
-        )
-        query = query.where(or_(SalesOrder.number.ilike(pattern), Partner.code.ilike(pattern), Partner.name.ilike(pattern), on_lines))
     wanted = OrderStatus(status) if status else None
-    if wanted in (OrderStatus.QUOTE, OrderStatus.CANCELLED, OrderStatus.CLOSED):
-        query = query.where(SalesOrder.state == wanted.value)  # stored as shown: no need to derive
-    elif wanted is not None:
-        query = query.where(SalesOrder.state.in_(WORKING_STATES))
-    found: list[OrderRow] = []
     with reading(engine) as session:
-        offset = 0
-        while len(found) < limit:
-            # Derived statuses are filtered here, so read a window at a time until the list is full.
-            rows = session.execute(query.offset(offset).limit(limit)).all()
-            if not rows:
-                break
-            offset += len(rows)
-            statuses = _order_statuses(session, rows)
-            ids = [row.id for row in rows if wanted is None or statuses[row.id] is wanted]
-            kept = set(ids)
-            sums: dict[int, tuple[int, Decimal]] = defaultdict(lambda: (0, ZERO))
-            for line in session.execute(
-                select(SalesOrderLine.order_id, SalesOrderLine.quantity, SalesOrderLine.unit_price,
-                       SalesOrderLine.discount_percent, SalesOrderLine.tax_rate)
-                .where(SalesOrderLine.order_id.in_(ids))
-            ):
-                count, total = sums[line.order_id]
-                sums[line.order_id] = (count + 1, total + line_amount(line.quantity, line.unit_price, line.discount_percent, line.tax_rate).net)
-            for row in (row for row in rows if row.id in kept):
-                count, total = sums[row.id]
-                found.append(OrderRow(row.number, row.code, row.warehouse, row.created_at, row.state, statuses[row.id].value, count, total))
-    return found[:limit]
+        conditions = [_searched(session, text)] if text else []
+        if wanted in (OrderStatus.QUOTE, OrderStatus.CANCELLED, OrderStatus.CLOSED):
+            conditions.append(SalesOrder.state == wanted.value)  # stored as shown: no need to derive
+        elif wanted is not None:
+            conditions.append(_with_status(wanted, conditions))
+        rows = session.execute(
+            select(SalesOrder.id, SalesOrder.number, SalesOrder.state, SalesOrder.created_at, Partner.code,
+                   Warehouse.code.label("warehouse"))
+            .join(Partner, Partner.id == SalesOrder.customer_id)
+            .join(Warehouse, Warehouse.id == SalesOrder.warehouse_id)
+            .where(*conditions)
+            .order_by(SalesOrder.created_at.desc(), SalesOrder.id.desc()).limit(limit)
+        ).all()
+        statuses = _order_statuses(session, rows)
+        sums: dict[int, tuple[int, Decimal]] = defaultdict(lambda: (0, ZERO))
+        for line in session.execute(
+            select(SalesOrderLine.order_id, SalesOrderLine.quantity, SalesOrderLine.unit_price,
+                   SalesOrderLine.discount_percent, SalesOrderLine.tax_rate)
+            .where(SalesOrderLine.order_id.in_([row.id for row in rows]))
+        ):
+            count, total = sums[line.order_id]
+            sums[line.order_id] = (count + 1, total + line_amount(line.quantity, line.unit_price, line.discount_percent, line.tax_rate).net)
+    return [
+        OrderRow(row.number, row.code, row.warehouse, row.created_at, row.state, statuses[row.id].value, *sums[row.id])
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ from wms_tui.domain.outbound import cents
 from wms_tui.domain.quantities import display
 from wms_tui.services.inbound import replenishment
 from wms_tui.services.outbound import allocation, invoicing, orders, returns
+from wms_tui.services.outbound.common import order_policy
 from wms_tui.services.outbound.orders import LineInput
+from wms_tui.store import finders
 from wms_tui.store.ledger import PostingContext
 from wms_tui.store.models import SalesReturnLine
 from wms_tui.store.session import transaction
@@ -35,6 +37,14 @@ def confirm(engine: Engine, numbers: Sequence[str]) -> str:
     backordered = sum(1 for result in results for line in result.lines if line.backordered > 0)
     note = f", {backordered} line(s) back ordered" if backordered else ""
     return f"confirmed {', '.join(result.order_number for result in results)}{note}"
+
+
+def set_policy(engine: Engine, number: str, policy: str) -> str:
+    """The order's own back-order policy; empty: the customer's again."""
+    with transaction(engine) as session:
+        orders.set_policy(session, number, policy)
+        shown = order_policy(session, finders.sales_order_by_number(session, number)).value
+    return f"{number}: back orders {shown}" + ("" if policy.strip() else " (the customer's policy)")
 
 
 def allocate(engine: Engine, numbers: Sequence[str]) -> str:

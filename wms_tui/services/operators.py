@@ -88,12 +88,8 @@ def _locked(until: datetime | None, now: datetime) -> bool:
 def create_operator(session: Session, code: str, name: str, role: str, *, badge: str, pin: str,
                     policy: SecurityPolicy = DEFAULT_POLICY) -> OperatorView:
     code = finders.normal_code(text.field(code, "operator id", text.OPERATOR_CODE_LENGTH))
-    try:
-        role_value = Role(role.strip().lower())
-    except ValueError:
-        raise InvalidInput(f"role must be one of {', '.join(r.value for r in Role)}, got {role!r}") from None
-    if problem := policy.pin_problem(pin):
-        raise InvalidInput(problem)
+    role_value = _role(role)
+    _check_pin(pin, policy)
     badge = text.field(badge, "badge code", text.BADGE_LENGTH)
     if finders.find_operator(session, code) is not None:
         raise InvalidInput(f"operator {code} already exists")
@@ -218,6 +214,44 @@ def audit_trail(session: Session, *, limit: int = 50, operator: str | None = Non
 
 def get_operator(session: Session, code: str) -> OperatorView:
     return _view(finders.operator_by_code(session, code))
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        raise InvalidInput(f"role must be one of {', '.join(r.value for r in Role)}, got {value!r}") from None
+
+
+def _check_pin(pin: str, policy: SecurityPolicy) -> None:
+    if problem := policy.pin_problem(pin):
+        raise InvalidInput(problem)
+
+
+def set_active(session: Session, code: str, active: bool) -> OperatorView:
+    """Block an operator (badge and PIN refused from the next sign-in) or let them in again."""
+    operator = finders.operator_by_code(session, code)
+    if operator.active == active:
+        raise InvalidInput(f"operator {operator.code} is already {'active' if active else 'blocked'}")
+    operator.active = active
+    session.flush()
+    return _view(operator)
+
+
+def reset_pin(session: Session, code: str, pin: str, policy: SecurityPolicy = DEFAULT_POLICY) -> OperatorView:
+    operator = finders.operator_by_code(session, code)
+    _check_pin(pin, policy)
+    operator.pin_hash = _hash_pin(pin, secrets.token_bytes(16))
+    session.flush()
+    return _view(operator)
+
+
+def set_role(session: Session, code: str, role: str) -> OperatorView:
+    """A new role decides the menu from the operator's next sign-in."""
+    operator = finders.operator_by_code(session, code)
+    operator.role = _role(role).value
+    session.flush()
+    return _view(operator)
 
 
 def saved_state(session: Session, terminal_id: str, operator: str) -> str | None:

@@ -19,6 +19,7 @@ from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.inbound import recount_needed
 from wms_tui.domain.items import Tracking
+from wms_tui.domain.quantities import ZERO
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.domain.states import PENDING_TASK_STATES, CountLineState, CountTaskReason, TaskKind
 from wms_tui.services import tasks
@@ -157,6 +158,16 @@ def record_count(
         _queue_recount(session, task, count)
         _finish_if_done(session, task)
         return CountResult(line.id, item.sku, CountLineState.RECOUNT, None, moved)
+    variance = _post_count(session, context, count, line, item, location, quantity, expected, reason)
+    _finish_if_done(session, task)
+    return CountResult(line.id, item.sku, CountLineState.POSTED, variance, moved)
+
+
+def _post_count(
+    session: Session, context: PostingContext, count: CountSession, line: CountLine, item: Item, location: Location,
+    quantity: Decimal, expected: Decimal, reason: str | None,
+) -> Decimal:
+    """Post the line's variance (counted - expected) to or from Inventory Loss; the line is posted."""
     variance = quantity - expected
     if variance != 0:
         if not reason or not reason.strip():
@@ -178,8 +189,7 @@ def record_count(
     line.counted_quantity, line.expected_quantity, line.state = quantity, expected, CountLineState.POSTED
     line.reason = reason.strip()[:40] if reason else None
     session.flush()
-    _finish_if_done(session, task)
-    return CountResult(line.id, item.sku, CountLineState.POSTED, variance, moved)
+    return variance
 
 
 def record_unlisted(
@@ -235,6 +245,51 @@ def _finish_if_done(session: Session, task: Task) -> None:
     session.flush()
     if not _lines_for(session, task):
         tasks.complete_task(session, task)
+
+
+def _difference_to_decide(session: Session, line_id: int) -> tuple[CountLine, CountSession, Item, Location]:
+    line = session.get(CountLine, line_id)
+    if line is None:
+        raise NotFound(f"no count line {line_id}")
+    item, location = session.get(Item, line.item_id), session.get(Location, line.location_id)
+    if line.state != CountLineState.RECOUNT:
+        raise InvalidInput(f"count of {item.sku} at {location.code} is {line.state}: only a difference over the threshold "
+                           "waiting for its recount can be approved or rejected")
+    return line, session.get(CountSession, line.session_id), item, location
+
+
+def _recount_decided(session: Session, count: CountSession, line: CountLine) -> None:
+    """The recount task of the line's location goes once no line there waits for it."""
+    session.flush()
+    waiting = session.exec(select(CountLine.id).where(
+        CountLine.session_id == count.id, CountLine.location_id == line.location_id, CountLine.state == CountLineState.RECOUNT,
+    )).first()
+    if waiting is None:
+        tasks.cancel_tasks(session, session.exec(select(Task.id).where(
+            Task.kind == TaskKind.COUNT, Task.document_ref == count.number, Task.location_id == line.location_id,
+            Task.reason == CountTaskReason.RECOUNT, Task.state.in_(PENDING_TASK_STATES),
+        )).all())
+
+
+def approve_count_difference(session: Session, context: PostingContext, line_id: int) -> CountResult:
+    """A supervisor accepts a first count over the threshold without a recount: its variance
+    against the stock now posts, with the supervisor as the reason."""
+    line, count, item, location = _difference_to_decide(session, line_id)
+    expected = on_hand(session, line.item_id, line.location_id, line.lot_id)
+    variance = _post_count(session, context, count, line, item, location, line.first_count, expected,
+                           f"approved by {context.operator}")
+    _recount_decided(session, count, line)
+    return CountResult(line.id, item.sku, CountLineState.POSTED, variance, expected - line.snapshot_quantity)
+
+
+def reject_count_difference(session: Session, operator: str, line_id: int) -> CountResult:
+    """A supervisor keeps the ledger's quantity: the first count is kept on the line, nothing posts."""
+    line, count, item, _location = _difference_to_decide(session, line_id)
+    expected = on_hand(session, line.item_id, line.location_id, line.lot_id)
+    line.counted_quantity, line.expected_quantity, line.state = line.first_count, expected, CountLineState.REJECTED
+    line.reason = f"rejected by {operator}"[:40]
+    _recount_decided(session, count, line)
+    return CountResult(line.id, item.sku, CountLineState.REJECTED, ZERO, expected - line.snapshot_quantity)
 
 
 def scrap(

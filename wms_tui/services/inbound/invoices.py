@@ -16,7 +16,11 @@ from sqlmodel import Session, select
 
 from wms_tui.domain import quantities, text
 from wms_tui.domain.errors import InvalidInput, NotFound
-from wms_tui.domain.inbound import InvoiceTolerance, PoLineMatch, invoice_hold_reasons
+from wms_tui.domain.inbound import (
+    InvoiceTolerance,
+    PoLineMatch,
+    invoice_hold_reasons,
+)
 from wms_tui.domain.states import SupplierInvoiceState
 from wms_tui.store import finders
 from wms_tui.store.models import (

@@ -316,6 +316,19 @@ def close_order(session: Session, order_number: str) -> SalesOrder:
     return order
 
 
+def set_policy(session: Session, order_number: str, policy: str | None) -> SalesOrder:
+    """Override the customer's back-order policy for this order (None or empty: the customer's
+    again). On a quote or draft it decides what confirming commits; on a confirmed order it
+    decides what happens next (holds at allocation, short picks, back orders released), while
+    what was committed or cancelled at confirmation stays as it is."""
+    order = finders.sales_order_by_number(session, order_number)
+    if order.state in (OrderState.CANCELLED, OrderState.CLOSED):
+        raise InvalidInput(f"sales order {order.number} is {order.state}: its back-order policy no longer matters")
+    order.backorder_policy = backorder_policy(policy.strip()).value if policy and policy.strip() else None
+    session.flush()
+    return order
+
+
 def money_totals(session: Session, order_id: int) -> tuple[Decimal, Decimal]:
     """(invoiced, paid) over the order's valid invoices."""
     invoiced = session.execute(

@@ -35,6 +35,7 @@ from wms_tui.store.models.purchasing import (
     SupplierInvoice,
     SupplierInvoiceLine,
 )
+from wms_tui.store.models.resolutions import ExceptionResolution
 from wms_tui.store.models.sales import (
     ContainerLine,
     CreditNote,
@@ -104,4 +105,5 @@ __all__ = [
     "TerminalLock",
     "AuthEvent",
     "ImportRun",
+    "ExceptionResolution",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, DateTime, String
+from sqlalchemy import Column, DateTime, Index, String
 from sqlmodel import Field, SQLModel
 
 from wms_tui.domain.outbound import OrderState, ReturnCondition
@@ -31,6 +31,11 @@ from wms_tui.store.types import Quantity, StrEnumType
 
 class SalesOrder(SQLModel, table=True):
     __tablename__ = "sales_order"
+    __table_args__ = (
+        # The console: orders newest first, and the draft and confirmed ones (whose status is derived).
+        Index("ix_sales_order_created", "created_at"),
+        Index("ix_sales_order_state_created", "state", "created_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
     customer_id: int = Field(foreign_key="partner.id")

@@ -3,7 +3,8 @@ as the floor. Screens are modes switched by F-keys or the command palette (Ctrl+
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from importlib import import_module
 from pathlib import Path
 
 from textual.app import App, SystemCommand
@@ -13,25 +14,41 @@ from textual.screen import Screen
 from wms_tui.runtime import Runtime
 from wms_tui.ui.console.base import export_folder_default
 from wms_tui.ui.console.dashboard import DashboardScreen
-from wms_tui.ui.console.orders import AgingScreen, OrdersScreen
-from wms_tui.ui.console.purchasing import PurchasingScreen
 
 # mode -> (key, footer label, palette title, what it is for): one key and one palette entry per screen.
 SCREENS = {
     "dashboard": ("f2", "Dashboard", "Dashboard", "Open work, who holds it, orders by status, exceptions, pace, printers"),
     "orders": ("f3", "Orders", "Orders desk", "Find, enter, confirm, allocate, cancel, re-open, invoice, payments, returns"),
     "aging": ("f4", "Aging", "Receivables aging", "Unpaid invoices per customer by days overdue"),
-    "purchasing": ("f5", "Purchasing", "Purchasing", "Reorder suggestions ordered in one action, purchase orders"),
+    "purchasing": ("f5", "Purchasing", "Purchasing",
+                   "Reorder suggestions and buy-to-order in one action, new POs, receipts, supplier invoices and holds"),
+    "inventory": ("f6", "Inventory", "Inventory", "Stock by item, location or lot, moves, valuation, transfers, kits, counts, refills, scrap"),
+    "exceptions": ("f7", "Exceptions", "Exceptions", "Short picks, count differences, over-receipts, failed prints: resolve, recorded"),
+    "people": ("f8", "People", "People and devices", "Operators (add, block, PIN, role), printers (test print, queue, retry)"),
 }
+
+
+def later(module: str, screen: str) -> Callable[[], Screen]:
+    """A desk whose module (and the services behind it) loads when it is first opened, so the
+    console starts on the dashboard sooner."""
+    return lambda: getattr(import_module(f"wms_tui.ui.console.{module}"), screen)()
 
 
 class ConsoleApp(App):
     CSS_PATH = Path(__file__).with_name("console.tcss")
     TITLE = "wms-tui console"
-    MODES = {"dashboard": DashboardScreen, "orders": OrdersScreen, "aging": AgingScreen, "purchasing": PurchasingScreen}
+    MODES = {
+        "dashboard": DashboardScreen,
+        "orders": later("orders", "OrdersScreen"),
+        "aging": later("orders", "AgingScreen"),
+        "purchasing": later("purchasing", "PurchasingScreen"),
+        "inventory": later("inventory", "InventoryScreen"),
+        "exceptions": later("exceptions", "ExceptionsScreen"),
+        "people": later("people", "PeopleScreen"),
+    }
     DEFAULT_MODE = "dashboard"
     # The footer keeps its width for the screen's actions; the screen keys are in the header.
-    SUB_TITLE = "  ".join(f"{key.upper()} {label}" for key, label, _, _ in SCREENS.values()) + "  Ctrl+P all  Ctrl+Q quit"
+    SUB_TITLE = " ".join(f"{key.upper()} {label}" for key, label, _, _ in SCREENS.values())  # the footer shows ^p palette
     BINDINGS = [
         *(Binding(key, f"switch_mode('{mode}')", label, show=False) for mode, (key, label, _, _) in SCREENS.items()),
         Binding("ctrl+q", "quit", "Quit", show=False),

@@ -21,9 +21,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Footer, Header, Label, Static, TabbedContent, TabPane
 
 from wms_tui.domain.errors import WmsError
+from wms_tui.ui.console.forms import Ask
 
 
 class Said(Static):
@@ -49,6 +50,12 @@ class DeskTable(DataTable):
         super().__init__(*args, **kwargs)
         self.export_name = export_name
         self._sorted: tuple[Any, bool] | None = None
+
+    def current_key(self) -> str | None:
+        """The key of the row under the cursor (None in an empty table)."""
+        if not self.row_count:
+            return None
+        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
 
     def action_sort_column(self) -> None:
         if not self.columns:
@@ -150,6 +157,66 @@ class DeskScreen(Screen):
                 self.act(action, *args, then=then)
 
         self.app.push_screen(Confirm(question), answered)
+
+    def ask(self, title: str, fields: list[tuple[str, str, str]], then: Callable[[dict[str, str]], None]) -> None:
+        """A form of typed fields (name, label, value given); `then` gets them unless cancelled."""
+        self.app.push_screen(Ask(title, fields), lambda answers: answers is not None and then(answers))
+
+
+class TabbedDeskScreen(DeskScreen):
+    """A desk of tabs, each one table. Only the active tab is read (`fetch_<tab>` in the worker,
+    `show_<tab>` on the UI thread); an action key shows in the footer, and works, only on the
+    tabs ACTION_TABS gives it."""
+
+    TABS: dict[str, tuple[str, tuple[str, ...]]] = {}  # tab -> (label, columns)
+    ACTION_TABS: dict[str, tuple[str, ...]] = {}  # action -> tabs it acts on (absent: every tab)
+
+    def compose_tabs(self) -> ComposeResult:
+        with TabbedContent(id="tabs"):
+            for tab, (label, _) in self.TABS.items():
+                with TabPane(label, id=f"tab-{tab}"):
+                    yield DeskTable(id=tab, export_name=tab)
+
+    def on_mount(self) -> None:
+        for tab, (_, columns) in self.TABS.items():
+            self.query_one(f"#{tab}", DeskTable).add_columns(*columns)
+
+    @property
+    def active_tab(self) -> str:
+        return (self.query_one("#tabs", TabbedContent).active or "").removeprefix("tab-")
+
+    def table(self, tab: str | None = None) -> DeskTable:
+        return self.query_one(f"#{tab or self.active_tab}", DeskTable)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.refresh_bindings()
+        self.reload()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        tabs = self.ACTION_TABS.get(action)
+        return tabs is None or self.active_tab in tabs
+
+    def fetch(self) -> tuple[str, Any]:
+        tab = self.active_tab
+        return tab, getattr(self, f"fetch_{tab}")()
+
+    def show(self, data: tuple[str, Any]) -> None:
+        tab, rows = data
+        getattr(self, f"show_{tab}")(rows)
+
+    def fill(self, tab: str, rows: list[tuple[str, tuple]]) -> None:
+        """Rows as (key, cells); the cursor stays on its row number."""
+        table = self.table(tab)
+        keep = table.cursor_row
+        table.clear()
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = f"tab-{tab}"
+        self.table(tab).focus()
 
 
 class Confirm(ModalScreen[bool]):

@@ -51,7 +51,13 @@ class DashboardScreen(DeskScreen):
         self.query_one("#orders", DeskTable).add_columns("status", "orders")
         self.query_one("#printers", DeskTable).add_columns("printer", "waiting", "failed", "last error")
         self.query_one("#held", DeskTable).add_columns("operator", "task", "kind", "document", "location", "since")
-        self.set_interval(REFRESH_S, self.reload)  # DeskScreen.on_mount loads the first time
+        self.timer = self.set_interval(REFRESH_S, self.reload)  # DeskScreen.on_mount loads the first time
+
+    def on_screen_suspend(self) -> None:
+        self.timer.pause()  # another desk is shown: no reads for a screen nobody sees
+
+    def on_screen_resume(self) -> None:  # DeskScreen.on_screen_resume reloads at once
+        self.timer.resume()
 
     def action_refresh(self) -> None:
         self.reload()

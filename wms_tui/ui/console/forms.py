@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, DataTable, Footer, Input, Label, Select
@@ -23,6 +23,10 @@ from wms_tui.services.outbound.orders import LineInput
 class NewOrderForm(ModalScreen["NewOrderForm.Entered | None"]):
     """Customer, warehouse, and lines: type to search items, Enter on one asks its quantity."""
 
+    HEADING = "New order"
+    PARTNER = "customer"
+    PRICE_HINT = "unit price (default: standard cost)"
+
     BINDINGS = [
         Binding("ctrl+s", "save", "Save order"),
         Binding("escape", "cancel", "Cancel"),
@@ -31,12 +35,12 @@ class NewOrderForm(ModalScreen["NewOrderForm.Entered | None"]):
 
     @dataclass(frozen=True)
     class Entered:
-        customer: str
+        partner: str
         warehouse: str
         lines: list[LineInput]
 
     @dataclass
-    class Customers(Message):
+    class Partners(Message):
         choices: list[tuple[str, str]]  # (code, name)
 
     @dataclass
@@ -51,15 +55,15 @@ class NewOrderForm(ModalScreen["NewOrderForm.Entered | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label("New order", classes="panel-title")
+            yield Label(self.HEADING, classes="panel-title")
             with Horizontal(classes="fields"):
-                yield Select([], prompt="customer", id="customer")
+                yield Select([], prompt=self.PARTNER, id=self.PARTNER)
                 yield Input(self.warehouse, placeholder="warehouse", id="warehouse")
             yield Input(placeholder="search items by SKU or name", id="item-search")
             yield DataTable(id="items", cursor_type="row")
             with Horizontal(classes="fields"):
                 yield Input(placeholder="quantity", id="quantity")
-                yield Input(placeholder="unit price (default: standard cost)", id="price")
+                yield Input(placeholder=self.PRICE_HINT, id="price")
             yield Label("Lines (Delete drops the line under the cursor)")
             yield DataTable(id="lines", cursor_type="row")
             yield Label("", id="form-said", classes="refused")
@@ -68,19 +72,25 @@ class NewOrderForm(ModalScreen["NewOrderForm.Entered | None"]):
     def on_mount(self) -> None:
         self.query_one("#items", DataTable).add_columns("sku", "item", "std cost")
         self.query_one("#lines", DataTable).add_columns("sku", "quantity", "price")
-        self.load_customers()
-        self.query_one("#customer", Select).focus()
+        self.load_partners()
+        self.query_one(f"#{self.PARTNER}", Select).focus()
+
+    def partner_choices(self) -> list[tuple[str, str]]:  # runs in a thread worker
+        return console_views.customer_codes(self.app.runtime.engine)
+
+    def default_price(self, choice: ItemChoice) -> str | None:
+        return str(choice.standard_cost)
 
     @work(thread=True, group="form")
-    def load_customers(self) -> None:
-        self.post_message(self.Customers(console_views.customer_codes(self.app.runtime.engine)))
+    def load_partners(self) -> None:
+        self.post_message(self.Partners(self.partner_choices()))
 
     @work(thread=True, exclusive=True, group="search")
     def search_items(self, text: str) -> None:
         self.post_message(self.Items(console_views.item_choices(self.app.runtime.engine, text)))
 
-    def on_new_order_form_customers(self, message: Customers) -> None:
-        self.query_one("#customer", Select).set_options([(f"{code} {name}", code) for code, name in message.choices])
+    def on_new_order_form_partners(self, message: Partners) -> None:
+        self.query_one(f"#{self.PARTNER}", Select).set_options([(f"{code} {name}", code) for code, name in message.choices])
 
     def on_new_order_form_items(self, message: Items) -> None:
         table = self.query_one("#items", DataTable)
@@ -111,10 +121,10 @@ class NewOrderForm(ModalScreen["NewOrderForm.Entered | None"]):
             self.query_one("#form-said", Label).update("search an item first")
             return
         sku = items.coordinate_to_cell_key(items.cursor_coordinate).row_key.value
-        unit_price = price.value.strip() or str(self.choices[sku].standard_cost)
+        unit_price = price.value.strip() or self.default_price(self.choices[sku])
         line = LineInput(sku, quantity.value.strip(), unit_price=unit_price)
         self.lines.append(line)
-        self.query_one("#lines", DataTable).add_row(sku, line.quantity, unit_price)
+        self.query_one("#lines", DataTable).add_row(sku, line.quantity, unit_price or "supplier's")
         quantity.value = price.value = ""
         self.query_one("#form-said", Label).update("")
         self.query_one("#item-search", Input).focus()
@@ -126,11 +136,11 @@ class NewOrderForm(ModalScreen["NewOrderForm.Entered | None"]):
             table.remove_row(table.coordinate_to_cell_key(table.cursor_coordinate).row_key)
 
     def action_save(self) -> None:
-        customer = self.query_one("#customer", Select).value
-        if not isinstance(customer, str):
-            self.query_one("#form-said", Label).update("choose the customer")
+        partner = self.query_one(f"#{self.PARTNER}", Select).value
+        if not isinstance(partner, str):
+            self.query_one("#form-said", Label).update(f"choose the {self.PARTNER}")
             return
-        self.dismiss(self.Entered(customer, self.query_one("#warehouse", Input).value, list(self.lines)))
+        self.dismiss(self.Entered(partner, self.query_one("#warehouse", Input).value, list(self.lines)))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -208,6 +218,41 @@ class ReturnForm(ModalScreen["desk.ReturnRequest | None"]):
             self.query_one("#lot", Input).value.strip() or None,
             self.query_one("#credit", Checkbox).value,
         ))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class Ask(ModalScreen["dict[str, str] | None"]):
+    """A few typed fields (name, label, value given): what each desk action needs to be told.
+    Enter on the last field or Ctrl+S hands them over as typed."""
+
+    BINDINGS = [Binding("ctrl+s", "save", "Go"), Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, fields: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.heading = title
+        self.fields = fields
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Label(self.heading, classes="panel-title")
+            for name, label, value in self.fields:
+                yield Label(label, classes="ask-label")
+                yield Input(value, placeholder=label, id=f"ask-{name}")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(f"#ask-{self.fields[0][0]}", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == f"ask-{self.fields[-1][0]}":
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def action_save(self) -> None:
+        self.dismiss({name: self.query_one(f"#ask-{name}", Input).value for name, _, _ in self.fields})
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Select, Static, TabbedContent, TabPane
 
-from wms_tui.domain.outbound import AGING_BUCKETS, OrderStatus
+from wms_tui.domain.outbound import AGING_BUCKETS, BackorderPolicy, OrderStatus
 from wms_tui.domain.quantities import display
 from wms_tui.services import console_views, desk
 from wms_tui.services.console_views import OrderPage, OrderRow
@@ -110,7 +110,7 @@ class OrdersScreen(DeskScreen):
     def action_new_order(self) -> None:
         def entered(form: NewOrderForm.Entered | None) -> None:
             if form is not None:
-                self.act(desk.new_order, self.app.runtime.engine, form.customer, form.warehouse, form.lines,
+                self.act(desk.new_order, self.app.runtime.engine, form.partner, form.warehouse, form.lines,
                          then=lambda number: self.app.push_screen(OrderScreen(number)))
 
         self.app.push_screen(NewOrderForm(self.app.runtime.settings.terminal.warehouse), entered)
@@ -137,6 +137,7 @@ class OrderScreen(DeskScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("c", "do('confirm')", "Confirm"),
+        Binding("b", "policy", "Back orders"),
         Binding("a", "do('allocate')", "Allocate"),
         Binding("x", "do('cancel')", "Cancel"),
         Binding("o", "do('reopen')", "Reopen"),
@@ -214,6 +215,13 @@ class OrderScreen(DeskScreen):
             "invoice": ("Invoice what was shipped and not yet invoiced?", desk.invoice, (self.number,)),
         }[what]
         self.confirm(f"{self.number}: {question}", action, engine, *args)
+
+    def action_policy(self) -> None:
+        if self.page is None:
+            return
+        choices = ", ".join(policy.value for policy in BackorderPolicy)
+        self.ask(f"{self.number}: back-order policy (empty: the customer's)", [("policy", choices, self.page.policy)],
+                 lambda form: self.act(desk.set_policy, self.app.runtime.engine, self.number, form["policy"]))
 
     def action_payment(self) -> None:
         if self.page is None:

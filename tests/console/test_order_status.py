@@ -1,0 +1,53 @@
+"""The console derives order statuses in SQL (the few facts the rule depends on, counted per
+combination): the same status as domain.outbound.derive_status and the orders service give."""
+
+from collections import Counter
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlmodel import Session, select
+
+from tests.console.test_billing_and_returns import shipped_order
+from tests.floor.outbound import pick_order
+from wms_tui.domain.outbound import LineProgress, OrderState, derive_status
+from wms_tui.services import console_views
+from wms_tui.services.outbound import invoicing, orders
+from wms_tui.store.models import SalesOrder
+from wms_tui.store.session import transaction
+
+lines = st.lists(
+    st.tuples(st.integers(1, 5), st.integers(0, 5), st.integers(0, 5), st.integers(0, 5)).map(
+        lambda t: LineProgress(Decimal(t[0]), Decimal(min(t[1], t[0])), Decimal(t[2]),
+                               Decimal(min(t[3], t[0] - min(t[1], t[0]))))),  # shipped + cancelled <= quantity
+    max_size=4,
+)
+
+
+@given(st.sampled_from([OrderState.DRAFT, OrderState.CONFIRMED]), lines, st.integers(0, 3), st.integers(0, 4))
+def test_the_facts_give_the_status_the_lines_and_money_give(state, progress, invoiced, paid):
+    facts = (
+        int(any(line.shipped > 0 for line in progress)),
+        int(all(line.shipped + line.cancelled >= line.quantity for line in progress)),
+        int(any(line.picked > 0 for line in progress)),
+        int(invoiced > 0), int(paid >= invoiced), int(paid > 0),
+    )
+    assert console_views._status(state.value, *facts) is derive_status(state, progress, Decimal(invoiced), Decimal(paid))
+
+
+def test_list_filter_and_dashboard_agree_with_the_orders_service(runtime):
+    pick_order(runtime)
+    paid = shipped_order(runtime)
+    with transaction(runtime.engine) as session:
+        invoice = invoicing.invoice_order(session, paid)
+        invoicing.record_payment(session, invoice.number, "1.00")
+    listed = {row.number: row.status for row in console_views.order_list(runtime.engine, limit=1000)}
+    with Session(runtime.engine) as session:
+        numbers = session.exec(select(SalesOrder.number)).all()
+        expected = {number: orders.order_status(session, number).value for number in numbers}
+    assert listed == expected and {"started", "partially paid", "open"} <= set(expected.values())
+    for status in set(expected.values()):
+        assert {row.number for row in console_views.order_list(runtime.engine, status=status)} == {
+            number for number, shown in expected.items() if shown == status}
+    counts = console_views.dashboard(runtime.engine).orders
+    assert {status: count for status, count in counts.items() if count} == dict(Counter(expected.values()))

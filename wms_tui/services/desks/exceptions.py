@@ -1,0 +1,212 @@
+"""The exceptions desk: short picks, count differences over their threshold, over-receipts and
+failed prints, each resolved once, and the resolution recorded (who, when, how)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from labels import PrintQueue
+from labels.queue import JobStatus
+from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.quantities import display
+from wms_tui.domain.states import CountLineState, ExceptionKind, Resolution
+from wms_tui.services.inbound import counting
+from wms_tui.store.ledger import PostingContext
+from wms_tui.store.models import (
+    CountLine,
+    CountSession,
+    ExceptionResolution,
+    Item,
+    Location,
+    PickDiscrepancy,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Receipt,
+    ReceiptLine,
+    SalesOrder,
+    SalesOrderLine,
+)
+from wms_tui.store.session import reading, transaction
+
+# How each kind may be resolved (the first is the key the console offers first).
+RESOLUTIONS: dict[ExceptionKind, tuple[Resolution, ...]] = {
+    ExceptionKind.SHORT_PICK: (Resolution.ACCEPTED,),
+    ExceptionKind.COUNT_VARIANCE: (Resolution.APPROVED, Resolution.REJECTED),
+    ExceptionKind.OVER_RECEIPT: (Resolution.ACCEPTED,),
+    ExceptionKind.FAILED_PRINT: (Resolution.RETRIED, Resolution.DISCARDED),
+}
+FAILED = JobStatus.FAILED
+
+
+@dataclass(frozen=True)
+class FloorException:
+    kind: ExceptionKind
+    reference: str
+    at: datetime | None
+    who: str
+    what: str
+
+
+@dataclass(frozen=True)
+class Resolved:
+    kind: ExceptionKind
+    reference: str
+    action: Resolution
+    note: str
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Exceptions:
+    waiting: list[FloorException]
+    resolved: list[Resolved]
+
+
+def print_job_reference(printer: str, job_id: int) -> str:
+    return f"{printer}/{job_id}"
+
+
+def _failed_jobs(queue_path: Path | None) -> list[FloorException]:
+    if queue_path is None or not queue_path.exists():
+        return []
+    queue = PrintQueue(queue_path)
+    try:
+        jobs = queue.jobs((FAILED,))
+    finally:
+        queue.close()
+    return [
+        FloorException(ExceptionKind.FAILED_PRINT, print_job_reference(job.printer, job.id), datetime.fromtimestamp(job.created_at, UTC),
+                       job.printer, f"{job.kind} {job.reference} on {job.printer}: {job.last_error or 'failed'}")
+        for job in jobs
+    ]
+
+
+def _floor_exceptions(session: Session) -> list[FloorException]:
+    found = [
+        FloorException(ExceptionKind.SHORT_PICK, str(short.id), short.created_at, short.operator,
+                       f"{number} {sku} at {code}: expected {display(short.expected_quantity)}, "
+                       f"found {display(short.picked_quantity)} ({short.reason_code})")
+        for short, number, sku, code in session.execute(
+            select(PickDiscrepancy, SalesOrder.number, Item.sku, Location.code)
+            .join(SalesOrderLine, SalesOrderLine.id == PickDiscrepancy.order_line_id)
+            .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+            .join(Item, Item.id == PickDiscrepancy.item_id)
+            .join(Location, Location.id == PickDiscrepancy.location_id)
+        )
+    ]
+    found += [
+        FloorException(ExceptionKind.COUNT_VARIANCE, str(line.id), None, line.counted_by or "",
+                       f"{number} {sku} at {code}: counted {display(line.first_count)}, ledger "
+                       f"{display(counting.on_hand(session, line.item_id, line.location_id, line.lot_id))}, "
+                       f"threshold {display(threshold)}")
+        for line, number, threshold, sku, code in session.execute(
+            select(CountLine, CountSession.number, CountSession.recount_threshold, Item.sku, Location.code)
+            .join(CountSession, CountSession.id == CountLine.session_id)
+            .join(Item, Item.id == CountLine.item_id)
+            .join(Location, Location.id == CountLine.location_id)
+            .where(CountLine.state == CountLineState.RECOUNT)
+        )
+    ]
+    found += [
+        FloorException(ExceptionKind.OVER_RECEIPT, str(line.id), line.created_at, line.operator,
+                       f"{receipt} ({po or 'blind'}) {sku}: {display(line.over_quantity)} over the order: {line.over_reason or ''}")
+        for line, receipt, po, sku in session.execute(
+            select(ReceiptLine, Receipt.number, PurchaseOrder.number, Item.sku)
+            .join(Receipt, Receipt.id == ReceiptLine.receipt_id)
+            .outerjoin(PurchaseOrderLine, PurchaseOrderLine.id == ReceiptLine.purchase_order_line_id)
+            .outerjoin(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+            .join(Item, Item.id == ReceiptLine.item_id)
+            .where(ReceiptLine.over_quantity > 0)
+        )
+    ]
+    return found
+
+
+def exceptions(engine: Engine, *, queue_path: Path | None = None, resolved_limit: int = 100) -> Exceptions:
+    """Exceptions nobody resolved yet (oldest first), and the latest resolutions."""
+    with reading(engine) as session:
+        resolved = [
+            Resolved(row.kind, row.reference, row.action, row.note or "", row.resolved_by, row.resolved_at)
+            for row in session.execute(
+                select(ExceptionResolution).order_by(ExceptionResolution.resolved_at.desc(), ExceptionResolution.id.desc())
+            ).scalars()
+        ]
+        floor = _floor_exceptions(session)
+    done = {(row.kind, row.reference) for row in resolved}
+    waiting = [e for e in floor + _failed_jobs(queue_path) if (e.kind, e.reference) not in done]
+    # Count differences carry no time of their own; they sort first (they block a recount).
+    waiting.sort(key=lambda e: (e.at is not None, _utc(e.at), e.kind.value, e.reference))
+    return Exceptions(waiting, resolved[:resolved_limit])
+
+
+def _utc(at: datetime | None) -> datetime:
+    """SQLite hands timestamps back without their zone (they are stored in UTC)."""
+    if at is None:
+        return datetime.min.replace(tzinfo=UTC)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _exists(session: Session, kind: ExceptionKind, reference: str, queue: PrintQueue | None) -> None:
+    model = {ExceptionKind.SHORT_PICK: PickDiscrepancy, ExceptionKind.COUNT_VARIANCE: CountLine,
+             ExceptionKind.OVER_RECEIPT: ReceiptLine}.get(kind)
+    if model is not None:
+        row = session.get(model, int(reference)) if reference.isdigit() else None
+        if row is None or (model is ReceiptLine and row.over_quantity <= 0):
+            raise NotFound(f"no {kind.value.replace('_', ' ')} {reference}")
+        return
+    job = _job(queue, reference)
+    if job.status != FAILED:
+        raise InvalidInput(f"print job {reference} is {job.status}, not failed")
+
+
+def _job(queue: PrintQueue | None, reference: str):
+    _, _, job_id = reference.rpartition("/")
+    if queue is None or not job_id.isdigit():
+        raise NotFound(f"no print job {reference}")
+    try:
+        return queue.get(int(job_id))
+    except KeyError:
+        raise NotFound(f"no print job {reference}") from None
+
+
+def resolve(engine: Engine, context: PostingContext, kind: str, reference: str, action: str, note: str = "", *,
+            queue_path: Path | None = None) -> str:
+    """Resolve one exception and record who did it, when and how, in one transaction: a count
+    difference approved posts its variance, one rejected keeps the ledger's quantity; a failed
+    print retried is due again at once."""
+    kind, action = ExceptionKind(kind), Resolution(action)
+    if action not in RESOLUTIONS[kind]:
+        allowed = " or ".join(r.value for r in RESOLUTIONS[kind])
+        raise InvalidInput(f"a {kind.value.replace('_', ' ')} is {allowed}, not {action.value}")
+    queue = PrintQueue(queue_path) if kind is ExceptionKind.FAILED_PRINT and queue_path and queue_path.exists() else None
+    try:
+        with transaction(engine) as session:
+            _exists(session, kind, reference, queue)
+            earlier = session.execute(select(ExceptionResolution).where(
+                ExceptionResolution.kind == kind, ExceptionResolution.reference == reference)).scalar_one_or_none()
+            if earlier is not None:
+                raise InvalidInput(f"{kind.value.replace('_', ' ')} {reference} was already {earlier.action.value} by "
+                                   f"{earlier.resolved_by} at {earlier.resolved_at:%Y-%m-%d %H:%M}")
+            outcome = ""
+            if action is Resolution.APPROVED:
+                result = counting.approve_count_difference(session, context, int(reference))
+                outcome = f": variance {display(result.variance)} {result.sku} posted"
+            elif action is Resolution.REJECTED:
+                result = counting.reject_count_difference(session, context.operator, int(reference))
+                outcome = f": {result.sku} keeps the ledger's quantity"
+            session.add(ExceptionResolution(kind=kind, reference=reference, action=action, note=note.strip()[:200] or None,
+                                            resolved_by=context.operator, resolved_at=datetime.now(UTC)))
+            session.flush()
+            if action is Resolution.RETRIED:  # last: a refused record above leaves the queue as it was
+                queue.retry(int(reference.rpartition("/")[2]))
+                outcome = ": due again now"
+    finally:
+        if queue is not None:
+            queue.close()
+    return f"{kind.value.replace('_', ' ')} {reference} {action.value} by {context.operator}{outcome}"
