@@ -18,6 +18,7 @@ from wms_tui.services.outbound.picking import confirm_pick
 from wms_tui.store.ledger import PostingContext
 from wms_tui.store.models import (
     Container,
+    ContainerLine,
     Item,
     ItemBarcode,
     Location,
@@ -82,6 +83,18 @@ def scan_of(gtin: str, lot: str | None) -> str:
 
 def whole(quantity: Decimal) -> str:
     return str(int(quantity))
+
+
+def assert_packed_in_one_box(runtime, number: str, sscc: str, total: Decimal) -> None:
+    """The order packed whole into one closed box of 12.5 kg, which stands in Output."""
+    assert in_zone(runtime, number, "PACK") == 0
+    assert in_zone(runtime, number, "OUTPUT") == total
+    [(container, shipping)] = containers(runtime, number)
+    assert container.code == sscc and shipping.state == "closed" and shipping.weight_kg == Decimal("12.5")
+    with Session(runtime.engine) as session:
+        packed = session.exec(select(func.sum(ContainerLine.quantity)).where(ContainerLine.container_id == container.id)).one()
+        assert packed == total
+        assert session.get(Location, container.location_id).code == "WH1/OUTPUT"
 
 
 def in_zone(runtime, number: str, zone: str) -> Decimal:

@@ -13,6 +13,7 @@ from sqlmodel import Session, func, select
 from tests.floor.kit import Desk, moves
 from tests.floor.outbound import (
     SSCC_PREFIX,
+    assert_packed_in_one_box,
     containers,
     in_zone,
     pick_order,
@@ -78,14 +79,7 @@ def test_pack_an_order_into_one_box(runtime):
     assert not desk.error, desk.message
     assert f"{number} packed" in desk.message and desk.step == "order"
     assert desk.printed == [PrintRequest("container", sscc), PrintRequest("packing_slip", number)]
-    assert in_zone(runtime, number, "PACK") == 0
-    assert in_zone(runtime, number, "OUTPUT") == total
-    [(container, shipping)] = containers(runtime, number)
-    assert container.code == sscc and shipping.state == "closed" and shipping.weight_kg == Decimal("12.5")
-    with Session(runtime.engine) as session:
-        packed = session.exec(select(func.sum(ContainerLine.quantity)).where(ContainerLine.container_id == container.id)).one()
-        assert packed == total
-        assert session.get(Location, container.location_id).code == "WH1/OUTPUT"
+    assert_packed_in_one_box(runtime, number, sscc, total)
 
 
 def test_several_boxes_for_one_order_and_a_tote_scan(runtime):

@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from tests.inbound.books import check_values
 from tests.inbound.support import CTX, TODAY
+from tests.ledger.test_valuation import REFERENCE_001_VALUES
 from wms_tui.domain.locations import ValuationGroup, location_barcode
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.domain.states import TaskKind
@@ -120,18 +121,7 @@ def test_reference_001_location_value_table_through_the_services(engine):
         for line in counting.count_sheet(session, task_id):
             counting.record_count(session, CTX, task_id, line.line_id, counted[line.sku], reason="missing")
 
-    assert _valuation(engine) == {
-        "Warehouse 1": Decimal(600),
-        "Warehouse 2": Decimal(400),
-        "Customers": Decimal(2000),
-        "Suppliers": Decimal(-3500),
-        "Transit Location": Decimal(600),
-        "Initial Inventory": Decimal(0),
-        "Inventory Loss": Decimal(350),
-        "Scrapped": Decimal(550),
-        "Manufacturing": Decimal(-1000),
-        "Price Variance": Decimal(0),  # bought at standard cost: no variance
-    }
+    assert _valuation(engine) == REFERENCE_001_VALUES  # bought at standard cost: no Price Variance
     with engine.connect() as conn:
         assert queries.valuation(conn).groups == {
             ValuationGroup.PHYSICAL: Decimal(1000), ValuationGroup.PARTNER: Decimal(-1500), ValuationGroup.VIRTUAL: Decimal(500),

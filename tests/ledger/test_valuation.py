@@ -9,6 +9,20 @@ from wms_tui.store import queries
 from wms_tui.store.ledger import Ledger, MoveRequest, PostingContext
 from wms_tui.store.session import transaction
 
+# Reference 001's location-value table, with the Price Variance line (nothing bought off standard).
+REFERENCE_001_VALUES = {
+    "Warehouse 1": Decimal(600),
+    "Warehouse 2": Decimal(400),
+    "Customers": Decimal(2000),
+    "Suppliers": Decimal(-3500),
+    "Transit Location": Decimal(600),
+    "Initial Inventory": Decimal(0),
+    "Inventory Loss": Decimal(350),
+    "Scrapped": Decimal(550),
+    "Manufacturing": Decimal(-1000),
+    "Price Variance": Decimal(0),
+}
+
 
 def test_reference_location_value_table(engine):
     with transaction(engine) as session:
@@ -54,18 +68,7 @@ def test_reference_location_value_table(engine):
     with engine.connect() as conn:
         report = queries.valuation(conn)
     values = {line.name: line.value for line in report.lines}
-    assert values == {
-        "Warehouse 1": Decimal(600),
-        "Warehouse 2": Decimal(400),
-        "Customers": Decimal(2000),
-        "Suppliers": Decimal(-3500),
-        "Transit Location": Decimal(600),
-        "Initial Inventory": Decimal(0),
-        "Inventory Loss": Decimal(350),
-        "Scrapped": Decimal(550),
-        "Manufacturing": Decimal(-1000),
-        "Price Variance": Decimal(0),
-    }
+    assert values == REFERENCE_001_VALUES
     assert report.groups == {
         ValuationGroup.PHYSICAL: Decimal(1000),
         ValuationGroup.PARTNER: Decimal(-1500),

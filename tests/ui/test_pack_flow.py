@@ -4,14 +4,12 @@ the folder printer received are checked afterwards (the steps one by one: tests/
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
-from sqlmodel import Session, func, select
 
 from tests.floor.kit import moves, runtime_on_copy
 from tests.floor.outbound import (
     SSCC_PREFIX,
+    assert_packed_in_one_box,
     containers,
     in_zone,
     pick_order,
@@ -23,7 +21,6 @@ from tests.floor.outbound import (
 )
 from tests.labels.conftest import decode, pdf_pages
 from tests.ui.floorkit import SIZE_IDS, SIZES, Floor
-from wms_tui.store.models import ContainerLine, Location
 from wms_tui.ui.app import WmsApp
 
 
@@ -72,14 +69,7 @@ async def test_pack_an_order_end_to_end(runtime, tmp_path, size):
         await pilot.pause()
         assert "to print" not in floor.widget("status")
         assert all(len(line) <= size[0] for line in floor.widget("legend").splitlines())
-    assert in_zone(runtime, number, "PACK") == 0
-    assert in_zone(runtime, number, "OUTPUT") == total
-    [(container, shipping)] = containers(runtime, number)
-    assert container.code == sscc and shipping.state == "closed" and shipping.weight_kg == Decimal("12.5")
-    with Session(runtime.engine) as session:
-        packed = session.exec(select(func.sum(ContainerLine.quantity)).where(ContainerLine.container_id == container.id)).one()
-        assert packed == total
-        assert session.get(Location, container.location_id).code == "WH1/OUTPUT"
+    assert_packed_in_one_box(runtime, number, sscc, total)
     names = [path.name for path in files]
     assert any(name.startswith(f"container-{sscc}-") and name.endswith(".pdf") for name in names), names
     assert any(name.startswith(f"packing_slip-packingslip_{number}") for name in names), names
