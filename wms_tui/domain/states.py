@@ -121,3 +121,15 @@ class PutawayRuleKind(StrEnum):
 class ReorderRuleKind(StrEnum):
     PURCHASE = "purchase"  # the location's warehouse buys when short
     PICK_FACE = "pick_face"  # the bin is refilled from reserve bins
+
+
+class StockExceptionKind(StrEnum):
+    """What the floor could not settle by itself and a supervisor must decide."""
+
+    # Re-opening an order would reverse stock that is no longer where its moves left it.
+    REOPEN_SHORT = "reopen_short"
+
+
+class StockExceptionState(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"

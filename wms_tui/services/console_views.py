@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from labels import PrintQueue
 from wms_tui.domain.outbound import (
+    DerivedStatus,
     LineProgress,
     OrderState,
     OrderStatus,
@@ -102,7 +103,7 @@ class Dashboard:
         return self.short_picks + self.count_variances
 
 
-def _order_statuses(session: Session, orders: Sequence) -> dict[int, OrderStatus]:
+def _order_statuses(session: Session, orders: Sequence) -> dict[int, DerivedStatus]:
     """Derived status per order of rows with id and state (domain.outbound.derive_status)."""
     working = [order.id for order in orders if order.state in WORKING_STATES]
     lines: dict[int, list[LineProgress]] = defaultdict(list)
@@ -112,10 +113,11 @@ def _order_statuses(session: Session, orders: Sequence) -> dict[int, OrderStatus
         chunk = working[start : start + CHUNK]
         for row in session.execute(
             select(SalesOrderLine.order_id, SalesOrderLine.quantity, SalesOrderLine.cancelled_quantity,
-                   SalesOrderLine.picked_quantity, SalesOrderLine.shipped_quantity)
+                   SalesOrderLine.picked_quantity, SalesOrderLine.shipped_quantity, SalesOrderLine.backordered_quantity)
             .where(SalesOrderLine.order_id.in_(chunk))
         ):
-            lines[row.order_id].append(LineProgress(row.quantity, row.cancelled_quantity, row.picked_quantity, row.shipped_quantity))
+            lines[row.order_id].append(LineProgress(row.quantity, row.cancelled_quantity, row.picked_quantity,
+                                                    row.shipped_quantity, row.backordered_quantity))
         for order_id, total in session.execute(
             select(Invoice.order_id, func.sum(Invoice.total))
             .where(Invoice.order_id.in_(chunk), Invoice.state != "void").group_by(Invoice.order_id)
@@ -193,7 +195,8 @@ def dashboard(engine: Engine, *, printers: Sequence[str] = (), queue_path: Path 
         ):
             orders[derive_status(OrderState(state), [], ZERO, ZERO).value] += count
         working = session.execute(select(SalesOrder.id, SalesOrder.state).where(SalesOrder.state.in_(WORKING_STATES))).all()
-        orders.update(status.value for status in _order_statuses(session, working).values())
+        # Both sides of a status count: an order partially shipped and paid is in each.
+        orders.update(side.value for status in _order_statuses(session, working).values() for side in status.sides)
         short_picks = session.execute(
             select(func.count()).select_from(PickDiscrepancy).where(PickDiscrepancy.created_at >= since)
         ).scalar_one()
@@ -246,7 +249,7 @@ def order_list(engine: Engine, *, search: str = "", status: str | None = None, l
                 break
             offset += len(rows)
             statuses = _order_statuses(session, rows)
-            ids = [row.id for row in rows if wanted is None or statuses[row.id] is wanted]
+            ids = [row.id for row in rows if wanted is None or wanted in statuses[row.id].sides]
             kept = set(ids)
             sums: dict[int, tuple[int, Decimal]] = defaultdict(lambda: (0, ZERO))
             for line in session.execute(

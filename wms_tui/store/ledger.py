@@ -20,12 +20,13 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 
-from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import StatementError
 from uuid6 import uuid7
 
 from wms_tui.domain import quantities
+from wms_tui.domain.availability import is_sellable
 from wms_tui.domain.errors import InvalidInput, LedgerRuleViolation, NotFound
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.locations import LocationKind
@@ -100,12 +101,16 @@ class PostedMove:
     lot_id: int | None
     container_id: int | None
     created_at: datetime
+    # The warehouse whose sellable stock this move adds to (it comes from outside its sellable
+    # locations: a receipt, a count gain, a restock, a built kit); None for any other move.
+    sellable_in: int | None = None
 
 
 @dataclass
 class _Lookups:
     items: dict[int, tuple[str, Tracking, Decimal]] = field(default_factory=dict)
-    locations: dict[int, tuple[str, LocationKind, bool]] = field(default_factory=dict)
+    # id -> (code, kind, active, warehouse id)
+    locations: dict[int, tuple[str, LocationKind, bool, int | None]] = field(default_factory=dict)
     lots: dict[int, int] = field(default_factory=dict)  # lot id -> item id
     containers: set[int] = field(default_factory=set)
 
@@ -117,7 +122,7 @@ def _chunks(ids: set[int]) -> Iterable[list[int]]:
 
 
 _ITEMS = select(Item.id, Item.sku, Item.tracking, Item.standard_cost).where(Item.id.in_(bindparam("ids", expanding=True)))
-_LOCATIONS = select(Location.id, Location.code, Location.kind, Location.active).where(
+_LOCATIONS = select(Location.id, Location.code, Location.kind, Location.active, Location.warehouse_id).where(
     Location.id.in_(bindparam("ids", expanding=True))
 )
 _LOTS = select(Lot.id, Lot.item_id).where(Lot.id.in_(bindparam("ids", expanding=True)))
@@ -135,7 +140,7 @@ def _load_lookups(conn: Connection, requests: Sequence[MoveRequest]) -> _Lookups
         found.items.update({row.id: (row.sku, Tracking(row.tracking), row.standard_cost) for row in rows})
     for chunk in _chunks(location_ids):
         rows = conn.execute(_LOCATIONS, {"ids": chunk})
-        found.locations.update({row.id: (row.code, LocationKind(row.kind), row.active) for row in rows})
+        found.locations.update({row.id: (row.code, LocationKind(row.kind), row.active, row.warehouse_id) for row in rows})
     for chunk in _chunks(lot_ids):
         found.lots.update({row.id: row.item_id for row in conn.execute(_LOTS, {"ids": chunk})})
     for chunk in _chunks(container_ids):
@@ -158,7 +163,7 @@ def _validate(index: int, request: MoveRequest, found: _Lookups) -> tuple[Decima
         location = found.locations.get(location_id)
         if location is None:
             raise NotFound(f"{where}: unknown {role} location id {location_id}")
-        code, kind, active = location
+        code, kind, active, _ = location
         if kind is LocationKind.VIEW:
             raise LedgerRuleViolation(f"{where}: {role} {code} is a view location and holds no stock; use one of its bins")
         if not active:
@@ -305,6 +310,42 @@ def _upsert_balances(conn: Connection, deltas: dict[tuple[int, int, int, int], l
         ) from None
 
 
+_NEGATIVE = select(BALANCES.c.item_id, BALANCES.c.location_id, BALANCES.c.lot_id, BALANCES.c.quantity).where(
+    tuple_(BALANCES.c.item_id, BALANCES.c.location_id, BALANCES.c.lot_id, BALANCES.c.container_id).in_(
+        bindparam("keys", expanding=True)
+    ),
+    BALANCES.c.quantity < 0,
+)
+
+
+def _refuse_negative(conn: Connection, deltas: dict[tuple[int, int, int, int], list[Decimal]], found: _Lookups) -> None:
+    """No internal location gives more than it holds: read after the update (the row is locked
+    by then), so two terminals taking the last units at once cannot both succeed. Partner and
+    virtual locations go negative by design (a supplier's balance is what it delivered)."""
+    taken = [key for key, (quantity, _) in deltas.items() if quantity < 0 and found.locations[key[1]][1] is LocationKind.INTERNAL]
+    for start in range(0, len(taken), LOOKUP_CHUNK):
+        short = conn.execute(_NEGATIVE, {"keys": taken[start : start + LOOKUP_CHUNK]}).first()
+        if short is not None:
+            item_id, location_id, lot_id, left = short
+            key = next(key for key in taken if key[:3] == (item_id, location_id, lot_id))
+            wanted = -deltas[key][0]
+            lot = "" if lot_id == NO_LOT else f" (lot id {lot_id})"
+            raise LedgerRuleViolation(
+                f"{found.locations[location_id][0]} holds only {quantities.display(left + wanted)} {found.items[item_id][0]}{lot}:"
+                f" a move cannot take {quantities.display(wanted)}"
+            )
+
+
+def _sellable_in(found: _Lookups, request: MoveRequest) -> int | None:
+    source_code, source_kind, _, source_warehouse = found.locations[request.from_location_id]
+    code, kind, _, warehouse = found.locations[request.to_location_id]
+    if not is_sellable(kind, code):
+        return None
+    if source_warehouse == warehouse and is_sellable(source_kind, source_code):
+        return None
+    return warehouse
+
+
 MOVE_COLUMNS = [column.name for column in MOVES.columns]
 
 
@@ -332,8 +373,9 @@ def _insert_moves(conn: Connection, rows: list[dict]) -> None:
 def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: PostingContext) -> list[PostedMove]:
     """Validate and post a batch of moves inside the caller's transaction.
 
-    Nothing is written unless every move is valid; a database error rolls back the caller's
-    transaction, so the batch is all-or-nothing.
+    Nothing is written unless every move is valid; a database error, or a batch that would take
+    more from an internal location than it holds, rolls back the caller's transaction, so the
+    batch is all-or-nothing.
     """
     if not requests:
         return []
@@ -381,11 +423,12 @@ def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: Posti
         posted.append(
             PostedMove(
                 move_id, sequence, request.item_id, request.from_location_id, request.to_location_id,
-                quantity, cost, request.lot_id, request.container_id, now,
+                quantity, cost, request.lot_id, request.container_id, now, _sellable_in(found, request),
             )
         )
     _insert_moves(conn, rows)
     _upsert_balances(conn, deltas)
+    _refuse_negative(conn, deltas, found)
     return posted
 
 

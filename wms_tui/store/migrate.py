@@ -13,9 +13,9 @@ from sqlalchemy import Engine, inspect, text
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 VERSION_TABLE = "alembic_version"
 
-# The newest revision of each branch of migrations (0005_enum_spellings joins the feature
-# branches; 0006_move_hash_chain, on the ledger alone, is its own branch).
-HEADS = frozenset({"0005_enum_spellings", "0006_move_hash_chain"})
+# The newest revision of migrations (0005_enum_spellings joined the feature branches,
+# 0009_stock_rules joins it with 0006_move_hash_chain, the ledger's own branch).
+HEADS = frozenset({"0009_stock_rules"})
 
 
 def alembic_config(connection=None):

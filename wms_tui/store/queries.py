@@ -1,18 +1,33 @@
 """Stock quantities and valuation, read from the balances kept by the ledger.
 
 Definitions (DESIGN.md): on hand = stock in internal locations; committed = promised to
-confirmed orders; available = on hand - committed; back ordered = promised but not coverable;
-on order = open purchase lines not yet received; in transit = stock in the warehouse's transit
-location on its way in.
+confirmed orders; back ordered = promised but not coverable; available = what a new order could
+commit now (domain.availability: sellable on hand, less committed, less back ordered); on order =
+open purchase lines not yet received; in transit = stock in the warehouse's transit location on
+its way in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Connection, and_, bindparam, case, func, literal_column, select, type_coerce
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+)
 
+from wms_tui.domain import availability
 from wms_tui.domain.inbound import OPEN_PURCHASE_STATES
 from wms_tui.domain.locations import VALUATION_GROUP, VALUATION_LABEL, LocationKind, ValuationGroup
 from wms_tui.domain.outbound import OPEN_ORDER_STATES
@@ -32,6 +47,7 @@ from wms_tui.store.types import Quantity
 
 # A literal, not a bound parameter: PostgreSQL must see the same expression in SELECT and GROUP BY.
 NO_LOT_SQL = literal_column("0")
+CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,139 @@ def committed_at(conn: Connection, item_id: int, location_id: int) -> Decimal:
     return Decimal(total)
 
 
+# --- available: the one definition (domain.availability) in SQL ------------------------------------
+
+
+def _zone(zone: str):
+    return Warehouse.code + literal(f"/{zone}")
+
+
+# Locations of a warehouse whose goods cannot be sold (its QC and Returns zones and their bins),
+# the SQL form of domain.availability.is_sellable.
+_UNSELLABLE_LOCATIONS = (
+    select(Location.id)
+    .join(Warehouse, Warehouse.id == Location.warehouse_id)
+    .where(
+        Location.warehouse_id == bindparam("warehouse_id"),
+        or_(*(
+            or_(Location.code == _zone(zone), Location.code.startswith(_zone(zone) + "/"))
+            for zone in sorted(availability.UNSELLABLE_ZONES)
+        )),
+    )
+)
+
+
+def _sellable(today_param: str = "today"):
+    """SQL condition on a balance joined to its location and (outer) lot: it may be sold."""
+    return and_(
+        StockBalance.location_id.not_in(_UNSELLABLE_LOCATIONS.scalar_subquery()),
+        or_(Lot.expiry_date.is_(None), Lot.expiry_date >= bindparam(today_param)),
+    )
+
+
+def _open_line_sum(column):
+    return (
+        select(func.coalesce(func.sum(column), 0))
+        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+        .where(
+            SalesOrderLine.item_id == bindparam("item_id"),
+            SalesOrder.warehouse_id == bindparam("warehouse_id"),
+            SalesOrder.state.in_(OPEN_ORDER_STATES),
+        )
+        .scalar_subquery()
+    )
+
+
+_SELLABLE_ON_HAND = (
+    select(func.coalesce(func.sum(StockBalance.quantity), 0))
+    .join(Location, Location.id == StockBalance.location_id)
+    .outerjoin(Lot, Lot.id == StockBalance.lot_id)
+    .where(
+        StockBalance.item_id == bindparam("item_id"),
+        Location.warehouse_id == bindparam("warehouse_id"),
+        Location.kind == LocationKind.INTERNAL,
+        _sellable(),
+    )
+    .scalar_subquery()
+)
+_AVAILABLE = select(
+    type_coerce(_SELLABLE_ON_HAND, Quantity()),
+    type_coerce(_open_line_sum(SalesOrderLine.committed_quantity), Quantity()),
+    type_coerce(_open_line_sum(SalesOrderLine.backordered_quantity), Quantity()),
+)
+
+
+def available_in_warehouse(conn: Connection, item_id: int, warehouse_id: int, today: date | None = None) -> Decimal:
+    """Available (domain.availability) in one round trip: this runs on every scan that checks stock."""
+    sellable, committed, back_ordered = conn.execute(
+        _AVAILABLE, {"item_id": item_id, "warehouse_id": warehouse_id, "today": today or date.today()}
+    ).one()
+    return availability.available(Decimal(sellable), Decimal(committed), Decimal(back_ordered))
+
+
+@dataclass(frozen=True)
+class Availability:
+    """One item in one warehouse: what is there, what may be sold, and what is promised."""
+
+    on_hand: Decimal
+    sellable: Decimal  # on hand outside QC and Returns, in lots not expired
+    committed: Decimal
+    back_ordered: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return availability.available(self.sellable, self.committed, self.back_ordered)
+
+    @property
+    def uncommitted(self) -> Decimal:
+        """Sellable stock no confirmed order has committed: what waiting back orders may take."""
+        return self.sellable - self.committed
+
+
+_STOCK_BY_ITEM = (
+    select(
+        StockBalance.item_id,
+        func.sum(StockBalance.quantity),
+        func.sum(type_coerce(case((_sellable(), StockBalance.quantity), else_=0), Quantity())),
+    )
+    .join(Location, Location.id == StockBalance.location_id)
+    .outerjoin(Lot, Lot.id == StockBalance.lot_id)
+    .where(
+        Location.warehouse_id == bindparam("warehouse_id"),
+        Location.kind == LocationKind.INTERNAL,
+        StockBalance.item_id.in_(bindparam("item_ids", expanding=True)),
+    )
+    .group_by(StockBalance.item_id)
+)
+_PROMISED_BY_ITEM = (
+    select(SalesOrderLine.item_id, func.sum(SalesOrderLine.committed_quantity), func.sum(SalesOrderLine.backordered_quantity))
+    .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+    .where(
+        SalesOrder.warehouse_id == bindparam("warehouse_id"),
+        SalesOrder.state.in_(OPEN_ORDER_STATES),
+        SalesOrderLine.item_id.in_(bindparam("item_ids", expanding=True)),
+    )
+    .group_by(SalesOrderLine.item_id)
+)
+
+
+def availability_by_item(conn: Connection, warehouse_id: int, item_ids: Iterable[int], today: date) -> dict[int, Availability]:
+    """Availability of each item in the warehouse, in two reads per few thousand items."""
+    ids = sorted(set(item_ids))
+    stock: dict[int, tuple[Decimal, Decimal]] = {}
+    promised: dict[int, tuple[Decimal, Decimal]] = {}
+    for start in range(0, len(ids), CHUNK):
+        params = {"warehouse_id": warehouse_id, "item_ids": ids[start : start + CHUNK], "today": today}
+        for item_id, on_hand, sellable in conn.execute(_STOCK_BY_ITEM, params):
+            stock[item_id] = (Decimal(on_hand), Decimal(sellable))
+        for item_id, committed, back_ordered in conn.execute(_PROMISED_BY_ITEM, params):
+            promised[item_id] = (Decimal(committed or 0), Decimal(back_ordered or 0))
+    return {
+        item_id: Availability(*stock.get(item_id, (ZERO, ZERO)), *promised.get(item_id, (ZERO, ZERO)))
+        for item_id in ids
+    }
+
+
 def _warehouse_sum(conn: Connection, item_id: int, warehouse_id: int, kind: LocationKind) -> Decimal:
     total = conn.execute(
         select(func.coalesce(func.sum(StockBalance.quantity), 0))
@@ -74,23 +223,8 @@ def _warehouse_sum(conn: Connection, item_id: int, warehouse_id: int, kind: Loca
     return Decimal(total)
 
 
-def _sales_line_sum(conn: Connection, column, item_id: int, warehouse_id: int) -> Decimal:
-    total = conn.execute(
-        select(func.coalesce(func.sum(column), 0))
-        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-        .where(
-            SalesOrderLine.item_id == item_id,
-            SalesOrder.warehouse_id == warehouse_id,
-            SalesOrder.state.in_(OPEN_ORDER_STATES),
-        )
-    ).scalar_one()
-    return Decimal(total)
-
-
-def warehouse_quantities(conn: Connection, item_id: int, warehouse_id: int) -> ItemQuantities:
-    on_hand = _warehouse_sum(conn, item_id, warehouse_id, LocationKind.INTERNAL)
-    committed = _sales_line_sum(conn, SalesOrderLine.committed_quantity, item_id, warehouse_id)
-    back_ordered = _sales_line_sum(conn, SalesOrderLine.backordered_quantity, item_id, warehouse_id)
+def warehouse_quantities(conn: Connection, item_id: int, warehouse_id: int, today: date | None = None) -> ItemQuantities:
+    figures = availability_by_item(conn, warehouse_id, [item_id], today or date.today())[item_id]
     on_order = Decimal(
         conn.execute(
             # Arithmetic on scaled columns loses their type: coerce back so it reads as a quantity.
@@ -109,45 +243,13 @@ def warehouse_quantities(conn: Connection, item_id: int, warehouse_id: int) -> I
         ).scalar_one()
     )
     return ItemQuantities(
-        on_hand=on_hand,
-        committed=committed,
-        available=on_hand - committed,
-        back_ordered=back_ordered,
+        on_hand=figures.on_hand,
+        committed=figures.committed,
+        available=figures.available,
+        back_ordered=figures.back_ordered,
         on_order=on_order,
         in_transit=_warehouse_sum(conn, item_id, warehouse_id, LocationKind.TRANSIT),
     )
-
-
-def _available_statement():
-    on_hand = (
-        select(func.coalesce(func.sum(StockBalance.quantity), 0))
-        .join(Location, Location.id == StockBalance.location_id)
-        .where(
-            StockBalance.item_id == bindparam("item_id"),
-            Location.warehouse_id == bindparam("warehouse_id"),
-            Location.kind == LocationKind.INTERNAL,
-        )
-        .scalar_subquery()
-    )
-    committed = (
-        select(func.coalesce(func.sum(SalesOrderLine.committed_quantity), 0))
-        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-        .where(
-            SalesOrderLine.item_id == bindparam("item_id"),
-            SalesOrder.warehouse_id == bindparam("warehouse_id"),
-            SalesOrder.state.in_(OPEN_ORDER_STATES),
-        )
-        .scalar_subquery()
-    )
-    return select(type_coerce(on_hand - committed, Quantity()))
-
-
-_AVAILABLE = _available_statement()
-
-
-def available_in_warehouse(conn: Connection, item_id: int, warehouse_id: int) -> Decimal:
-    """On hand minus committed in one round trip: this runs on every scan that checks stock."""
-    return Decimal(conn.execute(_AVAILABLE, {"item_id": item_id, "warehouse_id": warehouse_id}).scalar_one())
 
 
 @dataclass(frozen=True)
@@ -158,14 +260,16 @@ class StockRow:
     expiry: object
     on_hand: Decimal
     committed: Decimal
+    sellable: bool  # domain.availability: not in QC or Returns, lot not expired
 
     @property
     def available(self) -> Decimal:
-        return self.on_hand - self.committed
+        return max(self.on_hand - self.committed, ZERO) if self.sellable else ZERO
 
 
-def stock_by_location(conn: Connection, item_id: int, *, internal_only: bool = True) -> list[StockRow]:
+def stock_by_location(conn: Connection, item_id: int, *, internal_only: bool = True, today: date | None = None) -> list[StockRow]:
     """Non-zero balances of an item per location and lot, with what is reserved there."""
+    today = today or date.today()
     reserved = (
         select(
             Reservation.location_id,
@@ -199,7 +303,10 @@ def stock_by_location(conn: Connection, item_id: int, *, internal_only: bool = T
     if internal_only:
         query = query.where(Location.kind == LocationKind.INTERNAL)
     return [
-        StockRow(row.code, LocationKind(row.kind), row.lot_code, row.expiry_date, Decimal(row.on_hand), Decimal(row.reserved))
+        StockRow(
+            row.code, LocationKind(row.kind), row.lot_code, row.expiry_date, Decimal(row.on_hand), Decimal(row.reserved),
+            availability.is_sellable(row.kind, row.code) and not availability.is_expired(row.expiry_date, today),
+        )
         for row in conn.execute(query)
     ]
 

@@ -29,6 +29,7 @@ from wms_tui.services.inbound.common import (
     shared,
     take_stock,
 )
+from wms_tui.services.outbound.replan import replan_after_loss
 from wms_tui.store import finders
 from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import (
@@ -175,6 +176,8 @@ def record_count(
                         reason=MoveReason.CYCLE_COUNT)
             for m in moves
         ])
+        if variance < 0:  # what was reserved there may be gone: re-plan those order lines
+            replan_after_loss(session, context, item.id, location, line.lot_id)
     line.counted_quantity, line.expected_quantity, line.state = quantity, expected, CountLineState.POSTED
     line.reason = reason.strip()[:40] if reason else None
     session.flush()

@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from wms_tui.domain.quantities import ZERO
-from wms_tui.domain.reasons import UNPICKING, MoveReason
+from wms_tui.domain.reasons import PICKING, UNPICKING, MoveReason
 from wms_tui.domain.states import ContainerState
 from wms_tui.services.outbound.common import order_lines
 from wms_tui.store.models import ContainerLine, Item, Lot, SalesOrder, ShippingContainer, StockMove
@@ -22,7 +22,8 @@ MOVES = StockMove.__table__
 
 
 def picked(session: Session, order_number: str, line_ids: Sequence[int]) -> dict[LineLot, Decimal]:
-    """Units picked per order line and lot, net of put-backs (a cancelled short pick, a reopen)."""
+    """Units picked (or cross-docked) per order line and lot, net of put-backs (a cancelled short
+    pick, a reopen)."""
     totals: dict[LineLot, Decimal] = defaultdict(Decimal)
     for line_id, lot_id, reason, reverses, quantity in session.execute(
         select(MOVES.c.document_line_id, MOVES.c.lot_id, MOVES.c.reason, MOVES.c.reverses_id, func.sum(MOVES.c.quantity))
@@ -30,7 +31,7 @@ def picked(session: Session, order_number: str, line_ids: Sequence[int]) -> dict
         .group_by(MOVES.c.document_line_id, MOVES.c.lot_id, MOVES.c.reason, MOVES.c.reverses_id)
     ):
         code = MoveReason.parse(reason)
-        if code is MoveReason.PICK:
+        if code in PICKING and reverses is None:
             totals[(line_id, lot_id)] += Decimal(quantity)
         elif reverses is not None and code in UNPICKING:
             totals[(line_id, lot_id)] -= Decimal(quantity)

@@ -13,6 +13,7 @@ from wms_tui.store.models.catalog import (
     ReorderRule,
     Warehouse,
 )
+from wms_tui.store.models.exceptions import StockException
 from wms_tui.store.models.floor import FloorSession, Operator
 from wms_tui.store.models.inventory import CountLine, CountSession, Transfer, TransferLine
 from wms_tui.store.models.ledger import (
@@ -95,6 +96,7 @@ __all__ = [
     "TransferLine",
     "Task",
     "PickDiscrepancy",
+    "StockException",
     "Operator",
     "FloorSession",
 ]
