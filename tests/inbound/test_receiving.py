@@ -24,7 +24,16 @@ from wms_tui.services.inbound.purchasing import PurchaseLineInput
 from wms_tui.services.inbound.routes import STOCK_PENDING
 from wms_tui.services.outbound import packing
 from wms_tui.store import finders
-from wms_tui.store.models import Container, ReceiptLine, Reservation, SalesOrderLine, StockBalance, StockMove, Task, Warehouse
+from wms_tui.store.models import (
+    Container,
+    ReceiptLine,
+    Reservation,
+    SalesOrderLine,
+    StockBalance,
+    StockMove,
+    Task,
+    Warehouse,
+)
 from wms_tui.store.session import transaction
 
 
