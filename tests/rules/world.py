@@ -201,8 +201,15 @@ def check_books(engine: Engine, today: date = TODAY) -> None:
         committed: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
         back_ordered: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
         reserved: dict[int, Decimal] = defaultdict(Decimal)
+        reserved_at: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)
         for reservation in session.exec(select(Reservation)):
             reserved[reservation.order_line_id] += reservation.quantity
+            reserved_at[(reservation.item_id, reservation.location_id, reservation.lot_id or 0)] += reservation.quantity
+        held_at: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)
+        for (item_id, location_id, lot_id, _), (quantity, _) in balances.items():
+            held_at[(item_id, location_id, lot_id)] += quantity
+        for key, quantity in reserved_at.items():  # a reservation pins stock that is there
+            assert quantity <= held_at[key], f"reserved {quantity} of item {key[0]} at {locations[key[1]].code}, it holds {held_at[key]}"
         for line, order in session.exec(select(SalesOrderLine, SalesOrder).join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)):
             if order.state in ("quote", "draft"):
                 assert (line.committed_quantity, line.backordered_quantity, line.cancelled_quantity, line.shipped_quantity) == (0, 0, 0, 0)
