@@ -84,23 +84,21 @@ def committed_at(conn: Connection, item_id: int, location_id: int) -> Decimal:
 # --- available: the one definition (domain.availability) in SQL ------------------------------------
 
 
-def _zone(zone: str):
-    return Warehouse.code + literal(f"/{zone}")
+_WAREHOUSE_CODE = select(Warehouse.code).where(Warehouse.id == bindparam("warehouse_id")).scalar_subquery()
 
 
-# Locations of a warehouse whose goods cannot be sold (its QC and Returns zones and their bins),
-# the SQL form of domain.availability.is_sellable.
-_UNSELLABLE_LOCATIONS = (
-    select(Location.id)
-    .join(Warehouse, Warehouse.id == Location.warehouse_id)
-    .where(
-        Location.warehouse_id == bindparam("warehouse_id"),
-        or_(*(
-            or_(Location.code == _zone(zone), Location.code.startswith(_zone(zone) + "/"))
-            for zone in sorted(availability.UNSELLABLE_ZONES)
-        )),
-    )
-)
+def _unsellable_locations():
+    """Locations of a warehouse whose goods cannot be sold: its QC and Returns zones (found by
+    their unique codes) and every location below them in the tree, the SQL form of
+    domain.availability.is_sellable. Both steps are index reads, whatever the collation."""
+    zones = select(Location.id).where(
+        or_(*(Location.code == _WAREHOUSE_CODE + literal(f"/{zone}") for zone in sorted(availability.UNSELLABLE_ZONES)))
+    ).cte("unsellable", recursive=True)
+    below = zones.union_all(select(Location.id).join(zones, Location.parent_id == zones.c.id))
+    return select(below.c.id)
+
+
+_UNSELLABLE_LOCATIONS = _unsellable_locations()
 
 
 def _sellable(today_param: str = "today"):
@@ -108,19 +106,6 @@ def _sellable(today_param: str = "today"):
     return and_(
         StockBalance.location_id.not_in(_UNSELLABLE_LOCATIONS.scalar_subquery()),
         or_(Lot.expiry_date.is_(None), Lot.expiry_date >= bindparam(today_param)),
-    )
-
-
-def _open_line_sum(column):
-    return (
-        select(func.coalesce(func.sum(column), 0))
-        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-        .where(
-            SalesOrderLine.item_id == bindparam("item_id"),
-            SalesOrder.warehouse_id == bindparam("warehouse_id"),
-            SalesOrder.state.in_(OPEN_ORDER_STATES),
-        )
-        .scalar_subquery()
     )
 
 
@@ -136,10 +121,21 @@ _SELLABLE_ON_HAND = (
     )
     .scalar_subquery()
 )
-_AVAILABLE = select(
-    type_coerce(_SELLABLE_ON_HAND, Quantity()),
-    type_coerce(_open_line_sum(SalesOrderLine.committed_quantity), Quantity()),
-    type_coerce(_open_line_sum(SalesOrderLine.backordered_quantity), Quantity()),
+# One aggregate over the item's open order lines (one row even when there are none), with the
+# sellable stock beside it.
+_AVAILABLE = (
+    select(
+        type_coerce(_SELLABLE_ON_HAND, Quantity()),
+        type_coerce(func.coalesce(func.sum(SalesOrderLine.committed_quantity), 0), Quantity()),
+        type_coerce(func.coalesce(func.sum(SalesOrderLine.backordered_quantity), 0), Quantity()),
+    )
+    .select_from(SalesOrderLine)
+    .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+    .where(
+        SalesOrderLine.item_id == bindparam("item_id"),
+        SalesOrder.warehouse_id == bindparam("warehouse_id"),
+        SalesOrder.state.in_(OPEN_ORDER_STATES),
+    )
 )
 
 
