@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import (
     Connection,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     or_,
     select,
     type_coerce,
+    union_all,
 )
 
 from wms_tui.domain import availability
@@ -98,34 +100,73 @@ def _unsellable_locations():
     return select(below.c.id)
 
 
-_UNSELLABLE_LOCATIONS = _unsellable_locations()
+_UNSELLABLE_LOCATIONS = _unsellable_locations().scalar_subquery()
+_EXPIRED_LOTS = select(Lot.id).where(Lot.expiry_date < bindparam("today")).scalar_subquery()
 
 
-def _sellable(today_param: str = "today"):
-    """SQL condition on a balance joined to its location and (outer) lot: it may be sold."""
-    return and_(
-        StockBalance.location_id.not_in(_UNSELLABLE_LOCATIONS.scalar_subquery()),
-        or_(Lot.expiry_date.is_(None), Lot.expiry_date >= bindparam(today_param)),
+def _held_back(*item_filter):
+    """(item id, quantity) of the balances on hand in the warehouse that cannot be sold: in its
+    unsellable locations (read through the balances' location index) or in expired lots (read
+    from the lots). Few rows, so many items' sellable stock is read as on hand less these."""
+    in_unsellable = select(StockBalance.item_id, StockBalance.quantity).where(
+        StockBalance.location_id.in_(_UNSELLABLE_LOCATIONS), *item_filter
+    )
+    expired = (
+        select(StockBalance.item_id, StockBalance.quantity)
+        .select_from(Lot)
+        .join(StockBalance, and_(StockBalance.item_id == Lot.item_id, StockBalance.lot_id == Lot.id))
+        .join(Location, Location.id == StockBalance.location_id)
+        .where(
+            Lot.id.in_(_EXPIRED_LOTS),
+            Location.warehouse_id == bindparam("warehouse_id"),
+            Location.kind == LocationKind.INTERNAL,
+            StockBalance.location_id.not_in(_UNSELLABLE_LOCATIONS),
+            *item_filter,
+        )
+    )
+    return union_all(in_unsellable, expired).subquery()
+
+
+def _on_hand_sum(*item_filter):
+    return (
+        select(StockBalance.item_id, func.sum(StockBalance.quantity))
+        .join(Location, Location.id == StockBalance.location_id)
+        .where(Location.warehouse_id == bindparam("warehouse_id"), Location.kind == LocationKind.INTERNAL, *item_filter)
+        .group_by(StockBalance.item_id)
     )
 
 
-_SELLABLE_ON_HAND = (
+def _held_back_sum(*item_filter):
+    held = _held_back(*item_filter)
+    return select(held.c.item_id, func.sum(held.c.quantity)).group_by(held.c.item_id)
+
+
+def _promised_sum(*item_filter):
+    return (
+        select(SalesOrderLine.item_id, func.sum(SalesOrderLine.committed_quantity), func.sum(SalesOrderLine.backordered_quantity))
+        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+        .where(SalesOrder.warehouse_id == bindparam("warehouse_id"), SalesOrder.state.in_(OPEN_ORDER_STATES), *item_filter)
+        .group_by(SalesOrderLine.item_id)
+    )
+
+
+# One item: its sellable stock (the same two sets, as conditions) beside one aggregate over its
+# open order lines (one row even when there are none), in one round trip.
+_ONE_ITEM_SELLABLE = (
     select(func.coalesce(func.sum(StockBalance.quantity), 0))
     .join(Location, Location.id == StockBalance.location_id)
-    .outerjoin(Lot, Lot.id == StockBalance.lot_id)
     .where(
         StockBalance.item_id == bindparam("item_id"),
         Location.warehouse_id == bindparam("warehouse_id"),
         Location.kind == LocationKind.INTERNAL,
-        _sellable(),
+        StockBalance.location_id.not_in(_UNSELLABLE_LOCATIONS),
+        StockBalance.lot_id.not_in(_EXPIRED_LOTS),
     )
     .scalar_subquery()
 )
-# One aggregate over the item's open order lines (one row even when there are none), with the
-# sellable stock beside it.
-_AVAILABLE = (
+_ONE_ITEM = (
     select(
-        type_coerce(_SELLABLE_ON_HAND, Quantity()),
+        type_coerce(_ONE_ITEM_SELLABLE, Quantity()),
         type_coerce(func.coalesce(func.sum(SalesOrderLine.committed_quantity), 0), Quantity()),
         type_coerce(func.coalesce(func.sum(SalesOrderLine.backordered_quantity), 0), Quantity()),
     )
@@ -137,19 +178,20 @@ _AVAILABLE = (
         SalesOrder.state.in_(OPEN_ORDER_STATES),
     )
 )
+_ITEMS = bindparam("item_ids", expanding=True)
+# Several items: three reads (more than CHUNK items are read as the whole warehouse at once,
+# cheaper than long IN-lists).
+_READS_OF_ITEMS = (
+    _on_hand_sum(StockBalance.item_id.in_(_ITEMS)),
+    _held_back_sum(StockBalance.item_id.in_(_ITEMS)),
+    _promised_sum(SalesOrderLine.item_id.in_(_ITEMS)),
+)
+_READS_OF_WAREHOUSE = (_on_hand_sum(), _held_back_sum(), _promised_sum())
 
 
-def available_in_warehouse(conn: Connection, item_id: int, warehouse_id: int, today: date | None = None) -> Decimal:
-    """Available (domain.availability) in one round trip: this runs on every scan that checks stock."""
-    sellable, committed, back_ordered = conn.execute(
-        _AVAILABLE, {"item_id": item_id, "warehouse_id": warehouse_id, "today": today or date.today()}
-    ).one()
-    return availability.available(Decimal(sellable), Decimal(committed), Decimal(back_ordered))
-
-
-@dataclass(frozen=True)
-class Availability:
-    """One item in one warehouse: what is there, what may be sold, and what is promised."""
+class Availability(NamedTuple):
+    """One item in one warehouse: what is there, what may be sold, and what is promised. (A
+    named tuple: thousands are made at once when a morning's orders are confirmed.)"""
 
     on_hand: Decimal
     sellable: Decimal  # on hand outside QC and Returns, in lots not expired
@@ -166,48 +208,34 @@ class Availability:
         return self.sellable - self.committed
 
 
-_WAREHOUSE_STOCK = (
-    select(
-        StockBalance.item_id,
-        func.sum(StockBalance.quantity),
-        func.sum(type_coerce(case((_sellable(), StockBalance.quantity), else_=0), Quantity())),
-    )
-    .join(Location, Location.id == StockBalance.location_id)
-    .outerjoin(Lot, Lot.id == StockBalance.lot_id)
-    .where(Location.warehouse_id == bindparam("warehouse_id"), Location.kind == LocationKind.INTERNAL)
-    .group_by(StockBalance.item_id)
-)
-_WAREHOUSE_PROMISED = (
-    select(SalesOrderLine.item_id, func.sum(SalesOrderLine.committed_quantity), func.sum(SalesOrderLine.backordered_quantity))
-    .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-    .where(SalesOrder.warehouse_id == bindparam("warehouse_id"), SalesOrder.state.in_(OPEN_ORDER_STATES))
-    .group_by(SalesOrderLine.item_id)
-)
-_ITEMS = bindparam("item_ids", expanding=True)
-_STOCK_OF_ITEMS = _WAREHOUSE_STOCK.where(StockBalance.item_id.in_(_ITEMS))
-_PROMISED_OF_ITEMS = _WAREHOUSE_PROMISED.where(SalesOrderLine.item_id.in_(_ITEMS))
+def available_in_warehouse(conn: Connection, item_id: int, warehouse_id: int, today: date | None = None) -> Decimal:
+    """Available (domain.availability) in one round trip: this runs on every scan that checks stock."""
+    sellable, committed, back_ordered = conn.execute(
+        _ONE_ITEM, {"item_id": item_id, "warehouse_id": warehouse_id, "today": today or date.today()}
+    ).one()
+    return availability.available(sellable, committed, back_ordered)
 
 
 def availability_by_item(conn: Connection, warehouse_id: int, item_ids: Iterable[int], today: date) -> dict[int, Availability]:
-    """Availability of each item in the warehouse: two reads (more than CHUNK items are read as
-    the whole warehouse at once, cheaper than long IN-lists)."""
+    """Availability of each item in the warehouse."""
     ids = sorted(set(item_ids))
+    if not ids:
+        return {}
     params = {"warehouse_id": warehouse_id, "today": today}
-    if len(ids) > CHUNK:
-        reads = [(_WAREHOUSE_STOCK, _WAREHOUSE_PROMISED, params)]
-    else:
-        reads = [(_STOCK_OF_ITEMS, _PROMISED_OF_ITEMS, {**params, "item_ids": ids})] if ids else []
-    stock: dict[int, tuple[Decimal, Decimal]] = {}
-    promised: dict[int, tuple[Decimal, Decimal]] = {}
-    for stock_read, promised_read, values in reads:
-        for item_id, on_hand, sellable in conn.execute(stock_read, values):
-            stock[item_id] = (Decimal(on_hand), Decimal(sellable))
-        for item_id, committed, back_ordered in conn.execute(promised_read, values):
-            promised[item_id] = (Decimal(committed or 0), Decimal(back_ordered or 0))
-    return {
-        item_id: Availability(*stock.get(item_id, (ZERO, ZERO)), *promised.get(item_id, (ZERO, ZERO)))
-        for item_id in ids
-    }
+    on_hand_read, held_back_read, promised_read = _READS_OF_ITEMS if len(ids) <= CHUNK else _READS_OF_WAREHOUSE
+    if len(ids) <= CHUNK:
+        params["item_ids"] = ids
+    # Sums of quantity columns come back as Decimal; a group always has a sum.
+    on_hand = dict(conn.execute(on_hand_read, params).all())
+    held_back = dict(conn.execute(held_back_read, params).all())
+    promised = {item_id: (committed, waiting) for item_id, committed, waiting in conn.execute(promised_read, params)}
+    nothing = (ZERO, ZERO)
+    figures = {}
+    for item_id in ids:
+        stock = on_hand.get(item_id, ZERO)
+        held = held_back.get(item_id)
+        figures[item_id] = Availability(stock, stock if held is None else stock - held, *promised.get(item_id, nothing))
+    return figures
 
 
 def _warehouse_sum(conn: Connection, item_id: int, warehouse_id: int, kind: LocationKind) -> Decimal:
