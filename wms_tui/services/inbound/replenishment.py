@@ -121,11 +121,13 @@ def purchase_suggestions(session: Session, warehouse_code: str | None = None) ->
     if not rules:
         return []
     today = datetime.now(UTC).date()
-    figures: dict[tuple[int, int], queries.Availability] = {}
-    for warehouse_id in {rule.warehouse_id for rule in rules}:
-        wanted = {rule.item_id for rule in rules if rule.warehouse_id == warehouse_id}
-        for item_id, figure in queries.availability_by_item(session.connection(), warehouse_id, wanted, today).items():
-            figures[(item_id, warehouse_id)] = figure
+    wanted: dict[int, set[int]] = defaultdict(set)
+    for rule in rules:
+        wanted[rule.warehouse_id].add(rule.item_id)
+    figures = {
+        warehouse_id: queries.availability_by_item(session.connection(), warehouse_id, item_ids, today)
+        for warehouse_id, item_ids in wanted.items()
+    }
     on_order = _grouped(session, select(PurchaseOrderLine.item_id, PurchaseOrder.warehouse_id,
                                         func.sum(type_coerce(PurchaseOrderLine.quantity - PurchaseOrderLine.received_quantity, Quantity())))
                         .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
@@ -140,7 +142,7 @@ def purchase_suggestions(session: Session, warehouse_code: str | None = None) ->
     suggestions = []
     for item_id, minimum, maximum, rule_supplier_id, sku, warehouse_id in rules:
         key = (item_id, warehouse_id)
-        figure = figures[key]
+        figure = figures[warehouse_id][item_id]
         need = purchase_quantity(minimum, maximum, figure.uncommitted, on_order.get(key, ZERO), figure.back_ordered)
         if need <= 0:
             continue
