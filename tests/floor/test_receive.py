@@ -161,25 +161,28 @@ def test_over_receipt_needs_a_supervisor_badge_and_pin_and_a_reason(runtime):
 
 def test_cross_dock_when_a_back_order_waits(runtime):
     desk = open_receive(runtime)
-    # SO-000003 waits for 11 SKU-00026, on order with PO000003.
-    desk.scan("PO000003", gtin13(26), "11")
+    # SO-000001 (ship what is there, back order the rest) waits for 4 SKU-00030, on order with
+    # PO000001. (SO-000003 waits too, but whole: it is released only when all of it is there.)
+    desk.scan("PO000001", lot_scan(30, "LOT-X"), "6")
     desk.key("f2")
     assert desk.step == "crossdock", desk.message
-    assert "SO-000003 waits" in desk.details and "back order SO-000003" in desk.message
+    assert "SO-000001 waits" in desk.details and "back order SO-000001" in desk.message
     desk.refused("3", "", "crossdock")
     before = moves(runtime)
     desk.scan("1")
     assert not desk.error, desk.message
     assert desk.step == "item"
     assert moves(runtime) == before + 1
-    assert on_hand(runtime, "SKU-00026", "WH1/OUTPUT") == 11
-    assert on_hand(runtime, "SKU-00026", "WH1/INPUT") == 0
+    # Cross-docked goods go where the order's picks go (WH1 delivers in 3 steps: Pack), picked.
+    assert on_hand(runtime, "SKU-00030", "WH1/PACK") == 4
+    assert on_hand(runtime, "SKU-00030", "WH1/INPUT") == 2
     with Session(runtime.engine) as session:
         line = session.exec(select(SalesOrderLine).join(Item, Item.id == SalesOrderLine.item_id)
-                            .where(Item.sku == "SKU-00026")).one()
-        assert line.backordered_quantity == 0
-        assert session.exec(select(func.sum(Reservation.quantity)).where(Reservation.order_line_id == line.id)).one() == 11
-    assert all(t.state == "cancelled" for t in putaways(runtime, receipt_of(runtime, "PO000003")))
+                            .where(Item.sku == "SKU-00030")).one()
+        assert (line.backordered_quantity, line.committed_quantity, line.picked_quantity) == (0, 4, 4)
+        assert session.exec(select(func.count()).select_from(Reservation).where(Reservation.order_line_id == line.id)).one() == 0
+    [putaway] = putaways(runtime, receipt_of(runtime, "PO000001"))
+    assert (putaway.state, putaway.quantity) == ("open", 2)
 
 
 def test_crash_mid_flow_resumes_at_the_same_step(runtime):

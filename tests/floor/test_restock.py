@@ -9,10 +9,13 @@ from sqlmodel import Session, func, select
 from tests.floor.inbound import OFFICE, on_hand, received_pallet
 from tests.floor.kit import Desk, held_task, moves
 from wms_tui.domain.locations import location_barcode
+from wms_tui.domain.reasons import MoveReason
 from wms_tui.domain.states import TaskKind
+from wms_tui.services import catalog
 from wms_tui.services.demo import gtin13
 from wms_tui.services.inbound.replenishment import plan_pick_face_refills, set_reorder_rule
 from wms_tui.services.outbound import returns
+from wms_tui.store.ledger import MoveRequest, post_moves
 from wms_tui.store.models import (
     Container,
     Item,
@@ -170,6 +173,11 @@ def test_returned_goods_back_to_stock(runtime):
             .order_by(SalesOrderLine.id)
         ).first()
         line.shipped_quantity = Decimal(2)
+        # Returns are checked against what the ledger delivered on the order.
+        post_moves(session.connection(), [MoveRequest(
+            item.id, catalog.shared_location(session, "OPENING").id, catalog.shared_location(session, "CUSTOMERS").id, 2,
+            document_ref=order.number, document_line_id=line.id, reason=MoveReason.SHIP,
+        )], OFFICE)
         session.flush()
         document = returns.receive_return(session, OFFICE, order.number, [returns.ReturnInput(item.sku, 2, "good")])
         return_line = session.exec(select(SalesReturnLine).where(SalesReturnLine.return_id == document.id)).one()

@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from wms_tui.domain import availability
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.quantities import ZERO
@@ -20,6 +21,7 @@ from wms_tui.store.ledger import PostingContext
 from wms_tui.store.models import (
     Item,
     Location,
+    Lot,
     Partner,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -111,9 +113,13 @@ def assert_consistent(engine: Engine) -> None:
         conn = session.connection()
         assert all(total == 0 for total in queries.item_balance_totals(conn).values())
         from_moves: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+        from_moves_lot: dict[tuple[int, int, int | None], Decimal] = defaultdict(Decimal)
         for move in session.exec(select(StockMove)).all():
             from_moves[(move.item_id, move.from_location_id)] -= move.quantity
             from_moves[(move.item_id, move.to_location_id)] += move.quantity
+            from_moves_lot[(move.item_id, move.from_location_id, move.lot_id)] -= move.quantity
+            from_moves_lot[(move.item_id, move.to_location_id, move.lot_id)] += move.quantity
+        expiry = dict(session.exec(select(Lot.id, Lot.expiry_date)).all())
         balances: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
         for balance in session.exec(select(StockBalance)).all():
             balances[(balance.item_id, balance.location_id)] += balance.quantity
@@ -145,7 +151,11 @@ def assert_consistent(engine: Engine) -> None:
                 assert (figures.on_hand, figures.committed, figures.back_ordered, figures.on_order, figures.in_transit) == (
                     on_hand, committed, back, on_order, transit
                 ), (item.sku, warehouse.code)
-                assert figures.available == on_hand - committed
+                sellable = sum((q for (i, loc, lot), q in from_moves_lot.items() if i == item.id
+                                and locations[loc].warehouse_id == warehouse.id
+                                and availability.is_sellable(locations[loc].kind, locations[loc].code)
+                                and not availability.is_expired(expiry.get(lot), date.today())), ZERO)
+                assert figures.available == availability.available(sellable, committed, back)
         for line in session.exec(select(SalesOrderLine)).all():
             reserved = sum((r.quantity for r in session.exec(select(Reservation).where(Reservation.order_line_id == line.id))), ZERO)
             assert reserved <= line.committed_quantity

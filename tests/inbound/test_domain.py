@@ -75,9 +75,9 @@ def test_lot_data_rules():
 
 
 def test_min_max_and_recount_and_invoice_rules():
-    assert purchase_quantity(D(20), D(100), available=D(18), on_order=D(5), back_ordered=D(6)) == D(83)
-    assert purchase_quantity(D(20), D(100), available=D(15), on_order=D(5), back_ordered=D(0)) == 0  # at min: fine
-    assert purchase_quantity(D(5), D(10), available=D(-3), on_order=D(0), back_ordered=D(0)) == D(13)
+    assert purchase_quantity(D(20), D(100), uncommitted=D(18), on_order=D(5), back_ordered=D(6)) == D(83)
+    assert purchase_quantity(D(20), D(100), uncommitted=D(15), on_order=D(5), back_ordered=D(0)) == 0  # at min: fine
+    assert purchase_quantity(D(5), D(10), uncommitted=D(-3), on_order=D(0), back_ordered=D(0)) == D(13)
     assert recount_needed(D(10), D(13), D(2), already_recounted=False)
     assert not recount_needed(D(10), D(12), D(2), already_recounted=False)
     assert not recount_needed(D(10), D(30), D(2), already_recounted=True)

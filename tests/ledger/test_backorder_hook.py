@@ -2,10 +2,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from tests.factories import build_small_warehouse
-from wms_tui.services.backorders import release_backorders
-from wms_tui.store import queries
+from wms_tui.domain.reasons import MoveReason
+from wms_tui.services import catalog, posting
+from wms_tui.store import finders, queries
+from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import Partner, SalesOrder, SalesOrderLine
 from wms_tui.store.session import transaction
+
+CTX = PostingContext("T1", "alice")
 
 
 def test_arrivals_fill_oldest_backorders_first(engine):
@@ -23,9 +27,12 @@ def test_arrivals_fill_oldest_backorders_first(engine):
             session.add(SalesOrderLine(order_id=order.id, item_id=wh.widget.id, quantity=Decimal(waiting),
                                        backordered_quantity=Decimal(waiting)))
     with transaction(engine) as session:
-        released = release_backorders(session, wh.widget.id, wh.warehouse_id, "6")
+        # Goods landing where they cannot be sold yet (returns awaiting a decision) release nothing.
+        returns = catalog.add_bin(session, finders.location_by_code(session, "WH1"), "RETURNS")
+        held = posting.post(session, CTX, [MoveRequest(wh.widget.id, wh.customer.id, returns.id, "6", reason=MoveReason.RETURN)])
+        assert held.released == []
+        released = posting.post(session, CTX, [MoveRequest(wh.widget.id, wh.supplier.id, wh.bin_a.id, "6", reason=MoveReason.RECEIPT)]).released
     assert [(r.order_number, r.quantity) for r in released] == [("SO-OLD", Decimal(4)), ("SO-NEW", Decimal(2))]
     with engine.connect() as conn:
         totals = queries.warehouse_quantities(conn, wh.widget.id, wh.warehouse_id)
-    assert totals.back_ordered == Decimal(3)
-    assert totals.committed == Decimal(6)
+    assert (totals.on_hand, totals.committed, totals.back_ordered, totals.available) == (Decimal(12), Decimal(6), Decimal(3), Decimal(0))

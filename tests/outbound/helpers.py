@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Engine
@@ -11,6 +12,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from tests.factories import SmallWarehouse, build_small_warehouse
+from wms_tui.domain import availability
 from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.quantities import ZERO
 from wms_tui.services.outbound import customers, packing
@@ -18,6 +20,7 @@ from wms_tui.store import queries
 from wms_tui.store.ledger import Ledger, MoveRequest, PostingContext
 from wms_tui.store.models import (
     Location,
+    Lot,
     Reservation,
     SalesOrder,
     SalesOrderLine,
@@ -53,27 +56,31 @@ def check_books(engine: Engine) -> None:
     with Session(engine) as session:
         conn = session.connection()
         assert all(total == 0 for total in queries.item_balance_totals(conn).values())
-        locations = {row.id: row for row in conn.execute(select(Location.id, Location.kind, Location.warehouse_id))}
+        locations = {row.id: row for row in conn.execute(select(Location.id, Location.kind, Location.warehouse_id, Location.code))}
+        expiry = dict(conn.execute(select(Lot.id, Lot.expiry_date)).all())
         moves = conn.execute(select(StockMove)).all()
         original = aliased(StockMove)
         reversal_of = dict(conn.execute(select(StockMove.id, original.reason).join(original, original.id == StockMove.reverses_id)).all())
         shipped = defaultdict(Decimal)
         picked = defaultdict(Decimal)
         on_hand = defaultdict(Decimal)
+        sellable = defaultdict(Decimal)
         for move in moves:
             to_kind, from_kind = locations[move.to_location_id].kind, locations[move.from_location_id].kind
             if to_kind == LocationKind.CUSTOMER:
                 shipped[move.document_line_id] += move.quantity
             if from_kind == LocationKind.CUSTOMER and move.reason != "return":
                 shipped[move.document_line_id] -= move.quantity
-            if move.reason == "pick":
+            if move.reason in ("pick", "cross_dock"):
                 picked[move.document_line_id] += move.quantity
-            if reversal_of.get(move.id) == "pick":
+            if reversal_of.get(move.id) in ("pick", "cross_dock"):
                 picked[move.document_line_id] -= move.quantity
             for location_id, sign in ((move.to_location_id, 1), (move.from_location_id, -1)):
                 location = locations[location_id]
                 if location.kind == LocationKind.INTERNAL:
                     on_hand[(move.item_id, location.warehouse_id)] += sign * move.quantity
+                if availability.is_sellable(location.kind, location.code) and not availability.is_expired(expiry.get(move.lot_id), date.today()):
+                    sellable[(move.item_id, location.warehouse_id)] += sign * move.quantity
         reserved = defaultdict(Decimal)
         for line_id, quantity in conn.execute(select(Reservation.order_line_id, Reservation.quantity)):
             reserved[line_id] += quantity
@@ -98,4 +105,5 @@ def check_books(engine: Engine) -> None:
             assert totals.on_hand == on_hand[(item_id, warehouse_id)]
             assert totals.committed == committed[(item_id, warehouse_id)]
             assert totals.back_ordered == backordered[(item_id, warehouse_id)]
-            assert totals.available == on_hand[(item_id, warehouse_id)] - committed[(item_id, warehouse_id)]
+            key = (item_id, warehouse_id)
+            assert totals.available == availability.available(sellable[key], committed[key], backordered[key])

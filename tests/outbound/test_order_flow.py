@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 from tests.outbound.helpers import CTX, build_shop, check_books
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.locations import location_barcode
-from wms_tui.domain.outbound import OrderStatus, PaymentStatus
+from wms_tui.domain.outbound import DerivedStatus, OrderStatus, PaymentStatus
 from wms_tui.domain.states import TaskKind
 from wms_tui.services import catalog, tasks
-from wms_tui.services.backorders import release_backorders
+from wms_tui.services.backorders import release_waiting
 from wms_tui.services.outbound import (
     allocation,
     invoicing,
@@ -70,7 +70,8 @@ def test_partial_shipment_then_the_rest_invoiced_as_shipped_and_paid(engine):
     first, box = _pack_and_ship(engine, "SO-1", "TRACK-1")
     assert first.units == Decimal(6) and len(box) == 18 and box.startswith("0871234567")
     with transaction(engine) as session:
-        assert orders.order_status(session, "SO-1") is OrderStatus.STARTED
+        # 4 units still back ordered: partially shipped, whatever the money says later
+        assert orders.order_status(session, "SO-1") == DerivedStatus(OrderStatus.PARTIALLY_SHIPPED)
         invoice = invoicing.invoice_order(session, "SO-1", issued_on=date(2026, 1, 1))
         # 6 x 5.00 less 10% = 27.00, 21% tax = 5.67, freight 7.50 on the first invoice
         assert (invoice.subtotal, invoice.tax_total, invoice.freight, invoice.total) == (
@@ -86,26 +87,26 @@ def test_partial_shipment_then_the_rest_invoiced_as_shipped_and_paid(engine):
     check_books(engine)
     shop.receive(shop.wh.widget.id, shop.wh.bin_b.id, "4")
     with transaction(engine) as session:
-        [released] = release_backorders(session, shop.wh.widget.id, shop.wh.warehouse_id, "4")
+        [released] = release_waiting(session, shop.wh.warehouse_id, [shop.wh.widget.id])
         assert released.order_number == "SO-1"
         allocation.allocate(session, ["SO-1"])
     _pick_all(engine, shop, "SO-1")
     _pack_and_ship(engine, "SO-1", "TRACK-2")
     with transaction(engine) as session:
-        assert orders.order_status(session, "SO-1") is OrderStatus.INVOICED
+        assert orders.order_status(session, "SO-1") == DerivedStatus(OrderStatus.FULFILLED, OrderStatus.INVOICED)
         second = invoicing.invoice_order(session, "SO-1", issued_on=date(2026, 1, 5))
         assert (second.freight, second.total) == (Decimal(0), Decimal("21.78"))
         invoicing.record_payment(session, invoice.number, "40.17")
-        assert orders.order_status(session, "SO-1") is OrderStatus.PARTIALLY_PAID
+        assert orders.order_status(session, "SO-1").value == "fulfilled, partially paid"
         with pytest.raises(InvalidInput, match="more than the 21.78 still open"):
             invoicing.record_payment(session, second.number, "30")
         assert invoicing.invoice_payment_status(session, second.number, as_of=date(2026, 3, 1)) is PaymentStatus.OVERDUE
         [row] = invoicing.aging(session, as_of=date(2026, 3, 1))
         assert row.buckets["1-30"] == Decimal("21.78")
         invoicing.record_payment(session, second.number, "21.78")
-        assert orders.order_status(session, "SO-1") is OrderStatus.PAID
+        assert orders.order_status(session, "SO-1") == DerivedStatus(OrderStatus.FULFILLED, OrderStatus.PAID)
         orders.close_order(session, "SO-1")
-        assert orders.order_status(session, "SO-1") is OrderStatus.CLOSED
+        assert orders.order_status(session, "SO-1") == DerivedStatus(OrderStatus.CLOSED)
     check_books(engine)
 
 
@@ -119,7 +120,8 @@ def test_return_then_restock_or_scrap_with_credit_note(engine, disposition):
     with transaction(engine) as session:
         with pytest.raises(InvalidInput, match="only 5 W-1 shipped"):
             returns.receive_return(session, CTX, "SO-1", [returns.ReturnInput("W-1", "6", "good")])
-        document = returns.receive_return(session, CTX, "SO-1", [returns.ReturnInput("W-1", "2", "damaged")])
+        condition = "opened" if disposition == "restock" else "damaged"  # a damaged return is never restocked
+        document = returns.receive_return(session, CTX, "SO-1", [returns.ReturnInput("W-1", "2", condition)])
         line_id = session.exec(select(returns.SalesReturnLine.id).where(returns.SalesReturnLine.return_id == document.id)).one()
         note = returns.issue_credit_note(session, document.number)
         assert note.total == Decimal("4.40")
@@ -159,8 +161,8 @@ def test_cancel_refused_after_a_pick_and_reopen_restores_stock_exactly(engine):
         with pytest.raises(InvalidInput, match="cannot be cancelled: stock has moved for it; re-open it instead"):
             orders.cancel_order(session, "SO-1")
     with transaction(engine) as session:
-        orders.reopen_order(session, CTX, "SO-1")
-        assert orders.order_status(session, "SO-1") is OrderStatus.OPEN
+        assert orders.reopen_order(session, CTX, "SO-1").reopened
+        assert orders.order_status(session, "SO-1") == DerivedStatus(OrderStatus.OPEN)
     assert _balances(engine) == before
     with engine.connect() as conn:
         moves = conn.execute(select(func.count()).select_from(StockMove).where(StockMove.document_ref == "SO-1")).scalar_one()
@@ -168,7 +170,7 @@ def test_cancel_refused_after_a_pick_and_reopen_restores_stock_exactly(engine):
     check_books(engine)
     with transaction(engine) as session:
         orders.cancel_order(session, "SO-1")  # nothing processed any more: cancel is allowed
-        assert orders.order_status(session, "SO-1") is OrderStatus.CANCELLED
+        assert orders.order_status(session, "SO-1") == DerivedStatus(OrderStatus.CANCELLED)
     check_books(engine)
 
 
@@ -178,7 +180,7 @@ def test_one_step_delivery_picks_straight_to_the_customer(engine):
     _order(engine, [LineInput("W-1", "3", "1.00")])
     _pick_all(engine, shop, "SO-1")
     with transaction(engine) as session:
-        assert orders.order_status(session, "SO-1") is OrderStatus.FULFILLED
+        assert orders.order_status(session, "SO-1") == DerivedStatus(OrderStatus.FULFILLED)
         with pytest.raises(InvalidInput, match="delivers in 1 step"):
             packing.open_container(session, CTX, "SO-1")
     check_books(engine)

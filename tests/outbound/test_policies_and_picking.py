@@ -9,7 +9,7 @@ from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.locations import location_barcode
 from wms_tui.domain.outbound import OrderState, ShortPickOutcome
 from wms_tui.services import tasks
-from wms_tui.services.backorders import release_backorders
+from wms_tui.services.backorders import release_waiting
 from wms_tui.services.outbound import allocation, invoicing, orders, packing, picking, shipping
 from wms_tui.services.outbound.orders import LineInput
 from wms_tui.store import finders
@@ -47,7 +47,7 @@ def test_each_backorder_policy_on_confirm_and_on_arrival(engine, policy, state, 
     if widget[1]:
         shop.receive(shop.wh.widget.id, shop.wh.bin_b.id, "10")
         with transaction(engine) as session:
-            release_backorders(session, shop.wh.widget.id, shop.wh.warehouse_id, "10")
+            release_waiting(session, shop.wh.warehouse_id, [shop.wh.widget.id])
             line = session.exec(select(SalesOrderLine)).one()
             assert (line.committed_quantity, line.backordered_quantity) == (D(10), D(0))
             outcome = allocation.allocate(session, ["SO-1"])

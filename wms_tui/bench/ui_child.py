@@ -14,6 +14,7 @@ from sqlmodel import select
 from drivers.scan import Scan
 from wms_tui.domain.locations import location_barcode
 from wms_tui.runtime import open_runtime
+from wms_tui.services.demo import DEMO_PIN
 from wms_tui.store.models import Item, ItemBarcode
 from wms_tui.store.session import reading
 from wms_tui.ui.app import WmsApp
@@ -77,7 +78,7 @@ async def timed_scans(config: str, count: int) -> dict:
             if not screen.shown.ok:
                 raise RuntimeError(f"scan {code!r} refused: {screen.shown.message}")
 
-        for code in ("BADGE-0001", "1", "*1"):
+        for code in ("BADGE-0001", DEMO_PIN, "*1"):
             await scan(code)
         latencies.clear()
         picks = 0

@@ -138,10 +138,10 @@ def suggest_bin(candidates: Sequence[BinCandidate], quantity: Decimal, has_lot: 
     return None
 
 
-def purchase_quantity(minimum: Decimal, maximum: Decimal, available: Decimal, on_order: Decimal, back_ordered: Decimal) -> Decimal:
-    """Min/max rule: when available + on order - back ordered falls below the minimum, order
-    up to the maximum. Zero when nothing is needed."""
-    position = available + on_order - back_ordered
+def purchase_quantity(minimum: Decimal, maximum: Decimal, uncommitted: Decimal, on_order: Decimal, back_ordered: Decimal) -> Decimal:
+    """Min/max rule: when the stock position (sellable stock not committed + on order - back
+    ordered) falls below the minimum, order up to the maximum. Zero when nothing is needed."""
+    position = uncommitted + on_order - back_ordered
     if position >= minimum:
         return ZERO
     return maximum - position

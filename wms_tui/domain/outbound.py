@@ -85,6 +85,43 @@ def plan_commitment(
     return plan
 
 
+@dataclass(frozen=True)
+class WaitingOrder:
+    """A confirmed order with back-ordered lines, as the release sees it."""
+
+    policy: BackorderPolicy
+    lines: tuple[LineDemand, ...]  # each line's back-ordered quantity
+
+
+def plan_release(waiting: Sequence[WaitingOrder], coverable: Mapping[int, Decimal]) -> dict[int, Decimal]:
+    """Units of each back-ordered line to commit now, per line id.
+
+    `waiting` is oldest first and `coverable` the stock per item no order has committed. Every
+    policy looks at all that is coverable; an order that is back ordered whole (policy e) is
+    released only when all it waits for can be committed at once, and meanwhile holds back what
+    it will take, so younger orders do not overtake it.
+    """
+    left = {item_id: max(quantity, ZERO) for item_id, quantity in coverable.items()}
+    released: dict[int, Decimal] = {}
+    for order in waiting:
+        if order.policy is BackorderPolicy.BACKORDER_ALL:
+            needed: dict[int, Decimal] = {}
+            for line in order.lines:
+                needed[line.item_id] = needed.get(line.item_id, ZERO) + line.quantity
+            whole = all(left.get(item_id, ZERO) >= quantity for item_id, quantity in needed.items())
+            for item_id, quantity in needed.items():
+                left[item_id] = left.get(item_id, ZERO) - min(quantity, left.get(item_id, ZERO))
+            if whole:
+                released.update({line.line_id: line.quantity for line in order.lines})
+            continue
+        for line in order.lines:
+            take = min(line.quantity, left.get(line.item_id, ZERO))
+            if take > 0:
+                left[line.item_id] -= take
+                released[line.line_id] = take
+    return released
+
+
 class ShortPickOutcome(StrEnum):
     BACKORDER = "backorder"
     CANCEL_LINE = "cancel_line"
@@ -120,6 +157,10 @@ class ReturnCondition(StrEnum):
     OPENED = "opened"
 
 
+# Reference 002: returned products are restocked to be resold only if they are not damaged.
+RESTOCKABLE_CONDITIONS = frozenset({ReturnCondition.GOOD, ReturnCondition.OPENED})
+
+
 Code = TypeVar("Code", bound=StrEnum)
 
 
@@ -146,11 +187,14 @@ OPEN_ORDER_STATES = (OrderState.CONFIRMED,)
 
 
 class OrderStatus(StrEnum):
-    """What a person sees: derived from the state, the lines, the moves and the money."""
+    """What a person sees: derived from the state, the lines, the moves and the money. An order
+    shows a goods side (open ... fulfilled) and, once invoiced, a money side beside it."""
 
     QUOTE = "quote"
     OPEN = "open"  # unfulfilled: nothing picked or shipped yet
-    STARTED = "started"
+    BACK_ORDERED = "back ordered"  # nothing shipped yet and units wait for stock
+    STARTED = "started"  # picked, nothing shipped yet
+    PARTIALLY_SHIPPED = "partially shipped"
     FULFILLED = "fulfilled"
     INVOICED = "invoiced"
     PARTIALLY_PAID = "partially paid"
@@ -160,32 +204,68 @@ class OrderStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class DerivedStatus:
+    """Both sides of an order's status: "partially shipped, paid" says that goods are still to
+    come although the money is in."""
+
+    goods: OrderStatus
+    money: OrderStatus | None = None  # invoiced, partially paid or paid; None before any invoice
+
+    @property
+    def sides(self) -> tuple[OrderStatus, ...]:
+        return (self.goods,) if self.money is None else (self.goods, self.money)
+
+    @property
+    def value(self) -> str:
+        return ", ".join(side.value for side in self.sides)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
 class LineProgress:
     quantity: Decimal
     cancelled: Decimal
     picked: Decimal
     shipped: Decimal
+    backordered: Decimal = ZERO
 
 
-def derive_status(state: OrderState, lines: Sequence[LineProgress], invoiced: Decimal, paid: Decimal) -> OrderStatus:
-    if state is OrderState.QUOTE:
-        return OrderStatus.QUOTE
-    if state is OrderState.CANCELLED:
-        return OrderStatus.CANCELLED
-    if state is OrderState.CLOSED:
-        return OrderStatus.CLOSED
+def _goods_status(lines: Sequence[LineProgress]) -> OrderStatus:
+    shipped_any = any(line.shipped > 0 for line in lines)
+    if shipped_any and all(line.shipped + line.cancelled >= line.quantity for line in lines):
+        return OrderStatus.FULFILLED
+    if shipped_any:
+        return OrderStatus.PARTIALLY_SHIPPED
+    if any(line.picked > 0 for line in lines):
+        return OrderStatus.STARTED
+    if any(line.backordered > 0 for line in lines):
+        return OrderStatus.BACK_ORDERED
+    return OrderStatus.OPEN
+
+
+def _money_status(invoiced: Decimal, paid: Decimal) -> OrderStatus | None:
     if invoiced > 0 and paid >= invoiced:
         return OrderStatus.PAID
     if paid > 0:
         return OrderStatus.PARTIALLY_PAID
     if invoiced > 0:
         return OrderStatus.INVOICED
-    shipped_any = any(line.shipped > 0 for line in lines)
-    if shipped_any and all(line.shipped + line.cancelled >= line.quantity for line in lines):
-        return OrderStatus.FULFILLED
-    if shipped_any or any(line.picked > 0 for line in lines):
-        return OrderStatus.STARTED
-    return OrderStatus.OPEN
+    return None
+
+
+def derive_status(state: OrderState, lines: Sequence[LineProgress], invoiced: Decimal, paid: Decimal) -> DerivedStatus:
+    """The goods side never hides behind the money side, and an order with units still back
+    ordered or to ship is never shown closed."""
+    if state is OrderState.QUOTE:
+        return DerivedStatus(OrderStatus.QUOTE)
+    if state is OrderState.CANCELLED:
+        return DerivedStatus(OrderStatus.CANCELLED)
+    unfinished = any(line.shipped + line.cancelled < line.quantity for line in lines)
+    if state is OrderState.CLOSED and not unfinished:
+        return DerivedStatus(OrderStatus.CLOSED)
+    return DerivedStatus(_goods_status(lines), _money_status(invoiced, paid))
 
 
 @dataclass(frozen=True)

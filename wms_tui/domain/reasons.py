@@ -56,6 +56,8 @@ class MoveReason(StrEnum):
         return (self.value, *(old for old, reason in LEGACY_SPELLINGS.items() if reason is self))
 
 
+# Moves that bring units to an order line as picked: from a bin, or cross-docked from the dock.
+PICKING = frozenset({MoveReason.PICK, MoveReason.CROSS_DOCK})
 # Reversals that take picked units back off their order line.
 UNPICKING = frozenset({MoveReason.SHORT_PICK_CANCEL, MoveReason.REOPEN})
 

@@ -153,3 +153,15 @@ class Resolution(StrEnum):
     REJECTED = "rejected"  # a count difference dropped: the ledger's quantity stays
     RETRIED = "retried"  # a failed print sent again
     DISCARDED = "discarded"  # a failed print given up
+
+
+class StockExceptionKind(StrEnum):
+    """What the floor could not settle by itself and a supervisor must decide."""
+
+    # Re-opening an order would reverse stock that is no longer where its moves left it.
+    REOPEN_SHORT = "reopen_short"
+
+
+class StockExceptionState(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"

@@ -1,29 +1,31 @@
-"""The back-order release hook: incoming stock fills waiting back orders first, oldest first.
+"""Back orders: waiting demand is served first from stock that becomes free, oldest order first.
 
-Receiving calls `release_backorders` when goods arrive; the outbound services own what happens to
-the released lines (allocation, pick tasks). Stock freed any other way (a cancelled order, a
-restocked return) goes through `release_available`, which offers whatever is coverable.
+`release_waiting` is the one place back orders are released. The posting hook
+(services.posting) calls it for every move that adds to a warehouse's sellable stock, whatever
+brought it (a receipt, a transfer received, a count that finds more, a restocked return, a built
+kit), and the services that free committed stock without a move (a cancelled or re-opened order)
+call it themselves. What happens to the released lines next (cross-dock, allocation and pick
+tasks) belongs to the outbound services.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import case, func, type_coerce
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from wms_tui.domain import quantities
-from wms_tui.domain.locations import LocationKind
-from wms_tui.domain.outbound import OPEN_ORDER_STATES
-from wms_tui.domain.quantities import ZERO
-from wms_tui.store import views
-from wms_tui.store.models import Location, Lot, SalesOrder, SalesOrderLine, StockBalance
-from wms_tui.store.types import Quantity
-
-CHUNK = 5000
+from wms_tui.domain.outbound import (
+    BackorderPolicy,
+    LineDemand,
+    WaitingOrder,
+    backorder_policy,
+    plan_release,
+)
+from wms_tui.store import queries, views
 
 
 @dataclass(frozen=True)
@@ -31,86 +33,53 @@ class BackorderRelease:
     order_id: int
     order_number: str
     order_line_id: int
+    item_id: int
     quantity: Decimal
 
 
-def release_backorders(session: Session, item_id: int, warehouse_id: int, arrived: object) -> list[BackorderRelease]:
-    """Turn up to `arrived` units of back-ordered demand into committed demand, oldest order
-    first; returns what was released so the caller can propose cross-dock or allocate."""
-    remaining = quantities.move_quantity(arrived)
+def _waiting(session: Session, warehouse_id: int, item_ids: set[int]) -> list:
+    """Back-ordered lines of the warehouse for these items, and of every item an order among them
+    also waits for (an order back ordered whole is released for all its items at once)."""
+    rows: dict[int, object] = {}
+    wanted, seen = set(item_ids), set()
+    while wanted - seen:
+        new = wanted - seen
+        seen |= new
+        for row in views.backorders_waiting(session, warehouse_id, sorted(new)):
+            rows[row[0].id] = row
+        orders = {row[1].id for row in rows.values()}
+        for row in views.backorders_of_orders(session, sorted(orders)):
+            rows[row[0].id] = row
+        wanted = {row[0].item_id for row in rows.values()}
+    return sorted(rows.values(), key=lambda row: (row[1].created_at, row[1].id, row[0].id))
+
+
+def release_waiting(session: Session, warehouse_id: int, item_ids: Iterable[int], today: date | None = None) -> list[BackorderRelease]:
+    """Commit whatever waiting back orders the warehouse's uncommitted sellable stock covers now,
+    by each order's back-order policy (domain.outbound.plan_release); returns what was released."""
     session.flush()
-    if not views.any_backorder_waiting(session, item_id, warehouse_id):
+    ids = {item_id for item_id in item_ids if views.any_backorder_waiting(session, item_id, warehouse_id)}
+    if not ids:
         return []
-    waiting = views.backorders_waiting(session, item_id, warehouse_id)
-    released: list[BackorderRelease] = []
-    for line, order in waiting:
-        if remaining <= 0:
-            break
-        take = min(remaining, line.backordered_quantity)
-        line.backordered_quantity -= take
-        line.committed_quantity += take
-        remaining -= take
-        released.append(BackorderRelease(order.id, order.number, line.id, take))
+    rows = _waiting(session, warehouse_id, ids)
+    figures = queries.availability_by_item(session.connection(), warehouse_id, {line.item_id for line, _, _ in rows}, today or datetime.now(UTC).date())
+    lines_by_order: dict[int, list] = defaultdict(list)
+    for line, order, profile_policy in rows:
+        lines_by_order[order.id].append((line, order, profile_policy))
+    waiting = [
+        WaitingOrder(
+            backorder_policy(entries[0][1].backorder_policy or entries[0][2] or BackorderPolicy.BACKORDER_REST),
+            tuple(LineDemand(line.id, line.item_id, line.backordered_quantity) for line, _, _ in entries),
+        )
+        for entries in lines_by_order.values()
+    ]
+    plan = plan_release(waiting, {item_id: figure.uncommitted for item_id, figure in figures.items()})
+    released = []
+    for line, order, _ in rows:
+        take = plan.get(line.id)
+        if take:
+            line.backordered_quantity -= take
+            line.committed_quantity += take
+            released.append(BackorderRelease(order.id, order.number, line.id, line.item_id, take))
     session.flush()
-    return released
-
-
-def _sums_by_item(session: Session, query, item_ids: list[int], item_column) -> dict[int, tuple[Decimal, ...]]:
-    """Per item, the query's summed columns (after the item id), for items in `item_ids`."""
-    totals: dict[int, tuple[Decimal, ...]] = {}
-    for start in range(0, len(item_ids), CHUNK):
-        chunk = item_ids[start : start + CHUNK]
-        for item_id, *sums in session.execute(query.where(item_column.in_(chunk))):
-            totals[item_id] = tuple(Decimal(total or 0) for total in sums)
-    return totals
-
-
-def coverable_stock(session: Session, warehouse_id: int, item_ids: Iterable[int], today: date) -> dict[int, Decimal]:
-    """Stock per item a new commitment may take: on hand, less what is committed, less what
-    older back orders wait for (they are served first), less expired lots (never sold)."""
-    ids = sorted(set(item_ids))
-    # On hand and its expired part in one pass over the balances.
-    expired = type_coerce(case((Lot.expiry_date < today, StockBalance.quantity), else_=0), Quantity())
-    stock = _sums_by_item(
-        session,
-        select(StockBalance.item_id, func.sum(StockBalance.quantity), func.sum(expired))
-        .join(Location, Location.id == StockBalance.location_id)
-        .outerjoin(Lot, Lot.id == StockBalance.lot_id)
-        .where(Location.warehouse_id == warehouse_id, Location.kind == LocationKind.INTERNAL)
-        .group_by(StockBalance.item_id),
-        ids,
-        StockBalance.item_id,
-    )
-    promised = _open_line_sums(session, warehouse_id, ids)
-    coverable = {}
-    for item_id in ids:
-        on_hand, expired_units = stock.get(item_id, (ZERO, ZERO))
-        committed, waiting = promised.get(item_id, (ZERO, ZERO))
-        coverable[item_id] = on_hand - expired_units - committed - waiting
-    return coverable
-
-
-def _open_line_sums(session: Session, warehouse_id: int, item_ids: list[int]) -> dict[int, tuple[Decimal, ...]]:
-    """Per item, (committed, back ordered) summed over the open sales lines of the warehouse."""
-    return _sums_by_item(
-        session,
-        select(SalesOrderLine.item_id, func.sum(SalesOrderLine.committed_quantity), func.sum(SalesOrderLine.backordered_quantity))
-        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-        .where(SalesOrder.warehouse_id == warehouse_id, SalesOrder.state.in_(OPEN_ORDER_STATES))
-        .group_by(SalesOrderLine.item_id),
-        item_ids,
-        SalesOrderLine.item_id,
-    )
-
-
-def release_available(session: Session, warehouse_id: int, item_ids: Iterable[int], today: date) -> list[BackorderRelease]:
-    """Offer stock that became free (cancel, re-open, restock) to waiting back orders."""
-    ids = sorted(set(item_ids))
-    # Back-ordered demand is part of `promised`; add it back to see what could serve it.
-    waiting = {item_id: backordered for item_id, (_, backordered) in _open_line_sums(session, warehouse_id, ids).items()}
-    released: list[BackorderRelease] = []
-    for item_id, free in coverable_stock(session, warehouse_id, ids, today).items():
-        offer = min(free + waiting.get(item_id, ZERO), waiting.get(item_id, ZERO))
-        if offer > 0:
-            released += release_backorders(session, item_id, warehouse_id, offer)
     return released

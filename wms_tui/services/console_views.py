@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from labels import PrintQueue
 from labels.queue import JobStatus
 from wms_tui.domain.outbound import (
+    DerivedStatus,
     LineProgress,
     OrderState,
     OrderStatus,
@@ -118,14 +119,15 @@ def _flag(condition):
 
 
 # What an order's derived status depends on besides its state, as 0/1 columns of `_facts`.
-FACTS = ("shipped", "done", "picked", "invoiced", "covered", "paid")
+FACTS = ("shipped", "done", "picked", "invoiced", "covered", "paid", "backordered")
 
 
 def _facts(*conditions) -> Select:
     """Per draft or confirmed order (meeting `conditions` on SalesOrder): its id, state,
     creation time and FACTS, worked out in SQL so thousands of orders never become rows in
     Python: any line shipped, every line shipped or cancelled, any line picked, anything
-    invoiced, payments covering the invoices, anything paid (void invoices and payments apart)."""
+    invoiced, payments covering the invoices, anything paid (void invoices and payments apart),
+    any line back ordered."""
     orders = and_(SalesOrder.state.in_(WORKING_STATES), *conditions)
     # "order id in (these orders)" rather than a join: each order's lines and invoices are then
     # found through their order_id index instead of reading every line of the history.
@@ -134,7 +136,8 @@ def _facts(*conditions) -> Select:
         select(SalesOrderLine.order_id,
                func.max(_flag(SalesOrderLine.shipped_quantity > 0)).label("shipped"),
                func.min(_flag(SalesOrderLine.shipped_quantity + SalesOrderLine.cancelled_quantity >= SalesOrderLine.quantity)).label("done"),
-               func.max(_flag(SalesOrderLine.picked_quantity > 0)).label("picked"))
+               func.max(_flag(SalesOrderLine.picked_quantity > 0)).label("picked"),
+               func.max(_flag(SalesOrderLine.backordered_quantity > 0)).label("backordered"))
         .where(SalesOrderLine.order_id.in_(ids))
         .group_by(SalesOrderLine.order_id).subquery()
     )
@@ -154,7 +157,8 @@ def _facts(*conditions) -> Select:
         select(SalesOrder.id, SalesOrder.state, SalesOrder.created_at,
                func.coalesce(lines.c.shipped, 0).label("shipped"), func.coalesce(lines.c.done, 1).label("done"),
                func.coalesce(lines.c.picked, 0).label("picked"), _flag(billed > 0).label("invoiced"),
-               _flag(received >= billed).label("covered"), _flag(received > 0).label("paid"))
+               _flag(received >= billed).label("covered"), _flag(received > 0).label("paid"),
+               func.coalesce(lines.c.backordered, 0).label("backordered"))
         .outerjoin(lines, lines.c.order_id == SalesOrder.id)
         .outerjoin(invoiced, invoiced.c.order_id == SalesOrder.id)
         .outerjoin(paid, paid.c.order_id == SalesOrder.id)
@@ -163,12 +167,15 @@ def _facts(*conditions) -> Select:
 
 
 @cache
-def _status(state: str, shipped: int = 0, done: int = 1, picked: int = 0, invoiced: int = 0, covered: int = 1, paid: int = 0) -> OrderStatus:
+def _status(
+    state: str, shipped: int = 0, done: int = 1, picked: int = 0, invoiced: int = 0, covered: int = 1, paid: int = 0, backordered: int = 0
+) -> DerivedStatus:
     """domain.outbound.derive_status of an order with these FACTS: it is given lines and money
     that have exactly them (the rule only asks whether a line is shipped, picked or fully
-    shipped or cancelled, and compares paid with invoiced and with zero)."""
+    shipped or cancelled or back ordered, and compares paid with invoiced and with zero)."""
     one = Decimal(1)
-    lines = [LineProgress(one, ZERO if shipped or not done else one, one if picked else ZERO, one if shipped else ZERO)]
+    lines = [LineProgress(one, ZERO if shipped or not done else one, one if picked else ZERO, one if shipped else ZERO,
+                          one if backordered else ZERO)]
     if shipped and not done:
         lines.append(LineProgress(one, ZERO, ZERO, ZERO))  # a line still to ship
     billed = Decimal(2) if invoiced else ZERO
@@ -176,7 +183,7 @@ def _status(state: str, shipped: int = 0, done: int = 1, picked: int = 0, invoic
     return derive_status(OrderState(state), lines, billed, received)
 
 
-def _order_statuses(session: Session, orders: Sequence) -> dict[int, OrderStatus]:
+def _order_statuses(session: Session, orders: Sequence) -> dict[int, DerivedStatus]:
     """Derived status per order of a few rows with id and state."""
     working = [order.id for order in orders if order.state in WORKING_STATES]
     facts = {row.id: tuple(row[3:]) for row in session.execute(_facts(SalesOrder.id.in_(working)))} if working else {}
@@ -245,7 +252,9 @@ def dashboard(engine: Engine, *, printers: Sequence[str] = (), queue_path: Path 
         for state, *flags, count in session.execute(
             select(facts.c.state, *(facts.c[name] for name in FACTS), func.count()).group_by(facts.c.state, *(facts.c[name] for name in FACTS))
         ):
-            orders[_status(state, *flags).value] += count
+            # Both sides of a status count: an order partially shipped and paid is in each.
+            for side in _status(state, *flags).sides:
+                orders[side.value] += count
         short_picks = session.execute(
             select(func.count()).select_from(PickDiscrepancy).where(PickDiscrepancy.created_at >= since)
         ).scalar_one()
@@ -288,7 +297,9 @@ def _with_status(wanted: OrderStatus, conditions: list):
     orders having one of them are read."""
     facts = _facts(*conditions).subquery()
     columns = [facts.c.state, *(facts.c[name] for name in FACTS)]
-    combinations = [combination for combination in product(WORKING_STATES, *([(0, 1)] * len(FACTS))) if _status(*combination) is wanted]
+    combinations = [
+        combination for combination in product(WORKING_STATES, *([(0, 1)] * len(FACTS))) if wanted in _status(*combination).sides
+    ]
     return SalesOrder.id.in_(
         select(facts.c.id).where(or_(false(), *(and_(*(column == value for column, value in zip(columns, combination, strict=True)))
                                                 for combination in combinations)))

@@ -66,7 +66,9 @@ def cancel(engine: Engine, number: str) -> str:
 
 def reopen(engine: Engine, context: PostingContext, number: str) -> str:
     with transaction(engine) as session:
-        orders.reopen_order(session, context, number)
+        result = orders.reopen_order(session, context, number)
+    if not result.reopened:  # kept: the supervisor's exception says what is missing
+        return f"{number} not re-opened: {'; '.join(result.missing)} (stock exception {result.exception_id})"
     return f"{number} re-opened: its moves are reversed, it is a draft again"
 
 

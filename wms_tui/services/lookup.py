@@ -12,8 +12,9 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from drivers.scan import ScanKind, interpret, split_symbology
+from wms_tui.domain import availability
 from wms_tui.domain.errors import InvalidInput, NotFound
-from wms_tui.domain.quantities import display
+from wms_tui.domain.quantities import ZERO, display
 from wms_tui.services.outbound.common import order_lines
 from wms_tui.services.outbound.orders import order_status
 from wms_tui.store import finders, queries
@@ -98,8 +99,12 @@ def _location_result(session: Session, location: Location) -> LookupResult:
         .order_by(Item.sku, Lot.expiry_date)
     ).all()
     conn = session.connection()
+    sellable = availability.is_sellable(location.kind, location.code)
+    today = date.today()
     lines = [
-        StockLine(sku, lot_code, expiry, Decimal(on_hand), Decimal(on_hand) - queries.committed_at(conn, item_id, location.id))
+        StockLine(sku, lot_code, expiry, Decimal(on_hand),
+                  max(Decimal(on_hand) - queries.committed_at(conn, item_id, location.id), ZERO)
+                  if sellable and not availability.is_expired(expiry, today) else ZERO)
         for item_id, sku, lot_code, expiry, on_hand in rows
     ]
     return LookupResult(Found.LOCATION, location.code, location.name, [f"{location.kind.value} location · barcode {location.barcode}"], lines)

@@ -20,12 +20,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 
-from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import StatementError
 from uuid6 import uuid7
 
 from wms_tui.domain import quantities
+from wms_tui.domain.availability import is_sellable
 from wms_tui.domain.costing import CostingMethod, move_value
 from wms_tui.domain.errors import InvalidInput, LedgerRuleViolation, NotFound
 from wms_tui.domain.items import Tracking, lot_problem
@@ -98,6 +99,9 @@ class PostedMove:
     lot_id: int | None
     container_id: int | None
     created_at: datetime
+    # The warehouse whose sellable stock this move adds to (it comes from outside its sellable
+    # locations: a receipt, a count gain, a restock, a built kit); None for any other move.
+    sellable_in: int | None = None
 
 
 @dataclass
@@ -308,6 +312,48 @@ def _upsert_balances(conn: Connection, deltas: dict[tuple[int, int, int, int], l
         ) from None
 
 
+_NEGATIVE = select(BALANCES.c.item_id, BALANCES.c.location_id, BALANCES.c.lot_id, BALANCES.c.quantity).where(
+    tuple_(BALANCES.c.item_id, BALANCES.c.location_id, BALANCES.c.lot_id, BALANCES.c.container_id).in_(
+        bindparam("keys", expanding=True)
+    ),
+    BALANCES.c.quantity < 0,
+)
+
+
+def _refuse_negative(conn: Connection, deltas: dict[tuple[int, int, int, int], list[Decimal]], found: _Lookups) -> None:
+    """No internal location gives more than it holds: read after the update (the row is locked
+    by then), so two terminals taking the last units at once cannot both succeed. Partner and
+    virtual locations go negative by design (a supplier's balance is what it delivered)."""
+    taken = [
+        key for key, (quantity, _) in deltas.items()
+        if quantity < 0 and key[1] in found.locations and found.locations[key[1]][1] is LocationKind.INTERNAL
+    ]
+    for start in range(0, len(taken), LOOKUP_CHUNK):
+        short = conn.execute(_NEGATIVE, {"keys": taken[start : start + LOOKUP_CHUNK]}).first()
+        if short is not None:
+            item_id, location_id, lot_id, left = short
+            key = next(key for key in taken if key[:3] == (item_id, location_id, lot_id))
+            wanted = -deltas[key][0]
+            lot = "" if lot_id == NO_LOT else f" (lot id {lot_id})"
+            raise LedgerRuleViolation(
+                f"{found.locations[location_id][0]} holds only {quantities.display(left + wanted)} {found.items[item_id][0]}{lot}:"
+                f" a move cannot take {quantities.display(wanted)}"
+            )
+
+
+def _sellable_in(found: _Lookups, request: MoveRequest) -> int | None:
+    # The Price Variance location the costing adds is not among the lookups: it is virtual, so
+    # a move from it into a bin (a receipt under standard cost) is an arrival.
+    target = found.locations.get(request.to_location_id)
+    if target is None or not is_sellable(target[1], target[0]):
+        return None
+    warehouse = found.places[request.to_location_id].warehouse_id
+    source = found.locations.get(request.from_location_id)
+    if source is not None and found.places[request.from_location_id].warehouse_id == warehouse and is_sellable(source[1], source[0]):
+        return None
+    return warehouse
+
+
 MOVE_COLUMNS = [column.name for column in MOVES.columns]
 
 
@@ -335,8 +381,9 @@ def _insert_moves(conn: Connection, rows: list[dict]) -> None:
 def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: PostingContext) -> list[PostedMove]:
     """Validate and post a batch of moves inside the caller's transaction.
 
-    Nothing is written unless every move is valid; a database error rolls back the caller's
-    transaction, so the batch is all-or-nothing.
+    Nothing is written unless every move is valid; a database error, or a batch that would take
+    more from an internal location than it holds, rolls back the caller's transaction, so the
+    batch is all-or-nothing.
     """
     if not requests:
         return []
@@ -385,11 +432,12 @@ def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: Posti
         posted.append(
             PostedMove(
                 move_id, sequence, request.item_id, request.from_location_id, request.to_location_id,
-                quantity, cost, request.lot_id, request.container_id, now,
+                quantity, cost, request.lot_id, request.container_id, now, _sellable_in(found, request),
             )
         )
     _insert_moves(conn, rows)
     _upsert_balances(conn, deltas)
+    _refuse_negative(conn, deltas, found)
     return posted
 
 

@@ -13,9 +13,9 @@ from sqlalchemy import Engine, inspect, text
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 VERSION_TABLE = "alembic_version"
 
-# The newest revision of each branch of migrations: one line since 0007_operator_auth joined
+# The newest revision of migrations: one line since 0007_operator_auth joined
 # 0005_enum_spellings (itself joining the feature branches) and 0006_move_hash_chain.
-HEADS = frozenset({"0010_console"})
+HEADS = frozenset({"0009_stock_rules"})
 
 
 def alembic_config(connection=None):

@@ -1,18 +1,35 @@
 """Stock quantities and valuation, read from the balances kept by the ledger.
 
 Definitions (DESIGN.md): on hand = stock in internal locations; committed = promised to
-confirmed orders; available = on hand - committed; back ordered = promised but not coverable;
-on order = open purchase lines not yet received; in transit = stock in the warehouse's transit
-location on its way in.
+confirmed orders; back ordered = promised but not coverable; available = what a new order could
+commit now (domain.availability: sellable on hand, less committed, less back ordered); on order =
+open purchase lines not yet received; in transit = stock in the warehouse's transit location on
+its way in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
-from sqlalchemy import Connection, and_, bindparam, case, func, literal_column, select, type_coerce
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 
+from wms_tui.domain import availability
 from wms_tui.domain.inbound import OPEN_PURCHASE_STATES
 from wms_tui.domain.locations import VALUATION_GROUP, VALUATION_LABEL, LocationKind, ValuationGroup
 from wms_tui.domain.outbound import OPEN_ORDER_STATES
@@ -32,6 +49,7 @@ from wms_tui.store.types import Quantity
 
 # A literal, not a bound parameter: PostgreSQL must see the same expression in SELECT and GROUP BY.
 NO_LOT_SQL = literal_column("0")
+CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -65,6 +83,161 @@ def committed_at(conn: Connection, item_id: int, location_id: int) -> Decimal:
     return Decimal(total)
 
 
+# --- available: the one definition (domain.availability) in SQL ------------------------------------
+
+
+_WAREHOUSE_CODE = select(Warehouse.code).where(Warehouse.id == bindparam("warehouse_id")).scalar_subquery()
+
+
+def _unsellable_locations():
+    """Locations of a warehouse whose goods cannot be sold: its QC and Returns zones (found by
+    their unique codes) and every location below them in the tree, the SQL form of
+    domain.availability.is_sellable. Both steps are index reads, whatever the collation."""
+    zones = select(Location.id).where(
+        or_(*(Location.code == _WAREHOUSE_CODE + literal(f"/{zone}") for zone in sorted(availability.UNSELLABLE_ZONES)))
+    ).cte("unsellable", recursive=True)
+    below = zones.union_all(select(Location.id).join(zones, Location.parent_id == zones.c.id))
+    return select(below.c.id)
+
+
+_UNSELLABLE_LOCATIONS = _unsellable_locations().scalar_subquery()
+_EXPIRED_LOTS = select(Lot.id).where(Lot.expiry_date < bindparam("today")).scalar_subquery()
+
+
+def _held_back(*item_filter):
+    """(item id, quantity) of the balances on hand in the warehouse that cannot be sold: in its
+    unsellable locations (read through the balances' location index) or in expired lots (read
+    from the lots). Few rows, so many items' sellable stock is read as on hand less these."""
+    in_unsellable = select(StockBalance.item_id, StockBalance.quantity).where(
+        StockBalance.location_id.in_(_UNSELLABLE_LOCATIONS), *item_filter
+    )
+    expired = (
+        select(StockBalance.item_id, StockBalance.quantity)
+        .select_from(Lot)
+        .join(StockBalance, and_(StockBalance.item_id == Lot.item_id, StockBalance.lot_id == Lot.id))
+        .join(Location, Location.id == StockBalance.location_id)
+        .where(
+            Lot.id.in_(_EXPIRED_LOTS),
+            Location.warehouse_id == bindparam("warehouse_id"),
+            Location.kind == LocationKind.INTERNAL,
+            StockBalance.location_id.not_in(_UNSELLABLE_LOCATIONS),
+            *item_filter,
+        )
+    )
+    return union_all(in_unsellable, expired).subquery()
+
+
+def _on_hand_sum(*item_filter):
+    return (
+        select(StockBalance.item_id, func.sum(StockBalance.quantity))
+        .join(Location, Location.id == StockBalance.location_id)
+        .where(Location.warehouse_id == bindparam("warehouse_id"), Location.kind == LocationKind.INTERNAL, *item_filter)
+        .group_by(StockBalance.item_id)
+    )
+
+
+def _held_back_sum(*item_filter):
+    held = _held_back(*item_filter)
+    return select(held.c.item_id, func.sum(held.c.quantity)).group_by(held.c.item_id)
+
+
+def _promised_sum(*item_filter):
+    return (
+        select(SalesOrderLine.item_id, func.sum(SalesOrderLine.committed_quantity), func.sum(SalesOrderLine.backordered_quantity))
+        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+        .where(SalesOrder.warehouse_id == bindparam("warehouse_id"), SalesOrder.state.in_(OPEN_ORDER_STATES), *item_filter)
+        .group_by(SalesOrderLine.item_id)
+    )
+
+
+# One item: its sellable stock (the same two sets, as conditions) beside one aggregate over its
+# open order lines (one row even when there are none), in one round trip.
+_ONE_ITEM_SELLABLE = (
+    select(func.coalesce(func.sum(StockBalance.quantity), 0))
+    .join(Location, Location.id == StockBalance.location_id)
+    .where(
+        StockBalance.item_id == bindparam("item_id"),
+        Location.warehouse_id == bindparam("warehouse_id"),
+        Location.kind == LocationKind.INTERNAL,
+        StockBalance.location_id.not_in(_UNSELLABLE_LOCATIONS),
+        StockBalance.lot_id.not_in(_EXPIRED_LOTS),
+    )
+    .scalar_subquery()
+)
+_ONE_ITEM = (
+    select(
+        type_coerce(_ONE_ITEM_SELLABLE, Quantity()),
+        type_coerce(func.coalesce(func.sum(SalesOrderLine.committed_quantity), 0), Quantity()),
+        type_coerce(func.coalesce(func.sum(SalesOrderLine.backordered_quantity), 0), Quantity()),
+    )
+    .select_from(SalesOrderLine)
+    .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+    .where(
+        SalesOrderLine.item_id == bindparam("item_id"),
+        SalesOrder.warehouse_id == bindparam("warehouse_id"),
+        SalesOrder.state.in_(OPEN_ORDER_STATES),
+    )
+)
+_ITEMS = bindparam("item_ids", expanding=True)
+# Several items: three reads (more than CHUNK items are read as the whole warehouse at once,
+# cheaper than long IN-lists).
+_READS_OF_ITEMS = (
+    _on_hand_sum(StockBalance.item_id.in_(_ITEMS)),
+    _held_back_sum(StockBalance.item_id.in_(_ITEMS)),
+    _promised_sum(SalesOrderLine.item_id.in_(_ITEMS)),
+)
+_READS_OF_WAREHOUSE = (_on_hand_sum(), _held_back_sum(), _promised_sum())
+
+
+class Availability(NamedTuple):
+    """One item in one warehouse: what is there, what may be sold, and what is promised. (A
+    named tuple: thousands are made at once when a morning's orders are confirmed.)"""
+
+    on_hand: Decimal
+    sellable: Decimal  # on hand outside QC and Returns, in lots not expired
+    committed: Decimal
+    back_ordered: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return availability.available(self.sellable, self.committed, self.back_ordered)
+
+    @property
+    def uncommitted(self) -> Decimal:
+        """Sellable stock no confirmed order has committed: what waiting back orders may take."""
+        return self.sellable - self.committed
+
+
+def available_in_warehouse(conn: Connection, item_id: int, warehouse_id: int, today: date | None = None) -> Decimal:
+    """Available (domain.availability) in one round trip: this runs on every scan that checks stock."""
+    sellable, committed, back_ordered = conn.execute(
+        _ONE_ITEM, {"item_id": item_id, "warehouse_id": warehouse_id, "today": today or date.today()}
+    ).one()
+    return availability.available(sellable, committed, back_ordered)
+
+
+def availability_by_item(conn: Connection, warehouse_id: int, item_ids: Iterable[int], today: date) -> dict[int, Availability]:
+    """Availability of each item in the warehouse."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return {}
+    params = {"warehouse_id": warehouse_id, "today": today}
+    on_hand_read, held_back_read, promised_read = _READS_OF_ITEMS if len(ids) <= CHUNK else _READS_OF_WAREHOUSE
+    if len(ids) <= CHUNK:
+        params["item_ids"] = ids
+    # Sums of quantity columns come back as Decimal; a group always has a sum.
+    on_hand = dict(conn.execute(on_hand_read, params).all())
+    held_back = dict(conn.execute(held_back_read, params).all())
+    promised = {item_id: (committed, waiting) for item_id, committed, waiting in conn.execute(promised_read, params)}
+    nothing = (ZERO, ZERO)
+    figures = {}
+    for item_id in ids:
+        stock = on_hand.get(item_id, ZERO)
+        held = held_back.get(item_id)
+        figures[item_id] = Availability(stock, stock if held is None else stock - held, *promised.get(item_id, nothing))
+    return figures
+
+
 def _warehouse_sum(conn: Connection, item_id: int, warehouse_id: int, kind: LocationKind) -> Decimal:
     total = conn.execute(
         select(func.coalesce(func.sum(StockBalance.quantity), 0))
@@ -74,23 +247,8 @@ def _warehouse_sum(conn: Connection, item_id: int, warehouse_id: int, kind: Loca
     return Decimal(total)
 
 
-def _sales_line_sum(conn: Connection, column, item_id: int, warehouse_id: int) -> Decimal:
-    total = conn.execute(
-        select(func.coalesce(func.sum(column), 0))
-        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-        .where(
-            SalesOrderLine.item_id == item_id,
-            SalesOrder.warehouse_id == warehouse_id,
-            SalesOrder.state.in_(OPEN_ORDER_STATES),
-        )
-    ).scalar_one()
-    return Decimal(total)
-
-
-def warehouse_quantities(conn: Connection, item_id: int, warehouse_id: int) -> ItemQuantities:
-    on_hand = _warehouse_sum(conn, item_id, warehouse_id, LocationKind.INTERNAL)
-    committed = _sales_line_sum(conn, SalesOrderLine.committed_quantity, item_id, warehouse_id)
-    back_ordered = _sales_line_sum(conn, SalesOrderLine.backordered_quantity, item_id, warehouse_id)
+def warehouse_quantities(conn: Connection, item_id: int, warehouse_id: int, today: date | None = None) -> ItemQuantities:
+    figures = availability_by_item(conn, warehouse_id, [item_id], today or date.today())[item_id]
     on_order = Decimal(
         conn.execute(
             # Arithmetic on scaled columns loses their type: coerce back so it reads as a quantity.
@@ -109,45 +267,13 @@ def warehouse_quantities(conn: Connection, item_id: int, warehouse_id: int) -> I
         ).scalar_one()
     )
     return ItemQuantities(
-        on_hand=on_hand,
-        committed=committed,
-        available=on_hand - committed,
-        back_ordered=back_ordered,
+        on_hand=figures.on_hand,
+        committed=figures.committed,
+        available=figures.available,
+        back_ordered=figures.back_ordered,
         on_order=on_order,
         in_transit=_warehouse_sum(conn, item_id, warehouse_id, LocationKind.TRANSIT),
     )
-
-
-def _available_statement():
-    on_hand = (
-        select(func.coalesce(func.sum(StockBalance.quantity), 0))
-        .join(Location, Location.id == StockBalance.location_id)
-        .where(
-            StockBalance.item_id == bindparam("item_id"),
-            Location.warehouse_id == bindparam("warehouse_id"),
-            Location.kind == LocationKind.INTERNAL,
-        )
-        .scalar_subquery()
-    )
-    committed = (
-        select(func.coalesce(func.sum(SalesOrderLine.committed_quantity), 0))
-        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-        .where(
-            SalesOrderLine.item_id == bindparam("item_id"),
-            SalesOrder.warehouse_id == bindparam("warehouse_id"),
-            SalesOrder.state.in_(OPEN_ORDER_STATES),
-        )
-        .scalar_subquery()
-    )
-    return select(type_coerce(on_hand - committed, Quantity()))
-
-
-_AVAILABLE = _available_statement()
-
-
-def available_in_warehouse(conn: Connection, item_id: int, warehouse_id: int) -> Decimal:
-    """On hand minus committed in one round trip: this runs on every scan that checks stock."""
-    return Decimal(conn.execute(_AVAILABLE, {"item_id": item_id, "warehouse_id": warehouse_id}).scalar_one())
 
 
 @dataclass(frozen=True)
@@ -158,14 +284,16 @@ class StockRow:
     expiry: object
     on_hand: Decimal
     committed: Decimal
+    sellable: bool  # domain.availability: not in QC or Returns, lot not expired
 
     @property
     def available(self) -> Decimal:
-        return self.on_hand - self.committed
+        return max(self.on_hand - self.committed, ZERO) if self.sellable else ZERO
 
 
-def stock_by_location(conn: Connection, item_id: int, *, internal_only: bool = True) -> list[StockRow]:
+def stock_by_location(conn: Connection, item_id: int, *, internal_only: bool = True, today: date | None = None) -> list[StockRow]:
     """Non-zero balances of an item per location and lot, with what is reserved there."""
+    today = today or date.today()
     reserved = (
         select(
             Reservation.location_id,
@@ -199,7 +327,10 @@ def stock_by_location(conn: Connection, item_id: int, *, internal_only: bool = T
     if internal_only:
         query = query.where(Location.kind == LocationKind.INTERNAL)
     return [
-        StockRow(row.code, LocationKind(row.kind), row.lot_code, row.expiry_date, Decimal(row.on_hand), Decimal(row.reserved))
+        StockRow(
+            row.code, LocationKind(row.kind), row.lot_code, row.expiry_date, Decimal(row.on_hand), Decimal(row.reserved),
+            availability.is_sellable(row.kind, row.code) and not availability.is_expired(row.expiry_date, today),
+        )
         for row in conn.execute(query)
     ]
 

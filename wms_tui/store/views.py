@@ -20,6 +20,7 @@ from wms_tui.domain.outbound import OPEN_ORDER_STATES
 from wms_tui.domain.states import TaskKind, TaskState
 from wms_tui.store.models import (
     BinCapacity,
+    CustomerProfile,
     Location,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -178,6 +179,18 @@ _HELD = (
 )
 
 
+_ON_HAND_OF_LOT = select(func.coalesce(func.sum(StockBalance.quantity), 0)).where(
+    StockBalance.item_id == bindparam("item_id"),
+    StockBalance.location_id == bindparam("location_id"),
+    StockBalance.lot_id == bindparam("lot_key"),
+)
+
+
+def on_hand_of_lot(session: Session, item_id: int, location_id: int, lot_id: int | None) -> Decimal:
+    """What the bin holds of the item in that lot (or without lot), whatever is reserved."""
+    return Decimal(session.execute(_ON_HAND_OF_LOT, {"item_id": item_id, "location_id": location_id, "lot_key": lot_id or 0}).scalar_one())
+
+
 def pick_context(session: Session, task_id: int) -> Row | None:
     """(Task, SalesOrderLine, bin, target location) of a pick task in one read."""
     return session.execute(_PICK_CONTEXT, {"task_id": task_id}).first()
@@ -200,23 +213,33 @@ _IS_WAITING = (
 )
 _ANY_WAITING = select(_LINES.c.id).join(_ORDERS, _ORDERS.c.id == _LINES.c.order_id).where(*_IS_WAITING).limit(1)
 _WAITING = (
-    select(SalesOrderLine, SalesOrder)
+    select(SalesOrderLine, SalesOrder, CustomerProfile.backorder_policy)
     .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-    .where(*_IS_WAITING)
+    .outerjoin(CustomerProfile, CustomerProfile.partner_id == SalesOrder.customer_id)
+    .where(_ORDERS.c.state.in_(OPEN_ORDER_STATES), _LINES.c.backordered_quantity > 0)
     .order_by(SalesOrder.created_at, SalesOrder.id, SalesOrderLine.id)
-    .with_for_update()
+    .with_for_update(of=_LINES)
 )
+_WAITING_FOR_ITEMS = _WAITING.where(
+    _ORDERS.c.warehouse_id == bindparam("warehouse_id"), _LINES.c.item_id.in_(bindparam("item_ids", expanding=True))
+)
+_WAITING_OF_ORDERS = _WAITING.where(_ORDERS.c.id.in_(bindparam("order_ids", expanding=True)))
 
 
 def any_backorder_waiting(session: Session, item_id: int, warehouse_id: int) -> bool:
-    """A plain read: most receipts find no back order, and need not load (and lock) lines."""
+    """A plain read: most arrivals find no back order, and need not load (and lock) lines."""
     return session.execute(_ANY_WAITING, {"item_id": item_id, "warehouse_id": warehouse_id}).first() is not None
 
 
-def backorders_waiting(session: Session, item_id: int, warehouse_id: int) -> list[Row]:
-    """(SalesOrderLine, SalesOrder) back ordered for the item in the warehouse, oldest order
-    first, locked for the release."""
-    return session.execute(_WAITING, {"item_id": item_id, "warehouse_id": warehouse_id}).all()
+def backorders_waiting(session: Session, warehouse_id: int, item_ids: list[int]) -> list[Row]:
+    """(SalesOrderLine, SalesOrder, customer's back-order policy) back ordered for the items in
+    the warehouse, oldest order first, locked for the release."""
+    return session.execute(_WAITING_FOR_ITEMS, {"warehouse_id": warehouse_id, "item_ids": item_ids}).all()
+
+
+def backorders_of_orders(session: Session, order_ids: list[int]) -> list[Row]:
+    """The same rows for every back-ordered line of these orders, whatever the item."""
+    return session.execute(_WAITING_OF_ORDERS, {"order_ids": order_ids}).all()
 
 
 # --- task queue ---------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
@@ -15,7 +14,6 @@ from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.quantities import ZERO, display
 from wms_tui.store.finders import find_location
-from wms_tui.store.ledger import MoveRequest, PostedMove, PostingContext, post_moves
 from wms_tui.store.models import (
     NO_CONTAINER,
     NO_LOT,
@@ -64,12 +62,6 @@ def require_internal_bin(location: Location, warehouse_id: int, what: str) -> No
         raise InvalidInput(f"{what}: {location.code} is in another warehouse")
     if not location.active:
         raise InvalidInput(f"{what}: {location.code} is archived")
-
-
-def post(session: Session, context: PostingContext, requests: Sequence[MoveRequest]) -> list[PostedMove]:
-    """Post in the session's transaction, after flushing its pending rows the moves refer to."""
-    session.flush()
-    return post_moves(session.connection(), requests, context)
 
 
 @dataclass(frozen=True)

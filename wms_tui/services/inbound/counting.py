@@ -25,11 +25,12 @@ from wms_tui.domain.states import PENDING_TASK_STATES, CountLineState, CountTask
 from wms_tui.services import tasks
 from wms_tui.services.inbound.common import (
     add_numbered,
-    post,
     require_internal_bin,
     shared,
     take_stock,
 )
+from wms_tui.services.outbound.replan import replan_after_loss
+from wms_tui.services.posting import post
 from wms_tui.store import finders
 from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import (
@@ -186,6 +187,8 @@ def _post_count(
                         reason=MoveReason.CYCLE_COUNT)
             for m in moves
         ])
+        if variance < 0:  # what was reserved there may be gone: re-plan those order lines
+            replan_after_loss(session, context, item.id, location, line.lot_id)
     line.counted_quantity, line.expected_quantity, line.state = quantity, expected, CountLineState.POSTED
     line.reason = reason.strip()[:40] if reason else None
     session.flush()

@@ -18,7 +18,8 @@ from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.services import catalog
-from wms_tui.services.inbound.common import post, require_internal_bin, shared, take_stock
+from wms_tui.services.inbound.common import require_internal_bin, shared, take_stock
+from wms_tui.services.posting import post
 from wms_tui.store import finders
 from wms_tui.store.ledger import MoveRequest, PostedMove, PostingContext
 from wms_tui.store.models import BomLine, Item, Location
@@ -95,15 +96,15 @@ def build_kits(
         if not lot_code:
             raise InvalidInput(f"kit {kit.sku} is lot-tracked: give the lot of the kits built")
         lot = catalog.get_or_create_lot(session, kit, lot_code)
-    consumed = _value(post(session, context, moves))
+    consumed = _value(post(session, context, moves).moves)
     kit_move = MoveRequest(kit.id, production.id, bin_.id, amount, lot_id=lot.id if lot else None,
                            document_ref=reference, reason=MoveReason.KIT_BUILD)
     if kit.costing_method is CostingMethod.STANDARD:
-        built = post(session, context, [kit_move])
+        built = post(session, context, [kit_move]).moves
     else:
         built = post(session, context, [
             replace(kit_move, quantity=part, unit_cost=cost) for part, cost in priced_pieces(amount, consumed)
-        ])
+        ]).moves
     return _result(kit, amount, _value(built))
 
 
@@ -130,5 +131,5 @@ def unbuild_kits(session: Session, context: PostingContext, kit_sku: str, quanti
                     document_ref=reference, reason=MoveReason.KIT_UNBUILD)
         for component, per_kit in bom
     ]
-    taken = post(session, context, kits_moves + components)
+    taken = post(session, context, kits_moves + components).moves
     return _result(kit, amount, _value([move for move in taken if move.item_id == kit.id]))

@@ -18,11 +18,11 @@ from wms_tui.services.inbound import routes
 from wms_tui.services.inbound.bins import check_capacity, suggest_putaway
 from wms_tui.services.inbound.common import (
     carry_reservations,
-    post,
     require_internal_bin,
     take_stock,
     zone,
 )
+from wms_tui.services.posting import post
 from wms_tui.store import finders
 from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import (

@@ -16,27 +16,29 @@ from sqlmodel import Session, select
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.inbound import (
-    CROSS_DOCK_ZONE,
     PurchaseState,
     check_lot_data,
     check_receipt_quantity,
     receipt_route,
 )
 from wms_tui.domain.items import Tracking
+from wms_tui.domain.outbound import OrderState
 from wms_tui.domain.quantities import display
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.domain.states import ContainerKind, ReceiptState
 from wms_tui.services import catalog
-from wms_tui.services.backorders import BackorderRelease, release_backorders
+from wms_tui.services.backorders import BackorderRelease
 from wms_tui.services.inbound import routes
 from wms_tui.services.inbound.buy_to_order import allocate_on_receipt
 from wms_tui.services.inbound.common import (
     add_numbered,
-    post,
     require_internal_bin,
     zone,
 )
+from wms_tui.services.outbound.common import warehouse_zones
 from wms_tui.services.outbound.packing import next_sscc
+from wms_tui.services.outbound.picking import record_picked
+from wms_tui.services.posting import post
 from wms_tui.store import finders, views, writes
 from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import (
@@ -49,6 +51,7 @@ from wms_tui.store.models import (
     Receipt,
     ReceiptLine,
     Reservation,
+    SalesOrder,
     SalesOrderLine,
     Warehouse,
 )
@@ -285,7 +288,10 @@ def receive_scan(
         "operator": context.operator,
         "created_at": datetime.now(UTC),
     })
-    post(session, context, [
+    # A non-stock buy-to-order receipt is pinned to its order first; the rest of the arrival
+    # serves waiting back orders through the posting hook.
+    allocation = allocate_on_receipt(session, po_line, item, landing, lot_row, quantity) if po_line else None
+    posted = post(session, context, [
         MoveRequest(
             item_id=item.id,
             from_location_id=places[SUPPLIERS].id,
@@ -298,20 +304,12 @@ def receive_scan(
             document_line_id=line_id,
             reason=MoveReason.RECEIPT,
         )
-    ])
+    ], today=today)
     if po_line is not None and po_line.received_quantity >= po_line.quantity:
         _complete_if_received(session, order)
-
-    allocation = allocate_on_receipt(session, po_line, item, landing, lot_row, quantity) if po_line else None
-    unallocated = quantity - (allocation.quantity if allocation else Decimal(0))
-    released = release_backorders(session, item.id, warehouse.id, unallocated) if unallocated > 0 else []
-    proposals = []
-    if released:
-        output = zone(session, warehouse, CROSS_DOCK_ZONE)
-        proposals = [
-            CrossDockProposal(line_id, release.order_number, release.order_line_id, release.quantity, landing.code, output.code)
-            for release in released
-        ]
+    released = [release for release in posted.released if release.item_id == item.id]
+    proposals = _cross_dock_proposals(session, warehouse, landing, line_id, released,
+                                      quantity - (allocation.quantity if allocation else Decimal(0)))
     task_id = routes.after_landing(session, warehouse, landing, item, lot_row, quantity, receipt.number, line_id)
     return ScanResult(
         receipt_line_id=line_id,
@@ -329,6 +327,26 @@ def receive_scan(
     )
 
 
+def _cross_dock_proposals(
+    session: Session, warehouse: Warehouse, landing: Location, receipt_line_id: int, released: list[BackorderRelease],
+    arrived: Decimal,
+) -> list[CrossDockProposal]:
+    """Released back orders the goods on the dock can go to straight away, oldest first, as far
+    as the goods go; each lands where that order's picks land."""
+    if not released:
+        return []
+    target = warehouse_zones(session, warehouse.id).pick_to
+    proposals = []
+    for release in released:
+        quantity = min(release.quantity, arrived)
+        if quantity <= 0:
+            break
+        arrived -= quantity
+        proposals.append(CrossDockProposal(receipt_line_id, release.order_number, release.order_line_id, quantity,
+                                           landing.code, target.code))
+    return proposals
+
+
 def _complete_if_received(session: Session, order: PurchaseOrder) -> None:
     if not views.any_line_short(session, order.id):
         order.state = PurchaseState.RECEIVED
@@ -336,35 +354,37 @@ def _complete_if_received(session: Session, order: PurchaseOrder) -> None:
 
 
 def accept_cross_dock(session: Session, context: PostingContext, proposal: CrossDockProposal) -> None:
-    """Send goods for a waiting back order straight from the dock to Output, reserved there for
-    the order, and shorten the putaway that would have stored them."""
+    """Send goods for a released back order straight from the dock to where the order's picks
+    go: they count as picked for the order line (and flow on to pack and ship like picked
+    units), and the putaway that would have stored them is shortened."""
     line = session.get(ReceiptLine, proposal.receipt_line_id)
     if line is None:
         raise NotFound(f"no receipt line {proposal.receipt_line_id}")
     order_line = session.get(SalesOrderLine, proposal.order_line_id)
     if order_line is None:
         raise NotFound(f"no sales order line {proposal.order_line_id}")
+    order = session.get(SalesOrder, order_line.order_id)
+    if order.state != OrderState.CONFIRMED:
+        raise InvalidInput(f"sales order {order.number} is {order.state}: nothing to cross-dock")
     receipt = session.get(Receipt, line.receipt_id)
-    warehouse = session.get(Warehouse, receipt.warehouse_id)
     source = session.get(Location, line.location_id)
-    output = zone(session, warehouse, CROSS_DOCK_ZONE)
     quantity = quantities.move_quantity(proposal.quantity)
     reserved = sum(session.exec(select(Reservation.quantity).where(Reservation.order_line_id == order_line.id)).all(), Decimal(0))
-    if reserved + quantity > order_line.committed_quantity:
-        raise InvalidInput(
-            f"order {proposal.order_number}: only {display(order_line.committed_quantity - reserved)} left to cross-dock, not {display(quantity)}"
-        )
+    open_units = order_line.committed_quantity - (order_line.picked_quantity - order_line.shipped_quantity) - reserved
+    if quantity > open_units:
+        raise InvalidInput(f"order {order.number}: only {display(max(open_units, Decimal(0)))} left to cross-dock, not {display(quantity)}")
     if quantity > line.quantity:
         raise InvalidInput(f"receipt line {line.id} brought {display(line.quantity)}, cannot cross-dock {display(quantity)}")
     routes.shorten_pending(session, receipt.number, line.id, quantity)
+    target = warehouse_zones(session, order.warehouse_id).pick_to
     post(session, context, [
         MoveRequest(
-            item_id=line.item_id, from_location_id=source.id, to_location_id=output.id, quantity=quantity,
-            lot_id=line.lot_id, container_id=line.container_id, document_ref=receipt.number,
-            document_line_id=line.id, reason=MoveReason.CROSS_DOCK,
+            item_id=line.item_id, from_location_id=source.id, to_location_id=target.id, quantity=quantity,
+            lot_id=line.lot_id, container_id=line.container_id, document_ref=order.number,
+            document_line_id=order_line.id, reason=MoveReason.CROSS_DOCK,
         )
     ])
-    session.add(Reservation(order_line_id=order_line.id, item_id=line.item_id, location_id=output.id, lot_id=line.lot_id, quantity=quantity))
+    record_picked(order_line, target, quantity)
     session.flush()
 
 

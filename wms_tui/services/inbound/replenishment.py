@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, type_coerce
@@ -18,7 +19,6 @@ from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.inbound import PurchaseState, check_reorder_rule, purchase_quantity
 from wms_tui.domain.locations import LocationKind
-from wms_tui.domain.outbound import OPEN_ORDER_STATES
 from wms_tui.domain.quantities import ZERO, display
 from wms_tui.domain.states import PENDING_TASK_STATES, PartnerKind, ReorderRuleKind, TaskKind
 from wms_tui.services import tasks
@@ -29,7 +29,7 @@ from wms_tui.services.inbound.purchasing import (
     PurchaseOrderView,
     create_purchase_order,
 )
-from wms_tui.store import finders
+from wms_tui.store import finders, queries
 from wms_tui.store.models import (
     NO_LOT,
     Item,
@@ -40,8 +40,6 @@ from wms_tui.store.models import (
     PurchaseOrderLine,
     ReorderRule,
     Reservation,
-    SalesOrder,
-    SalesOrderLine,
     StockBalance,
     SupplierItem,
     Task,
@@ -104,8 +102,8 @@ def _grouped(session: Session, query) -> dict[tuple[int, int], Decimal]:
 
 
 def purchase_suggestions(session: Session, warehouse_code: str | None = None) -> list[PurchaseSuggestion]:
-    """Items whose available + on order - back ordered fell below their minimum, with the
-    quantity that brings them back to their maximum."""
+    """Items whose sellable stock not committed + on order - back ordered fell below their
+    minimum, with the quantity that brings them back to their maximum."""
     rules_query = (
         select(
             ReorderRule.item_id, ReorderRule.min_quantity, ReorderRule.max_quantity, ReorderRule.supplier_id,
@@ -122,21 +120,14 @@ def purchase_suggestions(session: Session, warehouse_code: str | None = None) ->
     rules = session.exec(rules_query).all()
     if not rules:
         return []
-    on_hand = _grouped(session, select(StockBalance.item_id, Location.warehouse_id, func.sum(StockBalance.quantity))
-                       .join(Location, Location.id == StockBalance.location_id)
-                       .where(Location.kind == LocationKind.INTERNAL)
-                       .group_by(StockBalance.item_id, Location.warehouse_id))
-    committed: dict[tuple[int, int], Decimal] = {}
-    back_ordered: dict[tuple[int, int], Decimal] = {}
-    for item_id, warehouse_id, committed_total, backordered_total in session.execute(
-        select(SalesOrderLine.item_id, SalesOrder.warehouse_id,
-               func.sum(SalesOrderLine.committed_quantity), func.sum(SalesOrderLine.backordered_quantity))
-        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-        .where(SalesOrder.state.in_(OPEN_ORDER_STATES))
-        .group_by(SalesOrderLine.item_id, SalesOrder.warehouse_id)
-    ):
-        committed[(item_id, warehouse_id)] = Decimal(committed_total)
-        back_ordered[(item_id, warehouse_id)] = Decimal(backordered_total)
+    today = datetime.now(UTC).date()
+    wanted: dict[int, set[int]] = defaultdict(set)
+    for rule in rules:
+        wanted[rule.warehouse_id].add(rule.item_id)
+    figures = {
+        warehouse_id: queries.availability_by_item(session.connection(), warehouse_id, item_ids, today)
+        for warehouse_id, item_ids in wanted.items()
+    }
     on_order = _grouped(session, select(PurchaseOrderLine.item_id, PurchaseOrder.warehouse_id,
                                         func.sum(type_coerce(PurchaseOrderLine.quantity - PurchaseOrderLine.received_quantity, Quantity())))
                         .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
@@ -151,16 +142,16 @@ def purchase_suggestions(session: Session, warehouse_code: str | None = None) ->
     suggestions = []
     for item_id, minimum, maximum, rule_supplier_id, sku, warehouse_id in rules:
         key = (item_id, warehouse_id)
-        available = on_hand.get(key, ZERO) - committed.get(key, ZERO)
-        need = purchase_quantity(minimum, maximum, available, on_order.get(key, ZERO), back_ordered.get(key, ZERO))
+        figure = figures[warehouse_id][item_id]
+        need = purchase_quantity(minimum, maximum, figure.uncommitted, on_order.get(key, ZERO), figure.back_ordered)
         if need <= 0:
             continue
         supplier_id = rule_supplier_id or preferred.get(item_id)
         suggestions.append(PurchaseSuggestion(
             item_id=item_id, sku=sku, warehouse_code=warehouses[warehouse_id],
             supplier_code=suppliers.get(supplier_id) if supplier_id else None,
-            minimum=minimum, maximum=maximum, available=available,
-            on_order=on_order.get(key, ZERO), back_ordered=back_ordered.get(key, ZERO), quantity=need,
+            minimum=minimum, maximum=maximum, available=figure.available,
+            on_order=on_order.get(key, ZERO), back_ordered=figure.back_ordered, quantity=need,
         ))
     return sorted(suggestions, key=lambda s: (s.warehouse_code, s.sku))
 

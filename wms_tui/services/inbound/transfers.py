@@ -18,11 +18,11 @@ from wms_tui.domain.states import TransferState
 from wms_tui.services.inbound import routes
 from wms_tui.services.inbound.common import (
     add_numbered,
-    post,
     require_internal_bin,
     take_stock,
     zone,
 )
+from wms_tui.services.posting import post
 from wms_tui.store import finders
 from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import Item, Location, Lot, Transfer, TransferLine, Warehouse

@@ -147,6 +147,28 @@ def _candidates(session: Session, warehouse_id: int, warehouse_code: str, demand
     return stock
 
 
+def _unplanned(session: Session, warehouse_code: str, line_ids: list[int]) -> dict[tuple[int, int, int | None], Decimal]:
+    """Reserved units no pick task will take, per (line, bin, lot), in pick bins: stock pinned to
+    a line on arrival (a non-stock buy-to-order receipt) that has since been put away."""
+    reserved: dict[tuple[int, int, int | None], Decimal] = defaultdict(Decimal)
+    for chunk in _chunked(line_ids):
+        for line_id, location_id, lot_id, quantity in session.execute(
+            select(Reservation.order_line_id, Reservation.location_id, Reservation.lot_id, func.sum(Reservation.quantity))
+            .join(Location, Location.id == Reservation.location_id)
+            .where(Reservation.order_line_id.in_(chunk), pickable(warehouse_code))
+            .group_by(Reservation.order_line_id, Reservation.location_id, Reservation.lot_id)
+        ):
+            reserved[(line_id, location_id, lot_id)] += Decimal(quantity)
+        for line_id, location_id, lot_id, left in session.execute(
+            select(Task.document_line_id, Task.location_id, Task.lot_id, func.sum(Task.quantity - Task.done_quantity))
+            .where(Task.kind == TaskKind.PICK.value, Task.state.in_(PENDING_TASK_STATES), Task.document_line_id.in_(chunk))
+            .group_by(Task.document_line_id, Task.location_id, Task.lot_id)
+        ):
+            if (line_id, location_id, lot_id) in reserved:
+                reserved[(line_id, location_id, lot_id)] -= Decimal(left)
+    return {key: quantity for key, quantity in reserved.items() if quantity > 0}
+
+
 def _need(row, reserved_by_line: dict[int, Decimal]) -> Decimal:
     """Units of a line still to reserve: committed, less what is picked and not yet shipped,
     less what is reserved already."""
@@ -192,11 +214,27 @@ def allocate(session: Session, order_numbers: Sequence[str], *, today: date | No
             for row in lines[order.id]:
                 demand[row.item_id] += max(_need(row, reserved_by_line), ZERO)
         stock = _candidates(session, warehouse_id, zones.warehouse.code, demand, today)
+        pinned = [row.id for order in wh_orders for row in lines[order.id] if reserved_by_line[row.id] > 0]
+        unplanned = _unplanned(session, zones.warehouse.code, pinned) if pinned else {}
+        paths = {
+            location_id: (pick_sequence, code)
+            for location_id, pick_sequence, code in (session.execute(
+                select(Location.id, Location.pick_sequence, Location.code).where(Location.id.in_({key[1] for key in unplanned}))
+            ) if unplanned else ())
+        }
         sequence = {}
         new_tasks: list[NewTask] = []
         for order in wh_orders:
             order_tasks = []
             for row in lines[order.id]:
+                for (line_id, location_id, lot_id), quantity in unplanned.items():
+                    if line_id == row.id:
+                        sequence[location_id] = paths[location_id]
+                        order_tasks.append(NewTask(
+                            TaskKind.PICK, warehouse_id, location_id=location_id, target_location_id=zones.pick_to.id,
+                            item_id=row.item_id, lot_id=lot_id, quantity=quantity, document_ref=order.number,
+                            document_line_id=row.id,
+                        ))
                 need = _need(row, reserved_by_line)
                 for entry in stock.get(row.item_id, []):
                     if need <= 0:

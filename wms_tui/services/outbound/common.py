@@ -11,6 +11,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
+from wms_tui.domain.availability import RETURNS_ZONE
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.locations import LocationKind, location_barcode
@@ -27,8 +28,6 @@ from wms_tui.store.models import (
     SalesOrderLine,
     Warehouse,
 )
-
-RETURNS_ZONE = "RETURNS"
 
 
 @dataclass(frozen=True)

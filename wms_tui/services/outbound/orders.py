@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, update
+from sqlalchemy import func, tuple_, update
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput
+from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.outbound import (
+    DerivedStatus,
     LineDemand,
     LineProgress,
     OrderState,
-    OrderStatus,
     backorder_policy,
     derive_status,
     percent,
     plan_commitment,
 )
-from wms_tui.domain.quantities import ZERO
+from wms_tui.domain.quantities import ZERO, display
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.domain.states import (
     ContainerState,
@@ -31,18 +33,23 @@ from wms_tui.domain.states import (
     PartnerKind,
     PaymentState,
     ReturnDisposition,
+    StockExceptionKind,
     TaskKind,
 )
-from wms_tui.services import tasks
-from wms_tui.services.backorders import coverable_stock, release_available
+from wms_tui.services import stock_exceptions, tasks
+from wms_tui.services.backorders import release_waiting
 from wms_tui.services.outbound.common import order_headers, order_lines
-from wms_tui.store import finders, views, writes
-from wms_tui.store.ledger import PostingContext, reverse_moves, standing_moves
+from wms_tui.services.posting import reverse
+from wms_tui.store import finders, queries, views, writes
+from wms_tui.store.ledger import PostingContext, standing_moves
 from wms_tui.store.models import (
+    NO_CONTAINER,
+    NO_LOT,
     CreditNote,
     CustomerProfile,
     Invoice,
     Item,
+    Location,
     Partner,
     Payment,
     SalesOrder,
@@ -50,6 +57,8 @@ from wms_tui.store.models import (
     SalesReturn,
     SalesReturnLine,
     ShippingContainer,
+    StockBalance,
+    StockMove,
     Task,
 )
 
@@ -194,8 +203,8 @@ def confirm_orders(session: Session, order_numbers: Sequence[str], *, today: dat
     coverable: dict[tuple[int, int], Decimal] = {}
     for warehouse_id in {order.warehouse_id for order in orders}:
         wanted = {row.item_id for order in orders if order.warehouse_id == warehouse_id for row in lines_by_order[order.id]}
-        for item_id, free in coverable_stock(session, warehouse_id, wanted, today).items():
-            coverable[(warehouse_id, item_id)] = free
+        for item_id, figures in queries.availability_by_item(session.connection(), warehouse_id, wanted, today).items():
+            coverable[(warehouse_id, item_id)] = figures.available
     now = datetime.now(UTC)
     line_updates, order_updates, results = [], [], []
     for order in orders:
@@ -266,20 +275,72 @@ def cancel_order(session: Session, order_number: str, *, today: date | None = No
         line.backordered_quantity = ZERO
     order.state = OrderState.CANCELLED
     session.flush()
-    release_available(session, order.warehouse_id, [line.item_id for line in lines], today or _today())
+    release_waiting(session, order.warehouse_id, [line.item_id for line in lines], today or _today())
     return order
 
 
-def reopen_order(session: Session, context: PostingContext, order_number: str, *, today: date | None = None) -> SalesOrder:
+@dataclass(frozen=True)
+class ReopenResult:
+    order_number: str
+    reopened: bool
+    # When the re-open would take back stock that is no longer there: what is missing, and the
+    # exception a supervisor now has to resolve (nothing was reversed).
+    missing: list[str]
+    exception_id: int | None = None
+
+
+def _missing_for_reversal(session: Session, move_ids: list) -> list[str]:
+    """What reversing these moves would take from internal locations that no longer hold it
+    (returned units restocked and sold again, say), in words; empty when all is there."""
+    moves = StockMove.__table__
+    change: dict[tuple[int, int, int, int], Decimal] = defaultdict(Decimal)
+    for start in range(0, len(move_ids), CHUNK):
+        for move in session.execute(select(moves).where(moves.c.id.in_(move_ids[start : start + CHUNK]))):
+            lot, container = move.lot_id or NO_LOT, move.container_id or NO_CONTAINER
+            change[(move.item_id, move.to_location_id, lot, container)] -= move.quantity
+            change[(move.item_id, move.from_location_id, lot, container)] += move.quantity
+    taken = [key for key, delta in change.items() if delta < 0]
+    if not taken:
+        return []
+    internal = set(session.exec(select(Location.id).where(
+        Location.id.in_({key[1] for key in taken}), Location.kind == LocationKind.INTERNAL
+    )).all())
+    taken = [key for key in taken if key[1] in internal]
+    held = {
+        (row.item_id, row.location_id, row.lot_id, row.container_id): row.quantity
+        for row in session.exec(select(StockBalance).where(
+            tuple_(StockBalance.item_id, StockBalance.location_id, StockBalance.lot_id, StockBalance.container_id).in_(taken)
+        )).all()
+    } if taken else {}
+    missing = []
+    for key in taken:
+        short = -change[key] - held.get(key, ZERO)
+        if short > 0:
+            item, location = session.get(Item, key[0]), session.get(Location, key[1])
+            missing.append(f"{location.code}: {display(short)} {item.sku} no longer there")
+    return sorted(missing)
+
+
+def reopen_order(session: Session, context: PostingContext, order_number: str, *, today: date | None = None) -> ReopenResult:
     """Undo everything done for a confirmed order, leaving the order as it was entered.
 
     Every move of the order is reversed by a reversing move (the ledger keeps both); invoices,
-    payments, containers, returns and credit notes are voided; open tasks are cancelled.
+    payments, containers, returns and credit notes are voided; open tasks are cancelled. Stock
+    that is no longer where the order's moves left it is never reversed: then nothing is done,
+    and a stock exception tells a supervisor what is missing.
     """
     order = finders.sales_order_by_number(session, order_number)
     if order.state != OrderState.CONFIRMED:
         raise InvalidInput(f"sales order {order.number} is {order.state}: only a confirmed order can be re-opened")
-    reverse_moves(session.connection(), standing_moves(session.connection(), order.number), context, reason=MoveReason.REOPEN)
+    live = standing_moves(session.connection(), order.number)
+    missing = _missing_for_reversal(session, live)
+    if missing:
+        exception = stock_exceptions.raise_exception(
+            session, StockExceptionKind.REOPEN_SHORT,
+            f"re-open of {order.number} refused: " + "; ".join(missing), document_ref=order.number, move_ids=live,
+        )
+        return ReopenResult(order.number, False, missing, exception.id)
+    reverse(session, context, live, MoveReason.REOPEN, today=today)
     lines = order_lines(session, order.id)
     _drop_open_work(session, order, lines)
     invoice_ids = session.exec(select(Invoice.id).where(Invoice.order_id == order.id)).all()
@@ -299,8 +360,8 @@ def reopen_order(session: Session, context: PostingContext, order_number: str, *
     order.confirmed_at = None
     session.flush()
     session.expire_all()
-    release_available(session, order.warehouse_id, [line.item_id for line in lines], today or _today())
-    return order
+    release_waiting(session, order.warehouse_id, [line.item_id for line in lines], today or _today())
+    return ReopenResult(order.number, True, [])
 
 
 def close_order(session: Session, order_number: str) -> SalesOrder:
@@ -342,9 +403,12 @@ def money_totals(session: Session, order_id: int) -> tuple[Decimal, Decimal]:
     return Decimal(invoiced), Decimal(paid)
 
 
-def order_status(session: Session, order_number: str) -> OrderStatus:
+def order_status(session: Session, order_number: str) -> DerivedStatus:
     order = finders.sales_order_by_number(session, order_number)
     lines = order_lines(session, order.id)
     invoiced, paid = money_totals(session, order.id)
-    progress = [LineProgress(line.quantity, line.cancelled_quantity, line.picked_quantity, line.shipped_quantity) for line in lines]
+    progress = [
+        LineProgress(line.quantity, line.cancelled_quantity, line.picked_quantity, line.shipped_quantity, line.backordered_quantity)
+        for line in lines
+    ]
     return derive_status(OrderState(order.state), progress, invoiced, paid)

@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from wms_tui.domain.quantities import ZERO
-from wms_tui.domain.reasons import UNPICKING, MoveReason
+from wms_tui.domain.reasons import PICKING, UNPICKING, MoveReason
 from wms_tui.domain.states import ContainerState
 from wms_tui.services.outbound.common import order_lines
 from wms_tui.store.models import ContainerLine, Item, Lot, SalesOrder, ShippingContainer, StockMove
@@ -21,7 +21,8 @@ LineLot = tuple[int, int | None]  # (order line id, lot id or None)
 
 
 def picked(session: Session, order_number: str, line_ids: Sequence[int]) -> dict[LineLot, Decimal]:
-    """Units picked per order line and lot, net of put-backs (a cancelled short pick, a reopen)."""
+    """Units picked (or cross-docked) per order line and lot, net of put-backs (a cancelled short
+    pick, a reopen)."""
     totals: dict[LineLot, Decimal] = defaultdict(Decimal)
     for line_id, lot_id, reason, reverses, quantity in session.execute(
         select(StockMove.document_line_id, StockMove.lot_id, StockMove.reason, StockMove.reverses_id, func.sum(StockMove.quantity))
@@ -29,7 +30,7 @@ def picked(session: Session, order_number: str, line_ids: Sequence[int]) -> dict
         .group_by(StockMove.document_line_id, StockMove.lot_id, StockMove.reason, StockMove.reverses_id)
     ):
         code = MoveReason.parse(reason)
-        if code is MoveReason.PICK:
+        if code in PICKING and reverses is None:
             totals[(line_id, lot_id)] += Decimal(quantity)
         elif reverses is not None and code in UNPICKING:
             totals[(line_id, lot_id)] -= Decimal(quantity)

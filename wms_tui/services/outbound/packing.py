@@ -29,8 +29,9 @@ from wms_tui.services.outbound.common import (
     scanned_units,
     warehouse_zones,
 )
+from wms_tui.services.posting import post
 from wms_tui.store import finders, writes
-from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
+from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import (
     Container,
     ContainerLine,
@@ -149,11 +150,10 @@ def pack(
         raise InvalidInput(f"over-pack: {units} {what} scanned but only {max(open_units, Decimal(0))} picked and not yet packed")
     zones = warehouse_zones(session, order.warehouse_id)
     if zones.route.packs_with_move:
-        post_moves(
-            session.connection(),
+        post(
+            session, context,
             [MoveRequest(scan.item.id, zones.pack.id, zones.output.id, units, lot_id=lot_id,
                          document_ref=order.number, document_line_id=chosen.id, reason=MoveReason.PACK)],
-            context,
         )
     content = ContainerLine(container_id=container.id, order_line_id=chosen.id, item_id=scan.item.id, lot_id=lot_id, quantity=units)
     session.add(content)

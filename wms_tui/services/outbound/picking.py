@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
@@ -24,9 +24,10 @@ from wms_tui.domain.outbound import (
     short_pick_outcome,
 )
 from wms_tui.domain.quantities import ZERO, display
-from wms_tui.domain.reasons import MoveReason
-from wms_tui.domain.states import CountTaskReason, TaskKind, TaskState
+from wms_tui.domain.reasons import PICKING, MoveReason
+from wms_tui.domain.states import ContainerState, CountTaskReason, TaskKind, TaskState
 from wms_tui.services import tasks
+from wms_tui.services.backorders import release_waiting
 from wms_tui.services.outbound.common import (
     is_expired,
     order_policy,
@@ -34,21 +35,17 @@ from wms_tui.services.outbound.common import (
     scanned_units,
     warehouse_zones,
 )
+from wms_tui.services.posting import post, reverse
 from wms_tui.services.tasks import NewTask
 from wms_tui.store import finders, views, writes
-from wms_tui.store.ledger import (
-    MoveRequest,
-    PostingContext,
-    post_moves,
-    reverse_moves,
-    standing_moves,
-)
+from wms_tui.store.ledger import MoveRequest, PostingContext, standing_moves
 from wms_tui.store.models import (
     Location,
     PickDiscrepancy,
     Reservation,
     SalesOrder,
     SalesOrderLine,
+    ShippingContainer,
     StockBalance,
     Task,
 )
@@ -105,6 +102,15 @@ def _free_at(session: Session, item_id: int, location_id: int, lot_id: int | Non
     return Decimal(on_hand) - Decimal(reserved)
 
 
+def record_picked(line: SalesOrderLine, target: Location, units: Decimal) -> None:
+    """Units arrived where the order's picks go (picked, or cross-docked): picked for the line;
+    in a one-step delivery that place is the customer, so they are shipped as well."""
+    line.picked_quantity += units
+    if target.kind == LocationKind.CUSTOMER:
+        line.shipped_quantity += units
+        line.committed_quantity -= units
+
+
 def confirm_pick(
     session: Session,
     context: PostingContext,
@@ -151,19 +157,23 @@ def confirm_pick(
             raise InvalidInput(f"wrong location {location.code}: pick from {suggested.code}")
         free = _free_at(session, task.item_id, location.id, lot_id)
         if free < units:
-            what = f"{location.code}" + (f" lot {lot.code}" if lot else "")
-            raise InvalidInput(f"wrong location or lot: {what} has only {display(max(free, ZERO))} {scan.item.sku} free; pick from {suggested.code}")
-    post_moves(
-        session.connection(),
+            where = f"{location.code}" + (f" lot {lot.code}" if lot else "")
+            raise InvalidInput(f"wrong location or lot: {where} has only {display(max(free, ZERO))} {scan.item.sku} free; pick from {suggested.code}")
+    else:
+        held = views.on_hand_of_lot(session, task.item_id, location.id, lot_id)
+        if held < units:
+            what = f"{scan.item.sku}" + (f" lot {lot.code}" if lot else "")
+            raise InvalidInput(
+                f"{location.code} holds only {display(max(held, ZERO))} {what}: pick what is there and short pick the rest;"
+                " the bin will be counted"
+            )
+    post(
+        session, context,
         [MoveRequest(task.item_id, location.id, task.target_location_id, units, lot_id=lot_id,
                      document_ref=task.document_ref, document_line_id=line.id, reason=MoveReason.PICK)],
-        context,
     )
     _release_reservation(session, task, units)
-    line.picked_quantity += units
-    if target.kind == LocationKind.CUSTOMER:  # one-step delivery: picking is delivering
-        line.shipped_quantity += units
-        line.committed_quantity -= units
+    record_picked(line, target, units)
     task.done_quantity += units
     if task.done_quantity == task.quantity:
         tasks.complete_task(session, task)
@@ -197,26 +207,41 @@ def short_pick(session: Session, context: PostingContext, task_id: int, *, reaso
     _release_reservation(session, task, short)
     task.reason = code
     tasks.complete_task(session, task)
-    outcome = short_pick_outcome(order_policy(session, order))
-    if outcome is ShortPickOutcome.CANCEL_ORDER:
-        _cancel_unshipped(session, context, order)
-    else:
-        line.committed_quantity -= short
-        if outcome is ShortPickOutcome.BACKORDER:
-            line.backordered_quantity += short
-        else:
-            line.cancelled_quantity += short
+    outcome = give_up_units(session, context, order, line, short)
     session.flush()
     return ShortPickResult(task.id, short, outcome, count_id)
 
 
+def give_up_units(session: Session, context: PostingContext, order: SalesOrder, line: SalesOrderLine, units: Decimal) -> ShortPickOutcome:
+    """Committed units of a line the warehouse cannot supply (a short pick, a count that found
+    less) leave it by the order's back-order policy: back ordered, cancelled, or the whole order
+    cancelled when it ships all or nothing."""
+    outcome = short_pick_outcome(order_policy(session, order))
+    if outcome is ShortPickOutcome.CANCEL_ORDER:
+        _cancel_unshipped(session, context, order)
+        return outcome
+    line.committed_quantity -= units
+    if outcome is ShortPickOutcome.BACKORDER:
+        line.backordered_quantity += units
+    else:
+        line.cancelled_quantity += units
+    return outcome
+
+
 def _cancel_unshipped(session: Session, context: PostingContext, order: SalesOrder) -> None:
-    """Ship nothing: put picked goods back where they came from and cancel what is not shipped."""
+    """Ship nothing: put picked (and packed) goods back where they came from, void the containers
+    not shipped, cancel what is not shipped, and offer the stock it held to waiting back orders."""
     customers = session.exec(select(Location.id).where(Location.kind == LocationKind.CUSTOMER)).all()
-    picks = standing_moves(session.connection(), order.number, reasons=MoveReason.PICK.spellings, not_to=customers)
-    reverse_moves(session.connection(), picks, context, reason=MoveReason.SHORT_PICK_CANCEL)
+    put_back = [spelling for reason in (*PICKING, MoveReason.PACK) for spelling in reason.spellings]
+    picks = standing_moves(session.connection(), order.number, reasons=put_back, not_to=customers)
+    reverse(session, context, picks, MoveReason.SHORT_PICK_CANCEL)
     open_picks = session.exec(select(Task.id).where(Task.document_ref == order.number, Task.kind == TaskKind.PICK)).all()
     tasks.cancel_tasks(session, list(open_picks))
+    session.execute(
+        update(ShippingContainer)
+        .where(ShippingContainer.order_id == order.id, ShippingContainer.state.in_([ContainerState.OPEN, ContainerState.CLOSED]))
+        .values(state=ContainerState.VOID)
+    )
     lines = session.exec(select(SalesOrderLine).where(SalesOrderLine.order_id == order.id)).all()
     writes.drop_reservations_of_lines(session, [line.id for line in lines])
     for line in lines:
@@ -226,3 +251,4 @@ def _cancel_unshipped(session: Session, context: PostingContext, order: SalesOrd
         line.backordered_quantity = ZERO
     if all(line.shipped_quantity == 0 for line in lines):
         order.state = OrderState.CANCELLED
+    release_waiting(session, order.warehouse_id, {line.item_id for line in lines})

@@ -3,18 +3,20 @@ restock (a put-back task) or scrap; a credit note refunds the returned units at 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.locations import LocationKind, code_from_barcode
 from wms_tui.domain.outbound import (
+    RESTOCKABLE_CONDITIONS,
     OrderState,
     ReturnCondition,
     line_amount,
@@ -24,16 +26,16 @@ from wms_tui.domain.quantities import ZERO, display
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.domain.states import CreditNoteState, ReturnDisposition, TaskKind
 from wms_tui.services import catalog, tasks
-from wms_tui.services.backorders import release_available
 from wms_tui.services.outbound.common import (
     order_lines,
     resolve_lot,
     returns_location,
     warehouse_zones,
 )
+from wms_tui.services.posting import post
 from wms_tui.services.tasks import NewTask
 from wms_tui.store import finders
-from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
+from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import (
     CreditNote,
     Item,
@@ -42,6 +44,7 @@ from wms_tui.store.models import (
     SalesOrderLine,
     SalesReturn,
     SalesReturnLine,
+    StockMove,
     Warehouse,
 )
 
@@ -63,6 +66,21 @@ def returned_by_line(session: Session, line_ids: list[int]) -> dict[int, Decimal
     return {line_id: Decimal(total) for line_id, total in rows}
 
 
+def returnable(session: Session, order: SalesOrder) -> dict[tuple[int, int | None], Decimal]:
+    """Units the customer holds per order line and lot, from the ledger: delivered on the order
+    (shipped, or picked straight to the customer) less what came back."""
+    moves = StockMove.__table__
+    customers = set(session.exec(select(Location.id).where(Location.kind == LocationKind.CUSTOMER)).all())
+    held: dict[tuple[int, int | None], Decimal] = defaultdict(Decimal)
+    for line_id, lot_id, to_location_id, quantity in session.execute(
+        select(moves.c.document_line_id, moves.c.lot_id, moves.c.to_location_id, moves.c.quantity)
+        .where(moves.c.document_ref == order.number,
+               or_(moves.c.to_location_id.in_(customers), moves.c.from_location_id.in_(customers)))
+    ):
+        held[(line_id, lot_id)] += quantity if to_location_id in customers else -quantity
+    return held
+
+
 def receive_return(session: Session, context: PostingContext, order_number: str, items: Sequence[ReturnInput]) -> SalesReturn:
     """Take back shipped units of an order into Returns; never more than was shipped."""
     order = finders.sales_order_by_number(session, order_number)
@@ -71,7 +89,7 @@ def receive_return(session: Session, context: PostingContext, order_number: str,
     if not items:
         raise InvalidInput("a return needs at least one line")
     lines = order_lines(session, order.id)
-    returned = returned_by_line(session, [line.id for line in lines])
+    held = returnable(session, order)
     place = returns_location(session, session.get(Warehouse, order.warehouse_id))
     customers = catalog.shared_location(session, "CUSTOMERS")
     count = session.execute(select(func.count()).select_from(SalesReturn).where(SalesReturn.order_id == order.id)).scalar_one()
@@ -87,17 +105,18 @@ def receive_return(session: Session, context: PostingContext, order_number: str,
         candidates = [line for line in lines if line.item_id == item.id]
         if not candidates:
             raise InvalidInput(f"item {item.sku} is not on sales order {order.number}")
-        line = next((c for c in candidates if c.shipped_quantity - returned.get(c.id, ZERO) >= quantity), None)
+        lot_id = lot.id if lot else None
+        what = f"{item.sku}" + (f" lot {lot.code}" if lot else "")
+        line = next((c for c in candidates if held[(c.id, lot_id)] >= quantity), None)
         if line is None:
-            left = sum((c.shipped_quantity - returned.get(c.id, ZERO) for c in candidates), ZERO)
-            raise InvalidInput(f"only {display(left)} {item.sku} shipped on {order.number} and not yet returned; {display(quantity)} is too many")
-        returned[line.id] = returned.get(line.id, ZERO) + quantity
+            left = sum((held[(c.id, lot_id)] for c in candidates), ZERO)
+            raise InvalidInput(f"only {display(left)} {what} shipped on {order.number} and not yet returned; {display(quantity)} is too many")
+        held[(line.id, lot_id)] -= quantity
         session.add(SalesReturnLine(return_id=document.id, order_line_id=line.id, item_id=item.id,
                                     lot_id=lot.id if lot else None, quantity=quantity, condition=condition))
         requests.append(MoveRequest(item.id, customers.id, place.id, quantity, lot_id=lot.id if lot else None,
                                     document_ref=order.number, document_line_id=line.id, reason=MoveReason.RETURN))
-    post_moves(session.connection(), requests, context)
-    session.flush()
+    post(session, context, requests)
     return document
 
 
@@ -112,8 +131,11 @@ def _pending_line(session: Session, return_line_id: int) -> tuple[SalesReturnLin
 
 
 def restock(session: Session, return_line_id: int, target_location_code: str) -> int:
-    """Queue a putaway task that brings returned units from Returns back to a stock bin."""
+    """Queue a putaway task that brings returned units from Returns back to a stock bin; only
+    units fit to sell again (reference 002: restocked if not damaged)."""
     line, order = _pending_line(session, return_line_id)
+    if line.condition not in RESTOCKABLE_CONDITIONS:
+        raise InvalidInput(f"return line {return_line_id} came back {line.condition}: it cannot be restocked, scrap it")
     target = finders.location_by_code(session, target_location_code)
     zones = warehouse_zones(session, order.warehouse_id)
     if target.kind != LocationKind.INTERNAL or target.warehouse_id != order.warehouse_id or not target.code.startswith(f"{zones.stock.code}"):
@@ -141,17 +163,16 @@ def confirm_restock(session: Session, context: PostingContext, task_id: int, *, 
     scanned = code_from_barcode(location_scan)
     if scanned != target.code:
         raise InvalidInput(f"wrong location {scanned}: put the returned units in {target.code}")
-    post_moves(
-        session.connection(),
+    post(
+        session, context,
         [MoveRequest(task.item_id, task.location_id, target.id, task.quantity, lot_id=task.lot_id,
                      document_ref=task.document_ref, document_line_id=task.document_line_id, reason=MoveReason.RESTOCK)],
-        context,
+        today=today,
     )
     task.done_quantity = task.quantity
     tasks.complete_task(session, task)
     line.disposition = ReturnDisposition.RESTOCKED
     session.flush()
-    release_available(session, task.warehouse_id, [task.item_id], today or datetime.now(UTC).date())
     return line
 
 
@@ -159,11 +180,10 @@ def scrap(session: Session, context: PostingContext, return_line_id: int) -> Sal
     """Returned units not fit to sell: Returns -> Scrap."""
     line, order = _pending_line(session, return_line_id)
     source = returns_location(session, session.get(Warehouse, order.warehouse_id))
-    post_moves(
-        session.connection(),
+    post(
+        session, context,
         [MoveRequest(line.item_id, source.id, catalog.shared_location(session, "SCRAP").id, line.quantity,
                      lot_id=line.lot_id, document_ref=order.number, document_line_id=line.order_line_id, reason=MoveReason.SCRAP)],
-        context,
     )
     line.disposition = ReturnDisposition.SCRAPPED
     session.flush()

@@ -19,8 +19,9 @@ from wms_tui.services.outbound.common import (
     order_policy,
     warehouse_zones,
 )
+from wms_tui.services.posting import post
 from wms_tui.store import finders
-from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
+from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import (
     Container,
     ContainerLine,
@@ -91,14 +92,13 @@ def ship(
         check_shippable(container, state.state)
     contents = session.exec(select(ContainerLine).where(ContainerLine.container_id.in_(list(shipping)))).all()
     zones = warehouse_zones(session, order.warehouse_id)
-    post_moves(
-        session.connection(),
+    post(
+        session, context,
         [
             MoveRequest(c.item_id, zones.output.id, zones.customers.id, c.quantity, lot_id=c.lot_id,
                         document_ref=order.number, document_line_id=c.order_line_id, reason=MoveReason.SHIP)
             for c in contents
         ],
-        context,
     )
     by_line = {line.id: line for line in lines}
     for content in contents:

@@ -14,6 +14,7 @@ from wms_tui.store.models.catalog import (
     Warehouse,
 )
 from wms_tui.store.models.costing import CostLayer
+from wms_tui.store.models.exceptions import StockException
 from wms_tui.store.models.floor import AuthEvent, FloorSession, Operator, SiteSecret, TerminalLock
 from wms_tui.store.models.imports import ImportRun
 from wms_tui.store.models.inventory import CountLine, CountSession, Transfer, TransferLine
@@ -99,6 +100,7 @@ __all__ = [
     "TransferLine",
     "Task",
     "PickDiscrepancy",
+    "StockException",
     "Operator",
     "FloorSession",
     "SiteSecret",

@@ -1,0 +1,38 @@
+"""Every `wms-tui bench` runs end to end at a small size and prints the figures it promises:
+a benchmark that no longer runs (a changed sign-in, a renamed step) fails here, not on the day
+someone needs the numbers."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+SMALL = {
+    "ledger": ["--throughput-moves", "2000", "--ledger-moves", "5000", "--batch", "500", "--items", "200", "--bins", "50",
+               "--reads", "50", "--commits", "20"],
+    "outbound": ["--orders", "20", "--lines", "2", "--picks", "10"],
+    "inbound": ["--lines", "20", "--items", "200", "--bins", "20"],
+    "ui": ["--ledger-moves", "2000", "--scans", "20", "--starts", "1"],
+}
+FIGURES = {
+    "ledger": ("post_moves_per_s", "onhand_p99_ms", "available_p99_ms"),
+    "outbound": ("allocate_orders_s", "pick_confirm_p99_ms"),
+    "inbound": ("receive_scan_p99_ms", "replenishment_s"),
+    "ui": ("scan_to_screen_p99_ms", "cold_start_s", "rss_mb"),
+}
+
+
+@pytest.mark.parametrize("bench", sorted(SMALL))
+def test_bench_runs_and_prints_its_figures(bench, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "wms_tui", "bench", bench, *SMALL[bench]],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    for key in FIGURES[bench]:
+        assert figures[key] > 0, (key, figures)
+    if bench == "ui":
+        assert figures["scans"] == 20
