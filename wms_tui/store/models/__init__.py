@@ -50,6 +50,7 @@ from wms_tui.store.models.sales import (
     Shipment,
     ShippingContainer,
 )
+from wms_tui.store.models.sync import ChangeCounter, ChangeLog, MoveChange, SyncConflict, SyncState, SyncTerminal
 from wms_tui.store.models.tasks import PickDiscrepancy, Task
 
 __all__ = [
@@ -106,4 +107,10 @@ __all__ = [
     "AuthEvent",
     "ImportRun",
     "ExceptionResolution",
+    "SyncTerminal",
+    "ChangeCounter",
+    "ChangeLog",
+    "MoveChange",
+    "SyncState",
+    "SyncConflict",
 ]
