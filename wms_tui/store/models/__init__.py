@@ -50,7 +50,14 @@ from wms_tui.store.models.sales import (
     Shipment,
     ShippingContainer,
 )
-from wms_tui.store.models.sync import ChangeCounter, ChangeLog, MoveChange, SyncConflict, SyncState, SyncTerminal
+from wms_tui.store.models.sync import (
+    ChangeCounter,
+    ChangeLog,
+    MoveChange,
+    SyncConflict,
+    SyncState,
+    SyncTerminal,
+)
 from wms_tui.store.models.tasks import PickDiscrepancy, Task
 
 __all__ = [

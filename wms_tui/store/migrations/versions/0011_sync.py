@@ -182,17 +182,17 @@ def _create_change_triggers() -> None:
         CREATE FUNCTION wms_log_row() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
             scope integer := 0;
-            row_key text;
+            changed_key text;
             last bigint;
         BEGIN
-            EXECUTE format('SELECT ($1).%I::text', TG_ARGV[0]) INTO row_key USING NEW;
+            EXECUTE format('SELECT ($1).%I::text', TG_ARGV[0]) INTO changed_key USING NEW;
             IF TG_NARGS > 1 THEN
                 EXECUTE format('SELECT ($1).%I', TG_ARGV[1]) INTO scope USING NEW;
             END IF;
             last := wms_bump_change(scope, 1);
             INSERT INTO change_log (warehouse_id, change_seq, table_name, row_key)
-            VALUES (scope, last, TG_TABLE_NAME, row_key)
-            ON CONFLICT (table_name, row_key)
+            VALUES (scope, last, TG_TABLE_NAME, changed_key)
+            ON CONFLICT ON CONSTRAINT uq_change_log_row
             DO UPDATE SET warehouse_id = excluded.warehouse_id, change_seq = excluded.change_seq;
             RETURN NULL;
         END $$
