@@ -91,7 +91,10 @@ def push(engine: Engine, credential: tuple[str, str] | None, body: dict) -> Push
             conn.execute(_CONTACT, {"terminal": caller.terminal_id, "now": now})
             if not fresh:
                 return PushResult(caller.applied_sequence, 0, 0)
-            if body.get("previous_hash") != caller.applied_hash:
+            # The chain must continue central's copy: through a resent move (checked above) or
+            # through the hash the batch says comes before it.
+            previous = resent.get(caller.applied_sequence, body.get("previous_hash"))
+            if previous != caller.applied_hash:
                 raise SyncRefused(409, f"the batch does not continue the chain central holds for {caller.terminal_id} "
                                        f"after move {caller.applied_sequence}: the terminal's ledger was changed")
             applied = replication.apply_moves(conn, caller.terminal_id, fresh, now)
