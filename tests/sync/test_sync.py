@@ -8,7 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.sync.kit import assert_converged, balances
-from wms_tui.store.ledger import MoveRequest
+from wms_tui.central.registry import central_status
+from wms_tui.domain.states import ExceptionKind, Resolution
+from wms_tui.services.desks.exceptions import exceptions, resolve
+from wms_tui.store.ledger import MoveRequest, PostingContext
 
 pytestmark = pytest.mark.pg
 
@@ -52,7 +55,7 @@ def test_twenty_terminals_converge(central, service, terminals):
 
 def test_a_bin_driven_negative_is_accepted_and_raised(central, service, terminals):
     t1, t2 = terminals("T1"), terminals("T2")
-    t1.receive_and_pick(5, 0 + 1)
+    t1.receive_and_pick(5, 1)
     sync_all([t1, t2], service.url)
     site = t2.site
     # Both pick the last 4 from the same bin while offline: central goes to -4.
@@ -61,6 +64,8 @@ def test_a_bin_driven_negative_is_accepted_and_raised(central, service, terminal
     sync_all([t1, t2], service.url)
     assert_converged(central, [t1, t2])
     assert balances(central)[("W-1", "WH1/STOCK/A-01-01", None, None)] == -4
-    from wms_tui.central.registry import central_status
-
     assert central_status(central).open_conflicts == 1
+    waiting = [e for e in exceptions(central).waiting if e.kind is ExceptionKind.SYNC_CONFLICT]
+    assert [e.what for e in waiting] == ["negative balance: W-1 at WH1/STOCK/A-01-01 is -4.000 after moves of T2"]
+    resolve(central, PostingContext("CENTRAL", "SUP1"), ExceptionKind.SYNC_CONFLICT, waiting[0].reference, Resolution.ACCEPTED)
+    assert central_status(central).open_conflicts == 0
