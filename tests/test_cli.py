@@ -236,7 +236,7 @@ def test_usage_errors_exit_1_with_one_message(args):
 def test_db_roles_prints_the_grants_and_refuses_to_apply_them_to_sqlite(sqlite_config):
     printed = run("db", "roles", "--app", "floor_app")
     assert printed.exit_code == 0
-    assert "REVOKE UPDATE, DELETE ON stock_move, auth_event FROM floor_app;" in printed.output
+    assert "REVOKE UPDATE, DELETE ON stock_move, auth_event FROM floor_app, wms_sync;" in printed.output
     refused = CliRunner().invoke(main, ["--config", str(sqlite_config), "db", "roles", "--apply"])
     assert refused.exit_code == 1 and "PostgreSQL only" in refused.output
     bad_name = CliRunner().invoke(main, ["db", "roles", "--app", "x; DROP TABLE item"])

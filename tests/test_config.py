@@ -50,7 +50,7 @@ def test_precedence_explicit_then_env_then_user_dir(monkeypatch, tmp_path):
         ('[terminal]\nname = "x"\n', r"\[terminal\] unknown setting\(s\): name"),
         ('[databse]\nurl = ""\n', r"unknown section\(s\): databse"),
         ('[database]\nurl = "mysql://x"\n', r"\[database\] url: 'mysql://x' must start with"),
-        ('[central]\nbatch_size = 0\n', r"\[central\] batch_size: must be between 1 and 100000, got 0"),
+        ('[central]\nbatch_size = 0\n', r"\[central\] batch_size: must be between 1 and 20000, got 0"),
         ('[central]\nbatch_size = 1.9\n', r"\[central\] batch_size: expected int, got float 1.9"),
         ('[central]\ninterval_s = true\n', r"\[central\] interval_s: expected .*got a boolean"),
         ('printers = 3\n', r"\[printers\] must hold one table per printer"),

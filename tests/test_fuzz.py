@@ -100,7 +100,7 @@ def test_any_csv_files_import_or_are_refused_without_changing_anything(import_en
 VALUES = st.one_of(st.text(max_size=12), st.integers(), st.floats(), st.booleans(), st.lists(st.integers(), max_size=2),
                    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2))
 SECTIONS = {
-    "database": ["url"], "terminal": ["id", "warehouse", "printer"], "central": ["url", "batch_size", "interval_s"],
+    "database": ["url"], "terminal": ["id", "warehouse", "printer"], "central": ["url", "secret", "batch_size", "interval_s"],
     "scanner": ["driver", "require_aim", "duplicate_window_ms", "gs_replacement", "serial", "replay", "tcp"],
     "sscc": ["company_prefix", "extension_digit", "terminals"], "printers": ["dock1", "x"], "ui": ["theme"],
 }

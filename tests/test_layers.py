@@ -26,7 +26,11 @@ RULES = {
     "labels": ("wms_tui", "textual", "sqlalchemy", "sqlmodel", "drivers"),
     "wms_tui.domain": ("wms_tui.store", "wms_tui.services", "wms_tui.ui", "wms_tui.cli", "sqlalchemy", "sqlmodel", "textual"),
     "wms_tui.store": ("wms_tui.services", "wms_tui.ui", "wms_tui.cli", "textual"),
-    "wms_tui.services": ("wms_tui.ui", "wms_tui.cli", "textual"),
+    "wms_tui.services": ("wms_tui.ui", "wms_tui.cli", "textual", "wms_tui.sync", "wms_tui.central"),
+    # Sync and the central service use services, store and domain; neither imports the other
+    # (they meet only over HTTP), nor the UI.
+    "wms_tui.sync": ("wms_tui.ui", "wms_tui.cli", "wms_tui.commands", "wms_tui.central", "textual", "starlette", "uvicorn"),
+    "wms_tui.central": ("wms_tui.ui", "wms_tui.cli", "wms_tui.commands", "wms_tui.sync", "textual", "httpx"),
     "wms_tui.ui": ("wms_tui.cli", "wms_tui.commands", "wms_tui.bench"),
 }
 

@@ -114,6 +114,8 @@ class WmsGroup(click.Group):
         "operators": "wms_tui.commands.operators:operators_group",
         "console": "wms_tui.commands.console:console",
         "export": "wms_tui.commands.exchange:export_command",
+        "central": "wms_tui.commands.central:central_group",
+        "sync": "wms_tui.commands.sync:sync_command",
     },
 )
 @click.option(
@@ -152,6 +154,7 @@ def main(ctx: click.Context, config_path: str | None) -> None:
     "labels": "wms_tui.bench.labels:bench_labels",
     "ui": "wms_tui.bench.ui:bench_ui",
     "console": "wms_tui.bench.console:bench_console",
+    "sync": "wms_tui.bench.sync:bench_sync",
 })
 def bench() -> None:
     """Benchmarks that print one JSON object of figures."""

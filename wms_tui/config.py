@@ -47,11 +47,12 @@ class TerminalSettings:
 
 @dataclass(frozen=True)
 class CentralSettings:
-    """The central PostgreSQL database terminals sync with (empty url: no sync)."""
+    """The central sync service this terminal syncs with (empty url: no sync)."""
 
     url: str = ""
-    batch_size: int = 500
-    interval_s: float = 5.0
+    secret: str = ""  # the enrolment secret `wms-tui central terminals add` printed
+    batch_size: int = 5000
+    interval_s: float = 1.0
 
 
 # The terminal app's key bindings by id, with their default keys. `[ui.keys] ID = "KEYS"` gives
@@ -215,10 +216,15 @@ def parse(document: dict[str, Any], source: str = "<defaults>", path: Path | Non
     central = _Section(source, "central", document.get("central", {}))
     central_settings = CentralSettings(
         url=central.text("url", ""),
-        batch_size=central.integer("batch_size", CentralSettings.batch_size, 1, 100_000),
+        secret=central.text("secret", ""),
+        batch_size=central.integer("batch_size", CentralSettings.batch_size, 1, 20_000),
         interval_s=float(central.number("interval_s", CentralSettings.interval_s, 0.1, 3600)),
     )
     central.finish()
+    if central_settings.url and not re.match(r"^https?://[^/\s]+", central_settings.url):
+        raise ConfigError(f"{source}: [central] url: {central_settings.url!r} must start with https:// (or http:// on a trusted network)")
+    if central_settings.url and not central_settings.secret:
+        raise ConfigError(f"{source}: [central] secret: required with a url (`wms-tui central terminals add` prints it)")
 
     printers = document.get("printers", {})
     if not isinstance(printers, dict) or not all(isinstance(v, dict) for v in printers.values()):

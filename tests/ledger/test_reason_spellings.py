@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import column, func, insert, select, table
 from uuid6 import uuid7
 
 from tests.factories import build_small_warehouse
@@ -59,8 +59,10 @@ def test_migration_rewrites_documents_and_leaves_posted_moves(tmp_path):
     now = datetime.now(UTC)
     task = {"state": TaskState.OPEN, "warehouse_id": wh.warehouse_id, "location_id": wh.bin_a.id, "quantity": Decimal(0),
             "done_quantity": Decimal(0), "skip_count": 0, "created_at": now}
+    # The task table as it was at 0004_floor (0011_sync gave tasks a uid the model fills in).
+    before_uid = insert(table("task", *(column(c.name, c.type) for c in Task.__table__.c if c.name != "uid")))
     with engine.begin() as conn:
-        conn.execute(insert(Task), [
+        conn.execute(before_uid, [
             {**task, "kind": TaskKind.COUNT, "reason": "cycle count", "queue_position": 1},
             {**task, "kind": TaskKind.PUTAWAY, "reason": "route: to QC", "queue_position": 2},
         ])

@@ -143,6 +143,7 @@ class ExceptionKind(StrEnum):
     COUNT_VARIANCE = "count_variance"  # a count line over its threshold, waiting for its recount
     OVER_RECEIPT = "over_receipt"  # a receipt line above its purchase order
     FAILED_PRINT = "failed_print"  # a print job the printer refused for good
+    SYNC_CONFLICT = "sync_conflict"  # a sync_conflict: a fact sync accepted (negative bin, task done twice)
 
 
 class Resolution(StrEnum):

@@ -16,7 +16,7 @@ from wms_tui.store.models import StockException
 
 
 def raise_exception(
-    session: Session, kind: StockExceptionKind, detail: str, *, document_ref: str | None = None,
+    session: Session, kind: StockExceptionKind, warehouse_id: int, detail: str, *, document_ref: str | None = None,
     move_ids: Sequence[uuid.UUID] = (),
 ) -> StockException:
     """Record an exception, or bring the open one of the same kind and document up to date (a
@@ -27,7 +27,8 @@ def raise_exception(
             StockException.document_ref == document_ref,
         )
     ).first()
-    exception = found or StockException(kind=kind, document_ref=document_ref, created_at=datetime.now(UTC))
+    exception = found or StockException(kind=kind, warehouse_id=warehouse_id, document_ref=document_ref,
+                                          created_at=datetime.now(UTC))
     exception.detail = detail
     exception.move_ids = " ".join(str(move_id) for move_id in move_ids)
     session.add(exception)

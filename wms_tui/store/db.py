@@ -20,7 +20,7 @@ def sqlite_url(path: Path | str) -> str:
     return f"sqlite:///{Path(path).expanduser().resolve()}"
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -> Engine:
     """An engine tuned for the ledger. SQLite: WAL, synchronous=FULL, BEGIN IMMEDIATE writes."""
     try:
         parsed = make_url(url)
@@ -36,7 +36,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, echo=echo, pool_pre_ping=True)
+        # A service (`central serve`) serves many requests at once: pool_size connections each
+        # way, as many again in overflow.
+        sizes = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": pool_size}
+        return create_engine(parsed, echo=echo, pool_pre_ping=True, **sizes)
     raise ConfigError(f"database.url: unsupported database {parsed.get_backend_name()!r} (use sqlite or postgresql)")
 
 

@@ -152,6 +152,19 @@ def _load_lookups(conn: Connection, requests: Sequence[MoveRequest]) -> _Lookups
     return found
 
 
+def _load_places(conn: Connection, found: _Lookups, location_ids: set[int]) -> None:
+    """Places of locations pricing added (price variance, bins revalued) for the moves' warehouse."""
+    for chunk in _chunks(location_ids - found.places.keys()):
+        for row in conn.execute(_LOCATIONS, {"ids": chunk}):
+            found.places[row.id] = Place(LocationKind(row.kind), row.warehouse_id)
+
+
+def move_warehouse(source: Place, destination: Place) -> int | None:
+    """The warehouse a move belongs to: its source's, else its destination's (a receipt from a
+    supplier belongs to the receiving warehouse)."""
+    return source.warehouse_id if source.warehouse_id is not None else destination.warehouse_id
+
+
 def _validate(index: int, request: MoveRequest, found: _Lookups) -> tuple[Decimal, Decimal | None]:
     """Check one request; returns its exact quantity and the unit cost asked for (None when
     none is). Raises naming the move."""
@@ -390,6 +403,7 @@ def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: Posti
     found = _load_lookups(conn, requests)
     checked = [_validate(index, request, found) for index, request in enumerate(requests)]
     priced = price_moves(conn, requests, checked, found.costs, found.places)
+    _load_places(conn, found, {p[0].from_location_id for p in priced} | {p[0].to_location_id for p in priced})
     first_sequence = _reserve_sequences(conn, context.terminal_id, len(priced))
     previous_hash = _previous_hash(conn, context.terminal_id, first_sequence)
     now = datetime.now(UTC)
@@ -417,6 +431,8 @@ def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: Posti
             "document_line_id": request.document_line_id,
             "reason": request.reason,
             "reverses_id": request.reverses_id,
+            "warehouse_id": move_warehouse(found.places[request.from_location_id], found.places[request.to_location_id]),
+            "received_at": None,
         }
         previous_hash = row["chain_hash"] = move_hash(previous_hash, row, timestamp)
         rows.append(row)

@@ -1,9 +1,10 @@
 """Least privilege on PostgreSQL: the GRANTs of `wms-tui db roles`.
 
-Three roles:
+Four roles:
 - migrations: owns the tables (whoever runs `wms-tui db upgrade`); only it can alter tables or
   disable the append-only triggers;
-- application (terminals, sync service): reads and writes documents and balances, but may only
+- application (terminals on PostgreSQL, the console) and sync service (`wms-tui central serve`),
+  each its own login so either can be cut off alone: each reads and writes documents and balances, but may only
   INSERT and SELECT moves and audit events, never UPDATE, DELETE or TRUNCATE them, and owns
   nothing;
 - reporting: SELECT only.
@@ -33,13 +34,15 @@ ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 class Roles:
     application: str = "wms_app"
     reporting: str = "wms_report"
+    sync_service: str = "wms_sync"
 
     def __post_init__(self) -> None:
-        for what, name in (("application", self.application), ("reporting", self.reporting)):
+        named = (("application", self.application), ("reporting", self.reporting), ("sync service", self.sync_service))
+        for what, name in named:
             if not ROLE_NAME.match(name):
                 raise ConfigError(f"{what} role {name!r}: use lower-case letters, digits and '_' (a PostgreSQL identifier)")
-        if self.application == self.reporting:
-            raise ConfigError("the application and reporting roles must differ")
+        if len({name for _, name in named}) < len(named):
+            raise ConfigError("the application, reporting and sync service roles must differ")
 
 
 def _create_if_missing(role: str) -> str:
@@ -54,19 +57,21 @@ def _create_if_missing(role: str) -> str:
 
 def grant_statements(roles: Roles) -> list[str]:
     """The statements, in order; safe to run again after every `db upgrade` (new tables)."""
-    app, report = roles.application, roles.reporting
+    writers = f"{roles.application}, {roles.sync_service}"
+    report = roles.reporting
     append_only = ", ".join(APPEND_ONLY)
     read_only = ", ".join(READ_ONLY)
     return [
-        _create_if_missing(app),
+        _create_if_missing(roles.application),
+        _create_if_missing(roles.sync_service),
         _create_if_missing(report),
         f"REVOKE CREATE ON SCHEMA {SCHEMA} FROM PUBLIC",
-        f"GRANT USAGE ON SCHEMA {SCHEMA} TO {app}, {report}",
-        f"REVOKE ALL ON ALL TABLES IN SCHEMA {SCHEMA} FROM {app}, {report}",
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {SCHEMA} TO {app}",
-        f"REVOKE UPDATE, DELETE ON {append_only} FROM {app}",
-        f"REVOKE INSERT, UPDATE, DELETE ON {read_only} FROM {app}",
-        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {SCHEMA} TO {app}",
+        f"GRANT USAGE ON SCHEMA {SCHEMA} TO {writers}, {report}",
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA {SCHEMA} FROM {writers}, {report}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {SCHEMA} TO {writers}",
+        f"REVOKE UPDATE, DELETE ON {append_only} FROM {writers}",
+        f"REVOKE INSERT, UPDATE, DELETE ON {read_only} FROM {writers}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {SCHEMA} TO {writers}",
         f"GRANT SELECT ON ALL TABLES IN SCHEMA {SCHEMA} TO {report}",
     ]
 
@@ -75,7 +80,7 @@ def apply_grants(conn: Connection, roles: Roles) -> None:
     """Run the GRANTs as the tables' owner; refuses roles that would defeat them."""
     for statement in grant_statements(roles):
         conn.execute(text(statement))
-    for role in (roles.application, roles.reporting):
+    for role in (roles.application, roles.sync_service, roles.reporting):
         superuser = conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = :role"), {"role": role}).scalar_one()
         owns = conn.execute(
             text("SELECT string_agg(tablename, ', ') FROM pg_tables WHERE schemaname = :schema AND tableowner = :role"),

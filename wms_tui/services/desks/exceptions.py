@@ -1,5 +1,5 @@
-"""The exceptions desk: short picks, count differences over their threshold, over-receipts and
-failed prints, each resolved once, and the resolution recorded (who, when, how)."""
+"""The exceptions desk: short picks, count differences over their threshold, over-receipts,
+failed prints and sync conflicts (a bin driven negative, a task done twice), each resolved once, and the resolution recorded (who, when, how)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from wms_tui.store.models import (
     ReceiptLine,
     SalesOrder,
     SalesOrderLine,
+    SyncConflict,
 )
 from wms_tui.store.session import reading, transaction
 
@@ -39,6 +40,7 @@ RESOLUTIONS: dict[ExceptionKind, tuple[Resolution, ...]] = {
     ExceptionKind.COUNT_VARIANCE: (Resolution.APPROVED, Resolution.REJECTED),
     ExceptionKind.OVER_RECEIPT: (Resolution.ACCEPTED,),
     ExceptionKind.FAILED_PRINT: (Resolution.RETRIED, Resolution.DISCARDED),
+    ExceptionKind.SYNC_CONFLICT: (Resolution.ACCEPTED,),
 }
 FAILED = JobStatus.FAILED
 
@@ -125,6 +127,11 @@ def _floor_exceptions(session: Session) -> list[FloorException]:
             .where(ReceiptLine.over_quantity > 0)
         )
     ]
+    found += [
+        FloorException(ExceptionKind.SYNC_CONFLICT, str(conflict.id), conflict.created_at, conflict.terminal_id,
+                       f"{conflict.kind.value.replace('_', ' ')}: {conflict.detail}")
+        for conflict in session.execute(select(SyncConflict)).scalars()
+    ]
     return found
 
 
@@ -154,7 +161,7 @@ def _utc(at: datetime | None) -> datetime:
 
 def _exists(session: Session, kind: ExceptionKind, reference: str, queue: PrintQueue | None) -> None:
     model = {ExceptionKind.SHORT_PICK: PickDiscrepancy, ExceptionKind.COUNT_VARIANCE: CountLine,
-             ExceptionKind.OVER_RECEIPT: ReceiptLine}.get(kind)
+             ExceptionKind.OVER_RECEIPT: ReceiptLine, ExceptionKind.SYNC_CONFLICT: SyncConflict}.get(kind)
     if model is not None:
         row = session.get(model, int(reference)) if reference.isdigit() else None
         if row is None or (model is ReceiptLine and row.over_quantity <= 0):

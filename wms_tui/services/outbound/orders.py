@@ -336,7 +336,7 @@ def reopen_order(session: Session, context: PostingContext, order_number: str, *
     missing = _missing_for_reversal(session, live)
     if missing:
         exception = stock_exceptions.raise_exception(
-            session, StockExceptionKind.REOPEN_SHORT,
+            session, StockExceptionKind.REOPEN_SHORT, order.warehouse_id,
             f"re-open of {order.number} refused: " + "; ".join(missing), document_ref=order.number, move_ids=live,
         )
         return ReopenResult(order.number, False, missing, exception.id)

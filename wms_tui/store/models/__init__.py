@@ -51,6 +51,14 @@ from wms_tui.store.models.sales import (
     Shipment,
     ShippingContainer,
 )
+from wms_tui.store.models.sync import (
+    ChangeCounter,
+    ChangeLog,
+    MoveChange,
+    SyncConflict,
+    SyncState,
+    SyncTerminal,
+)
 from wms_tui.store.models.tasks import PickDiscrepancy, Task
 
 __all__ = [
@@ -108,4 +116,10 @@ __all__ = [
     "AuthEvent",
     "ImportRun",
     "ExceptionResolution",
+    "SyncTerminal",
+    "ChangeCounter",
+    "ChangeLog",
+    "MoveChange",
+    "SyncState",
+    "SyncConflict",
 ]

@@ -19,6 +19,8 @@ class StockException(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: StockExceptionKind = enum_field(StockExceptionKind, 30)
     state: StockExceptionState = enum_field(StockExceptionState, 10, default=StockExceptionState.OPEN)
+    # Nullable only because a column added to SQLite cannot be NOT NULL without a default.
+    warehouse_id: int | None = Field(default=None, foreign_key="warehouse.id")
     document_ref: str | None = text_field(60, nullable=True)
     # Ids of the moves involved, space separated (the ledger's moves are never changed).
     move_ids: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

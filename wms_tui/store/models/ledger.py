@@ -54,6 +54,12 @@ class StockMove(SQLModel, table=True):
     # a move changed behind the triggers' back no longer matches (`wms-tui db check`).
     # Nullable only because a column added to SQLite cannot be NOT NULL without a default.
     chain_hash: str | None = Field(default=None, sa_column=Column(String(64)))
+    # The warehouse the move belongs to (its source's, else its destination's): the key a
+    # central ledger is partitioned and pulled by.
+    warehouse_id: int | None = Field(default=None, sa_column=Column(Integer))
+    # When sync brought the move into this database (None: posted here). Its chain hash is the
+    # posting terminal's, computed over that terminal's row ids, so it is kept, not recomputed.
+    received_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
 class StockBalance(SQLModel, table=True):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Index
+from sqlalchemy import Column, Index, Uuid
 from sqlmodel import Field, SQLModel
+from uuid6 import uuid7
 
 from wms_tui.domain.outbound import ShortPickReason
 from wms_tui.domain.states import TaskKind, TaskState
@@ -21,8 +23,11 @@ class Task(SQLModel, table=True):
         Index("ix_task_queue", "warehouse_id", "kind", "state", "queue_position"),
         Index("ix_task_document", "document_ref"),
         Index("ix_task_assignee", "assignee", "state"),
+        Index("ix_task_uid", "uid", unique=True),
     )
     id: int | None = Field(default=None, primary_key=True)
+    # Global id: a task travels between the central database and terminals by it.
+    uid: uuid.UUID | None = Field(default_factory=uuid7, sa_column=Column(Uuid(), nullable=True, default=uuid7))
     kind: TaskKind = enum_field(TaskKind, 20)
     state: TaskState = enum_field(TaskState, 20, default=TaskState.OPEN)
     warehouse_id: int = Field(foreign_key="warehouse.id")

@@ -49,7 +49,8 @@ def _fill_hashes(bind) -> None:
     from wms_tui.store.ledger import GENESIS_HASH, MOVES, chain_timestamp, move_hash
 
     page = (
-        sa.select(*(column for column in MOVES.c if column.name != "chain_hash"))
+        # Only the columns the table has at this revision (0011_sync added two more).
+        sa.select(*(column for column in MOVES.c if column.name not in ("chain_hash", "warehouse_id", "received_at")))
         .where(sa.tuple_(MOVES.c.terminal_id, MOVES.c.sequence) > sa.tuple_(sa.bindparam("terminal"), sa.bindparam("sequence")))
         .order_by(MOVES.c.terminal_id, MOVES.c.sequence)
         .limit(BACKFILL_CHUNK)

@@ -1,0 +1,84 @@
+"""A loopback TCP proxy that breaks connections on purpose: drop the request half-way, drop the
+response after the server answered (it committed), delay, or reset."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+
+
+class FaultProxy:
+    MODES = ("pass", "drop_request", "drop_response", "delay", "reset")
+
+    def __init__(self, target_port: int, delay_s: float = 0.3) -> None:
+        self.target_port = target_port
+        self.delay_s = delay_s
+        self.mode = "pass"
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client, self.mode), daemon=True).start()
+
+    def _serve(self, client: socket.socket, mode: str) -> None:
+        upstream = socket.create_connection(("127.0.0.1", self.target_port))
+        try:
+            request = self._read_request(client)
+            if mode == "drop_request":
+                upstream.sendall(request[: len(request) // 2])
+                return
+            if mode == "reset":
+                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return
+            if mode == "delay":
+                time.sleep(self.delay_s)
+            upstream.sendall(request)
+            response = self._read_response(upstream)
+            if mode == "drop_response":
+                return  # the server has answered, so it committed: the terminal never hears it
+            client.sendall(response)
+        except OSError:
+            pass
+        finally:
+            client.close()
+            upstream.close()
+
+    @staticmethod
+    def _read_message(sock: socket.socket) -> bytes:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        while len(body) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+        return head + b"\r\n\r\n" + body
+
+    _read_request = _read_message
+    _read_response = _read_message
+
+    def close(self) -> None:
+        self.listener.close()

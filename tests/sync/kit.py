@@ -1,0 +1,128 @@
+"""Sync test kit: a central PostgreSQL database with the real service on 127.0.0.1 (uvicorn in a
+thread), terminals on their own SQLite files, and a ledger compared by natural keys."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import uvicorn
+from sqlalchemy import Engine, select
+
+from tests.factories import SmallWarehouse, build_small_warehouse
+from wms_tui.central import registry
+from wms_tui.central.app import create_app
+from wms_tui.store.db import make_engine, sqlite_url
+from wms_tui.store.integrity import check_ledger
+from wms_tui.store.ledger import BALANCES, MOVES, Ledger, MoveRequest, PostingContext
+from wms_tui.store.models import Container, Item, Location, Lot
+from wms_tui.sync.client import Endpoint, SyncClient
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Service:
+    """`wms-tui central serve` in a thread of the test process."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.port = free_port()
+        self.server = uvicorn.Server(uvicorn.Config(create_app(engine), host="127.0.0.1", port=self.port, log_level="error"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the sync service did not start"
+            time.sleep(0.01)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@dataclass
+class Terminal:
+    terminal_id: str
+    engine: Engine
+    site: SmallWarehouse
+    secret: str
+    posted: int = 0
+    clients: list[SyncClient] = field(default_factory=list)
+
+    def client(self, url: str, **options) -> SyncClient:
+        client = SyncClient(self.engine, Endpoint(url, self.terminal_id, "WH1", self.secret), **options)
+        self.clients.append(client)
+        return client
+
+    def post(self, *requests: MoveRequest) -> None:
+        Ledger(self.engine, PostingContext(self.terminal_id, f"op-{self.terminal_id}")).post(list(requests))
+        self.posted += len(requests)
+
+    def receive_and_pick(self, receive: int, pick: int, bin_name: str = "bin_a") -> None:
+        """A receipt into a bin and a pick out of it to the customer."""
+        site = self.site
+        location = getattr(site, bin_name)
+        self.post(MoveRequest(site.widget.id, site.supplier.id, location.id, receive))
+        self.post(MoveRequest(site.widget.id, location.id, site.customer.id, pick))
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
+        self.engine.dispose()
+
+
+def new_terminal(sqlite_template: Path, folder: Path, terminal_id: str, central: Engine) -> Terminal:
+    path = folder / f"{terminal_id}.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(sqlite_url(path))
+    site = build_small_warehouse(engine)
+    return Terminal(terminal_id, engine, site, registry.add_terminal(central, terminal_id, "WH1"))
+
+
+def moves_by_id(engine: Engine) -> dict:
+    with engine.connect() as conn:
+        return {row.id: (row.terminal_id, row.sequence, row.chain_hash) for row in conn.execute(select(MOVES))}
+
+
+def balances(engine: Engine, warehouse: str = "WH1") -> dict[tuple, Decimal]:
+    """Non-zero balances of the warehouse's internal locations, by natural keys."""
+    statement = (
+        select(Item.sku, Location.code, Lot.code, Container.code, BALANCES.c.quantity)
+        .join(Item, Item.id == BALANCES.c.item_id).join(Location, Location.id == BALANCES.c.location_id)
+        .outerjoin(Lot, Lot.id == BALANCES.c.lot_id).outerjoin(Container, Container.id == BALANCES.c.container_id)
+        .where(Location.code.startswith(f"{warehouse}/"), BALANCES.c.quantity != 0)
+    )
+    with engine.connect() as conn:
+        return {tuple(row[:4]): row[4] for row in conn.execute(statement)}
+
+
+def assert_converged(central: Engine, terminals: list[Terminal]) -> None:
+    """Central = the union of the terminals' ledgers, every move once; every terminal holds all
+    of them and the same balances; every ledger checks (chains, gaps, sums to zero)."""
+    union = Counter(move_id for t in terminals for move_id, (terminal_id, _, _) in moves_by_id(t.engine).items()
+                    if terminal_id == t.terminal_id)
+    assert all(count == 1 for count in union.values())
+    central_moves = moves_by_id(central)
+    assert set(central_moves) == set(union)
+    assert len(central_moves) == sum(t.posted for t in terminals)
+    expected = balances(central)
+    for terminal in terminals:
+        assert moves_by_id(terminal.engine) == central_moves, terminal.terminal_id
+        assert balances(terminal.engine) == expected, terminal.terminal_id
+    for engine in [central, *(t.engine for t in terminals)]:
+        with engine.connect() as conn:
+            result = check_ledger(conn)
+        assert result.problems == []

@@ -1,0 +1,137 @@
+"""Broken networks, a killed terminal, two service copies, and requests the service refuses
+with a clear error and status, having applied nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import httpx
+import pytest
+
+from tests.sync.faultproxy import FaultProxy
+from tests.sync.kit import Service, assert_converged, moves_by_id
+from wms_tui.central import app as central_app
+from wms_tui.central import registry
+from wms_tui.domain.sync import SCHEMA_HEADER, credential, schema_token
+from wms_tui.store import migrate, replication
+from wms_tui.sync.client import Offline
+
+pytestmark = pytest.mark.pg
+
+
+def test_faults_lose_and_double_nothing(central, service, terminals):
+    proxy = FaultProxy(service.port)
+    t1, t2 = terminals("T1"), terminals("T2")
+    try:
+        for mode in ("drop_request", "drop_response", "reset"):
+            t1.receive_and_pick(3, 1)
+            t2.receive_and_pick(2, 1, "bin_b")
+            proxy.mode = mode
+            for terminal in (t1, t2):
+                with pytest.raises(Offline):
+                    terminal.client(proxy.url, timeout_s=5).sync_once()
+        assert t1.client(service.url).status().offline_since is not None
+        proxy.mode = "delay"
+        for _ in range(2):
+            for terminal in (t1, t2):
+                terminal.client(proxy.url).sync_once()
+    finally:
+        proxy.close()
+    assert_converged(central, [t1, t2])
+    assert t1.client(service.url).status().text().startswith("synced")
+
+
+def test_two_service_copies_serve_one_database(central, service, terminals):
+    second = Service(central)
+    try:
+        t1, t2 = terminals("T1"), terminals("T2")
+        t1.receive_and_pick(6, 2)
+        t2.receive_and_pick(4, 1)
+        for _ in range(2):
+            t1.client(service.url).sync_once()
+            t2.client(second.url).sync_once()
+        assert_converged(central, [t1, t2])
+    finally:
+        second.stop()
+
+
+PUSHER = textwrap.dedent("""
+    import sys, time
+    from wms_tui.store.db import make_engine
+    from wms_tui.sync.client import Endpoint, SyncClient
+    real = SyncClient._post
+    def paced(self, *args, **kwargs):
+        answer = real(self, *args, **kwargs)
+        time.sleep(0.05)  # a slow link: the kill lands between (or inside) pushes
+        return answer
+    SyncClient._post = paced
+    url, path, secret = sys.argv[1:4]
+    client = SyncClient(make_engine("sqlite:///" + path), Endpoint(url, "T1", "WH1", secret), batch_size=1)
+    print("pushing", flush=True)
+    client.push()
+""")
+
+
+def test_a_terminal_killed_mid_push_resends_nothing_twice(central, service, terminals, tmp_path):
+    t1, t2 = terminals("T1"), terminals("T2")
+    for _ in range(40):
+        t1.receive_and_pick(2, 1)
+    t1.engine.dispose()
+    child = subprocess.Popen([sys.executable, "-c", PUSHER, service.url, str(tmp_path / "T1.db"), t1.secret],
+                             stdout=subprocess.PIPE, text=True, env={**os.environ})
+    assert child.stdout.readline().strip() == "pushing"
+    while not moves_by_id(central):
+        pass
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert 0 < len(moves_by_id(central)) < t1.posted
+    for _ in range(2):
+        for terminal in (t1, t2):
+            terminal.client(service.url).sync_once()
+    assert_converged(central, [t1, t2])
+
+
+def _post(url, path, body, *, terminal="T1", secret, schema=None, raw=None, headers=None):
+    sent = {"Authorization": credential(terminal, secret), SCHEMA_HEADER: schema or schema_token(migrate.HEADS), **(headers or {})}
+    return httpx.post(f"{url}/v1{path}", content=raw if raw is not None else json.dumps(body), headers=sent, timeout=10)
+
+
+def test_bad_requests_are_refused_and_apply_nothing(central, service, terminals, monkeypatch):
+    t1, t2 = terminals("T1"), terminals("T2")
+    t1.receive_and_pick(5, 2)
+    with t1.engine.connect() as conn:
+        moves = replication.outbox(conn, "T1", 0, 100)
+    good = {"terminal": "T1", "warehouse": "WH1", "previous_hash": "", "moves": moves}
+    url, secret = service.url, t1.secret
+    refusals = {
+        "wrong secret": (_post(url, "/push", good, secret="not-it"), 401, "wrong secret"),
+        "no credential": (httpx.post(f"{url}/v1/push", json=good, headers={SCHEMA_HEADER: schema_token(migrate.HEADS)}), 401, "credential"),
+        "other terminal": (_post(url, "/push", {**good, "terminal": "T2"}, secret=secret), 403, "may not send for terminal T2"),
+        "other warehouse": (_post(url, "/push", {**good, "warehouse": "WH2"}, secret=secret), 403, "works in WH1, not WH2"),
+        "sequence gap": (_post(url, "/push", {**good, "moves": moves[1:]}, secret=secret), 409, "expected move 1, got 2"),
+        "broken chain": (_post(url, "/push", {**good, "previous_hash": "x" * 64}, secret=secret), 409, "does not continue the chain"),
+        "malformed body": (_post(url, "/push", None, raw=b"{not json", secret=secret), 400, "not JSON"),
+        "malformed move": (_post(url, "/push", {**good, "moves": [moves[0][:5] + ["x"] * 10]}, secret=secret), 422, "move"),
+        "unknown item": (_post(url, "/push", {**good, "moves": [[*moves[0][:2], "NOPE", *moves[0][3:]]]}, secret=secret), 422, "NOPE"),
+        "unknown schema": (_post(url, "/push", good, schema="0001_ledger", secret=secret), 426, "is not the central database's"),
+    }
+    monkeypatch.setattr(central_app, "MAX_BODY_BYTES", 200)
+    refusals["oversized body"] = (_post(url, "/push", good, secret=secret), 413, "at most 200 bytes")
+    registry.revoke_terminal(central, "T2")
+    refusals["revoked"] = (_post(url, "/pull", {"terminal": "T2", "warehouse": "WH1", "master_cursor": 0, "warehouse_cursor": 0},
+                                 terminal="T2", secret=t2.secret), 403, "revoked")
+    for what, (response, status, words) in refusals.items():
+        assert (what, response.status_code) == (what, status)
+        assert words in response.json()["error"], what
+    assert moves_by_id(central) == {}
+    monkeypatch.setattr(central_app, "MAX_BODY_BYTES", 32 * 1024 * 1024)
+    accepted = _post(url, "/push", good, secret=secret)
+    assert accepted.json() == {"applied_sequence": 2, "inserted": 2, "conflicts": 0}
+    again = _post(url, "/push", good, secret=secret)  # the same batch resent: nothing changes
+    assert again.json() == {"applied_sequence": 2, "inserted": 0, "conflicts": 0}
+    assert len(moves_by_id(central)) == 2

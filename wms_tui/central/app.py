@@ -1,0 +1,103 @@
+"""The sync service over HTTP (Starlette, served by uvicorn). Stateless: everything it knows is
+in the database, so several copies may serve one database.
+
+Every request carries the terminal's credential (Authorization: Bearer TERMINAL:SECRET) and its
+schema version (X-Wms-Schema: the migration heads); a body is JSON, at most MAX_BODY_BYTES.
+POST /v1/push applies a batch of moves; POST /v1/pull answers what changed, waiting up to
+`wait_s` seconds (long poll) when nothing has; GET /v1/health says the service is up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from wms_tui.central import protocol
+from wms_tui.domain.sync import (
+    API_PREFIX,
+    MAX_BODY_BYTES,
+    MAX_WAIT_S,
+    SCHEMA_HEADER,
+    SyncRefused,
+    parse_credential,
+    schema_token,
+)
+from wms_tui.store import migrate
+
+# How often a waiting pull looks again: another terminal's move shows within about this.
+POLL_S = 0.05
+
+
+async def _request_body(request: Request) -> dict:
+    """The JSON object of a request whose schema version is ours, read up to the size limit."""
+    ours = schema_token(migrate.HEADS)
+    theirs = request.headers.get(SCHEMA_HEADER)
+    if theirs != ours:
+        raise SyncRefused(426, f"schema version {theirs or 'missing'} is not the central database's {ours}: "
+                               "bring the terminal and central to the same release (wms-tui db upgrade)", schema=ours)
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        raise SyncRefused(413, f"a request body may hold at most {MAX_BODY_BYTES} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise SyncRefused(413, f"a request body may hold at most {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    try:
+        body = json.loads(b"".join(chunks))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SyncRefused(400, f"the body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise SyncRefused(400, "the body must be a JSON object")
+    return body
+
+
+def _refusal(exc: SyncRefused) -> JSONResponse:
+    return JSONResponse({"error": str(exc), **exc.details}, status_code=exc.status)
+
+
+def create_app(engine: Engine) -> Starlette:
+    async def push(request: Request) -> JSONResponse:
+        try:
+            body = await _request_body(request)
+            credential = parse_credential(request.headers.get("authorization", ""))
+            result = await run_in_threadpool(protocol.push, engine, credential, body)
+        except SyncRefused as exc:
+            return _refusal(exc)
+        return JSONResponse(result.as_json())
+
+    async def pull(request: Request) -> JSONResponse:
+        try:
+            body = await _request_body(request)
+            credential = parse_credential(request.headers.get("authorization", ""))
+            wait = body.get("wait_s", 0)
+            if not isinstance(wait, int | float) or isinstance(wait, bool) or wait < 0:
+                raise SyncRefused(400, "'wait_s' must be a number of seconds >= 0")
+            deadline = time.monotonic() + min(float(wait), MAX_WAIT_S)
+            while True:
+                result = await run_in_threadpool(protocol.pull, engine, credential, body)
+                if not result.empty or result.more or time.monotonic() >= deadline:
+                    break
+                await asyncio.sleep(POLL_S)
+            await run_in_threadpool(protocol.record_contact, engine, credential[0])
+        except SyncRefused as exc:
+            return _refusal(exc)
+        return JSONResponse(result.as_json())
+
+    async def health(_request: Request) -> JSONResponse:
+        return JSONResponse({"schema": schema_token(migrate.HEADS)})
+
+    return Starlette(routes=[
+        Route(f"{API_PREFIX}/push", push, methods=["POST"]),
+        Route(f"{API_PREFIX}/pull", pull, methods=["POST"]),
+        Route(f"{API_PREFIX}/health", health, methods=["GET"]),
+    ])

@@ -1,0 +1,174 @@
+"""What the sync service does with a request, without HTTP: push (a terminal's moves, one
+transaction per batch, idempotent, gap refused) and pull (master data, the warehouse's tasks
+and the other terminals' moves after the terminal's cursors). Each raises SyncRefused with the
+status to answer when it refuses; a refused request changed nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, bindparam, select, update
+from uuid6 import uuid7
+
+from wms_tui.central.registry import Caller, authenticate
+from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.sync import (
+    FIELD_INDEX,
+    MAX_BATCH_MOVES,
+    ConflictKind,
+    SyncRefused,
+    sequence_problem,
+)
+from wms_tui.store import pulled_rows, replication
+from wms_tui.store.ledger import MOVES
+from wms_tui.store.models import SyncConflict, SyncTerminal
+
+SEQUENCE, CHAIN = FIELD_INDEX["sequence"], FIELD_INDEX["chain_hash"]
+MAX_PULL = 20_000
+_RESENT = select(MOVES.c.sequence, MOVES.c.chain_hash).where(
+    MOVES.c.terminal_id == bindparam("terminal"), MOVES.c.sequence.in_(bindparam("sequences", expanding=True))
+)
+_CONTACT = update(SyncTerminal).where(SyncTerminal.terminal_id == bindparam("terminal")).values(last_contact_at=bindparam("now"))
+
+
+def _text(body: dict, key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str):
+        raise SyncRefused(400, f"'{key}' must be a string")
+    return value
+
+
+def _count(body: dict, key: str, default: int | None = None) -> int:
+    value = body.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise SyncRefused(400, f"'{key}' must be a whole number >= 0")
+    return value
+
+
+def _check_addressed(caller: Caller, body: dict) -> None:
+    """A request names its terminal and warehouse: both must be the caller's own."""
+    if _text(body, "terminal") != caller.terminal_id:
+        raise SyncRefused(403, f"terminal {caller.terminal_id} may not send for terminal {body['terminal']}")
+    if _text(body, "warehouse") != caller.warehouse_code:
+        raise SyncRefused(403, f"terminal {caller.terminal_id} works in {caller.warehouse_code}, not {body['warehouse']}")
+
+
+@dataclass(frozen=True)
+class PushResult:
+    applied_sequence: int
+    inserted: int
+    conflicts: int
+
+    def as_json(self) -> dict:
+        return {"applied_sequence": self.applied_sequence, "inserted": self.inserted, "conflicts": self.conflicts}
+
+
+def push(engine: Engine, credential: tuple[str, str] | None, body: dict) -> PushResult:
+    """Apply one batch of the caller's moves in one transaction."""
+    moves = body.get("moves")
+    if not isinstance(moves, list) or not all(isinstance(move, list) and len(move) > CHAIN for move in moves):
+        raise SyncRefused(400, "'moves' must be a list of moves (lists of the wire fields)")
+    if len(moves) > MAX_BATCH_MOVES:
+        raise SyncRefused(413, f"a batch holds at most {MAX_BATCH_MOVES} moves, got {len(moves)}")
+    now = datetime.now(UTC)
+    try:
+        with engine.begin() as conn:
+            caller = authenticate(conn, credential, lock=True)
+            _check_addressed(caller, body)
+            sequences = [move[SEQUENCE] for move in moves]
+            if not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sequences):
+                raise SyncRefused(400, "every move needs a sequence number > 0")
+            if problem := sequence_problem(caller.applied_sequence, sequences):
+                raise SyncRefused(409, problem, applied_sequence=caller.applied_sequence)
+            resent = {s: move[CHAIN] for s, move in zip(sequences, moves, strict=True) if s <= caller.applied_sequence}
+            for start in range(0, len(resent), 5000):
+                chunk = sorted(resent)[start : start + 5000]
+                for sequence, stored in conn.execute(_RESENT, {"terminal": caller.terminal_id, "sequences": chunk}):
+                    if stored != resent[sequence]:
+                        raise SyncRefused(409, f"move {sequence} differs from the one pushed before: its chain was rewritten")
+            fresh = [move for move in moves if move[SEQUENCE] > caller.applied_sequence]
+            conn.execute(_CONTACT, {"terminal": caller.terminal_id, "now": now})
+            if not fresh:
+                return PushResult(caller.applied_sequence, 0, 0)
+            # The chain must continue central's copy: through a resent move (checked above) or
+            # through the hash the batch says comes before it.
+            previous = resent.get(caller.applied_sequence, body.get("previous_hash"))
+            if previous != caller.applied_hash:
+                raise SyncRefused(409, f"the batch does not continue the chain central holds for {caller.terminal_id} "
+                                       f"after move {caller.applied_sequence}: the terminal's ledger was changed")
+            applied = replication.apply_moves(conn, caller.terminal_id, fresh, now)
+            if len(applied.inserted) != len(fresh):
+                raise SyncRefused(409, "a move id of this batch is already in the central ledger under another sequence")
+            if applied.warehouses - {caller.warehouse_id}:
+                raise SyncRefused(403, f"a move of this batch belongs to another warehouse than {caller.warehouse_code}")
+            conflicts = _negative_conflicts(conn, caller, fresh, applied.negative, now)
+            last = fresh[-1]
+            conn.execute(
+                update(SyncTerminal).where(SyncTerminal.terminal_id == caller.terminal_id)
+                .values(applied_sequence=last[SEQUENCE], applied_hash=last[CHAIN])
+            )
+            return PushResult(last[SEQUENCE], len(fresh), conflicts)
+    except (InvalidInput, NotFound) as exc:
+        raise SyncRefused(422, str(exc)) from None
+
+
+def _negative_conflicts(conn, caller: Caller, moves: list[list], negative, now: datetime) -> int:
+    """A negative bin is a physical fact: the moves stand, a supervisor is told (one conflict
+    per bin and batch, naming the batch's moves of that item there)."""
+    rows = []
+    for sku, code, quantity in negative:
+        involved = [m[FIELD_INDEX["id"]] for m in moves
+                    if m[FIELD_INDEX["item"]] == sku and code in (m[FIELD_INDEX["from"]], m[FIELD_INDEX["to"]])]
+        rows.append({"uid": uuid7(), "warehouse_id": caller.warehouse_id, "kind": ConflictKind.NEGATIVE_BALANCE.value,
+                     "terminal_id": caller.terminal_id, "move_ids": " ".join(involved)[:2000],
+                     "detail": f"{sku} at {code} is {quantity} after moves of {caller.terminal_id}"[:300], "created_at": now})
+    if rows:
+        conn.execute(SyncConflict.__table__.insert(), rows)
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class PullResult:
+    master_cursor: int
+    warehouse_cursor: int
+    rows: dict[str, list[dict]]
+    moves: list[list]  # [terminal id, wire move]
+    more: bool
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows and not self.moves
+
+    def as_json(self) -> dict:
+        return {"master_cursor": self.master_cursor, "warehouse_cursor": self.warehouse_cursor, "rows": self.rows,
+                "moves": self.moves, "more": self.more}
+
+
+def pull(engine: Engine, credential: tuple[str, str] | None, body: dict) -> PullResult:
+    """What changed after the caller's cursors, read in one snapshot (REPEATABLE READ): change
+    numbers commit in order, so nothing below the new cursor can still appear."""
+    master_after, warehouse_after = _count(body, "master_cursor"), _count(body, "warehouse_cursor")
+    limit = min(_count(body, "limit", MAX_PULL), MAX_PULL) or MAX_PULL
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
+        caller = authenticate(conn, credential)
+        _check_addressed(caller, body)
+        master_cursor, master_changes, rows = pulled_rows.changes_since(conn, 0, master_after, limit)
+        more = master_changes >= limit
+        document_cursor, document_changes, documents = pulled_rows.changes_since(conn, caller.warehouse_id, warehouse_after, limit)
+        changed = replication.moves_since(conn, caller.warehouse_id, warehouse_after, limit)
+        full = [last for last, count in ((document_cursor, document_changes), (changed[-1][0] if changed else 0, len(changed)))
+                if count >= limit]
+        warehouse_cursor = min(full) if full else max(document_cursor, changed[-1][0] if changed else warehouse_after)
+        for table, table_rows in documents.items():
+            rows.setdefault(table, []).extend(table_rows)
+        moves = [[terminal, move] for seq, terminal, move in changed if seq <= warehouse_cursor and terminal != caller.terminal_id]
+        if full:  # rows of the other log past the cut come again next time (an upsert: harmless)
+            more = True
+    return PullResult(master_cursor, warehouse_cursor, rows, moves, more)
+
+
+def record_contact(engine: Engine, terminal_id: str) -> None:
+    """Once per pull request (a long poll reads many times)."""
+    with engine.begin() as conn:
+        conn.execute(_CONTACT, {"terminal": terminal_id, "now": datetime.now(UTC)})

@@ -1,0 +1,312 @@
+"""Moves between databases: a terminal's outbox as wire moves, wire moves applied to a ledger
+(central on push, a terminal on pull), and the change logs a pull reads.
+
+Why Core and driver SQL: a push or a catch-up carries up to a hundred thousand moves, so the
+natural keys are resolved with one IN-list per kind and batch, the moves go to PostgreSQL by
+COPY (one statement: its change trigger numbers the whole batch with one counter update) and
+to SQLite by executemany, and the balances are updated once per key and batch.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
+
+from wms_tui.domain import quantities
+from wms_tui.domain.costing import move_value
+from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.locations import LocationKind
+from wms_tui.domain.reasons import MoveReason
+from wms_tui.domain.states import ContainerKind
+from wms_tui.domain.sync import FIELD_INDEX, MOVE_FIELDS
+from wms_tui.store.costing import Place
+from wms_tui.store.ledger import (
+    BALANCES,
+    LOOKUP_CHUNK,
+    MOVE_COLUMNS,
+    MOVES,
+    SEQUENCES,
+    _move_insert,
+    _upsert_balances,
+    move_warehouse,
+)
+from wms_tui.store.models import NO_CONTAINER, NO_LOT, Container, Item, Location, Lot, MoveChange
+
+ITEMS, LOCATIONS, LOTS, CONTAINERS = Item.__table__, Location.__table__, Lot.__table__, Container.__table__
+_SOURCE, _TARGET = aliased(LOCATIONS), aliased(LOCATIONS)
+_WIRE_COLUMNS = (
+    MOVES.c.id, MOVES.c.sequence, ITEMS.c.sku, _SOURCE.c.code, _TARGET.c.code, LOTS.c.code, LOTS.c.expiry_date,
+    CONTAINERS.c.code, CONTAINERS.c.kind, MOVES.c.quantity, MOVES.c.unit_cost, MOVES.c.operator, MOVES.c.created_at,
+    MOVES.c.document_ref, MOVES.c.reason, MOVES.c.reverses_id, MOVES.c.chain_hash, MOVES.c.terminal_id,
+)
+
+
+def _wire_select():
+    return (
+        select(*_WIRE_COLUMNS)
+        .join(ITEMS, ITEMS.c.id == MOVES.c.item_id)
+        .join(_SOURCE, _SOURCE.c.id == MOVES.c.from_location_id)
+        .join(_TARGET, _TARGET.c.id == MOVES.c.to_location_id)
+        .outerjoin(LOTS, LOTS.c.id == MOVES.c.lot_id)
+        .outerjoin(CONTAINERS, CONTAINERS.c.id == MOVES.c.container_id)
+    )
+
+
+_OUTBOX = (
+    _wire_select()
+    .where(MOVES.c.terminal_id == bindparam("terminal"), MOVES.c.sequence > bindparam("after"), MOVES.c.received_at.is_(None))
+    .order_by(MOVES.c.sequence)
+    .limit(bindparam("limit"))
+)
+_MOVES_SINCE = (
+    _wire_select()
+    .add_columns(MoveChange.change_seq)
+    .join(MoveChange, MoveChange.move_id == MOVES.c.id)
+    .where(MoveChange.warehouse_id == bindparam("warehouse"), MoveChange.change_seq > bindparam("after"))
+    .order_by(MoveChange.change_seq)
+    .limit(bindparam("limit"))
+)
+_CHAIN_HASH = select(MOVES.c.chain_hash).where(MOVES.c.terminal_id == bindparam("terminal"), MOVES.c.sequence == bindparam("sequence"))
+_LAST_SEQUENCE = select(func.max(MOVES.c.sequence)).where(MOVES.c.terminal_id == bindparam("terminal"), MOVES.c.received_at.is_(None))
+
+
+def _wire(row) -> list:
+    (move_id, sequence, sku, source, target, lot, expiry, container, kind, quantity, cost, operator, created_at,
+     document_ref, reason, reverses_id, chain_hash) = row[:17]
+    return [
+        move_id.hex, sequence, sku, source, target,
+        None if lot is None else [lot, None if expiry is None else expiry.isoformat()],
+        None if container is None else [container, str(kind)],
+        # SQLite gives timestamps back without their zone: they were written in UTC.
+        str(quantity), str(cost), operator, (created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)).isoformat(),
+        document_ref, reason,
+        None if reverses_id is None else reverses_id.hex, chain_hash,
+    ]
+
+
+def outbox(conn: Connection, terminal_id: str, after: int, limit: int) -> list[list]:
+    """The terminal's own moves above `after`, in sequence order, as wire moves."""
+    return [_wire(row) for row in conn.execute(_OUTBOX, {"terminal": terminal_id, "after": after, "limit": limit})]
+
+
+def chain_hash(conn: Connection, terminal_id: str, sequence: int) -> str:
+    """The hash of a terminal's move `sequence` ("" before its first)."""
+    if sequence == 0:
+        return ""
+    return conn.execute(_CHAIN_HASH, {"terminal": terminal_id, "sequence": sequence}).scalar_one()
+
+
+def last_own_sequence(conn: Connection, terminal_id: str) -> int:
+    return conn.execute(_LAST_SEQUENCE, {"terminal": terminal_id}).scalar() or 0
+
+
+def moves_since(conn: Connection, warehouse_id: int, after: int, limit: int) -> list[tuple[int, str, list]]:
+    """(change number, terminal id, wire move) of a warehouse's moves after change `after`."""
+    rows = conn.execute(_MOVES_SINCE, {"warehouse": warehouse_id, "after": after, "limit": limit})
+    return [(row.change_seq, row.terminal_id, _wire(row)) for row in rows]
+
+
+@dataclass
+class Applied:
+    """What applying a batch of wire moves did."""
+
+    inserted: list[uuid.UUID] = field(default_factory=list)
+    # Internal balances the batch left below zero: (sku, location code, quantity).
+    negative: list[tuple[str, str, Decimal]] = field(default_factory=list)
+    warehouses: set[int | None] = field(default_factory=set)
+
+
+def _field(move: Sequence, name: str):
+    return move[FIELD_INDEX[name]]
+
+
+def _chunked(values: Iterable) -> Iterable[list]:
+    ordered = sorted(set(values), key=str)
+    for start in range(0, len(ordered), LOOKUP_CHUNK):
+        yield ordered[start : start + LOOKUP_CHUNK]
+
+
+_ITEM_IDS = select(ITEMS.c.sku, ITEMS.c.id).where(ITEMS.c.sku.in_(bindparam("keys", expanding=True)))
+_LOCATION_ROWS = select(LOCATIONS.c.code, LOCATIONS.c.id, LOCATIONS.c.kind, LOCATIONS.c.warehouse_id).where(
+    LOCATIONS.c.code.in_(bindparam("keys", expanding=True))
+)
+_EXISTING = select(MOVES.c.id).where(MOVES.c.id.in_(bindparam("keys", expanding=True)))
+
+
+def _ids(conn: Connection, statement, keys: Iterable[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunked(keys):
+        found.update((key, row_id) for key, row_id in conn.execute(statement, {"keys": chunk}))
+    return found
+
+
+def _lot_ids(conn: Connection, wanted: dict[tuple[int, str], date | None], now: datetime) -> dict[tuple[int, str], int]:
+    """Lots by (item id, code), created when this database does not know them yet."""
+    if not wanted:
+        return {}
+    keys = list(wanted)
+    found: dict[tuple[int, str], int] = {}
+    for start in range(0, len(keys), LOOKUP_CHUNK // 2):
+        chunk = keys[start : start + LOOKUP_CHUNK // 2]
+        condition = or_(*(and_(LOTS.c.item_id == item_id, LOTS.c.code == code) for item_id, code in chunk))
+        found.update(((row.item_id, row.code), row.id) for row in conn.execute(select(LOTS.c.id, LOTS.c.item_id, LOTS.c.code).where(condition)))
+    missing = [{"item_id": i, "code": c, "expiry_date": wanted[(i, c)], "created_at": now} for i, c in keys if (i, c) not in found]
+    for row in missing:
+        found[(row["item_id"], row["code"])] = conn.execute(LOTS.insert().returning(LOTS.c.id), row).scalar_one()
+    return found
+
+
+def _container_ids(conn: Connection, wanted: dict[str, str], now: datetime) -> dict[str, int]:
+    """Containers by code (SSCC or LPN), created when this database does not know them yet."""
+    found = _ids(conn, select(CONTAINERS.c.code, CONTAINERS.c.id).where(CONTAINERS.c.code.in_(bindparam("keys", expanding=True))), wanted)
+    for code in sorted(set(wanted) - found.keys()):
+        row = {"code": code, "kind": ContainerKind(wanted[code]).value, "created_at": now}
+        found[code] = conn.execute(CONTAINERS.insert().returning(CONTAINERS.c.id), row).scalar_one()
+    return found
+
+
+def _parse(move: Sequence, what: str):
+    """A wire move's values, checked (a malformed move refuses its whole batch)."""
+    try:
+        if len(move) != len(MOVE_FIELDS):
+            raise ValueError(f"has {len(move)} fields, not {len(MOVE_FIELDS)}")
+        reason = _field(move, "reason")
+        reverses = _field(move, "reverses_id")
+        created_at = datetime.fromisoformat(_field(move, "created_at"))
+        if created_at.tzinfo is None:
+            raise ValueError("created_at has no time zone")
+        chain = _field(move, "chain_hash")
+        if not isinstance(chain, str) or len(chain) != 64:
+            raise ValueError("chain_hash is not a SHA-256")
+        return {
+            "id": uuid.UUID(hex=_field(move, "id")),
+            "sequence": int(_field(move, "sequence")),
+            "quantity": quantities.move_quantity(_field(move, "quantity")),
+            "unit_cost": quantities.unit_cost(_field(move, "unit_cost")),
+            "operator": str(_field(move, "operator"))[:40],
+            "created_at": created_at,
+            "document_ref": _field(move, "document_ref"),
+            "reason": None if reason is None else MoveReason.parse(reason).value,
+            "reverses_id": None if reverses is None else uuid.UUID(hex=reverses),
+            "chain_hash": chain,
+        }
+    except (TypeError, ValueError, ArithmeticError, InvalidInput) as exc:
+        raise InvalidInput(f"{what}: {exc}") from None
+
+
+def apply_moves(conn: Connection, terminal_id: str | Sequence[str], moves: Sequence[Sequence], received_at: datetime) -> Applied:
+    """Insert the wire moves this database does not hold yet and update the balances once for
+    them, in the caller's transaction. `terminal_id` is the posting terminal of every move, or
+    one per move. Natural keys are resolved here; an unknown item or location refuses the batch."""
+    terminals = [terminal_id] * len(moves) if isinstance(terminal_id, str) else list(terminal_id)
+    applied = Applied()
+    if not moves:
+        return applied
+    parsed = [_parse(move, f"move {_field(move, 'id') if len(move) == len(MOVE_FIELDS) else index + 1}") for index, move in enumerate(moves)]
+    existing: set[uuid.UUID] = set()
+    for chunk in _chunked(row["id"] for row in parsed):
+        existing.update(conn.scalars(_EXISTING, {"keys": chunk}))
+    fresh = [(move, row, terminal) for move, row, terminal in zip(moves, parsed, terminals, strict=True) if row["id"] not in existing]
+    if not fresh:
+        return applied
+    items = _ids(conn, _ITEM_IDS, (_field(move, "item") for move, _, _ in fresh))
+    places: dict[str, tuple[int, Place]] = {}
+    codes = {_field(move, name) for move, _, _ in fresh for name in ("from", "to")}
+    for chunk in _chunked(codes):
+        for code, location_id, kind, warehouse_id in conn.execute(_LOCATION_ROWS, {"keys": chunk}):
+            places[code] = (location_id, Place(LocationKind(kind), warehouse_id))
+    if unknown := sorted({_field(m, "item") for m, _, _ in fresh} - items.keys()):
+        raise NotFound(f"unknown item SKU(s): {', '.join(map(str, unknown[:5]))}")
+    if unknown := sorted(codes - places.keys(), key=str):
+        raise NotFound(f"unknown location code(s): {', '.join(map(str, unknown[:5]))}")
+    lots_wanted: dict[tuple[int, str], date | None] = {}
+    containers_wanted: dict[str, str] = {}
+    for move, _, _ in fresh:
+        if lot := _field(move, "lot"):
+            lots_wanted[(items[_field(move, "item")], lot[0])] = None if lot[1] is None else date.fromisoformat(lot[1])
+        if container := _field(move, "container"):
+            containers_wanted[container[0]] = container[1]
+    lots = _lot_ids(conn, lots_wanted, received_at)
+    containers = _container_ids(conn, containers_wanted, received_at)
+    deltas: dict[tuple[int, int, int, int], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    rows: list[dict] = []
+    per_terminal: dict[str, int] = {}
+    for move, row, terminal in fresh:
+        item_id = items[_field(move, "item")]
+        source_id, source = places[_field(move, "from")]
+        target_id, target = places[_field(move, "to")]
+        lot = _field(move, "lot")
+        lot_id = lots[(item_id, lot[0])] if lot else None
+        container = _field(move, "container")
+        container_id = containers[container[0]] if container else None
+        warehouse_id = move_warehouse(source, target)
+        applied.warehouses.add(warehouse_id)
+        row.update(terminal_id=terminal, item_id=item_id, from_location_id=source_id, to_location_id=target_id,
+                   lot_id=lot_id, container_id=container_id, document_line_id=None, warehouse_id=warehouse_id,
+                   received_at=received_at)
+        rows.append(row)
+        per_terminal[terminal] = max(per_terminal.get(terminal, 0), row["sequence"])
+        value = move_value(row["quantity"], row["unit_cost"])
+        lot_key, container_key = lot_id or NO_LOT, container_id or NO_CONTAINER
+        out = deltas[(item_id, source_id, lot_key, container_key)]
+        out[0] -= row["quantity"]
+        out[1] -= value
+        into = deltas[(item_id, target_id, lot_key, container_key)]
+        into[0] += row["quantity"]
+        into[1] += value
+        applied.inserted.append(row["id"])
+    _insert(conn, rows)
+    _upsert_balances(conn, deltas)
+    _raise_counters(conn, per_terminal)
+    internal = {location_id for location_id, place in places.values() if place.kind is LocationKind.INTERNAL}
+    applied.negative = _negative(conn, [key for key in deltas if key[1] in internal])
+    return applied
+
+
+def _insert(conn: Connection, rows: list[dict]) -> None:
+    sql, converters = _move_insert(conn.dialect)
+    values = [
+        tuple(row[name] if processor is None or row[name] is None else processor(row[name]) for name, processor in converters)
+        for row in rows
+    ]
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY stock_move ({', '.join(MOVE_COLUMNS)}) FROM STDIN") as copy:
+            for value in values:
+                copy.write_row(value)
+        return
+    conn.exec_driver_sql(sql, values)
+
+
+def _raise_counters(conn: Connection, last: dict[str, int]) -> None:
+    """Each posting terminal's counter follows its highest move here (`db check` compares them)."""
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(SEQUENCES)
+    statement = insert.on_conflict_do_update(
+        index_elements=[SEQUENCES.c.terminal_id],
+        set_={"last_sequence": func.max(SEQUENCES.c.last_sequence, insert.excluded.last_sequence)
+              if conn.dialect.name == "sqlite" else func.greatest(SEQUENCES.c.last_sequence, insert.excluded.last_sequence)},
+    )
+    conn.execute(statement, [{"terminal_id": terminal, "last_sequence": sequence} for terminal, sequence in sorted(last.items())])
+
+
+def _negative(conn: Connection, keys: list[tuple[int, int, int, int]]) -> list[tuple[str, str, Decimal]]:
+    found: list[tuple[str, str, Decimal]] = []
+    key_columns = (BALANCES.c.item_id, BALANCES.c.location_id, BALANCES.c.lot_id, BALANCES.c.container_id)
+    for start in range(0, len(keys), LOOKUP_CHUNK // 4):
+        chunk = keys[start : start + LOOKUP_CHUNK // 4]
+        statement = (
+            select(ITEMS.c.sku, LOCATIONS.c.code, BALANCES.c.quantity)
+            .join(ITEMS, ITEMS.c.id == BALANCES.c.item_id)
+            .join(LOCATIONS, LOCATIONS.c.id == BALANCES.c.location_id)
+            .where(BALANCES.c.quantity < 0, tuple_(*key_columns).in_(chunk))
+        )
+        found += [(row.sku, row.code, row.quantity) for row in conn.execute(statement)]
+    return found

@@ -1,0 +1,175 @@
+"""The terminal side of sync: push the outbox (own moves above the acknowledged sequence) and
+pull what changed centrally, each batch applied locally in one short transaction. Nothing here
+sits on a scan's path: the floor posts to its own file and this catches up when it can."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+from sqlalchemy import Engine, select
+
+from wms_tui.domain.sync import (
+    API_PREFIX,
+    SCHEMA_HEADER,
+    SyncRefused,
+    credential,
+    schema_token,
+    status_text,
+)
+from wms_tui.store import migrate, pulled_rows, replication
+from wms_tui.store.db import read_only
+from wms_tui.store.models import SyncState
+
+SYNC_STATE = SyncState.__table__
+
+
+class Offline(Exception):
+    """The central service could not be reached (or answered with a server error)."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    url: str
+    terminal_id: str
+    warehouse: str
+    secret: str
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    pushed: int
+    pulled_moves: int
+    pulled_rows: int
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    to_send: int
+    acknowledged: int
+    last_success_at: datetime | None
+    offline_since: datetime | None
+    last_error: str | None
+
+    def text(self, now: datetime | None = None) -> str:
+        return status_text(now or datetime.now(UTC), last_success=self.last_success_at, offline_since=self.offline_since,
+                           to_send=self.to_send)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+class SyncClient:
+    def __init__(self, engine: Engine, endpoint: Endpoint, *, batch_size: int = 5000, timeout_s: float = 30.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.engine = engine
+        self.endpoint = endpoint
+        self.batch_size = batch_size
+        self.http = httpx.Client(
+            base_url=endpoint.url.rstrip("/") + API_PREFIX, timeout=httpx.Timeout(timeout_s, connect=5.0), transport=transport,
+            headers={"Authorization": credential(endpoint.terminal_id, endpoint.secret), SCHEMA_HEADER: schema_token(migrate.HEADS),
+                     "Content-Type": "application/json"},
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _post(self, path: str, body: dict, *, wait_s: float = 0) -> dict:
+        try:
+            response = self.http.post(path, content=json.dumps(body, separators=(",", ":")),
+                                      timeout=self.http.timeout.read + wait_s if self.http.timeout.read else None)
+        except httpx.TransportError as exc:
+            raise Offline(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from None
+        if response.status_code >= 500:
+            raise Offline(f"central answered {response.status_code}")
+        try:
+            answer = response.json()
+        except ValueError:
+            raise Offline(f"central answered {response.status_code} without JSON") from None
+        if response.status_code != 200:
+            details = {k: v for k, v in answer.items() if k != "error"} if isinstance(answer, dict) else {}
+            raise SyncRefused(response.status_code, str(answer.get("error", answer) if isinstance(answer, dict) else answer), **details)
+        return answer
+
+    def _state(self, conn) -> dict:
+        row = conn.execute(select(SYNC_STATE).where(SYNC_STATE.c.terminal_id == self.endpoint.terminal_id)).mappings().one_or_none()
+        if row is None:
+            return {"acknowledged_sequence": 0, "master_cursor": 0, "warehouse_cursor": 0, "last_success_at": None,
+                    "offline_since": None, "last_error": None}
+        return dict(row)
+
+    def _save(self, conn, **values) -> None:
+        table = SYNC_STATE
+        if conn.execute(table.update().where(table.c.terminal_id == self.endpoint.terminal_id).values(**values)).rowcount == 0:
+            conn.execute(table.insert().values(**{**self._state(conn), **values, "terminal_id": self.endpoint.terminal_id}))
+
+    def _addressed(self, **body) -> dict:
+        return {"terminal": self.endpoint.terminal_id, "warehouse": self.endpoint.warehouse, **body}
+
+    def push(self) -> int:
+        """Send the outbox in batches until central has applied all of it; returns moves sent."""
+        sent = 0
+        while True:
+            with read_only(self.engine).connect() as conn:
+                acknowledged = self._state(conn)["acknowledged_sequence"]
+                moves = replication.outbox(conn, self.endpoint.terminal_id, acknowledged, self.batch_size)
+                previous = replication.chain_hash(conn, self.endpoint.terminal_id, acknowledged) if moves else ""
+            if not moves:
+                return sent
+            try:
+                answer = self._post("/push", self._addressed(previous_hash=previous, moves=moves))
+            except SyncRefused as exc:
+                central = exc.details.get("applied_sequence")
+                if exc.status != 409 or not isinstance(central, int) or central == acknowledged:
+                    raise
+                answer = {"applied_sequence": central}  # central has less (or more): resend from there
+            else:
+                sent += len(moves)
+            with self.engine.begin() as conn:
+                self._save(conn, acknowledged_sequence=answer["applied_sequence"])
+
+    def pull(self, wait_s: float = 0) -> tuple[int, int]:
+        """Apply what changed centrally; returns (moves, rows) applied."""
+        moves_applied = rows_applied = 0
+        while True:
+            with read_only(self.engine).connect() as conn:
+                state = self._state(conn)
+            answer = self._post("/pull", self._addressed(master_cursor=state["master_cursor"], warehouse_cursor=state["warehouse_cursor"],
+                                                         wait_s=wait_s, limit=self.batch_size), wait_s=wait_s)
+            with self.engine.begin() as conn:
+                rows_applied += pulled_rows.apply_rows(conn, answer["rows"])
+                pulled = answer["moves"]
+                applied = replication.apply_moves(conn, [terminal for terminal, _ in pulled], [move for _, move in pulled], datetime.now(UTC))
+                moves_applied += len(applied.inserted)
+                self._save(conn, master_cursor=answer["master_cursor"], warehouse_cursor=answer["warehouse_cursor"])
+            if not answer["more"]:
+                return moves_applied, rows_applied
+            wait_s = 0
+
+    def sync_once(self, wait_s: float = 0) -> SyncReport:
+        """Push, then pull; the outcome (success, or offline since when) is recorded for the status."""
+        try:
+            pushed = self.push()
+            moves, rows = self.pull(wait_s)
+        except (Offline, SyncRefused) as exc:
+            self._record_failure(exc)
+            raise
+        with self.engine.begin() as conn:
+            self._save(conn, last_success_at=datetime.now(UTC), offline_since=None, last_error=None)
+        return SyncReport(pushed, moves, rows)
+
+    def _record_failure(self, exc: Exception) -> None:
+        with self.engine.begin() as conn:
+            state = self._state(conn)
+            offline_since = (state["offline_since"] or datetime.now(UTC)) if isinstance(exc, Offline) else state["offline_since"]
+            self._save(conn, offline_since=offline_since, last_error=str(exc)[:300])
+
+    def status(self) -> SyncStatus:
+        with read_only(self.engine).connect() as conn:
+            state = self._state(conn)
+            last = replication.last_own_sequence(conn, self.endpoint.terminal_id)
+        return SyncStatus(max(0, last - state["acknowledged_sequence"]), state["acknowledged_sequence"],
+                          _aware(state["last_success_at"]), _aware(state["offline_since"]), state["last_error"])
