@@ -21,6 +21,8 @@ class AuthKind(StrEnum):
     SIGN_OUT = "sign_out"
     APPROVAL = "approval"  # a supervisor's badge and PIN allowing an unusual action
     UNLOCK = "unlock"  # a supervisor lifted a lock
+    TYPED_BIN = "typed_bin"  # a bin code typed from the screen instead of scanned (damaged label)
+    RELEASE = "release"  # claimed work given back: by its operator, a supervisor, or after sign-out
 
 
 class AuthOutcome(StrEnum):

@@ -169,6 +169,11 @@ def record_sign_out(session: Session, operator: str, terminal: str) -> None:
     _record(session, AuthKind.SIGN_OUT, AuthOutcome.OK, operator, terminal)
 
 
+def record_event(session: Session, kind: AuthKind, operator: str | None, terminal: str | None, detail: str) -> None:
+    """An unusual floor action (a bin typed instead of scanned, claimed work released) on the audit trail."""
+    _record(session, kind, AuthOutcome.OK, operator, terminal, detail)
+
+
 def unlock(session: Session, *, operator: str | None = None, terminal: str | None = None, by: str = "") -> str:
     """A supervisor lifts the lock of an operator or of a terminal; says what was unlocked."""
     if operator is not None:
