@@ -197,7 +197,8 @@ class Terminal:
 
     def _resume_or_menu(self, session: Session, operator: OperatorView) -> Reply:
         handlers = load_flows()
-        state = operators.saved_state(session, self.terminal_id, operator.code)
+        operators.release_abandoned(session, self.security)
+        state = operators.take_over(session, self.terminal_id, operator.code)
         if state:
             saved = self._saved(state, handlers)
             if saved is not None:
