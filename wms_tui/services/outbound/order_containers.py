@@ -37,7 +37,7 @@ def order_to_pack(session: Session, reference: str) -> SalesOrder:
     order = finders.find_sales_order(session, reference)
     if order is not None:
         return order
-    tote = tote_contents(session, reference)
+    tote = tote_contents(session, reference.upper())  # tote labels are kept in capitals, as pickers scan them
     if tote is not None:
         if tote.order is None:
             raise InvalidInput(f"tote {reference}: everything picked into it is packed")
