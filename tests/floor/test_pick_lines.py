@@ -4,10 +4,12 @@ picks that say how many were found, giving a task back, and bins checked when sc
 
 from decimal import Decimal
 
+from click.testing import CliRunner
 from sqlmodel import Session, func, select
 
 from tests.floor.kit import Desk, held_task, moves
 from tests.floor.outbound import allocated_order, case_barcode, stocked_items
+from wms_tui.cli import main
 from wms_tui.domain.auth import AuthKind
 from wms_tui.domain.locations import location_barcode
 from wms_tui.domain.quantities import display
@@ -85,6 +87,8 @@ def test_a_tote_follows_the_goods_to_packing_and_is_shown(runtime):
     tote = lookup_code(runtime.engine, "TOTE-07")
     assert tote.kind == "tote" and number in tote.title
     assert [(line.place, line.on_hand) for line in tote.lines] == [(first, Decimal(1))]
+    shown = CliRunner().invoke(main, ["--config", str(runtime.settings.source), "stock", "TOTE-07"])
+    assert shown.exit_code == 0 and "tote: TOTE-07" in shown.output and first in shown.output, shown.output
     # Another order's picks may not go into it.
     desk = picking(runtime, other)
     task = held_task(runtime, "PICK1")
