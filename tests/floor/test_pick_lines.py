@@ -206,3 +206,12 @@ def test_a_typed_bin_code_is_taken_on_a_second_entry_and_logged(runtime):
         event = session.exec(select(AuthEvent).where(AuthEvent.kind == AuthKind.TYPED_BIN)).one()
         assert event.operator == "PICK1" and task.bin in event.detail
     assert actions_to_pick(runtime, desk, task.item_scan, "TOTE-T") == 2
+
+
+def test_a_pallet_shows_what_is_on_it_and_where(runtime):
+    from tests.floor.inbound import received_pallet
+
+    pallet, _tasks = received_pallet(runtime)
+    found = lookup_code(runtime.engine, pallet)
+    assert found.kind == "container" and found.details[0] == "at WH1/INPUT"
+    assert sorted((line.place, line.on_hand) for line in found.lines) == [("SKU-00001", 10), ("SKU-00006", 4)]

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from drivers.scan import ScanKind, interpret, split_symbology
 from wms_tui.domain import availability
 from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.quantities import ZERO, display
 from wms_tui.services.outbound.common import order_lines
 from wms_tui.services.outbound.order_containers import ToteContents, tote_contents
@@ -171,7 +172,7 @@ def _container_result(session: Session, container: Container) -> LookupResult:
         select(Item.sku, Lot.code, Lot.expiry_date, Location.code, func.sum(StockBalance.quantity))
         .join(Item, Item.id == StockBalance.item_id).join(Location, Location.id == StockBalance.location_id)
         .outerjoin(Lot, Lot.id == StockBalance.lot_id)
-        .where(StockBalance.container_id == container.id)
+        .where(StockBalance.container_id == container.id, Location.kind == LocationKind.INTERNAL)
         .group_by(Item.sku, Lot.code, Lot.expiry_date, Location.code)
         .having(func.sum(StockBalance.quantity) != 0)
         .order_by(Item.sku)
