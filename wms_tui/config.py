@@ -182,6 +182,7 @@ def _security(source: str, table: object) -> SecurityPolicy:
         lockout_s=security.integer("lockout_s", default.lockout_s, 1, 86_400),
         max_lockout_s=security.integer("max_lockout_s", default.max_lockout_s, 1, 7 * 86_400),
         pin_min_length=security.integer("pin_min_length", default.pin_min_length, 4, PIN_MAX_LENGTH),
+        release_claims_after_min=security.integer("release_claims_after_min", default.release_claims_after_min, 1, 7 * 1440),
     )
     security.finish()
     if policy.max_lockout_s < policy.lockout_s:

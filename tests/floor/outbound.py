@@ -13,6 +13,8 @@ from sqlmodel import Session, func, select
 from wms_tui.domain.locations import location_barcode
 from wms_tui.services import tasks
 from wms_tui.services.outbound import packing
+from wms_tui.services.outbound.allocation import allocate
+from wms_tui.services.outbound.orders import LineInput, confirm_orders, create_order
 from wms_tui.services.outbound.packing import assign_number_range
 from wms_tui.services.outbound.picking import confirm_pick
 from wms_tui.store.ledger import PostingContext
@@ -26,6 +28,7 @@ from wms_tui.store.models import (
     NumberRange,
     SalesOrder,
     ShippingContainer,
+    StockBalance,
     StockMove,
     Task,
 )
@@ -161,3 +164,36 @@ def shipped_units(runtime, number: str) -> Decimal:
 
 def sscc_scan(code: str) -> str:
     return f"]C100{code}"
+
+
+def stocked_items(runtime, count: int, *, at_least: int = 1, case: int | None = None, bins: int = 1) -> list[str]:
+    """SKUs of untracked items with `at_least` free units in each of `bins` or more stock bins
+    of WH1 (and a case barcode of `case` units, when given)."""
+    with Session(runtime.engine) as session:
+        query = (
+            select(Item.sku).join(StockBalance, StockBalance.item_id == Item.id)
+            .join(Location, Location.id == StockBalance.location_id)
+            .where(Item.tracking == "none", Location.code.startswith("WH1/STOCK/"), StockBalance.quantity >= at_least + 30)
+            .group_by(Item.sku).having(func.count(StockBalance.location_id.distinct()) >= bins).order_by(Item.sku)
+        )
+        if case is not None:
+            query = query.where(Item.id.in_(select(ItemBarcode.item_id).where(ItemBarcode.quantity == case)))
+        skus = session.exec(query).all()
+    assert len(skus) >= count, f"the demo has only {len(skus)} such items"
+    return list(skus[:count])
+
+
+def allocated_order(runtime, lines: list[tuple[str, int]], *, policy: str | None = None) -> str:
+    """A confirmed, allocated order of C001 for (SKU, units) lines; its number."""
+    with transaction(runtime.engine) as session:
+        order = create_order(session, "C001", "WH1", [LineInput(sku, units, unit_price=1) for sku, units in lines],
+                             policy=policy)
+        confirm_orders(session, [order.number])
+        allocate(session, [order.number])
+        return order.number
+
+
+def case_barcode(runtime, sku: str, units: int) -> str:
+    with Session(runtime.engine) as session:
+        return session.exec(select(ItemBarcode.barcode).join(Item, Item.id == ItemBarcode.item_id)
+                            .where(Item.sku == sku, ItemBarcode.quantity == units)).one()

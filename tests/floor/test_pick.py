@@ -31,7 +31,7 @@ def test_pick_a_task_into_a_tote(runtime):
     task = held_task(runtime, "PICK1")
     assert task.bin.split("/", 2)[-1] in desk.instruction
     before = moves(runtime)
-    desk.scan(task.bin_scan, task.item_scan, "1", "TOTE-9")
+    desk.scan(task.bin_scan, task.item_scan, "", "TOTE-9")  # the scan counts one; Enter takes it
     assert not desk.error, desk.message
     assert f"picked 1 {task.sku} into TOTE-9" in desk.message
     assert moves(runtime) == before + 1
@@ -57,6 +57,8 @@ def test_wrong_scans_are_refused_and_post_nothing(runtime):
     desk.refused("0", "whole number from 1", "qty")
     desk.refused("99999", "over-pick", "qty")
     desk.refused("1.5", "whole number", "qty")
+    desk.refused(other_item, "wrong item", "qty")
+    desk.refused(task.bin_scan, "that is a bin label", "qty")
     assert moves(runtime) == before
 
 
@@ -89,6 +91,9 @@ def test_short_pick_with_reason_queues_a_count(runtime):
     desk = next_pick_task(runtime)
     task = held_task(runtime, "PICK1")
     desk.key("f2")
+    assert desk.step == "found"
+    desk.refused("99", "found: 0 to", "found")
+    desk.scan("0")
     assert desk.step == "reason" and "not_found" in desk.details
     desk.scan("9")
     assert desk.error and desk.step == "reason"
@@ -104,19 +109,23 @@ def test_short_pick_with_reason_queues_a_count(runtime):
 def test_crash_mid_flow_resumes_at_the_same_step(runtime):
     desk = next_pick_task(runtime)
     task = held_task(runtime, "PICK1")
-    desk.scan(task.bin_scan, task.item_scan, "1", "TOTE-1")
-    desk.scan(task.item_scan)
+    desk.scan(task.bin_scan, task.item_scan)
     step, instruction, posted = desk.step, desk.instruction, moves(runtime)
-    assert step == "qty"
+    assert step == "qty" and instruction.startswith("1 of")
     # The terminal is gone without signing out (battery swap); a new one on the same database:
     desk = desk.restart()
     desk.sign_in("BADGE-0001")
     assert desk.step == step and desk.instruction == instruction
     assert "resumed" in desk.message
+    desk.scan("")  # Enter takes the one counted: it waits for a tote
+    assert desk.step == "tote" and desk.instruction == f"Tote for 1 {task.sku}"
+    desk = desk.restart()
+    desk.sign_in("BADGE-0001")
+    assert desk.step == "tote" and desk.instruction == f"Tote for 1 {task.sku}"  # still in hand
     assert moves(runtime) == posted
-    desk.scan("1", "TOTE-1")
+    desk.scan("TOTE-1")
     assert not desk.error, desk.message
-    assert moves(runtime) == posted + 1
+    assert moves(runtime) == posted + 1 and "TOTE-1" in desk.progress
 
 
 def test_undo_goes_back_one_scan_until_posted(runtime):

@@ -73,7 +73,7 @@ def test_a_pick_saved_in_the_old_format_resumes_and_posts(runtime):
     again = terminal(runtime)
     screen = sign_in(again, "BADGE-0001")
     assert "resumed" in screen.message and screen.step == "qty", screen.message
-    assert screen.instruction == f"Qty of units (left {display(task.left)})"
+    assert screen.instruction == f"0 of {display(task.left)}: scan, Enter"  # nothing counted in the old format
     assert again.press(4).step == "item"  # undo walks the saved history
     assert again.press(4).step == "bin"
     assert again.current().instruction == f"Scan bin {short_place(task.bin)}"

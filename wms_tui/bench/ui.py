@@ -6,6 +6,9 @@
 - `cold_start_s`: `wms-tui` started on a pseudo-terminal (80x24) until the sign-in
   instruction is on the terminal; the median of several starts.
 - `rss_mb`: resident memory of the app process after the timed scans.
+- `actions_per_single_unit_line`, `actions_per_case_line`: scans and keys a picker needs for a
+  one-unit line, and for a 12-unit line picked by its case barcode (of 12), tote included,
+  counted while driving the flow (the most any such line took).
 The app runs in child processes so the memory and start-up figures are the app's own, not
 this builder's.
 """
@@ -38,16 +41,18 @@ from wms_tui.services.outbound.orders import LineInput, confirm_orders, create_o
 from wms_tui.store import finders, migrate
 from wms_tui.store.db import make_engine, sqlite_url
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
-from wms_tui.store.models import Item, Location, StockBalance
+from wms_tui.store.models import Item, ItemBarcode, Location, StockBalance
 from wms_tui.store.session import transaction
 
 CONTEXT = PostingContext("BENCH", "bench")
+CASE = 12  # units of the case barcode the case lines are picked by
 BATCH = 10_000
 
 
 def build(folder: Path, ledger_moves: int, orders: int, progress) -> Path:
     """The demo warehouse, a ledger history of `ledger_moves` moves, and `orders` one-line
-    orders allocated into pick tasks."""
+    orders allocated into pick tasks: by turns one unit, one case of 12 (of an item with such a
+    case barcode) and three units."""
     path = folder / "wms.db"
     engine = make_engine(sqlite_url(path))
     migrate.upgrade(engine)
@@ -70,12 +75,17 @@ def build(folder: Path, ledger_moves: int, orders: int, progress) -> Path:
     with transaction(engine) as session:
         in_stock = session.exec(
             select(Item.sku).join(StockBalance, StockBalance.item_id == Item.id)
-            .where(StockBalance.location_id.in_(bins), StockBalance.quantity >= 3).distinct()
+            .where(StockBalance.location_id.in_(bins), StockBalance.quantity >= CASE).distinct()
         ).all()
-        numbers = [
-            create_order(session, "C001", "WH1", [LineInput(sku, 3, unit_price=1)]).number
-            for sku in rng.sample(sorted(in_stock), min(orders, len(in_stock)))
+        with_case = set(session.exec(
+            select(Item.sku).join(ItemBarcode, ItemBarcode.item_id == Item.id).where(ItemBarcode.quantity == CASE)).all())
+        cases = [sku for sku in sorted(in_stock) if sku in with_case]
+        others = [sku for sku in sorted(in_stock) if sku not in with_case]
+        lines = [
+            (others.pop(), 1) if n % 3 == 0 else (cases.pop(), CASE) if n % 3 == 1 and cases else (others.pop(), 3)
+            for n in range(min(orders, len(in_stock)))
         ]
+        numbers = [create_order(session, "C001", "WH1", [LineInput(sku, units, unit_price=1)]).number for sku, units in lines]
         confirm_orders(session, numbers)
         allocate(session, numbers)
     engine.dispose()
@@ -140,6 +150,8 @@ def run(ledger_moves: int, scans: int, starts: int, progress) -> dict:
         "ledger_moves": moves,
         "scans": figures["scans"],
         "picks_posted": figures["picks"],
+        "actions_per_single_unit_line": figures["actions_per_single_unit_line"],
+        "actions_per_case_line": figures["actions_per_case_line"],
         "cold_starts": starts,
     }
 

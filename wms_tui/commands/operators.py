@@ -75,6 +75,21 @@ def unlock(ctx: click.Context, code: str | None, terminal: str | None) -> None:
     click.echo(f"unlocked {what}")
 
 
+@operators_group.command("release")
+@click.argument("code")
+@click.pass_context
+def release(ctx: click.Context, code: str) -> None:
+    """Give the tasks operator CODE has claimed back to the queue and drop the step they left
+    pending (they walked off, or signed out without finishing)."""
+    runtime = open_runtime(ctx.obj.get("config_path"))
+    try:
+        with transaction(runtime.engine) as session:
+            released = operators.release_operator(session, code, by="wms-tui operators release")
+    finally:
+        runtime.close()
+    click.echo(f"released {released} task(s) of {code.strip().upper()}")
+
+
 @operators_group.command("audit")
 @click.option("--operator", help="Only this operator's events.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000), help="Newest events shown.")

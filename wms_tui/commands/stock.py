@@ -20,7 +20,7 @@ from wms_tui.services import batch, exchange, importer
 from wms_tui.services.demo import DEMO_STEPS, build_demo
 from wms_tui.services.demo_tour import tour_scans
 from wms_tui.services.floor.numbering import ensure_demo_range
-from wms_tui.services.lookup import lookup_code
+from wms_tui.services.lookup import ITEM_LINES, lookup_code
 from wms_tui.store import migrate, queries
 from wms_tui.store.db import make_engine, warehouse_codes
 from wms_tui.store.integrity import check_ledger
@@ -299,7 +299,7 @@ def stock(ctx: click.Context, code: str, warehouse: str | None) -> None:
     if not result.lines:
         click.echo("  no stock")
         return
-    header = "item" if result.kind == "location" else "location"
+    header = "item" if result.kind in ITEM_LINES else "location"
     click.echo(f"  {header:<28} {'lot':<16} {'expiry':<10} {'on hand':>10} {'available':>10}")
     for line in result.lines:
         click.echo(

@@ -21,6 +21,8 @@ class AuthKind(StrEnum):
     SIGN_OUT = "sign_out"
     APPROVAL = "approval"  # a supervisor's badge and PIN allowing an unusual action
     UNLOCK = "unlock"  # a supervisor lifted a lock
+    TYPED_BIN = "typed_bin"  # a bin code typed from the screen instead of scanned (damaged label)
+    RELEASE = "release"  # claimed work given back: by its operator, a supervisor, or after sign-out
 
 
 class AuthOutcome(StrEnum):
@@ -34,12 +36,15 @@ class AuthOutcome(StrEnum):
 class SecurityPolicy:
     """`[security]` in the config: after `max_failures` failures in a row an operator (and,
     counted separately, a terminal) is locked for `lockout_s`, doubled by each further
-    failure up to `max_lockout_s`; a success or a supervisor's unlock starts over."""
+    failure up to `max_lockout_s`; a success or a supervisor's unlock starts over. Tasks
+    claimed by an operator signed in nowhere are given back `release_claims_after_min` after
+    their last sign-in or sign-out."""
 
     max_failures: int = 5
     lockout_s: int = 30
     max_lockout_s: int = 3600
     pin_min_length: int = 4
+    release_claims_after_min: int = 30
 
     def locked_until(self, failures: int, now: datetime) -> datetime | None:
         if failures < self.max_failures:

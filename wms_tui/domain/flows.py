@@ -36,6 +36,8 @@ class Expect(StrEnum):
     ANYTHING = "anything"
     SOURCE = "source"  # what goods come against: a document, a supplier or an item on it
     GOODS = "goods"  # goods to move: a pallet label (SSCC or licence plate) or an item
+    COUNT = "count"  # scan-to-count: the item again (each scan adds), or the quantity typed
+    BIN_OR_CODE = "bin_or_code"  # the bin label, or its code typed from the screen (damaged label)
 
 
 class Seen(StrEnum):
@@ -65,6 +67,8 @@ EXPECTED_WORDS = {
     Expect.ANYTHING: "anything",
     Expect.SOURCE: "the PO, supplier or item",
     Expect.GOODS: "the pallet or item label",
+    Expect.COUNT: "the item again or a quantity",
+    Expect.BIN_OR_CODE: "the bin label",
 }
 
 SEEN_WORDS = {
@@ -94,6 +98,8 @@ ACCEPTS: dict[Expect, frozenset[Seen]] = {
     Expect.ANYTHING: frozenset(Seen) - {Seen.INVALID},
     Expect.SOURCE: frozenset({Seen.TEXT, Seen.NUMBER, Seen.ITEM}),
     Expect.GOODS: frozenset({Seen.CONTAINER, Seen.ITEM, Seen.TEXT}),
+    Expect.COUNT: frozenset({Seen.ITEM, Seen.NUMBER}),
+    Expect.BIN_OR_CODE: frozenset({Seen.BIN, Seen.TEXT}),
 }
 
 
@@ -114,7 +120,7 @@ class Step:
     name: str
     expects: Expect
     instruction: str  # a format string over the flow's data, e.g. "Scan bin {bin}"
-    counts: bool = False  # repeated scans of one label each count (no duplicate filter)
+    counts: bool = False  # repeated scans of one label each count (no duplicate filter); Enter alone finishes
 
 
 @dataclass(frozen=True)

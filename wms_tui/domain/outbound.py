@@ -126,6 +126,7 @@ class ShortPickOutcome(StrEnum):
     BACKORDER = "backorder"
     CANCEL_LINE = "cancel_line"
     CANCEL_ORDER = "cancel_order"
+    REALLOCATED = "reallocated"  # other bins had the missing units: new pick tasks take them
 
 
 def short_pick_outcome(policy: BackorderPolicy) -> ShortPickOutcome:

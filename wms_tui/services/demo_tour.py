@@ -60,10 +60,12 @@ def tour_scans(engine: Engine, terminal_id: str) -> list[str]:
 
         scans = [*_sign_in("picker"), "1", order]
         packed: dict[str, Decimal] = defaultdict(Decimal)
-        for task in picks:
+        for n, task in enumerate(picks):
             bin_code = session.get(Location, task.location_id).code
             item = item_scan(task)
-            scans += [location_barcode(bin_code), item, display(task.quantity), TOTE]
+            # The item scan counts one; more are typed. The tote is asked for the first line only.
+            scans += [location_barcode(bin_code), item, *([display(task.quantity)] if task.quantity > 1 else []),
+                      *([] if n else [TOTE])]
             packed[item] += task.quantity
         scans += [BACK, *_sign_in("packer"), "1", order, "1"]
         for code, quantity in packed.items():

@@ -14,8 +14,10 @@ from sqlmodel import Session, select
 from drivers.scan import ScanKind, interpret, split_symbology
 from wms_tui.domain import availability
 from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.quantities import ZERO, display
 from wms_tui.services.outbound.common import order_lines
+from wms_tui.services.outbound.order_containers import ToteContents, tote_contents
 from wms_tui.services.outbound.orders import order_status
 from wms_tui.store import finders, queries
 from wms_tui.store.models import (
@@ -47,12 +49,15 @@ class Found(StrEnum):
     LOCATION = "location"
     LOT = "lot"
     CONTAINER = "container"
+    TOTE = "tote"
     ORDER = "order"
     PURCHASE_ORDER = "purchase order"
 
 
 # What a look-up lists stock lines for (none listed: there is no stock).
 STOCK_HOLDERS = frozenset({Found.ITEM, Found.LOCATION, Found.LOT})
+# Look-ups whose lines are items (SKUs); the others' lines are places.
+ITEM_LINES = frozenset({Found.LOCATION, Found.CONTAINER, Found.TOTE})
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,9 @@ def lookup(session: Session, scanned: str, *, warehouse_code: str | None = None)
     container = finders.find_container(session, code)
     if container:
         return _container_result(session, container)
+    tote = tote_contents(session, code.upper())
+    if tote:
+        return _tote_result(tote)
     lots = _lot_results(session, code)
     if lots:
         return lots[0]
@@ -147,9 +155,36 @@ def lookup(session: Session, scanned: str, *, warehouse_code: str | None = None)
     raise NotFound(f"{code!r} is not a known item, location, container, lot or order")
 
 
+def _tote_result(tote: ToteContents) -> LookupResult:
+    if tote.order is None:
+        return LookupResult(Found.TOTE, tote.code, f"Tote {tote.code}: empty",
+                            [f"last used for {tote.last_order}: all of it is packed"])
+    lines = [StockLine(sku, None, None, units, ZERO) for sku, units in tote.lines]
+    return LookupResult(Found.TOTE, tote.code, f"Tote {tote.code} of order {tote.order}",
+                        [f"picked, to pack · at {tote.at}"], lines)
+
+
 def _container_result(session: Session, container: Container) -> LookupResult:
     where = session.get(Location, container.location_id) if container.location_id else None
     details = [f"at {where.code if where else 'no location'}"]
+    # Stock standing on it (a received pallet or licence plate), wherever that is.
+    held = session.exec(
+        select(Item.sku, Lot.code, Lot.expiry_date, Location.code, func.sum(StockBalance.quantity))
+        .join(Item, Item.id == StockBalance.item_id).join(Location, Location.id == StockBalance.location_id)
+        .outerjoin(Lot, Lot.id == StockBalance.lot_id)
+        .where(StockBalance.container_id == container.id, Location.kind == LocationKind.INTERNAL)
+        .group_by(Item.sku, Lot.code, Lot.expiry_date, Location.code)
+        .having(func.sum(StockBalance.quantity) != 0)
+        .order_by(Item.sku)
+    ).all()
+    if held:
+        places = sorted({place for *_rest, place, _qty in held})
+        details[0] = f"at {', '.join(places)}"
+        lines = [StockLine(sku, lot, expiry, Decimal(qty), Decimal(qty)) for sku, lot, expiry, _place, qty in held]
+        return LookupResult(Found.CONTAINER, container.code, f"{container.kind.title()} {container.code}", details, lines)
+    # A balance row stays (at zero) where stock once stood on it: it was emptied.
+    if session.exec(select(StockBalance.item_id).where(StockBalance.container_id == container.id).limit(1)).first() is not None:
+        details.append("empty: everything on it has been moved off")
     packing = session.get(ShippingContainer, container.id)
     if packing is not None:
         order = session.get(SalesOrder, packing.order_id) if packing.order_id else None

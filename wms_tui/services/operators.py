@@ -15,16 +15,17 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from wms_tui.domain import text
 from wms_tui.domain.auth import REFUSED, AuthKind, AuthOutcome, SecurityPolicy, wait_text
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.flows import Role, can_authorise
+from wms_tui.services import tasks
 from wms_tui.store import finders
-from wms_tui.store.models import AuthEvent, FloorSession, Operator, TerminalLock
+from wms_tui.store.models import AuthEvent, FloorSession, HeldStep, Operator, TerminalLock
 
 PIN_ITERATIONS = 100_000
 DEFAULT_POLICY = SecurityPolicy()
@@ -169,6 +170,11 @@ def record_sign_out(session: Session, operator: str, terminal: str) -> None:
     _record(session, AuthKind.SIGN_OUT, AuthOutcome.OK, operator, terminal)
 
 
+def record_event(session: Session, kind: AuthKind, operator: str | None, terminal: str | None, detail: str) -> None:
+    """An unusual floor action (a bin typed instead of scanned, claimed work released) on the audit trail."""
+    _record(session, kind, AuthOutcome.OK, operator, terminal, detail)
+
+
 def unlock(session: Session, *, operator: str | None = None, terminal: str | None = None, by: str = "") -> str:
     """A supervisor lifts the lock of an operator or of a terminal; says what was unlocked."""
     if operator is not None:
@@ -254,10 +260,55 @@ def set_role(session: Session, code: str, role: str) -> OperatorView:
     return _view(operator)
 
 
-def saved_state(session: Session, terminal_id: str, operator: str) -> str | None:
-    """The step (as JSON) the operator left this terminal at, if they were the last one on it."""
+def take_over(session: Session, terminal_id: str, operator: str) -> str | None:
+    """`operator` signs in at the terminal: a step another operator left pending there is kept
+    for them (held); returns the step (as JSON) `operator` left, here or held from anywhere."""
     row = session.get(FloorSession, terminal_id)
-    return row.state if row is not None and row.operator == operator else None
+    if row is not None and row.operator == operator and row.state:
+        return row.state
+    if row is not None and row.operator and row.state:
+        session.merge(HeldStep(operator=row.operator, terminal_id=terminal_id, state=row.state, saved_at=_now()))
+        row.state = None
+    held = session.get(HeldStep, operator)
+    if held is None:
+        return None
+    session.delete(held)
+    session.flush()
+    return held.state
+
+
+def release_operator(session: Session, code: str, *, by: str) -> int:
+    """Give back every task the operator has claimed (they keep their queue places) and drop the
+    step they left pending: a supervisor's decision, or the claims' time running out. Returns
+    how many tasks went back."""
+    operator = finders.operator_by_code(session, code).code
+    released = tasks.release_all(session, operator)
+    held = session.get(HeldStep, operator)
+    if held is not None:
+        session.delete(held)
+    for row in session.exec(select(FloorSession).where(FloorSession.operator == operator)):
+        row.state = None
+    _record(session, AuthKind.RELEASE, AuthOutcome.OK, operator, None, f"{released} tasks given back, by {by}")
+    return released
+
+
+def release_abandoned(session: Session, policy: SecurityPolicy) -> list[str]:
+    """Release the claims of operators signed in on no terminal whose last sign-in or sign-out
+    is older than the policy's `release_claims_after_min`; returns who was released."""
+    signed_in = select(FloorSession.operator).where(FloorSession.operator.is_not(None))
+    holders = tasks.claim_holders(session, excluding=signed_in)
+    if not holders:
+        return []
+    since = _now() - timedelta(minutes=policy.release_claims_after_min)
+    last = dict(session.exec(
+        select(AuthEvent.operator, func.max(AuthEvent.at))
+        .where(AuthEvent.operator.in_(holders), AuthEvent.kind.in_([AuthKind.SIGN_IN, AuthKind.SIGN_OUT]))
+        .group_by(AuthEvent.operator)
+    ).all())
+    stale = [code for code in holders if code not in last or _aware(last[code]) < since]
+    for code in stale:
+        release_operator(session, code, by="timeout")
+    return stale
 
 
 def save_state(session: Session, terminal_id: str, operator: str | None, state: str | None) -> None:

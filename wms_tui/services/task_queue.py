@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlmodel import Session, func, select
 
 from wms_tui.domain.errors import NotFound
-from wms_tui.domain.states import TaskKind, TaskState
+from wms_tui.domain.states import PENDING_TASK_STATES, TaskKind, TaskState
 from wms_tui.services import tasks
 from wms_tui.store.models import Item, Location, Lot, Task
 
@@ -30,6 +30,7 @@ class TaskView:
     expiry: date | None
     tote: str | None
     document_ref: str | None
+    batch_ref: str | None  # a cluster batch: its tote is the order's slot
 
 
 def view(session: Session, task: Task) -> TaskView:
@@ -39,6 +40,7 @@ def view(session: Session, task: Task) -> TaskView:
         task.id, task.kind, _code(session, task.location_id), _code(session, task.target_location_id),
         item.sku if item else "", item.name if item else "", task.quantity - task.done_quantity,
         lot.code if lot else None, lot.expiry_date if lot else None, task.tote, task.document_ref,
+        task.batch_ref,
     )
 
 
@@ -53,6 +55,14 @@ def open_count(session: Session, warehouse_id: int, kind: TaskKind, *, batch_ref
     if batch_ref:
         query = query.where(Task.batch_ref == batch_ref)
     return session.exec(query).one()
+
+
+def pending_count(session: Session, kind: TaskKind, document_ref: str) -> int:
+    """Tasks of the kind for a document not done yet (open or claimed)."""
+    return session.exec(
+        select(func.count()).select_from(Task).where(
+            Task.kind == kind.value, Task.document_ref == document_ref, Task.state.in_(PENDING_TASK_STATES))
+    ).one()
 
 
 def claim_for(session: Session, operator: str, warehouse_id: int, kind: TaskKind, work_list: str | None) -> Task | None:

@@ -185,6 +185,24 @@ def release_task(session: Session, task_id: int, operator: str) -> Task:
     return task
 
 
+def release_all(session: Session, operator: str) -> int:
+    """Give back every task `operator` has claimed, each keeping its place; how many."""
+    held = resume(session, operator)
+    for task in held:
+        task.state = TaskState.OPEN
+        task.assignee = None
+        task.claimed_at = None
+    session.flush()
+    return len(held)
+
+
+def claim_holders(session: Session, *, excluding) -> list[str]:
+    """Operators holding claimed tasks, but for those the `excluding` subquery names."""
+    return list(session.scalars(
+        select(Task.assignee).where(Task.state == TaskState.CLAIMED.value, Task.assignee.not_in(excluding)).distinct()
+    ))
+
+
 def available_to(operator: str):
     """SQL condition: the task is open, or claimed by the operator."""
     return (Task.state == TaskState.OPEN.value) | ((Task.state == TaskState.CLAIMED.value) & (Task.assignee == operator))

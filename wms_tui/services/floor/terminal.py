@@ -104,6 +104,10 @@ class FlowHandler(ABC):
     def on_action(self, ctx: FloorContext, state: FlowState, action: str) -> Reply:
         raise InvalidInput(f"{action} is not available here")
 
+    def on_enter(self, ctx: FloorContext, state: FlowState) -> Reply:
+        """Enter on an empty input, at a step that counts scans (it accepts the count)."""
+        raise InvalidInput("nothing was scanned")
+
     def leave(self, ctx: FloorContext, state: FlowState) -> None:
         """Going back to the menu. Claimed tasks stay with the operator (resumed later)."""
         return None
@@ -149,6 +153,8 @@ class Terminal:
             return self.press(key)
         if self.operator is None:
             return self._sign_in(text)
+        if not text.strip():
+            return self._run(self._dispatch_enter)
         return self._run(lambda ctx: self._dispatch_scan(ctx, parse_scan(text, self.interpretation), text))
 
     def press(self, key: int) -> Screenful:
@@ -191,7 +197,8 @@ class Terminal:
 
     def _resume_or_menu(self, session: Session, operator: OperatorView) -> Reply:
         handlers = load_flows()
-        state = operators.saved_state(session, self.terminal_id, operator.code)
+        operators.release_abandoned(session, self.security)
+        state = operators.take_over(session, self.terminal_id, operator.code)
         if state:
             saved = self._saved(state, handlers)
             if saved is not None:
@@ -272,6 +279,11 @@ class Terminal:
         if problem:
             return Reply(state, ok=False, message=problem)
         return handler.on_scan(ctx, state, scan)
+
+    def _dispatch_enter(self, ctx: FloorContext) -> Reply:
+        if self.state.flow == MENU.name:
+            return Reply(self.state, ok=False, message="nothing was scanned")
+        return load_flows()[self.state.flow].on_enter(ctx, self.state)
 
     def _choose(self, ctx: FloorContext, scan: ParsedScan) -> Reply:
         flows = self.state.data.flows

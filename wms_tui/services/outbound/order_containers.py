@@ -4,7 +4,9 @@ what shipping only some containers would leave behind."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -17,6 +19,8 @@ from wms_tui.store import finders
 from wms_tui.store.models import (
     Container,
     ContainerLine,
+    Item,
+    Location,
     SalesOrder,
     ShippingContainer,
     Task,
@@ -28,25 +32,58 @@ PACKED_STATES = (ContainerState.OPEN, ContainerState.CLOSED)
 
 
 def order_to_pack(session: Session, reference: str) -> SalesOrder:
-    """The order a packer's scan names: its number, a tote its picks went into (the newest
-    order with something in it still to pack), or one of its containers."""
+    """The order a packer's scan names: its number, a tote its picks went into (the order
+    whose goods are in it), or one of its containers."""
     order = finders.find_sales_order(session, reference)
     if order is not None:
         return order
-    numbers = session.exec(
-        select(Task.document_ref).where(Task.kind == TaskKind.PICK, Task.tote == reference, Task.done_quantity > 0)
-        .order_by(Task.id.desc())
-    ).all()
-    for number in dict.fromkeys(numbers):
-        candidate = finders.find_sales_order(session, number)
-        if candidate is not None and candidate.state == OrderState.CONFIRMED and left_to_pack(session, candidate):
-            return candidate
-    if numbers:
-        raise InvalidInput(f"tote {reference}: everything picked into it is packed")
+    tote = tote_contents(session, reference.upper())  # tote labels are kept in capitals, as pickers scan them
+    if tote is not None:
+        if tote.order is None:
+            raise InvalidInput(f"tote {reference}: everything picked into it is packed")
+        return finders.sales_order_by_number(session, tote.order)
     found = order_of_container(session, reference)
     if found is not None:
         return found
     raise NotFound(f"{reference} is no order, tote or container of an order")
+
+
+@dataclass(frozen=True)
+class ToteContents:
+    """A tote as the floor sees it: the order whose picked goods are in it (None: empty, all
+    packed), what of them, and where the picks went (the pick-to place)."""
+
+    code: str
+    order: str | None
+    last_order: str  # the newest order picked into it
+    lines: tuple[tuple[str, Decimal], ...]  # (SKU, units still in it)
+    at: str | None
+
+
+def tote_contents(session: Session, code: str) -> ToteContents | None:
+    """What is in a tote, from the picks into it; None for a code no pick went into."""
+    rows = session.exec(
+        select(Task.document_ref, Item.sku, Task.done_quantity, Location.code)
+        .join(Item, Item.id == Task.item_id).join(Location, Location.id == Task.target_location_id)
+        .where(Task.kind == TaskKind.PICK, Task.tote == code, Task.done_quantity > 0)
+        .order_by(Task.id.desc())
+    ).all()
+    if not rows:
+        return None
+    for number in dict.fromkeys(row[0] for row in rows):
+        order = finders.find_sales_order(session, number)
+        left = left_to_pack(session, order) if order is not None and order.state == OrderState.CONFIRMED else {}
+        if not left:
+            continue
+        into: dict[str, Decimal] = defaultdict(Decimal)
+        for ref, sku, units, _at in rows:
+            if ref == number:
+                into[sku] += units
+        lines = tuple((sku, min(units, left[sku])) for sku, units in sorted(into.items()) if left.get(sku))
+        if lines:
+            at = next(where for ref, _sku, _units, where in rows if ref == number)
+            return ToteContents(code, number, rows[0][0], lines, at)
+    return ToteContents(code, None, rows[0][0], (), rows[0][3])
 
 
 def open_container_of(session: Session, order: SalesOrder) -> Container | None:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.locations import LocationKind, code_from_barcode
 from wms_tui.domain.outbound import (
@@ -28,6 +29,7 @@ from wms_tui.domain.reasons import PICKING, MoveReason
 from wms_tui.domain.states import ContainerState, CountTaskReason, TaskKind, TaskState
 from wms_tui.services import tasks
 from wms_tui.services.backorders import release_waiting
+from wms_tui.services.outbound.allocation import allocate
 from wms_tui.services.outbound.common import (
     is_expired,
     order_policy,
@@ -40,6 +42,7 @@ from wms_tui.services.tasks import NewTask
 from wms_tui.store import finders, views, writes
 from wms_tui.store.ledger import MoveRequest, PostingContext, standing_moves
 from wms_tui.store.models import (
+    Item,
     Location,
     PickDiscrepancy,
     Reservation,
@@ -67,6 +70,7 @@ class ShortPickResult:
     short: Decimal
     outcome: ShortPickOutcome
     count_task_id: int
+    reallocated: Decimal = ZERO  # units queued as new pick tasks from other bins
 
 
 def _release_reservation(session: Session, task: Task, quantity: Decimal) -> None:
@@ -111,6 +115,75 @@ def record_picked(line: SalesOrderLine, target: Location, units: Decimal) -> Non
         line.committed_quantity -= units
 
 
+def _stock_bin_problem(session: Session, task: Task, location: Location, suggested: Location) -> str | None:
+    """Why `location` is no place to pick the task's item from instead of the suggested bin."""
+    zones = warehouse_zones(session, task.warehouse_id)
+    stock_zone = zones.stock.code
+    in_stock_zone = location.code == stock_zone or location.code.startswith(f"{stock_zone}/")
+    if location.kind != LocationKind.INTERNAL or not in_stock_zone or location.warehouse_id != task.warehouse_id:
+        return f"wrong location {location.code}: not a stock bin; pick from {suggested.code}"
+    return None
+
+
+def check_pick_bin(session: Session, task_id: int, operator: str, location_code: str) -> Location:
+    """The bin a picker scanned for a claimed task: the suggested one, or another stock bin of
+    the warehouse where some of the item is free (how much is checked when the units are)."""
+    found = views.pick_context(session, task_id)
+    if found is None:
+        tasks.require_claimed(session, task_id, operator, TaskKind.PICK)
+        raise NotFound(f"pick task {task_id} has no order line or location")
+    task, _line, suggested, _target = found
+    tasks.check_claimed(task, operator, TaskKind.PICK)
+    if location_code == suggested.code:
+        return suggested
+    location = finders.find_location(session, location_code)
+    if location is None:
+        raise NotFound(f"no location {location_code}: scan the bin label of {suggested.code}")
+    problem = _stock_bin_problem(session, task, location, suggested)
+    if problem:
+        raise InvalidInput(problem)
+    if _free_of_item_at(session, task.item_id, location.id) <= 0:
+        raise InvalidInput(f"{location.code} has no free {task_item_sku(session, task)}: pick from {suggested.code}")
+    return location
+
+
+def task_item_sku(session: Session, task: Task) -> str:
+    return session.get(Item, task.item_id).sku
+
+
+def _free_of_item_at(session: Session, item_id: int, location_id: int) -> Decimal:
+    """Units of the item at the location (any lot) nobody reserved."""
+    on_hand = session.execute(
+        select(func.coalesce(func.sum(StockBalance.quantity), 0))
+        .where(StockBalance.item_id == item_id, StockBalance.location_id == location_id)
+    ).scalar_one()
+    reserved = session.execute(
+        select(func.coalesce(func.sum(Reservation.quantity), 0))
+        .where(Reservation.item_id == item_id, Reservation.location_id == location_id)
+    ).scalar_one()
+    return Decimal(on_hand) - Decimal(reserved)
+
+
+def _into_tote(session: Session, task: Task, tote: str | None) -> Task:
+    """The task whose units go into `tote`: the tote becomes the task's (so the packer can
+    scan it); units already picked into another tote stay on a finished task of their own and
+    the rest continues as a new task, claimed the same, with the new tote."""
+    if tote is None or task.tote == tote:
+        return task
+    if task.tote is None or task.done_quantity == 0:
+        task.tote = tote
+        return task
+    [rest_id] = tasks.create_tasks(session, [NewTask(
+        TaskKind.PICK, task.warehouse_id, location_id=task.location_id, target_location_id=task.target_location_id,
+        item_id=task.item_id, lot_id=task.lot_id, quantity=task.quantity - task.done_quantity,
+        document_ref=task.document_ref, document_line_id=task.document_line_id, batch_ref=task.batch_ref, tote=tote,
+    )])
+    rest = tasks.claim_task(session, rest_id, task.assignee)
+    task.quantity = task.done_quantity
+    tasks.complete_task(session, task)
+    return rest
+
+
 def confirm_pick(
     session: Session,
     context: PostingContext,
@@ -119,12 +192,15 @@ def confirm_pick(
     location_scan: str,
     item_scan: str,
     packages: object | None = None,
+    units: Decimal | None = None,
     lot_code: str | None = None,
     expiry: date | None = None,
     tote: str | None = None,
     today: date | None = None,
 ) -> PickResult:
-    """Confirm picking `packages` scans (default one) of the scanned barcode for the task."""
+    """Confirm picking `packages` scans (default one) of the scanned barcode for the task, or
+    `units` counted by scanning (the barcode then only names the item), into `tote` when
+    given (it becomes the task's tote)."""
     found = views.pick_context(session, task_id)
     if found is None:
         # Not a pick task with its line and locations: say why, as for any other task.
@@ -139,22 +215,20 @@ def confirm_pick(
     scan = finders.item_by_scan(session, item_scan)
     if scan.item.id != task.item_id:
         raise InvalidInput(f"wrong item {scan.item.sku}: this task picks item id {task.item_id} from {suggested.code}")
-    units = scanned_units(scan, packages)
+    units = scanned_units(scan, packages) if units is None else quantities.move_quantity(units)
     lot = resolve_lot(session, scan.item, lot_code, expiry)
     if is_expired(lot, today or datetime.now(UTC).date()):
         raise InvalidInput(f"lot {lot.code} of {scan.item.sku} expired on {lot.expiry_date}: never pick it, take another lot")
     remaining = task.quantity - task.done_quantity
     if units > remaining:
         raise InvalidInput(f"over-pick: {display(units)} {scan.item.sku} scanned, only {display(remaining)} left to pick on this task")
-    if task.tote and tote is not None and tote.strip() != task.tote:
+    if task.batch_ref and task.tote and tote is not None and tote.strip() != task.tote:
         raise InvalidInput(f"wrong tote {tote.strip()}: put {scan.item.sku} into tote {task.tote}")
     lot_id = lot.id if lot else None
     if location.id != task.location_id or lot_id != task.lot_id:
-        zones = warehouse_zones(session, task.warehouse_id)
-        stock_zone = zones.stock.code
-        in_stock_zone = location.code == stock_zone or location.code.startswith(f"{stock_zone}/")
-        if location.kind != LocationKind.INTERNAL or not in_stock_zone or location.warehouse_id != task.warehouse_id:
-            raise InvalidInput(f"wrong location {location.code}: pick from {suggested.code}")
+        problem = _stock_bin_problem(session, task, location, suggested)
+        if problem:
+            raise InvalidInput(problem)
         free = _free_at(session, task.item_id, location.id, lot_id)
         if free < units:
             where = f"{location.code}" + (f" lot {lot.code}" if lot else "")
@@ -167,6 +241,7 @@ def confirm_pick(
                 f"{location.code} holds only {display(max(held, ZERO))} {what}: pick what is there and short pick the rest;"
                 " the bin will be counted"
             )
+    task = _into_tote(session, task, tote.strip() if tote else None)
     post(
         session, context,
         [MoveRequest(task.item_id, location.id, task.target_location_id, units, lot_id=lot_id,
@@ -181,11 +256,13 @@ def confirm_pick(
     return PickResult(task.id, units, task.quantity - task.done_quantity, task.state == TaskState.DONE, location.code, lot_id)
 
 
-def short_pick(session: Session, context: PostingContext, task_id: int, *, reason: str) -> ShortPickResult:
-    """The bin does not hold what is left on the task: close it short.
+def short_pick(session: Session, context: PostingContext, task_id: int, *, reason: str, today: date | None = None) -> ShortPickResult:
+    """The bin does not hold what is left on the task: close it short (what was found is
+    picked first, with `confirm_pick`).
 
-    The missing units follow the order's back-order policy, the discrepancy is recorded and the
-    bin gets a count task (allocation avoids it until counted).
+    The bin gets a count task (allocation avoids it until counted) and the discrepancy is
+    recorded. The missing units are allocated again from stock elsewhere (a new pick task
+    for the same tote); what no other bin has follows the order's back-order policy.
     """
     code = reason_code(reason, ShortPickReason, "short-pick reason")
     task = tasks.require_claimed(session, task_id, context.operator, TaskKind.PICK)
@@ -207,9 +284,24 @@ def short_pick(session: Session, context: PostingContext, task_id: int, *, reaso
     _release_reservation(session, task, short)
     task.reason = code
     tasks.complete_task(session, task)
-    outcome = give_up_units(session, context, order, line, short)
+    replanned = _pick_elsewhere(session, task, order, line, today)
+    missing = short - replanned
+    outcome = give_up_units(session, context, order, line, missing) if missing > 0 else ShortPickOutcome.REALLOCATED
     session.flush()
-    return ShortPickResult(task.id, short, outcome, count_id)
+    return ShortPickResult(task.id, short, outcome, count_id, replanned)
+
+
+def _pick_elsewhere(session: Session, task: Task, order: SalesOrder, line: SalesOrderLine, today: date | None) -> Decimal:
+    """Units of the short line allocated again from other bins, as new pick tasks that go into
+    the same tote (and batch); 0 when no other bin has free stock or the order waits."""
+    if order.state != OrderState.CONFIRMED:
+        return ZERO
+    result = allocate(session, [order.number], today=today)
+    planned = [new for new in session.exec(select(Task).where(Task.id.in_(result.task_ids))).all()
+               if new.document_line_id == line.id]
+    for new in planned:
+        new.batch_ref, new.tote = task.batch_ref, task.tote
+    return sum((new.quantity for new in planned), ZERO)
 
 
 def give_up_units(session: Session, context: PostingContext, order: SalesOrder, line: SalesOrderLine, units: Decimal) -> ShortPickOutcome:

@@ -15,7 +15,14 @@ from wms_tui.store.models.catalog import (
 )
 from wms_tui.store.models.costing import CostLayer
 from wms_tui.store.models.exceptions import StockException
-from wms_tui.store.models.floor import AuthEvent, FloorSession, Operator, SiteSecret, TerminalLock
+from wms_tui.store.models.floor import (
+    AuthEvent,
+    FloorSession,
+    HeldStep,
+    Operator,
+    SiteSecret,
+    TerminalLock,
+)
 from wms_tui.store.models.imports import ImportRun
 from wms_tui.store.models.inventory import CountLine, CountSession, Transfer, TransferLine
 from wms_tui.store.models.ledger import (
@@ -111,6 +118,7 @@ __all__ = [
     "StockException",
     "Operator",
     "FloorSession",
+    "HeldStep",
     "SiteSecret",
     "TerminalLock",
     "AuthEvent",

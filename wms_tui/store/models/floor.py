@@ -72,3 +72,14 @@ class FloorSession(SQLModel, table=True):
     state: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
+
+
+class HeldStep(SQLModel, table=True):
+    """An operator's pending flow step, kept when another operator signed in on their terminal:
+    it is theirs again when they sign in (on any terminal), until a supervisor releases it."""
+
+    __tablename__ = "held_step"
+    operator: str = Field(sa_column=Column(String(40), primary_key=True))
+    terminal_id: str = Field(sa_column=Column(String(40), nullable=False))
+    state: str = Field(sa_column=Column(Text(), nullable=False))
+    saved_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -82,7 +82,8 @@ class FloorScreen(Screen):
     def typed(self, event: Input.Submitted) -> None:
         value = event.value
         event.input.value = ""
-        if value.strip():
+        # Enter alone means something only where scans are counted: it accepts the count.
+        if value.strip() or (self.shown is not None and self.shown.counting):
             self.enqueue("text", value, time.monotonic())
 
     def action_function_key(self, key: int) -> None:
