@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -44,20 +44,34 @@ def _admin_engine(admin_url: str) -> Engine:
     return create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT")
 
 
-@pytest.fixture(scope="session")
-def pg_template(pg_admin_url: str) -> Iterator[str]:
-    """A migrated database that each test clones (CREATE DATABASE ... TEMPLATE is fast)."""
+def _template_database(pg_admin_url: str, fill: Callable[[Engine], None]) -> Iterator[str]:
+    """A migrated database filled by `fill`, for tests to clone (CREATE DATABASE ... TEMPLATE is fast)."""
     name = f"wms_template_{uuid.uuid4().hex[:8]}"
     admin = _admin_engine(pg_admin_url)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine = make_engine(make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False))
     migrate.upgrade(engine)
-    engine.dispose()
+    fill(engine)
+    engine.dispose()  # a template database must have no connections when it is cloned
     yield name
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin_url: str) -> Iterator[str]:
+    """A migrated, empty database that each test clones."""
+    yield from _template_database(pg_admin_url, lambda engine: None)
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_admin_url: str) -> Iterator[str]:
+    """The demo warehouse of `demo_template` on PostgreSQL, built once per run."""
+    from tests.floor.kit import fill_demo
+
+    yield from _template_database(pg_admin_url, fill_demo)
 
 
 @pytest.fixture(scope="session")

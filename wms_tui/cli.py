@@ -125,15 +125,28 @@ class WmsGroup(click.Group):
     envvar="WMS_CONFIG",
     help="Config file (TOML). Default: $WMS_CONFIG, then the user config dir.",
 )
+@click.option(
+    "--terminal",
+    "terminal_id",
+    metavar="ID",
+    help="This session's terminal id, over [terminal] id (sets $WMS_TERMINAL), e.g. one per SSH "
+         "session: docs/thin-sessions.md.",
+)
 @click.version_option(package_name="wms-tui")
 @click.pass_context
-def main(ctx: click.Context, config_path: str | None) -> None:
+def main(ctx: click.Context, config_path: str | None, terminal_id: str | None) -> None:
     """Warehouse terminal: pick, pack, ship, receive and restock over a stock ledger.
 
     Without a sub-command it opens the terminal app.
     """
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
+    if terminal_id is not None:
+        from wms_tui.config import TERMINAL_ENV
+
+        # Through the environment, so every sub-command and the processes it starts (the
+        # console's browser server) load the same id.
+        os.environ[TERMINAL_ENV] = terminal_id
     if ctx.invoked_subcommand is None:
         from wms_tui.runtime import open_runtime
         from wms_tui.ui.app import WmsApp
@@ -141,6 +154,7 @@ def main(ctx: click.Context, config_path: str | None) -> None:
         runtime = open_runtime(config_path)
         try:
             runtime.check_terminal_warehouse()
+            runtime.hold_terminal()
             WmsApp(runtime).run()
         finally:
             runtime.close()

@@ -193,7 +193,9 @@ def _security(source: str, table: object) -> SecurityPolicy:
 KNOWN_SECTIONS = {"database", "terminal", "central", "scanner", "printers", "sscc", "ui", "security"}
 
 
-def parse(document: dict[str, Any], source: str = "<defaults>", path: Path | None = None) -> Settings:
+def parse(document: dict[str, Any], source: str = "<defaults>", path: Path | None = None, *,
+          terminal_id: str | None = None) -> Settings:
+    """The settings of `document`; `terminal_id`, when given, stands for its [terminal] id."""
     unknown = sorted(set(document) - KNOWN_SECTIONS)
     if unknown:
         raise ConfigError(f"{source}: unknown section(s): {', '.join(unknown)} (see config.example.toml)")
@@ -207,9 +209,13 @@ def parse(document: dict[str, Any], source: str = "<defaults>", path: Path | Non
         raise ConfigError(f"{source}: [database] url: {url!r} must start with sqlite:/// or postgresql://")
 
     terminal = _Section(source, "terminal", document.get("terminal", {}))
-    terminal_id = terminal.text("id", TerminalSettings.id)
-    if not TERMINAL_ID_PATTERN.match(terminal_id):
-        raise ConfigError(f"{source}: [terminal] id: {terminal_id!r} must be 1-40 letters, digits, '-' or '_'")
+    configured_id = terminal.text("id", TerminalSettings.id)
+    if terminal_id is not None:
+        if not TERMINAL_ID_PATTERN.match(terminal_id):
+            raise ConfigError(f"${TERMINAL_ENV} (--terminal): {terminal_id!r} must be 1-40 letters, digits, '-' or '_'")
+    elif not TERMINAL_ID_PATTERN.match(configured_id):
+        raise ConfigError(f"{source}: [terminal] id: {configured_id!r} must be 1-40 letters, digits, '-' or '_'")
+    terminal_id = terminal_id if terminal_id is not None else configured_id
     warehouse = terminal.text("warehouse", TerminalSettings.warehouse)
     printer = terminal.text("printer", "")
     terminal.finish()
@@ -258,12 +264,19 @@ def parse(document: dict[str, Any], source: str = "<defaults>", path: Path | Non
     )
 
 
+# Names this process's terminal, over [terminal] id: one config file serves every session of a
+# server running thin sessions (docs/thin-sessions.md), each with its own id and move sequence.
+TERMINAL_ENV = "WMS_TERMINAL"
+
+
 def load(explicit: str | os.PathLike | None = None) -> Settings:
-    """Settings from the first of: the explicit path, $WMS_CONFIG, the user config file.
+    """Settings from the first of: the explicit path, $WMS_CONFIG, the user config file; the
+    terminal id from $WMS_TERMINAL (which `wms-tui --terminal` sets) when that is set.
 
     An explicit or $WMS_CONFIG path that does not exist is an error; a missing user config
     file means defaults.
     """
+    terminal_id = os.environ.get(TERMINAL_ENV)
     candidate = explicit or os.environ.get("WMS_CONFIG")
     if candidate:
         path = Path(candidate).expanduser()
@@ -272,11 +285,11 @@ def load(explicit: str | os.PathLike | None = None) -> Settings:
     else:
         path = default_config_path()
         if not path.is_file():
-            return parse({})
+            return parse({}, terminal_id=terminal_id)
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read: {exc}") from None
-    return parse(document, str(path), path)
+    return parse(document, str(path), path, terminal_id=terminal_id)

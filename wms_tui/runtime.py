@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from wms_tui import config
 from wms_tui.domain.errors import ConfigError
 from wms_tui.store import migrate
-from wms_tui.store.db import make_engine, warehouse_codes
+from wms_tui.store.db import make_engine, release_terminal, try_hold_terminal, warehouse_codes
 
 if TYPE_CHECKING:
     from wms_tui.store.ledger import PostingContext
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 class Runtime:
     settings: config.Settings
     engine: Engine
+    terminal_hold: Connection | None = field(default=None, repr=False)  # see hold_terminal
 
     def posting_context(self, operator: str) -> PostingContext:
         # Imported here: starting the app does not need the ledger's models.
@@ -39,7 +40,22 @@ class Runtime:
                 f"({', '.join(known) or 'none yet: run `wms-tui import --locations ...`'})"
             )
 
+    def hold_terminal(self) -> None:
+        """Refuse to run as a terminal id another process is running as. On PostgreSQL, where
+        thin sessions share one database, two sessions of one id would post into one move
+        sequence and overwrite each other's saved step. A SQLite file is one device's."""
+        if self.engine.dialect.name != "postgresql" or self.terminal_hold is not None:
+            return
+        terminal_id = self.settings.terminal.id
+        self.terminal_hold = try_hold_terminal(self.engine, terminal_id)
+        if self.terminal_hold is None:
+            raise ConfigError(f"terminal {terminal_id} is in use by another session: give this session its own id "
+                              "(--terminal or $WMS_TERMINAL), or end the other one first")
+
     def close(self) -> None:
+        if self.terminal_hold is not None:
+            release_terminal(self.terminal_hold, self.settings.terminal.id)
+            self.terminal_hold = None
         self.engine.dispose()
 
 

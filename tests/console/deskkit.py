@@ -16,6 +16,9 @@ from wms_tui.ui.console.base import Said
 SIZE = (120, 40)
 
 
+SUPERVISOR_BADGE = "BADGE-0009"  # the demo's SUP1
+
+
 def console(runtime, folder: Path) -> ConsoleApp:
     return ConsoleApp(runtime, operator="SUP1", queue_path=folder / "print-queue.sqlite3", export_folder=folder / "exports")
 

@@ -5,12 +5,13 @@ when and how. A second resolution is refused with the first one named."""
 from sqlmodel import Session, select
 
 from labels import PrintQueue
-from tests.console.deskkit import SIZE, answer, cells, console, said, settle
+from tests.console.deskkit import SIZE, SUPERVISOR_BADGE, answer, cells, console, said, settle
 from tests.console.test_inventory import a_bin_of, count_over_threshold
 from tests.console.test_orders_desk import item_in_stock
+from wms_tui.domain.auth import SecurityPolicy
 from wms_tui.domain.states import TaskKind
 from wms_tui.services import tasks
-from wms_tui.services.demo import gtin13
+from wms_tui.services.demo import DEMO_PIN, gtin13
 from wms_tui.services.desks import exceptions
 from wms_tui.services.inbound.purchasing import PurchaseLineInput, create_purchase_order
 from wms_tui.services.inbound.receiving import receive_scan, start_receipt
@@ -20,6 +21,7 @@ from wms_tui.store.models import ExceptionResolution, Location, PickDiscrepancy
 from wms_tui.store.session import transaction
 
 PICKER = PostingContext("HH9", "PICK1")
+SUPERVISOR = {"badge": SUPERVISOR_BADGE, "pin": DEMO_PIN, "policy": SecurityPolicy()}
 
 
 def a_short_pick(runtime) -> int:
@@ -66,18 +68,18 @@ async def test_exceptions_resolved_once_each_with_who_when_and_how(runtime, tmp_
         await settle(app, pilot)
         assert app.screen.query_one("#waiting").row_count == 3
         await pilot.press("a")
-        await answer(app, pilot, note="bin recounted, stock found in the next bay")
+        await answer(app, pilot, badge=SUPERVISOR_BADGE, pin=DEMO_PIN, note="bin recounted, stock found in the next bay")
         assert said(app) == (f"short pick {short} accepted by SUP1", False)
 
         kinds = [row[0] for row in cells(app, "waiting")]
         table.move_cursor(row=kinds.index("failed print"))
         await settle(app, pilot)
         await pilot.press("t")
-        await answer(app, pilot, note="printer added to the config")
+        await answer(app, pilot, badge=SUPERVISOR_BADGE, pin=DEMO_PIN, note="printer added to the config")
         text, refused = said(app)
         assert not refused and text.startswith("failed print ZEBRA9/") and text.endswith("retried by SUP1: due again now")
         await pilot.press("a")
-        await answer(app, pilot, note="")
+        await answer(app, pilot, badge=SUPERVISOR_BADGE, pin=DEMO_PIN, note="")
         assert [row[0] for row in cells(app, "waiting")] == []
         assert [row[:4] for row in cells(app, "resolved")][0][2:] == ["accepted", "SUP1"]
     # the retried job is pending again in the queue
@@ -97,8 +99,8 @@ def test_a_second_resolution_is_refused_and_a_wrong_one_too(runtime, tmp_path):
     sku = item_in_stock(runtime)
     place, held = a_bin_of(runtime, sku)
     line = count_over_threshold(runtime, sku, place, int(held) + 3)
-    sup = PostingContext("DESK1", "SUP1")
-    assert exceptions.resolve(runtime.engine, sup, "short_pick", str(short), "accepted") == f"short pick {short} accepted by SUP1"
+    sup = PostingContext("DESK1", "OFFICE1")  # the console's user; SUP1 approves by badge and PIN
+    assert exceptions.resolve(runtime.engine, sup, "short_pick", str(short), "accepted", **SUPERVISOR) == f"short pick {short} accepted by SUP1"
     for kind, reference, action, reason in [
         ("short_pick", str(short), "accepted", f"short pick {short} was already accepted by SUP1 at "),
         ("count_variance", str(line), "accepted", "a count variance is approved or rejected, not accepted"),
@@ -106,7 +108,7 @@ def test_a_second_resolution_is_refused_and_a_wrong_one_too(runtime, tmp_path):
         ("failed_print", "ZEBRA9/1", "retried", "no print job ZEBRA9/1"),
     ]:
         try:
-            exceptions.resolve(runtime.engine, sup, kind, reference, action, queue_path=tmp_path / "none.sqlite3")
+            exceptions.resolve(runtime.engine, sup, kind, reference, action, queue_path=tmp_path / "none.sqlite3", **SUPERVISOR)
         except Exception as exc:  # noqa: BLE001 - the message is what is checked
             assert str(exc).startswith(reason), str(exc)
         else:

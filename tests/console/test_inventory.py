@@ -6,10 +6,21 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from tests.console.deskkit import SIZE, answer, bin_stock, cells, console, moves, said, settle
+from tests.console.deskkit import (
+    SIZE,
+    SUPERVISOR_BADGE,
+    answer,
+    bin_stock,
+    cells,
+    console,
+    moves,
+    said,
+    settle,
+)
 from tests.console.test_orders_desk import item_in_stock
 from wms_tui.domain.states import CountLineState, ExceptionKind, Resolution, TaskKind, TaskState
 from wms_tui.services import tasks
+from wms_tui.services.demo import DEMO_PIN
 from wms_tui.services.inbound import counting, kits
 from wms_tui.services.inbound.replenishment import set_reorder_rule
 from wms_tui.store.ledger import PostingContext
@@ -142,12 +153,13 @@ async def test_count_differences_approved_post_and_rejected_keep_the_ledger(runt
         await open_inventory(app, pilot, "6")
         [row] = cells(app, "counts")
         assert row[1:3] == [place, sku] and row[6] == "-4" and row[8] == "CNT1"
-        await pilot.press("a", "y")
-        await settle(app, pilot)
+        await pilot.press("a")
+        await answer(app, pilot, badge=SUPERVISOR_BADGE, pin=DEMO_PIN)
         assert said(app) == (f"count variance {approved} approved by SUP1: variance -4 {sku} posted", False)
         assert cells(app, "counts") == []
-        await pilot.press("a", "y")  # nothing under the cursor any more: nothing happens
+        await pilot.press("a")  # nothing under the cursor any more: nothing happens
         await settle(app, pilot)
+        assert not app.screen.query("#ask-badge")  # no approval form asked for
     assert bin_stock(runtime, sku, place) == held - 4
     assert recount_tasks(runtime) == [TaskState.CANCELLED]
 
@@ -156,8 +168,8 @@ async def test_count_differences_approved_post_and_rejected_keep_the_ledger(runt
     app = console(runtime, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await open_inventory(app, pilot, "6")
-        await pilot.press("j", "y")
-        await settle(app, pilot)
+        await pilot.press("j")
+        await answer(app, pilot, badge=SUPERVISOR_BADGE, pin=DEMO_PIN)
         assert said(app) == (f"count variance {rejected} rejected by SUP1: {sku} keeps the ledger's quantity", False)
     assert moves(runtime) == before
     with Session(runtime.engine) as session:

@@ -9,6 +9,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from wms_tui.domain.flows import PrintRequest, Screenful
@@ -21,12 +22,17 @@ from wms_tui.store.db import make_engine
 from wms_tui.store.models import Item, ItemBarcode, Location, Lot, StockMove, Task
 
 
+def fill_demo(engine: Engine) -> None:
+    """The demo warehouse the floor tests work in, into a migrated database."""
+    build_demo(engine, items=60)
+
+
 def build_template(folder: Path) -> Path:
     """A migrated demo database, checkpointed so a plain file copy is a complete database."""
     path = folder / "template.db"
     engine = make_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
-    build_demo(engine, items=60)
+    fill_demo(engine)
     engine.dispose()
     with closing(sqlite3.connect(path)) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -37,9 +43,19 @@ def runtime_on_copy(template: Path, folder: Path, *, terminal: str = "HH1", extr
     database = folder / "wms.db"
     if not database.exists():
         shutil.copy(template, database)
+    return runtime_on(f"sqlite:///{database}", folder, terminal=terminal, extra=extra)
+
+
+def runtime_on(url: str, folder: Path, *, terminal: str = "HH1", extra: str = "") -> Runtime:
+    """Terminal `terminal` on the database at `url` (a SQLite file or a PostgreSQL database)."""
     config = folder / f"{terminal}.toml"
-    config.write_text(f'[database]\nurl = "sqlite:///{database}"\n[terminal]\nid = "{terminal}"\n{extra}')
+    config.write_text(f'[database]\nurl = "{url}"\n[terminal]\nid = "{terminal}"\n{extra}')
     return open_runtime(str(config))
+
+
+def another_terminal(runtime: Runtime, folder: Path, terminal: str, extra: str = "") -> Runtime:
+    """A second terminal on the same database as `runtime`."""
+    return runtime_on(runtime.settings.database.url, folder, terminal=terminal, extra=extra)
 
 
 def moves(runtime: Runtime) -> int:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select, update
 
-from tests.floor.kit import Desk, held_task, moves, runtime_on_copy
+from tests.floor.kit import Desk, another_terminal, held_task, moves
 from tests.floor.outbound import allocated_order, stocked_items
 from wms_tui.domain.auth import AuthKind
 from wms_tui.services import operators
@@ -43,7 +43,7 @@ def test_another_operator_signing_in_keeps_the_first_ones_step(runtime):
 def test_the_held_step_follows_the_picker_to_another_terminal(runtime, tmp_path):
     desk, _item_scan = counted_but_not_posted(runtime)
     desk.restart().sign_in("BADGE-0002")  # the packer takes HH1
-    other = Desk(runtime_on_copy(None, tmp_path, terminal="HH2"))
+    other = Desk(another_terminal(runtime, tmp_path, "HH2"))
     other.sign_in("BADGE-0001")
     assert other.step == "qty" and other.instruction.startswith("2 of 5"), other.message
 

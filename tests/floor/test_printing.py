@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from labels import PrintQueue, printer_from_mapping
-from tests.floor.kit import runtime_on_copy
+from tests.floor.kit import another_terminal, runtime_on
 from tests.floor.outbound import packed_order, picked, printer_config, wait_for_files
 from tests.labels.conftest import decode, pdf_pages
 from wms_tui.services import print_station
@@ -31,9 +31,9 @@ RECEIVER = PostingContext("HH1", "RECV1")
 
 
 @pytest.fixture
-def runtime(demo_template, tmp_path, monkeypatch):
+def runtime(demo_url, tmp_path, monkeypatch):
     monkeypatch.setenv("WMS_PRINT_QUEUE", str(tmp_path / "print-queue.sqlite3"))
-    runtime = runtime_on_copy(demo_template, tmp_path)
+    runtime = runtime_on(demo_url, tmp_path)
     yield runtime
     runtime.close()
 
@@ -178,14 +178,14 @@ def test_offline_printer_keeps_jobs_and_a_restart_prints_them(runtime, tmp_path,
     assert notes == []
 
 
-def test_a_terminal_starts_its_printer_or_says_why_not(runtime, demo_template, tmp_path, monkeypatch, fast_retries):
+def test_a_terminal_starts_its_printer_or_says_why_not(runtime, tmp_path, monkeypatch, fast_retries):
     notes: list[str] = []
     changes: list[None] = []
     assert not runtime.settings.terminal.printer  # none configured: no station, nothing to say
     assert print_station.start_for_terminal(runtime.engine, runtime.settings, on_change=changes.clear,
                                             notify=notes.append) is None
     assert notes == []
-    runtime = runtime_on_copy(demo_template, tmp_path, terminal="HH2", extra=printer_config(tmp_path))
+    runtime = another_terminal(runtime, tmp_path, "HH2", extra=printer_config(tmp_path))
     try:
         blocker = tmp_path / "not-a-folder"
         blocker.write_text("")

@@ -24,10 +24,9 @@ from wms_tui.services.demo import DEMO_PIN, gtin13, gtin14_case
 from wms_tui.store.models import AuthEvent, Item, Receipt, ReceiptLine, Reservation, SalesOrderLine
 
 
-@pytest.fixture
-def runtime(runtime):
+@pytest.fixture(autouse=True)
+def pallet_numbers(runtime):
     number_pallets(runtime)
-    return runtime
 
 
 def open_receive(runtime, badge: str = "BADGE-0003") -> Desk:

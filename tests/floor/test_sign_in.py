@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.floor.kit import Desk, runtime_on_copy
+from tests.floor.kit import Desk, another_terminal
 from wms_tui.domain.auth import REFUSED, AuthKind, AuthOutcome
 from wms_tui.domain.locations import location_barcode
 from wms_tui.services import operators
@@ -60,10 +60,10 @@ def test_keys_before_sign_in_are_refused(runtime):
 
 
 @pytest.fixture
-def locking(runtime, demo_template, tmp_path):
+def locking(runtime, tmp_path):
     """Terminal HH2 on the same database as `runtime` (HH1), locking after 3 failures."""
-    locking = runtime_on_copy(demo_template, tmp_path, terminal="HH2",
-                              extra="[security]\nmax_failures = 3\nlockout_s = 60\nmax_lockout_s = 600\n")
+    locking = another_terminal(runtime, tmp_path, "HH2",
+                               extra="[security]\nmax_failures = 3\nlockout_s = 60\nmax_lockout_s = 600\n")
     yield locking
     locking.close()
 

@@ -9,9 +9,13 @@ import pytest
 
 from tests.sync.kit import assert_converged, balances
 from wms_tui.central.registry import central_status
+from wms_tui.config import SecurityPolicy
 from wms_tui.domain.states import ExceptionKind, Resolution
+from wms_tui.services.demo import DEMO_PIN
 from wms_tui.services.desks.exceptions import exceptions, resolve
+from wms_tui.services.operators import create_operator
 from wms_tui.store.ledger import MoveRequest, PostingContext
+from wms_tui.store.session import transaction
 
 pytestmark = pytest.mark.pg
 
@@ -67,5 +71,8 @@ def test_a_bin_driven_negative_is_accepted_and_raised(central, service, terminal
     assert central_status(central).open_conflicts == 1
     waiting = [e for e in exceptions(central).waiting if e.kind is ExceptionKind.SYNC_CONFLICT]
     assert [e.what for e in waiting] == ["negative balance: W-1 at WH1/STOCK/A-01-01 is -4.000 after moves of T2"]
-    resolve(central, PostingContext("CENTRAL", "SUP1"), ExceptionKind.SYNC_CONFLICT, waiting[0].reference, Resolution.ACCEPTED)
+    with transaction(central) as session:
+        create_operator(session, "SUP1", "Supervisor", "supervisor", badge="BADGE-SUP1", pin=DEMO_PIN)
+    resolve(central, PostingContext("CENTRAL", "OFFICE1"), ExceptionKind.SYNC_CONFLICT, waiting[0].reference, Resolution.ACCEPTED,
+            badge="BADGE-SUP1", pin=DEMO_PIN, policy=SecurityPolicy())
     assert central_status(central).open_conflicts == 0

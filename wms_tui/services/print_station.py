@@ -126,19 +126,24 @@ class PrintStation:
             request = self._requests.get()
             if request is None:
                 return
+            refusal = None
             try:
                 with reading(self.engine) as session:
                     job = render(session, request, self.printer)
                 self.queue.submit(self.printer.name, job.payload, job.reference, request.kind)
             except (WmsError, ValueError) as exc:  # data a label cannot carry: printing it never works
-                self.notify(f"not printed: {request.kind} {request.reference}: {exc}")
+                refusal = exc
             except Exception as exc:  # a bug: the station keeps running, the operator is told
                 log.exception("rendering %s failed", request)
-                self.notify(f"not printed: {request.kind} {request.reference}: {exc}")
+                refusal = exc
             finally:
                 self._count_waiting()
                 with self._count_lock:
                     self._rendering -= 1
+            # Told only once the counts are right: whoever hears of it and asks pending() then
+            # never sees the refused request as still waiting.
+            if refusal is not None:
+                self.notify(f"not printed: {request.kind} {request.reference}: {refusal}")
             self._wake.set()
             self._changed()
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -82,3 +83,29 @@ def warehouse_codes(engine: Engine) -> list[str]:
     before the first frame, and loading the tables' models there would slow every cold start."""
     with read_only(engine).connect() as connection:
         return [code for (code,) in connection.execute(text("SELECT code FROM warehouse ORDER BY code"))]
+
+
+def _terminal_lock_key(terminal_id: str) -> int:
+    """The advisory-lock key of a terminal id: 64 bits of a hash, so ids do not collide."""
+    digest = hashlib.sha256(f"wms-tui terminal {terminal_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def try_hold_terminal(engine: Engine, terminal_id: str) -> Connection | None:
+    """PostgreSQL: the terminal id for this process alone, as a session-level advisory lock that
+    the returned connection holds until `release_terminal`, or until the process ends however
+    it ends (the server drops the lock with the connection). None: another process holds it."""
+    connection = engine.connect()
+    held = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": _terminal_lock_key(terminal_id)})
+    if held.scalar_one():
+        connection.commit()  # ends the transaction; a session-level lock outlives it
+        return connection
+    connection.close()
+    return None
+
+
+def release_terminal(connection: Connection, terminal_id: str) -> None:
+    # Unlocked before the connection goes back to the pool, which would keep the lock with it.
+    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _terminal_lock_key(terminal_id)})
+    connection.commit()
+    connection.close()

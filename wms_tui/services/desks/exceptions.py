@@ -12,9 +12,11 @@ from sqlmodel import Session, select
 
 from labels import PrintQueue
 from labels.queue import JobStatus
+from wms_tui.domain.auth import SecurityPolicy
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.quantities import display
 from wms_tui.domain.states import CountLineState, ExceptionKind, Resolution
+from wms_tui.services import operators
 from wms_tui.services.inbound import counting
 from wms_tui.store.ledger import PostingContext
 from wms_tui.store.models import (
@@ -183,37 +185,56 @@ def _job(queue: PrintQueue | None, reference: str):
 
 
 def resolve(engine: Engine, context: PostingContext, kind: str, reference: str, action: str, note: str = "", *,
-            queue_path: Path | None = None) -> str:
-    """Resolve one exception and record who did it, when and how, in one transaction: a count
-    difference approved posts its variance, one rejected keeps the ledger's quantity; a failed
-    print retried is due again at once."""
+            badge: str, pin: str, policy: SecurityPolicy, queue_path: Path | None = None) -> str:
+    """Resolve one exception, approved by a supervisor's badge and PIN, and record who approved
+    it, when and how, in one transaction: a count difference approved posts its variance, one
+    rejected keeps the ledger's quantity; a failed print retried is due again at once. A refused
+    approval (another role's badge, a wrong or missing PIN) changes nothing but is counted
+    towards the lockout, as at a terminal."""
     kind, action = ExceptionKind(kind), Resolution(action)
     if action not in RESOLUTIONS[kind]:
         allowed = " or ".join(r.value for r in RESOLUTIONS[kind])
         raise InvalidInput(f"a {kind.value.replace('_', ' ')} is {allowed}, not {action.value}")
     queue = PrintQueue(queue_path) if kind is ExceptionKind.FAILED_PRINT and queue_path and queue_path.exists() else None
+    what = f"{action.value} {kind.value.replace('_', ' ')} {reference} at the console of {context.operator}"
     try:
         with transaction(engine) as session:
-            _exists(session, kind, reference, queue)
-            earlier = session.execute(select(ExceptionResolution).where(
-                ExceptionResolution.kind == kind, ExceptionResolution.reference == reference)).scalar_one_or_none()
-            if earlier is not None:
-                raise InvalidInput(f"{kind.value.replace('_', ' ')} {reference} was already {earlier.action.value} by "
-                                   f"{earlier.resolved_by} at {earlier.resolved_at:%Y-%m-%d %H:%M}")
-            outcome = ""
-            if action is Resolution.APPROVED:
-                result = counting.approve_count_difference(session, context, int(reference))
-                outcome = f": variance {display(result.variance)} {result.sku} posted"
-            elif action is Resolution.REJECTED:
-                result = counting.reject_count_difference(session, context.operator, int(reference))
-                outcome = f": {result.sku} keeps the ledger's quantity"
-            session.add(ExceptionResolution(kind=kind, reference=reference, action=action, note=note.strip()[:200] or None,
-                                            resolved_by=context.operator, resolved_at=datetime.now(UTC)))
-            session.flush()
-            if action is Resolution.RETRIED:  # last: a refused record above leaves the queue as it was
-                queue.retry(int(reference.rpartition("/")[2]))
-                outcome = ": due again now"
+            verdict = operators.approve(session, operators.badge_hash(session, badge), pin, terminal=context.terminal_id,
+                                        policy=policy, what=what)
+            if verdict.operator is None:
+                refused = verdict.problem  # raised once the failed attempt is committed
+            else:
+                refused = None
+                outcome = _resolve(session, PostingContext(context.terminal_id, verdict.operator.code), kind, reference,
+                                   action, note, queue)
     finally:
         if queue is not None:
             queue.close()
-    return f"{kind.value.replace('_', ' ')} {reference} {action.value} by {context.operator}{outcome}"
+    if refused is not None:
+        raise InvalidInput(refused)
+    return f"{kind.value.replace('_', ' ')} {reference} {action.value} by {verdict.operator.code}{outcome}"
+
+
+def _resolve(session: Session, context: PostingContext, kind: ExceptionKind, reference: str, action: Resolution,
+             note: str, queue: PrintQueue | None) -> str:
+    """The resolution itself, by the approving supervisor (`context.operator`); its outcome."""
+    _exists(session, kind, reference, queue)
+    earlier = session.execute(select(ExceptionResolution).where(
+        ExceptionResolution.kind == kind, ExceptionResolution.reference == reference)).scalar_one_or_none()
+    if earlier is not None:
+        raise InvalidInput(f"{kind.value.replace('_', ' ')} {reference} was already {earlier.action.value} by "
+                           f"{earlier.resolved_by} at {earlier.resolved_at:%Y-%m-%d %H:%M}")
+    outcome = ""
+    if action is Resolution.APPROVED:
+        result = counting.approve_count_difference(session, context, int(reference))
+        outcome = f": variance {display(result.variance)} {result.sku} posted"
+    elif action is Resolution.REJECTED:
+        result = counting.reject_count_difference(session, context.operator, int(reference))
+        outcome = f": {result.sku} keeps the ledger's quantity"
+    session.add(ExceptionResolution(kind=kind, reference=reference, action=action, note=note.strip()[:200] or None,
+                                    resolved_by=context.operator, resolved_at=datetime.now(UTC)))
+    session.flush()
+    if action is Resolution.RETRIED:  # last: a refused record above leaves the queue as it was
+        queue.retry(int(reference.rpartition("/")[2]))
+        outcome = ": due again now"
+    return outcome

@@ -162,6 +162,10 @@ class DeskScreen(Screen):
         """A form of typed fields (name, label, value given); `then` gets them unless cancelled."""
         self.app.push_screen(Ask(title, fields), lambda answers: answers is not None and then(answers))
 
+    def ask_approval(self, title: str, fields: list[tuple[str, str, str]], then: Callable[[dict[str, str]], None]) -> None:
+        """`ask`, with a supervisor's badge and PIN first: what a decision on an exception needs."""
+        self.ask(title, [("badge", "supervisor badge (scan it)", ""), ("pin", "supervisor PIN", ""), *fields], then)
+
 
 class TabbedDeskScreen(DeskScreen):
     """A desk of tabs, each one table. Only the active tab is read (`fetch_<tab>` in the worker,

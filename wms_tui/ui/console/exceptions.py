@@ -93,10 +93,11 @@ class ExceptionsScreen(DeskScreen):
         app = self.app
 
         def entered(form: dict[str, str]) -> None:
-            self.act(partial(exceptions.resolve, queue_path=app.queue_path), app.runtime.engine, app.posting_context(), chosen.kind,
-                     chosen.reference, action, form["note"])
+            self.act(partial(exceptions.resolve, badge=form["badge"], pin=form["pin"], policy=app.runtime.settings.security,
+                             queue_path=app.queue_path),
+                     app.runtime.engine, app.posting_context(), chosen.kind, chosen.reference, action, form["note"])
 
         what = {ExceptionKind.COUNT_VARIANCE: {Resolution.APPROVED: " (its difference posts now)",
                                                Resolution.REJECTED: " (the ledger's quantity stays)"}}.get(chosen.kind, {})
-        self.ask(f"{action.capitalize()}: {chosen.what}{what.get(Resolution(action), '')}",
-                 [("note", "how it was resolved (kept with who and when)", "")], entered)
+        self.ask_approval(f"{action.capitalize()}: {chosen.what}{what.get(Resolution(action), '')}",
+                          [("note", "how it was resolved (kept with who and when)", "")], entered)

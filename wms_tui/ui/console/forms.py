@@ -223,6 +223,10 @@ class ReturnForm(ModalScreen["desk.ReturnRequest | None"]):
         self.dismiss(None)
 
 
+# Fields of an Ask form whose typing is not shown.
+SECRET_FIELDS = frozenset({"pin"})
+
+
 class Ask(ModalScreen["dict[str, str] | None"]):
     """A few typed fields (name, label, value given): what each desk action needs to be told.
     Enter on the last field or Ctrl+S hands them over as typed."""
@@ -239,7 +243,7 @@ class Ask(ModalScreen["dict[str, str] | None"]):
             yield Label(self.heading, classes="panel-title")
             for name, label, value in self.fields:
                 yield Label(label, classes="ask-label")
-                yield Input(value, placeholder=label, id=f"ask-{name}")
+                yield Input(value, placeholder=label, id=f"ask-{name}", password=name in SECRET_FIELDS)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

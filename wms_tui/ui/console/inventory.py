@@ -3,6 +3,8 @@ kits; count differences to approve or reject; pick-face refills; scrap."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -243,10 +245,15 @@ class InventoryScreen(TabbedDeskScreen):
         line = self.table("counts").current_key()
         if line is None:
             return
-        question = {Resolution.APPROVED: "Approve this count (its difference posts now, no recount)?",
-                    Resolution.REJECTED: "Reject this count (the ledger's quantity stays, no recount)?"}[Resolution(action)]
-        self.confirm(question, exceptions.resolve, self.app.runtime.engine, self.app.posting_context(),
-                     ExceptionKind.COUNT_VARIANCE, line, action)
+        question = {Resolution.APPROVED: "Approve this count (its difference posts now, no recount)",
+                    Resolution.REJECTED: "Reject this count (the ledger's quantity stays, no recount)"}[Resolution(action)]
+        app = self.app
+
+        def approved(form: dict[str, str]) -> None:
+            self.act(partial(exceptions.resolve, badge=form["badge"], pin=form["pin"], policy=app.runtime.settings.security),
+                     app.runtime.engine, app.posting_context(), ExceptionKind.COUNT_VARIANCE, line, action)
+
+        self.ask_approval(question, [], approved)
 
     def action_plan_refills(self) -> None:
         self.confirm(f"Plan refills of every pick face in {self.warehouse} below its minimum (creates refill tasks)?",
