@@ -28,7 +28,7 @@ from wms_tui.domain.sync import (
 )
 from wms_tui.store import pulled_rows, replication
 from wms_tui.store.ledger import MOVES
-from wms_tui.store.models import SyncConflict, SyncTerminal, Task
+from wms_tui.store.models import SiteSecret, SyncConflict, SyncTerminal, Task
 
 SEQUENCE, CHAIN = FIELD_INDEX["sequence"], FIELD_INDEX["chain_hash"]
 MAX_PULL = 20_000
@@ -141,14 +141,19 @@ class PullResult:
     rows: dict[str, list[dict]]
     moves: list[list]  # [terminal id, wire move]
     more: bool
+    # The site's shared keys (the badge key), sent with a pull from the start of master data.
+    site_secrets: dict[str, str] | None = None
 
     @property
     def empty(self) -> bool:
         return not self.rows and not self.moves
 
     def as_json(self) -> dict:
-        return {"master_cursor": self.master_cursor, "warehouse_cursor": self.warehouse_cursor, "rows": self.rows,
-                "moves": self.moves, "more": self.more}
+        answer = {"master_cursor": self.master_cursor, "warehouse_cursor": self.warehouse_cursor, "rows": self.rows,
+                  "moves": self.moves, "more": self.more}
+        if self.site_secrets is not None:
+            answer["site_secrets"] = self.site_secrets
+        return answer
 
 
 def pull(engine: Engine, credential: tuple[str, str] | None, body: dict) -> PullResult:
@@ -171,7 +176,10 @@ def pull(engine: Engine, credential: tuple[str, str] | None, body: dict) -> Pull
         moves = [[terminal, move] for seq, terminal, move in changed if seq <= warehouse_cursor and terminal != caller.terminal_id]
         if full:  # rows of the other log past the cut come again next time (an upsert: harmless)
             more = True
-    return PullResult(master_cursor, warehouse_cursor, rows, moves, more)
+        # Operators' badge hashes are keyed by the site's badge key: a terminal pulling master
+        # data from the start takes central's key with them, so its badges sign in.
+        secrets = dict(conn.execute(select(SiteSecret.name, SiteSecret.value)).all()) if master_after == 0 else None
+    return PullResult(master_cursor, warehouse_cursor, rows, moves, more, secrets)
 
 
 TASKS = Task.__table__

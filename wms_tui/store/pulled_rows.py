@@ -27,6 +27,7 @@ from wms_tui.store.models import (
     Location,
     Operator,
     Partner,
+    SiteSecret,
     Task,
     Warehouse,
 )
@@ -166,6 +167,16 @@ def _resolve(conn: Connection, table: str, spec: Pulled, chunk: list[dict], colu
         for row in chunk:
             if row.get(column) is not None:
                 row[column] = ids[row[column]]
+
+
+def adopt_site_secrets(conn: Connection, secrets: dict[str, str]) -> None:
+    """Take central's site keys (the badge key): the operators pulled with them carry badge
+    hashes made with central's key. Operators created only on this terminal lose their badges."""
+    table = SiteSecret.__table__
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+    rows = [{"name": str(name), "value": str(value)} for name, value in sorted(secrets.items())]
+    if rows:
+        conn.execute(insert.on_conflict_do_update(index_elements=[table.c.name], set_={"value": insert.excluded.value}), rows)
 
 
 def apply_rows(conn: Connection, rows_by_table: dict[str, list[dict]], terminal_id: str) -> int:

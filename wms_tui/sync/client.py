@@ -156,6 +156,8 @@ class SyncClient:
             answer = self._post("/pull", self._addressed(master_cursor=state["master_cursor"], warehouse_cursor=state["warehouse_cursor"],
                                                          wait_s=wait_s, limit=self.batch_size), wait_s=wait_s)
             with self.engine.begin() as conn:
+                if "site_secrets" in answer:
+                    pulled_rows.adopt_site_secrets(conn, answer["site_secrets"])
                 rows_applied += pulled_rows.apply_rows(conn, answer["rows"], self.endpoint.terminal_id)
                 pulled = answer["moves"]
                 applied = replication.apply_moves(conn, [terminal for terminal, _ in pulled], [move for _, move in pulled], datetime.now(UTC))
