@@ -27,6 +27,7 @@ GLOBAL = {
     "number_range": "keyed by terminal", "import_run": "imports span warehouses",
     "exception_resolution": "names its exception, which carries the warehouse",
     "sync_state": "a terminal's own sync position (terminal side)",
+    "task_done_outbox": "a terminal's completions waiting to be pushed (terminal side)",
     "stock_balance": "keyed by location, which carries the warehouse; partitioned with its location",
     "container": "moves between warehouses with its goods (SSCC is global)",
 }

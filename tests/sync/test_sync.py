@@ -9,13 +9,14 @@ import pytest
 
 from tests.sync.kit import assert_converged, balances
 from wms_tui.central.registry import central_status
-from wms_tui.config import SecurityPolicy
+from wms_tui.domain.auth import BADGE_KEY, SecurityPolicy
 from wms_tui.domain.states import ExceptionKind, Resolution
+from wms_tui.services import operators
 from wms_tui.services.demo import DEMO_PIN
 from wms_tui.services.desks.exceptions import exceptions, resolve
-from wms_tui.services.operators import create_operator
 from wms_tui.store.ledger import MoveRequest, PostingContext
-from wms_tui.store.session import transaction
+from wms_tui.store.models import SiteSecret
+from wms_tui.store.session import reading, transaction
 
 pytestmark = pytest.mark.pg
 
@@ -72,7 +73,20 @@ def test_a_bin_driven_negative_is_accepted_and_raised(central, service, terminal
     waiting = [e for e in exceptions(central).waiting if e.kind is ExceptionKind.SYNC_CONFLICT]
     assert [e.what for e in waiting] == ["negative balance: W-1 at WH1/STOCK/A-01-01 is -4.000 after moves of T2"]
     with transaction(central) as session:
-        create_operator(session, "SUP1", "Supervisor", "supervisor", badge="BADGE-SUP1", pin=DEMO_PIN)
+        operators.create_operator(session, "SUP1", "Supervisor", "supervisor", badge="BADGE-SUP1", pin=DEMO_PIN)
     resolve(central, PostingContext("CENTRAL", "OFFICE1"), ExceptionKind.SYNC_CONFLICT, waiting[0].reference, Resolution.ACCEPTED,
             badge="BADGE-SUP1", pin=DEMO_PIN, policy=SecurityPolicy())
     assert central_status(central).open_conflicts == 0
+
+
+def test_an_operator_enrolled_centrally_signs_in_by_badge_on_a_terminal(central, service, terminals):
+    with transaction(central) as session:
+        operators.create_operator(session, "ann", "Ann", "picker", badge="B-ANN", pin="4739")
+    t1 = terminals("T1")
+    with reading(t1.engine) as session:
+        own_key = session.get(SiteSecret, BADGE_KEY).value
+    t1.client(service.url).sync_once()
+    with transaction(t1.engine) as session:
+        assert session.get(SiteSecret, BADGE_KEY).value != own_key  # central's key now
+        verdict = operators.sign_in(session, "B-ANN", "4739", terminal="T1", policy=SecurityPolicy())
+    assert verdict.operator is not None and verdict.operator.code == "ANN", verdict.problem

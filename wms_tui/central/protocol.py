@@ -5,24 +5,30 @@ status to answer when it refuses; a refused request changed nothing."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy import Engine, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql
 from uuid6 import uuid7
 
 from wms_tui.central.registry import Caller, authenticate
+from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput, NotFound
+from wms_tui.domain.states import PENDING_TASK_STATES, TaskState
 from wms_tui.domain.sync import (
     FIELD_INDEX,
     MAX_BATCH_MOVES,
+    MAX_LEASED_TASKS,
+    TASK_LEASE_S,
     ConflictKind,
     SyncRefused,
     sequence_problem,
 )
 from wms_tui.store import pulled_rows, replication
 from wms_tui.store.ledger import MOVES
-from wms_tui.store.models import SyncConflict, SyncTerminal
+from wms_tui.store.models import SiteSecret, SyncConflict, SyncTerminal, Task
 
 SEQUENCE, CHAIN = FIELD_INDEX["sequence"], FIELD_INDEX["chain_hash"]
 MAX_PULL = 20_000
@@ -135,14 +141,19 @@ class PullResult:
     rows: dict[str, list[dict]]
     moves: list[list]  # [terminal id, wire move]
     more: bool
+    # The site's shared keys (the badge key), sent with a pull from the start of master data.
+    site_secrets: dict[str, str] | None = None
 
     @property
     def empty(self) -> bool:
         return not self.rows and not self.moves
 
     def as_json(self) -> dict:
-        return {"master_cursor": self.master_cursor, "warehouse_cursor": self.warehouse_cursor, "rows": self.rows,
-                "moves": self.moves, "more": self.more}
+        answer = {"master_cursor": self.master_cursor, "warehouse_cursor": self.warehouse_cursor, "rows": self.rows,
+                  "moves": self.moves, "more": self.more}
+        if self.site_secrets is not None:
+            answer["site_secrets"] = self.site_secrets
+        return answer
 
 
 def pull(engine: Engine, credential: tuple[str, str] | None, body: dict) -> PullResult:
@@ -165,7 +176,96 @@ def pull(engine: Engine, credential: tuple[str, str] | None, body: dict) -> Pull
         moves = [[terminal, move] for seq, terminal, move in changed if seq <= warehouse_cursor and terminal != caller.terminal_id]
         if full:  # rows of the other log past the cut come again next time (an upsert: harmless)
             more = True
-    return PullResult(master_cursor, warehouse_cursor, rows, moves, more)
+        # Operators' badge hashes are keyed by the site's badge key: a terminal pulling master
+        # data from the start takes central's key with them, so its badges sign in.
+        secrets = dict(conn.execute(select(SiteSecret.name, SiteSecret.value)).all()) if master_after == 0 else None
+    return PullResult(master_cursor, warehouse_cursor, rows, moves, more, secrets)
+
+
+TASKS = Task.__table__
+
+
+@dataclass(frozen=True)
+class TasksResult:
+    granted: list[str]  # uids of the tasks leased to the caller by this request
+    held: int  # tasks under lease to the caller now
+    conflicts: int
+
+    def as_json(self) -> dict:
+        return {"granted": self.granted, "held": self.held, "conflicts": self.conflicts}
+
+
+def _completion(entry: object) -> dict:
+    try:
+        if not isinstance(entry, dict):
+            raise TypeError("not an object")
+        done_at = None if entry.get("done_at") is None else datetime.fromisoformat(entry["done_at"])
+        return {"uid": uuid.UUID(hex=entry["uid"]), "done_quantity": quantities.move_quantity(entry["done_quantity"]),
+                "assignee": None if entry.get("assignee") is None else str(entry["assignee"])[:40], "done_at": done_at}
+    except (KeyError, TypeError, ValueError, ArithmeticError, InvalidInput) as exc:
+        raise SyncRefused(400, f"a task completion is malformed: {exc}") from None
+
+
+def tasks(engine: Engine, credential: tuple[str, str] | None, body: dict) -> TasksResult:
+    """The caller's task completions applied, its leases renewed, and up to `want` tasks leased
+    to it in all (queue order; one winner: rows are locked, others skipped), in one transaction.
+    A completion of a task another terminal already confirmed is a physical fact: the first
+    stands, the second is raised as a conflict."""
+    completions = body.get("done", [])
+    if not isinstance(completions, list):
+        raise SyncRefused(400, "'done' must be a list of task completions")
+    done = [_completion(entry) for entry in completions]
+    want = min(_count(body, "want", 0), MAX_LEASED_TASKS)
+    now = datetime.now(UTC)
+    until = now + timedelta(seconds=TASK_LEASE_S)
+    with engine.begin() as conn:
+        caller = authenticate(conn, credential)
+        _check_addressed(caller, body)
+        conflicts = [_apply_completion(conn, caller, entry, now) for entry in done].count(True)
+        pending = TASKS.c.state.in_([state.value for state in PENDING_TASK_STATES])
+        mine = (TASKS.c.warehouse_id == caller.warehouse_id) & (TASKS.c.leased_to == caller.terminal_id) & pending
+        conn.execute(update(TASKS).where(mine, TASKS.c.lease_until < now + timedelta(seconds=TASK_LEASE_S / 2))
+                     .values(lease_until=until))
+        held = conn.execute(select(func.count()).select_from(TASKS).where(mine)).scalar_one()
+        granted: list[str] = []
+        if want > held:
+            free = (
+                select(TASKS.c.id, TASKS.c.uid)
+                .where(TASKS.c.warehouse_id == caller.warehouse_id, TASKS.c.state == TaskState.OPEN.value,
+                       TASKS.c.leased_to.is_(None) | (TASKS.c.lease_until < now))
+                .order_by(TASKS.c.queue_position, TASKS.c.id).limit(want - held).with_for_update(skip_locked=True)
+            )
+            rows = conn.execute(free).all()
+            if rows:
+                conn.execute(update(TASKS).where(TASKS.c.id.in_([row.id for row in rows]))
+                             .values(leased_to=caller.terminal_id, lease_until=until))
+            granted = [row.uid.hex for row in rows]
+    return TasksResult(granted, held + len(granted), conflicts)
+
+
+def _apply_completion(conn, caller: Caller, entry: dict, now: datetime) -> bool:
+    """Apply one completion; True when it is the second confirmation of the task (a conflict)."""
+    task = conn.execute(
+        select(TASKS.c.id, TASKS.c.state, TASKS.c.done_by, TASKS.c.kind, TASKS.c.document_ref)
+        .where(TASKS.c.uid == entry["uid"], TASKS.c.warehouse_id == caller.warehouse_id).with_for_update()
+    ).one_or_none()
+    if task is None:
+        raise SyncRefused(422, f"no task {entry['uid'].hex} in {caller.warehouse_code}")
+    if task.state == TaskState.DONE.value:
+        if task.done_by in (None, caller.terminal_id):  # a resend, or done centrally: nothing new
+            return False
+        # One conflict per task and terminal, also when a lost answer makes the terminal resend.
+        raised = conn.execute(postgresql.insert(SyncConflict.__table__).values(
+            uid=uuid.uuid5(entry["uid"], caller.terminal_id), warehouse_id=caller.warehouse_id, kind=ConflictKind.TASK_DONE_TWICE.value,
+            terminal_id=caller.terminal_id, move_ids="", created_at=now,
+            detail=(f"{task.kind} task {entry['uid'].hex} ({task.document_ref or 'no document'}) confirmed by "
+                    f"{task.done_by}, then by {caller.terminal_id} after its lease moved")[:300],
+        ).on_conflict_do_nothing(index_elements=["uid"]))
+        return raised.rowcount == 1
+    conn.execute(update(TASKS).where(TASKS.c.id == task.id).values(
+        state=TaskState.DONE.value, done_quantity=entry["done_quantity"], assignee=entry["assignee"],
+        done_at=entry["done_at"] or now, done_by=caller.terminal_id))
+    return False
 
 
 def record_contact(engine: Engine, terminal_id: str) -> None:

@@ -26,6 +26,11 @@ MOVE_FIELDS = (
 )
 FIELD_INDEX = {name: index for index, name in enumerate(MOVE_FIELDS)}
 SECRET_BYTES = 32
+# How long central leases a task to a terminal; a lease is renewed while the terminal syncs,
+# once less than half of it is left (a renewal is a change every terminal pulls).
+TASK_LEASE_S = 15 * 60
+# Tasks a terminal may hold under lease at most (what it can work through offline).
+MAX_LEASED_TASKS = 100
 
 
 class ConflictKind(StrEnum):

@@ -112,6 +112,9 @@ def claim_task(session: Session, task_id: int, operator: str) -> Task:
         return task
     if task.state == TaskState.CLAIMED:
         raise TaskConflict(f"task {task_id} is already claimed by {task.assignee}")
+    if task.state == TaskState.OPEN:
+        raise TaskConflict(f"task {task_id} is leased to {task.leased_to or 'no terminal of this database'}: "
+                           "this terminal gets its tasks from central")
     raise TaskConflict(f"task {task_id} is {task.state}, not open")
 
 

@@ -14,10 +14,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Connection, Date, DateTime, Table, Uuid, bindparam, select
+from sqlalchemy import Connection, Date, DateTime, Table, Uuid, bindparam, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from wms_tui.domain.errors import NotFound
+from wms_tui.domain.states import TaskState
 from wms_tui.store.ledger import LOOKUP_CHUNK
 from wms_tui.store.models import (
     ChangeLog,
@@ -26,6 +27,7 @@ from wms_tui.store.models import (
     Location,
     Operator,
     Partner,
+    SiteSecret,
     Task,
     Warehouse,
 )
@@ -47,6 +49,9 @@ class Pulled:
     references: dict[str, Reference]
     # Columns that are the terminal's own business (its id, local security state).
     local: frozenset[str] = frozenset({"id"})
+    # Columns the terminal owns while central leases the row to it (its progress on a task):
+    # a pull keeps its values unless central cancelled the row.
+    leased: frozenset[str] = frozenset()
 
 
 WAREHOUSE, LOCATION, ITEM = Warehouse.__table__, Location.__table__, Item.__table__
@@ -64,6 +69,7 @@ TABLES: dict[str, Pulled] = {
          "target_location_id": Reference(LOCATION, "code"), "item_id": Reference(ITEM, "sku")},
         # Lots travel with moves (by item and code); a task's document line is its order's.
         frozenset({"id", "lot_id", "document_line_id"}),
+        frozenset({"state", "done_quantity", "assignee", "claimed_at", "done_at", "queue_position", "skip_count"}),
     ),
 }
 _CHANGES = (
@@ -139,13 +145,15 @@ def _python(column, value):
     return value
 
 
-def _upsert(conn: Connection, spec: Pulled, rows: list[dict]) -> None:
+def _upsert(conn: Connection, spec: Pulled, rows: list[dict], terminal_id: str) -> None:
     insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(spec.table)
     columns = [c for c in spec.table.c if c.name not in spec.local]
-    statement = insert.on_conflict_do_update(
-        index_elements=[spec.table.c[spec.key]],
-        set_={c.name: insert.excluded[c.name] for c in columns if c.name != spec.key},
-    )
+    table, excluded = spec.table.c, insert.excluded
+    if spec.leased:  # SET reads the row as it was: leased_to here is the terminal's copy's
+        still_mine = (table.leased_to == terminal_id) & (excluded.leased_to == terminal_id) & (excluded.state != TaskState.CANCELLED.value)
+    values = {c.name: case((still_mine, c), else_=excluded[c.name]) if c.name in spec.leased else excluded[c.name]
+              for c in columns if c.name != spec.key}
+    statement = insert.on_conflict_do_update(index_elements=[table[spec.key]], set_=values)
     conn.execute(statement, [{c.name: _python(c, row.get(c.name)) for c in columns} for row in rows])
 
 
@@ -161,8 +169,18 @@ def _resolve(conn: Connection, table: str, spec: Pulled, chunk: list[dict], colu
                 row[column] = ids[row[column]]
 
 
-def apply_rows(conn: Connection, rows_by_table: dict[str, list[dict]]) -> int:
-    """Upsert pulled rows on the terminal, references resolved to its own ids; returns how many."""
+def adopt_site_secrets(conn: Connection, secrets: dict[str, str]) -> None:
+    """Take central's site keys (the badge key): the operators pulled with them carry badge
+    hashes made with central's key. Operators created only on this terminal lose their badges."""
+    table = SiteSecret.__table__
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+    rows = [{"name": str(name), "value": str(value)} for name, value in sorted(secrets.items())]
+    if rows:
+        conn.execute(insert.on_conflict_do_update(index_elements=[table.c.name], set_={"value": insert.excluded.value}), rows)
+
+
+def apply_rows(conn: Connection, rows_by_table: dict[str, list[dict]], terminal_id: str) -> int:
+    """Upsert pulled rows on terminal `terminal_id`, references resolved to its own ids; returns how many."""
     count = 0
     for table, spec in TABLES.items():
         rows = rows_by_table.get(table, [])
@@ -173,8 +191,8 @@ def apply_rows(conn: Connection, rows_by_table: dict[str, list[dict]]) -> int:
                 # its parent (in this transaction), then again with it.
                 orphans = [{**row, "parent_id": None} for row in chunk]
                 _resolve(conn, table, spec, orphans, [c for c in spec.references if c != "parent_id"])
-                _upsert(conn, spec, orphans)
+                _upsert(conn, spec, orphans, terminal_id)
             _resolve(conn, table, spec, chunk, spec.references)
-            _upsert(conn, spec, chunk)
+            _upsert(conn, spec, chunk, terminal_id)
             count += len(chunk)
     return count

@@ -30,6 +30,7 @@ from wms_tui.store.models import (
     SalesOrder,
     SalesOrderLine,
     StockBalance,
+    SyncState,
     Task,
     Warehouse,
 )
@@ -255,10 +256,17 @@ def last_queue_position(session: Session, warehouse_id: int) -> int:
     return session.execute(_LAST_POSITION, {"warehouse_id": warehouse_id}).scalar_one()
 
 
+_OWN_TERMINAL = select(SyncState.__table__.c.terminal_id)
+# Who may claim a task in this database: on a terminal that syncs (its sync_state row exists)
+# only the tasks central leased to it, so two terminals never work one task; elsewhere (a lone
+# terminal, sessions on the central database) only the tasks no terminal holds.
+CLAIMABLE_HERE = (Task.__table__.c.leased_to.is_(None) & ~exists(_OWN_TERMINAL)) | Task.__table__.c.leased_to.in_(_OWN_TERMINAL)
+
+
 def first_open_task(session: Session, warehouse_id: int, kind: TaskKind | None, batch_ref: str | None) -> int | None:
     """The id of the first open task in queue order (of one kind or batch), locked to claim it;
     SKIP LOCKED (PostgreSQL) steps over rows another terminal is claiming right now."""
-    query = select(_TASKS.c.id).where(_TASKS.c.warehouse_id == warehouse_id, _TASKS.c.state == TaskState.OPEN.value)
+    query = select(_TASKS.c.id).where(_TASKS.c.warehouse_id == warehouse_id, _TASKS.c.state == TaskState.OPEN.value, CLAIMABLE_HERE)
     if kind is not None:
         query = query.where(_TASKS.c.kind == TaskKind(kind).value)
     if batch_ref is not None:

@@ -24,6 +24,7 @@ from wms_tui.store.models import (
     SalesOrderLine,
     Task,
 )
+from wms_tui.store.views import CLAIMABLE_HERE
 
 _RESERVATIONS = Reservation.__table__
 _DROP_RESERVATION = _RESERVATIONS.delete().where(_RESERVATIONS.c.id == bindparam("b_id"))
@@ -70,7 +71,7 @@ _INSERT_TASKS = _TASKS.insert().returning(_TASKS.c.id, _TASKS.c.warehouse_id, _T
 # One conditional UPDATE: of terminals racing for the task, the database lets exactly one change it.
 _CLAIM = (
     update(_TASKS)
-    .where(_TASKS.c.id == bindparam("b_id"), _TASKS.c.state == TaskState.OPEN.value)
+    .where(_TASKS.c.id == bindparam("b_id"), _TASKS.c.state == TaskState.OPEN.value, CLAIMABLE_HERE)
     .values(state=TaskState.CLAIMED.value, assignee=bindparam("b_operator"), claimed_at=bindparam("b_now"))
 )
 _CANCEL_TASKS = (

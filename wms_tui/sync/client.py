@@ -21,9 +21,10 @@ from wms_tui.domain.sync import (
 )
 from wms_tui.store import migrate, pulled_rows, replication
 from wms_tui.store.db import read_only
-from wms_tui.store.models import SyncState
+from wms_tui.store.models import SyncState, TaskDoneOutbox
 
 SYNC_STATE = SyncState.__table__
+TASK_OUTBOX = TaskDoneOutbox.__table__
 
 
 class Offline(Exception):
@@ -43,6 +44,7 @@ class SyncReport:
     pushed: int
     pulled_moves: int
     pulled_rows: int
+    tasks_confirmed: int = 0  # task completions sent
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,11 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 class SyncClient:
     def __init__(self, engine: Engine, endpoint: Endpoint, *, batch_size: int = 5000, timeout_s: float = 30.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 tasks_held: int = 10, transport: httpx.BaseTransport | None = None) -> None:
         self.engine = engine
         self.endpoint = endpoint
         self.batch_size = batch_size
+        self.tasks_held = tasks_held  # tasks to keep under lease: the work this terminal can do offline
         self.http = httpx.Client(
             base_url=endpoint.url.rstrip("/") + API_PREFIX, timeout=httpx.Timeout(timeout_s, connect=5.0), transport=transport,
             headers={"Authorization": credential(endpoint.terminal_id, endpoint.secret), SCHEMA_HEADER: schema_token(migrate.HEADS),
@@ -131,6 +134,19 @@ class SyncClient:
             with self.engine.begin() as conn:
                 self._save(conn, acknowledged_sequence=answer["applied_sequence"])
 
+    def exchange_tasks(self) -> int:
+        """Send the completions of leased tasks and ask central to keep `tasks_held` tasks
+        leased here (the leased rows arrive with the next pull); returns completions sent."""
+        with read_only(self.engine).connect() as conn:
+            done = conn.execute(select(TASK_OUTBOX).order_by(TASK_OUTBOX.c.id)).all()
+        self._post("/tasks", self._addressed(want=self.tasks_held, done=[
+            {"uid": row.task_uid.hex, "done_quantity": str(row.done_quantity), "assignee": row.assignee,
+             "done_at": None if row.done_at is None else _aware(row.done_at).isoformat()} for row in done]))
+        if done:
+            with self.engine.begin() as conn:
+                conn.execute(TASK_OUTBOX.delete().where(TASK_OUTBOX.c.id <= done[-1].id))
+        return len(done)
+
     def pull(self, wait_s: float = 0) -> tuple[int, int]:
         """Apply what changed centrally; returns (moves, rows) applied."""
         moves_applied = rows_applied = 0
@@ -140,7 +156,9 @@ class SyncClient:
             answer = self._post("/pull", self._addressed(master_cursor=state["master_cursor"], warehouse_cursor=state["warehouse_cursor"],
                                                          wait_s=wait_s, limit=self.batch_size), wait_s=wait_s)
             with self.engine.begin() as conn:
-                rows_applied += pulled_rows.apply_rows(conn, answer["rows"])
+                if "site_secrets" in answer:
+                    pulled_rows.adopt_site_secrets(conn, answer["site_secrets"])
+                rows_applied += pulled_rows.apply_rows(conn, answer["rows"], self.endpoint.terminal_id)
                 pulled = answer["moves"]
                 applied = replication.apply_moves(conn, [terminal for terminal, _ in pulled], [move for _, move in pulled], datetime.now(UTC))
                 moves_applied += len(applied.inserted)
@@ -153,13 +171,14 @@ class SyncClient:
         """Push, then pull; the outcome (success, or offline since when) is recorded for the status."""
         try:
             pushed = self.push()
+            confirmed = self.exchange_tasks()
             moves, rows = self.pull(wait_s)
         except (Offline, SyncRefused) as exc:
             self._record_failure(exc)
             raise
         with self.engine.begin() as conn:
             self._save(conn, last_success_at=datetime.now(UTC), offline_since=None, last_error=None)
-        return SyncReport(pushed, moves, rows)
+        return SyncReport(pushed, moves, rows, confirmed)
 
     def _record_failure(self, exc: Exception) -> None:
         with self.engine.begin() as conn:

@@ -4,7 +4,9 @@ calls `report` (the app posts that as a message): scanning never waits on it."""
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable
 
 from wms_tui.config import Settings
@@ -14,6 +16,10 @@ from wms_tui.sync.client import Endpoint, Offline, SyncClient
 
 # Longest pause between attempts while offline.
 MAX_BACKOFF_S = 60.0
+# How often the status words are refreshed during a back-off.
+REPORT_EVERY_S = 5.0
+
+log = logging.getLogger(__name__)
 
 
 def endpoint_from(settings: Settings) -> Endpoint:
@@ -49,6 +55,14 @@ class SyncWorker:
                 failures = 0
             except (Offline, SyncRefused):
                 failures += 1
+            except Exception:  # a bug or a broken local file must not end syncing for good
+                log.exception("sync round failed")
+                failures += 1
             self.report(self.client.status().text())
             if failures:
-                self._stop.wait(backoff_s(failures, self.interval_s, MAX_BACKOFF_S))
+                # While backing off, the words still age ("offline 12 min"), read locally.
+                resume = time.monotonic() + backoff_s(failures, self.interval_s, MAX_BACKOFF_S)
+                while not self._stop.wait(min(REPORT_EVERY_S, max(0.0, resume - time.monotonic()))):
+                    if time.monotonic() >= resume:
+                        break
+                    self.report(self.client.status().text())

@@ -30,6 +30,7 @@ from wms_tui.ui.screens.floor import FloorScreen
 if TYPE_CHECKING:
     from wms_tui.services.floor.terminal import Terminal
     from wms_tui.services.print_station import PrintStation
+    from wms_tui.sync.worker import SyncWorker
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,10 @@ class WmsApp(App, inherit_bindings=False):  # Textual's own ctrl+q has no id: a 
     class PrintsChanged(Message):
         """The number of labels waiting to print changed (posted from the print station's threads)."""
 
+    @dataclass
+    class SyncChanged(Message):
+        text: str  # the status line's sync words, posted by the sync thread after every round
+
     def __init__(
         self, runtime: Runtime, *, scanner: ScannerSettings | None = None, driver_factory: DriverFactory | None = None
     ) -> None:
@@ -75,6 +80,10 @@ class WmsApp(App, inherit_bindings=False):  # Textual's own ctrl+q has no id: a 
         self.printing_ready = threading.Event()
         self._printing_start: Worker | None = None  # start_printing(), once the screen is ready
         self._station: PrintStation | None = None  # the station this app started (and stops)
+        self.sync_text = ""  # "synced 4 s ago", "23 to send", "offline 12 min"; empty: no central
+        self._sync: SyncWorker | None = None  # started by start_sync() when [central] url is set
+        self._sync_start: Worker | None = None
+        self.sync_ready = threading.Event()
         self.set_keymap(runtime.settings.ui.keys)  # a site's own keys for the bindings ([ui.keys])
 
     def get_default_screen(self) -> FloorScreen:
@@ -91,6 +100,8 @@ class WmsApp(App, inherit_bindings=False):  # Textual's own ctrl+q has no id: a 
         # report (a printer that did not start, a failure) shows on it.
         self.prepare()
         self._printing_start = self.start_printing()
+        if self.runtime.settings.central.url:
+            self._sync_start = self.start_sync()
 
     @work(thread=True, group="prepare", exit_on_error=False)
     def prepare(self) -> None:
@@ -160,6 +171,21 @@ class WmsApp(App, inherit_bindings=False):  # Textual's own ctrl+q has no id: a 
         finally:
             self.printing_ready.set()
 
+    @work(thread=True, group="sync", exit_on_error=False)
+    def start_sync(self) -> None:
+        """The sync thread of a terminal with a central service: it pushes and pulls on its own
+        and reaches the app only by posting SyncChanged; a scan never waits on the network."""
+        from wms_tui.sync.client import SyncClient
+        from wms_tui.sync.worker import SyncWorker, endpoint_from
+
+        settings = self.runtime.settings
+        try:
+            client = SyncClient(self.runtime.engine, endpoint_from(settings), batch_size=settings.central.batch_size)
+            self._sync = SyncWorker(client, settings.central.interval_s, lambda text: self.post_message(self.SyncChanged(text)))
+            self._sync.start()
+        finally:
+            self.sync_ready.set()
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place a failed worker ends up: logged, shown in red, the terminal keeps running."""
         if event.state is WorkerState.ERROR:
@@ -168,6 +194,11 @@ class WmsApp(App, inherit_bindings=False):  # Textual's own ctrl+q has no id: a 
             self.post_message(self.Notice(f"system error in {event.worker.name}: {error}"))
 
     def on_wms_app_prints_changed(self, message: PrintsChanged) -> None:
+        if isinstance(self.screen, FloorScreen):
+            self.screen.update_status()
+
+    def on_wms_app_sync_changed(self, message: SyncChanged) -> None:
+        self.sync_text = message.text
         if isinstance(self.screen, FloorScreen):
             self.screen.update_status()
 
@@ -180,6 +211,12 @@ class WmsApp(App, inherit_bindings=False):  # Textual's own ctrl+q has no id: a 
             self.screen.say(message.text, ok=False)
 
     def on_unmount(self) -> None:
+        if self._sync_start is not None:
+            self.sync_ready.wait(10)  # a sync thread still starting is stopped too
+        if self._sync is not None:
+            self._sync.stop()  # joins it after its round; what is unsent stays in the outbox
+            self._sync.client.close()
+            self._sync = None
         if self._printing_start is not None:
             self.printing_ready.wait(10)  # a station still starting is stopped too
         if self._station is not None:

@@ -66,7 +66,7 @@ from wms_tui.store.models.sync import (
     SyncState,
     SyncTerminal,
 )
-from wms_tui.store.models.tasks import PickDiscrepancy, Task
+from wms_tui.store.models.tasks import PickDiscrepancy, Task, TaskDoneOutbox
 
 __all__ = [
     "NO_LOT",
@@ -75,6 +75,7 @@ __all__ = [
     "CostLayer",
     "StockBalance",
     "TerminalSequence",
+    "TaskDoneOutbox",
     "NumberRange",
     "Warehouse",
     "Location",

@@ -24,6 +24,7 @@ class Task(SQLModel, table=True):
         Index("ix_task_document", "document_ref"),
         Index("ix_task_assignee", "assignee", "state"),
         Index("ix_task_uid", "uid", unique=True),
+        Index("ix_task_lease", "warehouse_id", "leased_to"),
     )
     id: int | None = Field(default=None, primary_key=True)
     # Global id: a task travels between the central database and terminals by it.
@@ -49,6 +50,23 @@ class Task(SQLModel, table=True):
     reason: str | None = text_field(40, nullable=True)
     created_at: datetime = timestamp_field()
     claimed_at: datetime | None = timestamp_field(nullable=True)
+    done_at: datetime | None = timestamp_field(nullable=True)
+    # Sync: the terminal central leased the task to (a syncing terminal claims only those) and
+    # until when; the terminal whose confirmation central applied.
+    leased_to: str | None = text_field(40, nullable=True)
+    lease_until: datetime | None = timestamp_field(nullable=True)
+    done_by: str | None = text_field(40, nullable=True)
+
+
+class TaskDoneOutbox(SQLModel, table=True):
+    """Terminal: completions of tasks leased to it, as they were, until central has them
+    (written by a trigger: see migration 0016_sync_documents)."""
+
+    __tablename__ = "task_done_outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    task_uid: uuid.UUID
+    done_quantity: Decimal = quantity_field()
+    assignee: str | None = text_field(40, nullable=True)
     done_at: datetime | None = timestamp_field(nullable=True)
 
 

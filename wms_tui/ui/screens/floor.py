@@ -176,7 +176,8 @@ class FloorScreen(Screen):
         shown = self.shown
         if shown is None:
             return
-        parts = [shown.title, shown.operator or "", shown.progress, self.app.prints_pending_text()]
+        # The sync words follow the title: on a 20-column handheld "offline" must still show.
+        parts = [shown.title, self.app.sync_text, shown.operator or "", shown.progress, self.app.prints_pending_text()]
         self.put("status", " · ".join(part for part in parts if part))
 
     def update_legend(self) -> None:
