@@ -9,7 +9,7 @@ import os
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,8 @@ from labels import (
 )
 from labels.models import address_from_mapping
 from wms_tui import config
+from wms_tui.domain.errors import InvalidInput
+from wms_tui.domain.typed import typed_decimal
 
 __all__ = ["label_group", "load_printers", "printers_group"]
 
@@ -202,12 +204,9 @@ def _decimal(value: str | None, option: str) -> Decimal | None:
     if value is None:
         return None
     try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise click.BadParameter(f"expected a number, got {value!r}", param_hint=option) from None
-    if not number.is_finite():
-        raise click.BadParameter(f"expected a finite number, got {value!r}", param_hint=option)
-    return number
+        return typed_decimal(value, option)  # 2.5 or 2,5, as every typed quantity
+    except InvalidInput as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
 
 
 @click.group("label")

@@ -102,6 +102,7 @@ class WmsApp(App, inherit_bindings=False):  # Textual's own ctrl+q has no id: a 
         try:
             self.terminal = Terminal(self.runtime.engine, settings.id, settings.warehouse,
                                      self.scanner_settings.interpretation, security=self.runtime.settings.security,
+                                     date_order=self.runtime.settings.ui.date_order,
                                      on_busy=lambda: self.post_message(self.Busy()))
         finally:
             self.terminal_ready.set()  # a terminal that failed to start is answered, not waited for

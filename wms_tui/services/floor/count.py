@@ -71,6 +71,10 @@ class CountData(FlowData):
         return short_place(self.bin)
 
     @property
+    def document(self) -> str:
+        return self.place
+
+    @property
     def reasons_count(self) -> int:
         return len(COUNT_REASONS)
 

@@ -52,6 +52,10 @@ class PackData(FlowData):
     sku: str = ""
     lot_scanned: str | None = None
 
+    @property
+    def document(self) -> str:
+        return self.order or ""
+
     def container(self) -> dict:
         """The container part, which stays when a posted scan starts the data afresh."""
         return {"order": self.order, "box": self.box, "kind": self.kind, "no": self.no, "progress": self.progress}
@@ -132,7 +136,7 @@ class PackHandler(FlowHandler):
         if not left and not order_containers.loose_boxes(ctx.session, order):
             raise InvalidInput(f"order {order.number}: nothing picked waits to be packed")
         show = (*CHOICES, *_left_lines(left))
-        return Reply(state.go(PackStep.KIND, order=order.number, show=show, progress=order.number), message=f"order {order.number}")
+        return Reply(state.go(PackStep.KIND, order=order.number, show=show), message=f"order {order.number}")
 
     def _kind(self, ctx: FloorContext, state: FlowState[PackData], scan: ParsedScan) -> Reply:
         kind = KINDS[whole_number(scan, "container type", maximum=len(KINDS)) - 1]
@@ -208,7 +212,7 @@ class PackHandler(FlowHandler):
         left = left_to_pack(ctx.session, order)
         if left:
             show = (*CHOICES, *_left_lines(left))
-            posted = state.posted(PackStep.KIND, done=1, order=order.number, show=show, progress=order.number)
+            posted = state.posted(PackStep.KIND, done=1, order=order.number, show=show, progress=f"#{data.no} closed")
             return Reply(posted, message=f"{closed}; next container", prints=tuple(prints))
         if data.kind != ContainerKind.PALLET:
             prints.append(PrintRequest(PACKING_SLIP, order.number))
@@ -234,7 +238,7 @@ class PackHandler(FlowHandler):
                          message: str) -> Reply:
         no = order_containers.container_number(ctx.session, order, container)
         opened = {"order": order.number, "box": container.code, "kind": container.kind, "no": no,
-                  "progress": f"{order.number} #{no}"}
+                  "progress": f"#{no}"}
         if container.kind == ContainerKind.PALLET:
             show, on_pallet, _ = _pallet_lines(ctx, order, container)
             return Reply(state.posted(PackStep.BOXES, **opened, on_pallet=on_pallet, show=show), message=message)

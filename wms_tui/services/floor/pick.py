@@ -55,6 +55,10 @@ class PickData(FlowData):
         return short_place(self.bin)
 
     @property
+    def document(self) -> str:
+        return self.order or self.list or ""
+
+    @property
     def left_shown(self) -> str:
         return display(self.left)
 

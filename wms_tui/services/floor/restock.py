@@ -45,6 +45,10 @@ class RestockData(FlowData):
     put: str = ""  # the instruction at the last step
 
     @property
+    def document(self) -> str:
+        return f"#{self.task}" if self.task is not None else ""
+
+    @property
     def source_shown(self) -> str:
         return short_place(self.source)
 

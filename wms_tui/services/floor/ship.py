@@ -33,6 +33,10 @@ class ShipData(FlowData):
     tracking: str = ""
 
     @property
+    def document(self) -> str:
+        return self.order or ""
+
+    @property
     def next(self) -> int:
         return len(self.containers) + 1
 
@@ -119,7 +123,7 @@ class ShipHandler(FlowHandler):
             raise InvalidInput(f"{code} is on pallet {found.pallet}: scan the pallet")
         containers = (*state.data.containers, code)
         changes = {"containers": containers, "order": order.number, "show": _shown(containers, order.number),
-                   "progress": f"{order.number} {len(containers)} on"}
+                   "progress": f"{len(containers)} on"}
         return Reply(state.go(ShipStep.CONTAINERS, **changes), message=f"{container.kind} {len(containers)} on, F2 done")
 
     def _done_scanning(self, ctx: FloorContext, state: FlowState[ShipData]) -> Reply:

@@ -15,7 +15,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
@@ -26,6 +26,7 @@ from drivers.scan import InterpretationSettings, split_symbology
 from wms_tui.domain.auth import SecurityPolicy
 from wms_tui.domain.errors import InvalidInput, WmsError
 from wms_tui.domain.flows import (  # noqa: F401 - PrintRequest and Screenful are part of this API
+    HELP_KEY,
     MENU,
     ROLE_FLOWS,
     SIGN_IN,
@@ -38,8 +39,10 @@ from wms_tui.domain.flows import (  # noqa: F401 - PrintRequest and Screenful ar
     Screenful,
     SignInStep,
     command_key,
+    legend_entries,
     mismatch,
 )
+from wms_tui.domain.typed import DateOrder
 from wms_tui.services import operators
 from wms_tui.services.floor.scans import ParsedScan, parse_scan
 from wms_tui.services.operators import OperatorView
@@ -61,6 +64,7 @@ class Reply:
     message: str = ""
     details: tuple[str, ...] | None = None  # None: the state's own `show` lines
     prints: tuple[PrintRequest, ...] = ()
+    echo: str = ""  # the refused scan as read: shown after the reason, never before it
 
 
 @dataclass
@@ -73,6 +77,7 @@ class FloorContext:
     today: date
     interpretation: InterpretationSettings
     security: SecurityPolicy  # what a supervisor's approval by badge and PIN is held to
+    date_order: DateOrder = DateOrder.DMY  # how a typed 03/04/26 is read ([ui] date_order)
 
 
 StepHandler = Callable[[Any, FloorContext, FlowState, ParsedScan], Reply]
@@ -127,6 +132,7 @@ class Terminal:
     interpretation: InterpretationSettings = field(default_factory=InterpretationSettings)
     clock: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
     security: SecurityPolicy = field(default_factory=SecurityPolicy)
+    date_order: DateOrder = DateOrder.DMY
     # Called (from the input's thread) while an input waits for another writer's lock, e.g. an
     # import's: the screen says "busy"; the input is then done, never refused for it.
     on_busy: Callable[[], None] = field(default=lambda: None)
@@ -149,9 +155,14 @@ class Terminal:
             return self.press(key)
         if self.operator is None:
             return self._sign_in(text)
-        return self._run(lambda ctx: self._dispatch_scan(ctx, parse_scan(text, self.interpretation), text))
+        scan = parse_scan(text, self.interpretation)
+        # A refused scan is read back after the reason; a PIN never is.
+        echo = "" if self._flow().step(self.state.step).expects is Expect.PIN else scan.shown or text.strip()
+        return self._run(lambda ctx: self._dispatch_scan(ctx, scan, text), echo=echo)
 
     def press(self, key: int) -> Screenful:
+        if key == HELP_KEY:
+            return self._keys()
         if self.operator is None:
             if key == 10 and self.state.step == SignInStep.PIN:
                 return self.open()
@@ -162,6 +173,13 @@ class Terminal:
 
     def current(self) -> Screenful:
         return self._screen(Reply(self.state))
+
+    def _keys(self) -> Screenful:
+        """The `*0` page: every key of this step in full, the step itself unchanged."""
+        screen = self._screen(Reply(self.state))
+        keys = legend_entries(screen.actions, screen.back)
+        details = (*keys, "*N does FN", "up/down PgUp/PgDn", "scroll the answer")
+        return replace(screen, details=details, message="keys of this step")
 
     # -- sign-in -------------------------------------------------------------------------------
 
@@ -220,27 +238,29 @@ class Terminal:
 
     # -- flows ---------------------------------------------------------------------------------
 
-    def _run(self, work: Callable[[FloorContext], Reply]) -> Screenful:
+    def _run(self, work: Callable[[FloorContext], Reply], echo: str = "") -> Screenful:
         operator = self.operator
         assert operator is not None
         try:
             with self._transaction() as session:
                 ctx = FloorContext(session, PostingContext(self.terminal_id, operator.code), operator,
                                    self.warehouse, self._warehouse_id(session), self.clock(), self.interpretation,
-                                   self.security)
+                                   self.security, self.date_order)
                 reply = work(ctx)
                 if reply.state is None:
                     reply = Reply(self._menu_state(operator), reply.ok, reply.message, None, reply.prints)
                 if reply.state != self.state:
                     self._save(session, reply.state)
         except WmsError as exc:
-            return self._screen(Reply(self.state, ok=False, message=str(exc)))
+            return self._screen(Reply(self.state, ok=False, message=str(exc), echo=echo))
         except Exception as exc:  # a bug must not take the terminal down: say so, keep the step
             log.exception("floor input failed")
             return self._screen(Reply(self.state, ok=False, message=f"system error, nothing was saved: {exc}"))
         if reply.state is not None and reply.state.flow == SIGN_IN.name:
             self.operator = None
         self.state = reply.state
+        if not reply.ok and not reply.echo:
+            reply = replace(reply, echo=echo)
         return self._screen(reply)
 
     def _transaction(self) -> AbstractContextManager[Session]:
@@ -268,7 +288,7 @@ class Terminal:
         handler = load_flows()[state.flow]
         step = handler.flow.step(state.step)
         # A PIN is never judged by its look (or echoed back): 12345670 would read as a GTIN-8.
-        problem = step.expects is not Expect.PIN and mismatch(step.expects, scan.seen, scan.shown or raw.strip(), scan.reason)
+        problem = step.expects is not Expect.PIN and mismatch(step.expects, scan.seen, scan.reason)
         if problem:
             return Reply(state, ok=False, message=problem)
         return handler.on_scan(ctx, state, scan)
@@ -304,14 +324,17 @@ class Terminal:
         load_flows()[self.state.flow].leave(ctx, self.state)
         return Reply(None, message="menu")
 
+    def _flow(self, state: FlowState | None = None) -> Flow:
+        name = (state or self.state).flow
+        if name == SIGN_IN.name:
+            return SIGN_IN
+        if name == MENU.name:
+            return MENU
+        return load_flows()[name].flow
+
     def _screen(self, reply: Reply) -> Screenful:
         state = reply.state if reply.state is not None else self.state
-        if state.flow == SIGN_IN.name:
-            flow = SIGN_IN
-        elif state.flow == MENU.name:
-            flow = MENU
-        else:
-            flow = load_flows()[state.flow].flow
+        flow = self._flow(state)
         step = flow.step(state.step)
         details = reply.details if reply.details is not None else tuple(state.data.show)
         return Screenful(
@@ -329,5 +352,7 @@ class Terminal:
             step=state.step,
             flow=state.flow,
             back={SIGN_IN.name: "back" if state.step == SignInStep.PIN else "", MENU.name: "sign out"}.get(state.flow, "back"),
+            document=state.data.document,
+            echo=reply.echo,
         )
 

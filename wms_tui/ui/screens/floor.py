@@ -34,9 +34,18 @@ FUNCTION_KEYS = [
 ]
 
 
+# The answer ("What is this?", a long list) scrolls with the keys a handheld has, while the
+# input keeps the focus: the scan input uses none of them.
+SCROLL_KEYS = [
+    Binding(UI_KEYS[binding], f"scroll_body('{binding}')", binding, show=False, priority=True, id=binding)
+    for binding in ("scroll_up", "scroll_down", "page_up", "page_down")
+]
+
+
 class FloorScreen(Screen):
     BINDINGS = [
         *FUNCTION_KEYS,
+        *SCROLL_KEYS,
         Binding(UI_KEYS["clear"], "clear_input", "Clear", show=False, priority=True, id="clear"),
     ]
 
@@ -87,6 +96,11 @@ class FloorScreen(Screen):
 
     def action_function_key(self, key: int) -> None:
         self.enqueue("key", key, time.monotonic())
+
+    def action_scroll_body(self, how: str) -> None:
+        body = self.query_one("#body", VerticalScroll)
+        {"scroll_up": body.scroll_up, "scroll_down": body.scroll_down,
+         "page_up": body.scroll_page_up, "page_down": body.scroll_page_down}[how](animate=False)
 
     def action_clear_input(self) -> None:
         self.query_one("#scan", Input).value = ""
@@ -148,8 +162,10 @@ class FloorScreen(Screen):
     def show(self, screenful: Screenful, *, ring: bool = True) -> None:
         self.shown = screenful
         self.put("instruction", screenful.instruction)
-        self.put("details", "\n".join(screenful.details))
-        self.say(screenful.message, ok=screenful.ok, ring=ring)
+        self.put("details", "\n".join(screenful.details), cut=True)
+        self.query_one("#body", VerticalScroll).scroll_home(animate=False)
+        # The reason and what to do first; the scan it refused last, on a line of its own.
+        self.say(screenful.message + (f"\nread {screenful.echo}" if screenful.echo else ""), ok=screenful.ok, ring=ring)
         self.update_status()
         self.update_legend()
         self.app.set_counting(screenful.counting)
@@ -175,20 +191,23 @@ class FloorScreen(Screen):
         shown = self.shown
         if shown is None:
             return
-        parts = [shown.title, shown.operator or "", shown.progress, self.app.prints_pending_text()]
+        # The document and progress first: on a 20-column handheld the rest may be cut off.
+        parts = [shown.status, shown.title, shown.operator or "", self.app.prints_pending_text()]
         self.put("status", " · ".join(part for part in parts if part))
 
     def update_legend(self) -> None:
         if self.shown is not None:
             self.put("legend", "\n".join(legend_lines(self.shown.actions, self.size.width or 80, self.shown.back)))
 
-    def put(self, widget_id: str, text: str) -> None:
-        """Update a line only when it changed: every update costs a layout pass."""
+    def put(self, widget_id: str, text: str, *, cut: bool = False) -> None:
+        """Update a line only when it changed: every update costs a layout pass. `cut`: a
+        line too long for the screen ends in an ellipsis instead of wrapping (long names)."""
         if self.texts.get(widget_id) != text:
             self.texts[widget_id] = text
             # Text, not markup: "[bold]" in an item name shows as typed; for_screen() writes
             # control characters out, so data never drives the terminal, and cuts long lines.
-            self.query_one(f"#{widget_id}", Static).update(Text(for_screen(text)))
+            shown = Text(for_screen(text), no_wrap=True, overflow="ellipsis") if cut else Text(for_screen(text))
+            self.query_one(f"#{widget_id}", Static).update(shown)
 
     def on_resize(self) -> None:
         self.update_legend()
