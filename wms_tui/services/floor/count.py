@@ -154,14 +154,14 @@ class CountHandler(FlowHandler):
         if task is None:
             if state.needs_confirmation(scan.raw):
                 return Reply(state.awaiting(scan.raw), ok=False,
-                             message=f"no count planned for {short_place(code)}: scan again to count it")
+                             message="no count planned here: scan again to count it")
             plan = plan_cycle_count(ctx.session, ctx.warehouse, [code])
             task = tasks.get_task(ctx.session, plan.task_ids[0])
         return self._begin(ctx, state, task, at_bin=True)
 
     def _at(self, ctx: FloorContext, state: FlowState[CountData], scan: ParsedScan) -> Reply:
         if scan.location_code != state.data.bin:
-            raise InvalidInput(f"wrong bin {short_place(scan.location_code)}: count {state.data.place}")
+            raise InvalidInput(f"wrong bin: count {state.data.place}")
         return Reply(state.go(CountStep.ITEM, show=_lines(state.data)), message=f"at {state.data.place}")
 
     def _item(self, ctx: FloorContext, state: FlowState[CountData], scan: ParsedScan) -> Reply:
@@ -198,7 +198,7 @@ class CountHandler(FlowHandler):
     def _qty(self, ctx: FloorContext, state: FlowState[CountData], scan: ParsedScan) -> Reply:
         value = scan.number
         if value is None or value != value.to_integral_value() or not 0 <= value <= MAX_COUNT:
-            raise InvalidInput(f"count must be a whole number from 0 to {MAX_COUNT}, got {scan.text}")
+            raise InvalidInput(f"count: type a whole number from 0 to {MAX_COUNT}")
         data = state.data
         units = data.per_scan * int(value)
         counted = (*data.counted, Counted(data.sku, data.lot, data.barcode, units))

@@ -161,7 +161,7 @@ class PackHandler(FlowHandler):
                 "unit": units_word(scanned.units_per_scan), "sku": sku, "lot_scanned": None}
         if scan.lot:
             if scan.lot not in lots:
-                raise InvalidInput(f"lot {scan.lot} of {sku} was not picked for {order.number}")
+                raise InvalidInput(f"lot {scan.lot} not picked for {order.number}: scan a picked lot")
             item["lot_scanned"] = scan.lot
         elif scanned.item.tracking == Tracking.LOT or None not in lots:
             if len(lots) > 1:
@@ -175,7 +175,7 @@ class PackHandler(FlowHandler):
         lots = open_lots(ctx.session, order, state.data.item_id)
         if lot not in lots:
             picked = ", ".join(sorted(code for code in lots if code)) or "none"
-            raise InvalidInput(f"lot {lot} of {state.data.sku} is not waiting to be packed (picked: {picked})")
+            raise InvalidInput(f"lot not waiting to be packed: scan {picked}")
         return Reply(state.go(PackStep.QTY, lot_scanned=lot), message=f"lot {lot}")
 
     def _qty(self, ctx: FloorContext, state: FlowState[PackData], scan: ParsedScan) -> Reply:
@@ -196,7 +196,7 @@ class PackHandler(FlowHandler):
         pallet = container_by_code(ctx.session, data.box)
         already = find_container(ctx.session, code)
         if already is not None and already.parent_id == pallet.id:
-            raise InvalidInput(f"box {code} is already on this pallet")
+            raise InvalidInput("already on this pallet: scan the next box, F2 close")
         box = packing.nest(ctx.session, code, data.box)
         show, on_pallet, left = _pallet_lines(ctx, sales_order_by_number(ctx.session, data.order), pallet)
         posted = state.posted(PackStep.BOXES, **data.container(), on_pallet=on_pallet, show=show)

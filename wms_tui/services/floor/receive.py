@@ -202,7 +202,11 @@ class ReceiveHandler(FlowHandler):
             facts.update(lot=scan.lot, expiry=expiry)
             if item.expiry_tracked and expiry is None:
                 return Reply(state.go(ReceiveStep.EXPIRY, **facts), message=f"lot {scan.lot}")
-            return Reply(state.go(ReceiveStep.QTY, **facts), message=f"{item.sku} lot {scan.lot}")
+            # The date read from the label, shown back: a misread is caught before it is posted.
+            read = f"lot {scan.lot}" + (f" exp {expiry.isoformat()}" if expiry else "")
+            shown_with_lot = (*shown, read)
+            facts.update(item_show=shown_with_lot, show=shown_with_lot)
+            return Reply(state.go(ReceiveStep.QTY, **facts), message=f"{item.sku} {read}")
         if tracked:
             return Reply(state.go(ReceiveStep.LOT, **facts), message=f"{item.sku} is lot-tracked")
         return Reply(state.go(ReceiveStep.QTY, **facts), message=f"{item.sku} ok")
@@ -210,7 +214,7 @@ class ReceiveHandler(FlowHandler):
     def _lot(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         lot = scan.text.strip()
         if len(lot) > 40:
-            raise InvalidInput(f"lot {lot[:20]}… is longer than 40 characters")
+            raise InvalidInput("lot longer than 40 characters: scan the lot barcode")
         if state.data.expiry_tracked:
             return Reply(state.go(ReceiveStep.EXPIRY, lot=lot), message=f"lot {lot}")
         return Reply(state.go(ReceiveStep.QTY, lot=lot), message=f"lot {lot}")
@@ -218,7 +222,9 @@ class ReceiveHandler(FlowHandler):
     def _expiry(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         expiry = typed_date(scan.text, ctx.date_order, "expiry")
         check_lot_data(state.data.sku, True, True, state.data.lot, expiry, ctx.today)
-        return Reply(state.go(ReceiveStep.QTY, expiry=expiry), message=f"expires {expiry.isoformat()}")
+        shown = (*state.data.item_show, f"lot {state.data.lot} exp {expiry.isoformat()}")
+        return Reply(state.go(ReceiveStep.QTY, expiry=expiry, item_show=shown, show=shown),
+                     message=f"expires {expiry.isoformat()}")
 
     def _qty(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         data = state.data

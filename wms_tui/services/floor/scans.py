@@ -75,16 +75,16 @@ def whole_number(scan: ParsedScan, what: str, *, maximum: int = 100_000) -> int:
     """A count of packages/labels/choices: positive, whole and not absurd."""
     value = scan.number
     if value is None:
-        raise InvalidInput(f"{what}: {scan.shown} is not a number")
+        raise InvalidInput(f"not a number: type the {what}")
     if value != value.to_integral_value() or not 0 < value <= maximum:
-        raise InvalidInput(f"{what} must be a whole number from 1 to {maximum}, got {scan.text}")
+        raise InvalidInput(f"{what}: type a whole number from 1 to {maximum}")
     return int(value)
 
 
 def decimal_number(scan: ParsedScan, what: str, *, maximum: Decimal) -> Decimal:
     value = scan.number
     if value is None:
-        raise InvalidInput(f"{what}: {scan.shown} is not a number")
+        raise InvalidInput(f"not a number: type the {what}")
     if not 0 < value <= maximum:
-        raise InvalidInput(f"{what} must be more than 0 and at most {maximum}, got {scan.text}")
+        raise InvalidInput(f"{what}: type more than 0 and at most {maximum}")
     return value

@@ -113,14 +113,14 @@ class ShipHandler(FlowHandler):
         found = order_containers.to_ship(ctx.session, code)
         container, order = found.container, found.order
         if code in state.data.containers:
-            raise InvalidInput(f"{code} is already on this shipment")
+            raise InvalidInput("already on this shipment: scan the next, F2 done")
         if state.data.order and order.number != state.data.order:
-            raise InvalidInput(f"{code} belongs to order {order.number}, this shipment is for {state.data.order}")
+            raise InvalidInput(f"belongs to order {order.number}: this shipment is for {state.data.order}")
         if order.state != OrderState.CONFIRMED:
-            raise InvalidInput(f"order {order.number} is {order.state}: do not ship {code}")
+            raise InvalidInput(f"order {order.number} is {order.state}: do not ship it")
         check_shippable(container, found.state)
         if found.pallet is not None:
-            raise InvalidInput(f"{code} is on pallet {found.pallet}: scan the pallet")
+            raise InvalidInput(f"on pallet {found.pallet}: scan the pallet")
         containers = (*state.data.containers, code)
         changes = {"containers": containers, "order": order.number, "show": _shown(containers, order.number),
                    "progress": f"{len(containers)} on"}
@@ -139,19 +139,19 @@ class ShipHandler(FlowHandler):
     def _carrier(self, ctx: FloorContext, state: FlowState[ShipData], scan: ParsedScan) -> Reply:
         carrier = scan.text.strip()
         if scan.seen is Seen.CONTAINER and scan.code in state.data.containers:
-            raise InvalidInput(f"that is the label of {scan.code}; scan or type the carrier")
+            raise InvalidInput("that is a label of this shipment: scan or type the carrier")
         if len(carrier) > MAX_TEXT:
-            raise InvalidInput(f"carrier name is longer than {MAX_TEXT} characters")
+            raise InvalidInput(f"carrier longer than {MAX_TEXT} characters: type a shorter name")
         return Reply(state.go(ShipStep.TRACKING, carrier=carrier, show=(f"carrier {carrier}",)), message=f"carrier {carrier}")
 
     def _tracking(self, ctx: FloorContext, state: FlowState[ShipData], scan: ParsedScan) -> Reply:
         if scan.seen is Seen.CONTAINER and scan.code in state.data.containers:
-            raise InvalidInput(f"that is the label of {scan.code}; scan the carrier's tracking barcode")
+            raise InvalidInput("that is a label of this shipment: scan the tracking barcode")
         if scan.seen is Seen.ITEM:
-            raise InvalidInput(f"that is an item barcode ({scan.shown}); scan the carrier's tracking barcode")
+            raise InvalidInput("that is an item barcode: scan the tracking barcode")
         tracking = scan.text.strip()
         if len(tracking) > MAX_TEXT:
-            raise InvalidInput(f"tracking number is longer than {MAX_TEXT} characters")
+            raise InvalidInput(f"tracking number longer than {MAX_TEXT} characters: F2 if none")
         return self._to_confirm(state, tracking)
 
     def _to_confirm(self, state: FlowState[ShipData], tracking: str) -> Reply:
@@ -162,7 +162,7 @@ class ShipHandler(FlowHandler):
 
     def _confirm(self, ctx: FloorContext, state: FlowState[ShipData], scan: ParsedScan) -> Reply:
         if scan.number != 1:
-            raise InvalidInput(f"{scan.text} is no answer: 1 (or F2) ships, F4 goes back")
+            raise InvalidInput("not an answer: 1 (or F2) ships, F4 goes back")
         return self._ship(ctx, state)
 
     steps = {
