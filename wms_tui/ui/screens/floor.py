@@ -162,7 +162,7 @@ class FloorScreen(Screen):
     def show(self, screenful: Screenful, *, ring: bool = True) -> None:
         self.shown = screenful
         self.put("instruction", screenful.instruction)
-        self.put("details", "\n".join(screenful.details), cut=True)
+        self.put("details", "\n".join(screenful.details))
         self.query_one("#body", VerticalScroll).scroll_home(animate=False)
         # The reason and what to do first; the scan it refused last, on a line of its own.
         self.say(screenful.message + (f"\nread {screenful.echo}" if screenful.echo else ""), ok=screenful.ok, ring=ring)
@@ -199,15 +199,13 @@ class FloorScreen(Screen):
         if self.shown is not None:
             self.put("legend", "\n".join(legend_lines(self.shown.actions, self.size.width or 80, self.shown.back)))
 
-    def put(self, widget_id: str, text: str, *, cut: bool = False) -> None:
-        """Update a line only when it changed: every update costs a layout pass. `cut`: a
-        line too long for the screen ends in an ellipsis instead of wrapping (long names)."""
+    def put(self, widget_id: str, text: str) -> None:
+        """Update a line only when it changed: every update costs a layout pass."""
         if self.texts.get(widget_id) != text:
             self.texts[widget_id] = text
             # Text, not markup: "[bold]" in an item name shows as typed; for_screen() writes
             # control characters out, so data never drives the terminal, and cuts long lines.
-            shown = Text(for_screen(text), no_wrap=True, overflow="ellipsis") if cut else Text(for_screen(text))
-            self.query_one(f"#{widget_id}", Static).update(shown)
+            self.query_one(f"#{widget_id}", Static).update(Text(for_screen(text)))
 
     def on_resize(self) -> None:
         self.update_legend()
