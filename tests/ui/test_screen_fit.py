@@ -9,16 +9,16 @@ from __future__ import annotations
 import pytest
 from rich.console import Console
 from rich.text import Text
-from sqlmodel import Session, select
+from sqlmodel import select
 from textual.widgets import Static
 
 from tests.floor.inbound import number_pallets
 from tests.ui.floorkit import SIZE_IDS, SIZES, Floor
 from tests.ui.test_snapshots import order_without_lots
 from wms_tui.domain.locations import location_barcode
-from wms_tui.services.demo import DEMO_PIN, gtin13
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.services import catalog, posting
+from wms_tui.services.demo import DEMO_PIN, gtin13
 from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import Item, Location
 from wms_tui.store.session import transaction
