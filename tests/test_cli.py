@@ -71,6 +71,10 @@ def test_commands_refuse_a_database_that_was_not_upgraded(sqlite_config):
     result = CliRunner().invoke(main, ["--config", str(sqlite_config), "stock", "X"])
     assert result.exit_code == 1
     assert "run `wms-tui db upgrade` first" in result.output
+    assert not (sqlite_config.parent / "ledger.db").exists()  # refused: no empty file left behind
+    make_engine(f"sqlite:///{sqlite_config.parent / 'ledger.db'}").dispose()  # an empty file, not upgraded
+    result = CliRunner().invoke(main, ["--config", str(sqlite_config), "stock", "X"])
+    assert result.exit_code == 1 and "run `wms-tui db upgrade` first" in result.output
 
 
 def write_csvs(tmp_path: Path, stock_rows: str) -> dict[str, Path]:

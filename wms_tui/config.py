@@ -34,6 +34,11 @@ def data_dir() -> Path:
     return Path(os.environ.get("WMS_DATA_DIR") or user_data_dir(APP_NAME))
 
 
+def demo_database_path() -> Path:
+    """The demo warehouse `wms-tui demo` builds, which `wms-tui --demo COMMAND` works on."""
+    return data_dir() / "demo.db"
+
+
 @dataclass(frozen=True)
 class DatabaseSettings:
     url: str
