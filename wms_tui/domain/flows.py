@@ -332,6 +332,13 @@ def command_key(text: str) -> int | None:
     return None
 
 
+def command_cards() -> list[tuple[str, str]]:
+    """The `*N` codes `command_key` reads, with what each does: the sheet `wms-tui label
+    commands` prints for terminals without F-keys."""
+    return [(f"*{HELP_KEY}", "keys of this step"), *((f"*{n}", f"= F{n}") for n in range(1, 10)),
+            ("*10", "= F10 back, sign out")]
+
+
 def legend_entries(actions: tuple[Action, ...], back: str = "back") -> list[str]:
     """Every key of a step as "F2 close": the legend, and the `*0` page in full."""
     return [action.legend for action in actions] + ([f"F10 {back}"] if back else [])
