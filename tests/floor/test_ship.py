@@ -45,7 +45,7 @@ def test_ship_an_order(runtime):
     assert moves(runtime) == before  # nothing posted before the confirmation
     desk.scan("1")
     assert not desk.error, desk.message
-    assert f"shipped {number} via DHL" in desk.message
+    assert f"{number} shipped 1 box; " in desk.message and "via DHL" in desk.message
     assert desk.step == "containers"
     assert in_zone(runtime, number, "OUTPUT") == 0
     assert shipped_units(runtime, number) == total
@@ -77,6 +77,7 @@ def test_leaving_boxes_behind_needs_f2_twice(runtime):
     assert desk.step == "confirm" and "track none" in desk.details
     desk.key("f2")
     assert not desk.error, desk.message
+    assert "shipped 1 box; 1 packed box to ship" in desk.message
     assert "1 still packed" in desk.details
     # The second box goes later, on its own shipment.
     desk.scan(sscc_scan(second))

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.flows import Action, Expect, Flow, FlowData, FlowState, Step
+from wms_tui.domain.inbound import count_outcome
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.quantities import display
 from wms_tui.domain.states import TaskKind
@@ -240,7 +241,6 @@ class CountHandler(FlowHandler):
         barcodes = {(entry.sku, entry.lot): entry.barcode for entry in data.counted}
         submitted = blind_count.submit(ctx.session, ctx.posting, data.task, listed, totals, barcodes, reasons)
         again = [result.sku for result in submitted.results if result.state == RECOUNT]
-        adjusted = sum(1 for result in submitted.results if result.variance)
         if again:
             message = f"recount {data.place}: {', '.join(sorted(set(again)))[:60]}"
             if submitted.recount is not None:
@@ -248,8 +248,8 @@ class CountHandler(FlowHandler):
                                    at_bin=True, message=message)
             return Reply(self._idle(ctx, state), message=message)
         finished = state.posted(CountStep.BIN, done=1)
-        return Reply(self._idle(ctx, finished),
-                     message=f"count of {data.place} posted: {len(submitted.results)} lines, {adjusted} adjusted")
+        outcome = count_outcome([result.variance or Decimal(0) for result in submitted.results])
+        return Reply(self._idle(ctx, finished), message=f"count of {data.place} posted: {outcome}")
 
     # -- tasks ---------------------------------------------------------------------------------
 

@@ -9,16 +9,18 @@ every scan can be undone. Leaving packed boxes of the order behind needs F2 twic
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.flows import Action, Expect, Flow, FlowData, FlowState, Seen, Step
-from wms_tui.domain.outbound import OrderState
+from wms_tui.domain.outbound import OrderState, shipment_outcome
 from wms_tui.domain.quantities import display
 from wms_tui.services.floor.scans import ParsedScan
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Reply
 from wms_tui.services.outbound import order_containers
-from wms_tui.services.outbound.orders import order_status
+from wms_tui.services.outbound.orders import line_progress, order_status
+from wms_tui.services.outbound.packable import left_to_pack
 from wms_tui.services.outbound.shipping import check_shippable, ship
 from wms_tui.store.finders import sales_order_by_number
 
@@ -178,7 +180,11 @@ class ShipHandler(FlowHandler):
                       tracking_number=data.tracking)
         status = order_status(ctx.session, result.order_number)
         left = order_containers.still_packed(ctx.session, result.order_number)
+        order = sales_order_by_number(ctx.session, result.order_number)
+        to_pack = sum(left_to_pack(ctx.session, order).values(), Decimal(0))
+        outcome = shipment_outcome(len(result.containers), line_progress(ctx.session, order), to_pack=to_pack,
+                                   still_packed=left)
         show = (result.number, f"{len(result.containers)} containers", f"{display(result.units)} units",
                 f"order {status.value}") + ((f"{left} still packed",) if left else ())
         done = self._empty(state.done + 1, show)
-        return Reply(done, message=f"shipped {result.order_number} via {result.carrier}: {status.value}")
+        return Reply(done, message=f"{result.order_number} {outcome} (via {result.carrier})")
