@@ -1,6 +1,7 @@
 """The `wms-tui` command, run as a user would (click's runner, real database files)."""
 
 import sqlite3
+import warnings
 from contextlib import closing
 from pathlib import Path
 
@@ -142,8 +143,13 @@ def test_demo_builds_a_realistic_warehouse(tmp_path, monkeypatch):
     monkeypatch.setenv("WMS_DATA_DIR", str(tmp_path))
     config_path = tmp_path / "c.toml"
     config_path.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "demo.db"}"\n')
-    result = run("demo", "--no-app")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run("demo", "--no-app")
     assert result.exit_code == 0, result.output
+    # A first run says what it built and where, nothing else: no warning of any kind.
+    assert [str(warning.message) for warning in caught] == []
+    assert "warning" not in result.output.lower()
     item = run("stock", "SKU-00001", config_path=config_path).output
     assert "item: SKU-00001" in item
     valuation = run("report", "valuation", config_path=config_path).output

@@ -1,7 +1,9 @@
 """`wms-tui --demo COMMAND` works on the demo database, as does a documented WMS_CONFIG; a
 command that refuses to run leaves no empty database file behind (issue 15, item 10)."""
 
+import re
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,13 @@ def test_a_refused_command_leaves_no_empty_database(data_dir, command):
     demo = run("--demo", *command)
     assert demo.exit_code == 1 and "demo.db" in demo.output
     assert not (data_dir / "demo.db").exists()
+
+
+def test_the_package_builds_without_deprecation_warnings():
+    """The first `scripts/demo` installs the project: setuptools warns about a license given as
+    a table (an SPDX string needs setuptools 77) and pip about a dependency named twice."""
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert isinstance(project["project"]["license"], str)
+    assert "setuptools>=77" in project["build-system"]["requires"]
+    names = [re.split(r"[<>=!;\[ ]", requirement)[0].lower() for requirement in project["project"]["dependencies"]]
+    assert len(names) == len(set(names)), names

@@ -179,17 +179,19 @@ def demo(ctx: click.Context, reset: bool, no_app: bool, watch: bool, replay_path
     click.echo(f"demo database: {runtime.engine.url.database}")
     try:
         scanner = None
+        finale = ""
         if watch or replay_path:
             if watch:
                 replay_path = str(config.data_dir() / "demo-tour.txt")
-                scans = tour_scans(runtime.engine, runtime.settings.terminal.id)
-                Path(replay_path).write_text("".join(escape_line(scan) + "\n" for scan in scans), encoding="utf-8")
+                tour = tour_scans(runtime.engine, runtime.settings.terminal.id)
+                finale = tour.finale
+                Path(replay_path).write_text("".join(escape_line(scan) + "\n" for scan in tour.scans), encoding="utf-8")
             scanner = ScannerSettings(driver="replay", replay=ReplaySettings(path=replay_path, interval_ms=interval_ms))
         if not no_app:
             from wms_tui.ui.app import WmsApp
 
             runtime.check_terminal_warehouse()
-            WmsApp(runtime, scanner=scanner).run()
+            WmsApp(runtime, scanner=scanner, finale=finale).run()
     finally:
         runtime.close()
 

@@ -61,10 +61,12 @@ class WmsApp(App, inherit_bindings=False):  # Textual's own ctrl+q has no id: a 
         """The number of labels waiting to print changed (posted from the print station's threads)."""
 
     def __init__(
-        self, runtime: Runtime, *, scanner: ScannerSettings | None = None, driver_factory: DriverFactory | None = None
+        self, runtime: Runtime, *, scanner: ScannerSettings | None = None, driver_factory: DriverFactory | None = None,
+        finale: str = "",
     ) -> None:
         super().__init__()
         self.runtime = runtime
+        self.finale = finale  # what the screen says when a replayed capture (the demo tour) has ended
         scanner = scanner or settings_from_mapping(runtime.settings.scanner)
         self.terminal: Terminal | None = None  # built by prepare() once the screen is up
         self.terminal_ready = threading.Event()

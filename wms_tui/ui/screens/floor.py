@@ -9,7 +9,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.text import Text
 from textual import on
@@ -110,7 +110,10 @@ class FloorScreen(Screen):
             self.enqueue("text", (event.symbology or "") + event.text, event.monotonic)
         elif isinstance(event, StatusChange):
             self.scanner_status(event)
-        elif isinstance(event, ScanProblem) and event.kind != "end":
+        elif isinstance(event, ScanProblem) and event.kind == "end":
+            if self.app.finale:  # a played tour: its last screen says so, after its last input
+                self.enqueue("finale", self.app.finale, time.monotonic())
+        elif isinstance(event, ScanProblem):
             self.say(f"scanner: {event.message}", ok=False)
 
     def scanner_status(self, change: StatusChange) -> None:
@@ -135,7 +138,11 @@ class FloorScreen(Screen):
             kind, value, arrived = item
             try:
                 terminal = self.app.wait_for_terminal()
-                screenful = terminal.submit(value) if kind == "text" else terminal.press(int(value))
+                if kind == "finale":
+                    screenful = replace(terminal.current(), message=str(value), ok=True,
+                                        details=("picked, packed, shipped:", "sign in to try it", "yourself; Ctrl+Q quits"))
+                else:
+                    screenful = terminal.submit(value) if kind == "text" else terminal.press(int(value))
             except Exception as exc:  # the terminal service catches its own; this is start-up failing
                 log.exception("input failed")
                 self.post_message(self.Failed(f"system error, nothing was saved: {exc}", arrived))
