@@ -1,12 +1,17 @@
 """Clear outcomes (issue 15, item 8): a shipment says what of the order is still open, a count
-what it changed (the floor runs: test_ship.py, test_count.py)."""
+what it changed (the floor runs: test_ship.py, test_count.py); a progress counter never
+starts again from 0 while the operator is signed in."""
 
 from decimal import Decimal
 
 import pytest
+from sqlmodel import Session, select
 
+from tests.floor.kit import Desk
 from wms_tui.domain.inbound import count_outcome
+from wms_tui.domain.locations import location_barcode
 from wms_tui.domain.outbound import LineProgress, shipment_outcome, still_to_pick
+from wms_tui.store.models import Location, StockBalance
 
 D = Decimal
 
@@ -34,3 +39,32 @@ def test_shipment_outcome_lists_every_open_stage_or_says_complete():
 ])
 def test_count_outcome_says_what_changed(variances, said):
     assert count_outcome(variances) == said
+
+
+def empty_bins(runtime, count: int) -> list[str]:
+    with Session(runtime.engine) as session:
+        return list(session.exec(
+            select(Location.code).where(Location.code.like("WH1/STOCK/%"),
+                                        ~Location.id.in_(select(StockBalance.location_id).where(StockBalance.quantity != 0)))
+            .order_by(Location.code).limit(count)
+        ).all())
+
+
+def test_the_count_of_bins_done_counts_on_after_going_back_to_the_menu(runtime):
+    first, second = empty_bins(runtime, 2)
+    desk = Desk(runtime)
+    desk.sign_in("BADGE-0001")
+    desk.scan("3", location_barcode(first), location_barcode(first))  # unplanned: scanned twice
+    desk.key("f5")
+    assert desk.progress == "1 bins", desk.message
+    desk.key("f10")
+    desk.scan("3")
+    assert desk.progress == "1 bins"  # not back to 0 when the flow starts again
+    desk.scan(location_barcode(second), location_barcode(second))
+    desk.key("f5")
+    assert desk.progress == "2 bins", desk.message
+    desk.key("f10")
+    desk.key("f10")  # signed out: the next sign-in starts a new count
+    desk.sign_in("BADGE-0001")
+    desk.scan("3")
+    assert desk.progress == "0 bins"

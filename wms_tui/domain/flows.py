@@ -230,9 +230,10 @@ class Flow:
     def action(self, key: int) -> Action | None:
         return next((action for action in self.actions if action.key == key), None)
 
-    def begin(self, step: str, **data: Any) -> FlowState:
-        """The flow at `step` with fresh data."""
-        return FlowState(self.name, step, self.data(**data))
+    def begin(self, step: str, *, done: int = 0, **data: Any) -> FlowState:
+        """The flow at `step` with fresh data; `done` carries on a count of work finished
+        earlier (so a progress counter never starts again from 0 in one shift)."""
+        return FlowState(self.name, step, self.data(**data), done=done)
 
     def instruction(self, state: FlowState) -> str:
         try:

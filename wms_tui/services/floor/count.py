@@ -121,7 +121,7 @@ class CountHandler(FlowHandler):
     flow = COUNT
 
     def start(self, ctx: FloorContext) -> Reply:
-        state = self._idle(ctx, COUNT.begin(CountStep.BIN))
+        state = self._idle(ctx, COUNT.begin(CountStep.BIN, done=ctx.done))
         held = [task for task in tasks.resume(ctx.session, ctx.operator.code, ctx.warehouse_id)
                 if task.kind == TaskKind.COUNT.value]
         if held:

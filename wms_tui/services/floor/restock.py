@@ -89,7 +89,7 @@ class RestockHandler(FlowHandler):
     flow = RESTOCK
 
     def start(self, ctx: FloorContext) -> Reply:
-        state = self._idle(ctx, RESTOCK.begin(RestockStep.TAKE))
+        state = self._idle(ctx, RESTOCK.begin(RestockStep.TAKE, done=ctx.done))
         held = [task for task in tasks.resume(ctx.session, ctx.operator.code, ctx.warehouse_id)
                 if task.kind in MOVE_KINDS]
         if held:

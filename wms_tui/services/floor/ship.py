@@ -91,7 +91,7 @@ class ShipHandler(FlowHandler):
     flow = SHIP
 
     def start(self, ctx: FloorContext) -> Reply:
-        return Reply(self._empty(), message="ship")
+        return Reply(self._empty(ctx.done), message="ship")
 
     @staticmethod
     def _empty(done: int = 0, show: tuple[str, ...] | None = None) -> FlowState[ShipData]:

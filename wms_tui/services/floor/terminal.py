@@ -78,6 +78,7 @@ class FloorContext:
     interpretation: InterpretationSettings
     security: SecurityPolicy  # what a supervisor's approval by badge and PIN is held to
     date_order: DateOrder = DateOrder.DMY  # how a typed 03/04/26 is read ([ui] date_order)
+    done: int = 0  # units of work the operator finished in the flow being started, this sign-in
 
 
 StepHandler = Callable[[Any, FloorContext, FlowState, ParsedScan], Reply]
@@ -139,6 +140,8 @@ class Terminal:
     operator: OperatorView | None = None
     state: FlowState = field(default_factory=lambda: SIGN_IN.begin(SignInStep.BADGE))
     warehouse_key: int | None = None  # the warehouse's id, once looked up
+    # Work finished per flow since the operator signed in: a flow started again counts on.
+    finished: dict[str, int] = field(default_factory=dict)
 
     # -- entry points --------------------------------------------------------------------------
 
@@ -202,6 +205,7 @@ class Terminal:
                 if verdict.operator is None:
                     return self._screen(Reply(self.state, ok=False, message=verdict.problem))
                 self.operator = verdict.operator
+                self.finished = {}
                 return self._screen(self._resume_or_menu(session, verdict.operator))
         except WmsError as exc:
             self.operator, self.state = None, SIGN_IN.begin(SignInStep.BADGE)
@@ -258,6 +262,7 @@ class Terminal:
             return self._screen(Reply(self.state, ok=False, message=f"system error, nothing was saved: {exc}"))
         if reply.state is not None and reply.state.flow == SIGN_IN.name:
             self.operator = None
+        self.finished[reply.state.flow] = max(self.finished.get(reply.state.flow, 0), reply.state.done)
         self.state = reply.state
         if not reply.ok and not reply.echo:
             reply = replace(reply, echo=echo)
@@ -297,14 +302,18 @@ class Terminal:
         flows = self.state.data.flows
         if scan.number is None or not 1 <= scan.number <= len(flows) or scan.number != int(scan.number):
             return Reply(self.state, ok=False, message=f"choose a number from 1 to {len(flows)}")
-        return load_flows()[flows[int(scan.number) - 1]].start(ctx)
+        return self._start(ctx, flows[int(scan.number) - 1])
+
+    def _start(self, ctx: FloorContext, name: str) -> Reply:
+        ctx.done = self.finished.get(name, 0)
+        return load_flows()[name].start(ctx)
 
     def _dispatch_action(self, ctx: FloorContext, key: int) -> Reply:
         state = self.state
         if state.flow == MENU.name:
             flows = state.data.flows
             if key <= len(flows):
-                return load_flows()[flows[key - 1]].start(ctx)
+                return self._start(ctx, flows[key - 1])
             return Reply(state, ok=False, message=f"F{key} does nothing here")
         handler = load_flows()[state.flow]
         action = handler.flow.action(key)
