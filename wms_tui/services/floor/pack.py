@@ -214,11 +214,12 @@ class PackHandler(FlowHandler):
             show = (*CHOICES, *_left_lines(left))
             posted = state.posted(PackStep.KIND, done=1, order=order.number, show=show, progress=f"#{data.no} closed")
             return Reply(posted, message=f"{closed}; next container", prints=tuple(prints))
-        # Boxes closed while more waited were labelled "k of k+1"; those that were wrong get
-        # their label again, now that the order's count is known.
-        prints += [PrintRequest(CONTAINER, label.sscc) for label in packing.container_labels(ctx.session, order.number)
-                   if label.index < label.of - 1 and label.sscc != data.box]
         if data.kind != ContainerKind.PALLET:
+            # Boxes closed while more waited were labelled "k of k+1"; those that were wrong
+            # get their label again, now that the order's count is known.
+            prints += [PrintRequest(CONTAINER, label.sscc)
+                       for label in packing.container_labels(ctx.session, order.number)
+                       if label.index < label.of - 1 and label.sscc != data.box]
             prints.append(PrintRequest(PACKING_SLIP, order.number))
         show = [f"{order.number} packed", "next order or tote"]
         if order_containers.loose_boxes(ctx.session, order) > 1:
