@@ -16,6 +16,7 @@ from tests.floor.outbound import pick_order, picked, scan_of, whole
 from wms_tui import config
 from wms_tui.domain.errors import ConfigError, InvalidInput
 from wms_tui.domain.flows import Expect
+from wms_tui.domain.locations import location_barcode
 from wms_tui.domain.quantities import move_quantity
 from wms_tui.domain.typed import DateOrder, typed_date, typed_decimal
 from wms_tui.services.demo import DEMO_PIN, gtin13
@@ -127,3 +128,14 @@ def test_weight_with_a_decimal_comma(runtime):
     with Session(runtime.engine) as session:
         weights = session.exec(select(ShippingContainer.weight_kg)).all()
     assert Decimal("12.5") in weights
+
+
+def test_a_bin_label_typed_in_small_letters_is_that_bin(runtime):
+    desk = Desk(runtime)
+    desk.sign_in("BADGE-0001")
+    typed = location_barcode("WH1/STOCK/A-01-1").lower()
+    desk.scan("3", typed)  # count: unplanned, asks again
+    assert "no count planned" in desk.message
+    desk.scan(typed)
+    assert desk.step == "item" and not desk.error, desk.message
+    assert desk.shown.document == "A-01-1" and "count A-01-1" in desk.details
