@@ -11,6 +11,7 @@ import importlib
 # needs the printer settings does not pay for importing reportlab.
 _EXPORTS = {
     "Address": "labels.models",
+    "CommandCard": "labels.models",
     "ContainerLabel": "labels.models",
     "DOCUMENT_KINDS": "labels.models",
     "Document": "labels.models",

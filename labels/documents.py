@@ -60,7 +60,9 @@ def _columns(doc: Document) -> tuple[list[str], list[list[object]], list[float]]
         ]
         return header, rows, [16, 16, 40, 12, 8, 7, 10]
     if doc.kind == "packingslip":
-        header = ["SKU", "GTIN", "Description", "Lot", "Ordered", "Shipped", "UoM"]
+        # "Packed" is what is in the boxes; "Shipped" only once something has left.
+        shipped = any(ln.shipped is not None for ln in lines)
+        header = ["SKU", "GTIN", "Description", "Lot", "Ordered", "Packed", *(["Shipped"] if shipped else []), "UoM"]
         rows = [
             [
                 ln.sku,
@@ -69,11 +71,12 @@ def _columns(doc: Document) -> tuple[list[str], list[list[object]], list[float]]
                 ln.lot,
                 _qty(ln.ordered if ln.ordered is not None else ln.quantity),
                 _qty(ln.quantity),
+                *([_qty(ln.shipped or Decimal(0))] if shipped else []),
                 ln.uom,
             ]
             for ln in lines
         ]
-        return header, rows, [14, 18, 36, 12, 9, 9, 7]
+        return header, rows, [14, 18, 36 - (9 if shipped else 0), 12, 9, 9, *([9] if shipped else []), 7]
     if doc.kind == "receiving":
         header = ["SKU", "GTIN", "Description", "Expected", "UoM", "Received", "Lot / notes"]
         rows = [

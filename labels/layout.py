@@ -13,7 +13,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from labels import gs1
 from labels.code128 import QUIET_MODULES, Symbol, encode, encode_gs1
-from labels.models import ContainerLabel, ItemLabel, Label, LocationLabel, PalletLabel
+from labels.models import CommandCard, ContainerLabel, ItemLabel, Label, LocationLabel, PalletLabel
 
 PT_PER_MM = 72 / 25.4
 MIN_MODULE_MM = 0.495  # GS1 General Specifications, symbol table 6 (logistic units)
@@ -405,6 +405,21 @@ def item_layout(label: ItemLabel, width: float, height: float, module: float) ->
     return b.layout()
 
 
+def command_layout(label: CommandCard, width: float, height: float, module: float) -> Layout:
+    """Command card: the code in large type, its Code 128 across the card, what it does."""
+    b = _Builder(width, height, module)
+    m, w = b.margin, b.inner
+    symbol = encode(label.code)
+    if symbol.modules > b.max_modules():
+        raise gs1.LabelDataError(f"command {label.code!r} is too long for the card")
+    b.text(m, m, 2.4, "COMMAND CARD", w)
+    b.text(m, m + 3, 16.0, label.code, w, bold=True)
+    y = b.barcode(m + 24, symbol, label.code, label.code, False, height=30.0)
+    b.hline(y + 1)
+    b.text(m, y + 4, 5.0, label.caption, w, bold=True)
+    return b.layout()
+
+
 def layout_label(label: Label, width: float, height: float, module: float) -> Layout:
     if isinstance(label, ContainerLabel):
         return container_layout(label, width, height, module)
@@ -414,4 +429,6 @@ def layout_label(label: Label, width: float, height: float, module: float) -> La
         return location_layout(label, width, height, module)
     if isinstance(label, ItemLabel):
         return item_layout(label, width, height, module)
+    if isinstance(label, CommandCard):
+        return command_layout(label, width, height, module)
     raise TypeError(f"not a label: {type(label).__name__}")

@@ -105,7 +105,20 @@ class ItemLabel:
         return self.gtin
 
 
-Label = ContainerLabel | PalletLabel | LocationLabel | ItemLabel
+@dataclass(frozen=True)
+class CommandCard:
+    """A card a terminal without a key scans instead: its code (e.g. "*2") as Code 128, in
+    large type, with what it does."""
+
+    code: str
+    caption: str = ""
+
+    @property
+    def reference(self) -> str:
+        return self.code
+
+
+Label = ContainerLabel | PalletLabel | LocationLabel | ItemLabel | CommandCard
 
 
 @dataclass(frozen=True)
@@ -120,6 +133,8 @@ class DocumentLine:
     unit_price: Decimal | None = None
     ordered: Decimal | None = None
     """Ordered/expected quantity where it differs from ``quantity`` (receiving, backorders)."""
+    shipped: Decimal | None = None
+    """Packing slip: units shipped so far; None until the order ships (``quantity`` is packed)."""
 
 
 @dataclass(frozen=True)
@@ -218,6 +233,11 @@ def document_from_mapping(kind: str, data: Mapping[str, Any]) -> Document:
                 ordered=(
                     _decimal(raw["ordered"], f"{where}.ordered")
                     if raw.get("ordered") is not None
+                    else None
+                ),
+                shipped=(
+                    _decimal(raw["shipped"], f"{where}.shipped")
+                    if raw.get("shipped") is not None
                     else None
                 ),
             )

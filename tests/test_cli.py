@@ -1,6 +1,7 @@
 """The `wms-tui` command, run as a user would (click's runner, real database files)."""
 
 import sqlite3
+import warnings
 from contextlib import closing
 from pathlib import Path
 
@@ -71,6 +72,10 @@ def test_commands_refuse_a_database_that_was_not_upgraded(sqlite_config):
     result = CliRunner().invoke(main, ["--config", str(sqlite_config), "stock", "X"])
     assert result.exit_code == 1
     assert "run `wms-tui db upgrade` first" in result.output
+    assert not (sqlite_config.parent / "ledger.db").exists()  # refused: no empty file left behind
+    make_engine(f"sqlite:///{sqlite_config.parent / 'ledger.db'}").dispose()  # an empty file, not upgraded
+    result = CliRunner().invoke(main, ["--config", str(sqlite_config), "stock", "X"])
+    assert result.exit_code == 1 and "run `wms-tui db upgrade` first" in result.output
 
 
 def write_csvs(tmp_path: Path, stock_rows: str) -> dict[str, Path]:
@@ -138,8 +143,13 @@ def test_demo_builds_a_realistic_warehouse(tmp_path, monkeypatch):
     monkeypatch.setenv("WMS_DATA_DIR", str(tmp_path))
     config_path = tmp_path / "c.toml"
     config_path.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "demo.db"}"\n')
-    result = run("demo", "--no-app")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run("demo", "--no-app")
     assert result.exit_code == 0, result.output
+    # A first run says what it built and where, nothing else: no warning of any kind.
+    assert [str(warning.message) for warning in caught] == []
+    assert "warning" not in result.output.lower()
     item = run("stock", "SKU-00001", config_path=config_path).output
     assert "item: SKU-00001" in item
     valuation = run("report", "valuation", config_path=config_path).output

@@ -42,6 +42,20 @@ def write_traceback(exc: BaseException) -> Path:
     raise exc
 
 
+def database_url(ctx: click.Context, url: str | None = None) -> str | None:
+    """The database a command works on: its own --url, else the demo's with --demo, else None
+    (the config's [database] url)."""
+    return url or ctx.find_root().obj.get("database_url")
+
+
+def open_command_runtime(ctx: click.Context, **kwargs):
+    """Settings and database for a command, from --config and --demo."""
+    from wms_tui.runtime import open_runtime
+
+    root = ctx.find_root().obj
+    return open_runtime(root.get("config_path"), database_url=root.get("database_url"), **kwargs)
+
+
 def one_line(text: str) -> str:
     line = " ".join(text.split())
     return line if len(line) <= MESSAGE_LIMIT else line[: MESSAGE_LIMIT - 3] + "..."
@@ -132,12 +146,15 @@ class WmsGroup(click.Group):
     help="This session's terminal id, over [terminal] id (sets $WMS_TERMINAL), e.g. one per SSH "
          "session: docs/thin-sessions.md.",
 )
+@click.option("--demo", "on_demo", is_flag=True,
+              help="Work on the demo database (built by `wms-tui demo`) instead of the configured one.")
 @click.version_option(package_name="wms-tui")
 @click.pass_context
-def main(ctx: click.Context, config_path: str | None, terminal_id: str | None) -> None:
+def main(ctx: click.Context, config_path: str | None, terminal_id: str | None, on_demo: bool) -> None:
     """Warehouse terminal: pick, pack, ship, receive and restock over a stock ledger.
 
-    Without a sub-command it opens the terminal app.
+    Without a sub-command it opens the terminal app. `wms-tui --demo stock SKU-00001` runs
+    a command on the demo warehouse.
     """
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
@@ -147,11 +164,14 @@ def main(ctx: click.Context, config_path: str | None, terminal_id: str | None) -
         # Through the environment, so every sub-command and the processes it starts (the
         # console's browser server) load the same id.
         os.environ[TERMINAL_ENV] = terminal_id
+    if on_demo:
+        from wms_tui.config import demo_database_path
+
+        ctx.obj["database_url"] = f"sqlite:///{demo_database_path()}"
     if ctx.invoked_subcommand is None:
-        from wms_tui.runtime import open_runtime
         from wms_tui.ui.app import WmsApp
 
-        runtime = open_runtime(config_path)
+        runtime = open_command_runtime(ctx)
         try:
             runtime.check_terminal_warehouse()
             runtime.hold_terminal()

@@ -20,6 +20,7 @@ from labels.printers import PrinterConfigError, load_printers
 from labels.sscc import config_from_mapping as sscc_config_from_mapping
 from wms_tui.domain.auth import PIN_MAX_LENGTH, SecurityPolicy
 from wms_tui.domain.errors import ConfigError
+from wms_tui.domain.typed import DateOrder
 
 APP_NAME = "wms-tui"
 TERMINAL_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -31,6 +32,11 @@ def default_config_path() -> Path:
 
 def data_dir() -> Path:
     return Path(os.environ.get("WMS_DATA_DIR") or user_data_dir(APP_NAME))
+
+
+def demo_database_path() -> Path:
+    """The demo warehouse `wms-tui demo` builds, which `wms-tui --demo COMMAND` works on."""
+    return data_dir() / "demo.db"
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,8 @@ class CentralSettings:
 # The terminal app's key bindings by id, with their default keys. `[ui.keys] ID = "KEYS"` gives
 # one binding a site's own keys (comma-separated), e.g. for a handheld without F-keys. What F1-F9
 # do depends on the flow (its legend says); F10 always goes back.
-UI_KEYS: dict[str, str] = {**{f"f{n}": f"f{n}" for n in range(1, 11)}, "clear": "escape", "quit": "ctrl+q"}
+UI_KEYS: dict[str, str] = {**{f"f{n}": f"f{n}" for n in range(1, 11)}, "clear": "escape", "quit": "ctrl+q",
+                           "scroll_up": "up", "scroll_down": "down", "page_up": "pageup", "page_down": "pagedown"}
 KEY_MODIFIERS = ("ctrl", "alt", "shift", "meta", "super", "hyper")
 # Named keys a binding may use (Textual's names); any single character works with ctrl or alt.
 NAMED_KEYS = frozenset({*(f"f{n}" for n in range(1, 25)), "escape", "enter", "tab", "backspace", "delete", "insert",
@@ -70,6 +77,7 @@ INPUT_KEYS = frozenset({"enter", "tab", "backspace", "delete", "space", "left", 
 @dataclass(frozen=True)
 class UiSettings:
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, only those a site changed
+    date_order: DateOrder = DateOrder.DMY  # how 03/04/2026 is read (domain.typed.parse_date)
 
     def keymap(self) -> dict[str, str]:
         """Every floor binding id with the keys it answers to here."""
@@ -150,7 +158,10 @@ def _key_problem(key: str) -> str | None:
 def _ui_settings(source: str, table: object) -> UiSettings:
     ui = _Section(source, "ui", table)
     keys = ui.subtable("keys")
+    order = ui.text("date_order", DateOrder.DMY.value)
     ui.finish()
+    if order not in DateOrder.__members__.values():
+        raise ConfigError(f"{ui.where} date_order: {order!r} must be one of {', '.join(DateOrder)}")
     where = f"{source}: [ui.keys]"
     unknown = sorted(set(keys) - set(UI_KEYS))
     if unknown:
@@ -164,7 +175,7 @@ def _ui_settings(source: str, table: object) -> UiSettings:
             if problem := _key_problem(name):
                 raise ConfigError(f"{where} {binding}: {name!r}: {problem}")
         remapped[binding] = ",".join(names)
-    settings = UiSettings(remapped)
+    settings = UiSettings(remapped, DateOrder(order))
     owner: dict[str, str] = {}
     for binding, value in settings.keymap().items():
         for name in value.split(","):

@@ -64,7 +64,7 @@ def open_runtime(config_path: str | None, *, database_url: str | None = None, up
     (unless `upgrade`), so a terminal never writes into a half-migrated ledger."""
     settings = config.load(config_path)
     url = database_url or settings.database.url
-    engine = make_engine(url)
+    engine = make_engine(url, create=upgrade)
     if upgrade:
         migrate.upgrade(engine)
     elif not migrate.is_up_to_date(engine):

@@ -70,7 +70,8 @@ class Desk:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         settings = runtime.settings.terminal
-        self.terminal = Terminal(runtime.engine, settings.id, settings.warehouse, security=runtime.settings.security)
+        self.terminal = Terminal(runtime.engine, settings.id, settings.warehouse, security=runtime.settings.security,
+                                 date_order=runtime.settings.ui.date_order)
         self.shown: Screenful = self.terminal.open()
         self.printed: list[PrintRequest] = []  # what committed inputs asked to print
 

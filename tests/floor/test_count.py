@@ -49,7 +49,7 @@ def test_blind_count_of_a_planned_bin(runtime):
     assert "?" not in desk.details
     desk.key("f5")
     assert not desk.error, desk.message
-    assert f"posted: {len(held)} lines, 0 adjusted" in desk.message
+    assert f": {len(held)} as counted" in desk.message and "adjusted" not in desk.message
     assert desk.step == "bin" and "1 bins" in desk.progress
     assert moves(runtime) == before
     with Session(runtime.engine) as session:
@@ -90,7 +90,7 @@ def test_difference_is_recounted_then_posted_with_a_reason(runtime):
     desk.refused("7", "reason from 1 to", "reason")
     desk.scan("2")  # damaged
     assert not desk.error, desk.message
-    assert "1 lines, 1 adjusted" in desk.message
+    assert "1 line: 1 adjusted by -1" in desk.message
     assert moves(runtime) == before + 1
     assert next(q for s, lot, q in contents(runtime, code) if s == sku and lot is None) == quantity - 1
     with Session(runtime.engine) as session:
@@ -181,7 +181,7 @@ def test_crash_mid_count_keeps_what_was_counted(runtime):
         desk.scan(item_scan(sku, lot), str(int(quantity)))
     desk.key("f5")
     assert not desk.error, desk.message
-    assert f"posted: {len(held)} lines, 0 adjusted" in desk.message
+    assert f": {len(held)} as counted" in desk.message
     assert moves(runtime) == posted
 
 
@@ -220,7 +220,7 @@ def test_an_empty_bin_found_empty(runtime):
     assert desk.details.strip() == f"count {code.split('/')[-1]}"
     before = moves(runtime)
     desk.key("f5")
-    assert not desk.error and "posted: 0 lines" in desk.message, desk.message
+    assert not desk.error and "0 lines: nothing to count" in desk.message, desk.message
     assert moves(runtime) == before
     with Session(runtime.engine) as session:
         assert session.get(Task, task_id).state == "done"

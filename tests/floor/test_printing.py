@@ -89,13 +89,6 @@ def test_container_label_numbers_n_of_m_once_the_order_is_packed(runtime):
     assert all(label.count is not None and label.count <= units for label in single)
 
 
-def test_an_open_box_leaves_the_count_off_the_label(runtime):
-    number, [first, second] = packed_order(runtime, boxes=2, close_last=False)
-    with reading(runtime.engine) as session:
-        label = printing.container_label(session, first)
-    assert label.container_index is None and label.container_total is None
-
-
 def test_packing_slip_document_lists_ordered_and_packed(runtime):
     number, _ = packed_order(runtime)
     with reading(runtime.engine) as session:

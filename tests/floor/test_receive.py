@@ -71,7 +71,7 @@ def test_receive_a_po_onto_a_new_pallet(runtime):
     assert po_line(runtime, "PO000002", "SKU-00031").received_quantity == 5
     assert [t.quantity for t in putaways(runtime, receipt)] == [5, per_case]
     assert len(desk.printed) == 1
-    assert desk.progress == f"{receipt} 2 lines"
+    assert desk.shown.status == "PO000002 2 lines"
     desk.key("f5")
     assert desk.flow == "menu" and "done: 2 lines" in desk.message
     with Session(runtime.engine) as session:

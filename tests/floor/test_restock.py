@@ -76,7 +76,7 @@ def test_wrong_scans_are_refused_and_post_nothing(runtime):
     desk = open_restock(runtime)
     before = moves(runtime)
     desk.refused(location_barcode("WH1/STOCK/A-01-1"), "that is a bin label", "take")
-    desk.refused("LPN-NOPE", "no pallet LPN-NOPE", "take")
+    desk.refused("LPN-NOPE", "unknown pallet", "take")
     desk.refused(gtin13(2), "no putaway or refill waits for SKU-00002", "take")
     desk.refused("5901234123457", "not a known item", "take")
     desk.key("f3")

@@ -45,7 +45,7 @@ def test_ship_an_order(runtime):
     assert moves(runtime) == before  # nothing posted before the confirmation
     desk.scan("1")
     assert not desk.error, desk.message
-    assert f"shipped {number} via DHL" in desk.message
+    assert f"{number} shipped 1 box; " in desk.message and "via DHL" in desk.message
     assert desk.step == "containers"
     assert in_zone(runtime, number, "OUTPUT") == 0
     assert shipped_units(runtime, number) == total
@@ -77,6 +77,7 @@ def test_leaving_boxes_behind_needs_f2_twice(runtime):
     assert desk.step == "confirm" and "track none" in desk.details
     desk.key("f2")
     assert not desk.error, desk.message
+    assert "shipped 1 box; 1 packed box to ship" in desk.message
     assert "1 still packed" in desk.details
     # The second box goes later, on its own shipment.
     desk.scan(sscc_scan(second))
@@ -108,9 +109,9 @@ def test_wrong_scans_are_refused_and_post_nothing(runtime):
         packing.close_container(session, still_open, weight_kg=1)
     desk.refused(sscc_scan(still_open), f"belongs to order {other}", "containers")
     desk.key("f2")
-    desk.refused(sscc_scan(box), f"label of {box}", "carrier")
+    desk.refused(sscc_scan(box), "label of this shipment", "carrier")
     desk.scan("DHL")
-    desk.refused(sscc_scan(box), f"label of {box}", "tracking")
+    desk.refused(sscc_scan(box), "label of this shipment", "tracking")
     desk.refused("4006381000277", "item barcode", "tracking")
     desk.scan("JJD1")
     desk.refused("2", "1 (or F2) ships", "confirm")

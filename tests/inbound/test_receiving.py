@@ -223,7 +223,7 @@ def barcode_of(engine, code: str) -> str:
         ("not_on_po", InvalidInput, "item M-1 is not on purchase order"),
         ("missing_lot", InvalidInput, "M-1 is lot-tracked"),
         ("expired", InvalidInput, "expiry 2026-01-01 is in the past"),
-        ("unknown_barcode", NotFound, "barcode '999' is not a known item"),
+        ("unknown_barcode", NotFound, r"not a known item.*'999'"),
         ("putaway_to_customer", InvalidInput, "CUSTOMERS is not a storage location"),
         ("negative_count", InvalidInput, "quantity must be greater than zero"),
     ],

@@ -37,7 +37,7 @@ async def test_blind_count_of_a_planned_bin(runtime, tmp_path, size):
         assert "?" not in floor.details
         await floor.key("f5")
         assert not floor.error, floor.message
-        assert f"posted: {len(held)} lines, 0 adjusted" in floor.message
+        assert f": {len(held)} as counted" in floor.message
         assert floor.step == "bin" and "1 bins" in floor.widget("status")
         assert moves(runtime) == before
         assert all(len(line) <= size[0] for line in floor.widget("legend").splitlines())

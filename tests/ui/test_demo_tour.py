@@ -17,8 +17,9 @@ async def test_tour_picks_packs_and_ships_one_order(demo_template, tmp_path):
     runtime = runtime_on_copy(demo_template, tmp_path)
     ensure_demo_range(runtime.engine, "HH1")
     use_folder_printer(runtime, tmp_path / "labels")
-    scans = tour_scans(runtime.engine, "HH1")
-    order = scans[3]  # after the badge, the PIN and the menu choice
+    tour = tour_scans(runtime.engine, "HH1")
+    scans, order = tour.scans, tour.order
+    assert scans[3] == order  # after the badge, the PIN and the menu choice
     app = WmsApp(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         floor = Floor(app, pilot, tmp_path)
@@ -39,4 +40,23 @@ async def test_tour_picks_packs_and_ships_one_order(demo_template, tmp_path):
         shipment = session.exec(select(Shipment).where(Shipment.tracking_number == TRACKING)).one()
         assert shipment.carrier == "DHL"
         assert order_status(session, order).value == "fulfilled"
+    runtime.close()
+
+
+async def test_tour_played_in_one_capture_ends_on_its_finished_screen(demo_template, tmp_path):
+    runtime = runtime_on_copy(demo_template, tmp_path)
+    ensure_demo_range(runtime.engine, "HH1")
+    use_folder_printer(runtime, tmp_path / "labels")
+    tour = tour_scans(runtime.engine, "HH1")
+    app = WmsApp(runtime, finale=tour.finale)
+    async with app.run_test(size=(20, 16)) as pilot:
+        floor = Floor(app, pilot, tmp_path)
+        await floor.scan(*tour.scans)  # as `demo --watch` plays them: one capture, then its end
+        for _ in range(100):
+            if floor.message == f"tour finished: {tour.order} shipped":
+                break
+            await floor.settle()
+            await pilot.pause(0.05)
+        assert floor.message == f"tour finished: {tour.order} shipped" and not floor.error
+        assert floor.flow == "sign_in" and "sign in to try it" in floor.details
     runtime.close()

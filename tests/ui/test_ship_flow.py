@@ -39,7 +39,7 @@ async def test_ship_an_order_end_to_end(runtime, tmp_path, size):
         assert moves(runtime) == before  # nothing posted before the confirmation
         await floor.scan("1")
         assert not floor.error, floor.message
-        assert f"shipped {number} via DHL" in floor.message
+        assert f"{number} shipped 1 box; " in floor.message and "via DHL" in floor.message
         assert floor.step == "containers"
         assert all(len(line) <= size[0] for line in floor.widget("legend").splitlines())
     assert in_zone(runtime, number, "OUTPUT") == 0

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from wms_tui.runtime import open_runtime
+from wms_tui.cli import database_url, open_command_runtime
 
 
 @click.command("console")
@@ -26,13 +26,13 @@ def console(ctx: click.Context, operator: str, serve: bool, host: str, port: int
 
         # Each browser session runs its own console process, as a terminal would.
         command = [sys.executable, "-m", "wms_tui", *(["--config", config_path] if config_path else []),
-                   "console", "--operator", operator]
+                   *(["--demo"] if database_url(ctx) else []), "console", "--operator", operator]
         Server(shlex.join(command), host=host, port=port, title="wms-tui console").serve()
         return
     from wms_tui.services.print_station import default_queue_path
     from wms_tui.ui.console.app import ConsoleApp
 
-    runtime = open_runtime(config_path)
+    runtime = open_command_runtime(ctx)
     try:
         ConsoleApp(runtime, operator=operator, queue_path=default_queue_path()).run()
     finally:

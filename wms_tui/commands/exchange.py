@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from wms_tui.runtime import open_runtime
+from wms_tui.cli import open_command_runtime
 from wms_tui.services import exchange
 
 
 def _import(ctx: click.Context, kind: str, path: Path) -> None:
-    runtime = open_runtime(ctx.find_root().obj.get("config_path"))
+    runtime = open_command_runtime(ctx)
     try:
         result = exchange.import_documents(runtime.engine, kind, path)
     finally:
@@ -55,7 +55,7 @@ def import_purchases(ctx: click.Context, path: Path) -> None:
 @click.pass_context
 def export_command(ctx: click.Context, kind: str, since, fmt: str, output: Path | None) -> None:
     """Shipments, receipts or stock on hand as CSV or JSON (stock in the format `import --stock` reads)."""
-    runtime = open_runtime(ctx.obj.get("config_path"))
+    runtime = open_command_runtime(ctx)
     try:
         rows = exchange.export_rows(runtime.engine, kind, since=since.date() if since else None)
     finally:

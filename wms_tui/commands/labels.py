@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -18,6 +19,7 @@ import click
 from labels import (
     DOCUMENT_KINDS,
     LABEL_MEDIA,
+    CommandCard,
     ContainerLabel,
     ItemLabel,
     Label,
@@ -34,7 +36,10 @@ from labels import (
     render_labels,
 )
 from labels.models import address_from_mapping
+from labels.queue import JobStatus
 from wms_tui import config
+from wms_tui.domain.errors import ConfigError
+from wms_tui.domain.typed import looks_decimal, typed_decimal
 
 __all__ = ["label_group", "load_printers", "printers_group"]
 
@@ -201,6 +206,8 @@ def _date(value: str | None, option: str) -> dt.date | None:
 def _decimal(value: str | None, option: str) -> Decimal | None:
     if value is None:
         return None
+    if looks_decimal(value):
+        return typed_decimal(value, option)  # 2.5 or 2,5, as every typed quantity
     try:
         number = Decimal(value)
     except InvalidOperation:
@@ -247,21 +254,47 @@ def container_command(
     target: OutputTarget,
     **fields: Any,
 ) -> None:
-    """GS1 logistic label for a shipping container."""
+    """GS1 logistic label for a shipping container. A container of the database (packed for
+    an order) is filled in from it: addresses, order, carrier, contents, n of m, weight; the
+    options given replace what it says."""
     if index and total and index > total:
         raise click.BadParameter(f"container {index} of {total}", param_hint="--container")
-    label = ContainerLabel(
-        sscc=sscc,
-        ship_from=address_from_mapping(ship_from or "-", "--ship-from"),
-        ship_to=address_from_mapping(ship_to or "-", "--ship-to"),
-        best_before=_date(best_before, "--best-before"),
-        expiry=_date(expiry, "--expiry"),
-        gross_weight_kg=_decimal(weight, "--weight"),
-        container_index=index,
-        container_total=total,
+    given = {
+        "ship_from": address_from_mapping(ship_from, "--ship-from") if ship_from else None,
+        "ship_to": address_from_mapping(ship_to, "--ship-to") if ship_to else None,
+        "best_before": _date(best_before, "--best-before"),
+        "expiry": _date(expiry, "--expiry"),
+        "gross_weight_kg": _decimal(weight, "--weight"),
+        "container_index": index,
+        "container_total": total,
         **fields,
-    )
+    }
+    given = {name: value for name, value in given.items() if value not in (None, "")}
+    stored = _stored_container_label(sscc)
+    if stored is not None:
+        label = dataclasses.replace(stored, **given)
+    else:
+        label = ContainerLabel(**{"ship_from": address_from_mapping("-", "--ship-from"),
+                                  "ship_to": address_from_mapping("-", "--ship-to"), **given, "sscc": sscc})
     _emit([label], "container", target)
+
+
+def _stored_container_label(sscc: str) -> ContainerLabel | None:
+    """The label of a container packed for an order in the database; None without a database
+    (labels are also made for goods this database never saw)."""
+    from wms_tui.cli import open_command_runtime
+    from wms_tui.services.floor.printing import stored_container_label
+    from wms_tui.store.session import reading
+
+    try:
+        runtime = open_command_runtime(click.get_current_context())
+    except ConfigError:
+        return None
+    try:
+        with reading(runtime.engine) as session:
+            return stored_container_label(session, sscc)
+    finally:
+        runtime.close()
 
 
 @label_group.command("pallet")
@@ -323,6 +356,19 @@ def item_command(
     """Trade item label: GS1-128 with GTIN (AI 01) and optional lot, expiry, serial."""
     label = ItemLabel(expiry=_date(expiry, "--expiry"), **fields)
     _emit([label] * copies, "item", target)
+
+
+@label_group.command("commands")
+@_output_target
+def commands_command(target: OutputTarget) -> None:
+    """The command cards *0 to *10 (an A4 sheet unless --media says otherwise): on a terminal
+    without F-keys, scanning *N does what FN does; *0 shows the keys of the step."""
+    from wms_tui.domain.flows import command_cards
+
+    context = click.get_current_context()
+    if context.get_parameter_source("media") is click.core.ParameterSource.DEFAULT:
+        target = dataclasses.replace(target, media="a4-sheet")
+    _emit([CommandCard(code, caption) for code, caption in command_cards()], "commands", target)
 
 
 def _document_command(kind: str) -> click.Command:
@@ -481,4 +527,8 @@ def printers_reprint(
         job = queue.get(job_id)
     finally:
         queue.close()
-    click.echo(f"job {job_id}: {job.status}" + (f" ({job.last_error})" if job.last_error else ""))
+    said = f"job {job_id}: {job.status}" + (f" ({job.last_error})" if job.last_error else "")
+    if job.status != JobStatus.SENT:
+        # A script (or a person) must see that the label did not come out: status 1.
+        raise click.ClickException(f"{said}; it stays in the queue: `wms-tui printers retry` sends it again")
+    click.echo(said)

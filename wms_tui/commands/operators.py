@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import click
 
+from wms_tui.cli import open_command_runtime
 from wms_tui.domain.flows import Role
-from wms_tui.runtime import open_runtime
 from wms_tui.services import operators
 from wms_tui.store.session import reading, transaction
 
@@ -27,7 +27,7 @@ def operators_group() -> None:
 @click.pass_context
 def add_operator(ctx: click.Context, code: str, name: str, role: str, badge: str, pin: str) -> None:
     """Add operator CODE (the id that may be typed instead of scanning the badge)."""
-    runtime = open_runtime(ctx.obj.get("config_path"))
+    runtime = open_command_runtime(ctx)
     try:
         with transaction(runtime.engine) as session:
             operator = operators.create_operator(session, code, name, role, badge=badge, pin=pin,
@@ -41,7 +41,7 @@ def add_operator(ctx: click.Context, code: str, name: str, role: str, badge: str
 @click.pass_context
 def list_operators(ctx: click.Context) -> None:
     """Operators with their role and lock (never their badge or PIN), and locked terminals."""
-    runtime = open_runtime(ctx.obj.get("config_path"))
+    runtime = open_command_runtime(ctx)
     try:
         with reading(runtime.engine) as session:
             rows = operators.list_operators(session)
@@ -66,7 +66,7 @@ def unlock(ctx: click.Context, code: str | None, terminal: str | None) -> None:
     """Lift the lock repeated failed sign-ins put on operator CODE (or on a terminal)."""
     if (code is None) == (terminal is None):
         raise click.UsageError("give an operator id or --terminal (one of them)")
-    runtime = open_runtime(ctx.obj.get("config_path"))
+    runtime = open_command_runtime(ctx)
     try:
         with transaction(runtime.engine) as session:
             what = operators.unlock(session, operator=code, terminal=terminal, by="wms-tui operators unlock")
@@ -81,7 +81,7 @@ def unlock(ctx: click.Context, code: str | None, terminal: str | None) -> None:
 def release(ctx: click.Context, code: str) -> None:
     """Give the tasks operator CODE has claimed back to the queue and drop the step they left
     pending (they walked off, or signed out without finishing)."""
-    runtime = open_runtime(ctx.obj.get("config_path"))
+    runtime = open_command_runtime(ctx)
     try:
         with transaction(runtime.engine) as session:
             released = operators.release_operator(session, code, by="wms-tui operators release")
@@ -96,7 +96,7 @@ def release(ctx: click.Context, code: str) -> None:
 @click.pass_context
 def audit(ctx: click.Context, operator: str | None, limit: int) -> None:
     """Sign-ins, sign-outs, failed attempts, approvals and unlocks, newest first."""
-    runtime = open_runtime(ctx.obj.get("config_path"))
+    runtime = open_command_runtime(ctx)
     try:
         with reading(runtime.engine) as session:
             for event in operators.audit_trail(session, limit=limit, operator=operator):

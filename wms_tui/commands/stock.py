@@ -10,7 +10,7 @@ import click
 from drivers.replay import escape_line
 from drivers.settings import ReplaySettings, ScannerSettings
 from wms_tui import config
-from wms_tui.cli import WmsGroup
+from wms_tui.cli import WmsGroup, database_url, open_command_runtime
 from wms_tui.domain.errors import ConfigError
 from wms_tui.domain.imports import ImportState
 from wms_tui.domain.quantities import display
@@ -27,11 +27,9 @@ from wms_tui.store.integrity import check_ledger
 from wms_tui.store.roles import Roles, apply_grants, grant_statements
 from wms_tui.store.session import reading
 
-DEMO_DB_NAME = "demo.db"
-
 
 def _runtime(ctx: click.Context, **kwargs) -> Runtime:
-    return open_runtime(ctx.obj.get("config_path"), **kwargs)
+    return open_command_runtime(ctx, **kwargs)
 
 
 @click.group("db")
@@ -45,7 +43,7 @@ def db_group() -> None:
 def db_upgrade(ctx: click.Context, url: str | None) -> None:
     """Apply all migrations: works on an empty SQLite file or PostgreSQL database."""
     settings = config.load(ctx.obj.get("config_path"))
-    engine = make_engine(url or settings.database.url)
+    engine = make_engine(database_url(ctx, url) or settings.database.url)
     try:
         migrate.upgrade(engine)
         click.echo(f"database at revision {', '.join(sorted(migrate.current_revisions(engine)))}")
@@ -59,7 +57,7 @@ def db_upgrade(ctx: click.Context, url: str | None) -> None:
 def db_status(ctx: click.Context, url: str | None) -> None:
     """Show the schema revision and whether migrations are pending."""
     settings = config.load(ctx.obj.get("config_path"))
-    engine = make_engine(url or settings.database.url)
+    engine = make_engine(database_url(ctx, url) or settings.database.url, create=False)
     try:
         current = migrate.current_revisions(engine)
         heads = migrate.head_revisions()
@@ -77,7 +75,7 @@ def db_check(ctx: click.Context, url: str | None) -> None:
     """Verify the ledger: hash chains, gap-free sequences, balances against the moves, and
     every item summing to zero. Prints each problem found; exit status 1 if any."""
     settings = config.load(ctx.obj.get("config_path"))
-    engine = make_engine(url or settings.database.url)
+    engine = make_engine(database_url(ctx, url) or settings.database.url, create=False)
     try:
         with reading(engine) as session:
             result = check_ledger(session.connection())
@@ -107,7 +105,7 @@ def db_roles(ctx: click.Context, application: str, reporting: str, apply: bool, 
             click.echo(f"{statement};")
         return
     settings = config.load(ctx.obj.get("config_path"))
-    engine = make_engine(url or settings.database.url)
+    engine = make_engine(database_url(ctx, url) or settings.database.url)
     try:
         if engine.dialect.name == "sqlite":
             raise ConfigError("database roles exist on PostgreSQL only; protect a SQLite file with file permissions")
@@ -119,7 +117,7 @@ def db_roles(ctx: click.Context, application: str, reporting: str, apply: bool, 
 
 
 def demo_database_url(reset: bool) -> str:
-    path = config.data_dir() / DEMO_DB_NAME
+    path = config.demo_database_path()
     if reset:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -181,17 +179,19 @@ def demo(ctx: click.Context, reset: bool, no_app: bool, watch: bool, replay_path
     click.echo(f"demo database: {runtime.engine.url.database}")
     try:
         scanner = None
+        finale = ""
         if watch or replay_path:
             if watch:
                 replay_path = str(config.data_dir() / "demo-tour.txt")
-                scans = tour_scans(runtime.engine, runtime.settings.terminal.id)
-                Path(replay_path).write_text("".join(escape_line(scan) + "\n" for scan in scans), encoding="utf-8")
+                tour = tour_scans(runtime.engine, runtime.settings.terminal.id)
+                finale = tour.finale
+                Path(replay_path).write_text("".join(escape_line(scan) + "\n" for scan in tour.scans), encoding="utf-8")
             scanner = ScannerSettings(driver="replay", replay=ReplaySettings(path=replay_path, interval_ms=interval_ms))
         if not no_app:
             from wms_tui.ui.app import WmsApp
 
             runtime.check_terminal_warehouse()
-            WmsApp(runtime, scanner=scanner).run()
+            WmsApp(runtime, scanner=scanner, finale=finale).run()
     finally:
         runtime.close()
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
+from wms_tui.cli import open_command_runtime
 from wms_tui.domain.errors import ConfigError
 from wms_tui.domain.sync import SyncRefused
-from wms_tui.runtime import open_runtime
 from wms_tui.sync.client import Offline, SyncClient
 from wms_tui.sync.worker import SyncWorker, endpoint_from
 
@@ -17,7 +17,7 @@ from wms_tui.sync.worker import SyncWorker, endpoint_from
 @click.pass_context
 def sync_command(ctx: click.Context, watch: bool, show_status: bool) -> None:
     """Push this terminal's moves to the central service and pull what changed there."""
-    runtime = open_runtime(ctx.obj.get("config_path"))
+    runtime = open_command_runtime(ctx)
     try:
         settings = runtime.settings
         client = SyncClient(runtime.engine, endpoint_from(settings), batch_size=settings.central.batch_size)

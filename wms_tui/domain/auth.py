@@ -71,5 +71,6 @@ def wait_text(until: datetime, now: datetime) -> str:
 
 def badge_digest(site_key: str, badge: str) -> str:
     """How a badge code is stored and looked up: HMAC-SHA256 under the site key (hex). Keyed,
-    so the short, guessable codes printed on badges cannot be found from the hashes alone."""
-    return hmac.new(bytes.fromhex(site_key), badge.strip().encode(), hashlib.sha256).hexdigest()
+    so the short, guessable codes printed on badges cannot be found from the hashes alone.
+    Case does not matter: a badge typed as badge-0001 is BADGE-0001."""
+    return hmac.new(bytes.fromhex(site_key), badge.strip().upper().encode(), hashlib.sha256).hexdigest()

@@ -57,7 +57,7 @@ EXPECTED_WORDS = {
     Expect.BIN: "the bin label",
     Expect.ITEM: "the item barcode",
     Expect.LOT: "the lot",
-    Expect.DATE: "the date (YYMMDD)",
+    Expect.DATE: "the date",
     Expect.QUANTITY: "a quantity",
     Expect.CONTAINER: "the container label (SSCC)",
     Expect.TOTE: "the tote label",
@@ -88,7 +88,7 @@ ACCEPTS: dict[Expect, frozenset[Seen]] = {
     Expect.BIN: frozenset({Seen.BIN}),
     Expect.ITEM: frozenset({Seen.ITEM}),
     Expect.LOT: frozenset({Seen.TEXT, Seen.NUMBER}),
-    Expect.DATE: frozenset({Seen.NUMBER}),
+    Expect.DATE: frozenset({Seen.NUMBER, Seen.TEXT}),  # 261231, 31.12.26, 2026-12-31
     Expect.QUANTITY: frozenset({Seen.NUMBER}),
     Expect.CONTAINER: frozenset({Seen.CONTAINER}),
     Expect.TOTE: frozenset({Seen.CONTAINER, Seen.TEXT, Seen.NUMBER}),
@@ -103,14 +103,14 @@ ACCEPTS: dict[Expect, frozenset[Seen]] = {
 }
 
 
-def mismatch(expect: Expect, seen: Seen, shown: str, reason: str | None = None) -> str | None:
+def mismatch(expect: Expect, seen: Seen, reason: str | None = None) -> str | None:
     """Why a scan of this shape does not fit the step, in the floor's words; None if it fits."""
     if seen is Seen.INVALID:
-        return f"unreadable barcode {shown}: {reason or 'not a valid code'}"
+        return f"unreadable barcode: {reason or 'not a valid code'}"
     if seen in ACCEPTS[expect]:
         return None
-    # What to do first: a handheld may only have room for the start of the message.
-    return f"scan {EXPECTED_WORDS[expect]}: that is {SEEN_WORDS[seen]} {shown}"
+    # The reason, then what to do; the screen echoes the scan itself last (Screenful.echo).
+    return f"that is {SEEN_WORDS[seen]}: scan {EXPECTED_WORDS[expect]}"
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,12 @@ class FlowData:
     """
 
     show: tuple[str, ...] = ()  # the detail lines the screen shows between inputs
-    progress: str = ""  # the status line's "3/10" or document number
+    progress: str = ""  # the status line's counter: "3/10", "2 lines"
+
+    @property
+    def document(self) -> str:
+        """What the status line names before the progress ("SO-9 3/7"); each flow says."""
+        return ""
 
     def to_dict(self) -> dict[str, Any]:
         return _encode(self)
@@ -231,9 +236,10 @@ class Flow:
     def action(self, key: int) -> Action | None:
         return next((action for action in self.actions if action.key == key), None)
 
-    def begin(self, step: str, **data: Any) -> FlowState:
-        """The flow at `step` with fresh data."""
-        return FlowState(self.name, step, self.data(**data))
+    def begin(self, step: str, *, done: int = 0, **data: Any) -> FlowState:
+        """The flow at `step` with fresh data; `done` carries on a count of work finished
+        earlier (so a progress counter never starts again from 0 in one shift)."""
+        return FlowState(self.name, step, self.data(**data), done=done)
 
     def instruction(self, state: FlowState) -> str:
         try:
@@ -319,25 +325,58 @@ class FlowState(Generic[D]):
                    raw.get("confirm"), raw.get("done", 0))
 
 
+HELP_KEY = 0  # `*0`: the page of every key of the step, for what the legend has no room for
+HELP_LEGEND = "*0 keys"
+LEGEND_ROWS = 2  # the most rows the legend takes (the handheld's 16 rows are for the work)
+
+
 def command_key(text: str) -> int | None:
-    """`*N` typed or scanned from a command card does what F`N` does (handhelds without F-keys)."""
+    """`*N` typed or scanned from a command card does what F`N` does (handhelds without F-keys);
+    `*0` shows the keys (HELP_KEY)."""
     value = text.strip()
-    if len(value) in (2, 3) and value[0] == "*" and value[1:].isdigit() and 1 <= int(value[1:]) <= 10:
+    if len(value) in (2, 3) and value[0] == "*" and value[1:].isdigit() and 0 <= int(value[1:]) <= 10:
         return int(value[1:])
     return None
 
 
-def legend_lines(actions: tuple[Action, ...], width: int, back: str = "back") -> list[str]:
-    """The key legend wrapped to the screen; every line fits `width` (20 on the smallest).
-    F10 always leaves: `back` says where to (empty: nowhere, on the sign-in screen)."""
+def command_cards() -> list[tuple[str, str]]:
+    """The `*N` codes `command_key` reads, with what each does: the sheet `wms-tui label
+    commands` prints for terminals without F-keys."""
+    return [(f"*{HELP_KEY}", "keys of this step"), *((f"*{n}", f"= F{n}") for n in range(1, 10)),
+            ("*10", "= F10 back, sign out")]
+
+
+def legend_entries(actions: tuple[Action, ...], back: str = "back") -> list[str]:
+    """Every key of a step as "F2 close": the legend, and the `*0` page in full."""
+    return [action.legend for action in actions] + ([f"F10 {back}"] if back else [])
+
+
+def legend_lines(actions: tuple[Action, ...], width: int, back: str = "back", rows: int = LEGEND_ROWS) -> list[str]:
+    """The key legend packed into at most `rows` lines of `width` (20 on the smallest). What
+    does not fit gives way to "*0 keys", the page that lists them all. F10 always leaves:
+    `back` says where to (empty: nowhere, on the sign-in screen)."""
+    lines = _pack(legend_entries(actions, back), width)
+    if len(lines) <= rows:
+        return lines
+    # The way back stays in sight; the flow's keys give way from the last one.
+    tail = [*legend_entries((), back), HELP_LEGEND]
+    for keep in range(len(actions) - 1, -1, -1):
+        lines = _pack([action.legend for action in actions[:keep]] + tail, width)
+        if len(lines) <= rows:
+            return lines
+    return _pack(tail, width)[:rows]
+
+
+def _pack(entries: list[str], width: int) -> list[str]:
     lines: list[str] = []
     current = ""
-    for text in [action.legend for action in actions] + ([f"F10 {back}"] if back else []):
+    for text in entries:
         candidate = f"{current} {text}" if current else text
         if len(candidate) <= width:
             current = candidate
         else:
-            lines.append(current)
+            if current:
+                lines.append(current)
             current = text[:width]
     if current:
         lines.append(current)
@@ -405,6 +444,13 @@ class Screenful:
     step: str = ""
     flow: str = ""
     back: str = "back"  # what F10 does here, for the legend
+    document: str = ""  # the status line names it before the progress: "SO-9 3/7"
+    echo: str = ""  # the refused scan as read, shown after the message (the reason comes first)
+
+    @property
+    def status(self) -> str:
+        """Document and progress, as the status line starts: "SO-9 3/7"."""
+        return " ".join(part for part in (self.document, self.progress) if part)
 
 def sign_in_screen(message: str = "ready") -> Screenful:
     """What a terminal shows before anyone signs in (needs no database)."""

@@ -194,3 +194,23 @@ def invoice_hold_reasons(label: str, match: PoLineMatch, tolerance: InvoiceToler
             f"{label}: invoiced {display(match.invoiced_now)} but {display(open_quantity)} received and not yet invoiced"
         )
     return reasons
+
+
+def count_outcome(variances: Sequence[Decimal]) -> str:
+    """What a posted count changed: "2 lines: 1 adjusted by -1, 1 as counted"."""
+    adjusted = [variance for variance in variances if variance]
+    same = len(variances) - len(adjusted)
+    lines = f"{len(variances)} {'line' if len(variances) == 1 else 'lines'}"
+    parts = []
+    if len(adjusted) == 1:
+        parts.append(f"1 adjusted by {_signed(adjusted[0])}")
+    elif adjusted:
+        parts.append(f"{len(adjusted)} adjusted ({', '.join(_signed(variance) for variance in adjusted)})")
+    if same:
+        parts.append(f"{same} as counted")
+    return f"{lines}: {', '.join(parts)}" if parts else f"{lines}: nothing to count"
+
+
+def _signed(quantity: Decimal) -> str:
+    text = display(quantity)
+    return text if quantity < 0 else f"+{text}"

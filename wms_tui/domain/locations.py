@@ -91,10 +91,11 @@ def location_barcode(code: str) -> str:
 
 
 def code_from_barcode(barcode: str) -> str:
-    """The location code inside a scanned location barcode, after verifying its check digits."""
+    """The location code inside a scanned location barcode, after verifying its check digits;
+    in capitals, as codes are stored (a label typed in small letters is the same bin)."""
     code, separator, check = barcode.strip().rpartition(CHECK_SEPARATOR)
     if not separator or len(check) != 2 or not check.isdigit():
         raise InvalidInput(f"{barcode!r} is not a location barcode (expected CODE.NN)")
     if check_digits(code) != check:
         raise InvalidInput(f"location barcode {barcode!r} has a wrong check digit: rescan the bin label")
-    return code
+    return code.upper()

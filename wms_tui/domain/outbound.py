@@ -354,3 +354,32 @@ def sscc(prefix: str, serial: int) -> str:
     body = f"{prefix}{serial:0{width}d}"
     return body + str(gs1_standard_check_digit(body))
 
+
+
+def still_to_pick(lines: Sequence[LineProgress]) -> Decimal:
+    """Units promised from stock and not picked yet (back orders and cancellations aside)."""
+    return sum((max(line.quantity - line.cancelled - line.backordered - line.picked, ZERO) for line in lines), ZERO)
+
+
+def shipment_outcome(containers: int, lines: Sequence[LineProgress], *, to_pack: Decimal, still_packed: int) -> str:
+    """What a shipment did and what of the order is still open, in the floor's words:
+    "shipped 3 boxes; 12 units still to pick"."""
+    shipped = f"shipped {containers} {'box' if containers == 1 else 'boxes'}"
+    open_parts = []
+    to_pick = still_to_pick(lines)
+    if to_pick:
+        open_parts.append(f"{_units(to_pick)} still to pick")
+    if to_pack:
+        open_parts.append(f"{_units(to_pack)} to pack")
+    if still_packed:
+        open_parts.append(f"{still_packed} packed {'box' if still_packed == 1 else 'boxes'} to ship")
+    back_ordered = sum((line.backordered for line in lines), ZERO)
+    if back_ordered:
+        open_parts.append(f"{_units(back_ordered)} back ordered")
+    return f"{shipped}; " + (", ".join(open_parts) if open_parts else "order complete")
+
+
+def _units(quantity: Decimal) -> str:
+    text = quantities.display(quantity)
+    return f"{text} unit" if quantity == 1 else f"{text} units"
+

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from wms_tui.domain.errors import InvalidInput
+from wms_tui.domain.typed import looks_decimal, typed_decimal
 
 ZERO = Decimal(0)
 QUANTITY_PLACES = 3
@@ -29,6 +30,8 @@ def _to_decimal(value: object, what: str) -> Decimal:
         raise InvalidInput(f"{what} must be an exact decimal (got the float {value!r}); pass a str or Decimal")
     if isinstance(value, Decimal):
         number = value
+    elif isinstance(value, str) and looks_decimal(value):
+        number = typed_decimal(value, what)  # "2,5" as typed with a decimal comma
     elif isinstance(value, int | str):
         try:
             number = Decimal(str(value).strip())

@@ -25,7 +25,7 @@ from wms_tui.services.inbound.purchasing import (
 )
 from wms_tui.services.operators import create_operator
 from wms_tui.services.outbound.allocation import allocate, batch_orders
-from wms_tui.services.outbound.customers import create_customer
+from wms_tui.services.outbound.customers import ShipTo, create_customer
 from wms_tui.services.outbound.orders import LineInput, confirm_orders, create_order
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
 from wms_tui.store.models import Task
@@ -135,15 +135,17 @@ def build_demo(engine: Engine, *, items: int = 400, seed: int = 7, progress: Cal
             create_operator(session, code, name, role, badge=badge, pin=DEMO_PIN)
 
         say("Customers, suppliers and open orders")
+        # Full ship-to addresses: the box labels and packing slips print them.
         customers = [
-            create_customer(session, f"C{n:03d}", name, policy=policy).code
-            for n, (name, policy) in enumerate(
+            create_customer(session, f"C{n:03d}", name, policy=policy,
+                            ship_to=ShipTo(name, street, city, postcode, country)).code
+            for n, (name, policy, street, postcode, city, country) in enumerate(
                 (
-                    ("Northwind Traders", BackorderPolicy.BACKORDER_REST),
-                    ("Contoso Retail", BackorderPolicy.CANCEL_REST),
-                    ("Fabrikam Stores", BackorderPolicy.SHIP_COMPLETE),
-                    ("Tailspin Outdoor", BackorderPolicy.BACKORDER_REST),
-                    ("Alpine Ski House", BackorderPolicy.BACKORDER_ALL),
+                    ("Northwind Traders", BackorderPolicy.BACKORDER_REST, "12 Harbour Road", "EH6 6QS", "Edinburgh", "GB"),
+                    ("Contoso Retail", BackorderPolicy.CANCEL_REST, "Hauptstrasse 5", "80331", "Munich", "DE"),
+                    ("Fabrikam Stores", BackorderPolicy.SHIP_COMPLETE, "Rue de Lyon 40", "75012", "Paris", "FR"),
+                    ("Tailspin Outdoor", BackorderPolicy.BACKORDER_REST, "Kerkstraat 9", "1017 GB", "Amsterdam", "NL"),
+                    ("Alpine Ski House", BackorderPolicy.BACKORDER_ALL, "Dorfplatz 2", "6020", "Innsbruck", "AT"),
                 ),
                 1,
             )

@@ -5,6 +5,7 @@ scanner, slowly, so a newcomer can watch pick -> pack -> ship without hardware."
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import Engine
@@ -31,7 +32,18 @@ def _sign_in(role: str) -> list[str]:
     return [next(badge for badge, _code, _name, op_role in DEMO_OPERATORS if op_role == role), DEMO_PIN]
 
 
-def tour_scans(engine: Engine, terminal_id: str) -> list[str]:
+@dataclass(frozen=True)
+class Tour:
+    order: str
+    scans: list[str]
+
+    @property
+    def finale(self) -> str:
+        """What the screen says once the tour's last scan is done."""
+        return f"tour finished: {self.order} shipped"
+
+
+def tour_scans(engine: Engine, terminal_id: str) -> Tour:
     """Pick every task of one open demo order into a tote, pack it in one box, ship it."""
     with reading(engine) as session:
         tasks = session.exec(select(Task).where(Task.kind == TaskKind.PICK.value).order_by(Task.queue_position, Task.id)).all()
@@ -71,4 +83,4 @@ def tour_scans(engine: Engine, terminal_id: str) -> list[str]:
         for code, quantity in packed.items():
             scans += [code, display(quantity)]
         scans += ["*2", "2.5", BACK, BACK, *_sign_in("shipper"), "1", box, "*2", CARRIER, TRACKING, "1", BACK, BACK]
-    return scans
+    return Tour(order, scans)

@@ -21,8 +21,10 @@ def sqlite_url(path: Path | str) -> str:
     return f"sqlite:///{Path(path).expanduser().resolve()}"
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -> Engine:
-    """An engine tuned for the ledger. SQLite: WAL, synchronous=FULL, BEGIN IMMEDIATE writes."""
+def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None, create: bool = True) -> Engine:
+    """An engine tuned for the ledger. SQLite: WAL, synchronous=FULL, BEGIN IMMEDIATE writes.
+    `create=False`: a SQLite file that does not exist is refused, not created empty (a command
+    that refuses to run leaves nothing behind)."""
     try:
         parsed = make_url(url)
     except Exception as exc:
@@ -30,6 +32,9 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
+            if not create and not Path(database).exists():
+                raise ConfigError(f"no database at {database}: run `wms-tui db upgrade` first "
+                                  "(or `wms-tui demo`, then `wms-tui --demo COMMAND`)")
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
         _tune_sqlite(engine)

@@ -102,7 +102,7 @@ def item_by_scan(session: Session, scanned: str) -> ScannedItem:
         raise InvalidInput("scan the item's barcode")
     found = find_item(session, code)
     if found is None:
-        raise NotFound(f"barcode {code!r} is not a known item: check the label or add the barcode to the item")
+        raise NotFound(f"not a known item: check the label or add the barcode to the item ({code!r})")
     return found
 
 
@@ -118,8 +118,17 @@ def unit_barcodes(session: Session, item_ids: Iterable[int]) -> dict[int, str]:
     return found
 
 
+def _exact_or_upper(session: Session, query, column, code: str):
+    """A code as typed, else in capitals: people type sku-1 for SKU-1, a scanner never does."""
+    text = code.strip()
+    found = session.exec(query.where(column == text)).first()
+    if found is None and text.upper() != text:
+        found = session.exec(query.where(column == text.upper())).first()
+    return found
+
+
 def find_item_by_sku(session: Session, sku: str) -> Item | None:
-    return session.exec(select(Item).where(Item.sku == sku.strip())).first()
+    return _exact_or_upper(session, select(Item), Item.sku, sku)
 
 
 def item_by_sku(session: Session, sku: str) -> Item:
@@ -164,7 +173,7 @@ def location_by_code(session: Session, scanned: str) -> Location:
 
 
 def find_lot(session: Session, item: Item, code: str) -> Lot | None:
-    return session.exec(select(Lot).where(Lot.item_id == item.id, Lot.code == code.strip())).first()
+    return _exact_or_upper(session, select(Lot).where(Lot.item_id == item.id), Lot.code, code)
 
 
 def lot_by_code(session: Session, item: Item, code: str) -> Lot:
@@ -184,7 +193,7 @@ def find_container(session: Session, scanned: str) -> Container | None:
     code = scanned.strip()
     if not code:
         return None
-    container = session.exec(select(Container).where(Container.code == code)).first()
+    container = _exact_or_upper(session, select(Container), Container.code, code)
     if container is None:
         meaning = _scanned_gs1(code)
         if meaning is not None and meaning.sscc and meaning.sscc != code:
@@ -276,11 +285,11 @@ def find_operator_by_badge(session: Session, badge: str) -> Operator | None:
 
 def find_partner(session: Session, code: str) -> Partner | None:
     """A customer or supplier: partner codes are unique across both."""
-    return session.exec(select(Partner).where(Partner.code == code.strip())).first()
+    return _exact_or_upper(session, select(Partner), Partner.code, code)
 
 
 def find_supplier(session: Session, code: str) -> Partner | None:
-    return session.exec(select(Partner).where(Partner.code == code.strip(), Partner.kind == PartnerKind.SUPPLIER)).first()
+    return _exact_or_upper(session, select(Partner).where(Partner.kind == PartnerKind.SUPPLIER), Partner.code, code)
 
 
 def supplier_by_code(session: Session, code: str) -> Partner:

@@ -66,10 +66,12 @@ class WmsApp(App, inherit_bindings=False):  # Textual's own ctrl+q has no id: a 
         text: str  # the status line's sync words, posted by the sync thread after every round
 
     def __init__(
-        self, runtime: Runtime, *, scanner: ScannerSettings | None = None, driver_factory: DriverFactory | None = None
+        self, runtime: Runtime, *, scanner: ScannerSettings | None = None, driver_factory: DriverFactory | None = None,
+        finale: str = "",
     ) -> None:
         super().__init__()
         self.runtime = runtime
+        self.finale = finale  # what the screen says when a replayed capture (the demo tour) has ended
         scanner = scanner or settings_from_mapping(runtime.settings.scanner)
         self.terminal: Terminal | None = None  # built by prepare() once the screen is up
         self.terminal_ready = threading.Event()
@@ -113,6 +115,7 @@ class WmsApp(App, inherit_bindings=False):  # Textual's own ctrl+q has no id: a 
         try:
             self.terminal = Terminal(self.runtime.engine, settings.id, settings.warehouse,
                                      self.scanner_settings.interpretation, security=self.runtime.settings.security,
+                                     date_order=self.runtime.settings.ui.date_order,
                                      on_busy=lambda: self.post_message(self.Busy()))
         finally:
             self.terminal_ready.set()  # a terminal that failed to start is answered, not waited for

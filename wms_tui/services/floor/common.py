@@ -27,5 +27,5 @@ def item_of_scan(session: Session, scan: ParsedScan, expected_sku: str | None = 
     """The scanned item (and units per scan); a different item than expected is refused by name."""
     scanned = item_by_scan(session, scan.code)
     if expected_sku and scanned.item.sku != expected_sku:
-        raise InvalidInput(f"wrong item {scanned.item.sku}: scan {expected_sku}")
+        raise InvalidInput(f"wrong item: scan {expected_sku}, not {scanned.item.sku}")
     return scanned

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.flows import Action, Expect, Flow, FlowData, FlowState, Step
+from wms_tui.domain.inbound import count_outcome
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.quantities import display
 from wms_tui.domain.states import TaskKind
@@ -71,6 +72,10 @@ class CountData(FlowData):
         return short_place(self.bin)
 
     @property
+    def document(self) -> str:
+        return self.place
+
+    @property
     def reasons_count(self) -> int:
         return len(COUNT_REASONS)
 
@@ -116,7 +121,7 @@ class CountHandler(FlowHandler):
     flow = COUNT
 
     def start(self, ctx: FloorContext) -> Reply:
-        state = self._idle(ctx, COUNT.begin(CountStep.BIN))
+        state = self._idle(ctx, COUNT.begin(CountStep.BIN, done=ctx.done))
         held = [task for task in tasks.resume(ctx.session, ctx.operator.code, ctx.warehouse_id)
                 if task.kind == TaskKind.COUNT.value]
         if held:
@@ -150,14 +155,14 @@ class CountHandler(FlowHandler):
         if task is None:
             if state.needs_confirmation(scan.raw):
                 return Reply(state.awaiting(scan.raw), ok=False,
-                             message=f"no count planned for {short_place(code)}: scan again to count it")
+                             message="no count planned here: scan again to count it")
             plan = plan_cycle_count(ctx.session, ctx.warehouse, [code])
             task = tasks.get_task(ctx.session, plan.task_ids[0])
         return self._begin(ctx, state, task, at_bin=True)
 
     def _at(self, ctx: FloorContext, state: FlowState[CountData], scan: ParsedScan) -> Reply:
         if scan.location_code != state.data.bin:
-            raise InvalidInput(f"wrong bin {short_place(scan.location_code)}: count {state.data.place}")
+            raise InvalidInput(f"wrong bin: count {state.data.place}")
         return Reply(state.go(CountStep.ITEM, show=_lines(state.data)), message=f"at {state.data.place}")
 
     def _item(self, ctx: FloorContext, state: FlowState[CountData], scan: ParsedScan) -> Reply:
@@ -194,7 +199,7 @@ class CountHandler(FlowHandler):
     def _qty(self, ctx: FloorContext, state: FlowState[CountData], scan: ParsedScan) -> Reply:
         value = scan.number
         if value is None or value != value.to_integral_value() or not 0 <= value <= MAX_COUNT:
-            raise InvalidInput(f"count must be a whole number from 0 to {MAX_COUNT}, got {scan.text}")
+            raise InvalidInput(f"count: type a whole number from 0 to {MAX_COUNT}")
         data = state.data
         units = data.per_scan * int(value)
         counted = (*data.counted, Counted(data.sku, data.lot, data.barcode, units))
@@ -236,7 +241,6 @@ class CountHandler(FlowHandler):
         barcodes = {(entry.sku, entry.lot): entry.barcode for entry in data.counted}
         submitted = blind_count.submit(ctx.session, ctx.posting, data.task, listed, totals, barcodes, reasons)
         again = [result.sku for result in submitted.results if result.state == RECOUNT]
-        adjusted = sum(1 for result in submitted.results if result.variance)
         if again:
             message = f"recount {data.place}: {', '.join(sorted(set(again)))[:60]}"
             if submitted.recount is not None:
@@ -244,8 +248,8 @@ class CountHandler(FlowHandler):
                                    at_bin=True, message=message)
             return Reply(self._idle(ctx, state), message=message)
         finished = state.posted(CountStep.BIN, done=1)
-        return Reply(self._idle(ctx, finished),
-                     message=f"count of {data.place} posted: {len(submitted.results)} lines, {adjusted} adjusted")
+        outcome = count_outcome([result.variance or Decimal(0) for result in submitted.results])
+        return Reply(self._idle(ctx, finished), message=f"count of {data.place} posted: {outcome}")
 
     # -- tasks ---------------------------------------------------------------------------------
 

@@ -52,6 +52,10 @@ class PackData(FlowData):
     sku: str = ""
     lot_scanned: str | None = None
 
+    @property
+    def document(self) -> str:
+        return self.order or ""
+
     def container(self) -> dict:
         """The container part, which stays when a posted scan starts the data afresh."""
         return {"order": self.order, "box": self.box, "kind": self.kind, "no": self.no, "progress": self.progress}
@@ -132,7 +136,7 @@ class PackHandler(FlowHandler):
         if not left and not order_containers.loose_boxes(ctx.session, order):
             raise InvalidInput(f"order {order.number}: nothing picked waits to be packed")
         show = (*CHOICES, *_left_lines(left))
-        return Reply(state.go(PackStep.KIND, order=order.number, show=show, progress=order.number), message=f"order {order.number}")
+        return Reply(state.go(PackStep.KIND, order=order.number, show=show), message=f"order {order.number}")
 
     def _kind(self, ctx: FloorContext, state: FlowState[PackData], scan: ParsedScan) -> Reply:
         kind = KINDS[whole_number(scan, "container type", maximum=len(KINDS)) - 1]
@@ -157,7 +161,7 @@ class PackHandler(FlowHandler):
                 "unit": units_word(scanned.units_per_scan), "sku": sku, "lot_scanned": None}
         if scan.lot:
             if scan.lot not in lots:
-                raise InvalidInput(f"lot {scan.lot} of {sku} was not picked for {order.number}")
+                raise InvalidInput(f"lot {scan.lot} not picked for {order.number}: scan a picked lot")
             item["lot_scanned"] = scan.lot
         elif scanned.item.tracking == Tracking.LOT or None not in lots:
             if len(lots) > 1:
@@ -171,7 +175,7 @@ class PackHandler(FlowHandler):
         lots = open_lots(ctx.session, order, state.data.item_id)
         if lot not in lots:
             picked = ", ".join(sorted(code for code in lots if code)) or "none"
-            raise InvalidInput(f"lot {lot} of {state.data.sku} is not waiting to be packed (picked: {picked})")
+            raise InvalidInput(f"lot not waiting to be packed: scan {picked}")
         return Reply(state.go(PackStep.QTY, lot_scanned=lot), message=f"lot {lot}")
 
     def _qty(self, ctx: FloorContext, state: FlowState[PackData], scan: ParsedScan) -> Reply:
@@ -192,7 +196,7 @@ class PackHandler(FlowHandler):
         pallet = container_by_code(ctx.session, data.box)
         already = find_container(ctx.session, code)
         if already is not None and already.parent_id == pallet.id:
-            raise InvalidInput(f"box {code} is already on this pallet")
+            raise InvalidInput("already on this pallet: scan the next box, F2 close")
         box = packing.nest(ctx.session, code, data.box)
         show, on_pallet, left = _pallet_lines(ctx, sales_order_by_number(ctx.session, data.order), pallet)
         posted = state.posted(PackStep.BOXES, **data.container(), on_pallet=on_pallet, show=show)
@@ -208,9 +212,14 @@ class PackHandler(FlowHandler):
         left = left_to_pack(ctx.session, order)
         if left:
             show = (*CHOICES, *_left_lines(left))
-            posted = state.posted(PackStep.KIND, done=1, order=order.number, show=show, progress=order.number)
+            posted = state.posted(PackStep.KIND, done=1, order=order.number, show=show, progress=f"#{data.no} closed")
             return Reply(posted, message=f"{closed}; next container", prints=tuple(prints))
         if data.kind != ContainerKind.PALLET:
+            # Boxes closed while more waited were labelled "k of k+1"; those that were wrong
+            # get their label again, now that the order's count is known.
+            prints += [PrintRequest(CONTAINER, label.sscc)
+                       for label in packing.container_labels(ctx.session, order.number)
+                       if label.index < label.of - 1 and label.sscc != data.box]
             prints.append(PrintRequest(PACKING_SLIP, order.number))
         show = [f"{order.number} packed", "next order or tote"]
         if order_containers.loose_boxes(ctx.session, order) > 1:
@@ -234,7 +243,7 @@ class PackHandler(FlowHandler):
                          message: str) -> Reply:
         no = order_containers.container_number(ctx.session, order, container)
         opened = {"order": order.number, "box": container.code, "kind": container.kind, "no": no,
-                  "progress": f"{order.number} #{no}"}
+                  "progress": f"#{no}"}
         if container.kind == ContainerKind.PALLET:
             show, on_pallet, _ = _pallet_lines(ctx, order, container)
             return Reply(state.posted(PackStep.BOXES, **opened, on_pallet=on_pallet, show=show), message=message)

@@ -67,6 +67,10 @@ class PickData(FlowData):
         return short_place(self.bin)
 
     @property
+    def document(self) -> str:
+        return self.order or self.list or ""
+
+    @property
     def left_shown(self) -> str:
         return display(self.left)
 
@@ -126,9 +130,9 @@ PICK = Flow(
 )
 
 
-def progress(order: str | None, tally: str, tote: str | None) -> str:
-    """The status line's part: the document, tasks done of all, the tote in hand."""
-    return " ".join(part for part in (order, tally, tote) if part)
+def progress(tally: str, tote: str | None) -> str:
+    """The status line's part after the document (the order): tasks done of all, the tote in hand."""
+    return " ".join(part for part in (tally, tote) if part)
 
 
 class PickHandler(FlowHandler):
@@ -160,7 +164,7 @@ class PickHandler(FlowHandler):
         if action == "new_tote":
             totes = {order: tote for order, tote in data.totes.items() if order != data.order}
             full = f"tote {data.in_tote} full: " if data.in_tote else ""
-            return Reply(state.go(PickStep.TOTE, totes=totes, progress=progress(data.order, data.tally, None)),
+            return Reply(state.go(PickStep.TOTE, totes=totes, progress=progress(data.tally, None)),
                          message=f"{full}scan a new tote")
         if action == "short":
             if state.step in (PickStep.FOUND, PickStep.REASON):
@@ -250,7 +254,7 @@ class PickHandler(FlowHandler):
             if state.needs_confirmation(tote):  # the batch gave this order the tote: the picker decides
                 return Reply(state.awaiting(tote), ok=False, message=f"tote {tote} holds {holder.order}: scan again to add {data.order}")
         totes = {**data.totes, data.order: tote}
-        shown = progress(data.order, data.tally, tote)
+        shown = progress(data.tally, tote)
         if data.found is not None:
             return Reply(state.go(PickStep.REASON, totes=totes, progress=shown, show=_reason_lines()),
                          message=f"tote {tote}: why is it short?")
@@ -334,7 +338,7 @@ class PickHandler(FlowHandler):
         if not result.task_done:
             task = task_queue.view(ctx.session, tasks.get_task(ctx.session, result.task_id))
             posted = state.posted(PickStep.ITEM, **_task_data(task, data.list), at=data.at, totes=data.totes,
-                                  tally=data.tally, progress=progress(task.document_ref, data.tally, tote))
+                                  tally=data.tally, progress=progress(data.tally, tote))
             return Reply(posted, message=message)
         return self._after_task(ctx, state, message)
 
@@ -367,7 +371,7 @@ class PickHandler(FlowHandler):
         totes = dict(state.data.totes)
         if view.tote and not view.batch_ref:  # resumed after part of it went into this tote
             totes.setdefault(view.document_ref or "", view.tote)
-        shown = progress(view.document_ref, tally, totes.get(view.document_ref or ""))
+        shown = progress(tally, totes.get(view.document_ref or ""))
         return Reply(state.posted(PickStep.BIN, **_task_data(view, work_list), totes=totes, tally=tally, progress=shown),
                      message=message or f"task {task.id}")
 

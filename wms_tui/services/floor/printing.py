@@ -77,8 +77,10 @@ def container_label(session: Session, sscc: str) -> ContainerLabel:
     if not found:
         raise NotFound(f"container {sscc} is void: nothing to print")
     data = found[0]
-    # "2 of 3" is only printed once no container is open and nothing picked waits to be packed.
+    # Every box says "n of m". Until the order is all packed, m counts one more container when
+    # picked goods wait for one; the pack flow reprints the labels whose m turned out wrong.
     complete = order_containers.all_packed(session, order)
+    waiting = not complete and order_containers.open_container_of(session, order) is None
     gtins = {row.gtin for row in data.contents}
     lots = {(row.lot, row.best_before) for row in data.contents}
     single = len(gtins) == 1 and None not in gtins
@@ -98,10 +100,18 @@ def container_label(session: Session, sscc: str) -> ContainerLabel:
         count=_count(units) if single else None,
         lot=lot,
         best_before=best_before,
-        container_index=data.index if complete else None,
-        container_total=data.of if complete else None,
+        container_index=data.index,
+        container_total=data.of + 1 if waiting else data.of,
         gross_weight_kg=data.weight_kg,
     )
+
+
+def stored_container_label(session: Session, sscc: str) -> ContainerLabel | None:
+    """The label of a container packed for an order; None for a code this database does not
+    hold as one (a void container still refuses, as for the floor)."""
+    if order_containers.order_of_container(session, sscc) is None:
+        return None
+    return container_label(session, sscc)
 
 
 def packing_slip_document(session: Session, order_number: str, today: date | None = None) -> Document:
@@ -116,9 +126,10 @@ def packing_slip_document(session: Session, order_number: str, today: date | Non
                 lots[row.sku].add(row.lot)
             if row.gtin:
                 gtins[row.sku] = row.gtin
+    shipped_any = any(line.shipped > 0 for line in slip.lines)
     lines = tuple(
-        DocumentLine(line.sku, line.description, line.shipped, lot=" ".join(sorted(lots[line.sku])),
-                     gtin=gtins.get(line.sku, ""), ordered=line.ordered)
+        DocumentLine(line.sku, line.description, line.packed, lot=" ".join(sorted(lots[line.sku])),
+                     gtin=gtins.get(line.sku, ""), ordered=line.ordered, shipped=line.shipped if shipped_any else None)
         for line in slip.lines
     )
     notes = [f"back ordered: {line.sku} x {display(line.back_ordered)}" for line in slip.lines if line.back_ordered > 0]

@@ -20,9 +20,10 @@ from wms_tui.domain.flows import Action, Expect, Flow, FlowData, FlowState, Step
 from wms_tui.domain.inbound import check_lot_data
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.quantities import display
+from wms_tui.domain.typed import typed_date
 from wms_tui.services import operators
 from wms_tui.services.floor.printing import PALLET
-from wms_tui.services.floor.scans import ParsedScan, whole_number, yymmdd
+from wms_tui.services.floor.scans import ParsedScan, whole_number
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, PrintRequest, Reply
 from wms_tui.services.inbound.receiving import (
     CrossDockProposal,
@@ -70,6 +71,10 @@ class ReceiveData(FlowData):
     proposals: tuple[CrossDockProposal, ...] = ()
 
     @property
+    def document(self) -> str:
+        return self.po or self.receipt or ""
+
+    @property
     def over_shown(self) -> str:
         return display(self.over) if self.over is not None else "?"
 
@@ -105,7 +110,7 @@ RECEIVE = Flow(
         Step(ReceiveStep.SOURCE, Expect.SOURCE, "Scan PO, supplier or item"),
         Step(ReceiveStep.ITEM, Expect.ITEM, "Scan item for {against}"),
         Step(ReceiveStep.LOT, Expect.LOT, "Scan lot of {sku}"),
-        Step(ReceiveStep.EXPIRY, Expect.DATE, "Expiry of {lot} YYMMDD"),
+        Step(ReceiveStep.EXPIRY, Expect.DATE, "Expiry of {lot}"),
         Step(ReceiveStep.QTY, Expect.QUANTITY, "Qty of {unit}"),
         Step(ReceiveStep.SUPERVISOR, Expect.BADGE, "Over {over_shown}: supervisor badge"),
         Step(ReceiveStep.SUPERVISOR_PIN, Expect.PIN, "Supervisor PIN"),
@@ -113,7 +118,7 @@ RECEIVE = Flow(
         Step(ReceiveStep.PALLET, Expect.CONTAINER, "Scan pallet, F2 new"),
         Step(ReceiveStep.CROSSDOCK, Expect.CHOICE, "Cross-dock? 1 yes 2 no"),
     ),
-    (Action(1, "blind", "blind"), Action(2, "new pallet", "new_pallet"), Action(3, "close pal", "close"),
+    (Action(1, "blind", "blind"), Action(2, "new pal", "new_pallet"), Action(3, "close", "close"),
      Action(4, "undo", UNDO), Action(5, "done", "done")),
     ReceiveData,
 )
@@ -165,7 +170,7 @@ class ReceiveHandler(FlowHandler):
         return self._opened(state, receipt.number, receipt.po_number, receipt.po_number)
 
     def _opened(self, state: FlowState[ReceiveData], receipt: str, po: str | None, against: str) -> Reply:
-        opened = state.posted(ReceiveStep.ITEM, receipt=receipt, po=po, against=against, progress=f"{receipt} 0 lines",
+        opened = state.posted(ReceiveStep.ITEM, receipt=receipt, po=po, against=against, progress="0 lines",
                               show=_lines(receipt, po, None, None))
         return Reply(opened, message=f"{receipt} for {against}")
 
@@ -197,7 +202,11 @@ class ReceiveHandler(FlowHandler):
             facts.update(lot=scan.lot, expiry=expiry)
             if item.expiry_tracked and expiry is None:
                 return Reply(state.go(ReceiveStep.EXPIRY, **facts), message=f"lot {scan.lot}")
-            return Reply(state.go(ReceiveStep.QTY, **facts), message=f"{item.sku} lot {scan.lot}")
+            # The date read from the label, shown back: a misread is caught before it is posted.
+            read = f"lot {scan.lot}" + (f" exp {expiry.isoformat()}" if expiry else "")
+            shown_with_lot = (*shown, read)
+            facts.update(item_show=shown_with_lot, show=shown_with_lot)
+            return Reply(state.go(ReceiveStep.QTY, **facts), message=f"{item.sku} {read}")
         if tracked:
             return Reply(state.go(ReceiveStep.LOT, **facts), message=f"{item.sku} is lot-tracked")
         return Reply(state.go(ReceiveStep.QTY, **facts), message=f"{item.sku} ok")
@@ -205,15 +214,17 @@ class ReceiveHandler(FlowHandler):
     def _lot(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         lot = scan.text.strip()
         if len(lot) > 40:
-            raise InvalidInput(f"lot {lot[:20]}… is longer than 40 characters")
+            raise InvalidInput("lot longer than 40 characters: scan the lot barcode")
         if state.data.expiry_tracked:
             return Reply(state.go(ReceiveStep.EXPIRY, lot=lot), message=f"lot {lot}")
         return Reply(state.go(ReceiveStep.QTY, lot=lot), message=f"lot {lot}")
 
     def _expiry(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
-        expiry = yymmdd(scan, "expiry")
+        expiry = typed_date(scan.text, ctx.date_order, "expiry")
         check_lot_data(state.data.sku, True, True, state.data.lot, expiry, ctx.today)
-        return Reply(state.go(ReceiveStep.QTY, expiry=expiry), message=f"expires {expiry.isoformat()}")
+        shown = (*state.data.item_show, f"lot {state.data.lot} exp {expiry.isoformat()}")
+        return Reply(state.go(ReceiveStep.QTY, expiry=expiry, item_show=shown, show=shown),
+                     message=f"expires {expiry.isoformat()}")
 
     def _qty(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
         data = state.data
@@ -308,7 +319,7 @@ class ReceiveHandler(FlowHandler):
         last = f"{display(result.quantity)} {result.sku}"
         posted = state.posted(ReceiveStep.ITEM, done=1, receipt=data.receipt, po=data.po, against=data.against,
                               pallet=result.container_code, lines=lines, last=last,
-                              progress=f"{data.receipt} {lines} lines",
+                              progress=f"{lines} lines",
                               show=_lines(data.receipt, data.po, result.container_code, last))
         prints = (PrintRequest(PALLET, result.container_code),) if new_pallet and result.container_code else ()
         if result.cross_dock:

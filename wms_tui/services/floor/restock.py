@@ -45,6 +45,10 @@ class RestockData(FlowData):
     put: str = ""  # the instruction at the last step
 
     @property
+    def document(self) -> str:
+        return f"#{self.task}" if self.task is not None else ""
+
+    @property
     def source_shown(self) -> str:
         return short_place(self.source)
 
@@ -85,7 +89,7 @@ class RestockHandler(FlowHandler):
     flow = RESTOCK
 
     def start(self, ctx: FloorContext) -> Reply:
-        state = self._idle(ctx, RESTOCK.begin(RestockStep.TAKE))
+        state = self._idle(ctx, RESTOCK.begin(RestockStep.TAKE, done=ctx.done))
         held = [task for task in tasks.resume(ctx.session, ctx.operator.code, ctx.warehouse_id)
                 if task.kind in MOVE_KINDS]
         if held:
@@ -125,7 +129,7 @@ class RestockHandler(FlowHandler):
 
     def _source(self, ctx: FloorContext, state: FlowState[RestockData], scan: ParsedScan) -> Reply:
         if scan.location_code != state.data.source:
-            raise InvalidInput(f"wrong bin {short_place(scan.location_code)}: take from {state.data.source_shown}")
+            raise InvalidInput(f"wrong bin: take from {state.data.source_shown}")
         return Reply(state.go(RestockStep.GOODS), message=f"at {state.data.source_shown}")
 
     def _goods(self, ctx: FloorContext, state: FlowState[RestockData], scan: ParsedScan) -> Reply:
@@ -134,7 +138,7 @@ class RestockHandler(FlowHandler):
             item_of_scan(ctx.session, scan, data.sku)
         elif scan.code.strip() != data.pallet:
             expected = f"pallet {data.pallet}" if data.pallet else data.sku
-            raise InvalidInput(f"{scan.shown} is not on this task: scan {expected}")
+            raise InvalidInput(f"not on this task: scan {expected}")
         return Reply(state.go(RestockStep.TO), message=f"{data.what} ok")
 
     def _to(self, ctx: FloorContext, state: FlowState[RestockData], scan: ParsedScan) -> Reply:
@@ -142,10 +146,10 @@ class RestockHandler(FlowHandler):
         target = scan.location_code
         if data.to and target != data.to:
             if data.fixed:
-                raise InvalidInput(f"wrong bin {short_place(target)}: put it in {short_place(data.to)}")
+                raise InvalidInput(f"wrong bin: put it in {short_place(data.to)}")
             if state.needs_confirmation(scan.raw):
                 return Reply(state.awaiting(scan.raw), ok=False,
-                             message=f"not the suggested bin {short_place(data.to)}: scan again to use {short_place(target)}")
+                             message=f"not the suggested bin {short_place(data.to)}: scan again to use this one")
         if data.returned:
             confirm_restock(ctx.session, ctx.posting, data.task, location_scan=scan.text.strip(), today=ctx.today)
             moved = data.left

@@ -16,6 +16,7 @@ from drivers.scan import InterpretationSettings, ScanKind, interpret, split_symb
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.flows import Seen
 from wms_tui.domain.locations import code_from_barcode
+from wms_tui.domain.typed import typed_decimal
 
 # Short plain numbers are quantities, weights or menu choices; 8+ digits are barcodes (GTIN-8).
 _NUMBER = re.compile(r"^\d{1,7}([.,]\d{1,3})?$")
@@ -53,7 +54,7 @@ def parse_scan(raw: str, settings: InterpretationSettings | None = None) -> Pars
         return ParsedScan(raw, "", Seen.INVALID, "nothing was scanned")
     symbology, text = split_symbology(stripped)
     if symbology is None and _NUMBER.match(text):
-        return ParsedScan(raw, text, Seen.NUMBER, number=Decimal(text.replace(",", ".")))
+        return ParsedScan(raw, text, Seen.NUMBER, number=typed_decimal(text))
     if symbology is None and _LOCATION.match(text):
         try:
             return ParsedScan(raw, text, Seen.BIN, location_code=code_from_barcode(text))
@@ -74,29 +75,16 @@ def whole_number(scan: ParsedScan, what: str, *, maximum: int = 100_000) -> int:
     """A count of packages/labels/choices: positive, whole and not absurd."""
     value = scan.number
     if value is None:
-        raise InvalidInput(f"{what}: {scan.shown} is not a number")
+        raise InvalidInput(f"not a number: type the {what}")
     if value != value.to_integral_value() or not 0 < value <= maximum:
-        raise InvalidInput(f"{what} must be a whole number from 1 to {maximum}, got {scan.text}")
+        raise InvalidInput(f"{what}: type a whole number from 1 to {maximum}")
     return int(value)
 
 
 def decimal_number(scan: ParsedScan, what: str, *, maximum: Decimal) -> Decimal:
     value = scan.number
     if value is None:
-        raise InvalidInput(f"{what}: {scan.shown} is not a number")
+        raise InvalidInput(f"not a number: type the {what}")
     if not 0 < value <= maximum:
-        raise InvalidInput(f"{what} must be more than 0 and at most {maximum}, got {scan.text}")
+        raise InvalidInput(f"{what}: type more than 0 and at most {maximum}")
     return value
-
-
-def yymmdd(scan: ParsedScan, what: str) -> date:
-    """A date typed or scanned as YYMMDD (as in GS1 AI 17)."""
-    text = scan.text
-    try:
-        if len(text) != 6 or not text.isdigit():
-            raise ValueError
-        return date(2000 + int(text[:2]), int(text[2:4]), int(text[4:]))
-    except ValueError:
-        raise InvalidInput(f"{what}: {text!r} is not a date as YYMMDD") from None
-
-

@@ -9,16 +9,18 @@ every scan can be undone. Leaving packed boxes of the order behind needs F2 twic
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.flows import Action, Expect, Flow, FlowData, FlowState, Seen, Step
-from wms_tui.domain.outbound import OrderState
+from wms_tui.domain.outbound import OrderState, shipment_outcome
 from wms_tui.domain.quantities import display
 from wms_tui.services.floor.scans import ParsedScan
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Reply
 from wms_tui.services.outbound import order_containers
-from wms_tui.services.outbound.orders import order_status
+from wms_tui.services.outbound.orders import line_progress, order_status
+from wms_tui.services.outbound.packable import left_to_pack
 from wms_tui.services.outbound.shipping import check_shippable, ship
 from wms_tui.store.finders import sales_order_by_number
 
@@ -31,6 +33,10 @@ class ShipData(FlowData):
     order: str | None = None
     carrier: str = ""
     tracking: str = ""
+
+    @property
+    def document(self) -> str:
+        return self.order or ""
 
     @property
     def next(self) -> int:
@@ -85,7 +91,7 @@ class ShipHandler(FlowHandler):
     flow = SHIP
 
     def start(self, ctx: FloorContext) -> Reply:
-        return Reply(self._empty(), message="ship")
+        return Reply(self._empty(ctx.done), message="ship")
 
     @staticmethod
     def _empty(done: int = 0, show: tuple[str, ...] | None = None) -> FlowState[ShipData]:
@@ -109,17 +115,17 @@ class ShipHandler(FlowHandler):
         found = order_containers.to_ship(ctx.session, code)
         container, order = found.container, found.order
         if code in state.data.containers:
-            raise InvalidInput(f"{code} is already on this shipment")
+            raise InvalidInput("already on this shipment: scan the next, F2 done")
         if state.data.order and order.number != state.data.order:
-            raise InvalidInput(f"{code} belongs to order {order.number}, this shipment is for {state.data.order}")
+            raise InvalidInput(f"belongs to order {order.number}: this shipment is for {state.data.order}")
         if order.state != OrderState.CONFIRMED:
-            raise InvalidInput(f"order {order.number} is {order.state}: do not ship {code}")
+            raise InvalidInput(f"order {order.number} is {order.state}: do not ship it")
         check_shippable(container, found.state)
         if found.pallet is not None:
-            raise InvalidInput(f"{code} is on pallet {found.pallet}: scan the pallet")
+            raise InvalidInput(f"on pallet {found.pallet}: scan the pallet")
         containers = (*state.data.containers, code)
         changes = {"containers": containers, "order": order.number, "show": _shown(containers, order.number),
-                   "progress": f"{order.number} {len(containers)} on"}
+                   "progress": f"{len(containers)} on"}
         return Reply(state.go(ShipStep.CONTAINERS, **changes), message=f"{container.kind} {len(containers)} on, F2 done")
 
     def _done_scanning(self, ctx: FloorContext, state: FlowState[ShipData]) -> Reply:
@@ -135,19 +141,19 @@ class ShipHandler(FlowHandler):
     def _carrier(self, ctx: FloorContext, state: FlowState[ShipData], scan: ParsedScan) -> Reply:
         carrier = scan.text.strip()
         if scan.seen is Seen.CONTAINER and scan.code in state.data.containers:
-            raise InvalidInput(f"that is the label of {scan.code}; scan or type the carrier")
+            raise InvalidInput("that is a label of this shipment: scan or type the carrier")
         if len(carrier) > MAX_TEXT:
-            raise InvalidInput(f"carrier name is longer than {MAX_TEXT} characters")
+            raise InvalidInput(f"carrier longer than {MAX_TEXT} characters: type a shorter name")
         return Reply(state.go(ShipStep.TRACKING, carrier=carrier, show=(f"carrier {carrier}",)), message=f"carrier {carrier}")
 
     def _tracking(self, ctx: FloorContext, state: FlowState[ShipData], scan: ParsedScan) -> Reply:
         if scan.seen is Seen.CONTAINER and scan.code in state.data.containers:
-            raise InvalidInput(f"that is the label of {scan.code}; scan the carrier's tracking barcode")
+            raise InvalidInput("that is a label of this shipment: scan the tracking barcode")
         if scan.seen is Seen.ITEM:
-            raise InvalidInput(f"that is an item barcode ({scan.shown}); scan the carrier's tracking barcode")
+            raise InvalidInput("that is an item barcode: scan the tracking barcode")
         tracking = scan.text.strip()
         if len(tracking) > MAX_TEXT:
-            raise InvalidInput(f"tracking number is longer than {MAX_TEXT} characters")
+            raise InvalidInput(f"tracking number longer than {MAX_TEXT} characters: F2 if none")
         return self._to_confirm(state, tracking)
 
     def _to_confirm(self, state: FlowState[ShipData], tracking: str) -> Reply:
@@ -158,7 +164,7 @@ class ShipHandler(FlowHandler):
 
     def _confirm(self, ctx: FloorContext, state: FlowState[ShipData], scan: ParsedScan) -> Reply:
         if scan.number != 1:
-            raise InvalidInput(f"{scan.text} is no answer: 1 (or F2) ships, F4 goes back")
+            raise InvalidInput("not an answer: 1 (or F2) ships, F4 goes back")
         return self._ship(ctx, state)
 
     steps = {
@@ -174,7 +180,11 @@ class ShipHandler(FlowHandler):
                       tracking_number=data.tracking)
         status = order_status(ctx.session, result.order_number)
         left = order_containers.still_packed(ctx.session, result.order_number)
+        order = sales_order_by_number(ctx.session, result.order_number)
+        to_pack = sum(left_to_pack(ctx.session, order).values(), Decimal(0))
+        outcome = shipment_outcome(len(result.containers), line_progress(ctx.session, order), to_pack=to_pack,
+                                   still_packed=left)
         show = (result.number, f"{len(result.containers)} containers", f"{display(result.units)} units",
                 f"order {status.value}") + ((f"{left} still packed",) if left else ())
         done = self._empty(state.done + 1, show)
-        return Reply(done, message=f"shipped {result.order_number} via {result.carrier}: {status.value}")
+        return Reply(done, message=f"{result.order_number} {outcome} (via {result.carrier})")

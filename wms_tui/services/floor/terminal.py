@@ -15,7 +15,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
@@ -26,6 +26,7 @@ from drivers.scan import InterpretationSettings, split_symbology
 from wms_tui.domain.auth import SecurityPolicy
 from wms_tui.domain.errors import InvalidInput, WmsError
 from wms_tui.domain.flows import (  # noqa: F401 - PrintRequest and Screenful are part of this API
+    HELP_KEY,
     MENU,
     ROLE_FLOWS,
     SIGN_IN,
@@ -38,8 +39,10 @@ from wms_tui.domain.flows import (  # noqa: F401 - PrintRequest and Screenful ar
     Screenful,
     SignInStep,
     command_key,
+    legend_entries,
     mismatch,
 )
+from wms_tui.domain.typed import DateOrder
 from wms_tui.services import operators
 from wms_tui.services.floor.scans import ParsedScan, parse_scan
 from wms_tui.services.operators import OperatorView
@@ -61,6 +64,7 @@ class Reply:
     message: str = ""
     details: tuple[str, ...] | None = None  # None: the state's own `show` lines
     prints: tuple[PrintRequest, ...] = ()
+    echo: str = ""  # the refused scan as read: shown after the reason, never before it
 
 
 @dataclass
@@ -73,6 +77,8 @@ class FloorContext:
     today: date
     interpretation: InterpretationSettings
     security: SecurityPolicy  # what a supervisor's approval by badge and PIN is held to
+    date_order: DateOrder = DateOrder.DMY  # how a typed 03/04/26 is read ([ui] date_order)
+    done: int = 0  # units of work the operator finished in the flow being started, this sign-in
 
 
 StepHandler = Callable[[Any, FloorContext, FlowState, ParsedScan], Reply]
@@ -131,12 +137,15 @@ class Terminal:
     interpretation: InterpretationSettings = field(default_factory=InterpretationSettings)
     clock: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
     security: SecurityPolicy = field(default_factory=SecurityPolicy)
+    date_order: DateOrder = DateOrder.DMY
     # Called (from the input's thread) while an input waits for another writer's lock, e.g. an
     # import's: the screen says "busy"; the input is then done, never refused for it.
     on_busy: Callable[[], None] = field(default=lambda: None)
     operator: OperatorView | None = None
     state: FlowState = field(default_factory=lambda: SIGN_IN.begin(SignInStep.BADGE))
     warehouse_key: int | None = None  # the warehouse's id, once looked up
+    # Work finished per flow since the operator signed in: a flow started again counts on.
+    finished: dict[str, int] = field(default_factory=dict)
 
     # -- entry points --------------------------------------------------------------------------
 
@@ -155,9 +164,14 @@ class Terminal:
             return self._sign_in(text)
         if not text.strip():
             return self._run(self._dispatch_enter)
-        return self._run(lambda ctx: self._dispatch_scan(ctx, parse_scan(text, self.interpretation), text))
+        scan = parse_scan(text, self.interpretation)
+        # A refused scan is read back after the reason; a PIN never is.
+        echo = "" if self._flow().step(self.state.step).expects is Expect.PIN else scan.shown or text.strip()
+        return self._run(lambda ctx: self._dispatch_scan(ctx, scan, text), echo=echo)
 
     def press(self, key: int) -> Screenful:
+        if key == HELP_KEY:
+            return self._keys()
         if self.operator is None:
             if key == 10 and self.state.step == SignInStep.PIN:
                 return self.open()
@@ -168,6 +182,13 @@ class Terminal:
 
     def current(self) -> Screenful:
         return self._screen(Reply(self.state))
+
+    def _keys(self) -> Screenful:
+        """The `*0` page: every key of this step in full, the step itself unchanged."""
+        screen = self._screen(Reply(self.state))
+        keys = legend_entries(screen.actions, screen.back)
+        details = (*keys, "*N does FN", "up/down PgUp/PgDn", "scroll the answer")
+        return replace(screen, details=details, message="keys of this step")
 
     # -- sign-in -------------------------------------------------------------------------------
 
@@ -190,6 +211,7 @@ class Terminal:
                 if verdict.operator is None:
                     return self._screen(Reply(self.state, ok=False, message=verdict.problem))
                 self.operator = verdict.operator
+                self.finished = {}
                 return self._screen(self._resume_or_menu(session, verdict.operator))
         except WmsError as exc:
             self.operator, self.state = None, SIGN_IN.begin(SignInStep.BADGE)
@@ -227,27 +249,30 @@ class Terminal:
 
     # -- flows ---------------------------------------------------------------------------------
 
-    def _run(self, work: Callable[[FloorContext], Reply]) -> Screenful:
+    def _run(self, work: Callable[[FloorContext], Reply], echo: str = "") -> Screenful:
         operator = self.operator
         assert operator is not None
         try:
             with self._transaction() as session:
                 ctx = FloorContext(session, PostingContext(self.terminal_id, operator.code), operator,
                                    self.warehouse, self._warehouse_id(session), self.clock(), self.interpretation,
-                                   self.security)
+                                   self.security, self.date_order)
                 reply = work(ctx)
                 if reply.state is None:
                     reply = Reply(self._menu_state(operator), reply.ok, reply.message, None, reply.prints)
                 if reply.state != self.state:
                     self._save(session, reply.state)
         except WmsError as exc:
-            return self._screen(Reply(self.state, ok=False, message=str(exc)))
+            return self._screen(Reply(self.state, ok=False, message=str(exc), echo=echo))
         except Exception as exc:  # a bug must not take the terminal down: say so, keep the step
             log.exception("floor input failed")
             return self._screen(Reply(self.state, ok=False, message=f"system error, nothing was saved: {exc}"))
         if reply.state is not None and reply.state.flow == SIGN_IN.name:
             self.operator = None
+        self.finished[reply.state.flow] = max(self.finished.get(reply.state.flow, 0), reply.state.done)
         self.state = reply.state
+        if not reply.ok and not reply.echo:
+            reply = replace(reply, echo=echo)
         return self._screen(reply)
 
     def _transaction(self) -> AbstractContextManager[Session]:
@@ -275,7 +300,7 @@ class Terminal:
         handler = load_flows()[state.flow]
         step = handler.flow.step(state.step)
         # A PIN is never judged by its look (or echoed back): 12345670 would read as a GTIN-8.
-        problem = step.expects is not Expect.PIN and mismatch(step.expects, scan.seen, scan.shown or raw.strip(), scan.reason)
+        problem = step.expects is not Expect.PIN and mismatch(step.expects, scan.seen, scan.reason)
         if problem:
             return Reply(state, ok=False, message=problem)
         return handler.on_scan(ctx, state, scan)
@@ -289,14 +314,18 @@ class Terminal:
         flows = self.state.data.flows
         if scan.number is None or not 1 <= scan.number <= len(flows) or scan.number != int(scan.number):
             return Reply(self.state, ok=False, message=f"choose a number from 1 to {len(flows)}")
-        return load_flows()[flows[int(scan.number) - 1]].start(ctx)
+        return self._start(ctx, flows[int(scan.number) - 1])
+
+    def _start(self, ctx: FloorContext, name: str) -> Reply:
+        ctx.done = self.finished.get(name, 0)
+        return load_flows()[name].start(ctx)
 
     def _dispatch_action(self, ctx: FloorContext, key: int) -> Reply:
         state = self.state
         if state.flow == MENU.name:
             flows = state.data.flows
             if key <= len(flows):
-                return load_flows()[flows[key - 1]].start(ctx)
+                return self._start(ctx, flows[key - 1])
             return Reply(state, ok=False, message=f"F{key} does nothing here")
         handler = load_flows()[state.flow]
         action = handler.flow.action(key)
@@ -316,14 +345,17 @@ class Terminal:
         load_flows()[self.state.flow].leave(ctx, self.state)
         return Reply(None, message="menu")
 
+    def _flow(self, state: FlowState | None = None) -> Flow:
+        name = (state or self.state).flow
+        if name == SIGN_IN.name:
+            return SIGN_IN
+        if name == MENU.name:
+            return MENU
+        return load_flows()[name].flow
+
     def _screen(self, reply: Reply) -> Screenful:
         state = reply.state if reply.state is not None else self.state
-        if state.flow == SIGN_IN.name:
-            flow = SIGN_IN
-        elif state.flow == MENU.name:
-            flow = MENU
-        else:
-            flow = load_flows()[state.flow].flow
+        flow = self._flow(state)
         step = flow.step(state.step)
         details = reply.details if reply.details is not None else tuple(state.data.show)
         return Screenful(
@@ -341,5 +373,7 @@ class Terminal:
             step=state.step,
             flow=state.flow,
             back={SIGN_IN.name: "back" if state.step == SignInStep.PIN else "", MENU.name: "sign out"}.get(state.flow, "back"),
+            document=state.data.document,
+            echo=reply.echo,
         )
 

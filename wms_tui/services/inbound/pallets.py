@@ -88,7 +88,7 @@ def received_pallet(session: Session, code: str) -> ReceivedPallet:
 def pallet(session: Session, code: str) -> Container:
     found = finders.find_container(session, code)
     if found is None:
-        raise NotFound(f"no pallet {code.strip()}: scan its label or an item on it")
+        raise NotFound("unknown pallet: scan its label or an item on it")
     return found
 
 

@@ -403,12 +403,15 @@ def money_totals(session: Session, order_id: int) -> tuple[Decimal, Decimal]:
     return Decimal(invoiced), Decimal(paid)
 
 
+def line_progress(session: Session, order: SalesOrder) -> list[LineProgress]:
+    """Where each line of the order stands: ordered, cancelled, picked, shipped, back ordered."""
+    return [
+        LineProgress(line.quantity, line.cancelled_quantity, line.picked_quantity, line.shipped_quantity, line.backordered_quantity)
+        for line in order_lines(session, order.id)
+    ]
+
+
 def order_status(session: Session, order_number: str) -> DerivedStatus:
     order = finders.sales_order_by_number(session, order_number)
-    lines = order_lines(session, order.id)
     invoiced, paid = money_totals(session, order.id)
-    progress = [
-        LineProgress(line.quantity, line.cancelled_quantity, line.picked_quantity, line.shipped_quantity, line.backordered_quantity)
-        for line in lines
-    ]
-    return derive_status(OrderState(order.state), progress, invoiced, paid)
+    return derive_status(OrderState(order.state), line_progress(session, order), invoiced, paid)

@@ -284,6 +284,7 @@ class SlipLine:
     sku: str
     description: str
     ordered: Decimal
+    packed: Decimal  # in the order's containers, shipped ones included
     shipped: Decimal
     back_ordered: Decimal
     cancelled: Decimal
@@ -318,7 +319,7 @@ def packing_slip(session: Session, order_number: str) -> PackingSlip:
         datetime.now(UTC).date(),
         [
             SlipLine(item.sku, item.name, line.quantity, max(line.shipped_quantity, packed.get(line.id, Decimal(0))),
-                     line.backordered_quantity, line.cancelled_quantity)
+                     line.shipped_quantity, line.backordered_quantity, line.cancelled_quantity)
             for line, item in lines
         ],
         {container.code: contents.get(container.id, []) for container in containers},

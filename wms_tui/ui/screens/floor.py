@@ -9,7 +9,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.text import Text
 from textual import on
@@ -34,9 +34,18 @@ FUNCTION_KEYS = [
 ]
 
 
+# The answer ("What is this?", a long list) scrolls with the keys a handheld has, while the
+# input keeps the focus: the scan input uses none of them.
+SCROLL_KEYS = [
+    Binding(UI_KEYS[binding], f"scroll_body('{binding}')", binding, show=False, priority=True, id=binding)
+    for binding in ("scroll_up", "scroll_down", "page_up", "page_down")
+]
+
+
 class FloorScreen(Screen):
     BINDINGS = [
         *FUNCTION_KEYS,
+        *SCROLL_KEYS,
         Binding(UI_KEYS["clear"], "clear_input", "Clear", show=False, priority=True, id="clear"),
     ]
 
@@ -89,6 +98,11 @@ class FloorScreen(Screen):
     def action_function_key(self, key: int) -> None:
         self.enqueue("key", key, time.monotonic())
 
+    def action_scroll_body(self, how: str) -> None:
+        body = self.query_one("#body", VerticalScroll)
+        {"scroll_up": body.scroll_up, "scroll_down": body.scroll_down,
+         "page_up": body.scroll_page_up, "page_down": body.scroll_page_down}[how](animate=False)
+
     def action_clear_input(self) -> None:
         self.query_one("#scan", Input).value = ""
 
@@ -97,7 +111,10 @@ class FloorScreen(Screen):
             self.enqueue("text", (event.symbology or "") + event.text, event.monotonic)
         elif isinstance(event, StatusChange):
             self.scanner_status(event)
-        elif isinstance(event, ScanProblem) and event.kind != "end":
+        elif isinstance(event, ScanProblem) and event.kind == "end":
+            if self.app.finale:  # a played tour: its last screen says so, after its last input
+                self.enqueue("finale", self.app.finale, time.monotonic())
+        elif isinstance(event, ScanProblem):
             self.say(f"scanner: {event.message}", ok=False)
 
     def scanner_status(self, change: StatusChange) -> None:
@@ -122,7 +139,11 @@ class FloorScreen(Screen):
             kind, value, arrived = item
             try:
                 terminal = self.app.wait_for_terminal()
-                screenful = terminal.submit(value) if kind == "text" else terminal.press(int(value))
+                if kind == "finale":
+                    screenful = replace(terminal.current(), message=str(value), ok=True,
+                                        details=("picked, packed, shipped:", "sign in to try it", "yourself; Ctrl+Q quits"))
+                else:
+                    screenful = terminal.submit(value) if kind == "text" else terminal.press(int(value))
             except Exception as exc:  # the terminal service catches its own; this is start-up failing
                 log.exception("input failed")
                 self.post_message(self.Failed(f"system error, nothing was saved: {exc}", arrived))
@@ -150,7 +171,9 @@ class FloorScreen(Screen):
         self.shown = screenful
         self.put("instruction", screenful.instruction)
         self.put("details", "\n".join(screenful.details))
-        self.say(screenful.message, ok=screenful.ok, ring=ring)
+        self.query_one("#body", VerticalScroll).scroll_home(animate=False)
+        # The reason and what to do first; the scan it refused last, on a line of its own.
+        self.say(screenful.message + (f"\nread {screenful.echo}" if screenful.echo else ""), ok=screenful.ok, ring=ring)
         self.update_status()
         self.update_legend()
         self.app.set_counting(screenful.counting)
@@ -176,8 +199,9 @@ class FloorScreen(Screen):
         shown = self.shown
         if shown is None:
             return
-        # The sync words follow the title: on a 20-column handheld "offline" must still show.
-        parts = [shown.title, self.app.sync_text, shown.operator or "", shown.progress, self.app.prints_pending_text()]
+        # The document and progress first, then the sync words: on a 20-column handheld the rest
+        # may be cut off, but "offline" must still show.
+        parts = [shown.status, self.app.sync_text, shown.title, shown.operator or "", self.app.prints_pending_text()]
         self.put("status", " · ".join(part for part in parts if part))
 
     def update_legend(self) -> None:
