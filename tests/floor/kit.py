@@ -135,6 +135,11 @@ class Desk:
     def progress(self) -> str:
         return self.shown.progress
 
+    @property
+    def status(self) -> str:
+        """The status line's lead: the document, then the progress ("SO-9 3/7")."""
+        return self.shown.status
+
 
 @dataclass(frozen=True)
 class HeldTask:

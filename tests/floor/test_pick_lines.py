@@ -45,7 +45,7 @@ def test_a_one_unit_line_takes_three_actions_and_the_next_two(runtime):
     desk = picking(runtime, number)
     task = held_task(runtime, "PICK1")
     assert actions_to_pick(runtime, desk, task.bin_scan, task.item_scan, "TOTE-07") == 3  # bin, item, tote
-    assert "TOTE-07" in desk.progress and number in desk.progress
+    assert "TOTE-07" in desk.status and number in desk.status
     task = held_task(runtime, "PICK1")
     assert actions_to_pick(runtime, desk, task.bin_scan, task.item_scan) == 2  # the tote is in hand
     assert f"{number} picked: TOTE-07 to packing" in desk.message
@@ -98,7 +98,7 @@ def test_a_tote_follows_the_goods_to_packing_and_is_shown(runtime):
     packer = Desk(runtime)
     packer.sign_in("BADGE-0002")
     packer.scan("1", "TOTE-07")
-    assert not packer.error and packer.step == "kind" and number in packer.progress, packer.message
+    assert not packer.error and packer.step == "kind" and number in packer.status, packer.message
 
 
 def test_f6_switches_to_a_new_tote(runtime):
