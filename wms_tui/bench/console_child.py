@@ -74,6 +74,9 @@ async def measure(config: str, rounds: int) -> dict:
             await drawn(app)
             pages.append((time.perf_counter() - started) * 1000)
             app.pop_screen()
+            # The list reloads when it is shown again; a supervisor opens the next order after
+            # that, so the next page is not timed racing the list's read.
+            await app.workers.wait_for_complete()
             await pilot.pause()
         rss = resident_mb()
     runtime.close()
