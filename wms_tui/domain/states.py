@@ -143,6 +143,7 @@ class ExceptionKind(StrEnum):
     COUNT_VARIANCE = "count_variance"  # a count line over its threshold, waiting for its recount
     OVER_RECEIPT = "over_receipt"  # a receipt line above its purchase order
     FAILED_PRINT = "failed_print"  # a print job the printer refused for good
+    STOCK = "stock_exception"  # a stock_exception row (its own kind says what) the floor could not settle
 
 
 class Resolution(StrEnum):
@@ -153,6 +154,7 @@ class Resolution(StrEnum):
     REJECTED = "rejected"  # a count difference dropped: the ledger's quantity stays
     RETRIED = "retried"  # a failed print sent again
     DISCARDED = "discarded"  # a failed print given up
+    RESOLVED = "resolved"  # a stock exception settled as the supervisor's note says
 
 
 class StockExceptionKind(StrEnum):

@@ -37,6 +37,7 @@ from wms_tui.domain.states import (
     PartnerKind,
     PaymentState,
     ReturnDisposition,
+    StockExceptionState,
     TaskKind,
     TaskState,
 )
@@ -64,6 +65,7 @@ from wms_tui.store.models import (
     SalesReturnLine,
     Shipment,
     ShippingContainer,
+    StockException,
     StockMove,
     Task,
     Warehouse,
@@ -109,13 +111,14 @@ class Dashboard:
     orders: dict[str, int]  # derived status -> orders
     short_picks: int
     count_variances: int
+    stock_exceptions: int  # open ones: what the floor could not settle
     picked_per_hour: list[int]  # 24 hours of today (UTC), lines
     received_per_hour: list[int]
     printers: list[PrinterQueue]
 
     @property
     def exceptions(self) -> int:
-        return self.short_picks + self.count_variances
+        return self.short_picks + self.count_variances + self.stock_exceptions
 
 
 def _flag(condition):
@@ -273,8 +276,11 @@ def dashboard(engine: Engine, *, printers: Sequence[str] = (), queue_path: Path 
             select(func.count()).select_from(PickDiscrepancy).where(PickDiscrepancy.created_at >= since)
         ).scalar_one()
         variances = session.execute(select(func.count()).select_from(CountLine).where(CountLine.state == CountLineState.RECOUNT)).scalar_one()
+        stock = session.execute(
+            select(func.count()).select_from(StockException).where(StockException.state == StockExceptionState.OPEN)
+        ).scalar_one()
         pace = _per_hour(session, since)
-    return Dashboard(task_counts, held, dict(orders), short_picks, variances, pace[PICK_REASON], pace[RECEIPT_REASON],
+    return Dashboard(task_counts, held, dict(orders), short_picks, variances, stock, pace[PICK_REASON], pace[RECEIPT_REASON],
                      printer_queues(printers, queue_path))
 
 

@@ -1,5 +1,6 @@
-"""The exceptions desk: short picks, count differences over their threshold, over-receipts and
-failed prints, each resolved once, and the resolution recorded (who, when, how)."""
+"""The exceptions desk: short picks, count differences over their threshold, over-receipts,
+failed prints and stock exceptions, each resolved once, and the resolution recorded (who, when,
+how): in exception_resolution, or on the stock exception itself."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from labels.queue import JobStatus
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.quantities import display
 from wms_tui.domain.states import CountLineState, ExceptionKind, Resolution
+from wms_tui.services import stock_exceptions
 from wms_tui.services.inbound import counting
 from wms_tui.store.ledger import PostingContext
 from wms_tui.store.models import (
@@ -39,6 +41,7 @@ RESOLUTIONS: dict[ExceptionKind, tuple[Resolution, ...]] = {
     ExceptionKind.COUNT_VARIANCE: (Resolution.APPROVED, Resolution.REJECTED),
     ExceptionKind.OVER_RECEIPT: (Resolution.ACCEPTED,),
     ExceptionKind.FAILED_PRINT: (Resolution.RETRIED, Resolution.DISCARDED),
+    ExceptionKind.STOCK: (Resolution.RESOLVED,),
 }
 FAILED = JobStatus.FAILED
 
@@ -125,6 +128,11 @@ def _floor_exceptions(session: Session) -> list[FloorException]:
             .where(ReceiptLine.over_quantity > 0)
         )
     ]
+    found += [
+        FloorException(ExceptionKind.STOCK, str(exception.id), exception.created_at, "",
+                       f"{exception.kind.value.replace('_', ' ')}: {exception.detail}")
+        for exception in stock_exceptions.open_exceptions(session)
+    ]
     return found
 
 
@@ -137,8 +145,13 @@ def exceptions(engine: Engine, *, queue_path: Path | None = None, resolved_limit
                 select(ExceptionResolution).order_by(ExceptionResolution.resolved_at.desc(), ExceptionResolution.id.desc())
             ).scalars()
         ]
+        settled = [
+            Resolved(ExceptionKind.STOCK, str(row.id), Resolution.RESOLVED, row.resolution or "", row.resolved_by or "", row.resolved_at)
+            for row in stock_exceptions.resolved_exceptions(session, resolved_limit)
+        ]
         floor = _floor_exceptions(session)
     done = {(row.kind, row.reference) for row in resolved}
+    resolved = sorted(resolved + settled, key=lambda row: _utc(row.at), reverse=True)
     waiting = [e for e in floor + _failed_jobs(queue_path) if (e.kind, e.reference) not in done]
     # Count differences carry no time of their own; they sort first (they block a recount).
     waiting.sort(key=lambda e: (e.at is not None, _utc(e.at), e.kind.value, e.reference))
@@ -179,11 +192,18 @@ def resolve(engine: Engine, context: PostingContext, kind: str, reference: str, 
             queue_path: Path | None = None) -> str:
     """Resolve one exception and record who did it, when and how, in one transaction: a count
     difference approved posts its variance, one rejected keeps the ledger's quantity; a failed
-    print retried is due again at once."""
+    print retried is due again at once; a stock exception is settled as the note (required) says."""
     kind, action = ExceptionKind(kind), Resolution(action)
     if action not in RESOLUTIONS[kind]:
         allowed = " or ".join(r.value for r in RESOLUTIONS[kind])
         raise InvalidInput(f"a {kind.value.replace('_', ' ')} is {allowed}, not {action.value}")
+    if kind is ExceptionKind.STOCK:
+        # The stock exception keeps its own resolution (who, when, how): nothing goes to exception_resolution.
+        if not reference.isdigit():
+            raise NotFound(f"no stock exception {reference}")
+        with transaction(engine) as session:
+            stock_exceptions.resolve_exception(session, int(reference), context.operator, note)
+        return f"stock exception {reference} resolved by {context.operator}"
     queue = PrintQueue(queue_path) if kind is ExceptionKind.FAILED_PRINT and queue_path and queue_path.exists() else None
     try:
         with transaction(engine) as session:

@@ -23,7 +23,7 @@ SCREENS = {
     "purchasing": ("f5", "Purchasing", "Purchasing",
                    "Reorder suggestions and buy-to-order in one action, new POs, receipts, supplier invoices and holds"),
     "inventory": ("f6", "Inventory", "Inventory", "Stock by item, location or lot, moves, valuation, transfers, kits, counts, refills, scrap"),
-    "exceptions": ("f7", "Exceptions", "Exceptions", "Short picks, count differences, over-receipts, failed prints: resolve, recorded"),
+    "exceptions": ("f7", "Exceptions", "Exceptions", "Short picks, count differences, over-receipts, failed prints, stock exceptions: resolve, recorded"),
     "people": ("f8", "People", "People and devices", "Operators (add, block, PIN, role), printers (test print, queue, retry)"),
 }
 
