@@ -306,9 +306,14 @@ def _number_prefix(prefix: str):
 def _search_terms(session: Session, text: str) -> list:
     """One condition per way an order can match `text`, each read through its own index: the
     order number starts with it (as typed or in capitals), the customer's code or name contains
-    it, an item's SKU contains it. Customers and items are small tables, looked up first."""
+    it, an item's SKU contains it. Customers and items are small tables, looked up first; a
+    number prefix only when some number has it (with a state filter beside it, SQLite would
+    rather walk the state's index than the number's)."""
     pattern = f"%{text}%"
-    terms = [_number_prefix(prefix) for prefix in dict.fromkeys((text, text.upper()))]
+    terms = [
+        _number_prefix(prefix) for prefix in dict.fromkeys((text, text.upper()))
+        if session.execute(select(SalesOrder.id).where(_number_prefix(prefix)).limit(1)).first()
+    ]
     customers = session.execute(
         select(Partner.id).where(Partner.kind == PartnerKind.CUSTOMER, or_(Partner.code.ilike(pattern), Partner.name.ilike(pattern)))
     ).scalars().all()
