@@ -15,12 +15,14 @@ SMALL = {
     "outbound": ["--orders", "20", "--lines", "2", "--picks", "10"],
     "inbound": ["--lines", "20", "--items", "200", "--bins", "20"],
     "ui": ["--ledger-moves", "2000", "--scans", "20", "--starts", "1"],
+    "console": ["--orders", "300", "--ledger-moves", "2000", "--rounds", "10", "--starts", "1"],
 }
 FIGURES = {
     "ledger": ("post_moves_per_s", "onhand_p99_ms", "available_p99_ms"),
     "outbound": ("allocate_orders_s", "pick_confirm_p99_ms"),
     "inbound": ("receive_scan_p99_ms", "replenishment_s"),
     "ui": ("scan_to_screen_p99_ms", "cold_start_s", "rss_mb", "actions_per_single_unit_line", "actions_per_case_line"),
+    "console": ("dashboard_refresh_p99_ms", "search_p99_ms", "order_open_p99_ms", "console_start_s", "rss_mb"),
 }
 
 

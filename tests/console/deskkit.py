@@ -41,7 +41,7 @@ def said(app) -> tuple[str, bool]:
 
 def cells(app, table_id: str) -> list[list[str]]:
     table = app.screen.query_one(f"#{table_id}")
-    return [[str(cell) for cell in table.get_row(key)] for key in table.rows]
+    return [[str(cell) for cell in table.get_row(row.key)] for row in table.ordered_rows]  # as shown (sorted)
 
 
 def moves(runtime) -> int:

@@ -1,6 +1,6 @@
-"""The exceptions desk (F7): a short pick, an over-receipt and a failed print wait for a
-supervisor; each is resolved once with the keys its kind allows, and the resolution says who,
-when and how. A second resolution is refused with the first one named."""
+"""The exceptions desk (F7): a short pick, an over-receipt, a failed print and a stock exception
+wait for a supervisor; each is resolved once with the keys its kind allows, and the resolution
+says who, when and how. A second resolution is refused with the first one named."""
 
 from sqlmodel import Session, select
 
@@ -9,15 +9,16 @@ from tests.console.deskkit import SIZE, SUPERVISOR_BADGE, answer, cells, console
 from tests.console.test_inventory import a_bin_of, count_over_threshold
 from tests.console.test_orders_desk import item_in_stock
 from wms_tui.domain.auth import SecurityPolicy
-from wms_tui.domain.states import TaskKind
-from wms_tui.services import tasks
+from wms_tui.domain.states import StockExceptionKind, StockExceptionState, TaskKind
+from wms_tui.services import stock_exceptions, tasks
 from wms_tui.services.demo import DEMO_PIN, gtin13
 from wms_tui.services.desks import exceptions
 from wms_tui.services.inbound.purchasing import PurchaseLineInput, create_purchase_order
 from wms_tui.services.inbound.receiving import receive_scan, start_receipt
 from wms_tui.services.outbound.picking import short_pick
+from wms_tui.store import finders
 from wms_tui.store.ledger import PostingContext
-from wms_tui.store.models import ExceptionResolution, Location, PickDiscrepancy
+from wms_tui.store.models import ExceptionResolution, Location, PickDiscrepancy, StockException
 from wms_tui.store.session import transaction
 
 PICKER = PostingContext("HH9", "PICK1")
@@ -115,3 +116,53 @@ def test_a_second_resolution_is_refused_and_a_wrong_one_too(runtime, tmp_path):
             raise AssertionError(f"{kind} {reference} {action} was not refused")
     with Session(runtime.engine) as session:
         assert len(session.exec(select(ExceptionResolution)).all()) == 1
+
+
+def a_stock_exception(runtime) -> int:
+    """What reopen_order raises when the order's goods are gone (tests/rules covers how)."""
+    with transaction(runtime.engine) as session:
+        return stock_exceptions.raise_exception(
+            session, StockExceptionKind.REOPEN_SHORT, finders.warehouse_by_code(session, "WH1").id, "re-open of SO-000001 refused: WH1/A-01-01: 2 SKU-00001 no longer there",
+            document_ref="SO-000001").id
+
+
+async def test_a_stock_exception_is_listed_and_resolved_with_a_note_kept_on_it(runtime, tmp_path):
+    exception_id = a_stock_exception(runtime)
+    app = console(runtime, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert "stock exceptions   1" in str(app.screen.query_one("#exceptions").render())
+        await pilot.press("f7")
+        await settle(app, pilot)
+        [row] = cells(app, "waiting")
+        assert row[:2] == ["stock exception", str(exception_id)]
+        assert row[4] == "reopen short: re-open of SO-000001 refused: WH1/A-01-01: 2 SKU-00001 no longer there"
+        await pilot.press("a")  # accepting is for short picks and over-receipts: nothing happens
+        await settle(app, pilot)
+        assert len(cells(app, "waiting")) == 1
+        await pilot.press("v")
+        await answer(app, pilot, badge=SUPERVISOR_BADGE, pin=DEMO_PIN, note="")  # how it was settled must be said
+        assert said(app) == ("resolution cannot be empty", True)
+        assert len(cells(app, "waiting")) == 1
+        await pilot.press("v")
+        await answer(app, pilot, badge=SUPERVISOR_BADGE, pin=DEMO_PIN, note="customer keeps 2, credit note sent")
+        assert said(app) == (f"stock exception {exception_id} resolved by SUP1", False)
+        assert cells(app, "waiting") == []
+        [done] = cells(app, "resolved")
+        assert done[:4] == ["stock exception", str(exception_id), "resolved", "SUP1"]
+        assert done[5] == "customer keeps 2, credit note sent"
+    with Session(runtime.engine) as session:
+        stored = session.get(StockException, exception_id)
+        assert (stored.state, stored.resolved_by, stored.resolution) == (
+            StockExceptionState.RESOLVED, "SUP1", "customer keeps 2, credit note sent")
+        assert stored.resolved_at is not None
+        assert session.exec(select(ExceptionResolution)).all() == []  # recorded once, on the exception
+    sup = PostingContext("DESK1", "SUP2")
+    for reference, reason in [(str(exception_id), f"stock exception {exception_id} was already resolved by SUP1 at "),
+                              ("999", "no stock exception 999"), ("x", "no stock exception x")]:
+        try:
+            exceptions.resolve(runtime.engine, sup, "stock_exception", reference, "resolved", "again", **SUPERVISOR)
+        except Exception as exc:  # noqa: BLE001 - the message is what is checked
+            assert str(exc).startswith(reason), str(exc)
+        else:
+            raise AssertionError(f"stock exception {reference} was resolved twice")

@@ -5,7 +5,16 @@ from sqlmodel import Session, select
 from tests.console.deskkit import SIZE, answer, cells, console, moves, said, settle
 from tests.floor.outbound import pick_order
 from wms_tui.domain.locations import LocationKind
-from wms_tui.store.models import Item, Location, SalesOrder, StockBalance, Task
+from wms_tui.services import console_views
+from wms_tui.store.models import (
+    Item,
+    Location,
+    Partner,
+    SalesOrder,
+    SalesOrderLine,
+    StockBalance,
+    Task,
+)
 from wms_tui.ui.console.forms import NewOrderForm
 from wms_tui.ui.console.orders import OrderScreen
 
@@ -134,3 +143,22 @@ async def test_back_order_policy_changed_on_the_order_page_and_a_bad_one_refused
         assert not refused and text.endswith("(the customer's policy)")
     with Session(runtime.engine) as session:
         assert session.exec(select(SalesOrder.backorder_policy).where(SalesOrder.number == "SO-000018")).one() is None
+
+
+def test_search_finds_a_number_from_its_start_a_customer_or_an_item_and_limits_to_the_newest(runtime):
+    def found(text: str, limit: int = 200) -> list[str]:
+        return [row.number for row in console_views.order_list(runtime.engine, search=text, limit=limit)]
+
+    with Session(runtime.engine) as session:
+        orders = session.exec(select(SalesOrder)).all()
+        newest = sorted(orders, key=lambda order: (order.created_at, order.id), reverse=True)
+        customer = session.get(Partner, orders[0].customer_id)
+        with_item = set(session.exec(select(SalesOrder.number).join(SalesOrderLine, SalesOrderLine.order_id == SalesOrder.id)
+                                     .join(Item, Item.id == SalesOrderLine.item_id).where(Item.sku == "SKU-00030")).all())
+    assert found("so-00001") == [order.number for order in newest if order.number.startswith("SO-00001")]
+    assert len(found("so-00001")) == 10
+    assert found("000012") == []  # a number is matched from its start (SO-000012 is not)
+    assert found(customer.name[3:].lower()) == [order.number for order in newest if order.customer_id == customer.id]
+    assert set(found("sku-00030")) == with_item and with_item
+    assert found(customer.code) == [order.number for order in newest if order.customer_id == customer.id]
+    assert found("", limit=5) == [order.number for order in newest[:5]]

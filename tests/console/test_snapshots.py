@@ -8,12 +8,12 @@ from sqlalchemy import update
 from tests.console.conftest import ENTERED
 from tests.console.deskkit import SIZE, console, settle
 from tests.console.test_billing_and_returns import shipped_order
-from tests.console.test_exceptions import a_short_pick, an_over_receipt
+from tests.console.test_exceptions import a_short_pick, a_stock_exception, an_over_receipt
 from tests.console.test_purchasing import below_minimum
 from tests.floor.outbound import pick_order
 from wms_tui.services.inbound.purchasing import PurchaseLineInput, create_purchase_order
 from wms_tui.services.outbound import invoicing
-from wms_tui.store.models import PickDiscrepancy, ReceiptLine
+from wms_tui.store.models import PickDiscrepancy, ReceiptLine, StockException
 from wms_tui.store.session import transaction
 from wms_tui.ui.console.orders import OrderScreen
 from wms_tui.ui.console.purchasing import PurchaseOrderScreen
@@ -97,9 +97,11 @@ def test_purchase_order_page(runtime, tmp_path, snap_compare):
 def test_exceptions(runtime, tmp_path, snap_compare):
     a_short_pick(runtime)
     an_over_receipt(runtime)
+    a_stock_exception(runtime)
     with transaction(runtime.engine) as session:  # fixed times for a stable picture
         session.execute(update(PickDiscrepancy).values(created_at=ENTERED))
         session.execute(update(ReceiptLine).values(created_at=ENTERED))
+        session.execute(update(StockException).values(created_at=ENTERED))
     assert snap_compare(console(runtime, tmp_path), terminal_size=SIZE, run_before=keys("f7"))
 
 

@@ -144,6 +144,7 @@ class ExceptionKind(StrEnum):
     OVER_RECEIPT = "over_receipt"  # a receipt line above its purchase order
     FAILED_PRINT = "failed_print"  # a print job the printer refused for good
     SYNC_CONFLICT = "sync_conflict"  # a sync_conflict: a fact sync accepted (negative bin, task done twice)
+    STOCK = "stock_exception"  # a stock_exception row (its own kind says what) the floor could not settle
 
 
 class Resolution(StrEnum):
@@ -154,6 +155,7 @@ class Resolution(StrEnum):
     REJECTED = "rejected"  # a count difference dropped: the ledger's quantity stays
     RETRIED = "retried"  # a failed print sent again
     DISCARDED = "discarded"  # a failed print given up
+    RESOLVED = "resolved"  # a stock exception settled as the supervisor's note says
 
 
 class StockExceptionKind(StrEnum):

@@ -15,7 +15,7 @@ from functools import cache
 from itertools import product
 from pathlib import Path
 
-from sqlalchemy import Engine, Select, and_, case, false, func, or_
+from sqlalchemy import Engine, Select, and_, case, func, or_, true
 from sqlmodel import Session, select
 
 from labels import PrintQueue
@@ -37,6 +37,7 @@ from wms_tui.domain.states import (
     PartnerKind,
     PaymentState,
     ReturnDisposition,
+    StockExceptionState,
     TaskKind,
     TaskState,
 )
@@ -64,6 +65,7 @@ from wms_tui.store.models import (
     SalesReturnLine,
     Shipment,
     ShippingContainer,
+    StockException,
     StockMove,
     Task,
     Warehouse,
@@ -73,6 +75,10 @@ from wms_tui.store.session import reading
 OPEN_TASK_STATES = (TaskState.OPEN.value, TaskState.CLAIMED.value)
 # Orders whose status changes with work; quotes, cancelled and closed orders are what they are stored as.
 WORKING_STATES = (OrderState.DRAFT.value, OrderState.CONFIRMED.value)
+# Statuses shown as the order's state is stored: no need to derive them.
+STORED_STATUSES = (OrderStatus.QUOTE, OrderStatus.CANCELLED, OrderStatus.CLOSED)
+# Working orders whose facts a status filter reads before it reads every working order's.
+STATUS_WINDOW = 1000
 # Ledger reasons the per-hour chart counts.
 PACK_WORK = "pack"
 SHIP_WORK = "ship"
@@ -105,13 +111,14 @@ class Dashboard:
     orders: dict[str, int]  # derived status -> orders
     short_picks: int
     count_variances: int
+    stock_exceptions: int  # open ones: what the floor could not settle
     picked_per_hour: list[int]  # 24 hours of today (UTC), lines
     received_per_hour: list[int]
     printers: list[PrinterQueue]
 
     @property
     def exceptions(self) -> int:
-        return self.short_picks + self.count_variances
+        return self.short_picks + self.count_variances + self.stock_exceptions
 
 
 def _flag(condition):
@@ -122,16 +129,18 @@ def _flag(condition):
 FACTS = ("shipped", "done", "picked", "invoiced", "covered", "paid", "backordered")
 
 
-def _facts(*conditions) -> Select:
-    """Per draft or confirmed order (meeting `conditions` on SalesOrder): its id, state,
-    creation time and FACTS, worked out in SQL so thousands of orders never become rows in
-    Python: any line shipped, every line shipped or cancelled, any line picked, anything
-    invoiced, payments covering the invoices, anything paid (void invoices and payments apart),
-    any line back ordered."""
-    orders = and_(SalesOrder.state.in_(WORKING_STATES), *conditions)
+def _facts(orders: list, newest: int | None = None) -> Select:
+    """Per order meeting `orders` (conditions on SalesOrder keeping to draft and confirmed
+    ones; only the `newest` when given): its id, state and FACTS, worked out in SQL so thousands
+    of orders never become rows in Python: any line shipped, every line shipped or cancelled,
+    any line picked, anything invoiced, payments covering the invoices, anything paid (void
+    invoices and payments apart), any line back ordered."""
+    ids = select(SalesOrder.id).where(*orders)
+    if newest is not None:
+        ids = ids.order_by(SalesOrder.created_at.desc(), SalesOrder.id.desc()).limit(newest)
+        orders = [SalesOrder.id.in_(ids)]
     # "order id in (these orders)" rather than a join: each order's lines and invoices are then
     # found through their order_id index instead of reading every line of the history.
-    ids = select(SalesOrder.id).where(orders)
     lines = (
         select(SalesOrderLine.order_id,
                func.max(_flag(SalesOrderLine.shipped_quantity > 0)).label("shipped"),
@@ -141,29 +150,32 @@ def _facts(*conditions) -> Select:
         .where(SalesOrderLine.order_id.in_(ids))
         .group_by(SalesOrderLine.order_id).subquery()
     )
-    invoiced = (
-        select(Invoice.order_id, func.sum(Invoice.total).label("total"))
+    # Invoiced and paid in one pass over the orders' invoices: each invoice's payments are
+    # summed through their invoice_id index.
+    paid = (
+        select(func.coalesce(func.sum(Payment.amount), 0))
+        .where(Payment.invoice_id == Invoice.id, Payment.state == PaymentState.POSTED).scalar_subquery()
+    )
+    money = (
+        select(Invoice.order_id, func.sum(Invoice.total).label("billed"), func.sum(paid).label("received"))
         .where(Invoice.order_id.in_(ids), Invoice.state != InvoiceState.VOID)
         .group_by(Invoice.order_id).subquery()
     )
-    paid = (
-        select(Invoice.order_id, func.sum(Payment.amount).label("total"))
-        .join(Payment, Payment.invoice_id == Invoice.id)
-        .where(Invoice.order_id.in_(ids), Invoice.state != InvoiceState.VOID, Payment.state == PaymentState.POSTED)
-        .group_by(Invoice.order_id).subquery()
-    )
-    billed, received = func.coalesce(invoiced.c.total, 0), func.coalesce(paid.c.total, 0)
+    billed, received = func.coalesce(money.c.billed, 0), func.coalesce(money.c.received, 0)
     return (
-        select(SalesOrder.id, SalesOrder.state, SalesOrder.created_at,
+        select(SalesOrder.id, SalesOrder.state,
                func.coalesce(lines.c.shipped, 0).label("shipped"), func.coalesce(lines.c.done, 1).label("done"),
                func.coalesce(lines.c.picked, 0).label("picked"), _flag(billed > 0).label("invoiced"),
                _flag(received >= billed).label("covered"), _flag(received > 0).label("paid"),
                func.coalesce(lines.c.backordered, 0).label("backordered"))
         .outerjoin(lines, lines.c.order_id == SalesOrder.id)
-        .outerjoin(invoiced, invoiced.c.order_id == SalesOrder.id)
-        .outerjoin(paid, paid.c.order_id == SalesOrder.id)
-        .where(orders)
+        .outerjoin(money, money.c.order_id == SalesOrder.id)
+        .where(*orders)
     )
+
+
+def _working(*conditions) -> list:
+    return [SalesOrder.state.in_(WORKING_STATES), *conditions]
 
 
 @cache
@@ -186,16 +198,21 @@ def _status(
 def _order_statuses(session: Session, orders: Sequence) -> dict[int, DerivedStatus]:
     """Derived status per order of a few rows with id and state."""
     working = [order.id for order in orders if order.state in WORKING_STATES]
-    facts = {row.id: tuple(row[3:]) for row in session.execute(_facts(SalesOrder.id.in_(working)))} if working else {}
+    facts = {row.id: tuple(row[2:]) for row in session.execute(_facts([SalesOrder.id.in_(working)]))} if working else {}
     return {order.id: _status(order.state, *facts.get(order.id, ())) for order in orders}
 
 
-def _per_hour(session: Session, reason: str, since: datetime) -> list[int]:
-    hours = [0] * 24
-    for (created_at,) in session.execute(
-        select(StockMove.created_at).where(StockMove.reason == reason, StockMove.created_at >= since, StockMove.reverses_id.is_(None))
+def _per_hour(session: Session, since: datetime) -> dict[str, list[int]]:
+    """Today's moves per hour for each reason the pace chart counts, reversals left out. The
+    reversal test is a column, not a condition: in the WHERE clause SQLite would read the moves
+    through the reverses_id index (every move that reverses nothing) instead of today's by reason."""
+    hours = {reason: [0] * 24 for reason in (PICK_REASON, RECEIPT_REASON)}
+    for reason, created_at, reversal in session.execute(
+        select(StockMove.reason, StockMove.created_at, StockMove.reverses_id.is_not(None))
+        .where(StockMove.reason.in_(list(hours)), StockMove.created_at >= since)
     ):
-        hours[created_at.hour] += 1
+        if not reversal:
+            hours[reason][created_at.hour] += 1
     return hours
 
 
@@ -248,7 +265,7 @@ def dashboard(engine: Engine, *, printers: Sequence[str] = (), queue_path: Path 
             select(SalesOrder.state, func.count()).where(SalesOrder.state.not_in(WORKING_STATES)).group_by(SalesOrder.state)
         ):
             orders[derive_status(OrderState(state), [], ZERO, ZERO).value] += count
-        facts = _facts().subquery()
+        facts = _facts(_working()).subquery()
         for state, *flags, count in session.execute(
             select(facts.c.state, *(facts.c[name] for name in FACTS), func.count()).group_by(facts.c.state, *(facts.c[name] for name in FACTS))
         ):
@@ -259,9 +276,12 @@ def dashboard(engine: Engine, *, printers: Sequence[str] = (), queue_path: Path 
             select(func.count()).select_from(PickDiscrepancy).where(PickDiscrepancy.created_at >= since)
         ).scalar_one()
         variances = session.execute(select(func.count()).select_from(CountLine).where(CountLine.state == CountLineState.RECOUNT)).scalar_one()
-        picked = _per_hour(session, PICK_REASON, since)
-        received = _per_hour(session, RECEIPT_REASON, since)
-    return Dashboard(task_counts, held, dict(orders), short_picks, variances, picked, received, printer_queues(printers, queue_path))
+        stock = session.execute(
+            select(func.count()).select_from(StockException).where(StockException.state == StockExceptionState.OPEN)
+        ).scalar_one()
+        pace = _per_hour(session, since)
+    return Dashboard(task_counts, held, dict(orders), short_picks, variances, stock, pace[PICK_REASON], pace[RECEIPT_REASON],
+                     printer_queues(printers, queue_path))
 
 
 @dataclass(frozen=True)
@@ -276,61 +296,104 @@ class OrderRow:
     net: Decimal  # after discounts, before tax and freight
 
 
-def _searched(session: Session, text: str):
-    """Orders whose number, customer (code or name) or an item's SKU contains `text`. Customers
-    and items are looked up first (small tables), so orders are matched by id, not joined."""
+def _number_prefix(prefix: str):
+    """Order numbers starting with `prefix`: a range of the number's unique index (a LIKE with a
+    leading wildcard would read every order), the LIKE keeping it exact whatever the collation."""
+    return and_(SalesOrder.number >= prefix, SalesOrder.number < prefix + "\U0010ffff",
+                SalesOrder.number.startswith(prefix, autoescape=True))
+
+
+def _search_terms(session: Session, text: str) -> list:
+    """One condition per way an order can match `text`, each read through its own index: the
+    order number starts with it (as typed or in capitals), the customer's code or name contains
+    it, an item's SKU contains it. Customers and items are small tables, looked up first; a
+    number prefix only when some number has it (with a state filter beside it, SQLite would
+    rather walk the state's index than the number's)."""
     pattern = f"%{text}%"
+    terms = [
+        _number_prefix(prefix) for prefix in dict.fromkeys((text, text.upper()))
+        if session.execute(select(SalesOrder.id).where(_number_prefix(prefix)).limit(1)).first()
+    ]
     customers = session.execute(
         select(Partner.id).where(Partner.kind == PartnerKind.CUSTOMER, or_(Partner.code.ilike(pattern), Partner.name.ilike(pattern)))
     ).scalars().all()
+    # One term per customer: each reads its newest orders in order from (customer, created).
+    terms += [SalesOrder.customer_id == customer for customer in customers]
     items = session.execute(select(Item.id).where(Item.sku.ilike(pattern))).scalars().all()
-    return or_(
-        SalesOrder.number.ilike(pattern),
-        SalesOrder.customer_id.in_(customers),
-        SalesOrder.id.in_(select(SalesOrderLine.order_id).where(SalesOrderLine.item_id.in_(items))),
+    if items:
+        terms.append(SalesOrder.id.in_(select(SalesOrderLine.order_id).where(SalesOrderLine.item_id.in_(items))))
+    return terms
+
+
+def _code(confirmed, *flags):
+    """A working order's state (confirmed or draft) and FACTS as one number, a bit each."""
+    code = confirmed
+    for flag in flags:
+        code = code * 2 + flag
+    return code
+
+
+@cache
+def _codes(wanted: OrderStatus) -> tuple[int, ...]:
+    """The codes of the combinations of state and FACTS whose derived status shows `wanted`."""
+    return tuple(
+        _code(int(state == OrderState.CONFIRMED), *flags)
+        for state, *flags in product(WORKING_STATES, *([(0, 1)] * len(FACTS))) if wanted in _status(state, *flags).sides
     )
 
 
-def _with_status(wanted: OrderStatus, conditions: list):
-    """Draft and confirmed orders (meeting `conditions`) whose derived status is `wanted`: the
-    combinations of state and FACTS that give it are worked out first (a few dozen), then the
-    orders having one of them are read."""
-    facts = _facts(*conditions).subquery()
-    columns = [facts.c.state, *(facts.c[name] for name in FACTS)]
-    combinations = [
-        combination for combination in product(WORKING_STATES, *([(0, 1)] * len(FACTS))) if wanted in _status(*combination).sides
-    ]
-    return SalesOrder.id.in_(
-        select(facts.c.id).where(or_(false(), *(and_(*(column == value for column, value in zip(columns, combination, strict=True)))
-                                                for combination in combinations)))
-    )
+def _with_status(wanted: OrderStatus, conditions: list, newest: int | None = None):
+    """Draft and confirmed orders (meeting `conditions`; among the `newest` of them when given)
+    whose derived status is `wanted`."""
+    facts = _facts(_working(*conditions), newest).subquery()
+    code = _code(_flag(facts.c.state == OrderState.CONFIRMED), *(facts.c[name] for name in FACTS))
+    return SalesOrder.id.in_(select(facts.c.id).where(code.in_(_codes(wanted))))
+
+
+def _newest(session: Session, condition, limit: int) -> list[tuple[datetime, int]]:
+    return session.execute(
+        select(SalesOrder.created_at, SalesOrder.id).where(condition)
+        .order_by(SalesOrder.created_at.desc(), SalesOrder.id.desc()).limit(limit)
+    ).all()
 
 
 def order_list(engine: Engine, *, search: str = "", status: str | None = None, limit: int = 200) -> list[OrderRow]:
-    """Newest orders first whose number, customer (code or name) or an item's SKU contains
-    `search`, with their derived status; only those with `status` when given."""
+    """Newest orders first whose number starts with `search`, or whose customer (code or name)
+    or an item's SKU contains it, with their derived status; only those with `status` when given."""
     text = search.strip()
     wanted = OrderStatus(status) if status else None
     with reading(engine) as session:
-        conditions = [_searched(session, text)] if text else []
-        if wanted in (OrderStatus.QUOTE, OrderStatus.CANCELLED, OrderStatus.CLOSED):
-            conditions.append(SalesOrder.state == wanted.value)  # stored as shown: no need to derive
-        elif wanted is not None:
-            conditions.append(_with_status(wanted, conditions))
-        rows = session.execute(
-            select(SalesOrder.id, SalesOrder.number, SalesOrder.state, SalesOrder.created_at, Partner.code,
-                   Warehouse.code.label("warehouse"))
-            .join(Partner, Partner.id == SalesOrder.customer_id)
-            .join(Warehouse, Warehouse.id == SalesOrder.warehouse_id)
-            .where(*conditions)
-            .order_by(SalesOrder.created_at.desc(), SalesOrder.id.desc()).limit(limit)
-        ).all()
+        terms = _search_terms(session, text) if text else [true()]
+        if wanted in STORED_STATUSES:
+            terms = [and_(term, SalesOrder.state == wanted.value) for term in terms]
+        if wanted is None or wanted in STORED_STATUSES:
+            # Each term's newest orders, merged: an OR of them would read and sort every match.
+            newest = sorted({tuple(key) for term in terms for key in _newest(session, term, limit)}, reverse=True)[:limit]
+        else:
+            # The facts of the newest working orders first: a status many orders have fills the
+            # page there; only a rare one needs the facts of every working order.
+            for window in (STATUS_WINDOW, None):
+                newest = _newest(session, _with_status(wanted, [or_(*terms)], window), limit)
+                if len(newest) == limit:
+                    break
+        ids = [order_id for _, order_id in newest]
+        found = {
+            row.id: row
+            for row in session.execute(
+                select(SalesOrder.id, SalesOrder.number, SalesOrder.state, SalesOrder.created_at, Partner.code,
+                       Warehouse.code.label("warehouse"))
+                .join(Partner, Partner.id == SalesOrder.customer_id)
+                .join(Warehouse, Warehouse.id == SalesOrder.warehouse_id)
+                .where(SalesOrder.id.in_(ids))
+            )
+        }
+        rows = [found[order_id] for order_id in ids]
         statuses = _order_statuses(session, rows)
         sums: dict[int, tuple[int, Decimal]] = defaultdict(lambda: (0, ZERO))
         for line in session.execute(
             select(SalesOrderLine.order_id, SalesOrderLine.quantity, SalesOrderLine.unit_price,
                    SalesOrderLine.discount_percent, SalesOrderLine.tax_rate)
-            .where(SalesOrderLine.order_id.in_([row.id for row in rows]))
+            .where(SalesOrderLine.order_id.in_(ids))
         ):
             count, total = sums[line.order_id]
             sums[line.order_id] = (count + 1, total + line_amount(line.quantity, line.unit_price, line.discount_percent, line.tax_rate).net)

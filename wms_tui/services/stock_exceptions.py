@@ -42,12 +42,22 @@ def open_exceptions(session: Session) -> list[StockException]:
     ).all())
 
 
+def resolved_exceptions(session: Session, limit: int) -> list[StockException]:
+    """The latest resolved exceptions, newest first."""
+    return list(session.exec(
+        select(StockException).where(StockException.state == StockExceptionState.RESOLVED)
+        .order_by(StockException.resolved_at.desc(), StockException.id.desc()).limit(limit)
+    ).all())
+
+
 def resolve_exception(session: Session, exception_id: int, operator: str, resolution: str) -> StockException:
+    """Settle an open exception: who did it, when, and how (`resolution`, required) stay on it."""
     exception = session.get(StockException, exception_id)
     if exception is None:
         raise NotFound(f"no stock exception {exception_id}")
     if exception.state != StockExceptionState.OPEN:
-        raise InvalidInput(f"stock exception {exception_id} is already {exception.state}")
+        raise InvalidInput(f"stock exception {exception_id} was already {exception.state} by {exception.resolved_by} "
+                           f"at {exception.resolved_at:%Y-%m-%d %H:%M}")
     exception.resolution = text.field(resolution, "resolution", 2000)
     exception.resolved_by = text.field(operator, "operator", 40)
     exception.state = StockExceptionState.RESOLVED

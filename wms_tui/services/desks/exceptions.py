@@ -1,5 +1,7 @@
 """The exceptions desk: short picks, count differences over their threshold, over-receipts,
-failed prints and sync conflicts (a bin driven negative, a task done twice), each resolved once, and the resolution recorded (who, when, how)."""
+failed prints, sync conflicts (a bin driven negative, a task done twice) and stock exceptions,
+each resolved once by a supervisor's badge and PIN, and the resolution recorded (who, when, how):
+in exception_resolution, or on the stock exception itself."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from wms_tui.domain.auth import SecurityPolicy
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.quantities import display
 from wms_tui.domain.states import CountLineState, ExceptionKind, Resolution
-from wms_tui.services import operators
+from wms_tui.services import operators, stock_exceptions
 from wms_tui.services.inbound import counting
 from wms_tui.store.ledger import PostingContext
 from wms_tui.store.models import (
@@ -43,6 +45,7 @@ RESOLUTIONS: dict[ExceptionKind, tuple[Resolution, ...]] = {
     ExceptionKind.OVER_RECEIPT: (Resolution.ACCEPTED,),
     ExceptionKind.FAILED_PRINT: (Resolution.RETRIED, Resolution.DISCARDED),
     ExceptionKind.SYNC_CONFLICT: (Resolution.ACCEPTED,),
+    ExceptionKind.STOCK: (Resolution.RESOLVED,),
 }
 FAILED = JobStatus.FAILED
 
@@ -134,6 +137,11 @@ def _floor_exceptions(session: Session) -> list[FloorException]:
                        f"{conflict.kind.value.replace('_', ' ')}: {conflict.detail}")
         for conflict in session.execute(select(SyncConflict)).scalars()
     ]
+    found += [
+        FloorException(ExceptionKind.STOCK, str(exception.id), exception.created_at, "",
+                       f"{exception.kind.value.replace('_', ' ')}: {exception.detail}")
+        for exception in stock_exceptions.open_exceptions(session)
+    ]
     return found
 
 
@@ -146,8 +154,13 @@ def exceptions(engine: Engine, *, queue_path: Path | None = None, resolved_limit
                 select(ExceptionResolution).order_by(ExceptionResolution.resolved_at.desc(), ExceptionResolution.id.desc())
             ).scalars()
         ]
+        settled = [
+            Resolved(ExceptionKind.STOCK, str(row.id), Resolution.RESOLVED, row.resolution or "", row.resolved_by or "", row.resolved_at)
+            for row in stock_exceptions.resolved_exceptions(session, resolved_limit)
+        ]
         floor = _floor_exceptions(session)
     done = {(row.kind, row.reference) for row in resolved}
+    resolved = sorted(resolved + settled, key=lambda row: _utc(row.at), reverse=True)
     waiting = [e for e in floor + _failed_jobs(queue_path) if (e.kind, e.reference) not in done]
     # Count differences carry no time of their own; they sort first (they block a recount).
     waiting.sort(key=lambda e: (e.at is not None, _utc(e.at), e.kind.value, e.reference))
@@ -218,6 +231,12 @@ def resolve(engine: Engine, context: PostingContext, kind: str, reference: str, 
 def _resolve(session: Session, context: PostingContext, kind: ExceptionKind, reference: str, action: Resolution,
              note: str, queue: PrintQueue | None) -> str:
     """The resolution itself, by the approving supervisor (`context.operator`); its outcome."""
+    if kind is ExceptionKind.STOCK:
+        # The stock exception keeps its own resolution (who, when, how): nothing goes to exception_resolution.
+        if not reference.isdigit():
+            raise NotFound(f"no stock exception {reference}")
+        stock_exceptions.resolve_exception(session, int(reference), context.operator, note)
+        return ""
     _exists(session, kind, reference, queue)
     earlier = session.execute(select(ExceptionResolution).where(
         ExceptionResolution.kind == kind, ExceptionResolution.reference == reference)).scalar_one_or_none()

@@ -35,6 +35,7 @@ class SalesOrder(SQLModel, table=True):
         # The console: orders newest first, and the draft and confirmed ones (whose status is derived).
         Index("ix_sales_order_created", "created_at"),
         Index("ix_sales_order_state_created", "state", "created_at"),
+        Index("ix_sales_order_customer_created", "customer_id", "created_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
@@ -50,6 +51,11 @@ class SalesOrder(SQLModel, table=True):
 
 class SalesOrderLine(SQLModel, table=True):
     __tablename__ = "sales_order_line"
+    __table_args__ = (
+        # The console derives order statuses from these without reading the lines' rows.
+        Index("ix_sales_order_line_facts", "order_id", "quantity", "shipped_quantity", "cancelled_quantity", "picked_quantity",
+              "backordered_quantity"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="sales_order.id", index=True)
     item_id: int = Field(foreign_key="item.id", index=True)
@@ -115,6 +121,7 @@ class Shipment(SQLModel, table=True):
 
 
 class Invoice(SQLModel, table=True):
+    __table_args__ = (Index("ix_invoice_order_totals", "order_id", "state", "total"),)  # the console's order statuses
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
     order_id: int = Field(foreign_key="sales_order.id", index=True)
@@ -145,6 +152,7 @@ class InvoiceLine(SQLModel, table=True):
 
 
 class Payment(SQLModel, table=True):
+    __table_args__ = (Index("ix_payment_invoice_amounts", "invoice_id", "state", "amount"),)  # the console's order statuses
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     amount: Decimal = money_field()

@@ -10,6 +10,7 @@ from pathlib import Path
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import HelpPanel
 
 from wms_tui.runtime import Runtime
 from wms_tui.ui.console.base import export_folder_default
@@ -23,7 +24,7 @@ SCREENS = {
     "purchasing": ("f5", "Purchasing", "Purchasing",
                    "Reorder suggestions and buy-to-order in one action, new POs, receipts, supplier invoices and holds"),
     "inventory": ("f6", "Inventory", "Inventory", "Stock by item, location or lot, moves, valuation, transfers, kits, counts, refills, scrap"),
-    "exceptions": ("f7", "Exceptions", "Exceptions", "Short picks, count differences, over-receipts, failed prints: resolve, recorded"),
+    "exceptions": ("f7", "Exceptions", "Exceptions", "Short picks, count differences, over-receipts, failed prints, stock exceptions: resolve, recorded"),
     "people": ("f8", "People", "People and devices", "Operators (add, block, PIN, role), printers (test print, queue, retry)"),
 }
 
@@ -48,9 +49,11 @@ class ConsoleApp(App):
     }
     DEFAULT_MODE = "dashboard"
     # The footer keeps its width for the screen's actions; the screen keys are in the header.
-    SUB_TITLE = " ".join(f"{key.upper()} {label}" for key, label, _, _ in SCREENS.values())  # the footer shows ^p palette
+    # F1 lists every key of the screen: a narrow footer cuts the last ones off (the footer shows ^p palette).
+    SUB_TITLE = " ".join([*(f"{key.upper()} {label}" for key, label, _, _ in SCREENS.values()), "F1 Keys"])
     BINDINGS = [
         *(Binding(key, f"switch_mode('{mode}')", label, show=False) for mode, (key, label, _, _) in SCREENS.items()),
+        Binding("f1", "toggle_keys", "Keys", show=False),
         Binding("ctrl+q", "quit", "Quit", show=False),
     ]
 
@@ -66,6 +69,12 @@ class ConsoleApp(App):
     def posting_context(self):
         """Moves the console posts (re-open, returns) carry this station and operator."""
         return self.runtime.posting_context(self.operator)
+
+    def action_toggle_keys(self) -> None:
+        if self.screen.query(HelpPanel):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

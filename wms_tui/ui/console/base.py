@@ -1,5 +1,5 @@
 """What every console screen shares: loading in a thread worker, actions through the desk
-services with the refusal in a red line, confirmation, and tables that sort and export CSV.
+services with the refusal in a red line, confirmation, and tables that sort, filter and export CSV.
 
 Workers only post messages: a screen's `fetch` runs in a thread and its result reaches `show`
 on the UI thread; an action's outcome reaches `say`. WmsError is the one error a worker
@@ -22,6 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Label, Static, TabbedContent, TabPane
+from textual.widgets.data_table import RowKey
 
 from wms_tui.domain.errors import WmsError
 from wms_tui.ui.console.forms import Ask
@@ -37,19 +38,25 @@ class Said(Static):
 
 
 class DeskTable(DataTable):
-    """A table that sorts by the cursor's column (again: the other way) and exports CSV."""
+    """A table that sorts (s: by the first column, again the other way, then by the next
+    column; or a click on a column's header), filters (ctrl+f: the rows with a cell containing
+    the text) and exports CSV. The sort and the filter stay when the screen reloads the rows."""
 
     BINDINGS = [
         Binding("s", "sort_column", "Sort"),
+        Binding("ctrl+f", "filter", "Filter"),
         Binding("e", "export_csv", "CSV"),
     ]
 
     def __init__(self, *args, export_name: str = "table", **kwargs) -> None:
         kwargs.setdefault("cursor_type", "row")
         kwargs.setdefault("zebra_stripes", True)
-        super().__init__(*args, **kwargs)
         self.export_name = export_name
-        self._sorted: tuple[Any, bool] | None = None
+        self.filter_text = ""
+        self._sorted: tuple[int, bool] | None = None  # (column index, descending)
+        self._all_rows: list[tuple[tuple, Any]] = []  # (cells, key) as given, the filter applied when shown
+        self._sort_pending = False
+        super().__init__(*args, **kwargs)
 
     def current_key(self) -> str | None:
         """The key of the row under the cursor (None in an empty table)."""
@@ -57,13 +64,63 @@ class DeskTable(DataTable):
             return None
         return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
 
+    def clear(self, columns: bool = False) -> DeskTable:
+        self._all_rows = []
+        if columns:
+            self._sorted = None
+        return super().clear(columns)
+
+    def add_row(self, *cells: Any, height: int | None = 1, key: str | None = None, label: Any = None) -> RowKey:
+        self._all_rows.append((cells, key))
+        if not self._passes(cells):
+            return RowKey(key)
+        if self._sorted is not None and not self._sort_pending:
+            self._sort_pending = True
+            self.call_later(self._apply_sort)  # once, after the screen has added every row
+        return super().add_row(*cells, height=height, key=key, label=label)
+
+    def _passes(self, cells: tuple) -> bool:
+        wanted = self.filter_text.casefold()
+        return not wanted or any(wanted in str(cell).casefold() for cell in cells)
+
+    def _apply_sort(self) -> None:
+        self._sort_pending = False
+        if self._sorted is not None and self._sorted[0] < len(self.columns):
+            index, descending = self._sorted
+            self.sort(list(self.columns)[index], key=_sort_key, reverse=descending)
+
+    def sort_by(self, index: int, descending: bool) -> None:
+        self._sorted = (index, descending)
+        self._apply_sort()
+        name = str(list(self.columns.values())[index].label)
+        self.screen.say(f"sorted by {name}{' (descending)' if descending else ''}", ok=True)
+
     def action_sort_column(self) -> None:
         if not self.columns:
             return
-        column = list(self.columns)[self.cursor_column]
-        reverse = self._sorted == (column, False)
-        self.sort(column, key=_sort_key, reverse=reverse)
-        self._sorted = (column, reverse)
+        index, descending = self._sorted or (-1, True)
+        if descending:
+            self.sort_by((index + 1) % len(self.columns), False)
+        else:
+            self.sort_by(index, True)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        self.sort_by(event.column_index, self._sorted == (event.column_index, False))
+
+    def action_filter(self) -> None:
+        self.screen.ask("Show the rows with a cell containing (empty: every row)",
+                        [("filter", "text", self.filter_text)], lambda form: self.filter_rows(form["filter"]))
+
+    def filter_rows(self, text: str) -> None:
+        self.filter_text = text.strip()
+        rows = self._all_rows
+        super().clear()
+        self._all_rows = []
+        for cells, key in rows:
+            self.add_row(*cells, key=key)
+        shown = f"{self.row_count} of {len(rows)} row(s) contain {self.filter_text!r}" if self.filter_text else f"{len(rows)} row(s)"
+        self.screen.say(shown, ok=True)
 
     def action_export_csv(self) -> None:
         folder = self.app.export_folder
@@ -72,8 +129,8 @@ class DeskTable(DataTable):
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(str(column.label) for column in self.columns.values())
-            for row_key in self.rows:
-                writer.writerow(str(cell) for cell in self.get_row(row_key))
+            for row in self.ordered_rows:  # as shown: sorted and filtered
+                writer.writerow(str(cell) for cell in self.get_row(row.key))
         self.screen.say(f"{len(self.rows)} row(s) exported to {path}", ok=True)
 
 
@@ -86,8 +143,16 @@ def _sort_key(value: Any) -> tuple:
         return (1, 0.0, text.lower())
 
 
+def tab_label(number: int, label: str) -> str:
+    """A tab's label says the digit that shows it."""
+    return f"{number} {label}"
+
+
 class DeskScreen(Screen):
-    """A console screen: `fetch` (thread) -> `show` (UI thread); `act` runs a desk action."""
+    """A console screen: `fetch` (thread) -> `show` (UI thread); `act` runs a desk action.
+    Digits show the screen's tabs, when it has some (their labels say which digit)."""
+
+    BINDINGS = [Binding(str(number), f"show_tab_number({number})", show=False) for number in range(1, 10)]
 
     @dataclass
     class Loaded(Message):
@@ -149,6 +214,12 @@ class DeskScreen(Screen):
     def say(self, text: str, ok: bool) -> None:
         self.query_one(Said).show(text, ok)
 
+    def action_show_tab_number(self, number: int) -> None:
+        panes = list(self.query(TabPane))
+        if number <= len(panes):
+            self.query_one(TabbedContent).active = panes[number - 1].id
+            panes[number - 1].query_one(DeskTable).focus()
+
     def confirm(self, question: str, action: Callable[..., str], *args: Any, then: Callable[[str], None] | None = None) -> None:
         """Ask first; run the action only on yes."""
 
@@ -177,8 +248,8 @@ class TabbedDeskScreen(DeskScreen):
 
     def compose_tabs(self) -> ComposeResult:
         with TabbedContent(id="tabs"):
-            for tab, (label, _) in self.TABS.items():
-                with TabPane(label, id=f"tab-{tab}"):
+            for number, (tab, (label, _)) in enumerate(self.TABS.items(), 1):
+                with TabPane(tab_label(number, label), id=f"tab-{tab}"):
                     yield DeskTable(id=tab, export_name=tab)
 
     def on_mount(self) -> None:

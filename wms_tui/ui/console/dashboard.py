@@ -76,7 +76,8 @@ class DashboardScreen(DeskScreen):
         for status, count in console_views.status_counts(data.orders):
             orders.add_row(status, count, key=status)
         exceptions = self.query_one("#exceptions", Static)
-        exceptions.update(f"short picks today  {data.short_picks}\ncount variances    {data.count_variances}")
+        exceptions.update(f"short picks today  {data.short_picks}\ncount variances    {data.count_variances}\n"
+                          f"stock exceptions   {data.stock_exceptions}")
         exceptions.set_class(data.exceptions > 0, "-waiting")
         printers = self.query_one("#printers", DeskTable)
         printers.clear()

@@ -21,6 +21,7 @@ KEYS = {
     Resolution.REJECTED: ("j", "Reject"),
     Resolution.RETRIED: ("t", "Retry print"),
     Resolution.DISCARDED: ("d", "Discard"),
+    Resolution.RESOLVED: ("v", "Resolve"),
 }
 
 
@@ -99,5 +100,6 @@ class ExceptionsScreen(DeskScreen):
 
         what = {ExceptionKind.COUNT_VARIANCE: {Resolution.APPROVED: " (its difference posts now)",
                                                Resolution.REJECTED: " (the ledger's quantity stays)"}}.get(chosen.kind, {})
+        required = " (required)" if chosen.kind is ExceptionKind.STOCK else ""
         self.ask_approval(f"{action.capitalize()}: {chosen.what}{what.get(Resolution(action), '')}",
-                          [("note", "how it was resolved (kept with who and when)", "")], entered)
+                          [("note", f"how it was resolved{required} (kept with who and when)", "")], entered)

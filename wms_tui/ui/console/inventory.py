@@ -48,7 +48,6 @@ class InventoryScreen(TabbedDeskScreen):
         Binding("j", "decide('rejected')", "Reject"),
         Binding("f", "plan_refills", "Plan refills"),
         Binding("r", "refresh", "Refresh"),
-        *(Binding(str(number), f"show_tab('{tab}')", show=False) for number, tab in enumerate(TABS, 1)),
     ]
     ACTION_TABS = {
         "search": ("stock",), "grouping": ("stock",), "history": ("stock",), "scrap": ("stock",),

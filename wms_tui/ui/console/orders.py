@@ -14,7 +14,7 @@ from wms_tui.domain.outbound import AGING_BUCKETS, BackorderPolicy, OrderStatus
 from wms_tui.domain.quantities import display
 from wms_tui.services import console_views, desk
 from wms_tui.services.console_views import OrderPage, OrderRow
-from wms_tui.ui.console.base import DeskScreen, DeskTable
+from wms_tui.ui.console.base import DeskScreen, DeskTable, tab_label
 from wms_tui.ui.console.forms import NewOrderForm, PaymentForm, ReturnForm
 
 MARK = "*"
@@ -137,7 +137,7 @@ class OrderScreen(DeskScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("c", "do('confirm')", "Confirm"),
-        Binding("b", "policy", "Back orders"),
+        Binding("b", "policy", "Policy"),
         Binding("a", "do('allocate')", "Allocate"),
         Binding("x", "do('cancel')", "Cancel"),
         Binding("o", "do('reopen')", "Reopen"),
@@ -157,8 +157,8 @@ class OrderScreen(DeskScreen):
         yield from self.compose_header()
         yield Static(id="summary")
         with TabbedContent(id="tabs"):
-            for tab in TABS:
-                with TabPane(tab.capitalize(), id=f"tab-{tab}"):
+            for number, tab in enumerate(TABS, 1):
+                with TabPane(tab_label(number, tab.capitalize()), id=f"tab-{tab}"):
                     yield DeskTable(id=tab, export_name=f"{self.number.replace('/', '-')}-{tab}")
         yield from self.compose_footer()
 
@@ -193,12 +193,12 @@ class OrderScreen(DeskScreen):
             "payments": [(p.invoice, money(p.amount), str(p.paid_on), p.reference, p.state) for p in page.payments],
             "returns": [(r.return_number, r.sku, display(r.quantity), r.condition, r.disposition, r.credit_note) for r in page.returns],
         }
-        for tab, values in rows.items():
+        for number, (tab, values) in enumerate(rows.items(), 1):
             table = self.query_one(f"#{tab}", DeskTable)
             table.clear()
             for value in values:
                 table.add_row(*value)
-            self.query_one("#tabs", TabbedContent).get_tab(f"tab-{tab}").label = f"{tab.capitalize()} {len(values)}"
+            self.query_one("#tabs", TabbedContent).get_tab(f"tab-{tab}").label = tab_label(number, f"{tab.capitalize()} {len(values)}")
 
     def action_refresh(self) -> None:
         self.reload()

@@ -33,7 +33,6 @@ class PeopleScreen(TabbedDeskScreen):
         Binding("t", "test_print", "Test print"),
         Binding("a", "retry", "Retry now"),
         Binding("r", "refresh", "Refresh"),
-        *(Binding(str(number), f"show_tab('{tab}')", show=False) for number, tab in enumerate(TABS, 1)),
     ]
     ACTION_TABS = {
         "add_operator": ("operators",), "block": ("operators",), "reset_pin": ("operators",), "role": ("operators",),

@@ -17,7 +17,7 @@ from wms_tui.services.desks import purchasing
 from wms_tui.services.desks.purchasing import PurchasePage, Requisition
 from wms_tui.services.inbound.invoices import InvoiceLineInput
 from wms_tui.services.inbound.replenishment import PurchaseSuggestion
-from wms_tui.ui.console.base import DeskScreen, DeskTable
+from wms_tui.ui.console.base import DeskScreen, DeskTable, tab_label
 from wms_tui.ui.console.forms import NewOrderForm
 
 
@@ -157,8 +157,8 @@ class PurchaseOrderScreen(DeskScreen):
         yield from self.compose_header()
         yield Static(id="summary")
         with TabbedContent(id="tabs"):
-            for tab, (label, _) in TABS.items():
-                with TabPane(label, id=f"tab-{tab}"):
+            for number, (tab, (label, _)) in enumerate(TABS.items(), 1):
+                with TabPane(tab_label(number, label), id=f"tab-{tab}"):
                     yield DeskTable(id=tab, export_name=f"{self.number}-{tab}")
         yield from self.compose_footer()
 
