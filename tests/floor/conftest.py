@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import new_pg_database
-from tests.floor.kit import runtime_on
+from tests.floor.kit import another_terminal, runtime_on
 from wms_tui.store.db import sqlite_url
 
 
@@ -33,3 +33,12 @@ def runtime(demo_url, tmp_path):
     runtime = runtime_on(demo_url, tmp_path)
     yield runtime
     runtime.close()
+
+
+@pytest.fixture
+def locking(runtime, tmp_path):
+    """Terminal HH2 on the same database as `runtime` (HH1), locking after 3 failures."""
+    locking = another_terminal(runtime, tmp_path, "HH2",
+                               extra="[security]\nmax_failures = 3\nlockout_s = 60\nmax_lockout_s = 600\n")
+    yield locking
+    locking.close()

@@ -1,6 +1,6 @@
 """Supervisor approvals take the supervisor's badge and PIN, through one function
 (services.operators.approve) wherever they are asked for: an exception resolved at the console
-here, an over-receipt on the floor in test_receive. A borrowed badge without the PIN, another
+here, an over-receipt on the floor in test_receive, a count difference on the floor in test_count. A borrowed badge without the PIN, another
 role's badge or a wrong PIN is refused, the failures count towards the lockout, and every
 approval is in the audit trail with who approved what."""
 

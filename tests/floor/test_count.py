@@ -1,6 +1,7 @@
 """Count, step by step on the terminal service: blind counts of a bin (the expected quantity is
-never shown), recount when asked, reason codes for what posts, unlisted items, counts a short
-pick asked for, empty bins; wrong scans post nothing; a crash keeps what was counted."""
+never shown), recount when asked or a supervisor's approval by badge and PIN instead, reason
+codes for what posts, unlisted items, counts a short pick asked for, empty bins; wrong scans
+post nothing; a crash keeps what was counted."""
 
 from decimal import Decimal
 
@@ -8,11 +9,12 @@ from sqlmodel import Session, select
 
 from tests.floor.inbound import contents, item_scan, mixed_bin, plan
 from tests.floor.kit import Desk, moves
+from wms_tui.domain.auth import REFUSED, AuthKind, AuthOutcome
 from wms_tui.domain.locations import location_barcode
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.domain.states import TaskKind
-from wms_tui.services import tasks
-from wms_tui.services.demo import gtin13
+from wms_tui.services import operators, tasks
+from wms_tui.services.demo import DEMO_PIN, gtin13
 from wms_tui.services.outbound.picking import short_pick
 from wms_tui.store.ledger import PostingContext
 from wms_tui.store.models import CountLine, Item, Location, StockBalance, StockMove, Task
@@ -224,3 +226,109 @@ def test_an_empty_bin_found_empty(runtime):
     assert moves(runtime) == before
     with Session(runtime.engine) as session:
         assert session.get(Task, task_id).state == "done"
+
+
+def counted_one_short(runtime, badge: str = "BADGE-0001") -> tuple[Desk, str, str, Decimal, int]:
+    """A planned bin counted with one unit of an untracked item missing: the recount is taken at
+    once. Returns the terminal, the bin, the item, its quantity and the moves so far."""
+    code = mixed_bin(runtime)
+    held = contents(runtime, code)
+    sku, _, quantity = next(entry for entry in held if entry[1] is None)
+    plan(runtime, code)
+    desk = open_count(runtime, badge)
+    desk.scan(location_barcode(code))
+    for other, lot, counted in held:
+        short = other == sku and lot is None
+        desk.scan(item_scan(other, lot), str(int(counted) - 1 if short else int(counted)))
+    desk.key("f5")
+    assert desk.step == "item" and "F2 approve now" in desk.message, desk.message
+    return desk, code, sku, quantity, moves(runtime)
+
+
+def approval_events(runtime) -> list[tuple[str | None, AuthOutcome, str | None, str]]:
+    with Session(runtime.engine) as session:
+        return [(event.operator, event.outcome, event.terminal_id, event.detail)
+                for event in reversed(operators.audit_trail(session)) if event.kind is AuthKind.APPROVAL]
+
+
+def test_a_supervisor_approves_the_first_count_by_badge_and_pin(runtime):
+    desk, code, sku, quantity, before = counted_one_short(runtime)
+    assert "or F2 approve now" in desk.details
+    desk.key("f2")
+    assert desk.step == "supervisor" and not desk.error, desk.message
+    assert sku in desk.details and str(int(quantity)) not in desk.details.replace(sku, "")  # still blind
+    desk.scan("BADGE-0009")
+    assert desk.step == "supervisor_pin" and not desk.error and moves(runtime) == before
+    desk.scan(DEMO_PIN)
+    assert not desk.error, desk.message
+    assert desk.message == f"count of {code.split('/')[-1]} approved by SUP1: 1 line: 1 adjusted by -1"
+    assert desk.step == "bin" and "1 bins" in desk.progress
+    assert moves(runtime) == before + 1
+    assert next(q for s, lot, q in contents(runtime, code) if s == sku and lot is None) == quantity - 1
+    with Session(runtime.engine) as session:
+        move = session.exec(select(StockMove).order_by(StockMove.id.desc())).first()
+        assert (move.operator, move.terminal_id, move.reason, move.quantity) == ("SUP1", "HH1", MoveReason.CYCLE_COUNT, 1)
+        assert session.get(CountLine, move.document_line_id).reason == "approved by SUP1"
+        recounts = session.exec(select(Task).where(Task.kind == TaskKind.COUNT.value, Task.reason == "recount")).all()
+        assert [task.state for task in recounts] == ["cancelled"]
+    assert approval_events(runtime) == [("SUP1", AuthOutcome.OK, "HH1", f"count difference {sku} at {code}")]
+
+
+def test_borrowed_badge_and_a_pickers_badge_are_refused(runtime):
+    with transaction(runtime.engine) as session:
+        operators.reset_pin(session, "SUP1", "2580")  # the counter knows only their own PIN
+    desk, code, sku, _quantity, before = counted_one_short(runtime)
+    desk.key("f2")
+    desk.scan("BADGE-0009")  # the supervisor's badge, borrowed (or its code typed)
+    desk.refused(DEMO_PIN, REFUSED, "supervisor")
+    desk.scan("BADGE-0001")  # the counter's own badge and PIN: not a supervisor's
+    desk.refused(DEMO_PIN, "PICK1 is a picker: only a supervisor may approve this", "supervisor")
+    desk.scan("NO-SUCH-BADGE")  # an unknown badge reads like a wrong PIN
+    desk.refused("2580", REFUSED, "supervisor")
+    assert moves(runtime) == before
+    with Session(runtime.engine) as session:  # still waiting for its recount (or the console)
+        [waiting] = session.exec(select(CountLine).where(CountLine.state == "recount")).all()
+        assert waiting.reason is None
+    what = f"count difference {sku} at {code}"
+    assert approval_events(runtime) == [("SUP1", AuthOutcome.FAILED, "HH1", what),
+                                        ("PICK1", AuthOutcome.BLOCKED, "HH1", f"{what}: not a supervisor"),
+                                        (None, AuthOutcome.FAILED, "HH1", what)]
+    with Session(runtime.engine) as session:
+        [sup1] = [row for row in operators.list_operators(session) if row.code == "SUP1"]
+        assert sup1.failed_attempts == 1
+
+
+def test_wrong_pins_are_counted_and_lock_the_supervisor(runtime, locking):
+    desk, _code, _sku, _quantity, before = counted_one_short(locking)
+    desk.key("f2")
+    for _ in range(3):
+        desk.scan("BADGE-0009")
+        desk.refused("9999", REFUSED, "supervisor")
+    desk.scan("BADGE-0009")
+    desk.refused(DEMO_PIN, "too many failed attempts on this terminal", "supervisor")  # locked: the right PIN too late
+    assert moves(runtime) == before
+    with Session(runtime.engine) as session:
+        [sup1] = [row for row in operators.list_operators(session) if row.code == "SUP1"]
+        assert sup1.failed_attempts == 3 and sup1.locked_until is not None
+        assert ("HH2", 3) in [(terminal, failures) for terminal, failures, _until in operators.locked_terminals(session)]
+    assert [outcome for _op, outcome, _t, _d in approval_events(runtime)] == [AuthOutcome.FAILED] * 3 + [AuthOutcome.LOCKED]
+
+
+def test_f2_outside_a_recount_and_a_supervisor_counting(runtime):
+    code = mixed_bin(runtime)
+    plan(runtime, code)
+    desk = Desk(runtime)
+    desk.sign_in("BADGE-0009")
+    desk.scan("6")  # supervisor: pick, pack, ship, receive, restock, count
+    desk.scan(location_barcode(code))
+    desk.key("f2")
+    assert desk.error and "nothing to approve" in desk.message and desk.step == "item"
+    held = contents(runtime, code)
+    for n, (sku, lot, quantity) in enumerate(held):
+        desk.scan(item_scan(sku, lot), str(int(quantity) + 1 if n == 0 else int(quantity)))  # one more of the first
+    desk.key("f5")
+    assert desk.step == "item" and "F2 approve now" in desk.message, desk.message
+    before = moves(runtime)
+    desk.key("f2")  # signed in by badge and PIN already: approved at once
+    assert not desk.error and desk.message.endswith("approved by SUP1: 1 line: 1 adjusted by +1"), desk.message
+    assert desk.step == "bin" and moves(runtime) == before + 1

@@ -3,9 +3,7 @@ this?", step by step on the terminal service."""
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from tests.floor.kit import Desk, another_terminal
+from tests.floor.kit import Desk
 from wms_tui.domain.auth import REFUSED, AuthKind, AuthOutcome
 from wms_tui.domain.locations import location_barcode
 from wms_tui.services import operators
@@ -57,15 +55,6 @@ def test_keys_before_sign_in_are_refused(runtime):
     assert desk.error and "sign in first" in desk.message
     desk.type("*2")  # the command-card fallback is the same key
     assert desk.error and "sign in first" in desk.message
-
-
-@pytest.fixture
-def locking(runtime, tmp_path):
-    """Terminal HH2 on the same database as `runtime` (HH1), locking after 3 failures."""
-    locking = another_terminal(runtime, tmp_path, "HH2",
-                               extra="[security]\nmax_failures = 3\nlockout_s = 60\nmax_lockout_s = 600\n")
-    yield locking
-    locking.close()
 
 
 def test_failures_lock_the_operator_until_a_supervisor_unlocks(runtime, locking):

@@ -15,6 +15,7 @@ from textual.widgets import Static
 from tests.floor.inbound import number_pallets
 from tests.ui.floorkit import SIZE_IDS, SIZES, Floor
 from tests.ui.test_snapshots import order_without_lots
+from wms_tui.domain.auth import REFUSED
 from wms_tui.domain.locations import location_barcode
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.services import catalog, posting
@@ -34,6 +35,8 @@ PICKER = ("BADGE-0001", DEMO_PIN)
 PACKER = ("BADGE-0002", DEMO_PIN)
 RECEIVER = ("BADGE-0003", DEMO_PIN)
 SHIPPER = ("BADGE-0004", DEMO_PIN)
+# The empty bin counted with one item found in it: a recount, or F2 for a supervisor's approval.
+RECOUNT = (BIN, BIN, gtin13(6), "1", "*5")
 
 # Every error the non-pick flows (and sign-in, the menu) can show from the screen, by the inputs
 # that make it; the last input is the one refused. "{order}" is an order without lots (stable).
@@ -58,6 +61,9 @@ ERRORS: dict[str, tuple[tuple[str, ...], str]] = {
     "count-item-first": ((*PICKER, "3", ITEM), "that is an item barcode: scan the bin"),
     "count-unplanned-bin": ((*PICKER, "3", BIN), "no count planned here: scan again"),
     "count-submit-nothing": ((*PICKER, "3", "*5"), "no count yet"),
+    "count-approve-no-recount": ((*PICKER, "3", BIN, BIN, "*2"), "nothing to approve"),
+    "count-approval-wrong-pin": ((*PICKER, "3", *RECOUNT, "*2", "BADGE-0009", "9999"), REFUSED),
+    "count-approval-by-picker": ((*PICKER, "3", *RECOUNT, "*2", *PICKER), "only a supervisor may approve"),
     "pack-no-such-order": ((*PACKER, "1", "SO-999999"), "no order, tote or container"),
     "pack-bin-label": ((*PACKER, "1", BIN), "that is a bin label"),
     "pack-nothing-picked": ((*PACKER, "1", "{order}"), "nothing picked waits"),
@@ -71,12 +77,12 @@ ERRORS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-def message_fits(floor: Floor, words: str) -> None:
+def message_fits(floor: Floor, words: str, *, error: bool = True) -> None:
     """The whole message is on the screen, above the legend, and says `words`."""
     screen = floor.app.screen
     message = screen.query_one("#message", Static)
     legend = screen.query_one("#legend", Static)
-    assert floor.error and words in floor.message, floor.message
+    assert floor.error is error and words in floor.message, floor.message
     width = message.content_region.width
     wrapped = Text(floor.message).wrap(Console(width=width), width)
     assert message.content_region.height == len(wrapped), floor.message
@@ -112,6 +118,21 @@ async def test_a_refused_scan_is_read_back_after_the_reason(runtime, tmp_path):
         reason, echo = floor.message.split("\n")
         assert reason == "that is an item barcode: scan the bin label" and echo == f"read {ITEM.zfill(14)}"
         message_fits(floor, "scan the bin label")
+
+
+async def test_a_count_approval_is_offered_and_asked_for_whole_at_20x16(runtime, tmp_path):
+    app = WmsApp(runtime)
+    async with app.run_test(size=HANDHELD) as pilot:
+        floor = Floor(app, pilot, tmp_path)
+        await floor.sign_in("BADGE-0001")
+        for value in ("3", *RECOUNT):
+            await floor.type(value)
+        message_fits(floor, "or F2 approve now", error=False)
+        await floor.type("*2")
+        message_fits(floor, "supervisor: scan your badge", error=False)
+        assert floor.step == "supervisor" and all(len(line) <= HANDHELD[0] for line in app.screen.shown.details)
+        await floor.type("BADGE-0009")
+        assert floor.step == "supervisor_pin" and app.screen.query_one("#scan").password
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)

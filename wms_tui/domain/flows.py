@@ -478,5 +478,5 @@ ROLE_FLOWS: dict[Role, tuple[str, ...]] = {
 
 
 def can_authorise(role: Role) -> bool:
-    """Who may allow an unusual action (over-receipt) by scanning their badge."""
+    """Who may allow an unusual action (over-receipt, a count difference) with their badge and PIN."""
     return role is Role.SUPERVISOR

@@ -3,8 +3,10 @@
 The counter sees what to count, never how many the ledger expects. Counts are collected in the
 terminal's step (undo takes back the last one) and posted together on submit: every sheet line
 not counted is counted as zero, items the sheet does not list join it. A difference above the
-count's threshold is counted again first (the recount task is taken at once); a difference that
-posts needs a reason code. A bin without a planned count is counted after a second scan.
+count's threshold is counted again first (the recount task is taken at once) unless a supervisor
+approves the first count there and then (F2: their badge and PIN; the difference posts as
+theirs); a difference that posts needs a reason code. A bin without a planned count is counted
+after a second scan.
 """
 
 from __future__ import annotations
@@ -14,18 +16,24 @@ from decimal import Decimal
 from enum import StrEnum
 
 from wms_tui.domain.errors import InvalidInput, NotFound
-from wms_tui.domain.flows import Action, Expect, Flow, FlowData, FlowState, Step
+from wms_tui.domain.flows import Action, Expect, Flow, FlowState, Step
 from wms_tui.domain.inbound import count_outcome
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.quantities import display
 from wms_tui.domain.states import TaskKind
 from wms_tui.services import task_queue, tasks
-from wms_tui.services.floor.common import short_place
+from wms_tui.services.floor.common import (
+    ApprovalData,
+    ApprovalStep,
+    SupervisorApproval,
+    approval_steps,
+    short_place,
+)
 from wms_tui.services.floor.scans import ParsedScan
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Reply
 from wms_tui.services.inbound import blind_count
 from wms_tui.services.inbound.blind_count import Key
-from wms_tui.services.inbound.counting import RECOUNT, plan_cycle_count
+from wms_tui.services.inbound.counting import RECOUNT, approve_recount, plan_cycle_count
 from wms_tui.store.finders import item_by_scan
 from wms_tui.store.models import Task
 
@@ -50,7 +58,7 @@ class Counted:
 
 
 @dataclass(frozen=True)
-class CountData(FlowData):
+class CountData(ApprovalData):
     task: int | None = None
     bin: str = ""
     sheet: tuple[SheetEntry, ...] = ()
@@ -99,6 +107,8 @@ class CountStep(StrEnum):
     LOT = "lot"
     QTY = "qty"
     REASON = "reason"
+    SUPERVISOR = ApprovalStep.SUPERVISOR.value
+    SUPERVISOR_PIN = ApprovalStep.SUPERVISOR_PIN.value
 
 
 COUNT = Flow(
@@ -111,13 +121,16 @@ COUNT = Flow(
         Step(CountStep.LOT, Expect.LOT, "Scan lot of {sku}"),
         Step(CountStep.QTY, Expect.QUANTITY, "How many {unit}?"),
         Step(CountStep.REASON, Expect.CHOICE, "{asking}: reason 1-{reasons_count}"),
+        *approval_steps("Supervisor badge"),
     ),
-    (Action(1, "next", "next"), Action(3, "skip", "skip"), Action(4, "undo", UNDO), Action(5, "submit", "submit")),
+    # F2 last: on the handheld the everyday keys keep the legend, a recount says F2 itself.
+    (Action(1, "next", "next"), Action(3, "skip", "skip"), Action(4, "undo", UNDO), Action(5, "submit", "submit"),
+     Action(2, "approve", "approve")),
     CountData,
 )
 
 
-class CountHandler(FlowHandler):
+class CountHandler(SupervisorApproval, FlowHandler):
     flow = COUNT
 
     def start(self, ctx: FloorContext) -> Reply:
@@ -145,7 +158,26 @@ class CountHandler(FlowHandler):
             if state.step != CountStep.ITEM:
                 raise InvalidInput("finish this item first (F4 undo)")
             return self._submit(ctx, state)
+        if action == "approve":
+            if not state.data.recount:
+                raise InvalidInput("nothing to approve: F2 approves a difference waiting for its recount")
+            if state.step != CountStep.ITEM:
+                raise InvalidInput("finish this item first (F4 undo)")
+            show = ("approve first count", *_sheet_lines(state.data), "supervisor: badge")
+            return self._ask_supervisor(ctx, state, show=show, message="supervisor: scan your badge")
         raise InvalidInput(f"{action} is not available here")
+
+    def _approval_of(self, state: FlowState[CountData]) -> str:
+        skus = ", ".join(sorted({line.sku for line in state.data.sheet}))
+        return f"count difference {skus} at {state.data.bin}"
+
+    def _approved(self, ctx: FloorContext, state: FlowState[CountData], supervisor: str, message: str) -> Reply:
+        """The first count stands: its differences post as the supervisor's, the recount is done with."""
+        data = state.data
+        results = approve_recount(ctx.session, ctx.posting.terminal_id, data.task, ctx.operator.code, supervisor)
+        outcome = count_outcome([result.variance for result in results])
+        return Reply(self._idle(ctx, state.posted(CountStep.BIN, done=1)),
+                     message=f"count of {data.place} approved by {supervisor}: {outcome}")
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -221,6 +253,8 @@ class CountHandler(FlowHandler):
         CountStep.LOT: _lot,
         CountStep.QTY: _qty,
         CountStep.REASON: _reason,
+        CountStep.SUPERVISOR: SupervisorApproval._supervisor,
+        CountStep.SUPERVISOR_PIN: SupervisorApproval._supervisor_pin,
     }
 
     # -- submit --------------------------------------------------------------------------------
@@ -245,7 +279,7 @@ class CountHandler(FlowHandler):
             message = f"recount {data.place}: {', '.join(sorted(set(again)))[:60]}"
             if submitted.recount is not None:
                 return self._begin(ctx, state.posted(CountStep.BIN, progress=data.progress), submitted.recount,
-                                   at_bin=True, message=message)
+                                   at_bin=True, message=f"{message}, or F2 approve now")
             return Reply(self._idle(ctx, state), message=message)
         finished = state.posted(CountStep.BIN, done=1)
         outcome = count_outcome([result.variance or Decimal(0) for result in submitted.results])
@@ -282,7 +316,7 @@ def _split(key: str) -> Key:
 def _lines(data: CountData) -> tuple[str, ...]:
     """What to count and what was counted; never how many the ledger expects."""
     counted = data.totals()
-    lines = [f"{'recount' if data.recount else 'count'} {data.place}"]
+    lines = [f"recount {data.place}", "or F2 approve now"] if data.recount else [f"count {data.place}"]
     for line in data.sheet:
         key = (line.sku, line.lot)
         lines.append(f"{line.sku} {display(counted[key]) if key in counted else '?'}")
@@ -295,3 +329,8 @@ def _lines(data: CountData) -> tuple[str, ...]:
             if lot:
                 lines.append(f" lot {lot}")
     return tuple(lines)
+
+
+def _sheet_lines(data: CountData) -> tuple[str, ...]:
+    """The items (and lots) of the sheet, without counts."""
+    return tuple(part for line in data.sheet for part in (line.sku, *([f" lot {line.lot}"] if line.lot else [])))

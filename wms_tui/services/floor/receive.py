@@ -16,12 +16,17 @@ from decimal import Decimal
 from enum import StrEnum
 
 from wms_tui.domain.errors import InvalidInput
-from wms_tui.domain.flows import Action, Expect, Flow, FlowData, FlowState, Step, can_authorise
+from wms_tui.domain.flows import Action, Expect, Flow, FlowState, Step
 from wms_tui.domain.inbound import check_lot_data
 from wms_tui.domain.items import Tracking
 from wms_tui.domain.quantities import display
 from wms_tui.domain.typed import typed_date
-from wms_tui.services import operators
+from wms_tui.services.floor.common import (
+    ApprovalData,
+    ApprovalStep,
+    SupervisorApproval,
+    approval_steps,
+)
 from wms_tui.services.floor.printing import PALLET
 from wms_tui.services.floor.scans import ParsedScan, whole_number
 from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, PrintRequest, Reply
@@ -42,7 +47,7 @@ OVER_REASONS = ("supplier_extra", "pack_rounding", "free_goods", "replacement")
 
 
 @dataclass(frozen=True)
-class ReceiveData(FlowData):
+class ReceiveData(ApprovalData):
     # The receipt open on this terminal:
     receipt: str | None = None
     po: str | None = None  # None: a blind receipt
@@ -64,7 +69,6 @@ class ReceiveData(FlowData):
     units: Decimal = Decimal(0)
     # More than ordered, and who allowed it why:
     over: Decimal | None = None
-    supervisor_badge: str | None = None  # the badge's hash, until its PIN comes
     supervisor: str | None = None
     over_reason: str | None = None
     # Back orders waiting for the goods just received, asked one by one:
@@ -96,8 +100,8 @@ class ReceiveStep(StrEnum):
     LOT = "lot"
     EXPIRY = "expiry"
     QTY = "qty"
-    SUPERVISOR = "supervisor"
-    SUPERVISOR_PIN = "supervisor_pin"
+    SUPERVISOR = ApprovalStep.SUPERVISOR.value
+    SUPERVISOR_PIN = ApprovalStep.SUPERVISOR_PIN.value
     OVER_REASON = "over_reason"
     PALLET = "pallet"
     CROSSDOCK = "crossdock"
@@ -112,8 +116,7 @@ RECEIVE = Flow(
         Step(ReceiveStep.LOT, Expect.LOT, "Scan lot of {sku}"),
         Step(ReceiveStep.EXPIRY, Expect.DATE, "Expiry of {lot}"),
         Step(ReceiveStep.QTY, Expect.QUANTITY, "Qty of {unit}"),
-        Step(ReceiveStep.SUPERVISOR, Expect.BADGE, "Over {over_shown}: supervisor badge"),
-        Step(ReceiveStep.SUPERVISOR_PIN, Expect.PIN, "Supervisor PIN"),
+        *approval_steps("Over {over_shown}: supervisor badge"),
         Step(ReceiveStep.OVER_REASON, Expect.CHOICE, "Over: reason 1-{reasons}"),
         Step(ReceiveStep.PALLET, Expect.CONTAINER, "Scan pallet, F2 new"),
         Step(ReceiveStep.CROSSDOCK, Expect.CHOICE, "Cross-dock? 1 yes 2 no"),
@@ -124,7 +127,7 @@ RECEIVE = Flow(
 )
 
 
-class ReceiveHandler(FlowHandler):
+class ReceiveHandler(SupervisorApproval, FlowHandler):
     flow = RECEIVE
 
     def start(self, ctx: FloorContext) -> Reply:
@@ -236,25 +239,17 @@ class ReceiveHandler(FlowHandler):
             over = min(line.received_quantity + units - line.quantity, units)
         moved = state.with_data(packages=packages, units=units)
         if over > 0:
-            message = f"{display(over)} {data.sku} more than ordered"
-            if can_authorise(ctx.operator.role):
-                return self._ask_reason(moved, over, ctx.operator.code, message)
             show = (*data.item_show, f"over by {display(over)}", "supervisor: badge")
-            return Reply(moved.go(ReceiveStep.SUPERVISOR, over=over, show=show), ok=False, message=message)
+            return self._ask_supervisor(ctx, moved.with_data(over=over), show=show, ok=False,
+                                        message=f"{display(over)} {data.sku} more than ordered")
         return self._to_pallet(ctx, moved)
 
-    def _supervisor(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
-        # Nothing is looked up yet: an unknown badge is refused at the PIN like a wrong PIN.
-        badge = operators.badge_hash(ctx.session, scan.text)
-        return Reply(state.go(ReceiveStep.SUPERVISOR_PIN, supervisor_badge=badge), message="supervisor: PIN")
-
-    def _supervisor_pin(self, ctx: FloorContext, state: FlowState[ReceiveData], scan: ParsedScan) -> Reply:
+    def _approval_of(self, state: FlowState[ReceiveData]) -> str:
         data = state.data
-        verdict = operators.approve(ctx.session, data.supervisor_badge, scan.text, terminal=ctx.posting.terminal_id,
-                                    policy=ctx.security, what=f"over-receipt {display(data.over)} {data.sku} on {data.receipt}")
-        if verdict.operator is None:  # answered, not raised: the failed attempt is kept
-            return Reply(state.go(ReceiveStep.SUPERVISOR, supervisor_badge=None), ok=False, message=verdict.problem)
-        return self._ask_reason(state, data.over, verdict.operator.code, f"accepted by {verdict.operator.code}")
+        return f"over-receipt {display(data.over)} {data.sku} on {data.receipt}"
+
+    def _approved(self, ctx: FloorContext, state: FlowState[ReceiveData], supervisor: str, message: str) -> Reply:
+        return self._ask_reason(state, state.data.over, supervisor, message)
 
     def _ask_reason(self, state: FlowState[ReceiveData], over: Decimal, supervisor: str, message: str) -> Reply:
         show = (f"over {display(over)} ok {supervisor}", *(f"{n} {reason}" for n, reason in enumerate(OVER_REASONS, 1)))
@@ -291,8 +286,8 @@ class ReceiveHandler(FlowHandler):
         ReceiveStep.LOT: _lot,
         ReceiveStep.EXPIRY: _expiry,
         ReceiveStep.QTY: _qty,
-        ReceiveStep.SUPERVISOR: _supervisor,
-        ReceiveStep.SUPERVISOR_PIN: _supervisor_pin,
+        ReceiveStep.SUPERVISOR: SupervisorApproval._supervisor,
+        ReceiveStep.SUPERVISOR_PIN: SupervisorApproval._supervisor_pin,
         ReceiveStep.OVER_REASON: _over_reason,
         ReceiveStep.PALLET: _pallet,
         ReceiveStep.CROSSDOCK: _crossdock,

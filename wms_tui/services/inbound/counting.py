@@ -285,6 +285,17 @@ def approve_count_difference(session: Session, context: PostingContext, line_id:
     return CountResult(line.id, item.sku, CountLineState.POSTED, variance, expected - line.snapshot_quantity)
 
 
+def approve_recount(session: Session, terminal_id: str, task_id: int, counter: str, supervisor: str) -> list[CountResult]:
+    """At the counter's terminal, a supervisor (already authenticated) approves the first count of
+    every line the counter's recount asks for: the differences post as the supervisor's, and the
+    recount, left with nothing to count, is cancelled."""
+    task = tasks.require_claimed(session, task_id, counter, tasks.TaskKind.COUNT)
+    if task.reason != CountTaskReason.RECOUNT:
+        raise InvalidInput("nothing to approve: only a difference waiting for its recount can be")
+    context = PostingContext(terminal_id, supervisor)
+    return [approve_count_difference(session, context, line.line_id) for line in count_sheet(session, task.id)]
+
+
 def reject_count_difference(session: Session, operator: str, line_id: int) -> CountResult:
     """A supervisor keeps the ledger's quantity: the first count is kept on the line, nothing posts."""
     line, count, item, _location = _difference_to_decide(session, line_id)
