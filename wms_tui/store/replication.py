@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy import Connection, and_, any_, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -128,24 +128,36 @@ def _field(move: Sequence, name: str):
     return move[FIELD_INDEX[name]]
 
 
-def _chunked(values: Iterable) -> Iterable[list]:
-    ordered = sorted(set(values), key=str)
-    for start in range(0, len(ordered), LOOKUP_CHUNK):
-        yield ordered[start : start + LOOKUP_CHUNK]
+def _memo(convert: Callable):
+    """`convert` run once per distinct value of a batch: quantities, costs and reasons repeat
+    across thousands of moves. Keyed by type too (True == 1 == 1.0 must not share an answer);
+    an unhashable value raises TypeError, as a bad value would."""
+    seen: dict = {}
+
+    def cached(value):
+        key = (type(value), value)
+        try:
+            return seen[key]
+        except KeyError:
+            seen[key] = result = convert(value)
+            return result
+
+    return cached
 
 
-_ITEM_IDS = select(ITEMS.c.sku, ITEMS.c.id).where(ITEMS.c.sku.in_(bindparam("keys", expanding=True)))
-_LOCATION_ROWS = select(LOCATIONS.c.code, LOCATIONS.c.id, LOCATIONS.c.kind, LOCATIONS.c.warehouse_id).where(
-    LOCATIONS.c.code.in_(bindparam("keys", expanding=True))
-)
-_EXISTING = select(MOVES.c.id).where(MOVES.c.id.in_(bindparam("keys", expanding=True)))
-
-
-def _ids(conn: Connection, statement, keys: Iterable[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for chunk in _chunked(keys):
-        found.update((key, row_id) for key, row_id in conn.execute(statement, {"keys": chunk}))
-    return found
+def _rows_by_key(conn: Connection, columns: Sequence, key, keys: Iterable, *conditions) -> list:
+    """The rows whose `key` is one of `keys` (and that meet `conditions`): one statement with an array on PostgreSQL (an
+    IN-list of thousands of parameters costs more to build and parse than to run), IN-lists of
+    LOOKUP_CHUNK on SQLite."""
+    ordered = sorted(set(keys), key=str)
+    if not ordered:
+        return []
+    if conn.dialect.name == "postgresql":
+        wanted = key == any_(bindparam("keys", type_=postgresql.ARRAY(key.type)))
+        return conn.execute(select(*columns).where(wanted, *conditions), {"keys": ordered}).all()
+    statement = select(*columns).where(key.in_(bindparam("keys", expanding=True)), *conditions)
+    return [row for start in range(0, len(ordered), LOOKUP_CHUNK)
+            for row in conn.execute(statement, {"keys": ordered[start : start + LOOKUP_CHUNK]})]
 
 
 def _lot_ids(conn: Connection, wanted: dict[tuple[int, str], date | None], now: datetime) -> dict[tuple[int, str], int]:
@@ -166,40 +178,49 @@ def _lot_ids(conn: Connection, wanted: dict[tuple[int, str], date | None], now: 
 
 def _container_ids(conn: Connection, wanted: dict[str, str], now: datetime) -> dict[str, int]:
     """Containers by code (SSCC or LPN), created when this database does not know them yet."""
-    found = _ids(conn, select(CONTAINERS.c.code, CONTAINERS.c.id).where(CONTAINERS.c.code.in_(bindparam("keys", expanding=True))), wanted)
+    found = dict(_rows_by_key(conn, (CONTAINERS.c.code, CONTAINERS.c.id), CONTAINERS.c.code, wanted))
     for code in sorted(set(wanted) - found.keys()):
         row = {"code": code, "kind": ContainerKind(wanted[code]).value, "created_at": now}
         found[code] = conn.execute(CONTAINERS.insert().returning(CONTAINERS.c.id), row).scalar_one()
     return found
 
 
-def _parse(move: Sequence, what: str):
-    """A wire move's values, checked (a malformed move refuses its whole batch)."""
-    try:
-        if len(move) != len(MOVE_FIELDS):
-            raise ValueError(f"has {len(move)} fields, not {len(MOVE_FIELDS)}")
-        reason = _field(move, "reason")
-        reverses = _field(move, "reverses_id")
-        created_at = datetime.fromisoformat(_field(move, "created_at"))
-        if created_at.tzinfo is None:
-            raise ValueError("created_at has no time zone")
-        chain = _field(move, "chain_hash")
-        if not isinstance(chain, str) or len(chain) != 64:
-            raise ValueError("chain_hash is not a SHA-256")
-        return {
-            "id": uuid.UUID(hex=_field(move, "id")),
-            "sequence": int(_field(move, "sequence")),
-            "quantity": quantities.move_quantity(_field(move, "quantity")),
-            "unit_cost": quantities.unit_cost(_field(move, "unit_cost")),
-            "operator": str(_field(move, "operator"))[:40],
-            "created_at": created_at,
-            "document_ref": _field(move, "document_ref"),
-            "reason": None if reason is None else MoveReason.parse(reason).value,
-            "reverses_id": None if reverses is None else uuid.UUID(hex=reverses),
-            "chain_hash": chain,
-        }
-    except (TypeError, ValueError, ArithmeticError, InvalidInput) as exc:
-        raise InvalidInput(f"{what}: {exc}") from None
+class _MoveParser:
+    """A wire move's values, checked (a malformed move refuses its whole batch); the values
+    that repeat are converted once per batch."""
+
+    def __init__(self) -> None:
+        self.quantity = _memo(quantities.move_quantity)
+        self.unit_cost = _memo(quantities.unit_cost)
+        self.reason = _memo(lambda reason: None if reason is None else MoveReason.parse(reason).value)
+        self.operator = _memo(lambda operator: str(operator)[:40])
+
+    def __call__(self, move: Sequence, index: int) -> dict:
+        try:
+            if len(move) != len(MOVE_FIELDS):
+                raise ValueError(f"has {len(move)} fields, not {len(MOVE_FIELDS)}")
+            (move_id, sequence, _item, _source, _target, _lot, _container, quantity, cost, operator, created_at,
+             document_ref, reason, reverses, chain) = move
+            created_at = datetime.fromisoformat(created_at)
+            if created_at.tzinfo is None:
+                raise ValueError("created_at has no time zone")
+            if not isinstance(chain, str) or len(chain) != 64:
+                raise ValueError("chain_hash is not a SHA-256")
+            return {
+                "id": uuid.UUID(hex=move_id),
+                "sequence": int(sequence),
+                "quantity": self.quantity(quantity),
+                "unit_cost": self.unit_cost(cost),
+                "operator": self.operator(operator),
+                "created_at": created_at,
+                "document_ref": document_ref,
+                "reason": self.reason(reason),
+                "reverses_id": None if reverses is None else uuid.UUID(hex=reverses),
+                "chain_hash": chain,
+            }
+        except (TypeError, ValueError, ArithmeticError, InvalidInput) as exc:
+            what = _field(move, "id") if isinstance(move, Sequence) and len(move) == len(MOVE_FIELDS) else index + 1
+            raise InvalidInput(f"move {what}: {exc}") from None
 
 
 def apply_moves(conn: Connection, terminal_id: str | Sequence[str], moves: Sequence[Sequence], received_at: datetime) -> Applied:
@@ -210,20 +231,21 @@ def apply_moves(conn: Connection, terminal_id: str | Sequence[str], moves: Seque
     applied = Applied()
     if not moves:
         return applied
-    parsed = [_parse(move, f"move {_field(move, 'id') if len(move) == len(MOVE_FIELDS) else index + 1}") for index, move in enumerate(moves)]
-    existing: set[uuid.UUID] = set()
-    for chunk in _chunked(row["id"] for row in parsed):
-        existing.update(conn.scalars(_EXISTING, {"keys": chunk}))
+    parse = _MoveParser()
+    parsed = [parse(move, index) for index, move in enumerate(moves)]
+    existing = {row.id for row in _rows_by_key(conn, (MOVES.c.id,), MOVES.c.id, (row["id"] for row in parsed))}
     fresh = [(move, row, terminal) for move, row, terminal in zip(moves, parsed, terminals, strict=True) if row["id"] not in existing]
     if not fresh:
         return applied
-    items = _ids(conn, _ITEM_IDS, (_field(move, "item") for move, _, _ in fresh))
-    places: dict[str, tuple[int, Place]] = {}
+    skus = {_field(move, "item") for move, _, _ in fresh}
+    items = dict(_rows_by_key(conn, (ITEMS.c.sku, ITEMS.c.id), ITEMS.c.sku, skus))
     codes = {_field(move, name) for move, _, _ in fresh for name in ("from", "to")}
-    for chunk in _chunked(codes):
-        for code, location_id, kind, warehouse_id in conn.execute(_LOCATION_ROWS, {"keys": chunk}):
-            places[code] = (location_id, Place(LocationKind(kind), warehouse_id))
-    if unknown := sorted({_field(m, "item") for m, _, _ in fresh} - items.keys()):
+    places: dict[str, tuple[int, Place]] = {
+        code: (location_id, Place(LocationKind(kind), warehouse_id))
+        for code, location_id, kind, warehouse_id in _rows_by_key(
+            conn, (LOCATIONS.c.code, LOCATIONS.c.id, LOCATIONS.c.kind, LOCATIONS.c.warehouse_id), LOCATIONS.c.code, codes)
+    }
+    if unknown := sorted(skus - items.keys(), key=str):
         raise NotFound(f"unknown item SKU(s): {', '.join(map(str, unknown[:5]))}")
     if unknown := sorted(codes - places.keys(), key=str):
         raise NotFound(f"unknown location code(s): {', '.join(map(str, unknown[:5]))}")
@@ -237,42 +259,49 @@ def apply_moves(conn: Connection, terminal_id: str | Sequence[str], moves: Seque
     lots = _lot_ids(conn, lots_wanted, received_at)
     containers = _container_ids(conn, containers_wanted, received_at)
     deltas: dict[tuple[int, int, int, int], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    value_of = _memo(lambda pair: move_value(*pair))
+    warehouse_of = _memo(lambda pair: move_warehouse(places[pair[0]][1], places[pair[1]][1]))
     rows: list[dict] = []
     per_terminal: dict[str, int] = {}
     for move, row, terminal in fresh:
         item_id = items[_field(move, "item")]
-        source_id, source = places[_field(move, "from")]
-        target_id, target = places[_field(move, "to")]
+        source_code, target_code = _field(move, "from"), _field(move, "to")
+        source_id, target_id = places[source_code][0], places[target_code][0]
         lot = _field(move, "lot")
         lot_id = lots[(item_id, lot[0])] if lot else None
         container = _field(move, "container")
         container_id = containers[container[0]] if container else None
-        warehouse_id = move_warehouse(source, target)
+        warehouse_id = warehouse_of((source_code, target_code))
         applied.warehouses.add(warehouse_id)
         row.update(terminal_id=terminal, item_id=item_id, from_location_id=source_id, to_location_id=target_id,
                    lot_id=lot_id, container_id=container_id, document_line_id=None, warehouse_id=warehouse_id,
                    received_at=received_at)
         rows.append(row)
-        per_terminal[terminal] = max(per_terminal.get(terminal, 0), row["sequence"])
-        value = move_value(row["quantity"], row["unit_cost"])
+        if row["sequence"] > per_terminal.get(terminal, 0):
+            per_terminal[terminal] = row["sequence"]
+        quantity = row["quantity"]
+        value = value_of((quantity, row["unit_cost"]))
         lot_key, container_key = lot_id or NO_LOT, container_id or NO_CONTAINER
         out = deltas[(item_id, source_id, lot_key, container_key)]
-        out[0] -= row["quantity"]
+        out[0] -= quantity
         out[1] -= value
         into = deltas[(item_id, target_id, lot_key, container_key)]
-        into[0] += row["quantity"]
+        into[0] += quantity
         into[1] += value
         applied.inserted.append(row["id"])
     _insert(conn, rows)
     _upsert_balances(conn, deltas)
     _raise_counters(conn, per_terminal)
     internal = {location_id for location_id, place in places.values() if place.kind is LocationKind.INTERNAL}
-    applied.negative = _negative(conn, [key for key in deltas if key[1] in internal])
+    sku_of = {item_id: sku for sku, item_id in items.items()}
+    code_of = {location_id: code for code, (location_id, _) in places.items()}
+    applied.negative = [(sku_of[key[0]], code_of[key[1]], quantity) for key, quantity in _below_zero(conn, deltas, internal)]
     return applied
 
 
 def _insert(conn: Connection, rows: list[dict]) -> None:
     sql, converters = _move_insert(conn.dialect)
+    converters = [(name, None if processor is None else _memo(processor)) for name, processor in converters]
     values = [
         tuple(row[name] if processor is None or row[name] is None else processor(row[name]) for name, processor in converters)
         for row in rows
@@ -297,16 +326,9 @@ def _raise_counters(conn: Connection, last: dict[str, int]) -> None:
     conn.execute(statement, [{"terminal_id": terminal, "last_sequence": sequence} for terminal, sequence in sorted(last.items())])
 
 
-def _negative(conn: Connection, keys: list[tuple[int, int, int, int]]) -> list[tuple[str, str, Decimal]]:
-    found: list[tuple[str, str, Decimal]] = []
-    key_columns = (BALANCES.c.item_id, BALANCES.c.location_id, BALANCES.c.lot_id, BALANCES.c.container_id)
-    for start in range(0, len(keys), LOOKUP_CHUNK // 4):
-        chunk = keys[start : start + LOOKUP_CHUNK // 4]
-        statement = (
-            select(ITEMS.c.sku, LOCATIONS.c.code, BALANCES.c.quantity)
-            .join(ITEMS, ITEMS.c.id == BALANCES.c.item_id)
-            .join(LOCATIONS, LOCATIONS.c.id == BALANCES.c.location_id)
-            .where(BALANCES.c.quantity < 0, tuple_(*key_columns).in_(chunk))
-        )
-        found += [(row.sku, row.code, row.quantity) for row in conn.execute(statement)]
-    return found
+def _below_zero(conn: Connection, deltas: Mapping[tuple[int, int, int, int], object], locations: set[int]):
+    """The balances of the batch's keys at `locations` that are below zero now: asked by location
+    (negative balances are rare, so few rows come back) and matched to the keys here."""
+    columns = [BALANCES.c.item_id, BALANCES.c.location_id, BALANCES.c.lot_id, BALANCES.c.container_id, BALANCES.c.quantity]
+    rows = _rows_by_key(conn, columns, BALANCES.c.location_id, locations, BALANCES.c.quantity < 0)
+    return [(tuple(row[:4]), row[4]) for row in rows if tuple(row[:4]) in deltas]

@@ -5,6 +5,7 @@ sits on a scan's path: the floor posts to its own file and this catches up when 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -13,6 +14,7 @@ from sqlalchemy import Engine, select
 
 from wms_tui.domain.sync import (
     API_PREFIX,
+    FIELD_INDEX,
     SCHEMA_HEADER,
     SyncRefused,
     credential,
@@ -23,6 +25,7 @@ from wms_tui.store import migrate, pulled_rows, replication
 from wms_tui.store.db import read_only
 from wms_tui.store.models import SyncState, TaskDoneOutbox
 
+SEQUENCE, CHAIN = FIELD_INDEX["sequence"], FIELD_INDEX["chain_hash"]
 SYNC_STATE = SyncState.__table__
 TASK_OUTBOX = TaskDoneOutbox.__table__
 
@@ -71,6 +74,7 @@ class SyncClient:
         self.endpoint = endpoint
         self.batch_size = batch_size
         self.tasks_held = tasks_held  # tasks to keep under lease: the work this terminal can do offline
+        self._outbox_reader: ThreadPoolExecutor | None = None  # reads the next batch while one is sent
         self.http = httpx.Client(
             base_url=endpoint.url.rstrip("/") + API_PREFIX, timeout=httpx.Timeout(timeout_s, connect=5.0), transport=transport,
             headers={"Authorization": credential(endpoint.terminal_id, endpoint.secret), SCHEMA_HEADER: schema_token(migrate.HEADS),
@@ -79,6 +83,8 @@ class SyncClient:
 
     def close(self) -> None:
         self.http.close()
+        if self._outbox_reader is not None:
+            self._outbox_reader.shutdown()
 
     def _post(self, path: str, body: dict, *, wait_s: float = 0) -> dict:
         try:
@@ -112,16 +118,24 @@ class SyncClient:
     def _addressed(self, **body) -> dict:
         return {"terminal": self.endpoint.terminal_id, "warehouse": self.endpoint.warehouse, **body}
 
+    def _outbox(self, after: int, previous: str | None = None) -> tuple[list[list], str]:
+        """The outbox batch above `after`, and the chain hash it continues (`previous` when known)."""
+        with read_only(self.engine).connect() as conn:
+            moves = replication.outbox(conn, self.endpoint.terminal_id, after, self.batch_size)
+            if previous is None:
+                previous = replication.chain_hash(conn, self.endpoint.terminal_id, after) if moves else ""
+        return moves, previous
+
     def push(self) -> int:
-        """Send the outbox in batches until central has applied all of it; returns moves sent."""
+        """Send the outbox in batches until central has applied all of it; returns moves sent.
+        While central applies a full batch, the next one is read from the local file."""
         sent = 0
-        while True:
-            with read_only(self.engine).connect() as conn:
-                acknowledged = self._state(conn)["acknowledged_sequence"]
-                moves = replication.outbox(conn, self.endpoint.terminal_id, acknowledged, self.batch_size)
-                previous = replication.chain_hash(conn, self.endpoint.terminal_id, acknowledged) if moves else ""
-            if not moves:
-                return sent
+        with read_only(self.engine).connect() as conn:
+            acknowledged = self._state(conn)["acknowledged_sequence"]
+        moves, previous = self._outbox(acknowledged)
+        while moves:
+            last = moves[-1][SEQUENCE]
+            following = self._reader().submit(self._outbox, last, moves[-1][CHAIN]) if len(moves) == self.batch_size else None
             try:
                 answer = self._post("/push", self._addressed(previous_hash=previous, moves=moves))
             except SyncRefused as exc:
@@ -131,8 +145,18 @@ class SyncClient:
                 answer = {"applied_sequence": central}  # central has less (or more): resend from there
             else:
                 sent += len(moves)
+            finally:
+                prefetched = following.result() if following is not None else None
+            acknowledged = answer["applied_sequence"]
             with self.engine.begin() as conn:
-                self._save(conn, acknowledged_sequence=answer["applied_sequence"])
+                self._save(conn, acknowledged_sequence=acknowledged)
+            moves, previous = prefetched if prefetched is not None and acknowledged == last else self._outbox(acknowledged)
+        return sent
+
+    def _reader(self) -> ThreadPoolExecutor:
+        if self._outbox_reader is None:
+            self._outbox_reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"wms-outbox-{self.endpoint.terminal_id}")
+        return self._outbox_reader
 
     def exchange_tasks(self) -> int:
         """Send the completions of leased tasks and ask central to keep `tasks_held` tasks
