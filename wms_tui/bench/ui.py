@@ -130,7 +130,7 @@ def cold_start(config: Path, *, command: tuple[str, ...] = (), shown: bytes = SI
 def run(ledger_moves: int, scans: int, starts: int, progress) -> dict:
     with tempfile.TemporaryDirectory(prefix="wms-bench-ui-") as tmp:
         folder = Path(tmp)
-        database = build(folder, ledger_moves, orders=scans // 6 + 20, progress=progress)
+        database = build(folder, ledger_moves, orders=scans // 3 + 20, progress=progress)
         config = folder / "config.toml"
         config.write_text(f'[database]\nurl = "sqlite:///{database}"\n[terminal]\nid = "HH1"\nwarehouse = "WH1"\n')
         with make_engine(sqlite_url(database)).connect() as conn:

@@ -107,7 +107,8 @@ async def timed_scans(config: str, count: int) -> dict:
             code = next_scan(state.step, state.data, barcodes)
             await scan(code)
             picked_by.add(code)
-            if app.terminal.state.data.task != task or app.terminal.state.data.left != left:  # the line is posted
+            after = app.terminal.state  # the line is posted: another task or less left, or the list is done
+            if after.flow != "pick" or after.data.task != task or after.data.left != left:
                 picks += 1
                 if left == ONE_UNIT:
                     actions[ONE_UNIT_LINE].append(line_inputs)
