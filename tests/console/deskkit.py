@@ -33,6 +33,17 @@ async def settle(app, pilot) -> None:
     raise AssertionError("the console did not settle")
 
 
+async def rendered(app, pilot, widget_id: str, wanted: str, timeout_s: float = 5.0) -> str:
+    """The widget's text once it shows `wanted` (a reload after an action may still be on its
+    way when the action's own line is said), or as it stands when the time is up."""
+    for _ in range(int(timeout_s / 0.05)):
+        text = str(app.screen.query_one(f"#{widget_id}").render())
+        if wanted in text:
+            return text
+        await pilot.pause(0.05)
+    return str(app.screen.query_one(f"#{widget_id}").render())
+
+
 def said(app) -> tuple[str, bool]:
     """The last action's line and whether it was refused (shown in red)."""
     line = app.screen.query_one(Said)

@@ -2,7 +2,7 @@
 
 from sqlmodel import Session, select
 
-from tests.console.deskkit import SIZE, answer, cells, console, moves, said, settle
+from tests.console.deskkit import SIZE, answer, cells, console, moves, rendered, said, settle
 from tests.floor.outbound import pick_order
 from wms_tui.domain.locations import LocationKind
 from wms_tui.services import console_views
@@ -136,7 +136,7 @@ async def test_back_order_policy_changed_on_the_order_page_and_a_bad_one_refused
         await pilot.press("b")
         await answer(app, pilot, policy="ship_complete")
         assert said(app) == ("SO-000018: back orders ship_complete", False)
-        assert "back orders: ship_complete" in str(app.screen.query_one("#summary").render())
+        assert "back orders: ship_complete" in await rendered(app, pilot, "summary", "back orders: ship_complete")
         await pilot.press("b")
         await answer(app, pilot, policy="")
         text, refused = said(app)
