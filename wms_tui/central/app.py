@@ -67,23 +67,22 @@ def _refusal(exc: SyncRefused) -> JSONResponse:
 
 
 def create_app(engine: Engine) -> Starlette:
-    async def push(request: Request) -> JSONResponse:
-        try:
-            body = await _request_body(request)
-            credential = parse_credential(request.headers.get("authorization", ""))
-            result = await run_in_threadpool(protocol.push, engine, credential, body)
-        except SyncRefused as exc:
-            return _refusal(exc)
-        return JSONResponse(result.as_json())
+    def applying(apply):
+        """An endpoint that hands the caller's credential and body to `apply` (one transaction,
+        in a worker thread) and answers its result, or the refusal."""
 
-    async def tasks(request: Request) -> JSONResponse:
-        try:
-            body = await _request_body(request)
-            credential = parse_credential(request.headers.get("authorization", ""))
-            result = await run_in_threadpool(protocol.tasks, engine, credential, body)
-        except SyncRefused as exc:
-            return _refusal(exc)
-        return JSONResponse(result.as_json())
+        async def endpoint(request: Request) -> JSONResponse:
+            try:
+                body = await _request_body(request)
+                credential = parse_credential(request.headers.get("authorization", ""))
+                result = await run_in_threadpool(apply, engine, credential, body)
+            except SyncRefused as exc:
+                return _refusal(exc)
+            return JSONResponse(result.as_json())
+
+        return endpoint
+
+    push, tasks = applying(protocol.push), applying(protocol.tasks)
 
     async def pull(request: Request) -> JSONResponse:
         try:
