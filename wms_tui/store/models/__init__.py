@@ -61,6 +61,7 @@ from wms_tui.store.models.sales import (
 from wms_tui.store.models.sync import (
     ChangeCounter,
     ChangeLog,
+    DocumentOutbox,
     MoveChange,
     SyncConflict,
     SyncState,
@@ -69,6 +70,7 @@ from wms_tui.store.models.sync import (
 from wms_tui.store.models.tasks import PickDiscrepancy, Task, TaskDoneOutbox
 
 __all__ = [
+    "DocumentOutbox",
     "NO_LOT",
     "NO_CONTAINER",
     "StockMove",

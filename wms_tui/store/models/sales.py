@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, DateTime, Index, String
+from sqlalchemy import Column, DateTime, Index, String, Uuid
 from sqlmodel import Field, SQLModel
+from uuid6 import uuid7
 
 from wms_tui.domain.outbound import OrderState, ReturnCondition
 from wms_tui.domain.states import (
@@ -55,8 +57,11 @@ class SalesOrderLine(SQLModel, table=True):
         # The console derives order statuses from these without reading the lines' rows.
         Index("ix_sales_order_line_facts", "order_id", "quantity", "shipped_quantity", "cancelled_quantity", "picked_quantity",
               "backordered_quantity"),
+        Index("ix_sales_order_line_uid", "uid", unique=True),
     )
     id: int | None = Field(default=None, primary_key=True)
+    # Global id: the row travels between the central database and terminals by it.
+    uid: uuid.UUID | None = Field(default_factory=uuid7, sa_column=Column(Uuid(), nullable=True, default=uuid7))
     order_id: int = Field(foreign_key="sales_order.id", index=True)
     item_id: int = Field(foreign_key="item.id", index=True)
     quantity: Decimal = quantity_field()
@@ -75,7 +80,11 @@ class SalesOrderLine(SQLModel, table=True):
 class Reservation(SQLModel, table=True):
     """Committed stock pinned to a concrete location (and lot) for an order line."""
 
+    __table_args__ = (Index("ix_reservation_uid", "uid", unique=True),)
+
     id: int | None = Field(default=None, primary_key=True)
+    # Global id: the row travels between the central database and terminals by it.
+    uid: uuid.UUID | None = Field(default_factory=uuid7, sa_column=Column(Uuid(), nullable=True, default=uuid7))
     order_line_id: int = Field(foreign_key="sales_order_line.id", index=True)
     item_id: int = Field(foreign_key="item.id")
     location_id: int = Field(foreign_key="location.id")
@@ -100,7 +109,10 @@ class ContainerLine(SQLModel, table=True):
     """Units of an order line packed into a container."""
 
     __tablename__ = "container_line"
+    __table_args__ = (Index("ix_container_line_uid", "uid", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
+    # Global id: the row travels between the central database and terminals by it.
+    uid: uuid.UUID | None = Field(default_factory=uuid7, sa_column=Column(Uuid(), nullable=True, default=uuid7))
     container_id: int = Field(foreign_key="container.id", index=True)
     order_line_id: int = Field(foreign_key="sales_order_line.id", index=True)
     item_id: int = Field(foreign_key="item.id")
@@ -109,7 +121,10 @@ class ContainerLine(SQLModel, table=True):
 
 
 class Shipment(SQLModel, table=True):
+    __table_args__ = (Index("ix_shipment_uid", "uid", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
+    # Global id: the row travels between the central database and terminals by it.
+    uid: uuid.UUID | None = Field(default_factory=uuid7, sa_column=Column(Uuid(), nullable=True, default=uuid7))
     number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
     warehouse_id: int = Field(foreign_key="warehouse.id")
     order_id: int = Field(foreign_key="sales_order.id", index=True)

@@ -90,3 +90,14 @@ class SyncConflict(SQLModel, table=True):
     move_ids: str = Field(sa_column=Column(String(2000), nullable=False))
     detail: str = text_field(300)
     created_at: datetime = timestamp_field()
+
+
+class DocumentOutbox(SQLModel, table=True):
+    """Terminal: the documents it created or changed (a table and the row's natural key) since
+    central last applied them, written by triggers while it syncs (migration
+    0017_sync_outbound_docs); a push sends the rows as they are then."""
+
+    __tablename__ = "document_outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    table_name: str = text_field(40)
+    row_key: str = text_field(60)
