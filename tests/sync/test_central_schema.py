@@ -28,6 +28,7 @@ GLOBAL = {
     "exception_resolution": "names its exception, which carries the warehouse",
     "sync_state": "a terminal's own sync position (terminal side)",
     "task_done_outbox": "a terminal's completions waiting to be pushed (terminal side)",
+    "document_outbox": "a terminal's documents waiting to be pushed (terminal side)",
     "stock_balance": "keyed by location, which carries the warehouse; partitioned with its location",
     "container": "moves between warehouses with its goods (SSCC is global)",
 }

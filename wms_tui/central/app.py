@@ -3,7 +3,8 @@ in the database, so several copies may serve one database.
 
 Every request carries the terminal's credential (Authorization: Bearer TERMINAL:SECRET) and its
 schema version (X-Wms-Schema: the migration heads); a body is JSON, at most MAX_BODY_BYTES.
-POST /v1/push applies a batch of moves; POST /v1/tasks applies task completions and leases
+POST /v1/push applies a batch of moves; POST /v1/documents the documents a terminal created
+(packing containers, shipments); POST /v1/tasks applies task completions and leases
 tasks to the terminal; POST /v1/pull answers what changed, waiting up to
 `wait_s` seconds (long poll) when nothing has; GET /v1/health says the service is up.
 """
@@ -82,7 +83,7 @@ def create_app(engine: Engine) -> Starlette:
 
         return endpoint
 
-    push, tasks = applying(protocol.push), applying(protocol.tasks)
+    push, documents, tasks = applying(protocol.push), applying(protocol.documents), applying(protocol.tasks)
 
     async def pull(request: Request) -> JSONResponse:
         try:
@@ -107,6 +108,7 @@ def create_app(engine: Engine) -> Starlette:
 
     return Starlette(routes=[
         Route(f"{API_PREFIX}/push", push, methods=["POST"]),
+        Route(f"{API_PREFIX}/documents", documents, methods=["POST"]),
         Route(f"{API_PREFIX}/tasks", tasks, methods=["POST"]),
         Route(f"{API_PREFIX}/pull", pull, methods=["POST"]),
         Route(f"{API_PREFIX}/health", health, methods=["GET"]),

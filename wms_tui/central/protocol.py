@@ -1,6 +1,7 @@
 """What the sync service does with a request, without HTTP: push (a terminal's moves, one
-transaction per batch, idempotent, gap refused) and pull (master data, the warehouse's tasks
-and the other terminals' moves after the terminal's cursors). Each raises SyncRefused with the
+transaction per batch, idempotent, gap refused), documents (what a terminal created: packing
+containers and shipments), tasks (completions and leases) and pull (master data, the
+warehouse's orders and tasks and the other terminals' moves after the terminal's cursors). Each raises SyncRefused with the
 status to answer when it refuses; a refused request changed nothing."""
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql
+from sqlmodel import Session
 from uuid6 import uuid7
 
 from wms_tui.central.registry import Caller, authenticate
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput, NotFound
-from wms_tui.domain.states import PENDING_TASK_STATES, TaskState
+from wms_tui.domain.states import PENDING_TASK_STATES, TaskKind, TaskState
 from wms_tui.domain.sync import (
     FIELD_INDEX,
     MAX_BATCH_MOVES,
@@ -26,9 +28,10 @@ from wms_tui.domain.sync import (
     SyncRefused,
     sequence_problem,
 )
-from wms_tui.store import pulled_rows, replication
+from wms_tui.services.outbound import terminal_progress
+from wms_tui.store import pulled_rows, pushed_rows, replication
 from wms_tui.store.ledger import MOVES
-from wms_tui.store.models import SiteSecret, SyncConflict, SyncTerminal, Task
+from wms_tui.store.models import SalesOrder, SiteSecret, SyncConflict, SyncTerminal, Task
 
 SEQUENCE, CHAIN = FIELD_INDEX["sequence"], FIELD_INDEX["chain_hash"]
 MAX_PULL = 20_000
@@ -135,6 +138,57 @@ def _negative_conflicts(conn, caller: Caller, moves: list[list], negative, now: 
 
 
 @dataclass(frozen=True)
+class DocumentsResult:
+    applied: int  # rows upserted (a resend counts them again and changes nothing)
+
+    def as_json(self) -> dict:
+        return {"applied": self.applied}
+
+
+def _pushed_rows(body: dict) -> dict[str, list[dict]]:
+    rows = body.get("rows")
+    if not isinstance(rows, dict) or not all(
+        table in pushed_rows.PUSHED and isinstance(table_rows, list) and all(isinstance(row, dict) for row in table_rows)
+        for table, table_rows in rows.items()
+    ):
+        raise SyncRefused(400, f"'rows' must map tables among {', '.join(pushed_rows.PUSHED)} to lists of rows")
+    return rows
+
+
+def _check_warehouse(conn, caller: Caller, rows: dict[str, list[dict]]) -> None:
+    """Documents only of the caller's warehouse, for its warehouse's orders."""
+    named = {row.get("warehouse_id") for table_rows in rows.values() for row in table_rows if "warehouse_id" in row}
+    if named - {caller.warehouse_code}:
+        raise SyncRefused(403, f"terminal {caller.terminal_id} works in {caller.warehouse_code}, not {sorted(map(str, named))}")
+    orders = {row["order_id"] for table_rows in rows.values() for row in table_rows if isinstance(row.get("order_id"), str)}
+    elsewhere = conn.execute(select(SalesOrder.number).where(SalesOrder.number.in_(orders),
+                                                             SalesOrder.warehouse_id != caller.warehouse_id)).scalars().all()
+    if elsewhere:
+        raise SyncRefused(403, f"sales order {elsewhere[0]} is not one of {caller.warehouse_code}")
+
+
+def documents(engine: Engine, credential: tuple[str, str] | None, body: dict) -> DocumentsResult:
+    """The documents the caller created or changed (packing containers, what they hold,
+    shipments) upserted by their natural keys in one transaction; the contents of shipments
+    new to central recorded as shipped on its order lines. A batch sent twice changes nothing."""
+    rows = _pushed_rows(body)
+    try:
+        with engine.begin() as conn:
+            caller = authenticate(conn, credential)
+            _check_addressed(caller, body)
+            _check_warehouse(conn, caller, rows)
+            shipped = pushed_rows.apply_documents(conn, rows, caller.terminal_id)
+            with Session(bind=conn) as session:
+                terminal_progress.record_shipments(session, shipped)
+            conn.execute(_CONTACT, {"terminal": caller.terminal_id, "now": datetime.now(UTC)})
+    except (InvalidInput, NotFound) as exc:
+        raise SyncRefused(422, str(exc)) from None
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise SyncRefused(400, f"a pushed document is malformed: {exc!r}") from None
+    return DocumentsResult(sum(len(table_rows) for table_rows in rows.values()))
+
+
+@dataclass(frozen=True)
 class PullResult:
     master_cursor: int
     warehouse_cursor: int
@@ -210,7 +264,7 @@ def tasks(engine: Engine, credential: tuple[str, str] | None, body: dict) -> Tas
     """The caller's task completions applied, its leases renewed, and up to `want` tasks leased
     to it in all (queue order; one winner: rows are locked, others skipped), in one transaction.
     A completion of a task another terminal already confirmed is a physical fact: the first
-    stands, the second is raised as a conflict."""
+    stands, the second is raised as a conflict. A pick's units are recorded on its order line."""
     completions = body.get("done", [])
     if not isinstance(completions, list):
         raise SyncRefused(400, "'done' must be a list of task completions")
@@ -246,7 +300,7 @@ def tasks(engine: Engine, credential: tuple[str, str] | None, body: dict) -> Tas
 def _apply_completion(conn, caller: Caller, entry: dict, now: datetime) -> bool:
     """Apply one completion; True when it is the second confirmation of the task (a conflict)."""
     task = conn.execute(
-        select(TASKS.c.id, TASKS.c.state, TASKS.c.done_by, TASKS.c.kind, TASKS.c.document_ref)
+        select(TASKS.c.id, TASKS.c.state, TASKS.c.done_by, TASKS.c.kind, TASKS.c.document_ref, TASKS.c.document_line_id)
         .where(TASKS.c.uid == entry["uid"], TASKS.c.warehouse_id == caller.warehouse_id).with_for_update()
     ).one_or_none()
     if task is None:
@@ -265,6 +319,9 @@ def _apply_completion(conn, caller: Caller, entry: dict, now: datetime) -> bool:
     conn.execute(update(TASKS).where(TASKS.c.id == task.id).values(
         state=TaskState.DONE.value, done_quantity=entry["done_quantity"], assignee=entry["assignee"],
         done_at=entry["done_at"] or now, done_by=caller.terminal_id))
+    if task.kind == TaskKind.PICK and task.document_line_id is not None:
+        with Session(bind=conn) as session:
+            terminal_progress.record_pick(session, session.get(Task, task.id), entry["done_quantity"])
     return False
 
 

@@ -1,34 +1,53 @@
-"""Master data and tasks as they travel from the central database to terminals: read by the
-change log's keys and written as JSON-ready rows whose references are natural keys (a SKU, a
+"""Master data, orders and tasks as they travel from the central database to terminals: read by
+the change log's keys and written as JSON-ready rows whose references are natural keys (a SKU, a
 location code), then upserted on the terminal by their own natural key.
 
-Core, in one module: the same few statements serve every pulled table, driven by `TABLES`.
+Core, in one module: the same few statements serve every pulled table, driven by `TABLES` (and
+the documents terminals push back, driven by store/pushed_rows.PUSHED).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Connection, Date, DateTime, Table, Uuid, bindparam, case, select
+from sqlalchemy import (
+    Connection,
+    Date,
+    DateTime,
+    Integer,
+    Table,
+    Uuid,
+    and_,
+    bindparam,
+    case,
+    or_,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from wms_tui.domain.errors import NotFound
-from wms_tui.domain.states import TaskState
+from wms_tui.domain.states import TaskKind, TaskState
 from wms_tui.store.ledger import LOOKUP_CHUNK
 from wms_tui.store.models import (
     ChangeLog,
+    DocumentOutbox,
     Item,
     ItemBarcode,
     Location,
     Operator,
     Partner,
+    Reservation,
+    SalesOrder,
+    SalesOrderLine,
+    Shipment,
     SiteSecret,
     Task,
+    TaskDoneOutbox,
     Warehouse,
 )
 from wms_tui.store.types import ScaledDecimal
@@ -40,6 +59,16 @@ class Reference:
 
     table: Table
     key: str
+    # Only for rows whose column (name, value) holds that value (a task's document line is an
+    # order line's for a pick); other rows send null.
+    when: tuple[str, str] | None = None
+
+
+# Held: whether the terminal's copy of a row still holds progress central has not applied,
+# given (the terminal's row, the pulled row, the terminal id).
+Held = Callable[[Table, object, str], object]
+# A pulled row that central deleted travels as its key and this marker.
+DELETED = "_deleted"
 
 
 @dataclass(frozen=True)
@@ -49,12 +78,35 @@ class Pulled:
     references: dict[str, Reference]
     # Columns that are the terminal's own business (its id, local security state).
     local: frozenset[str] = frozenset({"id"})
-    # Columns the terminal owns while central leases the row to it (its progress on a task):
-    # a pull keeps its values unless central cancelled the row.
+    # Columns the terminal owns while `held` (its progress on a leased task, on an order line):
+    # a pull keeps their values then.
     leased: frozenset[str] = frozenset()
+    held: Held | None = None
+    # Central deletes these rows (and logs the deletion): the terminal drops its copy.
+    deletable: bool = False
+
+
+def _leased_here(table: Table, pulled, terminal_id: str):
+    """A task still leased to this terminal, which central did not cancel (SET reads the row as
+    it was: leased_to here is the terminal's copy's)."""
+    return (table.c.leased_to == terminal_id) & (pulled.leased_to == terminal_id) & (pulled.state != TaskState.CANCELLED.value)
+
+
+def _line_progress_unsent(table: Table, _pulled, terminal_id: str):
+    """The terminal picked for the line (a task leased here under way, or its completion not yet
+    pushed) or shipped its order (a shipment not yet pushed): central's copy is behind."""
+    tasks, completions, outbox, shipments = Task.__table__, TaskDoneOutbox.__table__, DocumentOutbox.__table__, Shipment.__table__
+    picking = select(tasks.c.document_line_id).where(
+        tasks.c.kind == TaskKind.PICK.value,
+        or_(and_(tasks.c.leased_to == terminal_id, tasks.c.state != TaskState.DONE.value, tasks.c.done_quantity > 0),
+            tasks.c.uid.in_(select(completions.c.task_uid))),
+    )
+    shipping = select(shipments.c.order_id).join(outbox, and_(outbox.c.table_name == "shipment", outbox.c.row_key == shipments.c.uid))
+    return table.c.id.in_(picking) | table.c.order_id.in_(shipping)
 
 
 WAREHOUSE, LOCATION, ITEM = Warehouse.__table__, Location.__table__, Item.__table__
+SALES_ORDER, SALES_ORDER_LINE = SalesOrder.__table__, SalesOrderLine.__table__
 # In the order a terminal applies them: a row's references come before it.
 TABLES: dict[str, Pulled] = {
     "warehouse": Pulled(WAREHOUSE, "code", {}),
@@ -63,13 +115,29 @@ TABLES: dict[str, Pulled] = {
     "item_barcode": Pulled(ItemBarcode.__table__, "barcode", {"item_id": Reference(ITEM, "sku")}),
     "partner": Pulled(Partner.__table__, "code", {}),
     "operator": Pulled(Operator.__table__, "code", {}, frozenset({"failed_attempts", "locked_until"})),
+    # Central owns orders, their lines and allocation; a terminal's picks and shipments move a
+    # line's progress, kept on the terminal until central has applied them.
+    "sales_order": Pulled(SALES_ORDER, "number", {"customer_id": Reference(Partner.__table__, "code"),
+                                                  "warehouse_id": Reference(WAREHOUSE, "code")}),
+    "sales_order_line": Pulled(
+        SALES_ORDER_LINE, "uid", {"order_id": Reference(SALES_ORDER, "number"), "item_id": Reference(ITEM, "sku")},
+        leased=frozenset({"picked_quantity", "shipped_quantity", "committed_quantity"}), held=_line_progress_unsent,
+    ),
+    # Lots travel with moves (by item and code), so reservations and tasks leave them out.
+    "reservation": Pulled(
+        Reservation.__table__, "uid",
+        {"order_line_id": Reference(SALES_ORDER_LINE, "uid"), "item_id": Reference(ITEM, "sku"),
+         "location_id": Reference(LOCATION, "code")},
+        frozenset({"id", "lot_id"}), deletable=True,
+    ),
     "task": Pulled(
         Task.__table__, "uid",
         {"warehouse_id": Reference(WAREHOUSE, "code"), "location_id": Reference(LOCATION, "code"),
-         "target_location_id": Reference(LOCATION, "code"), "item_id": Reference(ITEM, "sku")},
-        # Lots travel with moves (by item and code); a task's document line is its order's.
-        frozenset({"id", "lot_id", "document_line_id"}),
+         "target_location_id": Reference(LOCATION, "code"), "item_id": Reference(ITEM, "sku"),
+         "document_line_id": Reference(SALES_ORDER_LINE, "uid", when=("kind", TaskKind.PICK.value))},
+        frozenset({"id", "lot_id"}),
         frozenset({"state", "done_quantity", "assignee", "claimed_at", "done_at", "queue_position", "skip_count"}),
+        _leased_here,
     ),
 }
 _CHANGES = (
@@ -102,15 +170,32 @@ def _natural_keys(conn: Connection, reference: Reference, ids: set[int]) -> dict
     return found
 
 
-def _read(conn: Connection, spec: Pulled, keys: list[str]) -> list[dict]:
+def _typed_keys(column, keys: list[str]) -> list:
+    if isinstance(column.type, Uuid):
+        return [uuid.UUID(hex=key) for key in keys]
+    return [int(key) for key in keys] if isinstance(column.type, Integer) else keys
+
+
+def read_rows(conn: Connection, spec: Pulled, keys: list[str]) -> list[dict]:
+    """The rows of `keys` with their references as natural keys; a deletable row that is gone
+    as its key and the DELETED marker."""
     key_column = spec.table.c[spec.key]
-    typed = [uuid.UUID(hex=key) for key in keys] if isinstance(key_column.type, Uuid) else keys
+    typed = _typed_keys(key_column, keys)
     rows = [dict(row) for row in conn.execute(select(spec.table).where(key_column.in_(typed))).mappings()]
     for column, reference in spec.references.items():
+        if reference.when is not None:
+            name, value = reference.when
+            for row in rows:
+                if row[name] != value:
+                    row[column] = None
         names = _natural_keys(conn, reference, {row[column] for row in rows if row[column] is not None})
         for row in rows:
             row[column] = None if row[column] is None else names[row[column]]
-    return [{name: _json(value) for name, value in row.items() if name not in spec.local} for row in rows]
+    found = [{name: _json(value) for name, value in row.items() if name not in spec.local} for row in rows]
+    if spec.deletable:
+        gone = set(typed) - {row[spec.key] for row in rows}
+        found += [{spec.key: _json(key), DELETED: True} for key in sorted(gone, key=str)]
+    return found
 
 
 def changes_since(conn: Connection, scope: int, after: int, limit: int) -> tuple[int, int, dict[str, list[dict]]]:
@@ -122,10 +207,10 @@ def changes_since(conn: Connection, scope: int, after: int, limit: int) -> tuple
     wanted: dict[str, list[str]] = {}
     for _, table, key in changes:
         wanted.setdefault(table, []).append(key)
-    return changes[-1].change_seq, len(changes), {table: _read(conn, TABLES[table], keys) for table, keys in wanted.items() if table in TABLES}
+    return changes[-1].change_seq, len(changes), {table: read_rows(conn, TABLES[table], keys) for table, keys in wanted.items() if table in TABLES}
 
 
-def _local_ids(conn: Connection, reference: Reference, keys: Iterable[str]) -> dict[str, int]:
+def local_ids(conn: Connection, reference: Reference, keys: Iterable[str]) -> dict[str, int]:
     column = reference.table.c[reference.key]
     wanted = sorted(set(keys))
     return dict(conn.execute(select(column, reference.table.c.id).where(column.in_(wanted))).all()) if wanted else {}
@@ -149,8 +234,8 @@ def _upsert(conn: Connection, spec: Pulled, rows: list[dict], terminal_id: str) 
     insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(spec.table)
     columns = [c for c in spec.table.c if c.name not in spec.local]
     table, excluded = spec.table.c, insert.excluded
-    if spec.leased:  # SET reads the row as it was: leased_to here is the terminal's copy's
-        still_mine = (table.leased_to == terminal_id) & (excluded.leased_to == terminal_id) & (excluded.state != TaskState.CANCELLED.value)
+    if spec.leased:
+        still_mine = spec.held(spec.table, excluded, terminal_id)
     values = {c.name: case((still_mine, c), else_=excluded[c.name]) if c.name in spec.leased else excluded[c.name]
               for c in columns if c.name != spec.key}
     statement = insert.on_conflict_do_update(index_elements=[table[spec.key]], set_=values)
@@ -161,7 +246,7 @@ def _resolve(conn: Connection, table: str, spec: Pulled, chunk: list[dict], colu
     for column in columns:
         reference = spec.references[column]
         keys = {row[column] for row in chunk if row.get(column) is not None}
-        ids = _local_ids(conn, reference, keys)
+        ids = local_ids(conn, reference, keys)
         if missing := sorted(keys - ids.keys()):
             raise NotFound(f"pulled {table} refers to unknown {reference.table.name} {missing[0]}")
         for row in chunk:
@@ -179,11 +264,22 @@ def adopt_site_secrets(conn: Connection, secrets: dict[str, str]) -> None:
         conn.execute(insert.on_conflict_do_update(index_elements=[table.c.name], set_={"value": insert.excluded.value}), rows)
 
 
-def apply_rows(conn: Connection, rows_by_table: dict[str, list[dict]], terminal_id: str) -> int:
-    """Upsert pulled rows on terminal `terminal_id`, references resolved to its own ids; returns how many."""
+def _delete(conn: Connection, spec: Pulled, rows: list[dict]) -> None:
+    key = spec.table.c[spec.key]
+    conn.execute(spec.table.delete().where(key.in_([_python(key, row[spec.key]) for row in rows])))
+
+
+def apply_rows(conn: Connection, rows_by_table: dict[str, list[dict]], terminal_id: str,
+               tables: dict[str, Pulled] = TABLES) -> int:
+    """Upsert rows of `tables` (pulled ones by default) on the database of `terminal_id` (a
+    terminal, or central for what it pushed), references resolved to its own ids; returns how many."""
     count = 0
-    for table, spec in TABLES.items():
+    for table, spec in tables.items():
         rows = rows_by_table.get(table, [])
+        if spec.deletable and (gone := [row for row in rows if row.get(DELETED)]):
+            _delete(conn, spec, gone)
+            rows = [row for row in rows if not row.get(DELETED)]
+            count += len(gone)
         for start in range(0, len(rows), 500):
             chunk = [dict(row) for row in rows[start : start + 500]]
             if "parent_id" in spec.references:

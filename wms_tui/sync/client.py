@@ -1,5 +1,5 @@
-"""The terminal side of sync: push the outbox (own moves above the acknowledged sequence) and
-pull what changed centrally, each batch applied locally in one short transaction. Nothing here
+"""The terminal side of sync: push the outbox (own moves above the acknowledged sequence, then
+the documents it created) and pull what changed centrally, each batch applied locally in one short transaction. Nothing here
 sits on a scan's path: the floor posts to its own file and this catches up when it can."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from wms_tui.domain.sync import (
     schema_token,
     status_text,
 )
-from wms_tui.store import migrate, pulled_rows, replication
+from wms_tui.store import migrate, pulled_rows, pushed_rows, replication
 from wms_tui.store.db import read_only
 from wms_tui.store.models import SyncState, TaskDoneOutbox
 
@@ -48,6 +48,7 @@ class SyncReport:
     pulled_moves: int
     pulled_rows: int
     tasks_confirmed: int = 0  # task completions sent
+    documents_sent: int = 0  # document rows (packing containers, shipments) sent
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,20 @@ class SyncClient:
             self._outbox_reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"wms-outbox-{self.endpoint.terminal_id}")
         return self._outbox_reader
 
+    def push_documents(self) -> int:
+        """Send the documents this terminal created or changed (after its moves: they name the
+        containers and lots those brought) until central has applied all; returns rows sent."""
+        sent = 0
+        while True:
+            with read_only(self.engine).connect() as conn:
+                last, rows = pushed_rows.outbox(conn, self.batch_size)
+            if not last:
+                return sent
+            self._post("/documents", self._addressed(rows=rows))
+            with self.engine.begin() as conn:
+                pushed_rows.forget_sent(conn, last)
+            sent += sum(map(len, rows.values()))
+
     def exchange_tasks(self) -> int:
         """Send the completions of leased tasks and ask central to keep `tasks_held` tasks
         leased here (the leased rows arrive with the next pull); returns completions sent."""
@@ -195,6 +210,7 @@ class SyncClient:
         """Push, then pull; the outcome (success, or offline since when) is recorded for the status."""
         try:
             pushed = self.push()
+            documents = self.push_documents()
             confirmed = self.exchange_tasks()
             moves, rows = self.pull(wait_s)
         except (Offline, SyncRefused) as exc:
@@ -202,7 +218,7 @@ class SyncClient:
             raise
         with self.engine.begin() as conn:
             self._save(conn, last_success_at=datetime.now(UTC), offline_since=None, last_error=None)
-        return SyncReport(pushed, moves, rows, confirmed)
+        return SyncReport(pushed, moves, rows, confirmed, documents)
 
     def _record_failure(self, exc: Exception) -> None:
         with self.engine.begin() as conn:

@@ -73,7 +73,7 @@ class ShortPickResult:
     reallocated: Decimal = ZERO  # units queued as new pick tasks from other bins
 
 
-def _release_reservation(session: Session, task: Task, quantity: Decimal) -> None:
+def release_reservation(session: Session, task: Task, quantity: Decimal) -> None:
     """Take `quantity` off the reservations behind the task (same line, bin and lot)."""
     dropped: list[int] = []
     shrunk: dict[int, Decimal] = {}
@@ -247,7 +247,7 @@ def confirm_pick(
         [MoveRequest(task.item_id, location.id, task.target_location_id, units, lot_id=lot_id,
                      document_ref=task.document_ref, document_line_id=line.id, reason=MoveReason.PICK)],
     )
-    _release_reservation(session, task, units)
+    release_reservation(session, task, units)
     record_picked(line, target, units)
     task.done_quantity += units
     if task.done_quantity == task.quantity:
@@ -281,7 +281,7 @@ def short_pick(session: Session, context: PostingContext, task_id: int, *, reaso
             reason_code=code, operator=context.operator, count_task_id=count_id, created_at=datetime.now(UTC),
         )
     )
-    _release_reservation(session, task, short)
+    release_reservation(session, task, short)
     task.reason = code
     tasks.complete_task(session, task)
     replanned = _pick_elsewhere(session, task, order, line, today)

@@ -39,6 +39,15 @@ def check_shippable(container: Container, state: ContainerState) -> None:
         raise InvalidInput(f"{container.kind} {container.code} is already {state}")
 
 
+def record_shipped(lines: Sequence[SalesOrderLine], contents: Sequence[ContainerLine]) -> None:
+    """The contents of shipped containers leave their order lines' commitments as shipped units."""
+    by_line = {line.id: line for line in lines}
+    for content in contents:
+        line = by_line[content.order_line_id]
+        line.shipped_quantity += content.quantity
+        line.committed_quantity -= content.quantity
+
+
 @dataclass(frozen=True)
 class ShipmentResult:
     number: str
@@ -100,11 +109,7 @@ def ship(
             for c in contents
         ],
     )
-    by_line = {line.id: line for line in lines}
-    for content in contents:
-        line: SalesOrderLine = by_line[content.order_line_id]
-        line.shipped_quantity += content.quantity
-        line.committed_quantity -= content.quantity
+    record_shipped(lines, contents)
     count = session.execute(select(func.count()).select_from(Shipment).where(Shipment.order_id == order.id)).scalar_one()
     shipment = Shipment(
         number=f"{order.number}/SHP-{count + 1}", warehouse_id=order.warehouse_id, order_id=order.id,
