@@ -213,7 +213,10 @@ def changes_since(conn: Connection, scope: int, after: int, limit: int) -> tuple
 def local_ids(conn: Connection, reference: Reference, keys: Iterable[str]) -> dict[str, int]:
     column = reference.table.c[reference.key]
     wanted = sorted(set(keys))
-    return dict(conn.execute(select(column, reference.table.c.id).where(column.in_(wanted))).all()) if wanted else {}
+    if not wanted:
+        return {}
+    found = conn.execute(select(column, reference.table.c.id).where(column.in_(_typed_keys(column, wanted))))
+    return {_json(key): row_id for key, row_id in found}
 
 
 def _python(column, value):

@@ -1,0 +1,164 @@
+"""Outbound documents across sync: central creates, confirms and allocates an order; a terminal
+pulls it, picks, packs and ships it offline; once online, central records the picks and the
+shipment on its order lines (exactly once, also when the documents are pushed twice) and
+another terminal sees the order's new state."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, update
+
+from tests.sync.kit import Terminal, assert_converged, free_port, moves_by_id
+from wms_tui.central import protocol
+from wms_tui.domain.locations import location_barcode
+from wms_tui.domain.states import ContainerState, TaskKind, TaskState
+from wms_tui.services import tasks
+from wms_tui.services.outbound import allocation, customers, orders, packing, picking, shipping
+from wms_tui.services.outbound.orders import LineInput
+from wms_tui.store import finders, pushed_rows
+from wms_tui.store.ledger import MoveRequest, PostingContext
+from wms_tui.store.models import (
+    Container,
+    ContainerLine,
+    Reservation,
+    SalesOrderLine,
+    Shipment,
+    ShippingContainer,
+    Task,
+    Warehouse,
+)
+from wms_tui.store.session import reading, transaction
+from wms_tui.sync.client import Offline
+
+pytestmark = pytest.mark.pg
+
+WIDGET_EAN = "4006381333931"
+
+
+def central_order(engine, quantity: int) -> None:
+    """Central: a customer, three-step delivery, and an order confirmed and allocated."""
+    with transaction(engine) as session:
+        warehouse = finders.warehouse_by_code(session, "WH1")
+        session.get(Warehouse, warehouse.id).delivery_steps = 3
+        customers.create_customer(session, "C1", "Customer One", ship_to=customers.ShipTo("Customer One", "Main St 1", "Ghent", "9000", "be"),
+                                  policy="backorder_rest", payment_terms_days=30)
+    with transaction(engine) as session:
+        orders.create_order(session, "C1", "WH1", [LineInput("W-1", str(quantity), "5.00")], number="SO-1")
+        orders.confirm_order(session, "SO-1")
+        allocation.allocate(session, ["SO-1"])
+
+
+def line_of(engine) -> SalesOrderLine:
+    with reading(engine) as session:
+        return session.scalars(select(SalesOrderLine)).one()
+
+
+def reservations(engine) -> int:
+    with reading(engine) as session:
+        return session.scalar(select(func.count()).select_from(Reservation))
+
+
+def central_touches_the_line(engine) -> None:
+    """A central change to the line that a terminal pulls (its price), progress untouched."""
+    with engine.begin() as conn:
+        conn.execute(update(SalesOrderLine).values(unit_price=SalesOrderLine.unit_price + 1))
+
+
+def pick_leased(terminal: Terminal, context: PostingContext) -> None:
+    with transaction(terminal.engine) as session:
+        task = tasks.claim_next(session, context.operator, finders.warehouse_by_code(session, "WH1").id)
+        assert task.kind == TaskKind.PICK and task.leased_to == terminal.terminal_id
+        location = finders.location_by_code(session, "WH1/STOCK/A-01-01")
+        picking.confirm_pick(session, context, task.id, location_scan=location_barcode(location.code), item_scan=WIDGET_EAN,
+                             packages=task.quantity)
+
+
+def pack_and_ship(terminal: Terminal, context: PostingContext) -> str:
+    with transaction(terminal.engine) as session:
+        packing.assign_number_range(session, terminal.terminal_id, "0871234567", 1, 999)
+        box = packing.open_container(session, context, "SO-1")
+        packing.pack(session, context, box.code, item_scan=WIDGET_EAN, packages=6)
+        packing.close_container(session, box.code, weight_kg="2.5")
+        shipping.ship(session, context, "SO-1", [box.code], carrier="DHL", tracking_number="TRACK-1")
+        return box.code
+
+
+def test_a_terminal_picks_packs_and_ships_an_order_of_central_offline(central, service, terminals):
+    a, b = terminals("A"), terminals("B")
+    a.post(MoveRequest(a.site.widget.id, a.site.supplier.id, a.site.bin_a.id, 6))
+    a.client(service.url).sync_once()
+    central_order(central, 6)
+    assert reservations(central) == 1
+    a.client(service.url, tasks_held=5).sync_once()
+    b.client(service.url).sync_once()
+    # The order, its line and reservation reached both terminals; the task names the line.
+    assert reservations(b.engine) == 1
+    with reading(a.engine) as session:
+        task = session.scalars(select(Task)).one()
+        assert (task.leased_to, task.document_line_id) == ("A", session.scalars(select(SalesOrderLine)).one().id)
+
+    context = PostingContext("A", "op-A")
+    pick_leased(a, context)
+    central_touches_the_line(central)
+    a.client(service.url).pull()  # central has not heard of the pick: A's progress stands
+    assert (line_of(a.engine).picked_quantity, reservations(a.engine)) == (6, 0)
+    a.client(service.url).exchange_tasks()  # the completion reaches central: picked there
+    assert (line_of(central).picked_quantity, reservations(central)) == (6, 0)
+
+    box = pack_and_ship(a, context)  # offline
+    with pytest.raises(Offline):
+        a.client(f"http://127.0.0.1:{free_port()}", timeout_s=2).sync_once()
+    central_touches_the_line(central)
+    a.client(service.url).pull()  # the shipment is not central's yet: A's shipped units stand
+    assert (line_of(a.engine).shipped_quantity, line_of(a.engine).committed_quantity) == (6, 0)
+    with reading(a.engine) as session:
+        _, documents = pushed_rows.outbox(session.connection(), 100)
+    assert set(documents) == {"container", "shipping_container", "container_line", "shipment"}
+
+    report = a.client(service.url).sync_once()
+    assert report.documents_sent == 4
+    # The same documents again (an answer lost): nothing changes.
+    again = protocol.documents(central, ("A", a.secret), {"terminal": "A", "warehouse": "WH1", "rows": documents})
+    assert again.applied == 4
+    assert a.client(service.url).sync_once().documents_sent == 0
+    with reading(central) as session:
+        line = session.scalars(select(SalesOrderLine)).one()
+        assert (line.picked_quantity, line.shipped_quantity, line.committed_quantity) == (6, 6, 0)
+        [shipment] = session.scalars(select(Shipment)).all()
+        assert (shipment.number, shipment.carrier, shipment.tracking_number, shipment.operator) == ("SO-1/SHP-1", "DHL", "TRACK-1", "op-A")
+        [container] = session.scalars(select(Container).where(Container.code == box)).all()
+        [packed] = session.scalars(select(ShippingContainer)).all()
+        assert (packed.container_id, packed.state, packed.weight_kg, packed.shipment_id) == (
+            container.id, ContainerState.SHIPPED, Decimal("2.5"), shipment.id)
+        [content] = session.scalars(select(ContainerLine)).all()
+        assert (content.container_id, content.order_line_id, content.quantity) == (container.id, line.id, 6)
+        assert session.scalars(select(Task)).one().state == TaskState.DONE
+
+    b.client(service.url).sync_once()
+    for terminal in (a, b):
+        line = line_of(terminal.engine)
+        assert (line.picked_quantity, line.shipped_quantity, line.committed_quantity) == (6, 6, 0), terminal.terminal_id
+        assert reservations(terminal.engine) == 0, terminal.terminal_id
+    a.posted = sum(terminal_id == "A" for terminal_id, _, _ in moves_by_id(a.engine).values())
+    assert_converged(central, [a, b])
+
+
+def test_documents_of_another_warehouse_or_malformed_are_refused(central, service, terminals):
+    a = terminals("A")
+    central_order(central, 1)
+    a.client(service.url).sync_once()
+    shipment = {"uid": "0" * 32, "number": "SO-1/SHP-1", "warehouse_id": "WH2", "order_id": "SO-1", "carrier": "DHL",
+                "tracking_number": "", "state": "shipped", "operator": "x", "shipped_at": "2026-12-02T06:00:00+00:00"}
+    body = {"terminal": "A", "warehouse": "WH1", "rows": {"shipment": [shipment]}}
+    with pytest.raises(protocol.SyncRefused) as refused:
+        protocol.documents(central, ("A", a.secret), body)
+    assert refused.value.status == 403
+    for rows, status in (({"invoice": []}, 400), ({"shipment": [{**shipment, "warehouse_id": "WH1", "uid": "x"}]}, 400),
+                         ({"shipment": [{**shipment, "warehouse_id": "WH1", "order_id": "SO-9"}]}, 422)):
+        with pytest.raises(protocol.SyncRefused) as refused:
+            protocol.documents(central, ("A", a.secret), {**body, "rows": rows})
+        assert refused.value.status == status, rows
+    with reading(central) as session:
+        assert session.scalars(select(Shipment)).all() == []
