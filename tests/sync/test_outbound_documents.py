@@ -92,7 +92,11 @@ def test_a_terminal_picks_packs_and_ships_an_order_of_central_offline(central, s
     central_order(central, 6)
     assert reservations(central) == 1
     a.client(service.url, tasks_held=5).sync_once()
-    b.client(service.url).sync_once()
+    # The line's latest change comes after its reservation's and task's: B pulling one change
+    # at a time still gets the line with each row that names it (and the customer, master
+    # data, before the order).
+    central_touches_the_line(central)
+    b.client(service.url, batch_size=1).sync_once()
     # The order, its line and reservation reached both terminals; the task names the line.
     assert reservations(b.engine) == 1
     with reading(a.engine) as session:

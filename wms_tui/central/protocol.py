@@ -220,8 +220,11 @@ def pull(engine: Engine, credential: tuple[str, str] | None, body: dict) -> Pull
         _check_addressed(caller, body)
         master_cursor, master_changes, rows = pulled_rows.changes_since(conn, 0, master_after, limit)
         more = master_changes >= limit
-        document_cursor, document_changes, documents = pulled_rows.changes_since(conn, caller.warehouse_id, warehouse_after, limit)
-        changed = replication.moves_since(conn, caller.warehouse_id, warehouse_after, limit)
+        # The warehouse's documents and moves name master data (a customer, a bin): they wait
+        # until the terminal has all of it up to this snapshot.
+        document_cursor, document_changes, documents = (warehouse_after, 0, {}) if more else pulled_rows.changes_since(
+            conn, caller.warehouse_id, warehouse_after, limit)
+        changed = [] if more else replication.moves_since(conn, caller.warehouse_id, warehouse_after, limit)
         full = [last for last, count in ((document_cursor, document_changes), (changed[-1][0] if changed else 0, len(changed)))
                 if count >= limit]
         warehouse_cursor = min(full) if full else max(document_cursor, changed[-1][0] if changed else warehouse_after)

@@ -62,6 +62,9 @@ class Reference:
     # Only for rows whose column (name, value) holds that value (a task's document line is an
     # order line's for a pick); other rows send null.
     when: tuple[str, str] | None = None
+    # The referenced row (a document of the same warehouse) travels with this one: its latest
+    # change may lie past the batch that carries this row.
+    brings: bool = False
 
 
 # Held: whether the terminal's copy of a row still holds progress central has not applied,
@@ -120,13 +123,13 @@ TABLES: dict[str, Pulled] = {
     "sales_order": Pulled(SALES_ORDER, "number", {"customer_id": Reference(Partner.__table__, "code"),
                                                   "warehouse_id": Reference(WAREHOUSE, "code")}),
     "sales_order_line": Pulled(
-        SALES_ORDER_LINE, "uid", {"order_id": Reference(SALES_ORDER, "number"), "item_id": Reference(ITEM, "sku")},
+        SALES_ORDER_LINE, "uid", {"order_id": Reference(SALES_ORDER, "number", brings=True), "item_id": Reference(ITEM, "sku")},
         leased=frozenset({"picked_quantity", "shipped_quantity", "committed_quantity"}), held=_line_progress_unsent,
     ),
     # Lots travel with moves (by item and code), so reservations and tasks leave them out.
     "reservation": Pulled(
         Reservation.__table__, "uid",
-        {"order_line_id": Reference(SALES_ORDER_LINE, "uid"), "item_id": Reference(ITEM, "sku"),
+        {"order_line_id": Reference(SALES_ORDER_LINE, "uid", brings=True), "item_id": Reference(ITEM, "sku"),
          "location_id": Reference(LOCATION, "code")},
         frozenset({"id", "lot_id"}), deletable=True,
     ),
@@ -134,7 +137,7 @@ TABLES: dict[str, Pulled] = {
         Task.__table__, "uid",
         {"warehouse_id": Reference(WAREHOUSE, "code"), "location_id": Reference(LOCATION, "code"),
          "target_location_id": Reference(LOCATION, "code"), "item_id": Reference(ITEM, "sku"),
-         "document_line_id": Reference(SALES_ORDER_LINE, "uid", when=("kind", TaskKind.PICK.value))},
+         "document_line_id": Reference(SALES_ORDER_LINE, "uid", when=("kind", TaskKind.PICK.value), brings=True)},
         frozenset({"id", "lot_id"}),
         frozenset({"state", "done_quantity", "assignee", "claimed_at", "done_at", "queue_position", "skip_count"}),
         _leased_here,
@@ -204,10 +207,18 @@ def changes_since(conn: Connection, scope: int, after: int, limit: int) -> tuple
     changes = conn.execute(_CHANGES, {"scope": scope, "after": after, "limit": limit}).all()
     if not changes:
         return after, 0, {}
-    wanted: dict[str, list[str]] = {}
+    wanted: dict[str, set[str]] = {}
     for _, table, key in changes:
-        wanted.setdefault(table, []).append(key)
-    return changes[-1].change_seq, len(changes), {table: read_rows(conn, TABLES[table], keys) for table, keys in wanted.items() if table in TABLES}
+        wanted.setdefault(table, set()).add(key)
+    rows: dict[str, list[dict]] = {}
+    for table in reversed(TABLES):  # a row's references come before it: read it first
+        spec = TABLES[table]
+        if keys := wanted.get(table):
+            rows[table] = read_rows(conn, spec, sorted(keys))
+            for column, reference in spec.references.items():
+                if reference.brings:
+                    wanted.setdefault(reference.table.name, set()).update(row[column] for row in rows[table] if row.get(column))
+    return changes[-1].change_seq, len(changes), rows
 
 
 def local_ids(conn: Connection, reference: Reference, keys: Iterable[str]) -> dict[str, int]:
