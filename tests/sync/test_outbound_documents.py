@@ -112,6 +112,9 @@ def test_a_terminal_picks_packs_and_ships_an_order_of_central_offline(central, s
     assert (line_of(central).picked_quantity, reservations(central)) == (6, 0)
 
     box = pack_and_ship(a, context)  # offline
+    with reading(a.engine) as session:  # the customer's profile came with master data
+        [label] = packing.container_labels(session, "SO-1")
+    assert (label.sscc, label.ship_to.city, label.carrier) == (box, "Ghent", "DHL")
     with pytest.raises(Offline):
         a.client(f"http://127.0.0.1:{free_port()}", timeout_s=2).sync_once()
     central_touches_the_line(central)

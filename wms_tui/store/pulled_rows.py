@@ -35,6 +35,7 @@ from wms_tui.domain.states import TaskKind, TaskState
 from wms_tui.store.ledger import LOOKUP_CHUNK
 from wms_tui.store.models import (
     ChangeLog,
+    CustomerProfile,
     DocumentOutbox,
     Item,
     ItemBarcode,
@@ -117,6 +118,8 @@ TABLES: dict[str, Pulled] = {
     "item": Pulled(ITEM, "sku", {}),
     "item_barcode": Pulled(ItemBarcode.__table__, "barcode", {"item_id": Reference(ITEM, "sku")}),
     "partner": Pulled(Partner.__table__, "code", {}),
+    # Keyed by its partner: the partner's code is its natural key.
+    "customer_profile": Pulled(CustomerProfile.__table__, "partner_id", {"partner_id": Reference(Partner.__table__, "code")}, frozenset()),
     "operator": Pulled(Operator.__table__, "code", {}, frozenset({"failed_attempts", "locked_until"})),
     # Central owns orders, their lines and allocation; a terminal's picks and shipments move a
     # line's progress, kept on the terminal until central has applied them.

@@ -7,7 +7,9 @@ Create Date: 2026-12-02
 Order lines, reservations, container lines and shipments gain a global id (uid, UUIDv7; filled
 for the rows there are). On PostgreSQL (central), triggers log sales orders, their lines and
 reservations in their warehouse's change log (a line or reservation finds its warehouse through
-its order); a deleted reservation is logged too, so terminals drop it. On a terminal (SQLite),
+its order); a deleted reservation is logged too, so terminals drop it; customer profiles are
+logged with master data (a terminal prints the ship-to address). The rows already there are
+logged once. On a terminal (SQLite),
 triggers record in document_outbox each packing container, container line and shipment it
 creates or changes while it syncs (sync_state holds its row), until central has applied them.
 """
@@ -23,6 +25,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 UID_TABLES = ('sales_order_line', 'reservation', 'container_line', 'shipment')
+# Central change log, as 0011_sync's: table -> (key column, warehouse column or None for master data).
+LOGGED_TABLES = {
+    'customer_profile': ('partner_id', None),
+    'sales_order': ('number', 'warehouse_id'),
+}
 # Central change log: table -> (key column, the warehouse of the row ($1) as a query, events).
 LOGGED_THROUGH_PARENT = {
     'sales_order_line': ('uid', 'SELECT warehouse_id FROM sales_order WHERE id = ($1).order_id', 'INSERT OR UPDATE'),
@@ -84,8 +91,10 @@ def _fill_uids(table: str) -> None:
 
 
 def _create_change_triggers() -> None:
-    op.execute("CREATE TRIGGER sales_order_log_changes AFTER INSERT OR UPDATE ON sales_order "
-               "FOR EACH ROW EXECUTE FUNCTION wms_log_row('number', 'warehouse_id')")
+    for table, (key, scope) in LOGGED_TABLES.items():
+        arguments = f"'{key}'" + (f", '{scope}'" if scope else "")
+        op.execute(f"CREATE TRIGGER {table}_log_changes AFTER INSERT OR UPDATE ON {table} "
+                   f"FOR EACH ROW EXECUTE FUNCTION wms_log_row({arguments})")
     # As wms_log_row (0011_sync), for rows that reach their warehouse through a parent, and
     # for deletions (a deleted row's key is logged: the pull finds it gone).
     op.execute(
@@ -117,13 +126,17 @@ def _create_change_triggers() -> None:
         quoted = scope.replace("'", "''")
         op.execute(f"CREATE TRIGGER {table}_log_changes AFTER {events} ON {table} "
                    f"FOR EACH ROW EXECUTE FUNCTION wms_log_row_through_parent('{key}', '{quoted}')")
+    # The rows already there reach terminals too: each is logged once, by its own trigger.
+    for table, (key, _) in [*LOGGED_TABLES.items(), *((t, spec[:2]) for t, spec in LOGGED_THROUGH_PARENT.items())]:
+        op.execute(f'UPDATE {table} SET {key} = {key}')
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == 'postgresql':
         for table in LOGGED_THROUGH_PARENT:
             op.execute(f'DROP TRIGGER {table}_log_changes ON {table}')
-        op.execute('DROP TRIGGER sales_order_log_changes ON sales_order')
+        for table in LOGGED_TABLES:
+            op.execute(f'DROP TRIGGER {table}_log_changes ON {table}')
         op.execute('DROP FUNCTION wms_log_row_through_parent()')
     else:
         for name in OUTBOX_TRIGGERS:
