@@ -1,8 +1,9 @@
 """What the sync service does with a request, without HTTP: push (a terminal's moves, one
 transaction per batch, idempotent, gap refused), documents (what a terminal created: packing
 containers and shipments), tasks (completions and leases) and pull (master data, the
-warehouse's orders and tasks and the other terminals' moves after the terminal's cursors). Each raises SyncRefused with the
-status to answer when it refuses; a refused request changed nothing."""
+warehouse's orders and tasks and the other terminals' moves after the terminal's cursors).
+Each raises SyncRefused with the status to answer when it refuses; a refused request changed
+nothing."""
 
 from __future__ import annotations
 
@@ -158,8 +159,8 @@ def _pushed_rows(body: dict) -> dict[str, list[dict]]:
 def _check_warehouse(conn, caller: Caller, rows: dict[str, list[dict]]) -> None:
     """Documents only of the caller's warehouse, for its warehouse's orders."""
     named = {row.get("warehouse_id") for table_rows in rows.values() for row in table_rows if "warehouse_id" in row}
-    if named - {caller.warehouse_code}:
-        raise SyncRefused(403, f"terminal {caller.terminal_id} works in {caller.warehouse_code}, not {sorted(map(str, named))}")
+    if others := named - {caller.warehouse_code}:
+        raise SyncRefused(403, f"terminal {caller.terminal_id} works in {caller.warehouse_code}, not {', '.join(sorted(map(str, others)))}")
     orders = {row["order_id"] for table_rows in rows.values() for row in table_rows if isinstance(row.get("order_id"), str)}
     elsewhere = conn.execute(select(SalesOrder.number).where(SalesOrder.number.in_(orders),
                                                              SalesOrder.warehouse_id != caller.warehouse_id)).scalars().all()
