@@ -169,3 +169,17 @@ def test_documents_of_another_warehouse_or_malformed_are_refused(central, servic
         assert refused.value.status == status, rows
     with reading(central) as session:
         assert session.scalars(select(Shipment)).all() == []
+
+
+def test_two_terminals_numbering_a_shipment_of_one_order_alike_keep_both(central, service, terminals):
+    a, b = terminals("A"), terminals("B")
+    central_order(central, 1)
+    shipment = {"number": "SO-1/SHP-1", "warehouse_id": "WH1", "order_id": "SO-1", "carrier": "DHL", "tracking_number": "",
+                "state": "shipped", "shipped_at": "2026-12-02T06:00:00+00:00"}
+    for terminal, uid in ((a, "1" * 32), (b, "2" * 32), (b, "2" * 32)):  # B's sent twice
+        body = {"terminal": terminal.terminal_id, "warehouse": "WH1",
+                "rows": {"shipment": [{**shipment, "uid": uid, "operator": f"op-{terminal.terminal_id}"}]}}
+        protocol.documents(central, (terminal.terminal_id, terminal.secret), body)
+    with reading(central) as session:
+        numbers = {s.uid.hex: (s.number, s.operator) for s in session.scalars(select(Shipment))}
+    assert numbers == {"1" * 32: ("SO-1/SHP-1", "op-A"), "2" * 32: ("SO-1/SHP-1/B", "op-B")}

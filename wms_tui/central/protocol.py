@@ -168,6 +168,10 @@ def _check_warehouse(conn, caller: Caller, rows: dict[str, list[dict]]) -> None:
         raise SyncRefused(403, f"sales order {elsewhere[0]} is not one of {caller.warehouse_code}")
 
 
+# What a document new to central records on central's own documents, by the service's rules.
+RECORD_NEW = {"shipment": terminal_progress.record_shipments}
+
+
 def documents(engine: Engine, credential: tuple[str, str] | None, body: dict) -> DocumentsResult:
     """The documents the caller created or changed (packing containers, what they hold,
     shipments) upserted by their natural keys in one transaction; the contents of shipments
@@ -178,9 +182,11 @@ def documents(engine: Engine, credential: tuple[str, str] | None, body: dict) ->
             caller = authenticate(conn, credential)
             _check_addressed(caller, body)
             _check_warehouse(conn, caller, rows)
-            shipped = pushed_rows.apply_documents(conn, rows, caller.terminal_id)
+            fresh = pushed_rows.apply_documents(conn, rows, caller.terminal_id)
             with Session(bind=conn) as session:
-                terminal_progress.record_shipments(session, shipped)
+                for table, ids in fresh.items():
+                    if table in RECORD_NEW:
+                        RECORD_NEW[table](session, ids)
             conn.execute(_CONTACT, {"terminal": caller.terminal_id, "now": datetime.now(UTC)})
     except (InvalidInput, NotFound) as exc:
         raise SyncRefused(422, str(exc)) from None

@@ -176,7 +176,7 @@ def _natural_keys(conn: Connection, reference: Reference, ids: set[int]) -> dict
     return found
 
 
-def _typed_keys(column, keys: list[str]) -> list:
+def typed_keys(column, keys: list[str]) -> list:
     if isinstance(column.type, Uuid):
         return [uuid.UUID(hex=key) for key in keys]
     return [int(key) for key in keys] if isinstance(column.type, Integer) else keys
@@ -186,7 +186,7 @@ def read_rows(conn: Connection, spec: Pulled, keys: list[str]) -> list[dict]:
     """The rows of `keys` with their references as natural keys; a deletable row that is gone
     as its key and the DELETED marker."""
     key_column = spec.table.c[spec.key]
-    typed = _typed_keys(key_column, keys)
+    typed = typed_keys(key_column, keys)
     rows = [dict(row) for row in conn.execute(select(spec.table).where(key_column.in_(typed))).mappings()]
     for column, reference in spec.references.items():
         if reference.when is not None:
@@ -229,7 +229,7 @@ def local_ids(conn: Connection, reference: Reference, keys: Iterable[str]) -> di
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    found = conn.execute(select(column, reference.table.c.id).where(column.in_(_typed_keys(column, wanted))))
+    found = conn.execute(select(column, reference.table.c.id).where(column.in_(typed_keys(column, wanted))))
     return {_json(key): row_id for key, row_id in found}
 
 

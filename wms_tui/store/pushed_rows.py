@@ -9,8 +9,6 @@ come before it). A terminal owns these rows; central applies them as they are.
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import Connection, bindparam, delete, select
 
 from wms_tui.store.models import (
@@ -31,6 +29,7 @@ from wms_tui.store.pulled_rows import (
     apply_rows,
     local_ids,
     read_rows,
+    typed_keys,
 )
 
 CONTAINER, SHIPMENT, OUTBOX = Container.__table__, Shipment.__table__, DocumentOutbox.__table__
@@ -78,23 +77,46 @@ def forget_sent(conn: Connection, last_entry: int) -> None:
     conn.execute(delete(OUTBOX).where(OUTBOX.c.id <= last_entry))
 
 
-def apply_documents(conn: Connection, rows_by_table: dict[str, list[dict]], terminal_id: str) -> list[int]:
-    """Upsert a terminal's documents centrally in its transaction; returns the ids of the
-    shipments central did not hold before (their contents are still to be recorded as shipped).
-    A shipment whose number another terminal's shipment already has (both shipped the order
-    offline) keeps its uid and gets the terminal's id after its number."""
-    shipments = rows_by_table.get("shipment", [])
-    pushed = {row["uid"]: row for row in shipments}
-    known = {uid.hex for uid in conn.execute(select(SHIPMENT.c.uid).where(SHIPMENT.c.uid.in_(_uuids(pushed)))).scalars()}
-    fresh = [row for uid, row in pushed.items() if uid not in known]
-    taken = set(conn.execute(select(SHIPMENT.c.number).where(SHIPMENT.c.number.in_([row["number"] for row in fresh]))).scalars())
-    for row in fresh:
-        if row["number"] in taken:
-            row["number"] = f"{row['number']}/{terminal_id}"[:40]
+def _keys(spec: Pulled, rows: list[dict]) -> list:
+    return typed_keys(spec.table.c[spec.key], [row[spec.key] for row in rows])
+
+
+def _fresh(conn: Connection, spec: Pulled, rows: list[dict]) -> list[dict]:
+    """The rows central does not hold yet (by their own key column)."""
+    keys = _keys(spec, rows)
+    known = set(conn.execute(select(spec.table.c[spec.key]).where(spec.table.c[spec.key].in_(keys))).scalars())
+    return [row for row, key in zip(rows, keys, strict=True) if key not in known]
+
+
+def _ids(conn: Connection, spec: Pulled, rows: list[dict]) -> list[int]:
+    return list(conn.execute(select(spec.table.c.id).where(spec.table.c[spec.key].in_(_keys(spec, rows)))).scalars())
+
+
+def apply_documents(conn: Connection, rows_by_table: dict[str, list[dict]], terminal_id: str) -> dict[str, list[int]]:
+    """Upsert a terminal's documents centrally in its transaction; returns, by table, the ids of
+    the rows central did not hold before (what they record, e.g. a shipment's shipped units,
+    is still to be applied by the service's rules). A new row whose number another terminal's
+    row already has (both numbered a shipment of one order offline) keeps its key and gets the
+    terminal's id after its number, and keeps that number when it is sent again."""
+    fresh: dict[str, list[dict]] = {}
+    for table, rows in rows_by_table.items():
+        spec = PUSHED[table]
+        if spec.key not in spec.references and "id" in spec.table.c:
+            fresh[table] = _fresh(conn, spec, rows)
+        if "number" in spec.table.c and spec.key != "number":
+            _number(conn, spec, rows, terminal_id)
     apply_rows(conn, rows_by_table, terminal_id, PUSHED)
-    new_uids = _uuids({row["uid"] for row in fresh})
-    return list(conn.execute(select(SHIPMENT.c.id).where(SHIPMENT.c.uid.in_(new_uids))).scalars()) if new_uids else []
+    return {table: _ids(conn, PUSHED[table], rows) for table, rows in fresh.items() if rows}
 
 
-def _uuids(hexes) -> list[uuid.UUID]:
-    return [uuid.UUID(hex=value) for value in hexes]
+def _number(conn: Connection, spec: Pulled, rows: list[dict], terminal_id: str) -> None:
+    """A row central holds keeps the number central gave it; a new one whose number another
+    terminal's row already has gets the terminal's id after it."""
+    number, key, keys = spec.table.c.number, spec.table.c[spec.key], _keys(spec, rows)
+    held = dict(conn.execute(select(key, number).where(key.in_(keys))).all())
+    taken = set(conn.execute(select(number).where(number.in_([row["number"] for row in rows]))).scalars())
+    for row, row_key in zip(rows, keys, strict=True):
+        if row_key in held:
+            row["number"] = held[row_key]
+        elif row["number"] in taken:
+            row["number"] = f"{row['number']}/{terminal_id}"[:40]
