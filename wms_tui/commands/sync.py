@@ -38,7 +38,8 @@ def sync_command(ctx: click.Context, watch: bool, show_status: bool) -> None:
                     raise ConfigError(f"central service {settings.central.url} unreachable: {exc}") from None
                 except SyncRefused as exc:
                     raise ConfigError(f"central refused ({exc.status}): {exc}") from None
-                click.echo(f"pushed {report.pushed} moves, pulled {report.pulled_moves} moves and {report.pulled_rows} rows")
+                click.echo(f"pushed {report.pushed} moves and {report.documents_sent} document rows, "
+                           f"pulled {report.pulled_moves} moves and {report.pulled_rows} rows")
         finally:
             client.close()
     finally:
