@@ -8,12 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.sync.kit import assert_converged, balances
-from wms_tui.central.registry import central_status
 from wms_tui.domain.auth import BADGE_KEY, SecurityPolicy
 from wms_tui.domain.states import ExceptionKind, Resolution
 from wms_tui.services import operators
 from wms_tui.services.demo import DEMO_PIN
 from wms_tui.services.desks.exceptions import exceptions, resolve
+from wms_tui.services.terminals import central_status
 from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import SiteSecret
 from wms_tui.store.session import reading, transaction

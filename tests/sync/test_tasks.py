@@ -13,9 +13,9 @@ from sqlalchemy import select, update
 
 from tests.sync.kit import Terminal
 from wms_tui.central import protocol
-from wms_tui.central.registry import central_status
 from wms_tui.domain.states import TaskKind, TaskState
 from wms_tui.services import tasks
+from wms_tui.services.terminals import central_status
 from wms_tui.store import finders
 from wms_tui.store.models import SyncConflict, Task
 from wms_tui.store.session import reading, transaction
