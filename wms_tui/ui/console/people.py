@@ -8,6 +8,7 @@ from functools import partial
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.widgets import Static, TabPane
 
 from wms_tui.domain.flows import Role
 from wms_tui.services import terminals
@@ -60,6 +61,8 @@ class PeopleScreen(TabbedDeskScreen):
 
     def on_mount(self) -> None:  # TabbedDeskScreen.on_mount adds the columns first
         self.table("operators").focus()
+        # Said above the table when there is none (the red or green line is for actions).
+        self.query_one("#tab-terminals", TabPane).mount(Static(id="terminals-none"), before=0)
 
     def fetch_operators(self) -> list[OperatorRow]:
         return people.operator_list(self.app.runtime.engine)
@@ -89,8 +92,9 @@ class PeopleScreen(TabbedDeskScreen):
 
     def show_terminals(self, data: Fleet) -> None:
         self.fill("terminals", terminal_rows.rows(data))
-        if not data.terminals:
-            self.say(f"terminals: {terminal_rows.empty_text(data)}", ok=True)
+        none = self.query_one("#terminals-none", Static)
+        none.update(f"Terminals: {terminal_rows.empty_text(data)}")
+        none.display = not data.terminals
 
     def action_refresh(self) -> None:
         self.reload()
