@@ -32,9 +32,9 @@ def leased(terminal: TerminalStatus) -> str:
     return f"{terminal.leased_tasks}" + (f" ({terminal.expired_leases} expired)" if terminal.expired_leases else "")
 
 
-def rows(data: Fleet, now: datetime | None = None) -> list[tuple[str, tuple]]:
+def rows(data: Fleet) -> list[tuple[str, tuple]]:
     """The terminals tab's rows: (key, cells)."""
-    now = now or datetime.now(UTC)
+    now = datetime.now(UTC)
     return [(t.terminal_id, (t.terminal_id, t.warehouse, state(t), contact_text(now, t.last_contact_at), t.applied_sequence,
                              leased(t), t.open_conflicts)) for t in data.terminals]
 
