@@ -21,13 +21,14 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from wms_tui.domain.errors import ConfigError
 from wms_tui.domain.locations import location_barcode
 from wms_tui.domain.sync import API_PREFIX
 from wms_tui.services.demo import DEMO_PIN, build_demo, gtin13
 from wms_tui.services.terminals import add_terminal
 from wms_tui.store import migrate
 from wms_tui.store.db import make_engine, sqlite_url
-from wms_tui.store.pgserver import ThrowawayPostgres, free_port
+from wms_tui.store.pgserver import PgUnavailable, ThrowawayPostgres, free_port
 from wms_tui.store.roles import Roles, apply_grants
 from wms_tui.sync.client import Endpoint, SyncClient
 
@@ -136,12 +137,18 @@ def start(folder: Path | None = None, port: int | None = None, say=click.echo) -
     folder = folder or Path(tempfile.mkdtemp(prefix="wms-central-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     say("Starting a throwaway PostgreSQL server")
-    server = ThrowawayPostgres()
+    try:
+        server = ThrowawayPostgres()
+    except PgUnavailable as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise ConfigError(f"{exc}: the central demo needs the PostgreSQL server binaries (scripts/test installs them)") from None
     try:
         server_url = server.start()
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(server.root, ignore_errors=True)
         shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(exc, PgUnavailable):
+            raise ConfigError(f"PostgreSQL did not start: {exc}") from None
         raise
     demo = CentralDemo(folder, server, "")
     try:
