@@ -1,8 +1,9 @@
 """`wms-tui demo --central` (`scripts/demo --central`): a throwaway central PostgreSQL with the
 demo warehouse, the sync service on 127.0.0.1, and two terminals (HH1, HH2) enrolled, each with
 its own SQLite file and config, synced once: open one app per terminal in two more windows (an
-SSH session each works the same) and a pick on one shows on the other. Everything lives in one
-folder and is removed, the server and the service stopped, on Ctrl-C."""
+SSH session each works the same) and stock received on one shows on the other (a receipt, not a
+pick: a pick cannot finish on a terminal until orders travel, see docs/sync.md "Not done yet").
+Everything lives in one folder and is removed, the server and the service stopped, on Ctrl-C."""
 
 from __future__ import annotations
 
