@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.pgserver import PgUnavailable, ThrowawayPostgres
 from wms_tui.store import migrate
 from wms_tui.store.db import make_engine, sqlite_url
+from wms_tui.store.pgserver import PgUnavailable, ThrowawayPostgres
 
 REQUIRE_PG = os.environ.get("WMS_REQUIRE_PG") == "1"
 _skipped_pg_tests: list[str] = []

@@ -16,8 +16,8 @@ import uvicorn
 from sqlalchemy import Engine, select
 
 from tests.factories import SmallWarehouse, build_small_warehouse
-from wms_tui.central import registry
 from wms_tui.central.app import create_app
+from wms_tui.services.terminals import add_terminal
 from wms_tui.store.db import make_engine, sqlite_url
 from wms_tui.store.integrity import check_ledger
 from wms_tui.store.ledger import BALANCES, MOVES, Ledger, MoveRequest, PostingContext
@@ -89,7 +89,7 @@ def new_terminal(sqlite_template: Path, folder: Path, terminal_id: str, central:
     shutil.copy(sqlite_template, path)
     engine = make_engine(sqlite_url(path))
     site = build_small_warehouse(engine)
-    return Terminal(terminal_id, engine, site, registry.add_terminal(central, terminal_id, "WH1"))
+    return Terminal(terminal_id, engine, site, add_terminal(central, terminal_id, "WH1"))
 
 
 def moves_by_id(engine: Engine) -> dict:

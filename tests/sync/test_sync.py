@@ -8,12 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.sync.kit import assert_converged, balances
-from wms_tui.central.registry import central_status
 from wms_tui.domain.auth import BADGE_KEY, SecurityPolicy
 from wms_tui.domain.states import ExceptionKind, Resolution
 from wms_tui.services import operators
 from wms_tui.services.demo import DEMO_PIN
 from wms_tui.services.desks.exceptions import exceptions, resolve
+from wms_tui.services.terminals import central_status
 from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import SiteSecret
 from wms_tui.store.session import reading, transaction
@@ -70,6 +70,7 @@ def test_a_bin_driven_negative_is_accepted_and_raised(central, service, terminal
     assert_converged(central, [t1, t2])
     assert balances(central)[("W-1", "WH1/STOCK/A-01-01", None, None)] == -4
     assert central_status(central).open_conflicts == 1
+    assert {t.terminal_id: t.open_conflicts for t in central_status(central).terminals} == {"T1": 0, "T2": 1}
     waiting = [e for e in exceptions(central).waiting if e.kind is ExceptionKind.SYNC_CONFLICT]
     assert [e.what for e in waiting] == ["negative balance: W-1 at WH1/STOCK/A-01-01 is -4.000 after moves of T2"]
     with transaction(central) as session:
@@ -77,6 +78,7 @@ def test_a_bin_driven_negative_is_accepted_and_raised(central, service, terminal
     resolve(central, PostingContext("CENTRAL", "OFFICE1"), ExceptionKind.SYNC_CONFLICT, waiting[0].reference, Resolution.ACCEPTED,
             badge="BADGE-SUP1", pin=DEMO_PIN, policy=SecurityPolicy())
     assert central_status(central).open_conflicts == 0
+    assert [t.open_conflicts for t in central_status(central).terminals] == [0, 0]
 
 
 def test_an_operator_enrolled_centrally_signs_in_by_badge_on_a_terminal(central, service, terminals):

@@ -13,9 +13,9 @@ from sqlalchemy import select, update
 
 from tests.sync.kit import Terminal
 from wms_tui.central import protocol
-from wms_tui.central.registry import central_status
 from wms_tui.domain.states import TaskKind, TaskState
 from wms_tui.services import tasks
+from wms_tui.services.terminals import central_status, list_terminals
 from wms_tui.store import finders
 from wms_tui.store.models import SyncConflict, Task
 from wms_tui.store.session import reading, transaction
@@ -96,6 +96,7 @@ def test_a_task_confirmed_twice_after_its_lease_moved_is_a_conflict(central, ser
     # T1 goes offline; its lease runs out and central leases the task to T2, who picks it.
     with central.begin() as conn:
         conn.execute(update(Task).values(lease_until=datetime.now(UTC) - timedelta(minutes=1)))
+    assert [(t.terminal_id, t.leased_tasks, t.expired_leases) for t in list_terminals(central)] == [("T1", 1, 1), ("T2", 0, 0)]
     t2.client(service.url, tasks_held=1).sync_once()
     assert leases(central)[uid] == "T2"
     claim_and_finish(t2, uid)
@@ -110,6 +111,7 @@ def test_a_task_confirmed_twice_after_its_lease_moved_is_a_conflict(central, ser
         [conflict] = session.scalars(select(SyncConflict)).all()
     assert conflict.kind == "task_done_twice" and "confirmed by T2, then by T1 after its lease moved" in conflict.detail
     assert central_status(central).open_conflicts == 1
+    assert {t.terminal_id: t.open_conflicts for t in central_status(central).terminals} == {"T1": 1, "T2": 0}
     # The same completion resent (its answer lost): still one conflict.
     again = protocol.tasks(central, ("T1", t1.secret), body)
     assert again.conflicts == 0

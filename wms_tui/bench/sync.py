@@ -23,8 +23,8 @@ import httpx
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from wms_tui.central import registry
 from wms_tui.services import catalog
+from wms_tui.services.terminals import add_terminal
 from wms_tui.store import migrate
 from wms_tui.store.db import make_engine, sqlite_url
 from wms_tui.store.ledger import MOVE_COLUMNS, MOVES, Ledger, MoveRequest, PostingContext
@@ -55,7 +55,7 @@ class _Terminal:
         self.engine = make_engine(sqlite_url(folder / f"{terminal_id}.db"))
         migrate.upgrade(self.engine)
         self.bins, self.items, self.supplier = _seed(self.engine, bins, items)
-        secret = registry.add_terminal(central, terminal_id, "WH1")
+        secret = add_terminal(central, terminal_id, "WH1")
         self.client = SyncClient(self.engine, Endpoint(url, terminal_id, "WH1", secret), batch_size=BATCH)
         self.ledger = Ledger(self.engine, PostingContext(terminal_id, "bench"))
 

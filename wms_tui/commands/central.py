@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import UTC, datetime
+
 import click
 
 from wms_tui import config
-from wms_tui.central import registry
 from wms_tui.cli import WmsGroup
 from wms_tui.domain.errors import ConfigError
+from wms_tui.domain.sync import contact_text
+from wms_tui.services import terminals
+from wms_tui.services.desks import exceptions
 from wms_tui.store import migrate
 from wms_tui.store.db import make_engine
 from wms_tui.store.roles import Roles, apply_grants
@@ -89,7 +94,7 @@ def terminals_add(ctx: click.Context, terminal_id: str, warehouse: str, url: str
     shown only now (central keeps a hash); a lost secret means revoke and enrol a new id."""
     engine = _central_engine(ctx, url)
     try:
-        secret = registry.add_terminal(engine, terminal_id, warehouse)
+        secret = terminals.add_terminal(engine, terminal_id, warehouse)
     finally:
         engine.dispose()
     click.echo(f"terminal {terminal_id} enrolled for {warehouse.upper()}; its secret (shown once):")
@@ -100,20 +105,24 @@ def terminals_add(ctx: click.Context, terminal_id: str, warehouse: str, url: str
 @click.option("--url", help=URL_HELP)
 @click.pass_context
 def terminals_list(ctx: click.Context, url: str | None) -> None:
-    """Enrolled terminals, their warehouse, last contact and last applied move."""
+    """Enrolled terminals: warehouse, revoked or not, last contact, moves central holds from
+    each (its applied sequence), tasks leased to it and its open sync conflicts."""
     engine = _central_engine(ctx, url)
     try:
-        terminals = registry.list_terminals(engine)
+        listed = terminals.list_terminals(engine)
     finally:
         engine.dispose()
-    _print_terminals(terminals)
+    _print_terminals(listed)
 
 
-def _print_terminals(terminals: list[registry.TerminalStatus]) -> None:
-    click.echo(f"{'terminal':<20} {'warehouse':<10} {'state':<8} {'last contact':<20} applied")
-    for t in terminals:
-        contact = f"{t.last_contact_at:%Y-%m-%d %H:%M:%S}" if t.last_contact_at else "never"
-        click.echo(f"{t.terminal_id:<20} {t.warehouse:<10} {'revoked' if t.revoked else 'active':<8} {contact:<20} {t.applied_sequence}")
+def _print_terminals(listed: list[terminals.TerminalStatus]) -> None:
+    now = datetime.now(UTC)
+    click.echo(f"{'terminal':<20} {'warehouse':<10} {'state':<8} {'last contact':<32} {'applied':>8} {'leased':>7} {'conflicts':>9}")
+    for t in listed:
+        contact = f"{t.last_contact_at:%Y-%m-%d %H:%M:%S} ({contact_text(now, t.last_contact_at)})" if t.last_contact_at else "never"
+        leased = f"{t.leased_tasks}" + (f" ({t.expired_leases} expired)" if t.expired_leases else "")
+        click.echo(f"{t.terminal_id:<20} {t.warehouse:<10} {'revoked' if t.revoked else 'active':<8} {contact:<32} "
+                   f"{t.applied_sequence:>8} {leased:>7} {t.open_conflicts:>9}")
 
 
 @terminals_group.command("revoke")
@@ -124,7 +133,7 @@ def terminals_revoke(ctx: click.Context, terminal_id: str, url: str | None) -> N
     """Refuse TERMINAL_ID from its next request on (its moves already applied stay)."""
     engine = _central_engine(ctx, url)
     try:
-        registry.revoke_terminal(engine, terminal_id)
+        terminals.revoke_terminal(engine, terminal_id)
     finally:
         engine.dispose()
     click.echo(f"terminal {terminal_id} revoked")
@@ -134,11 +143,15 @@ def terminals_revoke(ctx: click.Context, terminal_id: str, url: str | None) -> N
 @click.option("--url", help=URL_HELP)
 @click.pass_context
 def central_status(ctx: click.Context, url: str | None) -> None:
-    """Terminals (last contact, last applied move), moves held and sync conflicts open."""
+    """Terminals (last contact, moves applied, tasks leased, conflicts open), the moves central
+    holds and the exceptions waiting for a supervisor (F7 in `wms-tui console`)."""
     engine = _central_engine(ctx, url)
     try:
-        status = registry.central_status(engine)
+        status = terminals.central_status(engine)
+        waiting = Counter(row.kind.value.replace("_", " ") for row in exceptions.exceptions(engine).waiting)
     finally:
         engine.dispose()
     _print_terminals(status.terminals)
     click.echo(f"central ledger: {status.moves} moves; sync conflicts open: {status.open_conflicts}")
+    click.echo(f"exceptions waiting for a supervisor: {sum(waiting.values())}"
+               + (f" ({', '.join(f'{kind} {count}' for kind, count in sorted(waiting.items()))})" if waiting else ""))

@@ -164,15 +164,33 @@ def use_folder_printer(runtime: Runtime, folder: Path) -> None:
               help="Play the scans of a capture file (one scan per line) as if a scanner sent them.")
 @click.option("--interval-ms", default=900, show_default=True, type=click.IntRange(min=0),
               help="Pause between replayed scans.")
+@click.option("--central", is_flag=True,
+              help="Sync instead: start a throwaway PostgreSQL with the demo warehouse, the sync service on 127.0.0.1 and two "
+                   "terminals (HH1, HH2) with their own SQLite files, say what to run in two more windows, clean up on Ctrl-C.")
 @click.pass_context
-def demo(ctx: click.Context, reset: bool, no_app: bool, watch: bool, replay_path: str | None, interval_ms: int) -> None:
+def demo(ctx: click.Context, reset: bool, no_app: bool, watch: bool, replay_path: str | None, interval_ms: int,
+         central: bool) -> None:
     """Open the app on a demo warehouse in an embedded SQLite file (built on first use).
 
     \b
     Sign in by scanning or typing a badge, then PIN 4711: BADGE-0001 picker,
     BADGE-0002 packer, BADGE-0003 receiver, BADGE-0004 shipper, BADGE-0009 supervisor
     (or type the id, e.g. PICK1, instead of the badge).
+
+    \b
+    --central shows sync: central PostgreSQL (the installed server binaries, in a
+    temporary folder), `wms-tui central serve`, and terminals HH1 and HH2 enrolled
+    and synced once. It prints the command for each terminal (another window or an
+    SSH session each) and what to type so that stock received on HH1 shows on HH2.
+    Ctrl-C stops everything and removes its files.
     """
+    if central:
+        if watch or replay_path or reset or no_app:
+            raise click.UsageError("--central runs on its own throwaway database: no --reset, --no-app, --watch or --replay")
+        from wms_tui.commands import central_demo
+
+        central_demo.run()
+        return
     if watch and replay_path:
         raise click.UsageError("give --watch or --replay, not both")
     runtime = prepare_demo(ctx.obj.get("config_path"), reset)

@@ -109,6 +109,11 @@ def _ago(seconds: float) -> str:
     return f"{seconds // 3600} h"
 
 
+def contact_text(now: datetime, moment: datetime | None) -> str:
+    """When a terminal was last heard of: "4 s ago", "12 min ago" or "never"."""
+    return "never" if moment is None else f"{_ago((now - moment).total_seconds())} ago"
+
+
 def status_text(now: datetime, *, last_success: datetime | None, offline_since: datetime | None, to_send: int) -> str:
     """The floor status line's sync words: "offline 12 min", "23 to send" or "synced 4 s ago"."""
     if offline_since is not None:

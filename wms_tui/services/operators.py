@@ -14,9 +14,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
+from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from wms_tui.domain import text
@@ -26,11 +29,13 @@ from wms_tui.domain.flows import Role, can_authorise
 from wms_tui.services import tasks
 from wms_tui.store import finders
 from wms_tui.store.models import AuthEvent, FloorSession, HeldStep, Operator, TerminalLock
+from wms_tui.store.session import transaction
 
 PIN_ITERATIONS = 100_000
 DEFAULT_POLICY = SecurityPolicy()
 # Checked against when no operator matches, so an unknown id costs the time a wrong PIN does.
 _NOBODY_PIN = f"{PIN_ITERATIONS}${'00' * 16}${'00' * 32}"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,18 @@ def approve(session: Session, badge_digest: str, pin: str, *, terminal: str, pol
     """A supervisor allows `what` (e.g. "over-receipt 60 SKU-1") with their badge and PIN."""
     operator = finders.find_operator_by_badge_hash(session, badge_digest)
     return _check(session, operator, pin, terminal=terminal, policy=policy, kind=AuthKind.APPROVAL, detail=what)
+
+
+def with_approval(engine: Engine, badge: str, pin: str, *, terminal: str, policy: SecurityPolicy, what: str,
+                  action: Callable[[Session, OperatorView], T]) -> T:
+    """`action` done in one transaction by the supervisor who approved `what` with their badge
+    and PIN (the console's decisions). A refused approval does nothing else; its failed attempt
+    is committed (it counts towards the lockout) before the refusal is raised."""
+    with transaction(engine) as session:
+        verdict = approve(session, badge_hash(session, badge), pin, terminal=terminal, policy=policy, what=what)
+        if verdict.operator is not None:
+            return action(session, verdict.operator)
+    raise InvalidInput(verdict.problem)
 
 
 def _check(session: Session, operator: Operator | None, pin: str, *, terminal: str, policy: SecurityPolicy,

@@ -36,7 +36,7 @@ from wms_tui.store.models import (
     SalesOrderLine,
     SyncConflict,
 )
-from wms_tui.store.session import reading, transaction
+from wms_tui.store.session import reading
 
 # How each kind may be resolved (the first is the key the console offers first).
 RESOLUTIONS: dict[ExceptionKind, tuple[Resolution, ...]] = {
@@ -210,22 +210,16 @@ def resolve(engine: Engine, context: PostingContext, kind: str, reference: str, 
         raise InvalidInput(f"a {kind.value.replace('_', ' ')} is {allowed}, not {action.value}")
     queue = PrintQueue(queue_path) if kind is ExceptionKind.FAILED_PRINT and queue_path and queue_path.exists() else None
     what = f"{action.value} {kind.value.replace('_', ' ')} {reference} at the console of {context.operator}"
+
+    def resolved(session: Session, supervisor: operators.OperatorView) -> str:
+        outcome = _resolve(session, PostingContext(context.terminal_id, supervisor.code), kind, reference, action, note, queue)
+        return f"{kind.value.replace('_', ' ')} {reference} {action.value} by {supervisor.code}{outcome}"
+
     try:
-        with transaction(engine) as session:
-            verdict = operators.approve(session, operators.badge_hash(session, badge), pin, terminal=context.terminal_id,
-                                        policy=policy, what=what)
-            if verdict.operator is None:
-                refused = verdict.problem  # raised once the failed attempt is committed
-            else:
-                refused = None
-                outcome = _resolve(session, PostingContext(context.terminal_id, verdict.operator.code), kind, reference,
-                                   action, note, queue)
+        return operators.with_approval(engine, badge, pin, terminal=context.terminal_id, policy=policy, what=what, action=resolved)
     finally:
         if queue is not None:
             queue.close()
-    if refused is not None:
-        raise InvalidInput(refused)
-    return f"{kind.value.replace('_', ' ')} {reference} {action.value} by {verdict.operator.code}{outcome}"
 
 
 def _resolve(session: Session, context: PostingContext, kind: ExceptionKind, reference: str, action: Resolution,

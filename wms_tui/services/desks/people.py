@@ -1,5 +1,5 @@
-"""People and devices: operators (add, block, let in again, reset PIN, role) and printers (a
-test print, the print queue, retry now)."""
+"""People and devices: operators (add, block, let in again, reset PIN, role), printers (a test
+print, the print queue, retry now) and the terminals enrolled to sync (enrol, revoke)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from labels import LocationLabel, Printer, PrintQueue, load_printers, render_for_printer
 from labels.queue import JobStatus
+from wms_tui.domain.auth import SecurityPolicy
 from wms_tui.domain.errors import InvalidInput, NotFound
-from wms_tui.services import operators
+from wms_tui.services import operators, terminals
+from wms_tui.store.ledger import PostingContext
 from wms_tui.store.session import reading, transaction
 
 # Jobs the printers tab lists: everything not yet printed, and what printed last.
@@ -159,3 +162,43 @@ def retry_job(configured: Mapping[str, Mapping[str, Any]], job_id: int, queue_pa
         return _send_now(queue, load_printers(configured), job_id)
     finally:
         queue.close()
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    """A terminal enrolled at the console: its line, and its secret to show this once."""
+
+    terminal_id: str
+    warehouse: str
+    secret: str
+
+    def __str__(self) -> str:
+        return f"terminal {self.terminal_id} enrolled for {self.warehouse}: its secret was shown once"
+
+
+def _central_only(engine: Engine) -> None:
+    if not terminals.is_central(engine):
+        raise InvalidInput("terminals sync with a central PostgreSQL database; this console runs on a single station's "
+                           "SQLite file, where there is nothing to enrol")
+
+
+def enrol_terminal(engine: Engine, terminal_id: str, warehouse: str) -> Enrolled:
+    """As `wms-tui central terminals add`: central keeps only the secret's hash."""
+    _central_only(engine)
+    terminal_id = terminal_id.strip()
+    secret = terminals.add_terminal(engine, terminal_id, warehouse.strip())
+    return Enrolled(terminal_id, warehouse.strip().upper(), secret)
+
+
+def revoke_terminal(engine: Engine, context: PostingContext, terminal_id: str, *, badge: str, pin: str,
+                    policy: SecurityPolicy) -> str:
+    """Refuse a terminal from its next request on, approved by a supervisor's badge and PIN
+    (recorded in the audit trail). Its moves already applied stay."""
+
+    def revoked(session: Session, supervisor: operators.OperatorView) -> str:
+        if not terminals.revoke(session, terminal_id):
+            raise InvalidInput(f"terminal {terminal_id} was already revoked")
+        return f"terminal {terminal_id} revoked by {supervisor.code}: its next request is refused"
+
+    return operators.with_approval(engine, badge, pin, terminal=context.terminal_id, policy=policy,
+                                   what=f"revoke terminal {terminal_id} at the console of {context.operator}", action=revoked)

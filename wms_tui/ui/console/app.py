@@ -18,14 +18,14 @@ from wms_tui.ui.console.dashboard import DashboardScreen
 
 # mode -> (key, footer label, palette title, what it is for): one key and one palette entry per screen.
 SCREENS = {
-    "dashboard": ("f2", "Dashboard", "Dashboard", "Open work, who holds it, orders by status, exceptions, pace, printers"),
+    "dashboard": ("f2", "Dashboard", "Dashboard", "Open work, who holds it, orders by status, exceptions, pace, printers, terminals"),
     "orders": ("f3", "Orders", "Orders desk", "Find, enter, confirm, allocate, cancel, re-open, invoice, payments, returns"),
     "aging": ("f4", "Aging", "Receivables aging", "Unpaid invoices per customer by days overdue"),
     "purchasing": ("f5", "Purchasing", "Purchasing",
                    "Reorder suggestions and buy-to-order in one action, new POs, receipts, supplier invoices and holds"),
     "inventory": ("f6", "Inventory", "Inventory", "Stock by item, location or lot, moves, valuation, transfers, kits, counts, refills, scrap"),
     "exceptions": ("f7", "Exceptions", "Exceptions", "Short picks, count differences, over-receipts, failed prints, stock exceptions: resolve, recorded"),
-    "people": ("f8", "People", "People and devices", "Operators (add, block, PIN, role), printers (test print, queue, retry)"),
+    "people": ("f8", "People", "People and devices", "Operators (add, block, PIN, role), printers (test print, queue, retry), terminals (enrol, revoke)"),
 }
 
 

@@ -162,7 +162,8 @@ class DeskScreen(Screen):
     class Outcome(Message):
         text: str
         ok: bool
-        then: Callable[[str], None] | None = None  # after a done action, on the UI thread
+        then: Callable[[Any], None] | None = None  # after a done action, on the UI thread
+        result: Any = None  # what the action returned (its line is `text`)
 
     def compose_header(self) -> ComposeResult:
         yield Header()
@@ -195,11 +196,12 @@ class DeskScreen(Screen):
         self.show(message.data)
 
     @work(thread=True, group="action")
-    def act(self, action: Callable[..., str], *args: Any, then: Callable[[str], None] | None = None) -> None:
-        """Run a desk action; its line (or the refusal) shows, then the screen reloads and
-        `then` gets the action's result."""
+    def act(self, action: Callable[..., Any], *args: Any, then: Callable[[Any], None] | None = None) -> None:
+        """Run a desk action; its line (what it returned, as text) or the refusal shows, then
+        the screen reloads and `then` gets the action's result."""
         try:
-            self.post_message(self.Outcome(action(*args), True, then))
+            result = action(*args)
+            self.post_message(self.Outcome(str(result), True, then, result))
         except WmsError as exc:
             self.post_message(self.Outcome(str(exc), False))
 
@@ -209,7 +211,7 @@ class DeskScreen(Screen):
         if message.ok:
             self.reload()
             if message.then is not None:
-                message.then(message.text)
+                message.then(message.result)
 
     def say(self, text: str, ok: bool) -> None:
         self.query_one(Said).show(text, ok)
@@ -220,7 +222,7 @@ class DeskScreen(Screen):
             self.query_one(TabbedContent).active = panes[number - 1].id
             panes[number - 1].query_one(DeskTable).focus()
 
-    def confirm(self, question: str, action: Callable[..., str], *args: Any, then: Callable[[str], None] | None = None) -> None:
+    def confirm(self, question: str, action: Callable[..., Any], *args: Any, then: Callable[[Any], None] | None = None) -> None:
         """Ask first; run the action only on yes."""
 
         def answered(yes: bool | None) -> None:

@@ -1,4 +1,5 @@
-"""The dashboard: open work, who holds it, orders by status, exceptions, today's pace, printers.
+"""The dashboard: open work, who holds it, orders by status, exceptions, today's pace, printers,
+terminals and their last contact.
 It refreshes itself; a refresh still running is replaced by the next (exclusive worker)."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from wms_tui.domain.states import TaskState
 from wms_tui.services import console_views
 from wms_tui.services.console_views import Dashboard
 from wms_tui.ui.console.base import DeskScreen, DeskTable
+from wms_tui.ui.console.terminals import TerminalsPanel
 
 REFRESH_S = 2.0
 
@@ -34,6 +36,7 @@ class DashboardScreen(DeskScreen):
                 yield Static(id="exceptions")
                 yield Label("Printers", classes="panel-title")
                 yield DeskTable(id="printers", export_name="printers")
+                yield TerminalsPanel(classes="terminals")
         with Horizontal(classes="pace"):
             with Vertical():
                 yield Label("Lines picked per hour today", id="picked-title", classes="panel-title")

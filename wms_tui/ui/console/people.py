@@ -1,14 +1,21 @@
-"""People and devices: operators (add, block or let in again, reset PIN, change role) and
-printers (a test print, the queue with every job not yet printed, retry now)."""
+"""People and devices: operators (add, block or let in again, reset PIN, change role),
+printers (a test print, the queue with every job not yet printed, retry now) and the terminals
+enrolled to sync (enrol, showing the secret once; revoke by a supervisor's badge and PIN)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.widgets import Static, TabPane
 
 from wms_tui.domain.flows import Role
+from wms_tui.services import terminals
 from wms_tui.services.desks import people
-from wms_tui.services.desks.people import OperatorRow, Printers
+from wms_tui.services.desks.people import Enrolled, OperatorRow, Printers
+from wms_tui.services.terminals import Fleet
+from wms_tui.ui.console import terminals as terminal_rows
 from wms_tui.ui.console.base import TabbedDeskScreen
 
 
@@ -24,6 +31,8 @@ class PeopleScreen(TabbedDeskScreen):
         "operators": ("Operators", ("operator", "name", "role", "state")),
         "printers": ("Printers", ("printer", "kind", "target", "media", "waiting", "failed", "last error")),
         "jobs": ("Print queue", ("job", "printer", "kind", "reference", "status", "tries", "queued", "last error")),
+        "terminals": ("Terminals", ("terminal", "warehouse", "state", "last contact", "moves applied", "tasks leased",
+                                    "conflicts open")),
     }
     BINDINGS = [
         Binding("n", "add_operator", "Add operator"),
@@ -32,11 +41,13 @@ class PeopleScreen(TabbedDeskScreen):
         Binding("o", "role", "Role"),
         Binding("t", "test_print", "Test print"),
         Binding("a", "retry", "Retry now"),
+        Binding("i", "enrol", "Enrol terminal"),
+        Binding("x", "revoke", "Revoke terminal"),
         Binding("r", "refresh", "Refresh"),
     ]
     ACTION_TABS = {
         "add_operator": ("operators",), "block": ("operators",), "reset_pin": ("operators",), "role": ("operators",),
-        "test_print": ("printers",), "retry": ("jobs",),
+        "test_print": ("printers",), "retry": ("jobs",), "enrol": ("terminals",), "revoke": ("terminals",),
     }
 
     def __init__(self) -> None:
@@ -50,6 +61,8 @@ class PeopleScreen(TabbedDeskScreen):
 
     def on_mount(self) -> None:  # TabbedDeskScreen.on_mount adds the columns first
         self.table("operators").focus()
+        # Said above the table when there is none (the red or green line is for actions).
+        self.query_one("#tab-terminals", TabPane).mount(Static(id="terminals-none"), before=0)
 
     def fetch_operators(self) -> list[OperatorRow]:
         return people.operator_list(self.app.runtime.engine)
@@ -73,6 +86,15 @@ class PeopleScreen(TabbedDeskScreen):
     def show_jobs(self, data: Printers) -> None:
         self.fill("jobs", [(str(job.job_id), (job.job_id, job.printer, job.kind, job.reference, job.status, job.attempts,
                                               f"{job.created_at:%Y-%m-%d %H:%M}", job.last_error)) for job in data.jobs])
+
+    def fetch_terminals(self) -> Fleet:
+        return terminals.fleet(self.app.runtime.engine)
+
+    def show_terminals(self, data: Fleet) -> None:
+        self.fill("terminals", terminal_rows.rows(data))
+        none = self.query_one("#terminals-none", Static)
+        none.update(f"Terminals: {terminal_rows.empty_text(data)}")
+        none.display = not data.terminals
 
     def action_refresh(self) -> None:
         self.reload()
@@ -118,3 +140,23 @@ class PeopleScreen(TabbedDeskScreen):
         job = self.table("jobs").current_key()
         if job:
             self.act(people.retry_job, self.app.runtime.settings.printers, int(job), self.app.queue_path)
+
+    def action_enrol(self) -> None:
+        engine = self.app.runtime.engine
+        self.ask("Enrol a terminal (its secret is shown once)", [
+            ("terminal", "terminal id (its [terminal] id)", ""),
+            ("warehouse", "warehouse it works in", self.app.runtime.settings.terminal.warehouse),
+        ], lambda form: self.act(people.enrol_terminal, engine, form["terminal"], form["warehouse"], then=self.show_secret))
+
+    def show_secret(self, enrolled: Enrolled) -> None:
+        self.app.push_screen(terminal_rows.SecretShown(enrolled.terminal_id, enrolled.secret))
+
+    def action_revoke(self) -> None:
+        terminal = self.table("terminals").current_key()
+        if terminal is None:
+            return
+        app = self.app
+        self.ask_approval(f"Revoke terminal {terminal} (refused from its next request; its moves stay)", [],
+                          lambda form: self.act(partial(people.revoke_terminal, badge=form["badge"], pin=form["pin"],
+                                                        policy=app.runtime.settings.security),
+                                                app.runtime.engine, app.posting_context(), terminal))

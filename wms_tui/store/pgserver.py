@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL server for the tests, started from the installed binaries."""
+"""A throwaway PostgreSQL server started from the installed binaries: the tests' database and
+`wms-tui demo --central`'s central one."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def _binaries() -> Path:
     return Path(candidates[0]).parent
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -37,7 +38,7 @@ class ThrowawayPostgres:
         self.bin = _binaries()
         self.root = Path(tempfile.mkdtemp(prefix="wms-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.run_as: list[str] = []
         if os.geteuid() == 0:
             runuser = shutil.which("runuser")
@@ -48,7 +49,8 @@ class ThrowawayPostgres:
             os.chmod(self.root, 0o700)
 
     def _run(self, *args: str) -> None:
-        result = subprocess.run([*self.run_as, *args], capture_output=True, text=True, timeout=120)
+        # A session of its own: a Ctrl-C meant for the caller (the demo) does not stop the server.
+        result = subprocess.run([*self.run_as, *args], capture_output=True, text=True, timeout=120, start_new_session=True)
         if result.returncode != 0:
             raise PgUnavailable(f"{args[0]} failed: {result.stderr.strip() or result.stdout.strip()}")
 
