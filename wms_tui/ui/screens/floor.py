@@ -4,6 +4,7 @@ decides what it shows."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -154,8 +155,23 @@ class FloorScreen(Screen):
         self.outstanding -= 1
         self.show(message.screenful)
         if self.latency_probe is not None:
-            probe, arrived = self.latency_probe, message.arrived
-            self.call_after_refresh(lambda: probe(time.monotonic() - arrived))
+            self._probe_after_frame(self.latency_probe, message.arrived)
+
+    def _probe_after_frame(self, probe: Callable[[float], None], arrived: float) -> None:
+        """Time the answer once a frame shows it. Each updated widget asks for its repaint from
+        its own message queue, so the widgets run first (call_soon) and the callback after the
+        next refresh then checks that none is still pending (Textual's own flags; its version is
+        pinned); if one is, it waits for the frame after."""
+
+        def shown() -> None:
+            pending = self._layout_required or self._dirty_widgets or any(
+                widget._repaint_required or widget._layout_required for widget in self.walk_children())
+            if pending:
+                self._probe_after_frame(probe, arrived)
+            else:
+                probe(time.monotonic() - arrived)
+
+        asyncio.get_running_loop().call_soon(self.call_after_refresh, shown)
 
     def on_floor_screen_failed(self, message: Failed) -> None:
         self.outstanding -= 1
@@ -218,3 +234,4 @@ class FloorScreen(Screen):
 
     def on_resize(self) -> None:
         self.update_legend()
+
