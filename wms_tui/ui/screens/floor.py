@@ -225,13 +225,27 @@ class FloorScreen(Screen):
             self.put("legend", "\n".join(legend_lines(self.shown.actions, self.size.width or 80, self.shown.back)))
 
     def put(self, widget_id: str, text: str) -> None:
-        """Update a line only when it changed: every update costs a layout pass."""
+        """Update a line only when it changed, and lay the screen out again only when the line
+        needs another height: a layout pass repaints every widget, a repaint only this one."""
         if self.texts.get(widget_id) != text:
             self.texts[widget_id] = text
+            widget = self.query_one(f"#{widget_id}", Static)
             # Text, not markup: "[bold]" in an item name shows as typed; for_screen() writes
             # control characters out, so data never drives the terminal, and cuts long lines.
-            self.query_one(f"#{widget_id}", Static).update(Text(for_screen(text)))
+            widget.update(Text(for_screen(text)), layout=False)
+            if _height_changed(widget):
+                widget.refresh(layout=True)
 
     def on_resize(self) -> None:
         self.update_legend()
 
+
+def _height_changed(widget: Static) -> bool:
+    """Whether the widget's new content needs another height than the one it was laid out at
+    (a widget not laid out yet always does)."""
+    content = widget.content_size
+    if not content.width:
+        return True
+    if not widget.styles.height or not widget.styles.height.is_auto:
+        return False  # a fixed height (the status line) stays
+    return widget.get_content_height(widget.container_size, widget.app.size, content.width) != content.height
