@@ -1,8 +1,9 @@
 """`wms-tui bench ui`: the floor app over a ledger of 1,000,000 moves.
 
 - `scan_to_screen_p99_ms`: a picker works through pick tasks in the headless app; each of the
-  timed scans goes in where a scanner driver delivers them and is timed until the screen has
-  refreshed with the next instruction (database commit included).
+  timed scans goes in where a scanner driver delivers them and is timed until a frame shows
+  the answer (database commit included); scans come two frames after the last answer, as a
+  picker's never come faster (headless: the frame is composed, not written to a terminal).
 - `cold_start_s`: `wms-tui` started on a pseudo-terminal (80x24) until the sign-in
   instruction is on the terminal; the median of several starts.
 - `rss_mb`: resident memory of the app process after the timed scans.

@@ -23,6 +23,11 @@ from wms_tui.store.models import Item, ItemBarcode
 from wms_tui.store.session import reading
 from wms_tui.ui.app import WmsApp
 
+# A picker's scans are hundreds of milliseconds apart; the bench waits two frames at 60 Hz
+# after each answer. Back to back, every scan would arrive just after the frame that showed the
+# last answer, and Textual draws at most one frame per 1/60 s: a quick answer would wait for
+# that frame slot, which no picker's scan ever does.
+PICKER_PAUSE_S = 2 / 60
 ONE_UNIT = Decimal(1)
 CASE = Decimal(12)  # the bench's case lines: 12 units, one case barcode of 12
 ONE_UNIT_LINE, CASE_LINE = "one unit", "case"
@@ -88,6 +93,7 @@ async def timed_scans(config: str, count: int) -> dict:
             await answered.wait()
             if not screen.shown.ok:
                 raise RuntimeError(f"scan {code!r} refused: {screen.shown.message}")
+            await asyncio.sleep(PICKER_PAUSE_S)
 
         for code in ("BADGE-0001", DEMO_PIN, "*1"):
             await scan(code)

@@ -4,6 +4,7 @@ decides what it shows."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -154,8 +155,23 @@ class FloorScreen(Screen):
         self.outstanding -= 1
         self.show(message.screenful)
         if self.latency_probe is not None:
-            probe, arrived = self.latency_probe, message.arrived
-            self.call_after_refresh(lambda: probe(time.monotonic() - arrived))
+            self._probe_after_frame(self.latency_probe, message.arrived)
+
+    def _probe_after_frame(self, probe: Callable[[float], None], arrived: float) -> None:
+        """Time the answer once a frame shows it. Each updated widget asks for its repaint from
+        its own message queue, so the widgets run first (call_soon) and the callback after the
+        next refresh then checks that none is still pending (Textual's own flags; its version is
+        pinned); if one is, it waits for the frame after."""
+
+        def shown() -> None:
+            pending = self._layout_required or self._dirty_widgets or any(
+                widget._repaint_required or widget._layout_required for widget in self.walk_children())
+            if pending:
+                self._probe_after_frame(probe, arrived)
+            else:
+                probe(time.monotonic() - arrived)
+
+        asyncio.get_running_loop().call_soon(self.call_after_refresh, shown)
 
     def on_floor_screen_failed(self, message: Failed) -> None:
         self.outstanding -= 1
@@ -209,12 +225,27 @@ class FloorScreen(Screen):
             self.put("legend", "\n".join(legend_lines(self.shown.actions, self.size.width or 80, self.shown.back)))
 
     def put(self, widget_id: str, text: str) -> None:
-        """Update a line only when it changed: every update costs a layout pass."""
+        """Update a line only when it changed, and lay the screen out again only when the line
+        needs another height: a layout pass repaints every widget, a repaint only this one."""
         if self.texts.get(widget_id) != text:
             self.texts[widget_id] = text
+            widget = self.query_one(f"#{widget_id}", Static)
             # Text, not markup: "[bold]" in an item name shows as typed; for_screen() writes
             # control characters out, so data never drives the terminal, and cuts long lines.
-            self.query_one(f"#{widget_id}", Static).update(Text(for_screen(text)))
+            widget.update(Text(for_screen(text)), layout=False)
+            if _height_changed(widget):
+                widget.refresh(layout=True)
 
     def on_resize(self) -> None:
         self.update_legend()
+
+
+def _height_changed(widget: Static) -> bool:
+    """Whether the widget's new content needs another height than the one it was laid out at
+    (a widget not laid out yet always does)."""
+    content = widget.content_size
+    if not content.width:
+        return True
+    if not widget.styles.height or not widget.styles.height.is_auto:
+        return False  # a fixed height (the status line) stays
+    return widget.get_content_height(widget.container_size, widget.app.size, content.width) != content.height
