@@ -68,7 +68,11 @@ def _tune_sqlite(engine: Engine) -> None:
         # then writes fails at once with "database is locked" if another writer got in first.
         # Readers (execution option read_only=True) stay deferred and never block writers.
         options = connection.get_execution_options()
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(options.get(BUSY_TIMEOUT_OPTION, BUSY_TIMEOUT_MS))}")
+        timeout = int(options.get(BUSY_TIMEOUT_OPTION, BUSY_TIMEOUT_MS))
+        # Set only when it changes: a scan is one transaction, and the pooled connection keeps it.
+        if connection.info.get(BUSY_TIMEOUT_OPTION) != timeout:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={timeout}")
+            connection.info[BUSY_TIMEOUT_OPTION] = timeout
         connection.exec_driver_sql("BEGIN" if options.get("read_only", False) else "BEGIN IMMEDIATE")
 
 

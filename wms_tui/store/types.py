@@ -49,9 +49,20 @@ class StrEnumType(TypeDecorator):
     def __init__(self, enum_class: type[StrEnum], length: int = 20) -> None:
         super().__init__(length)
         self.enum_class = enum_class
+        # Bulk writes and reads convert one value per row: a dict look-up costs a fraction of the
+        # enum's call. Members and their values are both accepted keys.
+        self._members = {member.value: member for member in enum_class}
+        self._values = {**{member: member.value for member in enum_class}, **{member.value: member.value for member in enum_class}}
 
     def process_bind_param(self, value: StrEnum | str | None, dialect) -> str | None:
-        return None if value is None else self.enum_class(value).value
+        if value is None:
+            return None
+        found = self._values.get(value)
+        # Not a member's value: the enum raises the error that names the value.
+        return found if found is not None else self.enum_class(value).value
 
     def process_result_value(self, value: str | None, dialect) -> StrEnum | None:
-        return None if value is None else self.enum_class(value)
+        if value is None:
+            return None
+        found = self._members.get(value)
+        return found if found is not None else self.enum_class(value)

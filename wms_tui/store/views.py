@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import Row, bindparam, exists, func
+from sqlalchemy import Row, bindparam, exists, func, type_coerce
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -19,6 +19,7 @@ from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.outbound import OPEN_ORDER_STATES
 from wms_tui.domain.states import TaskKind, TaskState
 from wms_tui.store.models import (
+    NO_LOT,
     BinCapacity,
     CustomerProfile,
     Location,
@@ -159,9 +160,20 @@ def bin_totals(session: Session, ids: list[int]) -> dict[int, Decimal]:
 # --- pick confirm -------------------------------------------------------------------------------
 
 _TARGET_LOCATION = aliased(Location)
+# What the task's bin holds of its item and lot, read with the task: a confirm that takes from
+# the suggested bin checks it without another round trip.
+_TASK_BIN_ON_HAND = (
+    select(type_coerce(func.coalesce(func.sum(StockBalance.quantity), 0), Quantity()))
+    .where(
+        StockBalance.item_id == Task.item_id,
+        StockBalance.location_id == Task.location_id,
+        StockBalance.lot_id == func.coalesce(Task.lot_id, NO_LOT),
+    )
+    .scalar_subquery()
+)
 # Fresh from the database (as tasks.get_task reads a task).
 _PICK_CONTEXT = (
-    select(Task, SalesOrderLine, Location, _TARGET_LOCATION)
+    select(Task, SalesOrderLine, Location, _TARGET_LOCATION, _TASK_BIN_ON_HAND)
     .join(SalesOrderLine, SalesOrderLine.id == Task.document_line_id)
     .join(Location, Location.id == Task.location_id)
     .join(_TARGET_LOCATION, _TARGET_LOCATION.id == Task.target_location_id)
@@ -193,7 +205,8 @@ def on_hand_of_lot(session: Session, item_id: int, location_id: int, lot_id: int
 
 
 def pick_context(session: Session, task_id: int) -> Row | None:
-    """(Task, SalesOrderLine, bin, target location) of a pick task in one read."""
+    """(Task, SalesOrderLine, bin, target location, what the bin holds of the task's item and lot)
+    of a pick task in one read."""
     return session.execute(_PICK_CONTEXT, {"task_id": task_id}).first()
 
 
@@ -279,20 +292,38 @@ def first_open_task(session: Session, warehouse_id: int, kind: TaskKind | None, 
 
 # Chunks keep the IN list under the drivers' parameter limits.
 LINES_CHUNK = 5000
-_ORDER_LINES = (
-    select(
-        _LINES.c.id, _LINES.c.order_id, _LINES.c.item_id, _LINES.c.quantity, _LINES.c.unit_price,
-        _LINES.c.committed_quantity, _LINES.c.backordered_quantity, _LINES.c.picked_quantity, _LINES.c.shipped_quantity,
+
+
+def _lines_of_orders(*quantities):
+    # Each reader takes only the quantities it uses: a morning's lines are tens of thousands of
+    # rows, and every scaled column read is a Decimal made.
+    return (
+        select(_LINES.c.id, _LINES.c.order_id, _LINES.c.item_id, *quantities)
+        .where(_LINES.c.order_id.in_(bindparam("order_ids", expanding=True)))
+        .order_by(_LINES.c.id)
     )
-    .where(_LINES.c.order_id.in_(bindparam("order_ids", expanding=True)))
-    .order_by(_LINES.c.id)
+
+
+_LINES_TO_CONFIRM = _lines_of_orders(_LINES.c.quantity, _LINES.c.unit_price)
+_LINES_TO_ALLOCATE = _lines_of_orders(
+    _LINES.c.committed_quantity, _LINES.c.backordered_quantity, _LINES.c.picked_quantity, _LINES.c.shipped_quantity
 )
 
 
-def lines_by_order(session: Session, order_ids: list[int]) -> dict[int, list[Row]]:
-    """The quantities of the orders' lines (not their texts), per order id, in line order."""
+def _by_order(session: Session, statement, order_ids: list[int]) -> dict[int, list[Row]]:
     found: dict[int, list[Row]] = defaultdict(list)
     for start in range(0, len(order_ids), LINES_CHUNK):
-        for row in session.execute(_ORDER_LINES, {"order_ids": order_ids[start : start + LINES_CHUNK]}):
+        for row in session.execute(statement, {"order_ids": order_ids[start : start + LINES_CHUNK]}):
             found[row.order_id].append(row)
     return found
+
+
+def lines_to_confirm(session: Session, order_ids: list[int]) -> dict[int, list[Row]]:
+    """(id, order_id, item_id, quantity, unit_price) of the orders' lines, per order id, in line order."""
+    return _by_order(session, _LINES_TO_CONFIRM, order_ids)
+
+
+def lines_to_allocate(session: Session, order_ids: list[int]) -> dict[int, list[Row]]:
+    """(id, order_id, item_id, committed, back-ordered, picked and shipped quantities) of the
+    orders' lines, per order id, in line order."""
+    return _by_order(session, _LINES_TO_ALLOCATE, order_ids)

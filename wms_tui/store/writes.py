@@ -51,9 +51,9 @@ def add_receipt_line(session: Session, values: Mapping[str, object]) -> int:
     return session.execute(_NEW_RECEIPT_LINE, dict(values)).scalar_one()
 
 
-def add_reservations(session: Session, rows: list[Mapping[str, object]]) -> None:
+def add_reservations(session: Session, rows: list[dict[str, object]]) -> None:
     """Insert allocation's reservations (order_line_id, item_id, location_id, lot_id, quantity)."""
-    session.execute(_NEW_RESERVATIONS, [dict(row) for row in rows])
+    session.execute(_NEW_RESERVATIONS, rows)
 
 
 def drop_reservations_of_lines(session: Session, line_ids: list[int]) -> None:
@@ -81,9 +81,9 @@ _CANCEL_TASKS = (
 )
 
 
-def insert_tasks(session: Session, rows: list[Mapping[str, object]]) -> list[Row]:
+def insert_tasks(session: Session, rows: list[dict[str, object]]) -> list[Row]:
     """Insert task rows; returns (id, warehouse_id, queue_position) of each, in no set order."""
-    return session.execute(_INSERT_TASKS, [dict(row) for row in rows]).all()
+    return session.execute(_INSERT_TASKS, rows).all()
 
 
 def claim_task(session: Session, task_id: int, operator: str, now: datetime) -> bool:

@@ -188,7 +188,7 @@ def allocate(session: Session, order_numbers: Sequence[str], *, today: date | No
         profile.partner_id: profile
         for profile in session.exec(select(CustomerProfile).where(CustomerProfile.partner_id.in_({o.customer_id for o in orders})))
     }
-    lines = views.lines_by_order(session, [order.id for order in orders])
+    lines = views.lines_to_allocate(session, [order.id for order in orders])
     reserved_by_line: dict[int, Decimal] = defaultdict(Decimal)
     for chunk in _chunked([row.id for rows in lines.values() for row in rows]):
         for line_id, quantity in session.execute(

@@ -168,7 +168,7 @@ def confirm_orders(session: Session, order_numbers: Sequence[str], *, today: dat
         if order.state != OrderState.DRAFT:
             raise InvalidInput(f"sales order {order.number} is {order.state}: only a draft order can be confirmed")
     order_ids = [order.id for order in orders]
-    lines_by_order = views.lines_by_order(session, order_ids)
+    lines_by_order = views.lines_to_confirm(session, order_ids)
     customers = {
         partner.id: (partner, profile)
         for partner, profile in session.exec(

@@ -132,7 +132,7 @@ def check_pick_bin(session: Session, task_id: int, operator: str, location_code:
     if found is None:
         tasks.require_claimed(session, task_id, operator, TaskKind.PICK)
         raise NotFound(f"pick task {task_id} has no order line or location")
-    task, _line, suggested, _target = found
+    task, _line, suggested, _target, _held = found
     tasks.check_claimed(task, operator, TaskKind.PICK)
     if location_code == suggested.code:
         return suggested
@@ -206,7 +206,7 @@ def confirm_pick(
         # Not a pick task with its line and locations: say why, as for any other task.
         tasks.require_claimed(session, task_id, context.operator, TaskKind.PICK)
         raise NotFound(f"pick task {task_id} has no order line or location")
-    task, line, suggested, target = found
+    task, line, suggested, target, held = found
     tasks.check_claimed(task, context.operator, TaskKind.PICK)
     code = code_from_barcode(location_scan)
     location = suggested if code == suggested.code else finders.find_location(session, code)
@@ -233,14 +233,12 @@ def confirm_pick(
         if free < units:
             where = f"{location.code}" + (f" lot {lot.code}" if lot else "")
             raise InvalidInput(f"wrong location or lot: {where} has only {display(max(free, ZERO))} {scan.item.sku} free; pick from {suggested.code}")
-    else:
-        held = views.on_hand_of_lot(session, task.item_id, location.id, lot_id)
-        if held < units:
-            what = f"{scan.item.sku}" + (f" lot {lot.code}" if lot else "")
-            raise InvalidInput(
-                f"{location.code} holds only {display(max(held, ZERO))} {what}: pick what is there and short pick the rest;"
-                " the bin will be counted"
-            )
+    elif held < units:
+        what = f"{scan.item.sku}" + (f" lot {lot.code}" if lot else "")
+        raise InvalidInput(
+            f"{location.code} holds only {display(max(held, ZERO))} {what}: pick what is there and short pick the rest;"
+            " the bin will be counted"
+        )
     task = _into_tote(session, task, tote.strip() if tote else None)
     post(
         session, context,
