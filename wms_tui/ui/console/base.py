@@ -37,6 +37,26 @@ class Said(Static):
         self.set_class(ok, "-done")
 
 
+class DeskFooter(Footer):
+    """The footer, remade only when the keys it shows changed. Textual's remakes its keys on
+    every bindings signal, and opening a page sends several with the same keys (the screen
+    shown, a table focused, tabs activated, the data arrived)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._shown: list[tuple] | None = None
+
+    def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_ready = True
+        if not (screen.app.app_focus and self.is_attached and screen is self.screen):
+            return
+        keys = [(binding.key, binding.action, binding.description, enabled, tooltip)
+                for _, binding, enabled, tooltip in screen.active_bindings.values() if binding.show]
+        if keys != self._shown:
+            self._shown = keys
+            self.call_after_refresh(self.recompose)
+
+
 class DeskTable(DataTable):
     """A table that sorts (s: by the first column, again the other way, then by the next
     column; or a click on a column's header), filters (ctrl+f: the rows with a cell containing
@@ -169,7 +189,7 @@ class DeskScreen(Screen):
 
     def compose_footer(self) -> ComposeResult:
         yield Said(id="said")
-        yield Footer(compact=True)
+        yield DeskFooter(compact=True)
 
     def on_mount(self) -> None:
         self.reload()
@@ -218,7 +238,11 @@ class DeskScreen(Screen):
         panes = list(self.query(TabPane))
         if number <= len(panes):
             self.query_one(TabbedContent).active = panes[number - 1].id
-            panes[number - 1].query_one(DeskTable).focus()
+            self.tab_table(panes[number - 1]).focus()
+
+    def tab_table(self, pane: TabPane) -> DeskTable:
+        """The table a tab shows (a screen may make it when the tab is first shown)."""
+        return pane.query_one(DeskTable)
 
     def confirm(self, question: str, action: Callable[..., str], *args: Any, then: Callable[[str], None] | None = None) -> None:
         """Ask first; run the action only on yes."""
