@@ -18,14 +18,13 @@ from typing import Any
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Label, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TabbedContent, TabPane
 from textual.widgets.data_table import RowKey
 
 from wms_tui.domain.errors import WmsError
-from wms_tui.ui.console.forms import Ask
 
 
 class Said(Static):
@@ -337,6 +336,45 @@ class Confirm(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+# Fields of an Ask form whose typing is not shown.
+SECRET_FIELDS = frozenset({"pin"})
+
+
+class Ask(ModalScreen["dict[str, str] | None"]):
+    """A few typed fields (name, label, value given): what each desk action needs to be told.
+    Enter on the last field or Ctrl+S hands them over as typed."""
+
+    BINDINGS = [Binding("ctrl+s", "save", "Go"), Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, fields: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.heading = title
+        self.fields = fields
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Label(self.heading, classes="panel-title")
+            for name, label, value in self.fields:
+                yield Label(label, classes="ask-label")
+                yield Input(value, placeholder=label, id=f"ask-{name}", password=name in SECRET_FIELDS)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(f"#ask-{self.fields[0][0]}", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == f"ask-{self.fields[-1][0]}":
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def action_save(self) -> None:
+        self.dismiss({name: self.query_one(f"#ask-{name}", Input).value for name, _, _ in self.fields})
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 def export_folder_default() -> Path:
