@@ -98,6 +98,18 @@ class DeskTable(DataTable):
             self.call_later(self._apply_sort)  # once, after the screen has added every row
         return super().add_row(*cells, height=height, key=key, label=label)
 
+    def show_rows(self, rows: list[tuple[str | None, tuple]]) -> None:
+        """Rows as (key, cells) in place of the table's, the cursor kept on its row number; the
+        same rows again redraw nothing (a screen that reloads itself mostly reads what it shows)."""
+        if [(tuple(cells), key) for key, cells in rows] == self._all_rows:
+            return
+        keep = self.cursor_row
+        self.clear()
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        if rows:
+            self.move_cursor(row=min(keep, len(rows) - 1))
+
     def _passes(self, cells: tuple) -> bool:
         wanted = self.filter_text.casefold()
         return not wanted or any(wanted in str(cell).casefold() for cell in cells)
@@ -304,13 +316,7 @@ class TabbedDeskScreen(DeskScreen):
 
     def fill(self, tab: str, rows: list[tuple[str, tuple]]) -> None:
         """Rows as (key, cells); the cursor stays on its row number."""
-        table = self.table(tab)
-        keep = table.cursor_row
-        table.clear()
-        for key, cells in rows:
-            table.add_row(*cells, key=key)
-        if rows:
-            table.move_cursor(row=min(keep, len(rows) - 1))
+        self.table(tab).show_rows(rows)
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = f"tab-{tab}"
