@@ -26,16 +26,29 @@ FIGURES = {
 }
 
 
-@pytest.mark.parametrize("bench", sorted(SMALL))
-def test_bench_runs_and_prints_its_figures(bench, tmp_path):
+def bench_figures(bench: str, *options: str, cwd) -> dict:
     done = subprocess.run(
-        [sys.executable, "-m", "wms_tui", "bench", bench, *SMALL[bench]],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"},
+        [sys.executable, "-m", "wms_tui", "bench", bench, *options],
+        cwd=cwd, capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"},
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("bench", sorted(SMALL))
+def test_bench_runs_and_prints_its_figures(bench, tmp_path):
+    figures = bench_figures(bench, *SMALL[bench], cwd=tmp_path)
     for key in FIGURES[bench]:
         assert figures[key] > 0, (key, figures)
     if bench == "ui":
         assert figures["scans"] == 20
         assert figures["actions_per_single_unit_line"] <= 3 and figures["actions_per_case_line"] <= 3, figures
+
+
+def test_bench_console_keeps_its_warehouse_and_reuses_it(tmp_path):
+    kept = tmp_path / "kept" / "wms.db"
+    built = bench_figures("console", *SMALL["console"], "--database", str(kept), cwd=tmp_path)
+    reused = bench_figures("console", "--orders", "5", "--ledger-moves", "10", "--rounds", "2", "--starts", "1",
+                           "--database", str(kept), cwd=tmp_path)
+    assert built["build_s"] > 0 and reused["build_s"] is None
+    assert (reused["orders"], reused["ledger_moves"]) == (built["orders"], built["ledger_moves"])  # the kept one, not a new one

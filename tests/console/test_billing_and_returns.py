@@ -29,6 +29,7 @@ async def test_invoice_payment_paid_then_a_return_restocked_with_a_credit_note(r
         app.push_screen(OrderScreen(number))
         await settle(app, pilot)
         assert "fulfilled" in summary(app)
+        await pilot.press("4")  # the shipments tab (a tab's table is made when it is first shown)
         assert [row[1:3] for row in cells(app, "shipments")] == [["DHL", "JD0001"]]
 
         await pilot.press("p")  # nothing invoiced yet: nothing to pay
@@ -52,6 +53,7 @@ async def test_invoice_payment_paid_then_a_return_restocked_with_a_credit_note(r
         assert isinstance(app.screen, PaymentForm)
         await pilot.press("ctrl+s")  # the open amount is filled in
         await settle(app, pilot)
+        await pilot.press("5")  # the invoices tab
         assert said(app) == (f"payment of {cells(app, 'invoices')[0][3].replace(',', '')} on {number}/INV-1: paid", False)
         assert "paid (confirmed)" in summary(app)
 
@@ -71,6 +73,7 @@ async def test_invoice_payment_paid_then_a_return_restocked_with_a_credit_note(r
         await settle(app, pilot)
         text, refused = said(app)
         assert not refused and f"return {number}/RET-1: put-back task" in text and f"credit note {number}/CN-1" in text
+        await pilot.press("7")  # the returns tab
         assert [row[:5] for row in cells(app, "returns")] == [[f"{number}/RET-1", sku, "1", "good", "restocking"]]
     with Session(runtime.engine) as session:
         line = session.exec(select(SalesReturnLine)).one()
@@ -92,6 +95,7 @@ async def test_a_refused_return_keeps_nothing(runtime, tmp_path):
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert said(app) == ("restock into a bin of WH1/STOCK, not WH1/OUTPUT", True)
+        await pilot.press("7")  # the returns tab
         assert cells(app, "returns") == []
     with Session(runtime.engine) as session:
         assert session.exec(select(SalesReturnLine)).all() == []

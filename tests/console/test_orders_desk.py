@@ -70,6 +70,7 @@ async def test_order_entered_confirmed_allocated_shows_its_tasks_on_the_dashboar
         await settle(app, pilot)
         text, refused = said(app)
         assert not refused and text.startswith("1 pick task(s) for 3 units")
+        await pilot.press("2")  # the tasks tab (its table is made when first shown)
         assert [row[1:3] + row[4:6] for row in cells(app, "tasks")] == [["pick", "open", sku, "3"]]
 
         await pilot.press("escape", "f2")

@@ -371,11 +371,18 @@ def order_list(engine: Engine, *, search: str = "", status: str | None = None, l
             newest = sorted({tuple(key) for term in terms for key in _newest(session, term, limit)}, reverse=True)[:limit]
         else:
             # The facts of the newest working orders first: a status many orders have fills the
-            # page there; only a rare one needs the facts of every working order.
-            for window in (STATUS_WINDOW, None):
-                newest = _newest(session, _with_status(wanted, [or_(*terms)], window), limit)
-                if len(newest) == limit:
-                    break
+            # page there. Otherwise, unless that window held every working order, the share of
+            # it with the status tells how far back a page of them goes: that far (and half
+            # again) next; every working order's facts only when that is not enough or none had it.
+            matching = [or_(*terms)]
+            newest = _newest(session, _with_status(wanted, matching, STATUS_WINDOW), limit)
+            working = session.execute(select(func.count()).where(*_working(*matching))).scalar_one() if len(newest) < limit else 0
+            if working > STATUS_WINDOW:
+                estimate = STATUS_WINDOW * limit * 3 // (2 * len(newest)) if newest else working
+                for window in [estimate, None] if estimate < working else [None]:
+                    newest = _newest(session, _with_status(wanted, matching, window), limit)
+                    if len(newest) == limit:
+                        break
         ids = [order_id for _, order_id in newest]
         found = {
             row.id: row

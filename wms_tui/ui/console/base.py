@@ -18,14 +18,13 @@ from typing import Any
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Label, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TabbedContent, TabPane
 from textual.widgets.data_table import RowKey
 
 from wms_tui.domain.errors import WmsError
-from wms_tui.ui.console.forms import Ask
 
 
 class Said(Static):
@@ -35,6 +34,26 @@ class Said(Static):
         self.update(text)
         self.set_class(not ok, "-refused")
         self.set_class(ok, "-done")
+
+
+class DeskFooter(Footer):
+    """The footer, remade only when the keys it shows changed. Textual's remakes its keys on
+    every bindings signal, and opening a page sends several with the same keys (the screen
+    shown, a table focused, tabs activated, the data arrived)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._shown: list[tuple] | None = None
+
+    def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_ready = True
+        if not (screen.app.app_focus and self.is_attached and screen is self.screen):
+            return
+        keys = [(binding.key, binding.action, binding.description, enabled, tooltip)
+                for _, binding, enabled, tooltip in screen.active_bindings.values() if binding.show]
+        if keys != self._shown:
+            self._shown = keys
+            self.call_after_refresh(self.recompose)
 
 
 class DeskTable(DataTable):
@@ -78,6 +97,18 @@ class DeskTable(DataTable):
             self._sort_pending = True
             self.call_later(self._apply_sort)  # once, after the screen has added every row
         return super().add_row(*cells, height=height, key=key, label=label)
+
+    def show_rows(self, rows: list[tuple[str | None, tuple]]) -> None:
+        """Rows as (key, cells) in place of the table's, the cursor kept on its row number; the
+        same rows again redraw nothing (a screen that reloads itself mostly reads what it shows)."""
+        if [(tuple(cells), key) for key, cells in rows] == self._all_rows:
+            return
+        keep = self.cursor_row
+        self.clear()
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        if rows:
+            self.move_cursor(row=min(keep, len(rows) - 1))
 
     def _passes(self, cells: tuple) -> bool:
         wanted = self.filter_text.casefold()
@@ -170,7 +201,7 @@ class DeskScreen(Screen):
 
     def compose_footer(self) -> ComposeResult:
         yield Said(id="said")
-        yield Footer(compact=True)
+        yield DeskFooter(compact=True)
 
     def on_mount(self) -> None:
         self.reload()
@@ -220,7 +251,11 @@ class DeskScreen(Screen):
         panes = list(self.query(TabPane))
         if number <= len(panes):
             self.query_one(TabbedContent).active = panes[number - 1].id
-            panes[number - 1].query_one(DeskTable).focus()
+            self.tab_table(panes[number - 1]).focus()
+
+    def tab_table(self, pane: TabPane) -> DeskTable:
+        """The table a tab shows (a screen may make it when the tab is first shown)."""
+        return pane.query_one(DeskTable)
 
     def confirm(self, question: str, action: Callable[..., Any], *args: Any, then: Callable[[Any], None] | None = None) -> None:
         """Ask first; run the action only on yes."""
@@ -283,13 +318,7 @@ class TabbedDeskScreen(DeskScreen):
 
     def fill(self, tab: str, rows: list[tuple[str, tuple]]) -> None:
         """Rows as (key, cells); the cursor stays on its row number."""
-        table = self.table(tab)
-        keep = table.cursor_row
-        table.clear()
-        for key, cells in rows:
-            table.add_row(*cells, key=key)
-        if rows:
-            table.move_cursor(row=min(keep, len(rows) - 1))
+        self.table(tab).show_rows(rows)
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = f"tab-{tab}"
@@ -315,6 +344,45 @@ class Confirm(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+# Fields of an Ask form whose typing is not shown.
+SECRET_FIELDS = frozenset({"pin"})
+
+
+class Ask(ModalScreen["dict[str, str] | None"]):
+    """A few typed fields (name, label, value given): what each desk action needs to be told.
+    Enter on the last field or Ctrl+S hands them over as typed."""
+
+    BINDINGS = [Binding("ctrl+s", "save", "Go"), Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, fields: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.heading = title
+        self.fields = fields
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Label(self.heading, classes="panel-title")
+            for name, label, value in self.fields:
+                yield Label(label, classes="ask-label")
+                yield Input(value, placeholder=label, id=f"ask-{name}", password=name in SECRET_FIELDS)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(f"#ask-{self.fields[0][0]}", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == f"ask-{self.fields[-1][0]}":
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def action_save(self) -> None:
+        self.dismiss({name: self.query_one(f"#ask-{name}", Input).value for name, _, _ in self.fields})
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 def export_folder_default() -> Path:

@@ -70,28 +70,31 @@ class DashboardScreen(DeskScreen):
         return console_views.dashboard(app.runtime.engine, printers=app.printer_names, queue_path=app.queue_path)
 
     def show(self, data: Dashboard) -> None:
-        work = self.query_one("#work", DeskTable)
-        work.clear()
-        for kind in console_views.WORK_KINDS:
-            work.add_row(kind, data.tasks.get((kind, TaskState.OPEN.value), 0), data.tasks.get((kind, TaskState.CLAIMED.value), 0), key=kind)
-        orders = self.query_one("#orders", DeskTable)
-        orders.clear()
-        for status, count in console_views.status_counts(data.orders):
-            orders.add_row(status, count, key=status)
+        # What did not change since the last refresh is left as drawn: most of the screen, most times.
+        self.query_one("#work", DeskTable).show_rows([
+            (kind, (kind, data.tasks.get((kind, TaskState.OPEN.value), 0), data.tasks.get((kind, TaskState.CLAIMED.value), 0)))
+            for kind in console_views.WORK_KINDS
+        ])
+        self.query_one("#orders", DeskTable).show_rows([(status, (status, count)) for status, count in console_views.status_counts(data.orders)])
         exceptions = self.query_one("#exceptions", Static)
-        exceptions.update(f"short picks today  {data.short_picks}\ncount variances    {data.count_variances}\n"
-                          f"stock exceptions   {data.stock_exceptions}")
+        _update(exceptions, f"short picks today  {data.short_picks}\ncount variances    {data.count_variances}\n"
+                            f"stock exceptions   {data.stock_exceptions}")
         exceptions.set_class(data.exceptions > 0, "-waiting")
-        printers = self.query_one("#printers", DeskTable)
-        printers.clear()
-        for printer in data.printers:
-            printers.add_row(printer.name, printer.pending, printer.failed, printer.last_error or "", key=printer.name)
+        self.query_one("#printers", DeskTable).show_rows([
+            (printer.name, (printer.name, printer.pending, printer.failed, printer.last_error or "")) for printer in data.printers
+        ])
         self.query_one("#picked", Sparkline).data = data.picked_per_hour
         self.query_one("#received", Sparkline).data = data.received_per_hour
-        self.query_one("#picked-title", Label).update(f"Lines picked per hour today (total {sum(data.picked_per_hour)})")
-        self.query_one("#received-title", Label).update(f"Lines received per hour today (total {sum(data.received_per_hour)})")
-        held = self.query_one("#held", DeskTable)
-        held.clear()
-        for task in data.held:
-            since = f"{task.claimed_at:%H:%M}" if task.claimed_at else ""
-            held.add_row(task.assignee, task.task_id, task.kind, task.document, task.location, since, key=str(task.task_id))
+        _update(self.query_one("#picked-title", Label), f"Lines picked per hour today (total {sum(data.picked_per_hour)})")
+        _update(self.query_one("#received-title", Label), f"Lines received per hour today (total {sum(data.received_per_hour)})")
+        self.query_one("#held", DeskTable).show_rows([
+            (str(task.task_id), (task.assignee, task.task_id, task.kind, task.document, task.location,
+                                 f"{task.claimed_at:%H:%M}" if task.claimed_at else ""))
+            for task in data.held
+        ])
+
+
+def _update(text: Static, content: str) -> None:
+    """Static.update lays the screen out again even for the same text."""
+    if text.content != content:
+        text.update(content)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, DataTable, Footer, Input, Label, Select
@@ -218,45 +218,6 @@ class ReturnForm(ModalScreen["desk.ReturnRequest | None"]):
             self.query_one("#lot", Input).value.strip() or None,
             self.query_one("#credit", Checkbox).value,
         ))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-# Fields of an Ask form whose typing is not shown.
-SECRET_FIELDS = frozenset({"pin"})
-
-
-class Ask(ModalScreen["dict[str, str] | None"]):
-    """A few typed fields (name, label, value given): what each desk action needs to be told.
-    Enter on the last field or Ctrl+S hands them over as typed."""
-
-    BINDINGS = [Binding("ctrl+s", "save", "Go"), Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, title: str, fields: list[tuple[str, str, str]]) -> None:
-        super().__init__()
-        self.heading = title
-        self.fields = fields
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
-            yield Label(self.heading, classes="panel-title")
-            for name, label, value in self.fields:
-                yield Label(label, classes="ask-label")
-                yield Input(value, placeholder=label, id=f"ask-{name}", password=name in SECRET_FIELDS)
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one(f"#ask-{self.fields[0][0]}", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == f"ask-{self.fields[-1][0]}":
-            self.action_save()
-        else:
-            self.focus_next()
-
-    def action_save(self) -> None:
-        self.dismiss({name: self.query_one(f"#ask-{name}", Input).value for name, _, _ in self.fields})
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -152,20 +152,43 @@ class OrderScreen(DeskScreen):
         super().__init__()
         self.number = number
         self.page: OrderPage | None = None
+        self.rows: dict[str, list[tuple]] = {tab: [] for tab in TABS}  # as last read, also for tabs not made yet
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         yield Static(id="summary")
+        # Only the lines' table is made now: the other tabs' tables when first shown (making
+        # seven tables was most of the time an order took to open).
         with TabbedContent(id="tabs"):
             for number, tab in enumerate(TABS, 1):
                 with TabPane(tab_label(number, tab.capitalize()), id=f"tab-{tab}"):
-                    yield DeskTable(id=tab, export_name=f"{self.number.replace('/', '-')}-{tab}")
+                    if tab == "lines":
+                        yield self._table(tab)
         yield from self.compose_footer()
+
+    def _table(self, tab: str) -> DeskTable:
+        table = DeskTable(id=tab, export_name=f"{self.number.replace('/', '-')}-{tab}")
+        table.add_columns(*TABS[tab])
+        self._fill(table, tab)
+        return table
+
+    def _fill(self, table: DeskTable, tab: str) -> None:
+        table.clear()
+        for value in self.rows[tab]:
+            table.add_row(*value)
+
+    def tab_table(self, pane: TabPane) -> DeskTable:
+        if tables := pane.query(DeskTable):
+            return tables.first()
+        table = self._table(pane.id.removeprefix("tab-"))
+        pane.mount(table)
+        return table
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.tab_table(event.pane)
 
     def on_mount(self) -> None:
         self.title = f"Order {self.number}"
-        for tab, columns in TABS.items():
-            self.query_one(f"#{tab}", DeskTable).add_columns(*columns)
         self.query_one("#lines", DeskTable).focus()
 
     def fetch(self) -> OrderPage:
@@ -179,7 +202,7 @@ class OrderScreen(DeskScreen):
             f"entered {page.created_at:%Y-%m-%d %H:%M}"
             + (f"  ·  confirmed {page.confirmed_at:%Y-%m-%d %H:%M}" if page.confirmed_at else "")
         )
-        rows = {
+        self.rows = {
             "lines": [
                 (line.sku, line.name, *(display(q) for q in (line.quantity, line.committed, line.backordered, line.cancelled,
                                                             line.picked, line.packed, line.shipped, line.invoiced, line.returned)),
@@ -193,12 +216,11 @@ class OrderScreen(DeskScreen):
             "payments": [(p.invoice, money(p.amount), str(p.paid_on), p.reference, p.state) for p in page.payments],
             "returns": [(r.return_number, r.sku, display(r.quantity), r.condition, r.disposition, r.credit_note) for r in page.returns],
         }
-        for number, (tab, values) in enumerate(rows.items(), 1):
-            table = self.query_one(f"#{tab}", DeskTable)
-            table.clear()
-            for value in values:
-                table.add_row(*value)
-            self.query_one("#tabs", TabbedContent).get_tab(f"tab-{tab}").label = tab_label(number, f"{tab.capitalize()} {len(values)}")
+        tabs = self.query_one("#tabs", TabbedContent)
+        for number, (tab, values) in enumerate(self.rows.items(), 1):
+            for table in self.query(f"#{tab}").results(DeskTable):
+                self._fill(table, tab)
+            tabs.get_tab(f"tab-{tab}").label = tab_label(number, f"{tab.capitalize()} {len(values)}")
 
     def action_refresh(self) -> None:
         self.reload()
