@@ -8,6 +8,7 @@ in the order they arrived. Every thread worker runs with exit_on_error=False: on
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -127,6 +128,9 @@ class WmsApp(App, inherit_bindings=False):  # Textual's own ctrl+q has no id: a 
             range_from_config(self.runtime.engine, settings.id, self.runtime.settings.sscc)
         except WmsError as exc:  # packing will say it has no numbers; the reason shows now
             self.post_message(self.Notice(f"SSCC numbers not set up: {exc}"))
+        # What start-up loaded (modules, flows, the GS1 tables) lives as long as the app: kept out
+        # of the collector's full passes, which would otherwise walk it during a scan.
+        gc.freeze()
 
     def wait_for_terminal(self, timeout: float = 60.0) -> Terminal:
         if not self.terminal_ready.wait(timeout) or self.terminal is None:
