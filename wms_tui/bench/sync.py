@@ -36,6 +36,8 @@ from wms_tui.store.session import transaction
 from wms_tui.sync.client import Endpoint, Offline, SyncClient
 
 BATCH = 10_000
+# Bins and items of the latency run: every terminal pulls them before the clock starts.
+FLOOR_SITE = (20, 20)
 
 
 def _free_port() -> int:
@@ -92,8 +94,9 @@ def _copy_rows_per_s(central, count: int) -> float:
 def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str, float]], site: tuple[list[int], list[int], int],
                      beat: tuple[float, float, float], ready, results) -> None:
     """One process of the latency run (module level: it is spawned). Each of its terminals
-    (id, service url, secret, beat offset) confirms a pick every period_s and pushes it at once, and pulls
-    with a long poll in a thread of its own, like the floor app's worker. Puts what it saw on
+    (id, service url, secret, beat offset) confirms a pick every period_s (posted to its file,
+    as the floor does), pushes in a thread of its own as soon as something is waiting to go, and
+    pulls with a long poll in a third thread, like the floor app's worker. Puts what it saw on
     `results`: the picks (id, confirmed at), the push times, and when each other terminal's
     move was committed in this terminal's file (after the pull that brought it returned)."""
     seconds, period_s, spread_s = beat
@@ -115,19 +118,24 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
     seen: list[tuple[str, float, list[bytes]]] = []
     pulls = [0]
 
-    def pick(ledger: Ledger, pusher: SyncClient, offset: float) -> None:
+    def pick(ledger: Ledger, picked: threading.Event, offset: float) -> None:
         n = 0
         while (beat_at := start + offset + n * period_s) < end:
             time.sleep(max(0.0, beat_at - time.time()))
             move = ledger.post([MoveRequest(items[n % len(items)], supplier, bins[n % len(bins)], 1)])[0]
             confirmed.append((move.id.bytes, time.time()))
+            picked.set()
+            n += 1
+
+    def push(pusher: SyncClient, picked: threading.Event) -> None:
+        while picked.wait(max(0.0, end + 1 - time.time())):
+            picked.clear()
             began = time.perf_counter()
             try:
-                pusher.push()
-                push_ms.append((time.perf_counter() - began) * 1000)
+                if pusher.push():
+                    push_ms.append((time.perf_counter() - began) * 1000)
             except (Offline, SyncRefused):
-                pass  # resent by the next push; counted as lost if never
-            n += 1
+                picked.set()  # resent by the next push; counted as lost if never
         pusher.push()
 
     def watch(terminal_id: str, engine, puller: SyncClient) -> None:
@@ -147,7 +155,9 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
 
     threads = []
     for (terminal_id, _, _, offset), (engine, ledger, pusher, puller) in zip(fleet, terminals, strict=True):
-        threads += [threading.Thread(target=pick, args=(ledger, pusher, offset)), threading.Thread(target=watch, args=(terminal_id, engine, puller))]
+        picked = threading.Event()
+        threads += [threading.Thread(target=pick, args=(ledger, picked, offset)), threading.Thread(target=push, args=(pusher, picked)),
+                    threading.Thread(target=watch, args=(terminal_id, engine, puller))]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -167,7 +177,7 @@ def _floor_run(central, urls: list[str], folder: Path, terminals: int, processes
     template = folder / "template.db"
     engine = make_engine(sqlite_url(template))
     migrate.upgrade(engine)
-    site = _seed(engine, 20, 20)
+    site = _seed(engine, *FLOOR_SITE)
     engine.dispose()
     fleet = [(f"F{n:02}", urls[n % len(urls)], registry.add_terminal(central, f"F{n:02}", "WH1"), n * period_s / terminals)
              for n in range(terminals)]
@@ -232,8 +242,8 @@ def _p99(values: list[float]) -> float:
 
 
 @contextmanager
-def _central(url: str, services: int):
-    """A throwaway central database at `url`'s server, seeded, with `services` copies of
+def _central(url: str, services: int, site: tuple[int, int]):
+    """A throwaway central database at `url`'s server, seeded with site's (bins, items), with `services` copies of
     `wms-tui central serve` on it (each its own process and port): (engine, service urls)."""
     admin = create_engine(make_url(url), isolation_level="AUTOCOMMIT")
     name = f"wms_bench_sync_{uuid.uuid4().hex[:8]}"
@@ -244,7 +254,7 @@ def _central(url: str, services: int):
     copies = []
     try:
         migrate.upgrade(central)
-        _seed(central, 200, 1000)
+        _seed(central, *site)
         ports = [_free_port() for _ in range(services)]
         copies = [subprocess.Popen([sys.executable, "-m", "wms_tui", "central", "serve", "--url", central_url, "--port", str(port)],
                                    env={**os.environ}) for port in ports]
@@ -277,11 +287,11 @@ def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, process
     figures: dict = {}
     with tempfile.TemporaryDirectory(prefix="wms-bench-sync-") as folder:
         if moves:
-            with _central(url, 1) as (central, (service_url,)):
+            with _central(url, 1, (200, 1000)) as (central, (service_url,)):
                 figures.update(_throughput(central, service_url, Path(folder), moves, catchup_moves))
         if terminals:
             # A database of its own: the terminals start in step with central, not 250,000 moves behind.
-            with _central(url, services) as (central, urls):
+            with _central(url, services, FLOOR_SITE) as (central, urls):
                 figures.update(_floor_run(central, urls, Path(folder), terminals, min(processes, terminals), seconds, period_ms / 1000))
     click.echo(json.dumps({
         **figures,
