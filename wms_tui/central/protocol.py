@@ -270,7 +270,15 @@ def _apply_completion(conn, caller: Caller, entry: dict, now: datetime) -> bool:
     return False
 
 
+# A pull writes the caller's contact time only when the stored one is older than this: 50
+# terminals pulling several times a second would otherwise be as many writes of rows their own
+# pushes hold locked.
+CONTACT_PRECISION_S = 5
+
+
 def record_contact(engine: Engine, terminal_id: str) -> None:
     """Once per pull request (a long poll reads many times)."""
+    now = datetime.now(UTC)
+    stale = SyncTerminal.last_contact_at.is_(None) | (SyncTerminal.last_contact_at < now - timedelta(seconds=CONTACT_PRECISION_S))
     with engine.begin() as conn:
-        conn.execute(_CONTACT, {"terminal": terminal_id, "now": datetime.now(UTC)})
+        conn.execute(_CONTACT.where(stale), {"terminal": terminal_id, "now": now})
