@@ -189,7 +189,7 @@ def _floor_run(central, urls: list[str], folder: Path, terminals: int, processes
                for n in range(processes)]
     for worker in workers:
         worker.start()
-    parts = [results.get() for _ in workers]
+    parts = [results.get(timeout=seconds + 600) for _ in workers]  # a process that died raises queue.Empty here
     for worker in workers:
         worker.join()
     confirmed = {move_id: at for part in parts for move_id, at in part["confirmed"]}
