@@ -52,3 +52,18 @@ def test_bench_console_keeps_its_warehouse_and_reuses_it(tmp_path):
                            "--database", str(kept), cwd=tmp_path)
     assert built["build_s"] > 0 and reused["build_s"] is None
     assert (reused["orders"], reused["ledger_moves"]) == (built["orders"], built["ledger_moves"])  # the kept one, not a new one
+
+
+@pytest.mark.pg
+def test_bench_sync_runs_and_prints_its_figures(pg_admin_url, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "wms_tui", "bench", "sync", "--url", pg_admin_url, "--moves", "300", "--catchup-moves", "200",
+         "--terminals", "3", "--processes", "2", "--seconds", "2", "--period-ms", "500"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    for key in ("push_moves_per_s", "copy_rows_per_s", "catchup_100k_s", "push_p99_ms", "visibility_p99_ms", "pulls_per_s"):
+        assert figures[key] > 0, (key, figures)
+    # Every terminal kept its beat (4 picks in 2 s) and every pick reached central once.
+    assert (figures["floor_moves"], figures["lost"], figures["duplicated"]) == (12, 0, 0), figures

@@ -134,4 +134,7 @@ def test_bad_requests_are_refused_and_apply_nothing(central, service, terminals,
     assert accepted.json() == {"applied_sequence": 2, "inserted": 2, "conflicts": 0}
     again = _post(url, "/push", good, secret=secret)  # the same batch resent: nothing changes
     assert again.json() == {"applied_sequence": 2, "inserted": 0, "conflicts": 0}
+    # A move 3 that reuses move 1's id: refused (the primary key), nothing applied.
+    reused = _post(url, "/push", {**good, "previous_hash": moves[1][-1], "moves": [[moves[0][0], 3, *moves[0][2:]]]}, secret=secret)
+    assert (reused.status_code, reused.json()["error"]) == (409, "a move id of this batch is already in the central ledger under another sequence")
     assert len(moves_by_id(central)) == 2

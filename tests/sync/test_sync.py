@@ -3,6 +3,7 @@ central PostgreSQL: nothing lost, nothing doubled, every ledger the same."""
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -41,6 +42,25 @@ def test_two_terminals_converge(central, service, terminals):
     report = t1.client(service.url).sync_once()
     assert (report.pushed, report.pulled_moves) == (0, 0)
     assert_converged(central, [t1, t2])
+
+
+def test_waiting_pulls_wake_when_a_move_lands(central, service, terminals):
+    """Pulls waiting on one service process share its watch of the change counters: one push
+    wakes them all, well before their wait is over; with nothing new a pull waits it out."""
+    t1, waiting = terminals("T1"), [terminals(f"W{n}") for n in range(3)]
+    for terminal in [t1, *waiting]:
+        terminal.client(service.url).sync_once()
+    started = time.monotonic()
+    assert waiting[0].client(service.url).pull(wait_s=0.5) == (0, 0)
+    assert time.monotonic() - started >= 0.5
+    with ThreadPoolExecutor(3) as pool:
+        pulls = [pool.submit(terminal.client(service.url).pull, 20) for terminal in waiting]
+        time.sleep(0.5)  # all three are waiting now
+        t1.receive_and_pick(4, 1)
+        pushed = time.monotonic()
+        t1.client(service.url).push()
+        assert [pull.result() for pull in pulls] == [(2, 0)] * 3
+    assert time.monotonic() - pushed < 5
 
 
 def test_twenty_terminals_converge(central, service, terminals):

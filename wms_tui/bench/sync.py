@@ -1,11 +1,13 @@
 """`wms-tui bench sync`: push and catch-up throughput against a raw COPY, and push latency and
 cross-terminal visibility with many terminals, the service running as `wms-tui central serve`
-in its own process on loopback."""
+in its own process(es) on loopback; the latency run's terminals run in processes of their own."""
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -15,6 +17,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,15 +26,18 @@ import httpx
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
+from wms_tui.domain.sync import SyncRefused
 from wms_tui.services import catalog
 from wms_tui.services.terminals import add_terminal
 from wms_tui.store import migrate
 from wms_tui.store.db import make_engine, sqlite_url
 from wms_tui.store.ledger import MOVE_COLUMNS, MOVES, Ledger, MoveRequest, PostingContext
 from wms_tui.store.session import transaction
-from wms_tui.sync.client import Endpoint, SyncClient
+from wms_tui.sync.client import Endpoint, Offline, SyncClient
 
 BATCH = 10_000
+# Bins and items of the latency run: every terminal pulls them before the clock starts.
+FLOOR_SITE = (20, 20)
 
 
 def _free_port() -> int:
@@ -85,63 +91,145 @@ def _copy_rows_per_s(central, count: int) -> float:
     return len(rows) / (time.perf_counter() - started)
 
 
-def _floor_run(folder: Path, central, url: str, terminals: int, seconds: float, period_s: float) -> dict:
-    """Each terminal confirms a pick every period_s and pushes it; a watcher terminal long-polls
-    and notes when each move lands in its ledger."""
-    fleet = [_Terminal(folder, f"F{n:02}", central, url, 20, 20) for n in range(terminals)]
-    watcher = _Terminal(folder, "WATCH", central, url, 20, 20)
-    posted_at: dict[uuid.UUID, float] = {}
+def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str, float]], site: tuple[list[int], list[int], int],
+                     beat: tuple[float, float, float], ready, results) -> None:
+    """One process of the latency run (module level: it is spawned). Each of its terminals
+    (id, service url, secret, beat offset) confirms a pick every period_s (posted to its file,
+    as the floor does), pushes in a thread of its own as soon as something is waiting to go, and
+    pulls with a long poll in a third thread, like the floor app's worker. Puts what it saw on
+    `results`: the picks (id, confirmed at), the push times, and when each other terminal's
+    move was committed in this terminal's file (after the pull that brought it returned)."""
+    seconds, period_s, spread_s = beat
+    bins, items, supplier = site
+    terminals = []
+    for terminal_id, url, secret, _ in fleet:
+        path = Path(folder) / f"{terminal_id}.db"
+        shutil.copyfile(template, path)
+        engine = make_engine(sqlite_url(path))
+        endpoint = Endpoint(url, terminal_id, "WH1", secret)
+        puller = SyncClient(engine, endpoint)
+        puller.sync_once()  # master data and the cursors, before the clock starts
+        terminals.append((engine, Ledger(engine, PostingContext(terminal_id, "bench")), SyncClient(engine, endpoint), puller))
+    ready.wait()
+    start = time.time() + 0.5
+    end = start + seconds
+    confirmed: list[tuple[bytes, float]] = []
     push_ms: list[float] = []
-    seen_at: dict[uuid.UUID, float] = {}
-    stop = threading.Event()
+    seen: list[tuple[str, float, list[bytes]]] = []
+    pulls = [0]
 
-    def work(terminal: _Terminal, offset: float) -> None:
-        time.sleep(offset)
+    def pick(ledger: Ledger, picked: threading.Event, offset: float) -> None:
         n = 0
-        while not stop.is_set():
-            began = time.perf_counter()
-            move = terminal.ledger.post([MoveRequest(terminal.items[n % 20], terminal.supplier, terminal.bins[n % 20], 1)])[0]
-            posted_at[move.id] = time.time()
-            try:
-                terminal.client.push()
-                push_ms.append((time.perf_counter() - began) * 1000)
-            except Exception:  # noqa: BLE001 - a failed push is resent by the next one; counted as lost if never
-                pass
+        while (beat_at := start + offset + n * period_s) < end:
+            time.sleep(max(0.0, beat_at - time.time()))
+            move = ledger.post([MoveRequest(items[n % len(items)], supplier, bins[n % len(bins)], 1)])[0]
+            confirmed.append((move.id.bytes, time.time()))
+            picked.set()
             n += 1
-            stop.wait(max(0.0, period_s - (time.perf_counter() - began)))
 
-    def watch() -> None:
-        while not stop.is_set():
-            before = set(_ids(watcher.engine))
-            watcher.client.pull(wait_s=1.0)
-            now = time.time()
-            for move_id in set(_ids(watcher.engine)) - before:
-                seen_at[move_id] = now
+    def push(pusher: SyncClient, picked: threading.Event) -> None:
+        while picked.wait(max(0.0, end + 1 - time.time())):
+            picked.clear()
+            began = time.perf_counter()
+            try:
+                if pusher.push():
+                    push_ms.append((time.perf_counter() - began) * 1000)
+            except (Offline, SyncRefused):
+                picked.set()  # resent by the next push; counted as lost if never
+        pusher.push()
 
-    threads = [threading.Thread(target=work, args=(t, n * period_s / terminals)) for n, t in enumerate(fleet)]
-    threads.append(threading.Thread(target=watch))
+    def watch(terminal_id: str, engine, puller: SyncClient) -> None:
+        time.sleep(max(0.0, start - time.time()))
+        while time.time() < end + spread_s:
+            with engine.connect() as conn:
+                last = conn.scalar(text("SELECT coalesce(max(rowid), 0) FROM stock_move"))
+            try:
+                puller.pull(wait_s=min(2.0, max(0.1, end + spread_s - time.time())))
+            except (Offline, SyncRefused):
+                continue
+            at = time.time()
+            pulls[0] += 1
+            with engine.connect() as conn:
+                arrived = conn.scalars(text("SELECT id FROM stock_move WHERE rowid > :last AND received_at IS NOT NULL"), {"last": last})
+                seen.append((terminal_id, at, [uuid.UUID(str(move_id)).bytes for move_id in arrived]))
+
+    threads = []
+    for (terminal_id, _, _, offset), (engine, ledger, pusher, puller) in zip(fleet, terminals, strict=True):
+        picked = threading.Event()
+        threads += [threading.Thread(target=pick, args=(ledger, picked, offset)), threading.Thread(target=push, args=(pusher, picked)),
+                    threading.Thread(target=watch, args=(terminal_id, engine, puller))]
     for thread in threads:
         thread.start()
-    time.sleep(seconds)
-    stop.set()
     for thread in threads:
         thread.join()
-    for terminal in fleet:
-        terminal.client.push()
-    watcher.client.pull()
-    central_ids = Counter(_ids(central))
-    local = {move_id for t in fleet for move_id in _ids(t.engine)}
-    visibility = sorted((seen_at[m] - posted_at[m]) * 1000 for m in posted_at if m in seen_at)
-    result = {
-        "push_p99_ms": round(_p99(push_ms), 1),
+    for engine, _, pusher, puller in terminals:
+        pusher.close()
+        puller.close()
+        engine.dispose()
+    results.put({"confirmed": confirmed, "push_ms": push_ms, "seen": seen, "pulls": pulls[0], "end": end + spread_s})
+
+
+def _floor_run(central, urls: list[str], folder: Path, terminals: int, processes: int, seconds: float, period_s: float) -> dict:
+    """The terminals spread over `processes` processes (so that the simulator is not the
+    bottleneck) and over the service copies at `urls`. Visibility: from a pick confirmed on
+    terminal A to that move committed in terminal B's file, for every pick and every B; a pair
+    B has not seen when the run ends counts with its wait so far."""
+    template = folder / "template.db"
+    engine = make_engine(sqlite_url(template))
+    migrate.upgrade(engine)
+    site = _seed(engine, *FLOOR_SITE)
+    engine.dispose()
+    fleet = [(f"F{n:02}", urls[n % len(urls)], add_terminal(central, f"F{n:02}", "WH1"), n * period_s / terminals)
+             for n in range(terminals)]
+    spawn = multiprocessing.get_context("spawn")
+    ready, results = spawn.Barrier(processes), spawn.Queue()
+    spread_s = 5.0  # pulls go on this long after the last pick
+    workers = [spawn.Process(target=_floor_terminals, args=(str(template), str(folder), fleet[n::processes], site,
+                                                            (seconds, period_s, spread_s), ready, results))
+               for n in range(processes)]
+    for worker in workers:
+        worker.start()
+    parts = [results.get(timeout=seconds + 600) for _ in workers]  # a process that died raises queue.Empty here
+    for worker in workers:
+        worker.join()
+    confirmed = {move_id: at for part in parts for move_id, at in part["confirmed"]}
+    seen: dict[tuple[str, bytes], float] = {}
+    for part in parts:
+        for observer, at, arrived in part["seen"]:
+            for move_id in arrived:
+                seen.setdefault((observer, move_id), at)
+    end = max(part["end"] for part in parts)
+    observers = [terminal_id for terminal_id, _, _, _ in fleet]
+    own = _own_moves(folder, observers)
+    visibility = sorted(
+        (seen.get((observer, move_id), end) - confirmed[move_id]) * 1000
+        for move_id, terminal_id in own.items() if move_id in confirmed
+        for observer in observers if observer != terminal_id
+    )
+    unseen = sum(1 for move_id, terminal_id in own.items() for observer in observers
+                 if observer != terminal_id and (observer, move_id) not in seen)
+    central_ids = Counter(move_id.bytes for move_id in _ids(central))
+    return {
+        "push_p99_ms": round(_p99([ms for part in parts for ms in part["push_ms"]]), 1),
         "visibility_p99_ms": round(_p99(visibility), 1),
-        "lost": len(local - set(central_ids)),
+        "lost": len(own.keys() - central_ids.keys()),
         "duplicated": sum(count - 1 for count in central_ids.values()),
-        "floor_moves": len(local),
+        "floor_moves": len(own),
+        "floor_moves_asked": terminals * int(seconds / period_s),
+        "unseen_pairs": unseen,
+        "pulls_per_s": round(sum(part["pulls"] for part in parts) / (seconds + spread_s)),
     }
-    for terminal in [*fleet, watcher]:
-        terminal.close()
-    return result
+
+
+def _own_moves(folder: Path, terminal_ids: list[str]) -> dict[bytes, str]:
+    """Each terminal's own moves, from its file: move id -> terminal id."""
+    own = {}
+    for terminal_id in terminal_ids:
+        engine = make_engine(sqlite_url(folder / f"{terminal_id}.db"))
+        with engine.connect() as conn:
+            own.update((move_id.bytes, terminal_id) for move_id in conn.scalars(select(MOVES.c.id).where(MOVES.c.received_at.is_(None))))
+        engine.dispose()
+    return own
 
 
 def _ids(engine) -> list[uuid.UUID]:
@@ -153,67 +241,91 @@ def _p99(values: list[float]) -> float:
     return statistics.quantiles(values, n=100)[98] if len(values) >= 2 else (values[0] if values else 0.0)
 
 
-@click.command("sync")
-@click.option("--url", envvar="WMS_BENCH_PG_URL", required=True,
-              help="PostgreSQL URL of a user who may create databases ($WMS_BENCH_PG_URL); a throwaway database is made there.")
-@click.option("--moves", default=100_000, show_default=True, help="Moves one terminal pushes (and the COPY baseline copies).")
-@click.option("--catchup-moves", default=100_000, show_default=True, help="Moves an offline terminal catches up: half its own, half others'.")
-@click.option("--terminals", default=50, show_default=True, help="Terminals confirming picks in the latency run.")
-@click.option("--seconds", default=30.0, show_default=True, help="Length of the latency run.")
-@click.option("--period-ms", default=200, show_default=True, help="Each terminal confirms a pick this often.")
-def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, seconds: float, period_ms: int) -> None:
+@contextmanager
+def _central(url: str, services: int, site: tuple[int, int]):
+    """A throwaway central database at `url`'s server, seeded with site's (bins, items), with `services` copies of
+    `wms-tui central serve` on it (each its own process and port): (engine, service urls)."""
     admin = create_engine(make_url(url), isolation_level="AUTOCOMMIT")
     name = f"wms_bench_sync_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     central_url = make_url(url).set(database=name).render_as_string(hide_password=False)
     central = make_engine(central_url)
-    port = _free_port()
-    service = None
+    copies = []
     try:
         migrate.upgrade(central)
-        _seed(central, 200, 1000)
-        service = subprocess.Popen([sys.executable, "-m", "wms_tui", "central", "serve", "--url", central_url, "--port", str(port)],
-                                   env={**os.environ})
-        service_url = f"http://127.0.0.1:{port}"
-        _wait_for(service_url)
-        with tempfile.TemporaryDirectory(prefix="wms-bench-sync-") as folder:
-            pusher = _Terminal(Path(folder), "P1", central, service_url, 200, 1000)
-            pusher.post(moves)
-            started = time.perf_counter()
-            pusher.client.push()
-            push_s = time.perf_counter() - started
-            copy_rate = _copy_rows_per_s(central, moves)
-            other = _Terminal(Path(folder), "O1", central, service_url, 200, 1000)
-            late = _Terminal(Path(folder), "L1", central, service_url, 200, 1000)
-            late.client.sync_once()  # in step with central (it holds P1's moves), then offline
-            other.post(catchup_moves // 2)
-            other.client.push()
-            late.post(catchup_moves - catchup_moves // 2)
-            started = time.perf_counter()
-            report = late.client.sync_once()
-            catchup_s = time.perf_counter() - started
-            assert report.pushed + report.pulled_moves == catchup_moves
-            for terminal in (pusher, other, late):
-                terminal.close()
-            floor = _floor_run(Path(folder), central, service_url, terminals, seconds, period_ms / 1000)
-        click.echo(json.dumps({
-            "push_moves_per_s": round(moves / push_s),
-            "copy_rows_per_s": round(copy_rate),
-            "push_ratio_vs_copy": round(moves / push_s / copy_rate, 3),
-            "catchup_100k_s": round(catchup_s, 2),
-            **floor,
-            "sizes": {"moves": moves, "catchup_moves": catchup_moves, "terminals": terminals, "seconds": seconds,
-                      "period_ms": period_ms, "batch": BATCH, "at": datetime.now(UTC).isoformat(timespec="seconds")},
-        }))
+        _seed(central, *site)
+        ports = [_free_port() for _ in range(services)]
+        copies = [subprocess.Popen([sys.executable, "-m", "wms_tui", "central", "serve", "--url", central_url, "--port", str(port)],
+                                   env={**os.environ}) for port in ports]
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        for service_url in urls:
+            _wait_for(service_url)
+        yield central, urls
     finally:
-        if service is not None:
-            service.terminate()
-            service.wait()
+        for copy in copies:
+            copy.terminate()
+            copy.wait()
         central.dispose()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@click.command("sync")
+@click.option("--url", envvar="WMS_BENCH_PG_URL", required=True,
+              help="PostgreSQL URL of a user who may create databases ($WMS_BENCH_PG_URL); throwaway databases are made there.")
+@click.option("--moves", default=100_000, show_default=True, help="Moves one terminal pushes (and the COPY baseline copies).")
+@click.option("--catchup-moves", default=100_000, show_default=True, help="Moves an offline terminal catches up: half its own, half others'.")
+@click.option("--terminals", default=50, show_default=True, help="Terminals confirming picks in the latency run (0: no latency run).")
+@click.option("--processes", default=5, show_default=True, help="Processes the latency run's terminals are spread over.")
+@click.option("--services", default=1, show_default=True, help="Copies of the service (processes) the latency run's terminals are spread over.")
+@click.option("--seconds", default=30.0, show_default=True, help="Length of the latency run.")
+@click.option("--period-ms", default=200, show_default=True, help="Each terminal confirms a pick this often.")
+def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, processes: int, services: int, seconds: float,
+               period_ms: int) -> None:
+    figures: dict = {}
+    with tempfile.TemporaryDirectory(prefix="wms-bench-sync-") as folder:
+        if moves:
+            with _central(url, 1, (200, 1000)) as (central, (service_url,)):
+                figures.update(_throughput(central, service_url, Path(folder), moves, catchup_moves))
+        if terminals:
+            # A database of its own: the terminals start in step with central, not 250,000 moves behind.
+            with _central(url, services, FLOOR_SITE) as (central, urls):
+                figures.update(_floor_run(central, urls, Path(folder), terminals, min(processes, terminals), seconds, period_ms / 1000))
+    click.echo(json.dumps({
+        **figures,
+        "sizes": {"moves": moves, "catchup_moves": catchup_moves, "terminals": terminals, "processes": processes,
+                  "services": services, "seconds": seconds, "period_ms": period_ms, "batch": BATCH,
+                  "at": datetime.now(UTC).isoformat(timespec="seconds")},
+    }))
+
+
+def _throughput(central, service_url: str, folder: Path, moves: int, catchup_moves: int) -> dict:
+    pusher = _Terminal(folder, "P1", central, service_url, 200, 1000)
+    pusher.post(moves)
+    started = time.perf_counter()
+    pusher.client.push()
+    push_s = time.perf_counter() - started
+    copy_rate = _copy_rows_per_s(central, moves)
+    other = _Terminal(folder, "O1", central, service_url, 200, 1000)
+    late = _Terminal(folder, "L1", central, service_url, 200, 1000)
+    late.client.sync_once()  # in step with central (it holds P1's moves), then offline
+    other.post(catchup_moves // 2)
+    other.client.push()
+    late.post(catchup_moves - catchup_moves // 2)
+    started = time.perf_counter()
+    report = late.client.sync_once()
+    catchup_s = time.perf_counter() - started
+    assert report.pushed + report.pulled_moves == catchup_moves
+    for terminal in (pusher, other, late):
+        terminal.close()
+    return {
+        "push_moves_per_s": round(moves / push_s),
+        "copy_rows_per_s": round(copy_rate),
+        "push_ratio_vs_copy": round(moves / push_s / copy_rate, 3),
+        "catchup_100k_s": round(catchup_s, 2),
+    }
 
 
 def _wait_for(url: str) -> None:

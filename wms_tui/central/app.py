@@ -7,6 +7,12 @@ POST /v1/push applies a batch of moves; POST /v1/documents the documents a termi
 (packing containers, shipments); POST /v1/tasks applies task completions and leases
 tasks to the terminal; POST /v1/pull answers what changed, waiting up to
 `wait_s` seconds (long poll) when nothing has; GET /v1/health says the service is up.
+
+A waiting pull does not re-read the database on its own: one task per service process reads
+the change counters every POLL_S while pulls wait and wakes them all when one moves (50
+terminals each re-running its pull every 50 ms would be 1,000 pulls a second). A woken pull
+waits SETTLE_S more before it reads, so the picks of many terminals in that moment travel in
+one answer instead of waking every terminal once per pick.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import asyncio
 import json
 import time
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -34,8 +40,53 @@ from wms_tui.domain.sync import (
 )
 from wms_tui.store import migrate
 
-# How often a waiting pull looks again: another terminal's move shows within about this.
+# How often the change counters are read while pulls wait: a change is noticed within this.
 POLL_S = 0.05
+# How long a woken pull lets further changes gather before it reads them.
+SETTLE_S = 0.1
+_COUNTERS = text("SELECT warehouse_id, last_change FROM change_counter ORDER BY warehouse_id")
+
+
+class ChangeWatch:
+    """The service process's one reader of the change counters while pulls wait."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.waiting = 0
+        self._moved = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def enter(self) -> None:
+        """A pull is about to read and may wait (`leave` once when it answers). A watch that
+        starts anew sets `moved` after its first read: its baseline may postdate the pull's."""
+        self.waiting += 1
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+
+    def leave(self) -> None:
+        self.waiting -= 1
+
+    @property
+    def moved(self) -> asyncio.Event:
+        """Set by the first counter move noticed after this is taken: take it before reading."""
+        return self._moved
+
+    def _read(self) -> list[tuple[int, int]]:
+        with self.engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(_COUNTERS)]
+
+    async def _run(self) -> None:
+        try:
+            seen = None
+            while self.waiting:
+                counters = await run_in_threadpool(self._read)
+                if counters != seen:
+                    seen = counters
+                    self._moved.set()
+                    self._moved = asyncio.Event()
+                await asyncio.sleep(POLL_S)
+        finally:
+            self._task = None
 
 
 async def _request_body(request: Request) -> dict:
@@ -84,6 +135,28 @@ def create_app(engine: Engine) -> Starlette:
         return endpoint
 
     push, documents, tasks = applying(protocol.push), applying(protocol.documents), applying(protocol.tasks)
+    changes = ChangeWatch(engine)
+
+    async def answer_when_news(credential, body: dict, wait: float) -> protocol.PullResult:
+        """The pull's answer, once there is news or `wait` seconds have passed."""
+        if wait <= 0:
+            return await run_in_threadpool(protocol.pull, engine, credential, body)
+        deadline = time.monotonic() + wait
+        changes.enter()
+        try:
+            while True:
+                moved = changes.moved
+                result = await run_in_threadpool(protocol.pull, engine, credential, body)
+                left = deadline - time.monotonic()
+                if not result.empty or result.more or left <= 0:
+                    return result
+                try:
+                    await asyncio.wait_for(moved.wait(), left)
+                except TimeoutError:
+                    continue  # one last read at the deadline
+                await asyncio.sleep(min(SETTLE_S, max(0.0, deadline - time.monotonic())))
+        finally:
+            changes.leave()
 
     async def pull(request: Request) -> JSONResponse:
         try:
@@ -92,12 +165,7 @@ def create_app(engine: Engine) -> Starlette:
             wait = body.get("wait_s", 0)
             if not isinstance(wait, int | float) or isinstance(wait, bool) or wait < 0:
                 raise SyncRefused(400, "'wait_s' must be a number of seconds >= 0")
-            deadline = time.monotonic() + min(float(wait), MAX_WAIT_S)
-            while True:
-                result = await run_in_threadpool(protocol.pull, engine, credential, body)
-                if not result.empty or result.more or time.monotonic() >= deadline:
-                    break
-                await asyncio.sleep(POLL_S)
+            result = await answer_when_news(credential, body, min(float(wait), MAX_WAIT_S))
             await run_in_threadpool(protocol.record_contact, engine, credential[0])
         except SyncRefused as exc:
             return _refusal(exc)

@@ -98,8 +98,8 @@ def push(engine: Engine, credential: tuple[str, str] | None, body: dict) -> Push
                     if stored != resent[sequence]:
                         raise SyncRefused(409, f"move {sequence} differs from the one pushed before: its chain was rewritten")
             fresh = [move for move in moves if move[SEQUENCE] > caller.applied_sequence]
-            conn.execute(_CONTACT, {"terminal": caller.terminal_id, "now": now})
             if not fresh:
+                conn.execute(_CONTACT, {"terminal": caller.terminal_id, "now": now})
                 return PushResult(caller.applied_sequence, 0, 0)
             # The chain must continue central's copy: through a resent move (checked above) or
             # through the hash the batch says comes before it.
@@ -107,16 +107,18 @@ def push(engine: Engine, credential: tuple[str, str] | None, body: dict) -> Push
             if previous != caller.applied_hash:
                 raise SyncRefused(409, f"the batch does not continue the chain central holds for {caller.terminal_id} "
                                        f"after move {caller.applied_sequence}: the terminal's ledger was changed")
-            applied = replication.apply_moves(conn, caller.terminal_id, fresh, now)
-            if len(applied.inserted) != len(fresh):
-                raise SyncRefused(409, "a move id of this batch is already in the central ledger under another sequence")
+            try:
+                # Above the applied sequence, so new: the primary key refuses one that is not.
+                applied = replication.apply_moves(conn, caller.terminal_id, fresh, now, all_new=True)
+            except replication.MoveAlreadyHere:
+                raise SyncRefused(409, "a move id of this batch is already in the central ledger under another sequence") from None
             if applied.warehouses - {caller.warehouse_id}:
                 raise SyncRefused(403, f"a move of this batch belongs to another warehouse than {caller.warehouse_code}")
             conflicts = _negative_conflicts(conn, caller, fresh, applied.negative, now)
             last = fresh[-1]
             conn.execute(
                 update(SyncTerminal).where(SyncTerminal.terminal_id == caller.terminal_id)
-                .values(applied_sequence=last[SEQUENCE], applied_hash=last[CHAIN])
+                .values(applied_sequence=last[SEQUENCE], applied_hash=last[CHAIN], last_contact_at=now)
             )
             return PushResult(last[SEQUENCE], len(fresh), conflicts)
     except (InvalidInput, NotFound) as exc:
@@ -335,7 +337,15 @@ def _apply_completion(conn, caller: Caller, entry: dict, now: datetime) -> bool:
     return False
 
 
+# A pull writes the caller's contact time only when the stored one is older than this: 50
+# terminals pulling several times a second would otherwise be as many writes of rows their own
+# pushes hold locked.
+CONTACT_PRECISION_S = 5
+
+
 def record_contact(engine: Engine, terminal_id: str) -> None:
     """Once per pull request (a long poll reads many times)."""
+    now = datetime.now(UTC)
+    stale = SyncTerminal.last_contact_at.is_(None) | (SyncTerminal.last_contact_at < now - timedelta(seconds=CONTACT_PRECISION_S))
     with engine.begin() as conn:
-        conn.execute(_CONTACT, {"terminal": terminal_id, "now": datetime.now(UTC)})
+        conn.execute(_CONTACT.where(stale), {"terminal": terminal_id, "now": now})

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 
-from sqlalchemy import Connection, Engine, bindparam, select, tuple_, update
+from sqlalchemy import Connection, Engine, Integer, bindparam, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import StatementError
 from uuid6 import uuid7
@@ -297,22 +297,38 @@ def _balance_upsert(dialect_name: str):
     )
 
 
+_BALANCE_KEY = ("item_id", "location_id", "lot_id", "container_id")
+# PostgreSQL: a batch's balances as six arrays, one statement (an executemany of thousands of
+# upserts is thousands of statements for the server to run).
+_BALANCE_UNNEST = text(
+    f"INSERT INTO stock_balance AS balance ({', '.join(_BALANCE_KEY)}, quantity, value) "
+    "SELECT * FROM unnest(:item_id, :location_id, :lot_id, :container_id, :quantity, :value) "
+    f"ON CONFLICT ({', '.join(_BALANCE_KEY)}) DO UPDATE "
+    "SET quantity = balance.quantity + excluded.quantity, value = balance.value + excluded.value"
+).bindparams(
+    *(bindparam(name, type_=postgresql.ARRAY(Integer)) for name in _BALANCE_KEY),
+    *(bindparam(name, type_=postgresql.ARRAY(BALANCES.c[name].type)) for name in ("quantity", "value")),
+)
+
+
 def _upsert_balances(conn: Connection, deltas: dict[tuple[int, int, int, int], list[Decimal]]) -> None:
     if not deltas:
         return
-    rows = [
-        {
-            "item_id": item_id,
-            "location_id": location_id,
-            "lot_id": lot_id,
-            "container_id": container_id,
-            "quantity": quantity,
-            "value": value,
+    if conn.dialect.name == "postgresql":
+        keys = sorted(deltas)
+        statement, rows = _BALANCE_UNNEST, {
+            **{name: [key[n] for key in keys] for n, name in enumerate(_BALANCE_KEY)},
+            "quantity": [deltas[key][0] for key in keys],
+            "value": [deltas[key][1] for key in keys],
         }
-        for (item_id, location_id, lot_id, container_id), (quantity, value) in deltas.items()
-    ]
+    else:
+        statement, rows = _balance_upsert(conn.dialect.name), [
+            {"item_id": item_id, "location_id": location_id, "lot_id": lot_id, "container_id": container_id,
+             "quantity": quantity, "value": value}
+            for (item_id, location_id, lot_id, container_id), (quantity, value) in deltas.items()
+        ]
     try:
-        conn.execute(_balance_upsert(conn.dialect.name), rows)
+        conn.execute(statement, rows)
     except StatementError as exc:
         # A batch's own sum is refused before it is sent (InvalidInput from the column type);
         # a sum with the stored balance by PostgreSQL ("bigint out of range") or, on SQLite,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from psycopg.errors import UniqueViolation
 from sqlalchemy import Connection, and_, any_, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
@@ -112,6 +113,10 @@ def moves_since(conn: Connection, warehouse_id: int, after: int, limit: int) -> 
     """(change number, terminal id, wire move) of a warehouse's moves after change `after`."""
     rows = conn.execute(_MOVES_SINCE, {"warehouse": warehouse_id, "after": after, "limit": limit})
     return [(row.change_seq, row.terminal_id, _wire(row)) for row in rows]
+
+
+class MoveAlreadyHere(Exception):
+    """A move said to be new whose id this database holds already."""
 
 
 @dataclass
@@ -223,17 +228,20 @@ class _MoveParser:
             raise InvalidInput(f"move {what}: {exc}") from None
 
 
-def apply_moves(conn: Connection, terminal_id: str | Sequence[str], moves: Sequence[Sequence], received_at: datetime) -> Applied:
+def apply_moves(conn: Connection, terminal_id: str | Sequence[str], moves: Sequence[Sequence], received_at: datetime,
+                *, all_new: bool = False) -> Applied:
     """Insert the wire moves this database does not hold yet and update the balances once for
     them, in the caller's transaction. `terminal_id` is the posting terminal of every move, or
-    one per move. Natural keys are resolved here; an unknown item or location refuses the batch."""
+    one per move. Natural keys are resolved here; an unknown item or location refuses the batch.
+    `all_new`: the caller knows none of them is here (a push above the terminal's applied
+    sequence, on PostgreSQL), so they are not looked up: one that is raises MoveAlreadyHere."""
     terminals = [terminal_id] * len(moves) if isinstance(terminal_id, str) else list(terminal_id)
     applied = Applied()
     if not moves:
         return applied
     parse = _MoveParser()
     parsed = [parse(move, index) for index, move in enumerate(moves)]
-    existing = {row.id for row in _rows_by_key(conn, (MOVES.c.id,), MOVES.c.id, (row["id"] for row in parsed))}
+    existing = set() if all_new else {row.id for row in _rows_by_key(conn, (MOVES.c.id,), MOVES.c.id, (row["id"] for row in parsed))}
     fresh = [(move, row, terminal) for move, row, terminal in zip(moves, parsed, terminals, strict=True) if row["id"] not in existing]
     if not fresh:
         return applied
@@ -308,9 +316,14 @@ def _insert(conn: Connection, rows: list[dict]) -> None:
     ]
     if conn.dialect.name == "postgresql":
         cursor = conn.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY stock_move ({', '.join(MOVE_COLUMNS)}) FROM STDIN") as copy:
-            for value in values:
-                copy.write_row(value)
+        try:
+            with cursor.copy(f"COPY stock_move ({', '.join(MOVE_COLUMNS)}) FROM STDIN") as copy:
+                for value in values:
+                    copy.write_row(value)
+        except UniqueViolation as exc:
+            if exc.diag.constraint_name == "stock_move_pkey":
+                raise MoveAlreadyHere(str(exc)) from None
+            raise
         return
     conn.exec_driver_sql(sql, values)
 
