@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 from uuid6 import uuid7
 
 from wms_tui.central.registry import Caller, authenticate
@@ -26,7 +28,8 @@ from wms_tui.domain.sync import (
     SyncRefused,
     sequence_problem,
 )
-from wms_tui.store import pulled_rows, replication
+from wms_tui.services.inbound import receiving
+from wms_tui.store import pulled_rows, pushed_rows, replication
 from wms_tui.store.ledger import MOVES
 from wms_tui.store.models import SiteSecret, SyncConflict, SyncTerminal, Task
 
@@ -65,14 +68,37 @@ class PushResult:
     applied_sequence: int
     inserted: int
     conflicts: int
+    documents: int = 0  # document rows new centrally
 
     def as_json(self) -> dict:
-        return {"applied_sequence": self.applied_sequence, "inserted": self.inserted, "conflicts": self.conflicts}
+        return {"applied_sequence": self.applied_sequence, "inserted": self.inserted, "conflicts": self.conflicts,
+                "documents": self.documents}
+
+
+# What the new rows of a pushed document drive centrally, by the services' own rules.
+DOCUMENT_EFFECTS = {"receipt_line": receiving.count_pushed_lines}
+
+
+def _apply_documents(conn, caller: Caller, documents: dict, now: datetime) -> int:
+    """The documents the caller created or changed, upserted by uid after the batch's moves
+    (which brought their lots and containers); the effects of the rows new here applied."""
+    new = pushed_rows.apply_documents(conn, documents, caller.warehouse_id, now)
+    with Session(bind=conn) as session:
+        for table, ids in new.items():
+            if ids and table in DOCUMENT_EFFECTS:
+                DOCUMENT_EFFECTS[table](session, ids)
+        session.flush()
+    return sum(len(ids) for ids in new.values())
 
 
 def push(engine: Engine, credential: tuple[str, str] | None, body: dict) -> PushResult:
-    """Apply one batch of the caller's moves in one transaction."""
+    """Apply one batch of the caller's moves and documents in one transaction."""
     moves = body.get("moves")
+    documents = body.get("documents", {})
+    if not isinstance(documents, dict):
+        raise SyncRefused(400, "'documents' must be an object of rows by table")
+    if sum(len(rows) for rows in documents.values() if isinstance(rows, list)) > MAX_BATCH_MOVES:
+        raise SyncRefused(413, f"a batch holds at most {MAX_BATCH_MOVES} document rows")
     if not isinstance(moves, list) or not all(isinstance(move, list) and len(move) > CHAIN for move in moves):
         raise SyncRefused(400, "'moves' must be a list of moves (lists of the wire fields)")
     if len(moves) > MAX_BATCH_MOVES:
@@ -96,7 +122,7 @@ def push(engine: Engine, credential: tuple[str, str] | None, body: dict) -> Push
             fresh = [move for move in moves if move[SEQUENCE] > caller.applied_sequence]
             conn.execute(_CONTACT, {"terminal": caller.terminal_id, "now": now})
             if not fresh:
-                return PushResult(caller.applied_sequence, 0, 0)
+                return PushResult(caller.applied_sequence, 0, 0, _apply_documents(conn, caller, documents, now))
             # The chain must continue central's copy: through a resent move (checked above) or
             # through the hash the batch says comes before it.
             previous = resent.get(caller.applied_sequence, body.get("previous_hash"))
@@ -114,9 +140,11 @@ def push(engine: Engine, credential: tuple[str, str] | None, body: dict) -> Push
                 update(SyncTerminal).where(SyncTerminal.terminal_id == caller.terminal_id)
                 .values(applied_sequence=last[SEQUENCE], applied_hash=last[CHAIN])
             )
-            return PushResult(last[SEQUENCE], len(fresh), conflicts)
+            return PushResult(last[SEQUENCE], len(fresh), conflicts, _apply_documents(conn, caller, documents, now))
     except (InvalidInput, NotFound) as exc:
         raise SyncRefused(422, str(exc)) from None
+    except IntegrityError as exc:  # e.g. a document number central holds under another uid
+        raise SyncRefused(409, f"a pushed document clashes with central's: {exc.orig}") from None
 
 
 def _negative_conflicts(conn, caller: Caller, moves: list[list], negative, now: datetime) -> int:

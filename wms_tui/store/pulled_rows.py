@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Connection, Date, DateTime, Table, Uuid, bindparam, case, select
+from sqlalchemy import Connection, Date, DateTime, Table, Uuid, bindparam, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from wms_tui.domain.errors import NotFound
@@ -27,6 +27,8 @@ from wms_tui.store.models import (
     Location,
     Operator,
     Partner,
+    PurchaseOrder,
+    PurchaseOrderLine,
     SiteSecret,
     Task,
     Warehouse,
@@ -52,16 +54,20 @@ class Pulled:
     # Columns the terminal owns while central leases the row to it (its progress on a task):
     # a pull keeps its values unless central cancelled the row.
     leased: frozenset[str] = frozenset()
+    # Columns that only grow (quantities received): a pull keeps the larger of the terminal's
+    # and central's value, so progress central has not been pushed yet is not taken back.
+    grows: frozenset[str] = frozenset()
 
 
-WAREHOUSE, LOCATION, ITEM = Warehouse.__table__, Location.__table__, Item.__table__
+WAREHOUSE, LOCATION, ITEM, PARTNER = Warehouse.__table__, Location.__table__, Item.__table__, Partner.__table__
+PURCHASE_ORDER = PurchaseOrder.__table__
 # In the order a terminal applies them: a row's references come before it.
 TABLES: dict[str, Pulled] = {
     "warehouse": Pulled(WAREHOUSE, "code", {}),
     "location": Pulled(LOCATION, "code", {"parent_id": Reference(LOCATION, "code"), "warehouse_id": Reference(WAREHOUSE, "code")}),
     "item": Pulled(ITEM, "sku", {}),
     "item_barcode": Pulled(ItemBarcode.__table__, "barcode", {"item_id": Reference(ITEM, "sku")}),
-    "partner": Pulled(Partner.__table__, "code", {}),
+    "partner": Pulled(PARTNER, "code", {}),
     "operator": Pulled(Operator.__table__, "code", {}, frozenset({"failed_attempts", "locked_until"})),
     "task": Pulled(
         Task.__table__, "uid",
@@ -70,6 +76,11 @@ TABLES: dict[str, Pulled] = {
         # Lots travel with moves (by item and code); a task's document line is its order's.
         frozenset({"id", "lot_id", "document_line_id"}),
         frozenset({"state", "done_quantity", "assignee", "claimed_at", "done_at", "queue_position", "skip_count"}),
+    ),
+    "purchase_order": Pulled(PURCHASE_ORDER, "number", {"supplier_id": Reference(PARTNER, "code"), "warehouse_id": Reference(WAREHOUSE, "code")}),
+    "purchase_order_line": Pulled(
+        PurchaseOrderLine.__table__, "uid", {"order_id": Reference(PURCHASE_ORDER, "number"), "item_id": Reference(ITEM, "sku")},
+        grows=frozenset({"received_quantity"}),
     ),
 }
 _CHANGES = (
@@ -151,7 +162,9 @@ def _upsert(conn: Connection, spec: Pulled, rows: list[dict], terminal_id: str) 
     table, excluded = spec.table.c, insert.excluded
     if spec.leased:  # SET reads the row as it was: leased_to here is the terminal's copy's
         still_mine = (table.leased_to == terminal_id) & (excluded.leased_to == terminal_id) & (excluded.state != TaskState.CANCELLED.value)
-    values = {c.name: case((still_mine, c), else_=excluded[c.name]) if c.name in spec.leased else excluded[c.name]
+    larger = func.max if conn.dialect.name == "sqlite" else func.greatest
+    values = {c.name: case((still_mine, c), else_=excluded[c.name]) if c.name in spec.leased
+              else larger(c, excluded[c.name]) if c.name in spec.grows else excluded[c.name]
               for c in columns if c.name != spec.key}
     statement = insert.on_conflict_do_update(index_elements=[table[spec.key]], set_=values)
     conn.execute(statement, [{c.name: _python(c, row.get(c.name)) for c in columns} for row in rows])

@@ -21,7 +21,7 @@ from wms_tui.domain.sync import (
     schema_token,
     status_text,
 )
-from wms_tui.store import migrate, pulled_rows, replication
+from wms_tui.store import migrate, pulled_rows, pushed_rows, replication
 from wms_tui.store.db import read_only
 from wms_tui.store.models import SyncState, TaskDoneOutbox
 
@@ -48,6 +48,7 @@ class SyncReport:
     pulled_moves: int
     pulled_rows: int
     tasks_confirmed: int = 0  # task completions sent
+    documents_pushed: int = 0  # document rows sent
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,15 @@ class SyncClient:
             headers={"Authorization": credential(endpoint.terminal_id, endpoint.secret), SCHEMA_HEADER: schema_token(migrate.HEADS),
                      "Content-Type": "application/json"},
         )
+        with engine.begin() as conn:
+            self._enrol(conn)
+
+    def _enrol(self, conn) -> None:
+        """Make this database the terminal's from the start, before it first reaches central:
+        its document numbers carry the terminal, its documents are recorded for the push, and
+        it claims only tasks central leased to it."""
+        if conn.execute(select(SYNC_STATE.c.terminal_id).where(SYNC_STATE.c.terminal_id == self.endpoint.terminal_id)).first() is None:
+            conn.execute(SYNC_STATE.insert().values(**{**self._state(conn), "terminal_id": self.endpoint.terminal_id}))
 
     def close(self) -> None:
         self.http.close()
@@ -111,9 +121,7 @@ class SyncClient:
         return dict(row)
 
     def _save(self, conn, **values) -> None:
-        table = SYNC_STATE
-        if conn.execute(table.update().where(table.c.terminal_id == self.endpoint.terminal_id).values(**values)).rowcount == 0:
-            conn.execute(table.insert().values(**{**self._state(conn), **values, "terminal_id": self.endpoint.terminal_id}))
+        conn.execute(SYNC_STATE.update().where(SYNC_STATE.c.terminal_id == self.endpoint.terminal_id).values(**values))
 
     def _addressed(self, **body) -> dict:
         return {"terminal": self.endpoint.terminal_id, "warehouse": self.endpoint.warehouse, **body}
@@ -152,6 +160,21 @@ class SyncClient:
                 self._save(conn, acknowledged_sequence=acknowledged)
             moves, previous = prefetched if prefetched is not None and acknowledged == last else self._outbox(acknowledged)
         return sent
+
+    def push_documents(self) -> int:
+        """Send the documents this terminal created or changed (after the moves, which bring
+        their lots and containers) in batches until central has applied them; returns rows sent."""
+        sent = 0
+        while True:
+            with read_only(self.engine).connect() as conn:
+                last, documents = pushed_rows.outbox(conn, self.batch_size)
+            if not last:
+                return sent
+            if documents:
+                self._post("/push", self._addressed(moves=[], documents=documents))
+                sent += sum(len(rows) for rows in documents.values())
+            with self.engine.begin() as conn:
+                pushed_rows.acknowledge(conn, last)
 
     def _reader(self) -> ThreadPoolExecutor:
         if self._outbox_reader is None:
@@ -195,6 +218,7 @@ class SyncClient:
         """Push, then pull; the outcome (success, or offline since when) is recorded for the status."""
         try:
             pushed = self.push()
+            documents = self.push_documents()
             confirmed = self.exchange_tasks()
             moves, rows = self.pull(wait_s)
         except (Offline, SyncRefused) as exc:
@@ -202,7 +226,7 @@ class SyncClient:
             raise
         with self.engine.begin() as conn:
             self._save(conn, last_success_at=datetime.now(UTC), offline_since=None, last_error=None)
-        return SyncReport(pushed, moves, rows, confirmed)
+        return SyncReport(pushed, moves, rows, confirmed, documents)
 
     def _record_failure(self, exc: Exception) -> None:
         with self.engine.begin() as conn:

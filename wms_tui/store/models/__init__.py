@@ -61,6 +61,7 @@ from wms_tui.store.models.sales import (
 from wms_tui.store.models.sync import (
     ChangeCounter,
     ChangeLog,
+    DocumentOutbox,
     MoveChange,
     SyncConflict,
     SyncState,
@@ -131,4 +132,5 @@ __all__ = [
     "MoveChange",
     "SyncState",
     "SyncConflict",
+    "DocumentOutbox",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -25,6 +26,7 @@ from wms_tui.store.models.fields import (
     quantity_field,
     text_field,
     timestamp_field,
+    uid_field,
 )
 from wms_tui.store.types import Quantity, StrEnumType
 
@@ -57,6 +59,7 @@ class SalesOrderLine(SQLModel, table=True):
               "backordered_quantity"),
     )
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID | None = uid_field()  # a return line pushed from a terminal names its order line by it
     order_id: int = Field(foreign_key="sales_order.id", index=True)
     item_id: int = Field(foreign_key="item.id", index=True)
     quantity: Decimal = quantity_field()
@@ -169,8 +172,10 @@ class Payment(SQLModel, table=True):
 class SalesReturn(SQLModel, table=True):
     __tablename__ = "sales_return"
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID | None = uid_field()
     number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
     order_id: int = Field(foreign_key="sales_order.id", index=True)
+    warehouse_id: int | None = Field(default=None, foreign_key="warehouse.id")  # the order's
     operator: str = text_field(40)
     created_at: datetime = timestamp_field()
 
@@ -178,6 +183,7 @@ class SalesReturn(SQLModel, table=True):
 class SalesReturnLine(SQLModel, table=True):
     __tablename__ = "sales_return_line"
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID | None = uid_field()
     return_id: int = Field(foreign_key="sales_return.id", index=True)
     order_line_id: int = Field(foreign_key="sales_order_line.id", index=True)
     item_id: int = Field(foreign_key="item.id")

@@ -90,3 +90,16 @@ class SyncConflict(SQLModel, table=True):
     move_ids: str = Field(sa_column=Column(String(2000), nullable=False))
     detail: str = text_field(300)
     created_at: datetime = timestamp_field()
+
+
+class DocumentOutbox(SQLModel, table=True):
+    """Terminal: the documents it created or changed (store/pushed_rows.PUSHED), one entry per
+    row, until central has applied them (written by triggers: see migration
+    0018_sync_inbound_docs). AUTOINCREMENT: a row changed again while its push is under way
+    gets a higher id than the push acknowledges."""
+
+    __tablename__ = "document_outbox"
+    __table_args__ = (UniqueConstraint("table_name", "row_uid", name="uq_document_outbox_row"), {"sqlite_autoincrement": True})
+    id: int | None = Field(default=None, primary_key=True)
+    table_name: str = text_field(40)
+    row_uid: uuid.UUID

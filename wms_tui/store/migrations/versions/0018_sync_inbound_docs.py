@@ -1,0 +1,132 @@
+"""sync inbound docs: purchase orders pulled by terminals, the documents a terminal creates pushed
+
+Revision ID: 0018_sync_inbound_docs
+Revises: 0015_console_indexes
+Create Date: 2026-12-14
+
+Global ids (UUIDv7 `uid`, filled for the rows already there) on the purchase order lines
+terminals pull and on the documents terminals create and push: receipts and their lines, count
+sessions and their lines, sales returns and their lines; sales order lines gain theirs too (a
+return line names its order line by it). sales_return gains its warehouse (the partition key,
+from its order).
+
+document_outbox (terminal side): every insert or update of a pushed document on a terminal that
+syncs is recorded there by a SQLite trigger until central has applied it; AUTOINCREMENT, so a row
+changed again while its push is under way gets a higher id than the push acknowledges.
+
+On PostgreSQL, purchase orders and their lines are logged for the pull like tasks (a line's
+scope is its order's warehouse), and the ones already there are logged once.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0018_sync_inbound_docs'
+down_revision: str | Sequence[str] | None = '0015_console_indexes'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+WITH_UID = ['purchase_order_line', 'receipt', 'receipt_line', 'count_session', 'count_line', 'sales_return',
+            'sales_return_line', 'sales_order_line']
+# Recorded in document_outbox on a terminal: the documents it creates (store/pushed_rows.PUSHED).
+PUSHED = ['receipt', 'receipt_line', 'count_session', 'count_line', 'sales_return', 'sales_return_line']
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    for table in WITH_UID:
+        # The sales order lines' uid may come first with the outbound documents' migration.
+        if 'uid' in {column['name'] for column in sa.inspect(bind).get_columns(table)}:
+            continue
+        # Nullable only because a column added to SQLite cannot be NOT NULL without a default;
+        # every row gets one here and the models give each new one its own.
+        op.add_column(table, sa.Column('uid', sa.Uuid(), nullable=True))
+        _fill_uids(table)
+        op.create_index(f'ix_{table}_uid', table, ['uid'], unique=True)
+    with op.batch_alter_table('sales_return') as batch_op:
+        batch_op.add_column(sa.Column('warehouse_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key('sales_return_warehouse_id_fkey', 'warehouse', ['warehouse_id'], ['id'])
+    op.execute('UPDATE sales_return SET warehouse_id = '
+               '(SELECT warehouse_id FROM sales_order WHERE sales_order.id = sales_return.order_id)')
+    op.create_table('document_outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('table_name', sa.String(length=40), nullable=False),
+    sa.Column('row_uid', sa.Uuid(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('table_name', 'row_uid', name='uq_document_outbox_row'),
+    sqlite_autoincrement=True,
+    )
+    if bind.dialect.name == 'sqlite':
+        for table in PUSHED:
+            for event in ('INSERT', 'UPDATE'):
+                op.execute(
+                    f"CREATE TRIGGER {table}_record_{event.lower()} AFTER {event} ON {table} "
+                    "WHEN EXISTS (SELECT 1 FROM sync_state) "
+                    f"BEGIN INSERT OR REPLACE INTO document_outbox (table_name, row_uid) VALUES ('{table}', NEW.uid); END"
+                )
+    else:
+        _create_pull_triggers()
+
+
+def _fill_uids(table: str) -> None:
+    from uuid6 import uuid7
+
+    bind = op.get_bind()
+    rows = sa.table(table, sa.column('id', sa.Integer()), sa.column('uid', sa.Uuid()))
+    ids = bind.execute(sa.select(rows.c.id).order_by(rows.c.id)).scalars().all()
+    if ids:
+        bind.execute(rows.update().where(rows.c.id == sa.bindparam('row_id')).values(uid=sa.bindparam('new_uid')),
+                     [{'row_id': row_id, 'new_uid': uuid7()} for row_id in ids])
+
+
+def _create_pull_triggers() -> None:
+    op.execute(
+        """
+        CREATE FUNCTION wms_log_child_row() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            scope integer;
+            changed_key text;
+            last bigint;
+        BEGIN
+            -- TG_ARGV: the row's key column, its parent reference, the parent table (which
+            -- carries the warehouse).
+            EXECUTE format('SELECT ($1).%I::text', TG_ARGV[0]) INTO changed_key USING NEW;
+            EXECUTE format('SELECT warehouse_id FROM %I WHERE id = ($1).%I', TG_ARGV[2], TG_ARGV[1]) INTO scope USING NEW;
+            last := wms_bump_change(scope, 1);
+            INSERT INTO change_log (warehouse_id, change_seq, table_name, row_key)
+            VALUES (scope, last, TG_TABLE_NAME, changed_key)
+            ON CONFLICT ON CONSTRAINT uq_change_log_row
+            DO UPDATE SET warehouse_id = excluded.warehouse_id, change_seq = excluded.change_seq;
+            RETURN NULL;
+        END $$
+        """
+    )
+    op.execute("CREATE TRIGGER purchase_order_log_changes AFTER INSERT OR UPDATE ON purchase_order "
+               "FOR EACH ROW EXECUTE FUNCTION wms_log_row('number', 'warehouse_id')")
+    op.execute("CREATE TRIGGER purchase_order_line_log_changes AFTER INSERT OR UPDATE ON purchase_order_line "
+               "FOR EACH ROW EXECUTE FUNCTION wms_log_child_row('uid', 'order_id', 'purchase_order')")
+    # The orders and lines already there reach terminals with their next pull.
+    op.execute('UPDATE purchase_order SET number = number')
+    op.execute('UPDATE purchase_order_line SET uid = uid')
+
+
+def downgrade() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name == 'sqlite':
+        for table in PUSHED:
+            op.execute(f'DROP TRIGGER {table}_record_insert')
+            op.execute(f'DROP TRIGGER {table}_record_update')
+    else:
+        op.execute('DROP TRIGGER purchase_order_line_log_changes ON purchase_order_line')
+        op.execute('DROP TRIGGER purchase_order_log_changes ON purchase_order')
+        op.execute('DROP FUNCTION wms_log_child_row()')
+        op.execute("DELETE FROM change_log WHERE table_name IN ('purchase_order', 'purchase_order_line')")
+    op.drop_table('document_outbox')
+    with op.batch_alter_table('sales_return') as batch_op:
+        batch_op.drop_constraint('sales_return_warehouse_id_fkey', type_='foreignkey')
+        batch_op.drop_column('warehouse_id')
+    for table in WITH_UID:
+        op.drop_index(f'ix_{table}_uid', table_name=table)
+        op.execute(f'ALTER TABLE {table} DROP COLUMN uid')
