@@ -131,7 +131,7 @@ def test_bad_requests_are_refused_and_apply_nothing(central, service, terminals,
     assert moves_by_id(central) == {}
     monkeypatch.setattr(central_app, "MAX_BODY_BYTES", 32 * 1024 * 1024)
     accepted = _post(url, "/push", good, secret=secret)
-    assert accepted.json() == {"applied_sequence": 2, "inserted": 2, "conflicts": 0}
+    assert accepted.json() == {"applied_sequence": 2, "inserted": 2, "conflicts": 0, "documents": 0}
     again = _post(url, "/push", good, secret=secret)  # the same batch resent: nothing changes
-    assert again.json() == {"applied_sequence": 2, "inserted": 0, "conflicts": 0}
+    assert again.json() == {"applied_sequence": 2, "inserted": 0, "conflicts": 0, "documents": 0}
     assert len(moves_by_id(central)) == 2

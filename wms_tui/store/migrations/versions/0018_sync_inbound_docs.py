@@ -16,6 +16,9 @@ changed again while its push is under way gets a higher id than the push acknowl
 
 On PostgreSQL, purchase orders and their lines are logged for the pull like tasks (a line's
 scope is its order's warehouse), and the ones already there are logged once.
+
+A task a syncing terminal makes for itself (services/tasks.create_tasks holds it for the
+terminal, without a lease) stays there: its completion is no longer recorded for central.
 """
 
 from collections.abc import Sequence
@@ -59,6 +62,7 @@ def upgrade() -> None:
     sqlite_autoincrement=True,
     )
     if bind.dialect.name == 'sqlite':
+        _record_leased_completions_only()
         for table in PUSHED:
             for event in ('INSERT', 'UPDATE'):
                 op.execute(
@@ -68,6 +72,20 @@ def upgrade() -> None:
                 )
     else:
         _create_pull_triggers()
+
+
+def _record_leased_completions_only(own_tasks_too: bool = False) -> None:
+    """A task a syncing terminal made for itself is held by it without a lease (lease_until
+    empty) and stays on the terminal: only completions of tasks central leased are pushed."""
+    op.execute('DROP TRIGGER task_done_record')
+    op.execute(
+        "CREATE TRIGGER task_done_record AFTER UPDATE OF state ON task "
+        "WHEN NEW.state = 'done' AND OLD.state != 'done' "
+        "AND NEW.leased_to IN (SELECT terminal_id FROM sync_state) "
+        + ("" if own_tasks_too else "AND NEW.lease_until IS NOT NULL ")
+        + "BEGIN INSERT INTO task_done_outbox (task_uid, done_quantity, assignee, done_at) "
+        "VALUES (NEW.uid, NEW.done_quantity, NEW.assignee, NEW.done_at); END"
+    )
 
 
 def _fill_uids(table: str) -> None:
@@ -115,6 +133,7 @@ def _create_pull_triggers() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == 'sqlite':
+        _record_leased_completions_only(own_tasks_too=True)  # the trigger as 0016_sync_documents made it
         for table in PUSHED:
             op.execute(f'DROP TRIGGER {table}_record_insert')
             op.execute(f'DROP TRIGGER {table}_record_update')
