@@ -14,9 +14,10 @@ from tests.sync.kit import Terminal, assert_converged
 from wms_tui.central import protocol
 from wms_tui.domain.inbound import PurchaseState
 from wms_tui.domain.outbound import ReturnCondition
-from wms_tui.domain.states import CountLineState
+from wms_tui.domain.states import CountLineState, ExceptionKind
 from wms_tui.domain.sync import SyncRefused
 from wms_tui.services import catalog, tasks
+from wms_tui.services.desks.exceptions import exceptions
 from wms_tui.services.inbound import counting, purchasing, receiving
 from wms_tui.services.outbound import customers, orders, returns
 from wms_tui.services.outbound.common import returns_location
@@ -59,11 +60,13 @@ def context(terminal: Terminal) -> PostingContext:
     return PostingContext(terminal.terminal_id, f"op-{terminal.terminal_id}")
 
 
-def receive(terminal: Terminal, scanned: str | None, count: int) -> str:
-    """A receipt on the terminal (against the PO scanned, or blind) with one scan of `count` widgets."""
+def receive(terminal: Terminal, scanned: str | None, count: int, over_reason: str | None = None) -> str:
+    """A receipt on the terminal (against the PO scanned, or blind) with one scan of `count`
+    widgets (more than ordered with `over_reason`)."""
     with transaction(terminal.engine) as session:
         receipt = receiving.start_receipt(session, scanned) if scanned else receiving.start_blind_receipt(session, "WH1")
-        receiving.receive_scan(session, context(terminal), receipt.number, WIDGET, count=count)
+        receiving.receive_scan(session, context(terminal), receipt.number, WIDGET, count=count,
+                               over_receipt_allowed=over_reason is not None, over_reason=over_reason)
     terminal.posted += 1
     return receipt.number
 
@@ -122,10 +125,12 @@ def test_a_receipt_against_a_central_po_reaches_central_exactly_once(central, se
     assert receipts(central) == receipts(t1.engine) == {receipt: [("W-1", "WH1/STOCK", Decimal(4), "op-T1")]}
     with reading(central) as session:
         assert finders.find_receipt(session, receipt).purchase_order_id == finders.purchase_order_by_number(session, number).id
-    receive(t1, number, 6)
+    receive(t1, number, 7, over_reason="supplier sent a spare")  # a receiving discrepancy
     assert client.sync_once().documents_pushed == 2
-    assert po(central, number)[:2] == po(t1.engine, number)[:2] == (PurchaseState.RECEIVED, [Decimal(10)])
+    assert po(central, number)[:2] == po(t1.engine, number)[:2] == (PurchaseState.RECEIVED, [Decimal(11)])
     assert client.sync_once().documents_pushed == 0
+    [over] = [e for e in exceptions(central).waiting if e.kind == ExceptionKind.OVER_RECEIPT]  # on central's desk
+    assert over.who == "op-T1" and over.what.endswith("W-1: 1 over the order: supplier sent a spare")
     assert_converged(central, [t1])
 
 
