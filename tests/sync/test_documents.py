@@ -216,3 +216,14 @@ def test_documents_central_cannot_place_are_refused_whole(central, service, term
         assert words in str(refused.value), what
     assert receipts(central) == {}
     assert po(central, number)[1] == [Decimal(0)]
+
+
+def test_a_po_line_pulled_in_a_page_without_its_po_brings_it_along(central, service, terminals):
+    t1 = terminals("T1")
+    t1.client(service.url).sync_once()
+    number = central_po(central, 10)
+    with transaction(central) as session:  # the order changes after its line: its change comes later
+        purchasing.close_purchase_order(session, number)
+    assert t1.client(service.url, batch_size=1).sync_once().pulled_rows >= 2
+    assert po(t1.engine, number) == po(central, number)
+    assert po(central, number)[0] == PurchaseState.CLOSED

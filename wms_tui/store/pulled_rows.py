@@ -42,6 +42,9 @@ class Reference:
 
     table: Table
     key: str
+    # A document's header, logged in the same scope as its lines: it may have changed after
+    # them (past the end of their page), so it is sent with them when the page lacks it.
+    along: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ TABLES: dict[str, Pulled] = {
     ),
     "purchase_order": Pulled(PURCHASE_ORDER, "number", {"supplier_id": Reference(PARTNER, "code"), "warehouse_id": Reference(WAREHOUSE, "code")}),
     "purchase_order_line": Pulled(
-        PurchaseOrderLine.__table__, "uid", {"order_id": Reference(PURCHASE_ORDER, "number"), "item_id": Reference(ITEM, "sku")},
+        PurchaseOrderLine.__table__, "uid", {"order_id": Reference(PURCHASE_ORDER, "number", along=True), "item_id": Reference(ITEM, "sku")},
         grows=frozenset({"received_quantity"}),
     ),
 }
@@ -133,7 +136,21 @@ def changes_since(conn: Connection, scope: int, after: int, limit: int) -> tuple
     wanted: dict[str, list[str]] = {}
     for _, table, key in changes:
         wanted.setdefault(table, []).append(key)
-    return changes[-1].change_seq, len(changes), {table: _read(conn, TABLES[table], keys) for table, keys in wanted.items() if table in TABLES}
+    rows = {table: _read(conn, TABLES[table], keys) for table, keys in wanted.items() if table in TABLES}
+    return changes[-1].change_seq, len(changes), _with_headers(conn, rows)
+
+
+def _with_headers(conn: Connection, rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """The page's rows, and the headers (`Reference.along`) of its lines that it lacks."""
+    names = {spec.table.name: name for name, spec in TABLES.items()}
+    for table, spec in TABLES.items():
+        for column, reference in spec.references.items():
+            if reference.along and rows.get(table):
+                header = names[reference.table.name]
+                present = {row[reference.key] for row in rows.get(header, [])}
+                if missing := sorted({row[column] for row in rows[table] if row[column] is not None} - present):
+                    rows.setdefault(header, []).extend(_read(conn, TABLES[header], missing))
+    return rows
 
 
 def _local_ids(conn: Connection, reference: Reference, keys: Iterable[str]) -> dict[str, int]:
