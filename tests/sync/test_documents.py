@@ -191,6 +191,7 @@ def test_documents_central_cannot_place_are_refused_whole(central, service, term
     number = central_po(central, 10)
     with transaction(central) as session:
         catalog.create_warehouse(session, "WH2", "Warehouse 2")
+        theirs = finders.find_receipt(session, receiving.start_blind_receipt(session, "WH2").number).uid.hex
     t1 = terminals("T1")
     client = t1.client(service.url)
     client.sync_once()
@@ -206,6 +207,8 @@ def test_documents_central_cannot_place_are_refused_whole(central, service, term
         "unknown PO line": ({**documents, "receipt_line": [{**line, "purchase_order_line_id": "0" * 32}]}, 422, "unknown purchase_order_line"),
         "another warehouse": ({**documents, "receipt": [{**documents["receipt"][0], "warehouse_id": "WH2"}]}, 422,
                               "a pushed receipt belongs to another warehouse"),
+        "another warehouse's row": ({**documents, "receipt": [{**documents["receipt"][0], "uid": theirs}]}, 422,
+                                    "a pushed receipt belongs to another warehouse"),
         "malformed": ({**documents, "receipt_line": [{**line, "quantity": "many"}]}, 422, "malformed"),
         "no documents object": ([], 400, "'documents' must be an object"),
     }
@@ -214,7 +217,7 @@ def test_documents_central_cannot_place_are_refused_whole(central, service, term
             protocol.push(central, ("T1", t1.secret), {**body, "documents": sent})
         assert (what, refused.value.status) == (what, status)
         assert words in str(refused.value), what
-    assert receipts(central) == {}
+    assert list(receipts(central)) == ["RC000001"]  # WH2's, untouched
     assert po(central, number)[1] == [Decimal(0)]
 
 

@@ -123,7 +123,6 @@ def acknowledge(conn: Connection, last: int) -> None:
     conn.execute(OUTBOX.delete().where(OUTBOX.c.id <= last))
 
 
-
 # --- central: wire rows applied ---------------------------------------------------------------
 
 
@@ -206,9 +205,11 @@ def apply_documents(conn: Connection, documents: dict, warehouse_id: int, receiv
             _resolve(conn, table, spec, rows, received_at)
         except (TypeError, ValueError, KeyError) as exc:
             raise InvalidInput(f"a pushed {table} row has a malformed reference: {exc}") from None
-        _check_scope(conn, table, spec, rows, warehouse_id)
-        uid = spec.table.c.uid
-        known = {row.uid for row in _rows_by_key(conn, (uid,), uid, (row["uid"] for row in rows))}
+        uid, scope = spec.table.c.uid, spec.table.c[spec.scope]
+        stored = _rows_by_key(conn, (uid, scope), uid, (row["uid"] for row in rows))
+        # Neither the rows as sent nor the ones they would overwrite may be another warehouse's.
+        _check_scope(conn, table, spec, rows + [{spec.scope: row[1]} for row in stored], warehouse_id)
+        known = {row.uid for row in stored}
         insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(spec.table)
         changed = {name: insert.excluded[name] for name in rows[0] if name != "uid"}
         conn.execute(insert.on_conflict_do_update(index_elements=[uid], set_=changed), rows)
