@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from tests.sync.faultproxy import FaultProxy
 from tests.sync.kit import Terminal, assert_converged
 from wms_tui.central import protocol
 from wms_tui.domain.inbound import PurchaseState
@@ -36,6 +37,7 @@ from wms_tui.store.models import (
     SalesReturnLine,
 )
 from wms_tui.store.session import reading, transaction
+from wms_tui.sync.client import Offline
 
 pytestmark = pytest.mark.pg
 
@@ -115,13 +117,16 @@ def test_a_receipt_against_a_central_po_reaches_central_exactly_once(central, se
     client.pull()  # central has not had the receipt yet: the terminal's progress stays
     assert po(t1.engine, number)[:2] == (PurchaseState.OPEN, [Decimal(4)])
     client.push()
-    with t1.engine.connect() as conn:
-        _, documents = pushed_rows.outbox(conn, 100)
-    sent = {"terminal": "T1", "warehouse": "WH1", "moves": [], "documents": documents}
-    assert protocol.push(central, ("T1", t1.secret), sent).documents == 2  # applied, the answer lost...
-    assert client.sync_once().documents_pushed == 2  # ...so the terminal sends them again
-    assert protocol.push(central, ("T1", t1.secret), sent).documents == 0  # and once more: nothing new
-    assert po(central, number)[:2] == (PurchaseState.OPEN, [Decimal(4)])
+    proxy = FaultProxy(service.port)
+    proxy.mode = "drop_response"
+    try:
+        with pytest.raises(Offline):  # central applies the receipt, its answer is lost...
+            t1.client(proxy.url, timeout_s=5).push_documents()
+    finally:
+        proxy.close()
+    assert receipts(central) == receipts(t1.engine)
+    assert client.sync_once().documents_pushed == 2  # ...so the terminal sends it again
+    assert po(central, number)[:2] == (PurchaseState.OPEN, [Decimal(4)])  # counted once
     assert receipts(central) == receipts(t1.engine) == {receipt: [("W-1", "WH1/STOCK", Decimal(4), "op-T1")]}
     with reading(central) as session:
         assert finders.find_receipt(session, receipt).purchase_order_id == finders.purchase_order_by_number(session, number).id
