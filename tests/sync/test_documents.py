@@ -140,7 +140,7 @@ def test_a_receipt_against_a_central_po_reaches_central_exactly_once(central, se
 
 
 def test_two_terminals_receive_and_count_at_once_without_collisions(central, service, terminals):
-    fleet = [terminals("T1"), terminals("T2")]
+    fleet = [terminals("T1"), terminals("hh2")]  # numbers are in capitals, as they are looked up
     for terminal in fleet:
         terminal.client(service.url).sync_once()
 
@@ -150,12 +150,12 @@ def test_two_terminals_receive_and_count_at_once_without_collisions(central, ser
 
     with ThreadPoolExecutor(2) as pool:
         made = list(pool.map(work, fleet))
-    assert made == [("RC000001-T1", "CC000001-T1"), ("RC000001-T2", "CC000001-T2")]
+    assert made == [("RC000001-T1", "CC000001-T1"), ("RC000001-HH2", "CC000001-HH2")]
     for terminal in [*fleet, fleet[0]]:  # the first once more: it pulls what the second pushed
         terminal.client(service.url).sync_once()
-    assert receipts(central) == {f"RC000001-{t}": [("W-1", "WH1/STOCK", Decimal(3), f"op-{t}")] for t in ("T1", "T2")}
+    assert receipts(central) == {f"RC000001-{t.upper()}": [("W-1", "WH1/STOCK", Decimal(3), f"op-{t}")] for t in ("T1", "hh2")}
     posted = [("W-1", CountLineState.POSTED, Decimal(4), Decimal(5))]
-    assert counts(central) == {"CC000001-T1": posted, "CC000001-T2": posted}
+    assert counts(central) == {"CC000001-T1": posted, "CC000001-HH2": posted}
     assert_converged(central, fleet)
 
 

@@ -46,9 +46,9 @@ def add_numbered(session: Session, row: Numbered, prefix: str) -> Numbered:
 
 def with_terminal(session: Session, number: str) -> str:
     """A document number made unique across terminals: `number` followed by the terminal this
-    database belongs to, when it syncs."""
+    database belongs to, when it syncs (in capitals, as document numbers are looked up)."""
     terminal = finders.own_terminal(session)
-    return number if terminal is None else f"{number}-{terminal}"
+    return number if terminal is None else finders.normal_code(f"{number}-{terminal}")
 
 
 def zone(session: Session, warehouse: Warehouse, name: str) -> Location:
