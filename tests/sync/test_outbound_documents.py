@@ -14,7 +14,7 @@ from tests.sync.kit import Terminal, assert_converged, free_port, moves_by_id
 from wms_tui.central import protocol
 from wms_tui.domain.locations import location_barcode
 from wms_tui.domain.states import ContainerState, TaskKind, TaskState
-from wms_tui.services import tasks
+from wms_tui.services import catalog, tasks
 from wms_tui.services.outbound import allocation, customers, orders, packing, picking, shipping
 from wms_tui.services.outbound.orders import LineInput
 from wms_tui.store import finders, pushed_rows
@@ -155,6 +155,8 @@ def test_a_terminal_picks_packs_and_ships_an_order_of_central_offline(central, s
 def test_documents_of_another_warehouse_or_malformed_are_refused(central, service, terminals):
     a = terminals("A")
     central_order(central, 1)
+    with transaction(central) as session:
+        catalog.create_warehouse(session, "WH2", "Warehouse 2")
     a.client(service.url).sync_once()
     shipment = {"uid": "0" * 32, "number": "SO-1/SHP-1", "warehouse_id": "WH2", "order_id": "SO-1", "carrier": "DHL",
                 "tracking_number": "", "state": "shipped", "operator": "x", "shipped_at": "2026-12-02T06:00:00+00:00"}

@@ -133,4 +133,5 @@ __all__ = [
     "MoveChange",
     "SyncState",
     "SyncConflict",
+    "DocumentOutbox",
 ]
