@@ -16,8 +16,8 @@ import pytest
 from tests.sync.faultproxy import FaultProxy
 from tests.sync.kit import Service, assert_converged, moves_by_id
 from wms_tui.central import app as central_app
-from wms_tui.central import registry
 from wms_tui.domain.sync import SCHEMA_HEADER, credential, schema_token
+from wms_tui.services.terminals import revoke_terminal
 from wms_tui.store import migrate, replication
 from wms_tui.sync.client import Offline
 
@@ -122,7 +122,7 @@ def test_bad_requests_are_refused_and_apply_nothing(central, service, terminals,
     }
     monkeypatch.setattr(central_app, "MAX_BODY_BYTES", 200)
     refusals["oversized body"] = (_post(url, "/push", good, secret=secret), 413, "at most 200 bytes")
-    registry.revoke_terminal(central, "T2")
+    revoke_terminal(central, "T2")
     refusals["revoked"] = (_post(url, "/pull", {"terminal": "T2", "warehouse": "WH1", "master_cursor": 0, "warehouse_cursor": 0},
                                  terminal="T2", secret=t2.secret), 403, "revoked")
     for what, (response, status, words) in refusals.items():
