@@ -25,6 +25,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from wms_tui.store.migrations.uids import add_uid, drop_uid
+
 revision: str = '0018_sync_inbound_docs'
 down_revision: str | Sequence[str] | None = '0017_sync_outbound_docs'
 branch_labels: str | Sequence[str] | None = None
@@ -38,11 +40,7 @@ PUSHED = ['receipt', 'receipt_line', 'count_session', 'count_line', 'sales_retur
 
 def upgrade() -> None:
     for table in WITH_UID:
-        # Nullable only because a column added to SQLite cannot be NOT NULL without a default;
-        # every row gets one here and the models give each new one its own.
-        op.add_column(table, sa.Column('uid', sa.Uuid(), nullable=True))
-        _fill_uids(table)
-        op.create_index(f'ix_{table}_uid', table, ['uid'], unique=True)
+        add_uid(table)
     with op.batch_alter_table('sales_return') as batch_op:
         batch_op.add_column(sa.Column('warehouse_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key('sales_return_warehouse_id_fkey', 'warehouse', ['warehouse_id'], ['id'])
@@ -75,17 +73,6 @@ def _record_leased_completions_only(own_tasks_too: bool = False) -> None:
     )
 
 
-def _fill_uids(table: str) -> None:
-    from uuid6 import uuid7
-
-    bind = op.get_bind()
-    rows = sa.table(table, sa.column('id', sa.Integer()), sa.column('uid', sa.Uuid()))
-    ids = bind.execute(sa.select(rows.c.id).order_by(rows.c.id)).scalars().all()
-    if ids:
-        bind.execute(rows.update().where(rows.c.id == sa.bindparam('row_id')).values(uid=sa.bindparam('new_uid')),
-                     [{'row_id': row_id, 'new_uid': uuid7()} for row_id in ids])
-
-
 def _create_pull_triggers() -> None:
     op.execute("CREATE TRIGGER purchase_order_log_changes AFTER INSERT OR UPDATE ON purchase_order "
                "FOR EACH ROW EXECUTE FUNCTION wms_log_row('number', 'warehouse_id')")
@@ -113,5 +100,4 @@ def downgrade() -> None:
         batch_op.drop_constraint('sales_return_warehouse_id_fkey', type_='foreignkey')
         batch_op.drop_column('warehouse_id')
     for table in WITH_UID:
-        op.drop_index(f'ix_{table}_uid', table_name=table)
-        op.execute(f'ALTER TABLE {table} DROP COLUMN uid')
+        drop_uid(table)
