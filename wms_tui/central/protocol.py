@@ -176,7 +176,7 @@ def documents(engine: Engine, credential: tuple[str, str] | None, body: dict) ->
     except pushed_rows.Malformed as exc:
         raise SyncRefused(400, str(exc)) from None
     except pushed_rows.Elsewhere as exc:
-        raise SyncRefused(403, f"terminal {caller.terminal_id} works in {caller.warehouse_code}: {exc}") from None
+        raise SyncRefused(403, str(exc)) from None
     except (InvalidInput, NotFound) as exc:
         raise SyncRefused(422, str(exc)) from None
     except IntegrityError as exc:  # e.g. a number central holds under another key
