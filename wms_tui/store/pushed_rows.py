@@ -145,8 +145,7 @@ def _wire_rows(conn: Connection, spec: Pushed, keys: list[str]) -> list[dict]:
     key = spec.table.c[spec.key]
     if spec.key in spec.references:  # the outbox names the row by its reference's natural key
         reference = spec.references[spec.key]
-        found = conn.execute(select(reference.table.c.id).where(reference.table.c[reference.key].in_(keys))).scalars()
-        typed = list(found)
+        typed = list(conn.execute(select(reference.table.c.id).where(reference.table.c[reference.key].in_(keys))).scalars())
     else:
         typed = typed_keys(key, keys)
     rows = [dict(row) for row in conn.execute(select(spec.table).where(key.in_(typed))).mappings()]
