@@ -38,7 +38,7 @@ THROUGH_PARENT = {
     "bin_capacity": "location", "putaway_rule": "location", "reorder_rule": "location", "count_line": "count_session",
     "sales_order_line": "sales_order", "reservation": "sales_order_line", "container_line": "sales_order_line",
     "invoice": "sales_order", "invoice_line": "invoice", "payment": "invoice", "credit_note": "sales_order",
-    "sales_return": "sales_order", "sales_return_line": "sales_return", "purchase_order_line": "purchase_order",
+    "sales_return_line": "sales_return", "purchase_order_line": "purchase_order",
     "receipt_line": "receipt", "buy_to_order_allocation": "purchase_order_line", "supplier_invoice": "purchase_order",
     "supplier_invoice_line": "supplier_invoice", "pick_discrepancy": "task", "transfer": "warehouse",
     "transfer_line": "transfer",

@@ -14,7 +14,7 @@ from tests.sync.kit import Terminal, assert_converged, free_port, moves_by_id
 from wms_tui.central import protocol
 from wms_tui.domain.locations import location_barcode
 from wms_tui.domain.states import ContainerState, TaskKind, TaskState
-from wms_tui.services import tasks
+from wms_tui.services import catalog, tasks
 from wms_tui.services.outbound import allocation, customers, orders, packing, picking, shipping
 from wms_tui.services.outbound.orders import LineInput
 from wms_tui.store import finders, pushed_rows
@@ -155,20 +155,31 @@ def test_a_terminal_picks_packs_and_ships_an_order_of_central_offline(central, s
 def test_documents_of_another_warehouse_or_malformed_are_refused(central, service, terminals):
     a = terminals("A")
     central_order(central, 1)
+    with transaction(central) as session:
+        catalog.create_warehouse(session, "WH2", "Warehouse 2")
+    with transaction(central) as session:
+        orders.create_order(session, "C1", "WH2", [LineInput("W-1", "1", "5.00")], number="SO-2")
+        theirs = session.scalars(select(SalesOrderLine).where(SalesOrderLine.order_id == finders.sales_order_by_number(session, "SO-2").id)).one()
     a.client(service.url).sync_once()
+    # A box of A's own, holding a line of WH2's order: the line places it in WH2.
+    box = {"code": "BOX-1", "kind": "box", "location_id": None, "parent_id": None, "created_at": "2026-12-02T06:00:00+00:00"}
+    content = {"uid": "1" * 32, "container_id": "BOX-1", "order_line_id": theirs.uid.hex, "item_id": "W-1", "lot_id": None,
+               "quantity": "1"}
     shipment = {"uid": "0" * 32, "number": "SO-1/SHP-1", "warehouse_id": "WH2", "order_id": "SO-1", "carrier": "DHL",
                 "tracking_number": "", "state": "shipped", "operator": "x", "shipped_at": "2026-12-02T06:00:00+00:00"}
     body = {"terminal": "A", "warehouse": "WH1", "rows": {"shipment": [shipment]}}
     with pytest.raises(protocol.SyncRefused) as refused:
         protocol.documents(central, ("A", a.secret), body)
     assert refused.value.status == 403
-    for rows, status in (({"invoice": []}, 400), ({"shipment": [{**shipment, "warehouse_id": "WH1", "uid": "x"}]}, 400),
+    for rows, status in (({"shipment": [{**shipment, "warehouse_id": "WH1", "order_id": "SO-2"}]}, 403),
+                         ({"container": [box], "container_line": [content]}, 403), ({"invoice": []}, 400), ({"shipment": [{**shipment, "warehouse_id": "WH1", "uid": "x"}]}, 400),
                          ({"shipment": [{**shipment, "warehouse_id": "WH1", "order_id": "SO-9"}]}, 422)):
         with pytest.raises(protocol.SyncRefused) as refused:
             protocol.documents(central, ("A", a.secret), {**body, "rows": rows})
         assert refused.value.status == status, rows
     with reading(central) as session:
         assert session.scalars(select(Shipment)).all() == []
+        assert session.scalars(select(Container).where(Container.code == "BOX-1")).all() == []
 
 
 def test_two_terminals_numbering_a_shipment_of_one_order_alike_keep_both(central, service, terminals):

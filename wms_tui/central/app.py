@@ -4,7 +4,7 @@ in the database, so several copies may serve one database.
 Every request carries the terminal's credential (Authorization: Bearer TERMINAL:SECRET) and its
 schema version (X-Wms-Schema: the migration heads); a body is JSON, at most MAX_BODY_BYTES.
 POST /v1/push applies a batch of moves; POST /v1/documents the documents a terminal created
-(packing containers, shipments); POST /v1/tasks applies task completions and leases
+(packing, shipments, receipts, counts, returns); POST /v1/tasks applies task completions and leases
 tasks to the terminal; POST /v1/pull answers what changed, waiting up to
 `wait_s` seconds (long poll) when nothing has; GET /v1/health says the service is up.
 

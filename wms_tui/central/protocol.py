@@ -1,6 +1,6 @@
 """What the sync service does with a request, without HTTP: push (a terminal's moves, one
-transaction per batch, idempotent, gap refused), documents (what a terminal created: packing
-containers and shipments), tasks (completions and leases) and pull (master data, the
+transaction per batch, idempotent, gap refused), documents (what a terminal created: packing,
+shipments, receipts, counts, returns), tasks (completions and leases) and pull (master data, the
 warehouse's orders and tasks and the other terminals' moves after the terminal's cursors).
 Each raises SyncRefused with the status to answer when it refuses; a refused request changed
 nothing."""
@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from uuid6 import uuid7
 
@@ -29,10 +30,11 @@ from wms_tui.domain.sync import (
     SyncRefused,
     sequence_problem,
 )
+from wms_tui.services.inbound import receiving
 from wms_tui.services.outbound import terminal_progress
 from wms_tui.store import pulled_rows, pushed_rows, replication
 from wms_tui.store.ledger import MOVES
-from wms_tui.store.models import SalesOrder, SiteSecret, SyncConflict, SyncTerminal, Task
+from wms_tui.store.models import SiteSecret, SyncConflict, SyncTerminal, Task
 
 SEQUENCE, CHAIN = FIELD_INDEX["sequence"], FIELD_INDEX["chain_hash"]
 MAX_PULL = 20_000
@@ -148,52 +150,39 @@ class DocumentsResult:
         return {"applied": self.applied}
 
 
-def _pushed_rows(body: dict) -> dict[str, list[dict]]:
-    rows = body.get("rows")
-    if not isinstance(rows, dict) or not all(
-        table in pushed_rows.PUSHED and isinstance(table_rows, list) and all(isinstance(row, dict) for row in table_rows)
-        for table, table_rows in rows.items()
-    ):
-        raise SyncRefused(400, f"'rows' must map tables among {', '.join(pushed_rows.PUSHED)} to lists of rows")
-    return rows
-
-
-def _check_warehouse(conn, caller: Caller, rows: dict[str, list[dict]]) -> None:
-    """Documents only of the caller's warehouse, for its warehouse's orders."""
-    named = {row.get("warehouse_id") for table_rows in rows.values() for row in table_rows if "warehouse_id" in row}
-    if others := named - {caller.warehouse_code}:
-        raise SyncRefused(403, f"terminal {caller.terminal_id} works in {caller.warehouse_code}, not {', '.join(sorted(map(str, others)))}")
-    orders = {row["order_id"] for table_rows in rows.values() for row in table_rows if isinstance(row.get("order_id"), str)}
-    elsewhere = conn.execute(select(SalesOrder.number).where(SalesOrder.number.in_(orders),
-                                                             SalesOrder.warehouse_id != caller.warehouse_id)).scalars().all()
-    if elsewhere:
-        raise SyncRefused(403, f"sales order {elsewhere[0]} is not one of {caller.warehouse_code}")
-
-
-# What a document new to central records on central's own documents, by the service's rules.
-RECORD_NEW = {"shipment": terminal_progress.record_shipments}
+# What a row new to central records on central's own documents, by the rules the terminal
+# applied: a shipment's contents shipped from their order lines, a receipt line counted on its
+# purchase order line.
+RECORDS = {"shipment": terminal_progress.record_shipments, "receipt_line": receiving.count_pushed_lines}
 
 
 def documents(engine: Engine, credential: tuple[str, str] | None, body: dict) -> DocumentsResult:
-    """The documents the caller created or changed (packing containers, what they hold,
-    shipments) upserted by their natural keys in one transaction; the contents of shipments
-    new to central recorded as shipped on its order lines. A batch sent twice changes nothing."""
-    rows = _pushed_rows(body)
+    """The documents the caller created or changed (after its moves, which brought their lots
+    and containers) upserted by their natural keys in one transaction, each in the caller's
+    warehouse; what the rows new to central record applied. A batch sent twice changes nothing."""
+    rows = body.get("rows")
+    if isinstance(rows, dict) and sum(len(table_rows) for table_rows in rows.values() if isinstance(table_rows, list)) > MAX_BATCH_MOVES:
+        raise SyncRefused(413, f"a batch holds at most {MAX_BATCH_MOVES} document rows")
+    now = datetime.now(UTC)
     try:
         with engine.begin() as conn:
             caller = authenticate(conn, credential)
             _check_addressed(caller, body)
-            _check_warehouse(conn, caller, rows)
-            fresh = pushed_rows.apply_documents(conn, rows, caller.terminal_id)
+            new = pushed_rows.apply_documents(conn, rows, caller.warehouse_id, caller.terminal_id, now)
             with Session(bind=conn) as session:
-                for table, ids in fresh.items():
-                    if table in RECORD_NEW:
-                        RECORD_NEW[table](session, ids)
-            conn.execute(_CONTACT, {"terminal": caller.terminal_id, "now": datetime.now(UTC)})
+                for table, ids in new.items():
+                    if table in RECORDS:
+                        RECORDS[table](session, ids)
+                session.flush()
+            conn.execute(_CONTACT, {"terminal": caller.terminal_id, "now": now})
+    except pushed_rows.Malformed as exc:
+        raise SyncRefused(400, str(exc)) from None
+    except pushed_rows.Elsewhere as exc:
+        raise SyncRefused(403, str(exc)) from None
     except (InvalidInput, NotFound) as exc:
         raise SyncRefused(422, str(exc)) from None
-    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
-        raise SyncRefused(400, f"a pushed document is malformed: {exc!r}") from None
+    except IntegrityError as exc:  # e.g. a number central holds under another key
+        raise SyncRefused(409, f"a pushed document clashes with central's: {exc.orig}") from None
     return DocumentsResult(sum(len(table_rows) for table_rows in rows.values()))
 
 

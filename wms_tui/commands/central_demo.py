@@ -1,8 +1,8 @@
 """`wms-tui demo --central` (`scripts/demo --central`): a throwaway central PostgreSQL with the
 demo warehouse, the sync service on 127.0.0.1, and two terminals (HH1, HH2) enrolled, each with
 its own SQLite file and config, synced once: open one app per terminal in two more windows (an
-SSH session each works the same) and stock received on one shows on the other (a receipt, not a
-pick: a pick cannot finish on a terminal until orders travel, see docs/sync.md "Not done yet").
+SSH session each works the same) and a pick on HH1 (an order's line central leased to it) shows
+on HH2: the bin it was picked from holds that much less there a second or two later.
 Everything lives in one folder and is removed, the server and the service stopped, on Ctrl-C."""
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from wms_tui.domain.errors import ConfigError
-from wms_tui.domain.locations import location_barcode
 from wms_tui.domain.sync import API_PREFIX
-from wms_tui.services.demo import DEMO_PIN, build_demo, gtin13
+from wms_tui.services.demo import DEMO_PIN, DemoPick, build_demo, pick_to_show
 from wms_tui.services.terminals import add_terminal
 from wms_tui.store import migrate
 from wms_tui.store.db import make_engine, sqlite_url
 from wms_tui.store.pgserver import PgUnavailable, ThrowawayPostgres, free_port
 from wms_tui.store.roles import Roles, apply_grants
+from wms_tui.store.session import reading
 from wms_tui.sync.client import Endpoint, SyncClient
 
 TERMINALS = ("HH1", "HH2")
@@ -38,6 +38,7 @@ WAREHOUSE = "WH1"
 SERVICE_START_S = 30.0
 SSCC_COMPANY_PREFIX = "0614141"  # GS1's example company prefix
 SSCC_BLOCK = 1_000_000
+TOTE = "TOTE-HH1"  # what the newcomer picks into on HH1
 
 
 @dataclass
@@ -48,6 +49,7 @@ class CentralDemo:
     service_url: str = ""
     service: subprocess.Popen | None = None
     configs: dict[str, Path] = field(default_factory=dict)  # terminal id -> its config file
+    pick: DemoPick | None = None  # what the newcomer picks on HH1
 
     def stop(self) -> None:
         """Stop the service and the server, and remove the folder."""
@@ -104,7 +106,7 @@ def _start_service(demo: CentralDemo, port: int) -> None:
 
 def _terminal(demo: CentralDemo, terminal_id: str, secret: str, first_serial: int) -> None:
     """The terminal's folder: its config, its SQLite ledger, and a first sync (master data,
-    operators and the tasks central leases it)."""
+    operators, orders and the tasks central leases it); HH1's pick is chosen among its tasks."""
     folder = demo.folder / terminal_id
     folder.mkdir()
     database = folder / "wms.db"
@@ -128,6 +130,9 @@ def _terminal(demo: CentralDemo, terminal_id: str, secret: str, first_serial: in
             client.sync_once()
         finally:
             client.close()
+        if terminal_id == TERMINALS[0]:
+            with reading(engine) as session:
+                demo.pick = pick_to_show(session, terminal_id)
     finally:
         engine.dispose()
     demo.configs[terminal_id] = config
@@ -175,22 +180,9 @@ def start(folder: Path | None = None, port: int | None = None, say=click.echo) -
     return demo
 
 
-@dataclass(frozen=True)
-class Receipt:
-    """What the newcomer types on HH1: a blind receipt of a few units of a demo item (no lot),
-    onto a new pallet. It lands in WH1/INPUT, where HH2 looks."""
-
-    item_scan: str = gtin13(2)  # SKU-00002
-    sku: str = "SKU-00002"
-    quantity: str = "5"
-    where: str = location_barcode(f"{WAREHOUSE}/INPUT")
-
-
-RECEIPT = Receipt()
-
-
 def instructions(demo: CentralDemo) -> str:
     """What to run in two more windows (or two SSH sessions to this machine) to see it work."""
+    pick = demo.pick
     first, second = (f"WMS_CONFIG={shlex.quote(str(demo.configs[t]))} {shlex.join(wms_command())}" for t in TERMINALS)
     return f"""
 Central is up: PostgreSQL {demo.database_url}
@@ -199,15 +191,16 @@ Central is up: PostgreSQL {demo.database_url}
 
 In a second window (or an SSH session to this machine), terminal HH1, on its own SQLite file:
     {first}
-  Type each line and Enter, as a scanner would: BADGE-0003, {DEMO_PIN} (a receiver), 1 (Receive),
-  then F1 (blind receipt), {RECEIPT.item_scan} (the barcode of {RECEIPT.sku}), {RECEIPT.quantity}, F2 (new pallet), F5 (done).
+  Type each line and Enter, as a scanner would: BADGE-0001, {DEMO_PIN} (a picker), 1 (Pick),
+  {pick.order} (the order's pick list, leased to HH1), then what the screen asks for: the bin
+  {pick.bin_scan}, the item {pick.item_scan} ({pick.sku}), {pick.quantity} (the units), {TOTE} (the tote).
 
 In a third window, terminal HH2, on its own SQLite file:
     {second}
-  BADGE-0009, {DEMO_PIN} (a supervisor), 7 (What is this?), then the receiving area's barcode:
-      {RECEIPT.where}
-  before and after HH1's receipt: HH2 shows the {RECEIPT.quantity} x {RECEIPT.sku} a second or two after it (both
-  terminals sync every second; `wms-tui sync --status` with a terminal's WMS_CONFIG says when).
+  BADGE-0009, {DEMO_PIN} (a supervisor), 7 (What is this?), then the bin's barcode:
+      {pick.bin_scan}
+  before and after HH1's pick: the bin holds {pick.in_bin} x {pick.sku} before, {pick.left} a second or two after it
+  (both terminals sync every second; `wms-tui sync --status` with a terminal's WMS_CONFIG says when).
 
 Ctrl-C here stops the service and PostgreSQL and removes {demo.folder}.
 """

@@ -10,13 +10,16 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from biip.checksums import gs1_standard_check_digit
-from sqlalchemy import Engine
-from sqlmodel import select
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
 
-from wms_tui.domain.items import Tracking
+from wms_tui.domain.errors import NotFound
+from wms_tui.domain.items import UNIT_PACKAGING, Tracking
+from wms_tui.domain.locations import location_barcode
 from wms_tui.domain.outbound import BackorderPolicy
+from wms_tui.domain.quantities import display
 from wms_tui.domain.reasons import MoveReason
-from wms_tui.domain.states import TaskKind
+from wms_tui.domain.states import TaskKind, TaskState
 from wms_tui.services import catalog
 from wms_tui.services.inbound.purchasing import (
     PurchaseLineInput,
@@ -28,7 +31,7 @@ from wms_tui.services.outbound.allocation import allocate, batch_orders
 from wms_tui.services.outbound.customers import ShipTo, create_customer
 from wms_tui.services.outbound.orders import LineInput, confirm_orders, create_order
 from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
-from wms_tui.store.models import Task
+from wms_tui.store.models import Item, ItemBarcode, Location, StockBalance, Task
 from wms_tui.store.session import transaction
 
 COMPANY_PREFIX = "4006381"  # demo GS1 company prefix: GTIN-13 = prefix + 5-digit item ref + check
@@ -177,3 +180,39 @@ def build_demo(engine: Engine, *, items: int = 400, seed: int = 7, progress: Cal
             ]
             create_purchase_order(session, rng.choice(suppliers), "WH1", lines)
         return DemoSummary(items, len(bins), lots, len(moves), len(numbers), purchase_orders)
+
+
+@dataclass(frozen=True)
+class DemoPick:
+    """What the central demo has the newcomer pick on a terminal: the first line of an order
+    whose picks central leased to it, whole, from a bin, of an item without lots and not in a
+    cluster batch (so the screen asks only bin, item, quantity and tote)."""
+
+    order: str
+    bin_scan: str
+    sku: str
+    item_scan: str
+    quantity: str
+    in_bin: str  # the bin's units of the item before the pick
+    left: str  # and after it
+
+
+def pick_to_show(session: Session, terminal_id: str) -> DemoPick:
+    """The pick for the central demo among the tasks leased to `terminal_id` (its database)."""
+    open_picks = session.exec(
+        select(Task, Item.tracking).join(Item, Item.id == Task.item_id)
+        .where(Task.kind == TaskKind.PICK.value, Task.state == TaskState.OPEN.value)
+        .order_by(Task.queue_position, Task.id)
+    ).all()
+    first_of_order: dict[str, tuple[Task, Tracking]] = {}
+    for task, tracking in open_picks:
+        first_of_order.setdefault(task.document_ref, (task, tracking))
+    for task, tracking in first_of_order.values():
+        if task.leased_to == terminal_id and task.batch_ref is None and tracking == Tracking.NONE and task.quantity > 1:
+            in_bin = session.exec(select(func.sum(StockBalance.quantity)).where(
+                StockBalance.location_id == task.location_id, StockBalance.item_id == task.item_id)).one()
+            gtin = session.exec(select(ItemBarcode.barcode).where(ItemBarcode.item_id == task.item_id,
+                                                                  ItemBarcode.packaging == UNIT_PACKAGING)).first()
+            return DemoPick(task.document_ref, location_barcode(session.get(Location, task.location_id).code), session.get(Item, task.item_id).sku,
+                            gtin, display(task.quantity), display(in_bin), display(in_bin - task.quantity))
+    raise NotFound(f"no whole-line pick leased to {terminal_id} of an item without lots, outside a batch")

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from wms_tui.domain.errors import InvalidInput, NotFound, WmsError
 from wms_tui.domain.states import TaskKind, TaskState
-from wms_tui.store import views, writes
+from wms_tui.store import finders, views, writes
 from wms_tui.store.models import Task
 
 # How many times claim_next retries when another terminal wins the task it picked.
@@ -60,6 +60,9 @@ def create_tasks(session: Session, new_tasks: Sequence[NewTask]) -> list[int]:
     if not new_tasks:
         return []
     now = _now()
+    # A task a syncing terminal makes for itself (the putaway after its receipt, the count it
+    # plans) is its own: held by it without a lease central gave (lease_until stays empty).
+    own = finders.own_terminal(session)
     positions: dict[int, int] = {}
     rows = []
     for task in new_tasks:
@@ -85,6 +88,7 @@ def create_tasks(session: Session, new_tasks: Sequence[NewTask]) -> list[int]:
                 "document_line_id": task.document_line_id,
                 "reason": task.reason,
                 "created_at": now,
+                "leased_to": own,
             }
         )
     ids = {(warehouse_id, position): task_id for task_id, warehouse_id, position in writes.insert_tasks(session, rows)}

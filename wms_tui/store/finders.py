@@ -41,6 +41,7 @@ from wms_tui.store.models import (
     Receipt,
     SalesOrder,
     SiteSecret,
+    SyncState,
     Warehouse,
 )
 
@@ -254,6 +255,12 @@ def count_session_by_number(session: Session, number: str) -> CountSession:
 
 def find_receipt(session: Session, number: str) -> Receipt | None:
     return session.exec(select(Receipt).where(Receipt.number == normal_code(number))).first()
+
+
+def own_terminal(session: Session) -> str | None:
+    """The terminal this database belongs to when it syncs with central (its sync_state row);
+    None on the central database and on a terminal working alone."""
+    return session.exec(select(SyncState.terminal_id)).first()
 
 
 def find_operator(session: Session, code: str) -> Operator | None:

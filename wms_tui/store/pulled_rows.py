@@ -1,9 +1,9 @@
-"""Master data, orders and tasks as they travel from the central database to terminals: read by
+"""Master data, orders (sales and purchase) and tasks as they travel from the central database to terminals: read by
 the change log's keys and written as JSON-ready rows whose references are natural keys (a SKU, a
 location code), then upserted on the terminal by their own natural key.
 
-Core, in one module: the same few statements serve every pulled table, driven by `TABLES` (and
-the documents terminals push back, driven by store/pushed_rows.PUSHED).
+Core, in one module: the same few statements serve every pulled table, driven by `TABLES` (the
+documents terminals push back are store/pushed_rows.PUSHED's).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    func,
     or_,
     select,
 )
@@ -42,6 +43,8 @@ from wms_tui.store.models import (
     Location,
     Operator,
     Partner,
+    PurchaseOrder,
+    PurchaseOrderLine,
     Reservation,
     SalesOrder,
     SalesOrderLine,
@@ -63,8 +66,8 @@ class Reference:
     # Only for rows whose column (name, value) holds that value (a task's document line is an
     # order line's for a pick); other rows send null.
     when: tuple[str, str] | None = None
-    # The referenced row (a document of the same warehouse) travels with this one: its latest
-    # change may lie past the batch that carries this row.
+    # The referenced row (a document of the same warehouse: an order, a line) travels with this
+    # one: its latest change may lie past the batch that carries this row.
     brings: bool = False
 
 
@@ -88,6 +91,9 @@ class Pulled:
     held: Held | None = None
     # Central deletes these rows (and logs the deletion): the terminal drops its copy.
     deletable: bool = False
+    # Columns that only grow (quantities received): a pull keeps the larger of the terminal's
+    # and central's value, so progress central has not been pushed yet is not taken back.
+    grows: frozenset[str] = frozenset()
 
 
 def _leased_here(table: Table, pulled, terminal_id: str):
@@ -109,21 +115,22 @@ def _line_progress_unsent(table: Table, _pulled, terminal_id: str):
     return table.c.id.in_(picking) | table.c.order_id.in_(shipping)
 
 
-WAREHOUSE, LOCATION, ITEM = Warehouse.__table__, Location.__table__, Item.__table__
+WAREHOUSE, LOCATION, ITEM, PARTNER = Warehouse.__table__, Location.__table__, Item.__table__, Partner.__table__
 SALES_ORDER, SALES_ORDER_LINE = SalesOrder.__table__, SalesOrderLine.__table__
+PURCHASE_ORDER = PurchaseOrder.__table__
 # In the order a terminal applies them: a row's references come before it.
 TABLES: dict[str, Pulled] = {
     "warehouse": Pulled(WAREHOUSE, "code", {}),
     "location": Pulled(LOCATION, "code", {"parent_id": Reference(LOCATION, "code"), "warehouse_id": Reference(WAREHOUSE, "code")}),
     "item": Pulled(ITEM, "sku", {}),
     "item_barcode": Pulled(ItemBarcode.__table__, "barcode", {"item_id": Reference(ITEM, "sku")}),
-    "partner": Pulled(Partner.__table__, "code", {}),
+    "partner": Pulled(PARTNER, "code", {}),
     # Keyed by its partner: the partner's code is its natural key.
-    "customer_profile": Pulled(CustomerProfile.__table__, "partner_id", {"partner_id": Reference(Partner.__table__, "code")}, frozenset()),
+    "customer_profile": Pulled(CustomerProfile.__table__, "partner_id", {"partner_id": Reference(PARTNER, "code")}, frozenset()),
     "operator": Pulled(Operator.__table__, "code", {}, frozenset({"failed_attempts", "locked_until"})),
     # Central owns orders, their lines and allocation; a terminal's picks and shipments move a
     # line's progress, kept on the terminal until central has applied them.
-    "sales_order": Pulled(SALES_ORDER, "number", {"customer_id": Reference(Partner.__table__, "code"),
+    "sales_order": Pulled(SALES_ORDER, "number", {"customer_id": Reference(PARTNER, "code"),
                                                   "warehouse_id": Reference(WAREHOUSE, "code")}),
     "sales_order_line": Pulled(
         SALES_ORDER_LINE, "uid", {"order_id": Reference(SALES_ORDER, "number", brings=True), "item_id": Reference(ITEM, "sku")},
@@ -145,6 +152,12 @@ TABLES: dict[str, Pulled] = {
         frozenset({"state", "done_quantity", "assignee", "claimed_at", "done_at", "queue_position", "skip_count"}),
         _leased_here,
     ),
+    "purchase_order": Pulled(PURCHASE_ORDER, "number", {"supplier_id": Reference(PARTNER, "code"), "warehouse_id": Reference(WAREHOUSE, "code")}),
+    "purchase_order_line": Pulled(
+        PurchaseOrderLine.__table__, "uid",
+        {"order_id": Reference(PURCHASE_ORDER, "number", brings=True), "item_id": Reference(ITEM, "sku")},
+        grows=frozenset({"received_quantity"}),
+    ),
 }
 _CHANGES = (
     select(ChangeLog.change_seq, ChangeLog.table_name, ChangeLog.row_key)
@@ -154,7 +167,7 @@ _CHANGES = (
 )
 
 
-def _json(value):
+def wire_value(value):
     if isinstance(value, StrEnum):
         return value.value
     if isinstance(value, Decimal):
@@ -166,7 +179,7 @@ def _json(value):
     return value
 
 
-def _natural_keys(conn: Connection, reference: Reference, ids: set[int]) -> dict[int, str]:
+def natural_keys(conn: Connection, reference: Reference, ids: set[int]) -> dict[int, str]:
     found: dict[int, str] = {}
     ordered = sorted(ids)
     for start in range(0, len(ordered), LOOKUP_CHUNK):
@@ -194,13 +207,13 @@ def read_rows(conn: Connection, spec: Pulled, keys: list[str]) -> list[dict]:
             for row in rows:
                 if row[name] != value:
                     row[column] = None
-        names = _natural_keys(conn, reference, {row[column] for row in rows if row[column] is not None})
+        names = natural_keys(conn, reference, {row[column] for row in rows if row[column] is not None})
         for row in rows:
             row[column] = None if row[column] is None else names[row[column]]
-    found = [{name: _json(value) for name, value in row.items() if name not in spec.local} for row in rows]
+    found = [{name: wire_value(value) for name, value in row.items() if name not in spec.local} for row in rows]
     if spec.deletable:
         gone = set(typed) - {row[spec.key] for row in rows}
-        found += [{spec.key: _json(key), DELETED: True} for key in sorted(gone, key=str)]
+        found += [{spec.key: wire_value(key), DELETED: True} for key in sorted(gone, key=str)]
     return found
 
 
@@ -230,10 +243,10 @@ def local_ids(conn: Connection, reference: Reference, keys: Iterable[str]) -> di
     if not wanted:
         return {}
     found = conn.execute(select(column, reference.table.c.id).where(column.in_(typed_keys(column, wanted))))
-    return {_json(key): row_id for key, row_id in found}
+    return {wire_value(key): row_id for key, row_id in found}
 
 
-def _python(column, value):
+def column_value(column, value):
     if value is None:
         return None
     if isinstance(column.type, ScaledDecimal):
@@ -253,10 +266,12 @@ def _upsert(conn: Connection, spec: Pulled, rows: list[dict], terminal_id: str) 
     table, excluded = spec.table.c, insert.excluded
     if spec.leased:
         still_mine = spec.held(spec.table, excluded, terminal_id)
-    values = {c.name: case((still_mine, c), else_=excluded[c.name]) if c.name in spec.leased else excluded[c.name]
+    larger = func.max if conn.dialect.name == "sqlite" else func.greatest
+    values = {c.name: case((still_mine, c), else_=excluded[c.name]) if c.name in spec.leased
+              else larger(c, excluded[c.name]) if c.name in spec.grows else excluded[c.name]
               for c in columns if c.name != spec.key}
     statement = insert.on_conflict_do_update(index_elements=[table[spec.key]], set_=values)
-    conn.execute(statement, [{c.name: _python(c, row.get(c.name)) for c in columns} for row in rows])
+    conn.execute(statement, [{c.name: column_value(c, row.get(c.name)) for c in columns} for row in rows])
 
 
 def _resolve(conn: Connection, table: str, spec: Pulled, chunk: list[dict], columns: Iterable[str]) -> None:
@@ -283,15 +298,13 @@ def adopt_site_secrets(conn: Connection, secrets: dict[str, str]) -> None:
 
 def _delete(conn: Connection, spec: Pulled, rows: list[dict]) -> None:
     key = spec.table.c[spec.key]
-    conn.execute(spec.table.delete().where(key.in_([_python(key, row[spec.key]) for row in rows])))
+    conn.execute(spec.table.delete().where(key.in_([column_value(key, row[spec.key]) for row in rows])))
 
 
-def apply_rows(conn: Connection, rows_by_table: dict[str, list[dict]], terminal_id: str,
-               tables: dict[str, Pulled] = TABLES) -> int:
-    """Upsert rows of `tables` (pulled ones by default) on the database of `terminal_id` (a
-    terminal, or central for what it pushed), references resolved to its own ids; returns how many."""
+def apply_rows(conn: Connection, rows_by_table: dict[str, list[dict]], terminal_id: str) -> int:
+    """Upsert pulled rows on terminal `terminal_id`, references resolved to its own ids; returns how many."""
     count = 0
-    for table, spec in tables.items():
+    for table, spec in TABLES.items():
         rows = rows_by_table.get(table, [])
         if spec.deletable and (gone := [row for row in rows if row.get(DELETED)]):
             _delete(conn, spec, gone)

@@ -48,7 +48,7 @@ class SyncReport:
     pulled_moves: int
     pulled_rows: int
     tasks_confirmed: int = 0  # task completions sent
-    documents_sent: int = 0  # document rows (packing containers, shipments) sent
+    documents_sent: int = 0  # document rows (packing, shipments, receipts, counts, returns) sent
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,15 @@ class SyncClient:
             headers={"Authorization": credential(endpoint.terminal_id, endpoint.secret), SCHEMA_HEADER: schema_token(migrate.HEADS),
                      "Content-Type": "application/json"},
         )
+        with engine.begin() as conn:
+            self._enrol(conn)
+
+    def _enrol(self, conn) -> None:
+        """Make this database the terminal's from the start, before it first reaches central:
+        its document numbers carry the terminal, its documents are recorded for the push, and
+        it claims only tasks central leased to it."""
+        if conn.execute(select(SYNC_STATE.c.terminal_id).where(SYNC_STATE.c.terminal_id == self.endpoint.terminal_id)).first() is None:
+            conn.execute(SYNC_STATE.insert().values(**{**self._state(conn), "terminal_id": self.endpoint.terminal_id}))
 
     def close(self) -> None:
         self.http.close()
@@ -112,9 +121,7 @@ class SyncClient:
         return dict(row)
 
     def _save(self, conn, **values) -> None:
-        table = SYNC_STATE
-        if conn.execute(table.update().where(table.c.terminal_id == self.endpoint.terminal_id).values(**values)).rowcount == 0:
-            conn.execute(table.insert().values(**{**self._state(conn), **values, "terminal_id": self.endpoint.terminal_id}))
+        conn.execute(SYNC_STATE.update().where(SYNC_STATE.c.terminal_id == self.endpoint.terminal_id).values(**values))
 
     def _addressed(self, **body) -> dict:
         return {"terminal": self.endpoint.terminal_id, "warehouse": self.endpoint.warehouse, **body}
@@ -168,10 +175,11 @@ class SyncClient:
                 last, rows = pushed_rows.outbox(conn, self.batch_size)
             if not last:
                 return sent
-            self._post("/documents", self._addressed(rows=rows))
+            if rows:  # entries whose rows are gone send nothing
+                self._post("/documents", self._addressed(rows=rows))
+                sent += sum(map(len, rows.values()))
             with self.engine.begin() as conn:
-                pushed_rows.forget_sent(conn, last)
-            sent += sum(map(len, rows.values()))
+                pushed_rows.acknowledge(conn, last)
 
     def exchange_tasks(self) -> int:
         """Send the completions of leased tasks and ask central to keep `tasks_held` tasks

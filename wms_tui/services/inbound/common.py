@@ -13,6 +13,7 @@ from sqlmodel import Session, SQLModel, select
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.quantities import ZERO, display
+from wms_tui.store import finders
 from wms_tui.store.finders import find_location
 from wms_tui.store.models import (
     NO_CONTAINER,
@@ -32,13 +33,22 @@ Numbered = TypeVar("Numbered", bound=SQLModel)
 
 
 def add_numbered(session: Session, row: Numbered, prefix: str) -> Numbered:
-    """Insert a document and number it from its id (PO000042): unique without a counter table."""
+    """Insert a document and number it from its id (PO000042): unique without a counter table.
+    On a terminal that syncs the number carries the terminal (RC000042-HH1): ids are only
+    unique within one database, and its documents travel to central."""
     row.number = f"{prefix}-{uuid.uuid4().hex[:16]}"  # placeholder, unique across terminals
     session.add(row)
     session.flush()
-    row.number = f"{prefix}{row.id:06d}"
+    row.number = with_terminal(session, f"{prefix}{row.id:06d}")
     session.flush()
     return row
+
+
+def with_terminal(session: Session, number: str) -> str:
+    """A document number made unique across terminals: `number` followed by the terminal this
+    database belongs to, when it syncs (in capitals, as document numbers are looked up)."""
+    terminal = finders.own_terminal(session)
+    return number if terminal is None else finders.normal_code(f"{number}-{terminal}")
 
 
 def zone(session: Session, warehouse: Warehouse, name: str) -> Location:

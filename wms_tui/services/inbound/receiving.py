@@ -7,6 +7,7 @@ step (to QC, or putaway).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -264,7 +265,7 @@ def receive_scan(
             item.sku, order.number, po_line.quantity, po_line.received_quantity, quantity,
             over_receipt_allowed=over_receipt_allowed, reason=over_reason,
         )
-        po_line.received_quantity += quantity
+        count_received(session, order, po_line, quantity)
 
     first_zone = f"{warehouse.code}/{receipt_route(warehouse.receipt_steps)[0]}"
     places = finders.find_locations(session, [first_zone, SUPPLIERS])
@@ -305,8 +306,6 @@ def receive_scan(
             reason=MoveReason.RECEIPT,
         )
     ], today=today)
-    if po_line is not None and po_line.received_quantity >= po_line.quantity:
-        _complete_if_received(session, order)
     released = [release for release in posted.released if release.item_id == item.id]
     proposals = _cross_dock_proposals(session, warehouse, landing, line_id, released,
                                       quantity - (allocation.quantity if allocation else Decimal(0)))
@@ -347,10 +346,23 @@ def _cross_dock_proposals(
     return proposals
 
 
-def _complete_if_received(session: Session, order: PurchaseOrder) -> None:
-    if not views.any_line_short(session, order.id):
+def count_received(session: Session, order: PurchaseOrder, po_line: PurchaseOrderLine, quantity: Decimal) -> None:
+    """The purchase order line received `quantity` more; an open order is received once no
+    line is short."""
+    po_line.received_quantity += quantity
+    complete = order.state == PurchaseState.OPEN and po_line.received_quantity >= po_line.quantity
+    if complete and not views.any_line_short(session, order.id):
         order.state = PurchaseState.RECEIVED
-        session.flush()
+    session.flush()
+
+
+def count_pushed_lines(session: Session, line_ids: Sequence[int]) -> None:
+    """Receipt lines a terminal made (and central holds now, pushed): their purchase order
+    lines received them, as a scan here would have counted."""
+    for line in session.exec(select(ReceiptLine).where(ReceiptLine.id.in_(line_ids)).order_by(ReceiptLine.id)):
+        if line.purchase_order_line_id is not None:
+            po_line = session.get(PurchaseOrderLine, line.purchase_order_line_id)
+            count_received(session, session.get(PurchaseOrder, po_line.order_id), po_line, line.quantity)
 
 
 def accept_cross_dock(session: Session, context: PostingContext, proposal: CrossDockProposal) -> None:

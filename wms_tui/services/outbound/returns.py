@@ -26,6 +26,7 @@ from wms_tui.domain.quantities import ZERO, display
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.domain.states import CreditNoteState, ReturnDisposition, TaskKind
 from wms_tui.services import catalog, tasks
+from wms_tui.services.inbound.common import with_terminal
 from wms_tui.services.outbound.common import (
     order_lines,
     resolve_lot,
@@ -93,7 +94,8 @@ def receive_return(session: Session, context: PostingContext, order_number: str,
     place = returns_location(session, session.get(Warehouse, order.warehouse_id))
     customers = catalog.shared_location(session, "CUSTOMERS")
     count = session.execute(select(func.count()).select_from(SalesReturn).where(SalesReturn.order_id == order.id)).scalar_one()
-    document = SalesReturn(number=f"{order.number}/RET-{count + 1}", order_id=order.id, operator=context.operator, created_at=datetime.now(UTC))
+    document = SalesReturn(number=with_terminal(session, f"{order.number}/RET-{count + 1}"), order_id=order.id,
+                           warehouse_id=order.warehouse_id, operator=context.operator, created_at=datetime.now(UTC))
     session.add(document)
     session.flush()
     requests = []

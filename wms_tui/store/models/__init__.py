@@ -70,7 +70,6 @@ from wms_tui.store.models.sync import (
 from wms_tui.store.models.tasks import PickDiscrepancy, Task, TaskDoneOutbox
 
 __all__ = [
-    "DocumentOutbox",
     "NO_LOT",
     "NO_CONTAINER",
     "StockMove",
@@ -133,4 +132,5 @@ __all__ = [
     "MoveChange",
     "SyncState",
     "SyncConflict",
+    "DocumentOutbox",
 ]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, String
+from sqlalchemy import Column, DateTime, String, Uuid
 from sqlmodel import Field
+from uuid6 import uuid7
 
 from wms_tui.store.types import Money, Quantity, StrEnumType
 
@@ -39,3 +41,9 @@ def enum_field(enum_class: type[StrEnum], length: int, *, nullable: bool = False
 
 def timestamp_field(*, nullable: bool = False):
     return Field(default=None if nullable else ..., sa_column=Column(DateTime(timezone=True), nullable=nullable))
+
+
+def uid_field() -> uuid.UUID | None:
+    """A row's global id (UUIDv7): how it travels between terminals and the central database.
+    Nullable only because migrations add it to tables that already have rows (and fill it)."""
+    return Field(default_factory=uuid7, sa_column=Column(Uuid(), nullable=True, index=True, unique=True, default=uuid7))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from decimal import Decimal
 
@@ -9,13 +10,14 @@ from sqlalchemy import Column, DateTime, String
 from sqlmodel import Field, SQLModel
 
 from wms_tui.domain.states import CountLineState, CountSessionState, TransferState
-from wms_tui.store.models.fields import quantity_field
+from wms_tui.store.models.fields import quantity_field, uid_field
 from wms_tui.store.types import Quantity, StrEnumType
 
 
 class CountSession(SQLModel, table=True):
     __tablename__ = "count_session"
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID | None = uid_field()
     number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
     warehouse_id: int = Field(foreign_key="warehouse.id")
     # A variance above this many units is counted again before it posts.
@@ -31,6 +33,7 @@ class CountLine(SQLModel, table=True):
 
     __tablename__ = "count_line"
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID | None = uid_field()
     session_id: int = Field(foreign_key="count_session.id", index=True)
     location_id: int = Field(foreign_key="location.id")
     item_id: int = Field(foreign_key="item.id")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from wms_tui.domain.inbound import PurchaseState
 from wms_tui.domain.states import ReceiptState, SupplierInvoiceState
-from wms_tui.store.models.fields import money_field, quantity_field
+from wms_tui.store.models.fields import money_field, quantity_field, uid_field
 from wms_tui.store.types import StrEnumType
 
 
@@ -27,6 +28,7 @@ class PurchaseOrder(SQLModel, table=True):
 class PurchaseOrderLine(SQLModel, table=True):
     __tablename__ = "purchase_order_line"
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID | None = uid_field()
     order_id: int = Field(foreign_key="purchase_order.id", index=True)
     item_id: int = Field(foreign_key="item.id", index=True)
     quantity: Decimal = quantity_field()
@@ -39,6 +41,7 @@ class Receipt(SQLModel, table=True):
     """A receiving document: against a purchase order or blind. Carries no prices."""
 
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID | None = uid_field()
     number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
     warehouse_id: int = Field(foreign_key="warehouse.id")
     purchase_order_id: int | None = Field(default=None, foreign_key="purchase_order.id", index=True)
@@ -52,6 +55,7 @@ class ReceiptLine(SQLModel, table=True):
 
     __tablename__ = "receipt_line"
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID | None = uid_field()
     receipt_id: int = Field(foreign_key="receipt.id", index=True)
     purchase_order_line_id: int | None = Field(default=None, foreign_key="purchase_order_line.id", index=True)
     item_id: int = Field(foreign_key="item.id")

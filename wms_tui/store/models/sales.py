@@ -6,9 +6,8 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, DateTime, Index, String, Uuid
+from sqlalchemy import Column, DateTime, Index, String
 from sqlmodel import Field, SQLModel
-from uuid6 import uuid7
 
 from wms_tui.domain.outbound import OrderState, ReturnCondition
 from wms_tui.domain.states import (
@@ -27,6 +26,7 @@ from wms_tui.store.models.fields import (
     quantity_field,
     text_field,
     timestamp_field,
+    uid_field,
 )
 from wms_tui.store.types import Quantity, StrEnumType
 
@@ -57,11 +57,9 @@ class SalesOrderLine(SQLModel, table=True):
         # The console derives order statuses from these without reading the lines' rows.
         Index("ix_sales_order_line_facts", "order_id", "quantity", "shipped_quantity", "cancelled_quantity", "picked_quantity",
               "backordered_quantity"),
-        Index("ix_sales_order_line_uid", "uid", unique=True),
     )
     id: int | None = Field(default=None, primary_key=True)
-    # Global id: the row travels between the central database and terminals by it.
-    uid: uuid.UUID | None = Field(default_factory=uuid7, sa_column=Column(Uuid(), nullable=True, default=uuid7))
+    uid: uuid.UUID | None = uid_field()  # how the line travels between central and terminals
     order_id: int = Field(foreign_key="sales_order.id", index=True)
     item_id: int = Field(foreign_key="item.id", index=True)
     quantity: Decimal = quantity_field()
@@ -80,11 +78,8 @@ class SalesOrderLine(SQLModel, table=True):
 class Reservation(SQLModel, table=True):
     """Committed stock pinned to a concrete location (and lot) for an order line."""
 
-    __table_args__ = (Index("ix_reservation_uid", "uid", unique=True),)
-
     id: int | None = Field(default=None, primary_key=True)
-    # Global id: the row travels between the central database and terminals by it.
-    uid: uuid.UUID | None = Field(default_factory=uuid7, sa_column=Column(Uuid(), nullable=True, default=uuid7))
+    uid: uuid.UUID | None = uid_field()
     order_line_id: int = Field(foreign_key="sales_order_line.id", index=True)
     item_id: int = Field(foreign_key="item.id")
     location_id: int = Field(foreign_key="location.id")
@@ -109,10 +104,8 @@ class ContainerLine(SQLModel, table=True):
     """Units of an order line packed into a container."""
 
     __tablename__ = "container_line"
-    __table_args__ = (Index("ix_container_line_uid", "uid", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
-    # Global id: the row travels between the central database and terminals by it.
-    uid: uuid.UUID | None = Field(default_factory=uuid7, sa_column=Column(Uuid(), nullable=True, default=uuid7))
+    uid: uuid.UUID | None = uid_field()
     container_id: int = Field(foreign_key="container.id", index=True)
     order_line_id: int = Field(foreign_key="sales_order_line.id", index=True)
     item_id: int = Field(foreign_key="item.id")
@@ -121,10 +114,8 @@ class ContainerLine(SQLModel, table=True):
 
 
 class Shipment(SQLModel, table=True):
-    __table_args__ = (Index("ix_shipment_uid", "uid", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
-    # Global id: the row travels between the central database and terminals by it.
-    uid: uuid.UUID | None = Field(default_factory=uuid7, sa_column=Column(Uuid(), nullable=True, default=uuid7))
+    uid: uuid.UUID | None = uid_field()
     number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
     warehouse_id: int = Field(foreign_key="warehouse.id")
     order_id: int = Field(foreign_key="sales_order.id", index=True)
@@ -184,8 +175,10 @@ class Payment(SQLModel, table=True):
 class SalesReturn(SQLModel, table=True):
     __tablename__ = "sales_return"
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID | None = uid_field()
     number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
     order_id: int = Field(foreign_key="sales_order.id", index=True)
+    warehouse_id: int | None = Field(default=None, foreign_key="warehouse.id")  # the order's
     operator: str = text_field(40)
     created_at: datetime = timestamp_field()
 
@@ -193,6 +186,7 @@ class SalesReturn(SQLModel, table=True):
 class SalesReturnLine(SQLModel, table=True):
     __tablename__ = "sales_return_line"
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID | None = uid_field()
     return_id: int = Field(foreign_key="sales_return.id", index=True)
     order_line_id: int = Field(foreign_key="sales_order_line.id", index=True)
     item_id: int = Field(foreign_key="item.id")

@@ -93,9 +93,10 @@ class SyncConflict(SQLModel, table=True):
 
 
 class DocumentOutbox(SQLModel, table=True):
-    """Terminal: the documents it created or changed (a table and the row's natural key) since
-    central last applied them, written by triggers while it syncs (migration
-    0017_sync_outbound_docs); a push sends the rows as they are then."""
+    """Terminal: the documents it created or changed (store/pushed_rows.PUSHED: a table and the
+    row's natural key, a uid's hex or a container's code) since central last applied them,
+    written by triggers while it syncs (migrations 0017_sync_outbound_docs and
+    0018_sync_inbound_docs); a push sends the rows as they are then."""
 
     __tablename__ = "document_outbox"
     id: int | None = Field(default=None, primary_key=True)

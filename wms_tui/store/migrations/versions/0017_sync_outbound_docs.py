@@ -19,6 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from wms_tui.store.migrations.uids import add_uid, drop_uid
+
 revision: str = '0017_sync_outbound_docs'
 down_revision: str | Sequence[str] | None = '0015_console_indexes'
 branch_labels: str | Sequence[str] | None = None
@@ -59,11 +61,7 @@ OUTBOX_TRIGGERS = {
 
 def upgrade() -> None:
     for table in UID_TABLES:
-        # Nullable only because a column added to SQLite cannot be NOT NULL without a default;
-        # every row gets one here and the model gives each new one its own.
-        op.add_column(table, sa.Column('uid', sa.Uuid(), nullable=True))
-        _fill_uids(table)
-        op.create_index(f'ix_{table}_uid', table, ['uid'], unique=True)
+        add_uid(table)
     op.create_table('document_outbox',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('table_name', sa.String(length=40), nullable=False),
@@ -77,17 +75,6 @@ def upgrade() -> None:
             inserts = ' '.join(f"INSERT INTO document_outbox (table_name, row_key) VALUES ('{pushed}', {key});"
                                for pushed, key in entries)
             op.execute(f'CREATE TRIGGER {name} AFTER {event} ON {table} WHEN {condition} BEGIN {inserts} END')
-
-
-def _fill_uids(table: str) -> None:
-    from uuid6 import uuid7
-
-    bind = op.get_bind()
-    rows = sa.table(table, sa.column('id', sa.Integer()), sa.column('uid', sa.Uuid()))
-    ids = bind.execute(sa.select(rows.c.id).order_by(rows.c.id)).scalars().all()
-    if ids:
-        bind.execute(rows.update().where(rows.c.id == sa.bindparam('row_id')).values(uid=sa.bindparam('new_uid')),
-                     [{'row_id': row_id, 'new_uid': uuid7()} for row_id in ids])
 
 
 def _create_change_triggers() -> None:
@@ -143,5 +130,4 @@ def downgrade() -> None:
             op.execute(f'DROP TRIGGER {name}')
     op.drop_table('document_outbox')
     for table in reversed(UID_TABLES):
-        op.drop_index(f'ix_{table}_uid', table_name=table)
-        op.execute(f'ALTER TABLE {table} DROP COLUMN uid')
+        drop_uid(table)
