@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -77,6 +78,9 @@ class WmsGroup(click.Group):
         if name in self.lazy_commands and name not in self.commands:
             module, attribute = self.lazy_commands[name].split(":")
             self.add_command(getattr(importlib.import_module(module), attribute), name)
+            # What the command's modules loaded lives as long as the process: kept out of the
+            # collector's full passes, which otherwise walk it again and again during the work.
+            gc.freeze()
         return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):
