@@ -188,6 +188,7 @@ class DeskScreen(Screen):
     @dataclass
     class Loaded(Message):
         data: Any
+        load: int  # which reload read it
 
     @dataclass
     class Outcome(Message):
@@ -215,15 +216,27 @@ class DeskScreen(Screen):
     def show(self, data: Any) -> None:  # runs on the UI thread
         raise NotImplementedError
 
-    @work(thread=True, exclusive=True, group="load")
+    _loads_started = 0
+    _load_shown = 0
+
     def reload(self) -> None:
+        self._loads_started += 1
+        self._load(self._loads_started)
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load(self, load: int) -> None:
         try:
-            self.post_message(self.Loaded(self.fetch()))
+            self.post_message(self.Loaded(self.fetch(), load))
         except WmsError as exc:
             self.post_message(self.Outcome(str(exc), False))
 
     def on_desk_screen_loaded(self, message: Loaded) -> None:
         message.stop()
+        # A read never replaces a newer one already shown: a reload started before an action
+        # (the form closing) may finish after the one started once the action committed.
+        if message.load < self._load_shown:
+            return
+        self._load_shown = message.load
         self.show(message.data)
 
     @work(thread=True, group="action")
