@@ -31,25 +31,28 @@ class FaultProxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
-            threading.Thread(target=self._serve, args=(client, self.mode), daemon=True).start()
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
-    def _serve(self, client: socket.socket, mode: str) -> None:
+    def _serve(self, client: socket.socket) -> None:
+        # Requests on one connection pass one after another, as on a real network path: closing
+        # after one answer would race the client reusing its kept-alive connection.
         upstream = socket.create_connection(("127.0.0.1", self.target_port))
         try:
-            request = self._read_request(client)
-            if mode == "drop_request":
-                upstream.sendall(request[: len(request) // 2])
-                return
-            if mode == "reset":
-                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                return
-            if mode == "delay":
-                time.sleep(self.delay_s)
-            upstream.sendall(request)
-            response = self._read_response(upstream)
-            if mode == "drop_response":
-                return  # the server has answered, so it committed: the terminal never hears it
-            client.sendall(response)
+            while request := self._read_request(client):
+                mode = self.mode
+                if mode == "drop_request":
+                    upstream.sendall(request[: len(request) // 2])
+                    return
+                if mode == "reset":
+                    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    return
+                if mode == "delay":
+                    time.sleep(self.delay_s)
+                upstream.sendall(request)
+                response = self._read_response(upstream)
+                if mode == "drop_response":
+                    return  # the server has answered, so it committed: the terminal never hears it
+                client.sendall(response)
         except OSError:
             pass
         finally:
