@@ -59,6 +59,21 @@ def test_each_move_hash_covers_its_content_and_the_previous_hash(engine):
     assert len({move["chain_hash"] for move in moves}) == 3
 
 
+def test_terminals_posting_in_turn_each_chain_their_own_moves(engine):
+    wh = _post_some(engine)
+    t1, t2 = Ledger(engine, CTX), Ledger(engine, PostingContext("T2", "bob"))
+    for ledger in (t2, t1, t2):
+        ledger.post([MoveRequest(wh.widget.id, wh.bin_b.id, wh.customer.id, "1")])
+    with engine.connect() as conn:
+        moves = conn.execute(select(StockMove.__table__).order_by(StockMove.terminal_id, StockMove.sequence)).mappings().all()
+    previous = {"T1": GENESIS_HASH, "T2": GENESIS_HASH}
+    for move in moves:
+        assert move["chain_hash"] == move_hash(previous[move["terminal_id"]], move, chain_timestamp(move["created_at"]))
+        previous[move["terminal_id"]] = move["chain_hash"]
+    assert [move["terminal_id"] for move in moves].count("T2") == 3
+    assert _check(engine).problems == []
+
+
 def test_an_untouched_ledger_passes(engine):
     _post_some(engine)
     result = _check(engine)

@@ -208,11 +208,22 @@ def _validate(index: int, request: MoveRequest, found: _Lookups) -> tuple[Decima
     return quantity, cost
 
 
+# The hash "before" a terminal's first move.
+GENESIS_HASH = ""
+# The counter moved on, and the chain hash of the terminal's move before the reserved numbers
+# read in the same statement (RETURNING sees the new last_sequence): a scan saves a round trip.
+# The terminal is the bound value, not the outer column: SQLite's RETURNING names columns
+# without their table, and the inner terminal_id would compare with itself.
+_PREVIOUS_HASH = (
+    select(MOVES.c.chain_hash)
+    .where(MOVES.c.terminal_id == bindparam("terminal"), MOVES.c.sequence == SEQUENCES.c.last_sequence - bindparam("count"))
+    .scalar_subquery()
+)
 _NEXT_SEQUENCES = (
     update(SEQUENCES)
     .where(SEQUENCES.c.terminal_id == bindparam("terminal"))
     .values(last_sequence=SEQUENCES.c.last_sequence + bindparam("count"))
-    .returning(SEQUENCES.c.last_sequence)
+    .returning(SEQUENCES.c.last_sequence, _PREVIOUS_HASH)
 )
 
 
@@ -224,22 +235,18 @@ def _first_sequence_insert(dialect_name: str):
     return dialect_insert(SEQUENCES).values(last_sequence=0).on_conflict_do_nothing(index_elements=[SEQUENCES.c.terminal_id])
 
 
-def _reserve_sequences(conn: Connection, terminal_id: str, count: int) -> int:
-    """Reserve `count` consecutive sequence numbers; returns the first. Gap-free: it rolls back
-    with the moves if the transaction fails."""
+def _reserve_sequences(conn: Connection, terminal_id: str, count: int) -> tuple[int, str]:
+    """Reserve `count` consecutive sequence numbers; returns the first and the chain hash of the
+    terminal's move before it. Gap-free: it rolls back with the moves if the transaction fails."""
     parameters = {"terminal": terminal_id, "count": count}
-    last = conn.execute(_NEXT_SEQUENCES, parameters).scalar_one_or_none()
-    if last is None:
+    reserved = conn.execute(_NEXT_SEQUENCES, parameters).first()
+    if reserved is None:
         conn.execute(_first_sequence_insert(conn.dialect.name), {"terminal_id": terminal_id})
-        last = conn.execute(_NEXT_SEQUENCES, parameters).scalar_one()
-    return last - count + 1
-
-
-_PREVIOUS_HASH = select(MOVES.c.chain_hash).where(
-    MOVES.c.terminal_id == bindparam("terminal"), MOVES.c.sequence == bindparam("sequence")
-)
-# The hash "before" a terminal's first move.
-GENESIS_HASH = ""
+        reserved = conn.execute(_NEXT_SEQUENCES, parameters).one()
+    last, previous_hash = reserved
+    # The first move starts the chain; a missing previous move (deleted by hand) does not stop
+    # the floor either: `db check` names the gap.
+    return last - count + 1, previous_hash or GENESIS_HASH
 
 
 def _text(value: str | None) -> str:
@@ -273,14 +280,6 @@ def move_hash(previous_hash: str, move: Mapping, timestamp: str) -> str:
         f"|{'-' if move['reverses_id'] is None else move['reverses_id'].hex}"
     )
     return hashlib.sha256(content.encode()).hexdigest()
-
-
-def _previous_hash(conn: Connection, terminal_id: str, first_sequence: int) -> str:
-    if first_sequence == 1:
-        return GENESIS_HASH
-    # A missing previous move (deleted by hand) does not stop the floor: `db check` names the gap.
-    previous = conn.execute(_PREVIOUS_HASH, {"terminal": terminal_id, "sequence": first_sequence - 1}).scalar()
-    return previous or GENESIS_HASH
 
 
 @lru_cache(maxsize=4)
@@ -420,8 +419,7 @@ def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: Posti
     checked = [_validate(index, request, found) for index, request in enumerate(requests)]
     priced = price_moves(conn, requests, checked, found.costs, found.places)
     _load_places(conn, found, {p[0].from_location_id for p in priced} | {p[0].to_location_id for p in priced})
-    first_sequence = _reserve_sequences(conn, context.terminal_id, len(priced))
-    previous_hash = _previous_hash(conn, context.terminal_id, first_sequence)
+    first_sequence, previous_hash = _reserve_sequences(conn, context.terminal_id, len(priced))
     now = datetime.now(UTC)
     timestamp = chain_timestamp(now)
     rows: list[dict] = []
