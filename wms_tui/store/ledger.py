@@ -14,13 +14,13 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 
-from sqlalchemy import Connection, Engine, Integer, bindparam, select, text, tuple_, update
+from sqlalchemy import Connection, Engine, Integer, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import StatementError
 from uuid6 import uuid7
@@ -282,52 +282,66 @@ def move_hash(previous_hash: str, move: Mapping, timestamp: str) -> str:
     return hashlib.sha256(content.encode()).hexdigest()
 
 
-@lru_cache(maxsize=4)
-def _balance_upsert(dialect_name: str):
-    """INSERT ... ON CONFLICT adding to the existing balance."""
+Key = tuple[int, int, int, int]  # item, location, lot (NO_LOT), container (NO_CONTAINER)
+_BALANCE_KEY = ("item_id", "location_id", "lot_id", "container_id")
+
+
+@lru_cache(maxsize=8)
+def _balance_upsert(dialect_name: str, returning: bool = False):
+    """INSERT ... ON CONFLICT adding to the existing balance; `returning`: each position's new
+    quantity comes back (the check that no bin went negative, without another read)."""
     dialect_insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
     statement = dialect_insert(BALANCES)
-    return statement.on_conflict_do_update(
-        index_elements=[BALANCES.c.item_id, BALANCES.c.location_id, BALANCES.c.lot_id, BALANCES.c.container_id],
+    statement = statement.on_conflict_do_update(
+        index_elements=[BALANCES.c[name] for name in _BALANCE_KEY],
         set_={
             "quantity": BALANCES.c.quantity + statement.excluded.quantity,
             "value": BALANCES.c.value + statement.excluded.value,
         },
     )
+    return statement.returning(*(BALANCES.c[name] for name in _BALANCE_KEY), BALANCES.c.quantity) if returning else statement
 
 
-_BALANCE_KEY = ("item_id", "location_id", "lot_id", "container_id")
 # PostgreSQL: a batch's balances as six arrays, one statement (an executemany of thousands of
 # upserts is thousands of statements for the server to run).
-_BALANCE_UNNEST = text(
+_BALANCE_UNNEST_SQL = (
     f"INSERT INTO stock_balance AS balance ({', '.join(_BALANCE_KEY)}, quantity, value) "
     "SELECT * FROM unnest(:item_id, :location_id, :lot_id, :container_id, :quantity, :value) "
     f"ON CONFLICT ({', '.join(_BALANCE_KEY)}) DO UPDATE "
     "SET quantity = balance.quantity + excluded.quantity, value = balance.value + excluded.value"
-).bindparams(
+)
+_BALANCE_ARRAYS = (
     *(bindparam(name, type_=postgresql.ARRAY(Integer)) for name in _BALANCE_KEY),
     *(bindparam(name, type_=postgresql.ARRAY(BALANCES.c[name].type)) for name in ("quantity", "value")),
 )
+_BALANCE_UNNEST = text(_BALANCE_UNNEST_SQL).bindparams(*_BALANCE_ARRAYS)
+_BALANCE_UNNEST_RETURNING = (
+    text(f"{_BALANCE_UNNEST_SQL} RETURNING {', '.join(f'balance.{name}' for name in _BALANCE_KEY)}, balance.quantity")
+    .bindparams(*_BALANCE_ARRAYS)
+    .columns(*(BALANCES.c[name] for name in _BALANCE_KEY), BALANCES.c.quantity)
+)
 
 
-def _upsert_balances(conn: Connection, deltas: dict[tuple[int, int, int, int], list[Decimal]]) -> None:
+def _upsert_balances(conn: Connection, deltas: dict[Key, list[Decimal]], *, watched: Collection[Key] = ()) -> dict[Key, Decimal]:
+    """Add the deltas to the balances; returns the new quantity of each `watched` position."""
     if not deltas:
-        return
+        return {}
+    returning = bool(watched)
     if conn.dialect.name == "postgresql":
         keys = sorted(deltas)
-        statement, rows = _BALANCE_UNNEST, {
+        statement, rows = _BALANCE_UNNEST_RETURNING if returning else _BALANCE_UNNEST, {
             **{name: [key[n] for key in keys] for n, name in enumerate(_BALANCE_KEY)},
             "quantity": [deltas[key][0] for key in keys],
             "value": [deltas[key][1] for key in keys],
         }
     else:
-        statement, rows = _balance_upsert(conn.dialect.name), [
+        statement, rows = _balance_upsert(conn.dialect.name, returning), [
             {"item_id": item_id, "location_id": location_id, "lot_id": lot_id, "container_id": container_id,
              "quantity": quantity, "value": value}
             for (item_id, location_id, lot_id, container_id), (quantity, value) in deltas.items()
         ]
     try:
-        conn.execute(statement, rows)
+        result = conn.execute(statement, rows)
     except StatementError as exc:
         # A batch's own sum is refused before it is sent (InvalidInput from the column type);
         # a sum with the stored balance by PostgreSQL ("bigint out of range") or, on SQLite,
@@ -338,33 +352,32 @@ def _upsert_balances(conn: Connection, deltas: dict[tuple[int, int, int, int], l
             f"a balance would pass the largest amount the ledger holds ({quantities.MAX_STORED_QUANTITY} units, "
             f"{quantities.MAX_STORED_MONEY} in value): check the quantities and costs"
         ) from None
+    if not returning:
+        return {}
+    watched = set(watched)
+    return {key: quantity for *position, quantity in result if (key := tuple(position)) in watched}
 
 
-_NEGATIVE = select(BALANCES.c.item_id, BALANCES.c.location_id, BALANCES.c.lot_id, BALANCES.c.quantity).where(
-    tuple_(BALANCES.c.item_id, BALANCES.c.location_id, BALANCES.c.lot_id, BALANCES.c.container_id).in_(
-        bindparam("keys", expanding=True)
-    ),
-    BALANCES.c.quantity < 0,
-)
-
-
-def _refuse_negative(conn: Connection, deltas: dict[tuple[int, int, int, int], list[Decimal]], found: _Lookups) -> None:
-    """No internal location gives more than it holds: read after the update (the row is locked
-    by then), so two terminals taking the last units at once cannot both succeed. Partner and
-    virtual locations go negative by design (a supplier's balance is what it delivered)."""
-    taken = [
+def _taken_from_stock(deltas: dict[Key, list[Decimal]], found: _Lookups) -> list[Key]:
+    """Positions the batch takes from an internal location: they must not go below zero. Partner
+    and virtual locations go negative by design (a supplier's balance is what it delivered)."""
+    return [
         key for key, (quantity, _) in deltas.items()
         if quantity < 0 and key[1] in found.locations and found.locations[key[1]][1] is LocationKind.INTERNAL
     ]
-    for start in range(0, len(taken), LOOKUP_CHUNK):
-        short = conn.execute(_NEGATIVE, {"keys": taken[start : start + LOOKUP_CHUNK]}).first()
-        if short is not None:
-            item_id, location_id, lot_id, left = short
-            key = next(key for key in taken if key[:3] == (item_id, location_id, lot_id))
+
+
+def _refuse_negative(left: dict[Key, Decimal], deltas: dict[Key, list[Decimal]], found: _Lookups) -> None:
+    """No internal location gives more than it holds. `left` is what the upsert itself returned
+    (the row is locked by then), so two terminals taking the last units at once cannot both
+    succeed."""
+    for key, quantity in left.items():
+        if quantity < 0:
+            item_id, location_id, lot_id, _ = key
             wanted = -deltas[key][0]
             lot = "" if lot_id == NO_LOT else f" (lot id {lot_id})"
             raise LedgerRuleViolation(
-                f"{found.locations[location_id][0]} holds only {quantities.display(left + wanted)} {found.items[item_id][0]}{lot}:"
+                f"{found.locations[location_id][0]} holds only {quantities.display(quantity + wanted)} {found.items[item_id][0]}{lot}:"
                 f" a move cannot take {quantities.display(wanted)}"
             )
 
@@ -466,8 +479,8 @@ def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: Posti
             )
         )
     _insert_moves(conn, rows)
-    _upsert_balances(conn, deltas)
-    _refuse_negative(conn, deltas, found)
+    left = _upsert_balances(conn, deltas, watched=_taken_from_stock(deltas, found))
+    _refuse_negative(left, deltas, found)
     return posted
 
 
