@@ -244,11 +244,13 @@ def price_moves(
     checked: Sequence[tuple[Decimal, Decimal | None]],
     items: dict[int, ItemCost],
     places: dict[int, Place],
+    price_variance_id: int | None = None,
 ) -> list[Priced]:
     """The moves to post for a batch of validated requests, each with its unit cost: a request
     may become two moves (price variance, or a value no single unit cost gives), and AVCO/FIFO
-    revaluations follow the batch."""
-    variance_id: list[int] = []
+    revaluations follow the batch. The Price Variance location is read when needed unless the
+    caller read it already."""
+    variance_id: list[int] = [] if price_variance_id is None else [price_variance_id]
 
     def price_variance() -> int:
         if not variance_id:

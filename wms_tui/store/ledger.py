@@ -30,7 +30,7 @@ from wms_tui.domain.availability import is_sellable
 from wms_tui.domain.costing import CostingMethod, move_value
 from wms_tui.domain.errors import InvalidInput, LedgerRuleViolation, NotFound
 from wms_tui.domain.items import Tracking, lot_problem
-from wms_tui.domain.locations import LocationKind
+from wms_tui.domain.locations import PRICE_VARIANCE_CODE, LocationKind
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.store.costing import ItemCost, Place, price_moves
 from wms_tui.store.models import (
@@ -112,6 +112,7 @@ class _Lookups:
     places: dict[int, Place] = field(default_factory=dict)
     lots: dict[int, int] = field(default_factory=dict)  # lot id -> item id
     containers: set[int] = field(default_factory=set)
+    price_variance_id: int | None = None  # read with the locations when a move asks for a cost
 
 
 def _chunks(ids: set[int]) -> Iterable[list[int]]:
@@ -123,8 +124,11 @@ def _chunks(ids: set[int]) -> Iterable[list[int]]:
 _ITEMS = select(Item.id, Item.sku, Item.tracking, Item.standard_cost, Item.costing_method).where(
     Item.id.in_(bindparam("ids", expanding=True))
 )
-_LOCATIONS = select(Location.id, Location.code, Location.kind, Location.active, Location.warehouse_id).where(
-    Location.id.in_(bindparam("ids", expanding=True))
+_LOCATION_COLUMNS = (Location.id, Location.code, Location.kind, Location.active, Location.warehouse_id)
+_LOCATIONS = select(*_LOCATION_COLUMNS).where(Location.id.in_(bindparam("ids", expanding=True)))
+# A cost asked for may differ from a standard cost: the Price Variance location comes along.
+_LOCATIONS_AND_VARIANCE = select(*_LOCATION_COLUMNS).where(
+    Location.id.in_(bindparam("ids", expanding=True)) | (Location.code == PRICE_VARIANCE_CODE)
 )
 _LOTS = select(Lot.id, Lot.item_id).where(Lot.id.in_(bindparam("ids", expanding=True)))
 _CONTAINERS = select(Container.id).where(Container.id.in_(bindparam("ids", expanding=True)))
@@ -140,8 +144,12 @@ def _load_lookups(conn: Connection, requests: Sequence[MoveRequest]) -> _Lookups
         for row in conn.execute(_ITEMS, {"ids": chunk}):
             found.items[row.id] = (row.sku, Tracking(row.tracking))
             found.costs[row.id] = ItemCost(row.standard_cost, CostingMethod(row.costing_method))
-    for chunk in _chunks(location_ids):
-        for row in conn.execute(_LOCATIONS, {"ids": chunk}):
+    costs_asked = any(r.unit_cost is not None for r in requests)
+    for number, chunk in enumerate(_chunks(location_ids)):
+        statement = _LOCATIONS_AND_VARIANCE if costs_asked and number == 0 else _LOCATIONS
+        for row in conn.execute(statement, {"ids": chunk}):
+            if row.code == PRICE_VARIANCE_CODE:
+                found.price_variance_id = row.id
             kind = LocationKind(row.kind)
             found.locations[row.id] = (row.code, kind, row.active)
             found.places[row.id] = Place(kind, row.warehouse_id)
@@ -430,7 +438,7 @@ def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: Posti
         return []
     found = _load_lookups(conn, requests)
     checked = [_validate(index, request, found) for index, request in enumerate(requests)]
-    priced = price_moves(conn, requests, checked, found.costs, found.places)
+    priced = price_moves(conn, requests, checked, found.costs, found.places, found.price_variance_id)
     _load_places(conn, found, {p[0].from_location_id for p in priced} | {p[0].to_location_id for p in priced})
     first_sequence, previous_hash = _reserve_sequences(conn, context.terminal_id, len(priced))
     now = datetime.now(UTC)
