@@ -1,5 +1,6 @@
 import threading
 import time
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ from tests.factories import build_small_warehouse
 from wms_tui.domain.errors import LedgerRuleViolation, NotFound
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.store import queries
-from wms_tui.store.ledger import Ledger, MoveRequest, PostingContext, post_moves
+from wms_tui.store.ledger import Ledger, MoveRequest, PostingContext, new_move_ids, post_moves
 from wms_tui.store.models import StockMove
 
 CTX = PostingContext(terminal_id="T1", operator="alice")
@@ -34,6 +35,15 @@ def test_receipt_updates_balances_and_keeps_invariant(engine):
         totals = queries.warehouse_quantities(conn, wh.widget.id, wh.warehouse_id)
         assert totals.on_hand == Decimal(10)
         assert totals.available == Decimal(10)
+
+
+def test_a_batch_of_move_ids_are_uuid7_of_now_increasing_and_distinct():
+    before = time.time_ns() // 1_000_000
+    ids = new_move_ids(1000)
+    after = time.time_ns() // 1_000_000
+    assert {(move_id.version, move_id.variant) for move_id in ids} == {(7, uuid.RFC_4122)}
+    assert all(before <= move_id.int >> 80 <= after for move_id in ids)
+    assert ids == sorted(ids) and len(set(ids + new_move_ids(1000))) == 2000
 
 
 def test_sequence_is_gap_free_per_terminal(engine):
