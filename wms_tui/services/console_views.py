@@ -40,11 +40,7 @@ from wms_tui.domain.states import (
     TaskKind,
     TaskState,
 )
-from wms_tui.services.inbound import replenishment
 from wms_tui.services.outbound import invoicing
-from wms_tui.services.outbound.common import order_policy
-from wms_tui.services.outbound.packable import packed_by_line
-from wms_tui.services.outbound.returns import returned_by_line
 from wms_tui.store.finders import sales_order_by_number
 from wms_tui.store.models import (
     Container,
@@ -460,6 +456,12 @@ class OrderPage:
 
 
 def order_page(engine: Engine, number: str, *, today: date | None = None) -> OrderPage:
+    # Loaded with the first page shown, not with the dashboard the console starts on: these
+    # bring the ledger's posting and the returns service.
+    from wms_tui.services.outbound.common import order_policy
+    from wms_tui.services.outbound.packable import packed_by_line
+    from wms_tui.services.outbound.returns import returned_by_line
+
     today = today or datetime.now(UTC).date()
     with reading(engine) as session:
         order = sales_order_by_number(session, number)
@@ -615,8 +617,3 @@ def purchase_orders(engine: Engine, *, search: str = "", limit: int = 200) -> li
             total[1] += quantity
             total[2] += received
         return [PurchaseRow(row.number, row.code, row.warehouse, row.state, row.created_at, *totals[row.id]) for row in rows]
-
-
-def reorder_suggestions(engine: Engine) -> list[replenishment.PurchaseSuggestion]:
-    with reading(engine) as session:
-        return replenishment.purchase_suggestions(session)
