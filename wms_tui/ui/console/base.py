@@ -99,7 +99,7 @@ class DeskTable(DataTable):
             self.call_later(self._apply_sort)  # once, after the screen has added every row
         # Text, not str: cells are data, never markup (a "[" in a name stays as typed), and the
         # table need not parse each one as markup (most of the time 200 rows took to show).
-        shown = (Text(cell) if isinstance(cell, str) else cell for cell in cells)
+        shown = (Text(cell, end="", no_wrap=True) if isinstance(cell, str) else cell for cell in cells)
         return super().add_row(*shown, height=height, key=key, label=label)
 
     def show_rows(self, rows: list[tuple[str | None, tuple]]) -> None:
