@@ -34,6 +34,11 @@ def data_dir() -> Path:
     return Path(os.environ.get("WMS_DATA_DIR") or user_data_dir(APP_NAME))
 
 
+def print_queue_path() -> Path:
+    """The print queue file: $WMS_PRINT_QUEUE, else print-queue.sqlite3 in the data dir (as the CLI)."""
+    return Path(os.environ.get("WMS_PRINT_QUEUE") or data_dir() / "print-queue.sqlite3")
+
+
 def demo_database_path() -> Path:
     """The demo warehouse `wms-tui demo` builds, which `wms-tui --demo COMMAND` works on."""
     return data_dir() / "demo.db"

@@ -10,9 +10,12 @@ from sqlmodel import Session, select
 
 from tests.console.test_billing_and_returns import shipped_order
 from tests.floor.outbound import pick_order
+from tests.outbound.helpers import CTX, build_shop
+from tests.outbound.test_order_flow import _pack_and_ship, _pick_all
 from wms_tui.domain.outbound import LineProgress, OrderState, derive_status
 from wms_tui.services import console_views
-from wms_tui.services.outbound import invoicing, orders
+from wms_tui.services.outbound import allocation, invoicing, orders
+from wms_tui.services.outbound.orders import LineInput
 from wms_tui.store.models import SalesOrder
 from wms_tui.store.session import transaction
 
@@ -55,3 +58,48 @@ def test_list_filter_and_dashboard_agree_with_the_orders_service(runtime):
             number for number, status in derived.items() if side in {shown.value for shown in status.sides}}
     counts = console_views.dashboard(runtime.engine).orders
     assert {status: count for status, count in counts.items() if count} == dict(sides)
+
+
+def test_the_kept_facts_follow_an_order_through_its_life(engine):
+    """order_facts is kept by triggers (0020_console_counts) on SQLite and PostgreSQL alike: after
+    every step the list, the status filter and the dashboard show what the orders service derives."""
+    shop = build_shop(engine, steps=3)
+    shop.receive(shop.wh.widget.id, shop.wh.bin_a.id, "6")
+    shown = []
+
+    def step():
+        with Session(engine) as session:
+            expected = orders.order_status(session, "SO-1")
+        assert [row.status for row in console_views.order_list(engine, search="SO-1")] == [expected.value]
+        for side in expected.sides:
+            assert "SO-1" in {row.number for row in console_views.order_list(engine, status=side.value)}
+            assert console_views.dashboard(engine).orders[side.value] == 1
+        shown.append(expected.value)
+
+    with transaction(engine) as session:
+        orders.create_order(session, "C1", "WH1", [LineInput("W-1", "10", "5.00")], number="SO-1")
+    step()
+    with transaction(engine) as session:
+        orders.confirm_order(session, "SO-1")
+    step()
+    with transaction(engine) as session:
+        allocation.allocate(session, ["SO-1"])
+    _pick_all(engine, shop, "SO-1")
+    step()
+    _pack_and_ship(engine, "SO-1", "TRACK-1")
+    step()
+    with transaction(engine) as session:
+        invoice = invoicing.invoice_order(session, "SO-1")
+    step()
+    with transaction(engine) as session:
+        invoicing.record_payment(session, invoice.number, "10.00")
+    step()
+    with transaction(engine) as session:
+        invoicing.record_payment(session, invoice.number, invoice.total - Decimal("10.00"))
+    step()
+    with transaction(engine) as session:
+        orders.reopen_order(session, CTX, "SO-1")  # reverses the moves, voids the invoice and its payments
+    step()
+    assert shown == ["open", "back ordered", "started", "partially shipped", "partially shipped, invoiced",
+                     "partially shipped, partially paid", "partially shipped, paid", shown[-1]]
+    assert "paid" not in shown[-1]

@@ -29,11 +29,12 @@ def console(ctx: click.Context, operator: str, serve: bool, host: str, port: int
                    *(["--demo"] if database_url(ctx) else []), "console", "--operator", operator]
         Server(shlex.join(command), host=host, port=port, title="wms-tui console").serve()
         return
-    from wms_tui.services.print_station import default_queue_path
+    # Not the print station's module: it loads the floor's label rendering, which the console never uses.
+    from wms_tui.config import print_queue_path
     from wms_tui.ui.console.app import ConsoleApp
 
     runtime = open_command_runtime(ctx)
     try:
-        ConsoleApp(runtime, operator=operator, queue_path=default_queue_path()).run()
+        ConsoleApp(runtime, operator=operator, queue_path=print_queue_path()).run()
     finally:
         runtime.close()

@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 from itertools import product
 from pathlib import Path
 
-from sqlalchemy import Engine, Select, and_, case, func, or_, true
+from sqlalchemy import Engine, and_, func, or_, true
 from sqlmodel import Session, select
 
 from labels import PrintQueue
@@ -35,17 +35,12 @@ from wms_tui.domain.states import (
     CreditNoteState,
     InvoiceState,
     PartnerKind,
-    PaymentState,
     ReturnDisposition,
     StockExceptionState,
     TaskKind,
     TaskState,
 )
-from wms_tui.services.inbound import replenishment
 from wms_tui.services.outbound import invoicing
-from wms_tui.services.outbound.common import order_policy
-from wms_tui.services.outbound.packable import packed_by_line
-from wms_tui.services.outbound.returns import returned_by_line
 from wms_tui.store.finders import sales_order_by_number
 from wms_tui.store.models import (
     Container,
@@ -54,6 +49,7 @@ from wms_tui.store.models import (
     Invoice,
     Item,
     Location,
+    OrderFacts,
     Partner,
     Payment,
     PickDiscrepancy,
@@ -77,8 +73,6 @@ OPEN_TASK_STATES = (TaskState.OPEN.value, TaskState.CLAIMED.value)
 WORKING_STATES = (OrderState.DRAFT.value, OrderState.CONFIRMED.value)
 # Statuses shown as the order's state is stored: no need to derive them.
 STORED_STATUSES = (OrderStatus.QUOTE, OrderStatus.CANCELLED, OrderStatus.CLOSED)
-# Working orders whose facts a status filter reads before it reads every working order's.
-STATUS_WINDOW = 1000
 # Ledger reasons the per-hour chart counts.
 PACK_WORK = "pack"
 SHIP_WORK = "ship"
@@ -121,61 +115,9 @@ class Dashboard:
         return self.short_picks + self.count_variances + self.stock_exceptions
 
 
-def _flag(condition):
-    return case((condition, 1), else_=0)
-
-
-# What an order's derived status depends on besides its state, as 0/1 columns of `_facts`.
+# What an order's derived status depends on besides its state: order_facts keeps them (its
+# code holds them a bit each, after the confirmed bit, in this order).
 FACTS = ("shipped", "done", "picked", "invoiced", "covered", "paid", "backordered")
-
-
-def _facts(orders: list, newest: int | None = None) -> Select:
-    """Per order meeting `orders` (conditions on SalesOrder keeping to draft and confirmed
-    ones; only the `newest` when given): its id, state and FACTS, worked out in SQL so thousands
-    of orders never become rows in Python: any line shipped, every line shipped or cancelled,
-    any line picked, anything invoiced, payments covering the invoices, anything paid (void
-    invoices and payments apart), any line back ordered."""
-    ids = select(SalesOrder.id).where(*orders)
-    if newest is not None:
-        ids = ids.order_by(SalesOrder.created_at.desc(), SalesOrder.id.desc()).limit(newest)
-        orders = [SalesOrder.id.in_(ids)]
-    # "order id in (these orders)" rather than a join: each order's lines and invoices are then
-    # found through their order_id index instead of reading every line of the history.
-    lines = (
-        select(SalesOrderLine.order_id,
-               func.max(_flag(SalesOrderLine.shipped_quantity > 0)).label("shipped"),
-               func.min(_flag(SalesOrderLine.shipped_quantity + SalesOrderLine.cancelled_quantity >= SalesOrderLine.quantity)).label("done"),
-               func.max(_flag(SalesOrderLine.picked_quantity > 0)).label("picked"),
-               func.max(_flag(SalesOrderLine.backordered_quantity > 0)).label("backordered"))
-        .where(SalesOrderLine.order_id.in_(ids))
-        .group_by(SalesOrderLine.order_id).subquery()
-    )
-    # Invoiced and paid in one pass over the orders' invoices: each invoice's payments are
-    # summed through their invoice_id index.
-    paid = (
-        select(func.coalesce(func.sum(Payment.amount), 0))
-        .where(Payment.invoice_id == Invoice.id, Payment.state == PaymentState.POSTED).scalar_subquery()
-    )
-    money = (
-        select(Invoice.order_id, func.sum(Invoice.total).label("billed"), func.sum(paid).label("received"))
-        .where(Invoice.order_id.in_(ids), Invoice.state != InvoiceState.VOID)
-        .group_by(Invoice.order_id).subquery()
-    )
-    billed, received = func.coalesce(money.c.billed, 0), func.coalesce(money.c.received, 0)
-    return (
-        select(SalesOrder.id, SalesOrder.state,
-               func.coalesce(lines.c.shipped, 0).label("shipped"), func.coalesce(lines.c.done, 1).label("done"),
-               func.coalesce(lines.c.picked, 0).label("picked"), _flag(billed > 0).label("invoiced"),
-               _flag(received >= billed).label("covered"), _flag(received > 0).label("paid"),
-               func.coalesce(lines.c.backordered, 0).label("backordered"))
-        .outerjoin(lines, lines.c.order_id == SalesOrder.id)
-        .outerjoin(money, money.c.order_id == SalesOrder.id)
-        .where(*orders)
-    )
-
-
-def _working(*conditions) -> list:
-    return [SalesOrder.state.in_(WORKING_STATES), *conditions]
 
 
 @cache
@@ -195,11 +137,34 @@ def _status(
     return derive_status(OrderState(state), lines, billed, received)
 
 
-def _order_statuses(session: Session, orders: Sequence) -> dict[int, DerivedStatus]:
-    """Derived status per order of a few rows with id and state."""
-    working = [order.id for order in orders if order.state in WORKING_STATES]
-    facts = {row.id: tuple(row[2:]) for row in session.execute(_facts([SalesOrder.id.in_(working)]))} if working else {}
-    return {order.id: _status(order.state, *facts.get(order.id, ())) for order in orders}
+def _code(confirmed: int, *flags: int) -> int:
+    """A working order's state (confirmed or draft) and FACTS as one number, a bit each: what
+    the triggers of migration 0020_console_counts keep in order_facts.code."""
+    code = confirmed
+    for flag in flags:
+        code = code * 2 + flag
+    return code
+
+
+@cache
+def _status_of_code(code: int) -> DerivedStatus:
+    bits = [(code >> power) & 1 for power in range(len(FACTS), -1, -1)]
+    return _status(OrderState.CONFIRMED.value if bits[0] else OrderState.DRAFT.value, *bits[1:])
+
+
+def _derived(state: str, code: int | None) -> DerivedStatus:
+    """An order's derived status from its state and its order_facts code (None unless draft or
+    confirmed: those show their state)."""
+    return _status(state) if code is None else _status_of_code(code)
+
+
+@cache
+def _codes(wanted: OrderStatus) -> tuple[int, ...]:
+    """The codes of the combinations of state and FACTS whose derived status shows `wanted`."""
+    return tuple(
+        _code(int(state == OrderState.CONFIRMED), *flags)
+        for state, *flags in product(WORKING_STATES, *([(0, 1)] * len(FACTS))) if wanted in _status(state, *flags).sides
+    )
 
 
 def _per_hour(session: Session, since: datetime) -> dict[str, list[int]]:
@@ -264,13 +229,13 @@ def dashboard(engine: Engine, *, printers: Sequence[str] = (), queue_path: Path 
         for state, count in session.execute(
             select(SalesOrder.state, func.count()).where(SalesOrder.state.not_in(WORKING_STATES)).group_by(SalesOrder.state)
         ):
-            orders[derive_status(OrderState(state), [], ZERO, ZERO).value] += count
-        facts = _facts(_working()).subquery()
-        for state, *flags, count in session.execute(
-            select(facts.c.state, *(facts.c[name] for name in FACTS), func.count()).group_by(facts.c.state, *(facts.c[name] for name in FACTS))
+            orders[_status(state).value] += count
+        # Working orders per code: a read of the (code, created) index, not of their lines and money.
+        for code, count in session.execute(
+            select(OrderFacts.code, func.count()).where(OrderFacts.code.is_not(None)).group_by(OrderFacts.code)
         ):
             # Both sides of a status count: an order partially shipped and paid is in each.
-            for side in _status(state, *flags).sides:
+            for side in _status_of_code(code).sides:
                 orders[side.value] += count
         short_picks = session.execute(
             select(func.count()).select_from(PickDiscrepancy).where(PickDiscrepancy.created_at >= since)
@@ -325,35 +290,21 @@ def _search_terms(session: Session, text: str) -> list:
     return terms
 
 
-def _code(confirmed, *flags):
-    """A working order's state (confirmed or draft) and FACTS as one number, a bit each."""
-    code = confirmed
-    for flag in flags:
-        code = code * 2 + flag
-    return code
-
-
-@cache
-def _codes(wanted: OrderStatus) -> tuple[int, ...]:
-    """The codes of the combinations of state and FACTS whose derived status shows `wanted`."""
-    return tuple(
-        _code(int(state == OrderState.CONFIRMED), *flags)
-        for state, *flags in product(WORKING_STATES, *([(0, 1)] * len(FACTS))) if wanted in _status(state, *flags).sides
-    )
-
-
-def _with_status(wanted: OrderStatus, conditions: list, newest: int | None = None):
-    """Draft and confirmed orders (meeting `conditions`; among the `newest` of them when given)
-    whose derived status is `wanted`."""
-    facts = _facts(_working(*conditions), newest).subquery()
-    code = _code(_flag(facts.c.state == OrderState.CONFIRMED), *(facts.c[name] for name in FACTS))
-    return SalesOrder.id.in_(select(facts.c.id).where(code.in_(_codes(wanted))))
-
-
 def _newest(session: Session, condition, limit: int) -> list[tuple[datetime, int]]:
     return session.execute(
         select(SalesOrder.created_at, SalesOrder.id).where(condition)
         .order_by(SalesOrder.created_at.desc(), SalesOrder.id.desc()).limit(limit)
+    ).all()
+
+
+def _newest_showing(session: Session, codes: tuple[int, ...], condition, limit: int) -> list[tuple[datetime, int]]:
+    """The newest working orders meeting `condition` whose order_facts code is one of `codes`:
+    read from the (code, created) index, never from their lines and money."""
+    return session.execute(
+        select(OrderFacts.created_at, OrderFacts.order_id)
+        .join(SalesOrder, SalesOrder.id == OrderFacts.order_id)
+        .where(OrderFacts.code.in_(codes), condition)
+        .order_by(OrderFacts.created_at.desc(), OrderFacts.order_id.desc()).limit(limit)
     ).all()
 
 
@@ -367,35 +318,24 @@ def order_list(engine: Engine, *, search: str = "", status: str | None = None, l
         if wanted in STORED_STATUSES:
             terms = [and_(term, SalesOrder.state == wanted.value) for term in terms]
         if wanted is None or wanted in STORED_STATUSES:
-            # Each term's newest orders, merged: an OR of them would read and sort every match.
-            newest = sorted({tuple(key) for term in terms for key in _newest(session, term, limit)}, reverse=True)[:limit]
+            newest_of = partial(_newest, session, limit=limit)
         else:
-            # The facts of the newest working orders first: a status many orders have fills the
-            # page there. Otherwise, unless that window held every working order, the share of
-            # it with the status tells how far back a page of them goes: that far (and half
-            # again) next; every working order's facts only when that is not enough or none had it.
-            matching = [or_(*terms)]
-            newest = _newest(session, _with_status(wanted, matching, STATUS_WINDOW), limit)
-            working = session.execute(select(func.count()).where(*_working(*matching))).scalar_one() if len(newest) < limit else 0
-            if working > STATUS_WINDOW:
-                estimate = STATUS_WINDOW * limit * 3 // (2 * len(newest)) if newest else working
-                for window in [estimate, None] if estimate < working else [None]:
-                    newest = _newest(session, _with_status(wanted, matching, window), limit)
-                    if len(newest) == limit:
-                        break
+            newest_of = partial(_newest_showing, session, _codes(wanted), limit=limit)
+        # Each term's newest orders, merged: an OR of them would read and sort every match.
+        newest = sorted({tuple(key) for term in terms for key in newest_of(term)}, reverse=True)[:limit]
         ids = [order_id for _, order_id in newest]
         found = {
             row.id: row
             for row in session.execute(
                 select(SalesOrder.id, SalesOrder.number, SalesOrder.state, SalesOrder.created_at, Partner.code,
-                       Warehouse.code.label("warehouse"))
+                       Warehouse.code.label("warehouse"), OrderFacts.code.label("facts"))
                 .join(Partner, Partner.id == SalesOrder.customer_id)
+                .outerjoin(OrderFacts, OrderFacts.order_id == SalesOrder.id)
                 .join(Warehouse, Warehouse.id == SalesOrder.warehouse_id)
                 .where(SalesOrder.id.in_(ids))
             )
         }
         rows = [found[order_id] for order_id in ids]
-        statuses = _order_statuses(session, rows)
         sums: dict[int, tuple[int, Decimal]] = defaultdict(lambda: (0, ZERO))
         for line in session.execute(
             select(SalesOrderLine.order_id, SalesOrderLine.quantity, SalesOrderLine.unit_price,
@@ -405,7 +345,7 @@ def order_list(engine: Engine, *, search: str = "", status: str | None = None, l
             count, total = sums[line.order_id]
             sums[line.order_id] = (count + 1, total + line_amount(line.quantity, line.unit_price, line.discount_percent, line.tax_rate).net)
     return [
-        OrderRow(row.number, row.code, row.warehouse, row.created_at, row.state, statuses[row.id].value, *sums[row.id])
+        OrderRow(row.number, row.code, row.warehouse, row.created_at, row.state, _derived(row.state, row.facts).value, *sums[row.id])
         for row in rows
     ]
 
@@ -516,6 +456,12 @@ class OrderPage:
 
 
 def order_page(engine: Engine, number: str, *, today: date | None = None) -> OrderPage:
+    # Loaded with the first page shown, not with the dashboard the console starts on: these
+    # bring the ledger's posting and the returns service.
+    from wms_tui.services.outbound.common import order_policy
+    from wms_tui.services.outbound.packable import packed_by_line
+    from wms_tui.services.outbound.returns import returned_by_line
+
     today = today or datetime.now(UTC).date()
     with reading(engine) as session:
         order = sales_order_by_number(session, number)
@@ -536,7 +482,8 @@ def order_page(engine: Engine, number: str, *, today: date | None = None) -> Ord
                      invoiced.get(line.id, ZERO), returned.get(line.id, ZERO), line.unit_price)
             for line, sku, name in line_rows
         ]
-        status = _order_statuses(session, [order])[order.id]
+        facts = session.get(OrderFacts, order.id)
+        status = _derived(order.state, facts.code if facts else None)
         page_tasks = [
             PageTask(row.id, row.kind, row.state, row.code or "", row.sku or "", row.quantity, row.done_quantity, row.assignee or "")
             for row in session.execute(
@@ -670,8 +617,3 @@ def purchase_orders(engine: Engine, *, search: str = "", limit: int = 200) -> li
             total[1] += quantity
             total[2] += received
         return [PurchaseRow(row.number, row.code, row.warehouse, row.state, row.created_at, *totals[row.id]) for row in rows]
-
-
-def reorder_suggestions(engine: Engine) -> list[replenishment.PurchaseSuggestion]:
-    with reading(engine) as session:
-        return replenishment.purchase_suggestions(session)

@@ -10,7 +10,6 @@ No Textual here: the station reports through two callbacks, called from its thre
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -32,11 +31,6 @@ log = logging.getLogger(__name__)
 RETRY_BASE_S = 2.0
 RETRY_CAP_S = 300.0
 IDLE_S = 1.0  # the sender looks at the queue at least this often (jobs queued by another process)
-
-
-def default_queue_path() -> Path:
-    """The print queue file: $WMS_PRINT_QUEUE, else print-queue.sqlite3 in the data dir (as the CLI)."""
-    return Path(os.environ.get("WMS_PRINT_QUEUE") or config.data_dir() / "print-queue.sqlite3")
 
 
 class PrintStation:
@@ -172,7 +166,7 @@ def start_for_terminal(
         return None
     try:
         printers = load_printers(settings.printers)
-        station = PrintStation(engine, printers[settings.terminal.printer], printers, default_queue_path(),
+        station = PrintStation(engine, printers[settings.terminal.printer], printers, config.print_queue_path(),
                                on_change=on_change, notify=notify)
     except (OSError, ValueError, KeyError) as exc:
         notify(f"printer {settings.terminal.printer} not started: {exc}")

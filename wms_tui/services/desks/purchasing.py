@@ -17,7 +17,7 @@ from wms_tui.domain.errors import InvalidInput, WmsError
 from wms_tui.domain.outbound import OPEN_ORDER_STATES
 from wms_tui.domain.quantities import ZERO, display
 from wms_tui.domain.states import PartnerKind, SupplierInvoiceState
-from wms_tui.services.inbound import buy_to_order, invoices, purchasing
+from wms_tui.services.inbound import buy_to_order, invoices, purchasing, replenishment
 from wms_tui.services.inbound.invoices import InvoiceLineInput
 from wms_tui.services.inbound.purchasing import (
     PurchaseLineInput,
@@ -202,3 +202,8 @@ def release_supplier_invoice(engine: Engine, operator: str, po_number: str, invo
         invoices.release_supplier_invoice(session, session.get(Partner, order.supplier_id).code, invoice_number,
                                           operator=operator, reason=reason)
     return f"invoice {invoice_number.strip()} released by {operator}: {reason.strip()}"
+
+
+def reorder_suggestions(engine: Engine) -> list[replenishment.PurchaseSuggestion]:
+    with reading(engine) as session:
+        return replenishment.purchase_suggestions(session)

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, DateTime, Index, String
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
 from wms_tui.domain.outbound import OrderState, ReturnCondition
@@ -210,3 +210,24 @@ class CreditNote(SQLModel, table=True):
     state: CreditNoteState = enum_field(CreditNoteState, 20, default=CreditNoteState.OPEN)
     created_at: datetime = timestamp_field()
 
+
+
+class OrderFacts(SQLModel, table=True):
+    """What an order's derived status depends on besides its state, kept by triggers on the
+    order, its lines, invoices and payments (migration 0020_console_counts says how), so the
+    console filters and counts statuses through an index. Nothing writes it but those triggers."""
+
+    __tablename__ = "order_facts"
+    __table_args__ = (Index("ix_order_facts_code_created", "code", "created_at"),)
+    order_id: int = Field(sa_column=Column(ForeignKey("sales_order.id", ondelete="CASCADE"), primary_key=True))
+    state: str = Field(sa_column=Column(String(20), nullable=False))  # the order's
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))  # the order's
+    lines: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    shipped_lines: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    done_lines: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))  # shipped or cancelled in full
+    picked_lines: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    backordered_lines: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    billed: Decimal = money_field(Decimal(0))  # invoices not void
+    received: Decimal = money_field(Decimal(0))  # posted payments of those invoices
+    # A draft or confirmed order's state and facts, a bit each (console_views.status_code); NULL otherwise.
+    code: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))

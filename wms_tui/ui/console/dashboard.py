@@ -54,7 +54,7 @@ class DashboardScreen(DeskScreen):
         self.query_one("#orders", DeskTable).add_columns("status", "orders")
         self.query_one("#printers", DeskTable).add_columns("printer", "waiting", "failed", "last error")
         self.query_one("#held", DeskTable).add_columns("operator", "task", "kind", "document", "location", "since")
-        self.timer = self.set_interval(REFRESH_S, self.reload)  # DeskScreen.on_mount loads the first time
+        self.timer = self.set_interval(REFRESH_S, self.reload)  # the first read: DeskScreen.on_screen_resume
 
     def on_screen_suspend(self) -> None:
         self.timer.pause()  # another desk is shown: no reads for a screen nobody sees

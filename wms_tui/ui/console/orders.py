@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Select, Static, TabbedContent, TabPane
 
+from wms_tui.domain.errors import WmsError
 from wms_tui.domain.outbound import AGING_BUCKETS, BackorderPolicy, OrderStatus
 from wms_tui.domain.quantities import display
 from wms_tui.services import console_views, desk
@@ -60,14 +61,11 @@ class OrdersScreen(DeskScreen):
         )
 
     def show(self, data: list[OrderRow]) -> None:
-        table = self.query_one("#list", DeskTable)
-        keep = table.cursor_row
-        table.clear()
-        for row in data:
-            table.add_row(MARK if row.number in self.marked else "", row.number, row.customer, row.warehouse,
-                          f"{row.created_at:%Y-%m-%d %H:%M}", row.state, row.status, row.lines, money(row.net), key=row.number)
-        if data:
-            table.move_cursor(row=min(keep, len(data) - 1))
+        self.query_one("#list", DeskTable).show_rows([
+            (row.number, (MARK if row.number in self.marked else "", row.number, row.customer, row.warehouse,
+                          f"{row.created_at:%Y-%m-%d %H:%M}", row.state, row.status, row.lines, money(row.net)))
+            for row in data
+        ])
 
     def current(self) -> str | None:
         table = self.query_one("#list", DeskTable)
@@ -90,7 +88,7 @@ class OrdersScreen(DeskScreen):
         self.reload()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.app.push_screen(OrderScreen(event.row_key.value))
+        open_order(self, event.row_key.value)
 
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()
@@ -111,7 +109,7 @@ class OrdersScreen(DeskScreen):
         def entered(form: NewOrderForm.Entered | None) -> None:
             if form is not None:
                 self.act(desk.new_order, self.app.runtime.engine, form.partner, form.warehouse, form.lines,
-                         then=lambda number: self.app.push_screen(OrderScreen(number)))
+                         then=partial(open_order, self))
 
         self.app.push_screen(NewOrderForm(self.app.runtime.settings.terminal.warehouse), entered)
 
@@ -153,6 +151,27 @@ class OrderScreen(DeskScreen):
         self.number = number
         self.page: OrderPage | None = None
         self.rows: dict[str, list[tuple]] = {tab: [] for tab in TABS}  # as last read, also for tabs not made yet
+        self._read_for_opening: OrderPage | None = None  # what `present` was given before the page was first made
+        self._skip_reload = False
+
+    def present(self, page: OrderPage) -> None:
+        """Show an order read a moment ago (open_order): drawn once, with its figures, and not
+        read again as the page appears."""
+        self.number = page.number
+        if self.is_mounted:
+            self.query_one("#tabs", TabbedContent).active = "tab-lines"
+            self.show(page)
+        else:
+            self._read_for_opening = page
+        if self.app.screen is not self:
+            self._skip_reload = True  # the read as it is shown (DeskScreen.on_screen_resume)
+            self.app.push_screen(self)
+
+    def reload(self) -> None:
+        if self._skip_reload:
+            self._skip_reload = False
+            return
+        super().reload()
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -167,15 +186,14 @@ class OrderScreen(DeskScreen):
         yield from self.compose_footer()
 
     def _table(self, tab: str) -> DeskTable:
-        table = DeskTable(id=tab, export_name=f"{self.number.replace('/', '-')}-{tab}")
+        table = DeskTable(id=tab)
         table.add_columns(*TABS[tab])
         self._fill(table, tab)
         return table
 
     def _fill(self, table: DeskTable, tab: str) -> None:
-        table.clear()
-        for value in self.rows[tab]:
-            table.add_row(*value)
+        table.export_name = f"{self.number.replace('/', '-')}-{tab}"
+        table.show_rows([(None, cells) for cells in self.rows[tab]])
 
     def tab_table(self, pane: TabPane) -> DeskTable:
         if tables := pane.query(DeskTable):
@@ -188,14 +206,17 @@ class OrderScreen(DeskScreen):
         self.tab_table(event.pane)
 
     def on_mount(self) -> None:
-        self.title = f"Order {self.number}"
         self.query_one("#lines", DeskTable).focus()
+        if self._read_for_opening is not None:
+            self.show(self._read_for_opening)
+            self._read_for_opening = None
 
     def fetch(self) -> OrderPage:
         return console_views.order_page(self.app.runtime.engine, self.number)
 
     def show(self, page: OrderPage) -> None:
         self.page = page
+        self.title = f"Order {page.number}"
         self.query_one("#summary", Static).update(
             f"[b]{page.number}[/b]  {page.customer} {page.customer_name}  ·  {page.warehouse}  ·  "
             f"[b]{page.status}[/b] ({page.state})  ·  back orders: {page.policy}  ·  "
@@ -220,7 +241,9 @@ class OrderScreen(DeskScreen):
         for number, (tab, values) in enumerate(self.rows.items(), 1):
             for table in self.query(f"#{tab}").results(DeskTable):
                 self._fill(table, tab)
-            tabs.get_tab(f"tab-{tab}").label = tab_label(number, f"{tab.capitalize()} {len(values)}")
+            label, shown = tab_label(number, f"{tab.capitalize()} {len(values)}"), tabs.get_tab(f"tab-{tab}")
+            if str(shown.label) != label:  # a new label lays the tabs out again
+                shown.label = label
 
     def action_refresh(self) -> None:
         self.reload()
@@ -271,6 +294,30 @@ class OrderScreen(DeskScreen):
                 self.act(partial(desk.take_return, self.app.runtime.engine, self.app.posting_context(), self.number), request)
 
         self.app.push_screen(ReturnForm(shipped), entered)
+
+
+# The order page, made once and shown again for each order opened: making its widgets was
+# most of the time an order took to open.
+ORDER_PAGE = "order"
+
+
+def open_order(opener: DeskScreen, number: str) -> None:
+    """Read the order in a thread, then show it on the order page (a refusal, such as an order
+    that is not there, on the screen it was opened from)."""
+    app = opener.app
+    if not app.is_screen_installed(ORDER_PAGE):
+        app.install_screen(OrderScreen(number), ORDER_PAGE)
+    page = app.get_screen(ORDER_PAGE)
+
+    def read() -> None:
+        try:
+            found = console_views.order_page(app.runtime.engine, number)
+        except WmsError as exc:
+            app.call_from_thread(opener.say, str(exc), False)
+        else:
+            app.call_from_thread(page.present, found)
+
+    app.run_worker(read, thread=True, exclusive=True, group="open-order")
 
 
 TABS = {

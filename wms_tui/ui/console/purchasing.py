@@ -73,7 +73,7 @@ class PurchasingScreen(DeskScreen):
 
     def fetch(self) -> PurchasingData:
         engine = self.app.runtime.engine
-        return PurchasingData(console_views.reorder_suggestions(engine), purchasing.requisitions(engine),
+        return PurchasingData(purchasing.reorder_suggestions(engine), purchasing.requisitions(engine),
                               console_views.purchase_orders(engine, search=self.query_one("#po-search", Input).value))
 
     def show(self, data: PurchasingData) -> None:
