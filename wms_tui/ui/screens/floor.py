@@ -220,7 +220,8 @@ class FloorScreen(Screen):
             self.app.queue_prints(screenful.prints)
         scan = self.scan_input
         scan.password = screenful.expects is Expect.PIN  # a PIN typed is not shown
-        scan.focus()
+        if not scan.has_focus:  # focus() repaints the input even when it has the focus already
+            scan.focus()
 
     def say(self, text: str, *, ok: bool, ring: bool = True) -> None:
         self.put("message", text)
