@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, func, select
 
 from wms_tui.domain.errors import NotFound
@@ -33,19 +34,22 @@ class TaskView:
     batch_ref: str | None  # a cluster batch: its tote is the order's slot
 
 
+_FROM, _TO = aliased(Location), aliased(Location)
+
+
 def view(session: Session, task: Task) -> TaskView:
-    item = session.get(Item, task.item_id) if task.item_id else None
-    lot = session.get(Lot, task.lot_id) if task.lot_id else None
+    """The task as the operator reads it: its item, lot and places in one read (a claim on the
+    floor waits for it)."""
+    sku, name, lot, expiry, from_code, to_code = session.exec(
+        select(Item.sku, Item.name, Lot.code, Lot.expiry_date, _FROM.code, _TO.code).select_from(Task)
+        .outerjoin(Item, Item.id == Task.item_id).outerjoin(Lot, Lot.id == Task.lot_id)
+        .outerjoin(_FROM, _FROM.id == Task.location_id).outerjoin(_TO, _TO.id == Task.target_location_id)
+        .where(Task.id == task.id)
+    ).one()
     return TaskView(
-        task.id, task.kind, _code(session, task.location_id), _code(session, task.target_location_id),
-        item.sku if item else "", item.name if item else "", task.quantity - task.done_quantity,
-        lot.code if lot else None, lot.expiry_date if lot else None, task.tote, task.document_ref,
-        task.batch_ref,
+        task.id, task.kind, from_code, to_code, sku or "", name or "", task.quantity - task.done_quantity,
+        lot, expiry, task.tote, task.document_ref, task.batch_ref,
     )
-
-
-def _code(session: Session, location_id: int | None) -> str | None:
-    return session.get(Location, location_id).code if location_id is not None else None
 
 
 def open_count(session: Session, warehouse_id: int, kind: TaskKind, *, batch_ref: str | None = None) -> int:

@@ -17,6 +17,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Static
@@ -41,6 +42,24 @@ SCROLL_KEYS = [
     Binding(UI_KEYS[binding], f"scroll_body('{binding}')", binding, show=False, priority=True, id=binding)
     for binding in ("scroll_up", "scroll_down", "page_up", "page_down")
 ]
+
+
+class _OneLayoutPass:
+    """A widget whose size (or scrolled content) changed in a layout pass needs no second pass:
+    Textual lays the screen out again after every such change (the widget's virtual_size is a
+    layout reactive), which here only repeats the first pass a frame later. These widgets'
+    children, if any, are arranged in the same pass; scrollbars still follow (_scroll_update)."""
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+
+class Line(_OneLayoutPass, Static):
+    """A line (or lines) of the floor screen."""
+
+
+class Body(_OneLayoutPass, VerticalScroll):
+    """The scrolling part: the details of the step."""
 
 
 class FloorScreen(Screen):
@@ -72,18 +91,22 @@ class FloorScreen(Screen):
         self.latency_probe: Callable[[float], None] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="status")
-        yield Static("", id="banner", classes="hidden")
-        yield Static("", id="instruction")
+        yield Line("", id="status")
+        yield Line("", id="banner", classes="hidden")
+        yield Line("", id="instruction")
         yield Input(placeholder="scan or type", id="scan")
-        with VerticalScroll(id="body", can_focus=False):
-            yield Static("", id="details")
-        yield Static("", id="message")
-        yield Static("", id="legend")
+        with Body(id="body", can_focus=False):
+            yield Line("", id="details")
+        yield Line("", id="message")
+        yield Line("", id="legend")
 
     def on_mount(self) -> None:
+        # The widgets a scan's answer updates, found once: a query per update costs more than the update.
+        self.lines = {line.id: line for line in self.query(Line)}
+        self.body = self.query_one(Body)
+        self.scan_input = self.query_one("#scan", Input)
         self.input_thread.start()
-        self.query_one("#scan", Input).focus()
+        self.scan_input.focus()
         self.show(sign_in_screen(), ring=False)
 
     # -- input -----------------------------------------------------------------------------------
@@ -100,12 +123,12 @@ class FloorScreen(Screen):
         self.enqueue("key", key, time.monotonic())
 
     def action_scroll_body(self, how: str) -> None:
-        body = self.query_one("#body", VerticalScroll)
+        body = self.body
         {"scroll_up": body.scroll_up, "scroll_down": body.scroll_down,
          "page_up": body.scroll_page_up, "page_down": body.scroll_page_down}[how](animate=False)
 
     def action_clear_input(self) -> None:
-        self.query_one("#scan", Input).value = ""
+        self.scan_input.value = ""
 
     def driver_event(self, event: object) -> None:
         if isinstance(event, Scan):
@@ -119,7 +142,7 @@ class FloorScreen(Screen):
             self.say(f"scanner: {event.message}", ok=False)
 
     def scanner_status(self, change: StatusChange) -> None:
-        banner = self.query_one("#banner", Static)
+        banner = self.lines["banner"]
         if change.status in (DriverStatus.DISCONNECTED, DriverStatus.ERROR):
             banner.update(Text(f"SCANNER OFFLINE: {change.message or change.status.value}. Reconnecting; type codes meanwhile"))
             banner.remove_class("hidden")
@@ -187,7 +210,7 @@ class FloorScreen(Screen):
         self.shown = screenful
         self.put("instruction", screenful.instruction)
         self.put("details", "\n".join(screenful.details))
-        self.query_one("#body", VerticalScroll).scroll_home(animate=False)
+        self.body.scroll_home(animate=False)
         # The reason and what to do first; the scan it refused last, on a line of its own.
         self.say(screenful.message + (f"\nread {screenful.echo}" if screenful.echo else ""), ok=screenful.ok, ring=ring)
         self.update_status()
@@ -195,13 +218,14 @@ class FloorScreen(Screen):
         self.app.set_counting(screenful.counting)
         if screenful.prints:
             self.app.queue_prints(screenful.prints)
-        scan = self.query_one("#scan", Input)
+        scan = self.scan_input
         scan.password = screenful.expects is Expect.PIN  # a PIN typed is not shown
-        scan.focus()
+        if not scan.has_focus:  # focus() repaints the input even when it has the focus already
+            scan.focus()
 
     def say(self, text: str, *, ok: bool, ring: bool = True) -> None:
         self.put("message", text)
-        self.query_one("#message", Static).set_class(not ok, "error")
+        self.lines["message"].set_class(not ok, "error")
         if ring:
             self.ring(ok=ok)
 
@@ -229,7 +253,7 @@ class FloorScreen(Screen):
         needs another height: a layout pass repaints every widget, a repaint only this one."""
         if self.texts.get(widget_id) != text:
             self.texts[widget_id] = text
-            widget = self.query_one(f"#{widget_id}", Static)
+            widget = self.lines[widget_id]
             # Text, not markup: "[bold]" in an item name shows as typed; for_screen() writes
             # control characters out, so data never drives the terminal, and cuts long lines.
             widget.update(Text(for_screen(text)), layout=False)
