@@ -43,6 +43,7 @@ from wms_tui.store.models import (
     Location,
     Operator,
     Partner,
+    PickDiscrepancy,
     PurchaseOrder,
     PurchaseOrderLine,
     Reservation,
@@ -94,6 +95,9 @@ class Pulled:
     # Columns that only grow (quantities received): a pull keeps the larger of the terminal's
     # and central's value, so progress central has not been pushed yet is not taken back.
     grows: frozenset[str] = frozenset()
+    # Terminals make such rows too (store/pushed_rows.PUSHED, recorded in the outbox as they are
+    # inserted): one central sends is central's already and is not sent back.
+    made_on_terminals: bool = False
 
 
 def _leased_here(table: Table, pulled, terminal_id: str):
@@ -104,15 +108,18 @@ def _leased_here(table: Table, pulled, terminal_id: str):
 
 def _line_progress_unsent(table: Table, _pulled, terminal_id: str):
     """The terminal picked for the line (a task leased here under way, or its completion not yet
-    pushed) or shipped its order (a shipment not yet pushed): central's copy is behind."""
+    pushed), short picked it or shipped its order (a short pick, a shipment not yet pushed):
+    central's copy is behind."""
     tasks, completions, outbox, shipments = Task.__table__, TaskDoneOutbox.__table__, DocumentOutbox.__table__, Shipment.__table__
+    shorts = PickDiscrepancy.__table__
     picking = select(tasks.c.document_line_id).where(
         tasks.c.kind == TaskKind.PICK.value,
         or_(and_(tasks.c.leased_to == terminal_id, tasks.c.state != TaskState.DONE.value, tasks.c.done_quantity > 0),
             tasks.c.uid.in_(select(completions.c.task_uid))),
     )
     shipping = select(shipments.c.order_id).join(outbox, and_(outbox.c.table_name == "shipment", outbox.c.row_key == shipments.c.uid))
-    return table.c.id.in_(picking) | table.c.order_id.in_(shipping)
+    short = select(shorts.c.order_line_id).join(outbox, and_(outbox.c.table_name == "pick_discrepancy", outbox.c.row_key == shorts.c.uid))
+    return table.c.id.in_(picking) | table.c.id.in_(short) | table.c.order_id.in_(shipping)
 
 
 WAREHOUSE, LOCATION, ITEM, PARTNER = Warehouse.__table__, Location.__table__, Item.__table__, Partner.__table__
@@ -121,7 +128,8 @@ PURCHASE_ORDER = PurchaseOrder.__table__
 # In the order a terminal applies them: a row's references come before it.
 TABLES: dict[str, Pulled] = {
     "warehouse": Pulled(WAREHOUSE, "code", {}),
-    "location": Pulled(LOCATION, "code", {"parent_id": Reference(LOCATION, "code"), "warehouse_id": Reference(WAREHOUSE, "code")}),
+    "location": Pulled(LOCATION, "code", {"parent_id": Reference(LOCATION, "code"), "warehouse_id": Reference(WAREHOUSE, "code")},
+                       made_on_terminals=True),
     "item": Pulled(ITEM, "sku", {}),
     "item_barcode": Pulled(ItemBarcode.__table__, "barcode", {"item_id": Reference(ITEM, "sku")}),
     "partner": Pulled(PARTNER, "code", {}),
@@ -134,7 +142,8 @@ TABLES: dict[str, Pulled] = {
                                                   "warehouse_id": Reference(WAREHOUSE, "code")}),
     "sales_order_line": Pulled(
         SALES_ORDER_LINE, "uid", {"order_id": Reference(SALES_ORDER, "number", brings=True), "item_id": Reference(ITEM, "sku")},
-        leased=frozenset({"picked_quantity", "shipped_quantity", "committed_quantity"}), held=_line_progress_unsent,
+        leased=frozenset({"picked_quantity", "shipped_quantity", "committed_quantity", "backordered_quantity", "cancelled_quantity"}),
+        held=_line_progress_unsent,
     ),
     # Lots travel with moves (by item and code), so reservations and tasks leave them out.
     "reservation": Pulled(
@@ -320,5 +329,8 @@ def apply_rows(conn: Connection, rows_by_table: dict[str, list[dict]], terminal_
                 _upsert(conn, spec, orphans, terminal_id)
             _resolve(conn, table, spec, chunk, spec.references)
             _upsert(conn, spec, chunk, terminal_id)
+            if spec.made_on_terminals:
+                outbox = DocumentOutbox.__table__
+                conn.execute(outbox.delete().where(outbox.c.table_name == table, outbox.c.row_key.in_([row[spec.key] for row in chunk])))
             count += len(chunk)
     return count

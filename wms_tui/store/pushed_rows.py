@@ -26,6 +26,7 @@ from wms_tui.store.models import (
     CountSession,
     DocumentOutbox,
     Lot,
+    PickDiscrepancy,
     PurchaseOrder,
     PurchaseOrderLine,
     Receipt,
@@ -34,6 +35,7 @@ from wms_tui.store.models import (
     SalesReturnLine,
     Shipment,
     ShippingContainer,
+    Task,
 )
 from wms_tui.store.pulled_rows import (
     ITEM,
@@ -77,6 +79,9 @@ class Pushed:
     scope: tuple[str, ...]
     # Columns that are the terminal's own business (its ids; tasks a terminal made stay on it).
     local: frozenset[str] = frozenset({"id"})
+    # Central owns the row once it has it (a task, a location) or it records a fact that never
+    # changes (a short pick): a row central holds is left as it is.
+    created_only: bool = False
 
 
 CONTAINERS, SHIPMENT = Container.__table__, Shipment.__table__
@@ -84,8 +89,12 @@ RECEIPT, COUNT, RETURN = Receipt.__table__, CountSession.__table__, SalesReturn.
 PURCHASE_ORDER, PURCHASE_ORDER_LINE = PurchaseOrder.__table__, PurchaseOrderLine.__table__
 _IN_WAREHOUSE, _ORDER = Reference(WAREHOUSE, "code"), Reference(SALES_ORDER, "number")
 _ORDER_LINE, _ITEM, _PLACE = Reference(SALES_ORDER_LINE, "uid"), Reference(ITEM, "sku"), Reference(LOCATION, "code")
+TASK = Task.__table__
 # In the order central applies them: a row's references come before it.
 PUSHED: dict[str, Pushed] = {
+    # A place the terminal made (its Returns location on first use); sent before its moves.
+    "location": Pushed(LOCATION, "code", {"parent_id": _PLACE, "warehouse_id": _IN_WAREHOUSE}, ("warehouse_id",),
+                       created_only=True),
     # A packing container (its place, the pallet it is nested on); a shared place (the
     # customers) belongs to no warehouse.
     "container": Pushed(CONTAINERS, "code", {"location_id": _PLACE, "parent_id": CONTAINER}, ("location_id",)),
@@ -115,7 +124,19 @@ PUSHED: dict[str, Pushed] = {
     "sales_return_line": Pushed(SalesReturnLine.__table__, "uid", {
         "return_id": Reference(RETURN, "uid"), "order_line_id": _ORDER_LINE, "item_id": _ITEM, "lot_id": LOT,
     }, ("return_id", "order_line_id"), frozenset({"id", "task_id"})),
+    # A task the terminal made for itself that others must know of (a pick's rest in a second
+    # tote, a short pick's count): central leases it from then on.
+    "task": Pushed(TASK, "uid", {
+        "warehouse_id": _IN_WAREHOUSE, "location_id": _PLACE, "target_location_id": _PLACE, "item_id": _ITEM, "lot_id": LOT,
+        "document_line_id": _ORDER_LINE,
+    }, ("warehouse_id", "document_line_id"), frozenset({"id", "leased_to", "lease_until", "done_by"}), created_only=True),
+    "pick_discrepancy": Pushed(PickDiscrepancy.__table__, "uid", {
+        "task_id": Reference(TASK, "uid"), "order_line_id": _ORDER_LINE, "location_id": _PLACE, "item_id": _ITEM, "lot_id": LOT,
+        "count_task_id": Reference(TASK, "uid"),
+    }, ("order_line_id", "location_id"), created_only=True),
 }
+# Sent before the terminal's moves: its moves name them.
+BEFORE_MOVES = ("location",)
 LOTS, OUTBOX = Lot.__table__, DocumentOutbox.__table__
 # The warehouse of a referenced row that does not carry one itself: a line's is its order's.
 _THROUGH_ORDER = {
@@ -125,6 +146,10 @@ _THROUGH_ORDER = {
     .join(PURCHASE_ORDER, PURCHASE_ORDER.c.id == PURCHASE_ORDER_LINE.c.order_id),
 }
 _ENTRIES = select(OUTBOX.c.id, OUTBOX.c.table_name, OUTBOX.c.row_key).order_by(OUTBOX.c.id).limit(bindparam("limit"))
+
+
+def _of_tables(statement, tables: tuple[str, ...] | None):
+    return statement if tables is None else statement.where(OUTBOX.c.table_name.in_(tables))
 
 
 # --- terminal: the outbox as wire rows ------------------------------------------------------------
@@ -158,10 +183,10 @@ def _wire_rows(conn: Connection, spec: Pushed, keys: list[str]) -> list[dict]:
     return [{name: wire_value(value) for name, value in row.items() if name not in spec.local} for row in rows]
 
 
-def outbox(conn: Connection, limit: int) -> tuple[int, dict[str, list[dict]]]:
-    """Up to `limit` outbox entries, as the rows they name are now: (the last entry read, wire
-    rows by table, in PUSHED's order); (0, {}) when none wait."""
-    entries = conn.execute(_ENTRIES, {"limit": limit}).all()
+def outbox(conn: Connection, limit: int, tables: tuple[str, ...] | None = None) -> tuple[int, dict[str, list[dict]]]:
+    """Up to `limit` outbox entries (of `tables`, default all), as the rows they name are now:
+    (the last entry read, wire rows by table, in PUSHED's order); (0, {}) when none wait."""
+    entries = conn.execute(_of_tables(_ENTRIES, tables), {"limit": limit}).all()
     if not entries:
         return 0, {}
     wanted: dict[str, set[str]] = {}
@@ -170,9 +195,10 @@ def outbox(conn: Connection, limit: int) -> tuple[int, dict[str, list[dict]]]:
     return entries[-1].id, {table: _wire_rows(conn, spec, sorted(wanted[table])) for table, spec in PUSHED.items() if table in wanted}
 
 
-def acknowledge(conn: Connection, last: int) -> None:
-    """Central applied the outbox up to entry `last`: a row changed since has a higher entry."""
-    conn.execute(OUTBOX.delete().where(OUTBOX.c.id <= last))
+def acknowledge(conn: Connection, last: int, tables: tuple[str, ...] | None = None) -> None:
+    """Central applied the outbox (of `tables`, default all) up to entry `last`: a row changed
+    since has a higher entry."""
+    conn.execute(_of_tables(OUTBOX.delete().where(OUTBOX.c.id <= last), tables))
 
 
 # --- central: wire rows applied ---------------------------------------------------------------
@@ -285,7 +311,8 @@ def apply_documents(conn: Connection, documents: object, warehouse_id: int, term
             _number(conn, spec, rows, terminal_id)
         insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(spec.table)
         changed = {name: insert.excluded[name] for name in rows[0] if name != spec.key}
-        conn.execute(insert.on_conflict_do_update(index_elements=[key], set_=changed), rows)
+        conn.execute(insert.on_conflict_do_nothing(index_elements=[key]) if spec.created_only
+                     else insert.on_conflict_do_update(index_elements=[key], set_=changed), rows)
         known = {row[0] for row in stored}
         if fresh := [row[spec.key] for row in rows if row[spec.key] not in known and "id" in spec.table.c]:
             new[table] = [row.id for row in _rows_by_key(conn, (spec.table.c.id,), key, fresh)]
