@@ -1,7 +1,8 @@
 """What a terminal decides on the floor beyond picking reaches central and the other terminals:
 a short pick (the units given up on the order line, the count it asks for, the discrepancy the
-supervisor sees), a pick split into a second tote (its new task) and a location the terminal
-made itself (the Returns location), each applied once however often it is sent."""
+supervisor sees), a pick split into a second tote (its new task), a location the terminal
+made itself (the Returns location), each applied once however often it is sent; and the
+documents one terminal pushed reach the others without undoing what a terminal has not sent."""
 
 from __future__ import annotations
 
@@ -9,19 +10,28 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.sync.kit import Terminal
+from tests.sync.test_documents import receive
 from tests.sync.test_outbound_documents import WIDGET_EAN, central_order, line_of, reservations
 from wms_tui.central import protocol
 from wms_tui.domain.locations import location_barcode
 from wms_tui.domain.outbound import ShortPickOutcome
-from wms_tui.domain.states import ExceptionKind, TaskKind, TaskState
+from wms_tui.domain.states import ExceptionKind, ReceiptState, TaskKind, TaskState
 from wms_tui.domain.sync import ConflictKind
 from wms_tui.services import catalog, tasks
 from wms_tui.services.desks import exceptions
+from wms_tui.services.inbound import receiving
 from wms_tui.services.outbound import picking
 from wms_tui.services.outbound.common import returns_location
 from wms_tui.store import finders, pushed_rows
 from wms_tui.store.ledger import MoveRequest, PostingContext
-from wms_tui.store.models import Location, PickDiscrepancy, SalesOrderLine, SyncConflict, Task
+from wms_tui.store.models import (
+    Location,
+    PickDiscrepancy,
+    Receipt,
+    SalesOrderLine,
+    SyncConflict,
+    Task,
+)
 from wms_tui.store.session import reading, transaction
 
 pytestmark = pytest.mark.pg
@@ -183,3 +193,29 @@ def test_a_location_a_terminal_makes_reaches_central_before_its_moves(central, s
     with reading(central) as session:
         assert finders.find_location(session, "WH2/RETURNS") is None
         assert len(session.scalars(select(Location).where(Location.code == "WH1/RETURNS")).all()) == 1
+
+
+def receipt_states(engine) -> dict[str, ReceiptState]:
+    with reading(engine) as session:
+        return {receipt.number: receipt.state for receipt in session.scalars(select(Receipt))}
+
+
+def test_a_pulled_document_leaves_a_change_the_terminal_has_not_sent(central, service, terminals):
+    a, b = terminals("A"), terminals("B")
+    a.client(service.url).sync_once()
+    number = receive(a, None, 3)
+    a.client(service.url).sync_once()
+    b.client(service.url).sync_once()
+    assert receipt_states(b.engine) == receipt_states(central) == {number: ReceiptState.OPEN}
+    with transaction(a.engine) as session:  # A finishes its receipt, offline
+        receiving.finish_receipt(session, number)
+    with central.begin() as conn:  # central's copy changes meanwhile (a change A pulls)
+        conn.execute(update(Receipt).values(number=Receipt.number))
+    a.client(service.url).pull()
+    assert receipt_states(a.engine) == {number: ReceiptState.DONE}
+    a.client(service.url).sync_once()
+    b.client(service.url).sync_once()
+    for engine in (central, a.engine, b.engine):
+        assert receipt_states(engine) == {number: ReceiptState.DONE}
+    with reading(a.engine) as session:  # what central sent back is not sent again
+        assert pushed_rows.outbox(session.connection(), 100) == (0, {})

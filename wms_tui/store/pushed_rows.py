@@ -10,22 +10,19 @@ and what places the row in its warehouse (a terminal may only push into its own)
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import Connection, Table, Uuid, bindparam, select
+from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from wms_tui.domain.errors import InvalidInput, NotFound
-from wms_tui.domain.states import ContainerKind
+from wms_tui.domain.errors import InvalidInput
 from wms_tui.store.models import (
     Container,
     ContainerLine,
     CountLine,
     CountSession,
     DocumentOutbox,
-    Lot,
     PickDiscrepancy,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -38,19 +35,23 @@ from wms_tui.store.models import (
     Task,
 )
 from wms_tui.store.pulled_rows import (
+    CONTAINER,
     ITEM,
     LOCATION,
+    LOT,
     PARTNER,
     SALES_ORDER,
     SALES_ORDER_LINE,
     WAREHOUSE,
     Reference,
     column_value,
-    natural_keys,
+    ids_of,
     typed_keys,
+    wire_key,
+    wire_keys,
     wire_value,
 )
-from wms_tui.store.replication import _container_ids, _lot_ids, _rows_by_key
+from wms_tui.store.replication import _rows_by_key
 
 
 class Malformed(InvalidInput):
@@ -59,12 +60,6 @@ class Malformed(InvalidInput):
 
 class Elsewhere(InvalidInput):
     """A pushed row (or the central row it would overwrite) of another warehouse."""
-
-
-# References that are not one column of another table: a lot is [SKU, code, expiry or null]
-# and a container [code, kind]; central creates the ones it does not know yet, as a pushed move
-# would.
-LOT, CONTAINER = "lot", "container"
 
 
 @dataclass(frozen=True)
@@ -137,7 +132,7 @@ PUSHED: dict[str, Pushed] = {
 }
 # Sent before the terminal's moves: its moves name them.
 BEFORE_MOVES = ("location",)
-LOTS, OUTBOX = Lot.__table__, DocumentOutbox.__table__
+OUTBOX = DocumentOutbox.__table__
 # The warehouse of a referenced row that does not carry one itself: a line's is its order's.
 _THROUGH_ORDER = {
     SALES_ORDER_LINE.name: select(SALES_ORDER_LINE.c.id, SALES_ORDER.c.warehouse_id)
@@ -155,17 +150,6 @@ def _of_tables(statement, tables: tuple[str, ...] | None):
 # --- terminal: the outbox as wire rows ------------------------------------------------------------
 
 
-def _lots(conn: Connection, ids: set[int]) -> dict[int, list]:
-    rows = conn.execute(select(LOTS.c.id, ITEM.c.sku, LOTS.c.code, LOTS.c.expiry_date)
-                        .join(ITEM, ITEM.c.id == LOTS.c.item_id).where(LOTS.c.id.in_(sorted(ids))))
-    return {row.id: [row.sku, row.code, None if row.expiry_date is None else row.expiry_date.isoformat()] for row in rows}
-
-
-def _containers(conn: Connection, ids: set[int]) -> dict[int, list]:
-    rows = conn.execute(select(CONTAINERS.c.id, CONTAINERS.c.code, CONTAINERS.c.kind).where(CONTAINERS.c.id.in_(sorted(ids))))
-    return {row.id: [row.code, str(row.kind)] for row in rows}
-
-
 def _wire_rows(conn: Connection, spec: Pushed, keys: list[str]) -> list[dict]:
     key = spec.table.c[spec.key]
     if spec.key in spec.references:  # the outbox names the row by its reference's natural key
@@ -175,9 +159,7 @@ def _wire_rows(conn: Connection, spec: Pushed, keys: list[str]) -> list[dict]:
         typed = typed_keys(key, keys)
     rows = [dict(row) for row in conn.execute(select(spec.table).where(key.in_(typed))).mappings()]
     for column, reference in spec.references.items():
-        ids = {row[column] for row in rows if row[column] is not None}
-        names = (_lots(conn, ids) if reference == LOT else _containers(conn, ids) if reference == CONTAINER
-                 else natural_keys(conn, reference, ids))
+        names = wire_keys(conn, reference, {row[column] for row in rows if row[column] is not None})
         for row in rows:
             row[column] = None if row[column] is None else names[row[column]]
     return [{name: wire_value(value) for name, value in row.items() if name not in spec.local} for row in rows]
@@ -204,43 +186,14 @@ def acknowledge(conn: Connection, last: int, tables: tuple[str, ...] | None = No
 # --- central: wire rows applied ---------------------------------------------------------------
 
 
-def _wire_key(reference: Reference | str, value):
-    """A reference's wire value as the key it is looked up by."""
-    if reference == LOT:
-        return value[0], value[1]
-    if reference == CONTAINER:
-        return value[0]
-    return uuid.UUID(hex=value) if isinstance(reference.table.c[reference.key].type, Uuid) else value
-
-
-def _ids(conn: Connection, table: str, reference: Reference | str, values: list, received_at: datetime) -> dict:
-    """This database's ids of the wire values of one reference, by their keys."""
-    if reference == LOT:
-        wanted = {sku for sku, _, _ in values}
-        items = dict(_rows_by_key(conn, (ITEM.c.sku, ITEM.c.id), ITEM.c.sku, wanted))
-        if missing := sorted(wanted - items.keys()):
-            raise NotFound(f"pushed {table} refers to unknown item {missing[0]}")
-        lots = _lot_ids(conn, {(items[sku], code): None if expiry is None else date.fromisoformat(expiry)
-                               for sku, code, expiry in values}, received_at)
-        return {(sku, code): lots[(items[sku], code)] for sku, code, _ in values}
-    if reference == CONTAINER:
-        return _container_ids(conn, {code: ContainerKind(kind).value for code, kind in values}, received_at)
-    keys = {_wire_key(reference, value) for value in values}
-    column = reference.table.c[reference.key]
-    found = dict(_rows_by_key(conn, (column, reference.table.c.id), column, keys))
-    if missing := sorted(keys - found.keys(), key=str):
-        raise NotFound(f"pushed {table} refers to unknown {reference.table.name} {missing[0]}")
-    return found
-
-
 def _resolve(conn: Connection, table: str, spec: Pushed, rows: list[dict], received_at: datetime) -> None:
     """Natural keys to this database's ids, in place; an unknown one refuses the batch."""
     try:
         for column, reference in spec.references.items():
             present = [row for row in rows if row.get(column) is not None]
-            ids = _ids(conn, table, reference, [row[column] for row in present], received_at)
+            ids = ids_of(conn, table, reference, [row[column] for row in present], received_at)
             for row in present:
-                row[column] = ids[_wire_key(reference, row[column])]
+                row[column] = ids[wire_key(reference, row[column])]
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
         raise Malformed(f"a pushed {table} row has a malformed reference: {exc!r}") from None
 

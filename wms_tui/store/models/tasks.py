@@ -12,7 +12,13 @@ from uuid6 import uuid7
 
 from wms_tui.domain.outbound import ShortPickOutcome, ShortPickReason
 from wms_tui.domain.states import TaskKind, TaskState
-from wms_tui.store.models.fields import enum_field, quantity_field, text_field, timestamp_field, uid_field
+from wms_tui.store.models.fields import (
+    enum_field,
+    quantity_field,
+    text_field,
+    timestamp_field,
+    uid_field,
+)
 
 
 class Task(SQLModel, table=True):

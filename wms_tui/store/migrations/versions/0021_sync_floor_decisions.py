@@ -14,6 +14,10 @@ each short pick it records; each task it makes for itself that others must know 
 the rest of a pick split into a second tote; a count a short pick asks for), by its uid; each
 location it creates (the Returns location on first use), by its code. The completion of such a
 task is recorded for central like a leased task's: central owns the task once it has it.
+
+On PostgreSQL, the documents terminals push (shipments, their containers and contents,
+receipts, counts, returns and their lines) are logged in their warehouse's change log, so the
+warehouse's other terminals pull them; the ones already there are logged once.
 """
 
 from collections.abc import Sequence
@@ -40,6 +44,22 @@ OUTBOX_TRIGGERS = {
 }
 
 
+# Central change log: table -> (key column, the warehouse of the row ($1) as a query).
+LOGGED = {
+    'shipment': ('uid', 'SELECT ($1).warehouse_id'),
+    'shipping_container': ('container_id', 'SELECT ($1).warehouse_id'),
+    'container_line': ('uid', 'SELECT o.warehouse_id FROM sales_order_line l JOIN sales_order o ON o.id = l.order_id '
+                              'WHERE l.id = ($1).order_line_id'),
+    'receipt': ('uid', 'SELECT ($1).warehouse_id'),
+    'receipt_line': ('uid', 'SELECT warehouse_id FROM receipt WHERE id = ($1).receipt_id'),
+    'count_session': ('uid', 'SELECT ($1).warehouse_id'),
+    'count_line': ('uid', 'SELECT warehouse_id FROM count_session WHERE id = ($1).session_id'),
+    'sales_return': ('uid', 'SELECT warehouse_id FROM sales_order WHERE id = ($1).order_id'),
+    'sales_return_line': ('uid', 'SELECT o.warehouse_id FROM sales_return r JOIN sales_order o ON o.id = r.order_id '
+                                 'WHERE r.id = ($1).return_id'),
+}
+
+
 def upgrade() -> None:
     add_uid('pick_discrepancy')
     with op.batch_alter_table('pick_discrepancy') as batch_op:
@@ -50,6 +70,14 @@ def upgrade() -> None:
             op.execute(f"CREATE TRIGGER {name} AFTER INSERT ON {table} WHEN {condition} "
                        f"BEGIN INSERT INTO document_outbox (table_name, row_key) VALUES ('{table}', {key}); END")
         _record_completions(f"(NEW.lease_until IS NOT NULL OR ({OWN_SHARED_TASK}))")
+    else:
+        # The function 0017_sync_outbound_docs made: the row's warehouse as a query.
+        for table, (key, scope) in LOGGED.items():
+            quoted = scope.replace("'", "''")
+            op.execute(f"CREATE TRIGGER {table}_log_changes AFTER INSERT OR UPDATE ON {table} "
+                       f"FOR EACH ROW EXECUTE FUNCTION wms_log_row_through_parent('{key}', '{quoted}')")
+        for table, (key, _) in LOGGED.items():  # the rows already there reach terminals too
+            op.execute(f'UPDATE {table} SET {key} = {key}')
 
 
 def _record_completions(condition: str) -> None:
@@ -69,6 +97,11 @@ def downgrade() -> None:
         _record_completions('NEW.lease_until IS NOT NULL')  # as 0018_sync_inbound_docs made it
         for name in OUTBOX_TRIGGERS:
             op.execute(f'DROP TRIGGER {name}')
+    else:
+        for table in LOGGED:
+            op.execute(f'DROP TRIGGER {table}_log_changes ON {table}')
+        tables = ', '.join(f"'{table}'" for table in LOGGED)
+        op.execute(f'DELETE FROM change_log WHERE table_name IN ({tables})')
     with op.batch_alter_table('pick_discrepancy') as batch_op:
         batch_op.drop_column('given_up_quantity')
         batch_op.drop_column('outcome')
