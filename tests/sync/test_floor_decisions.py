@@ -14,7 +14,7 @@ from tests.sync.test_documents import receive
 from tests.sync.test_outbound_documents import WIDGET_EAN, central_order, line_of, reservations
 from wms_tui.central import protocol
 from wms_tui.domain.locations import location_barcode
-from wms_tui.domain.outbound import ShortPickOutcome
+from wms_tui.domain.outbound import OrderState, ShortPickOutcome
 from wms_tui.domain.states import ExceptionKind, ReceiptState, TaskKind, TaskState
 from wms_tui.domain.sync import ConflictKind
 from wms_tui.services import catalog, tasks
@@ -28,6 +28,7 @@ from wms_tui.store.models import (
     Location,
     PickDiscrepancy,
     Receipt,
+    SalesOrder,
     SalesOrderLine,
     SyncConflict,
     Task,
@@ -135,6 +136,30 @@ def test_a_short_pick_decided_after_central_took_the_units_raises_a_conflict(cen
         [conflict] = session.scalars(select(SyncConflict)).all()
     assert (conflict.kind, conflict.terminal_id) == (ConflictKind.SHORT_PICK_CLASH, "A")
     assert "gave up 2" in conflict.detail and "only 1" in conflict.detail
+
+
+def test_a_short_pick_that_cancels_the_order_cancels_it_centrally(central, service, terminals):
+    a, b = terminals("A"), terminals("B")
+    a.post(MoveRequest(a.site.widget.id, a.site.supplier.id, a.site.bin_a.id, 6))
+    a.client(service.url).sync_once()
+    central_order(central, 6)
+    with central.begin() as conn:  # all or nothing
+        conn.execute(update(SalesOrder).values(backorder_policy="ship_nothing"))
+    a.client(service.url, tasks_held=5).sync_once()
+    task_id = claim_pick(a)
+    pick(a, task_id, 4)
+    with transaction(a.engine) as session:  # the 4 picked go back to the bin
+        assert picking.short_pick(session, PostingContext("A", "op-A"), task_id, reason="damaged").outcome == ShortPickOutcome.CANCEL_ORDER
+    a.client(service.url, tasks_held=0).sync_once()
+    b.client(service.url).sync_once()
+    for engine in (central, a.engine, b.engine):
+        assert line_figures(engine) == (0, 0, 6, 0)
+        assert reservations(engine) == 0
+        with reading(engine) as session:
+            assert finders.sales_order_by_number(session, "SO-1").state == OrderState.CANCELLED
+    with reading(central) as session:
+        pick_task = session.scalars(select(Task).where(Task.kind == TaskKind.PICK.value)).one()
+        assert (pick_task.state, pick_task.done_quantity, pick_task.done_by) == (TaskState.DONE, 4, "A")
 
 
 def test_a_pick_split_into_a_second_tote_is_known_centrally_and_elsewhere(central, service, terminals):

@@ -75,12 +75,17 @@ def adopt_tasks(session: Session, task_ids: Iterable[int], terminal_id: str) -> 
 
 
 def record_short_picks(session: Session, discrepancy_ids: Iterable[int], terminal_id: str) -> None:
-    """Short picks a terminal made: the units not found released from the task's reservation and
-    the terminal's decision for them applied to central's order line (back ordered or cancelled,
-    or the whole order cancelled). Units given up beyond what the line still has committed here
+    """Short picks a terminal made: the task closed with what was found (its completion, sent
+    later, is then a resend), the units not found released from its reservation, and the
+    terminal's decision for them applied to central's order line (back ordered or cancelled, or
+    the whole order cancelled). Units given up beyond what the line still has committed here
     (another decision came first) are not taken twice: a supervisor is told."""
     for short in session.exec(select(PickDiscrepancy).where(PickDiscrepancy.id.in_(list(discrepancy_ids))).order_by(PickDiscrepancy.id)):
         task, line = session.get(Task, short.task_id), session.get(SalesOrderLine, short.order_line_id)
+        if task.state != TaskState.DONE:
+            task.state, task.done_quantity, task.done_by, task.done_at = TaskState.DONE, short.picked_quantity, terminal_id, short.created_at
+            task.assignee, task.reason = short.operator, short.reason_code
+            record_pick(session, task, short.picked_quantity)
         release_reservation(session, task, short.expected_quantity - short.picked_quantity)
         order = session.get(SalesOrder, line.order_id)
         if short.outcome is ShortPickOutcome.CANCEL_ORDER:
