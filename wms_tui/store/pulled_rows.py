@@ -160,8 +160,7 @@ def _terminals_document(table: Table, key: str, references: dict[str, Reference 
                   _sent_from_here_unsent)
 
 
-_ORDER_LINE, _ITEM, _PLACE = Reference(SALES_ORDER_LINE, "uid"), Reference(ITEM, "sku"), Reference(LOCATION, "code")
-_IN_WAREHOUSE = Reference(WAREHOUSE, "code")
+_ITEM, _PLACE, _IN_WAREHOUSE = Reference(ITEM, "sku"), Reference(LOCATION, "code"), Reference(WAREHOUSE, "code")
 # In the order a terminal applies them: a row's references come before it.
 TABLES: dict[str, Pulled] = {
     "warehouse": Pulled(WAREHOUSE, "code", {}),
@@ -216,7 +215,7 @@ TABLES: dict[str, Pulled] = {
         "warehouse_id": _IN_WAREHOUSE, "purchase_order_id": Reference(PURCHASE_ORDER, "number", brings=True),
         "supplier_id": Reference(PARTNER, "code")}),
     "receipt_line": _terminals_document(ReceiptLine.__table__, "uid", {
-        "receipt_id": Reference(RECEIPT, "uid", brings=True), "purchase_order_line_id": Reference(PurchaseOrderLine.__table__, "uid"),
+        "receipt_id": Reference(RECEIPT, "uid", brings=True), "purchase_order_line_id": Reference(PurchaseOrderLine.__table__, "uid", brings=True),
         "item_id": _ITEM, "lot_id": LOT, "container_id": CONTAINER, "location_id": _PLACE}),
     "count_session": _terminals_document(COUNT, "uid", {"warehouse_id": _IN_WAREHOUSE}),
     "count_line": _terminals_document(CountLine.__table__, "uid", {
@@ -224,7 +223,8 @@ TABLES: dict[str, Pulled] = {
     "sales_return": _terminals_document(RETURN, "uid", {"order_id": Reference(SALES_ORDER, "number", brings=True),
                                                         "warehouse_id": _IN_WAREHOUSE}),
     "sales_return_line": _terminals_document(SalesReturnLine.__table__, "uid", {
-        "return_id": Reference(RETURN, "uid", brings=True), "order_line_id": _ORDER_LINE, "item_id": _ITEM, "lot_id": LOT},
+        "return_id": Reference(RETURN, "uid", brings=True), "order_line_id": Reference(SALES_ORDER_LINE, "uid", brings=True),
+        "item_id": _ITEM, "lot_id": LOT},
         frozenset({"id", "task_id"})),
 }
 _CHANGES = (
