@@ -156,6 +156,8 @@ def test_two_terminals_receive_and_count_at_once_without_collisions(central, ser
     assert receipts(central) == {f"RC000001-{t.upper()}": [("W-1", "WH1/STOCK", Decimal(3), f"op-{t}")] for t in ("T1", "hh2")}
     posted = [("W-1", CountLineState.POSTED, Decimal(4), Decimal(5))]
     assert counts(central) == {"CC000001-T1": posted, "CC000001-HH2": posted}
+    for terminal in fleet:  # each pulled the other's receipt and count
+        assert (receipts(terminal.engine), counts(terminal.engine)) == (receipts(central), counts(central)), terminal.terminal_id
     assert_converged(central, fleet)
 
 

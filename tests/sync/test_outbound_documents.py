@@ -60,6 +60,17 @@ def reservations(engine) -> int:
         return session.scalar(select(func.count()).select_from(Reservation))
 
 
+def shipped(engine) -> list[tuple]:
+    """The shipments held: number, carrier, and per container its code, state and contents."""
+    with reading(engine) as session:
+        return [tuple(row) for row in session.execute(
+            select(Shipment.number, Shipment.carrier, Container.code, ShippingContainer.state, ContainerLine.quantity)
+            .join(ShippingContainer, ShippingContainer.shipment_id == Shipment.id)
+            .join(Container, Container.id == ShippingContainer.container_id)
+            .join(ContainerLine, ContainerLine.container_id == Container.id)
+        )]
+
+
 def central_touches_the_line(engine) -> None:
     """A central change to the line that a terminal pulls (its price), progress untouched."""
     with engine.begin() as conn:
@@ -144,6 +155,7 @@ def test_a_terminal_picks_packs_and_ships_an_order_of_central_offline(central, s
         assert session.scalars(select(Task)).one().state == TaskState.DONE
 
     b.client(service.url).sync_once()
+    assert shipped(b.engine) == shipped(a.engine) == shipped(central) == [("SO-1/SHP-1", "DHL", box, ContainerState.SHIPPED, 6)]
     for terminal in (a, b):
         line = line_of(terminal.engine)
         assert (line.picked_quantity, line.shipped_quantity, line.committed_quantity) == (6, 6, 0), terminal.terminal_id

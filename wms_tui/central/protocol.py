@@ -151,9 +151,15 @@ class DocumentsResult:
 
 
 # What a row new to central records on central's own documents, by the rules the terminal
-# applied: a shipment's contents shipped from their order lines, a receipt line counted on its
-# purchase order line.
-RECORDS = {"shipment": terminal_progress.record_shipments, "receipt_line": receiving.count_pushed_lines}
+# applied, given the rows' ids and the terminal that pushed them: a shipment's contents shipped
+# from their order lines, a receipt line counted on its purchase order line, a task the
+# terminal made taken into central's queue, a short pick's decision applied to its order line.
+RECORDS = {
+    "shipment": lambda session, ids, _terminal: terminal_progress.record_shipments(session, ids),
+    "receipt_line": lambda session, ids, _terminal: receiving.count_pushed_lines(session, ids),
+    "task": terminal_progress.adopt_tasks,
+    "pick_discrepancy": terminal_progress.record_short_picks,
+}
 
 
 def documents(engine: Engine, credential: tuple[str, str] | None, body: dict) -> DocumentsResult:
@@ -172,7 +178,7 @@ def documents(engine: Engine, credential: tuple[str, str] | None, body: dict) ->
             with Session(bind=conn) as session:
                 for table, ids in new.items():
                     if table in RECORDS:
-                        RECORDS[table](session, ids)
+                        RECORDS[table](session, ids, caller.terminal_id)
                 session.flush()
             conn.execute(_CONTACT, {"terminal": caller.terminal_id, "now": now})
     except pushed_rows.Malformed as exc:

@@ -38,6 +38,8 @@ class ConflictKind(StrEnum):
 
     NEGATIVE_BALANCE = "negative_balance"  # pushed moves drove a central balance below zero
     TASK_DONE_TWICE = "task_done_twice"  # two terminals confirmed one task after its lease moved
+    # a short pick gave up more units than central's line still had committed (decided twice)
+    SHORT_PICK_CLASH = "short_pick_clash"
 
 
 class SyncRefused(Exception):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -32,28 +32,40 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from wms_tui.domain.errors import NotFound
-from wms_tui.domain.states import TaskKind, TaskState
+from wms_tui.domain.states import ContainerKind, TaskKind, TaskState
 from wms_tui.store.ledger import LOOKUP_CHUNK
 from wms_tui.store.models import (
     ChangeLog,
+    Container,
+    ContainerLine,
+    CountLine,
+    CountSession,
     CustomerProfile,
     DocumentOutbox,
     Item,
     ItemBarcode,
     Location,
+    Lot,
     Operator,
     Partner,
+    PickDiscrepancy,
     PurchaseOrder,
     PurchaseOrderLine,
+    Receipt,
+    ReceiptLine,
     Reservation,
     SalesOrder,
     SalesOrderLine,
+    SalesReturn,
+    SalesReturnLine,
     Shipment,
+    ShippingContainer,
     SiteSecret,
     Task,
     TaskDoneOutbox,
     Warehouse,
 )
+from wms_tui.store.replication import _container_ids, _lot_ids, _rows_by_key
 from wms_tui.store.types import ScaledDecimal
 
 
@@ -77,12 +89,17 @@ Held = Callable[[Table, object, str], object]
 # A pulled row that central deleted travels as its key and this marker.
 DELETED = "_deleted"
 
+# References that are not one column of another table: a lot travels as [SKU, code, expiry or
+# null] and a container as [code, kind]; a database that does not know one yet creates it, as
+# it does for a move that names it.
+LOT, CONTAINER = "lot", "container"
+
 
 @dataclass(frozen=True)
 class Pulled:
     table: Table
     key: str  # the natural key: what the change log names and the terminal upserts on
-    references: dict[str, Reference]
+    references: dict[str, Reference | str]  # a Reference, LOT or CONTAINER
     # Columns that are the terminal's own business (its id, local security state).
     local: frozenset[str] = frozenset({"id"})
     # Columns the terminal owns while `held` (its progress on a leased task, on an order line):
@@ -104,20 +121,46 @@ def _leased_here(table: Table, pulled, terminal_id: str):
 
 def _line_progress_unsent(table: Table, _pulled, terminal_id: str):
     """The terminal picked for the line (a task leased here under way, or its completion not yet
-    pushed) or shipped its order (a shipment not yet pushed): central's copy is behind."""
+    pushed), short picked it or shipped its order (a short pick, a shipment not yet pushed):
+    central's copy is behind."""
     tasks, completions, outbox, shipments = Task.__table__, TaskDoneOutbox.__table__, DocumentOutbox.__table__, Shipment.__table__
+    shorts = PickDiscrepancy.__table__
     picking = select(tasks.c.document_line_id).where(
         tasks.c.kind == TaskKind.PICK.value,
         or_(and_(tasks.c.leased_to == terminal_id, tasks.c.state != TaskState.DONE.value, tasks.c.done_quantity > 0),
             tasks.c.uid.in_(select(completions.c.task_uid))),
     )
     shipping = select(shipments.c.order_id).join(outbox, and_(outbox.c.table_name == "shipment", outbox.c.row_key == shipments.c.uid))
-    return table.c.id.in_(picking) | table.c.order_id.in_(shipping)
+    short = select(shorts.c.order_line_id).join(outbox, and_(outbox.c.table_name == "pick_discrepancy", outbox.c.row_key == shorts.c.uid))
+    return table.c.id.in_(picking) | table.c.id.in_(short) | table.c.order_id.in_(shipping)
 
 
 WAREHOUSE, LOCATION, ITEM, PARTNER = Warehouse.__table__, Location.__table__, Item.__table__, Partner.__table__
 SALES_ORDER, SALES_ORDER_LINE = SalesOrder.__table__, SalesOrderLine.__table__
 PURCHASE_ORDER = PurchaseOrder.__table__
+LOTS, CONTAINERS, SHIPMENT = Lot.__table__, Container.__table__, Shipment.__table__
+RECEIPT, COUNT, RETURN = Receipt.__table__, CountSession.__table__, SalesReturn.__table__
+
+
+def _sent_from_here_unsent(table: Table, _pulled, _terminal_id: str):
+    """A document this terminal changed whose change central has not had yet (its entry waits
+    in the outbox): central's copy is behind."""
+    outbox = DocumentOutbox.__table__
+    waiting = select(outbox.c.row_key).where(outbox.c.table_name == table.name)
+    if "uid" in table.c:
+        return table.c.uid.in_(waiting)
+    return table.c.container_id.in_(select(CONTAINERS.c.id).where(CONTAINERS.c.code.in_(waiting)))
+
+
+def _terminals_document(table: Table, key: str, references: dict[str, Reference | str],
+                        local: frozenset[str] = frozenset({"id"})) -> Pulled:
+    """A document terminals make and push (store/pushed_rows.PUSHED), pulled by the warehouse's
+    other terminals; the terminal's own copy stands while its change waits to be pushed."""
+    return Pulled(table, key, references, local, frozenset(c.name for c in table.c if c.name not in local | {key}),
+                  _sent_from_here_unsent)
+
+
+_ITEM, _PLACE, _IN_WAREHOUSE = Reference(ITEM, "sku"), Reference(LOCATION, "code"), Reference(WAREHOUSE, "code")
 # In the order a terminal applies them: a row's references come before it.
 TABLES: dict[str, Pulled] = {
     "warehouse": Pulled(WAREHOUSE, "code", {}),
@@ -134,7 +177,8 @@ TABLES: dict[str, Pulled] = {
                                                   "warehouse_id": Reference(WAREHOUSE, "code")}),
     "sales_order_line": Pulled(
         SALES_ORDER_LINE, "uid", {"order_id": Reference(SALES_ORDER, "number", brings=True), "item_id": Reference(ITEM, "sku")},
-        leased=frozenset({"picked_quantity", "shipped_quantity", "committed_quantity"}), held=_line_progress_unsent,
+        leased=frozenset({"picked_quantity", "shipped_quantity", "committed_quantity", "backordered_quantity", "cancelled_quantity"}),
+        held=_line_progress_unsent,
     ),
     # Lots travel with moves (by item and code), so reservations and tasks leave them out.
     "reservation": Pulled(
@@ -158,6 +202,30 @@ TABLES: dict[str, Pulled] = {
         {"order_id": Reference(PURCHASE_ORDER, "number", brings=True), "item_id": Reference(ITEM, "sku")},
         grows=frozenset({"received_quantity"}),
     ),
+    # What the warehouse's terminals shipped, received, counted and took back.
+    "shipment": _terminals_document(SHIPMENT, "uid", {"warehouse_id": _IN_WAREHOUSE,
+                                                      "order_id": Reference(SALES_ORDER, "number", brings=True)}),
+    "shipping_container": _terminals_document(ShippingContainer.__table__, "container_id", {
+        "container_id": CONTAINER, "warehouse_id": _IN_WAREHOUSE, "order_id": Reference(SALES_ORDER, "number", brings=True),
+        "shipment_id": Reference(SHIPMENT, "uid", brings=True)}, frozenset()),
+    "container_line": _terminals_document(ContainerLine.__table__, "uid", {
+        "container_id": CONTAINER, "order_line_id": Reference(SALES_ORDER_LINE, "uid", brings=True), "item_id": _ITEM,
+        "lot_id": LOT}),
+    "receipt": _terminals_document(RECEIPT, "uid", {
+        "warehouse_id": _IN_WAREHOUSE, "purchase_order_id": Reference(PURCHASE_ORDER, "number", brings=True),
+        "supplier_id": Reference(PARTNER, "code")}),
+    "receipt_line": _terminals_document(ReceiptLine.__table__, "uid", {
+        "receipt_id": Reference(RECEIPT, "uid", brings=True), "purchase_order_line_id": Reference(PurchaseOrderLine.__table__, "uid", brings=True),
+        "item_id": _ITEM, "lot_id": LOT, "container_id": CONTAINER, "location_id": _PLACE}),
+    "count_session": _terminals_document(COUNT, "uid", {"warehouse_id": _IN_WAREHOUSE}),
+    "count_line": _terminals_document(CountLine.__table__, "uid", {
+        "session_id": Reference(COUNT, "uid", brings=True), "location_id": _PLACE, "item_id": _ITEM, "lot_id": LOT}),
+    "sales_return": _terminals_document(RETURN, "uid", {"order_id": Reference(SALES_ORDER, "number", brings=True),
+                                                        "warehouse_id": _IN_WAREHOUSE}),
+    "sales_return_line": _terminals_document(SalesReturnLine.__table__, "uid", {
+        "return_id": Reference(RETURN, "uid", brings=True), "order_line_id": Reference(SALES_ORDER_LINE, "uid", brings=True),
+        "item_id": _ITEM, "lot_id": LOT},
+        frozenset({"id", "task_id"})),
 }
 _CHANGES = (
     select(ChangeLog.change_seq, ChangeLog.table_name, ChangeLog.row_key)
@@ -177,6 +245,48 @@ def wire_value(value):
     if isinstance(value, uuid.UUID):
         return value.hex
     return value
+
+
+def wire_keys(conn: Connection, reference: Reference | str, ids: set[int]) -> dict[int, object]:
+    """The wire values of referenced rows, by their ids here."""
+    if reference == LOT:
+        rows = conn.execute(select(LOTS.c.id, ITEM.c.sku, LOTS.c.code, LOTS.c.expiry_date)
+                            .join(ITEM, ITEM.c.id == LOTS.c.item_id).where(LOTS.c.id.in_(sorted(ids))))
+        return {row.id: [row.sku, row.code, None if row.expiry_date is None else row.expiry_date.isoformat()] for row in rows}
+    if reference == CONTAINER:
+        rows = conn.execute(select(CONTAINERS.c.id, CONTAINERS.c.code, CONTAINERS.c.kind).where(CONTAINERS.c.id.in_(sorted(ids))))
+        return {row.id: [row.code, str(row.kind)] for row in rows}
+    return natural_keys(conn, reference, ids)
+
+
+def wire_key(reference: Reference | str, value):
+    """A reference's wire value as the key it is looked up by."""
+    if reference == LOT:
+        return value[0], value[1]
+    if reference == CONTAINER:
+        return value[0]
+    return uuid.UUID(hex=value) if isinstance(reference.table.c[reference.key].type, Uuid) else value
+
+
+def ids_of(conn: Connection, table: str, reference: Reference | str, values: list, received_at: datetime) -> dict:
+    """This database's ids of the wire values of one reference of `table`'s rows, by their
+    keys (wire_key); a lot or container not known yet is created."""
+    if reference == LOT:
+        wanted = {sku for sku, _, _ in values}
+        items = dict(_rows_by_key(conn, (ITEM.c.sku, ITEM.c.id), ITEM.c.sku, wanted))
+        if missing := sorted(wanted - items.keys()):
+            raise NotFound(f"a {table} row refers to unknown item {missing[0]}")
+        lots = _lot_ids(conn, {(items[sku], code): None if expiry is None else date.fromisoformat(expiry)
+                               for sku, code, expiry in values}, received_at)
+        return {(sku, code): lots[(items[sku], code)] for sku, code, _ in values}
+    if reference == CONTAINER:
+        return _container_ids(conn, {code: ContainerKind(kind).value for code, kind in values}, received_at)
+    keys = {wire_key(reference, value) for value in values}
+    column = reference.table.c[reference.key]
+    found = dict(_rows_by_key(conn, (column, reference.table.c.id), column, keys))
+    if missing := sorted(keys - found.keys(), key=str):
+        raise NotFound(f"a {table} row refers to unknown {reference.table.name} {missing[0]}")
+    return found
 
 
 def natural_keys(conn: Connection, reference: Reference, ids: set[int]) -> dict[int, str]:
@@ -202,12 +312,12 @@ def read_rows(conn: Connection, spec: Pulled, keys: list[str]) -> list[dict]:
     typed = typed_keys(key_column, keys)
     rows = [dict(row) for row in conn.execute(select(spec.table).where(key_column.in_(typed))).mappings()]
     for column, reference in spec.references.items():
-        if reference.when is not None:
+        if isinstance(reference, Reference) and reference.when is not None:
             name, value = reference.when
             for row in rows:
                 if row[name] != value:
                     row[column] = None
-        names = natural_keys(conn, reference, {row[column] for row in rows if row[column] is not None})
+        names = wire_keys(conn, reference, {row[column] for row in rows if row[column] is not None})
         for row in rows:
             row[column] = None if row[column] is None else names[row[column]]
     found = [{name: wire_value(value) for name, value in row.items() if name not in spec.local} for row in rows]
@@ -232,7 +342,7 @@ def changes_since(conn: Connection, scope: int, after: int, limit: int) -> tuple
         if keys := wanted.get(table):
             rows[table] = read_rows(conn, spec, sorted(keys))
             for column, reference in spec.references.items():
-                if reference.brings:
+                if isinstance(reference, Reference) and reference.brings:
                     wanted.setdefault(reference.table.name, set()).update(row[column] for row in rows[table] if row.get(column))
     return changes[-1].change_seq, len(changes), rows
 
@@ -277,6 +387,12 @@ def _upsert(conn: Connection, spec: Pulled, rows: list[dict], terminal_id: str) 
 def _resolve(conn: Connection, table: str, spec: Pulled, chunk: list[dict], columns: Iterable[str]) -> None:
     for column in columns:
         reference = spec.references[column]
+        if not isinstance(reference, Reference):  # a lot or container: created when not known yet
+            present = [row for row in chunk if row.get(column) is not None]
+            ids = ids_of(conn, table, reference, [row[column] for row in present], datetime.now(UTC))
+            for row in present:
+                row[column] = ids[wire_key(reference, row[column])]
+            continue
         keys = {row[column] for row in chunk if row.get(column) is not None}
         ids = local_ids(conn, reference, keys)
         if missing := sorted(keys - ids.keys()):
@@ -304,6 +420,9 @@ def _delete(conn: Connection, spec: Pulled, rows: list[dict]) -> None:
 def apply_rows(conn: Connection, rows_by_table: dict[str, list[dict]], terminal_id: str) -> int:
     """Upsert pulled rows on terminal `terminal_id`, references resolved to its own ids; returns how many."""
     count = 0
+    outbox = DocumentOutbox.__table__
+    # What these writes record in the outbox is central's already: it is not sent back.
+    recorded_before = conn.execute(select(func.coalesce(func.max(outbox.c.id), 0))).scalar_one()
     for table, spec in TABLES.items():
         rows = rows_by_table.get(table, [])
         if spec.deletable and (gone := [row for row in rows if row.get(DELETED)]):
@@ -321,4 +440,5 @@ def apply_rows(conn: Connection, rows_by_table: dict[str, list[dict]], terminal_
             _resolve(conn, table, spec, chunk, spec.references)
             _upsert(conn, spec, chunk, terminal_id)
             count += len(chunk)
+    conn.execute(outbox.delete().where(outbox.c.id > recorded_before))
     return count

@@ -10,22 +10,20 @@ and what places the row in its warehouse (a terminal may only push into its own)
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import Connection, Table, Uuid, bindparam, select
+from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from wms_tui.domain.errors import InvalidInput, NotFound
-from wms_tui.domain.states import ContainerKind
+from wms_tui.domain.errors import InvalidInput
 from wms_tui.store.models import (
     Container,
     ContainerLine,
     CountLine,
     CountSession,
     DocumentOutbox,
-    Lot,
+    PickDiscrepancy,
     PurchaseOrder,
     PurchaseOrderLine,
     Receipt,
@@ -34,21 +32,26 @@ from wms_tui.store.models import (
     SalesReturnLine,
     Shipment,
     ShippingContainer,
+    Task,
 )
 from wms_tui.store.pulled_rows import (
+    CONTAINER,
     ITEM,
     LOCATION,
+    LOT,
     PARTNER,
     SALES_ORDER,
     SALES_ORDER_LINE,
     WAREHOUSE,
     Reference,
     column_value,
-    natural_keys,
+    ids_of,
     typed_keys,
+    wire_key,
+    wire_keys,
     wire_value,
 )
-from wms_tui.store.replication import _container_ids, _lot_ids, _rows_by_key
+from wms_tui.store.replication import _rows_by_key
 
 
 class Malformed(InvalidInput):
@@ -57,12 +60,6 @@ class Malformed(InvalidInput):
 
 class Elsewhere(InvalidInput):
     """A pushed row (or the central row it would overwrite) of another warehouse."""
-
-
-# References that are not one column of another table: a lot is [SKU, code, expiry or null]
-# and a container [code, kind]; central creates the ones it does not know yet, as a pushed move
-# would.
-LOT, CONTAINER = "lot", "container"
 
 
 @dataclass(frozen=True)
@@ -77,6 +74,9 @@ class Pushed:
     scope: tuple[str, ...]
     # Columns that are the terminal's own business (its ids; tasks a terminal made stay on it).
     local: frozenset[str] = frozenset({"id"})
+    # Central owns the row once it has it (a task, a location) or it records a fact that never
+    # changes (a short pick): a row central holds is left as it is.
+    created_only: bool = False
 
 
 CONTAINERS, SHIPMENT = Container.__table__, Shipment.__table__
@@ -84,8 +84,12 @@ RECEIPT, COUNT, RETURN = Receipt.__table__, CountSession.__table__, SalesReturn.
 PURCHASE_ORDER, PURCHASE_ORDER_LINE = PurchaseOrder.__table__, PurchaseOrderLine.__table__
 _IN_WAREHOUSE, _ORDER = Reference(WAREHOUSE, "code"), Reference(SALES_ORDER, "number")
 _ORDER_LINE, _ITEM, _PLACE = Reference(SALES_ORDER_LINE, "uid"), Reference(ITEM, "sku"), Reference(LOCATION, "code")
+TASK = Task.__table__
 # In the order central applies them: a row's references come before it.
 PUSHED: dict[str, Pushed] = {
+    # A place the terminal made (its Returns location on first use); sent before its moves.
+    "location": Pushed(LOCATION, "code", {"parent_id": _PLACE, "warehouse_id": _IN_WAREHOUSE}, ("warehouse_id",),
+                       created_only=True),
     # A packing container (its place, the pallet it is nested on); a shared place (the
     # customers) belongs to no warehouse.
     "container": Pushed(CONTAINERS, "code", {"location_id": _PLACE, "parent_id": CONTAINER}, ("location_id",)),
@@ -115,8 +119,20 @@ PUSHED: dict[str, Pushed] = {
     "sales_return_line": Pushed(SalesReturnLine.__table__, "uid", {
         "return_id": Reference(RETURN, "uid"), "order_line_id": _ORDER_LINE, "item_id": _ITEM, "lot_id": LOT,
     }, ("return_id", "order_line_id"), frozenset({"id", "task_id"})),
+    # A task the terminal made for itself that others must know of (a pick's rest in a second
+    # tote, a short pick's count): central leases it from then on.
+    "task": Pushed(TASK, "uid", {
+        "warehouse_id": _IN_WAREHOUSE, "location_id": _PLACE, "target_location_id": _PLACE, "item_id": _ITEM, "lot_id": LOT,
+        "document_line_id": _ORDER_LINE,
+    }, ("warehouse_id", "document_line_id"), frozenset({"id", "leased_to", "lease_until", "done_by"}), created_only=True),
+    "pick_discrepancy": Pushed(PickDiscrepancy.__table__, "uid", {
+        "task_id": Reference(TASK, "uid"), "order_line_id": _ORDER_LINE, "location_id": _PLACE, "item_id": _ITEM, "lot_id": LOT,
+        "count_task_id": Reference(TASK, "uid"),
+    }, ("order_line_id", "location_id"), created_only=True),
 }
-LOTS, OUTBOX = Lot.__table__, DocumentOutbox.__table__
+# Sent before the terminal's moves: its moves name them.
+BEFORE_MOVES = ("location",)
+OUTBOX = DocumentOutbox.__table__
 # The warehouse of a referenced row that does not carry one itself: a line's is its order's.
 _THROUGH_ORDER = {
     SALES_ORDER_LINE.name: select(SALES_ORDER_LINE.c.id, SALES_ORDER.c.warehouse_id)
@@ -127,18 +143,11 @@ _THROUGH_ORDER = {
 _ENTRIES = select(OUTBOX.c.id, OUTBOX.c.table_name, OUTBOX.c.row_key).order_by(OUTBOX.c.id).limit(bindparam("limit"))
 
 
+def _of_tables(statement, tables: tuple[str, ...] | None):
+    return statement if tables is None else statement.where(OUTBOX.c.table_name.in_(tables))
+
+
 # --- terminal: the outbox as wire rows ------------------------------------------------------------
-
-
-def _lots(conn: Connection, ids: set[int]) -> dict[int, list]:
-    rows = conn.execute(select(LOTS.c.id, ITEM.c.sku, LOTS.c.code, LOTS.c.expiry_date)
-                        .join(ITEM, ITEM.c.id == LOTS.c.item_id).where(LOTS.c.id.in_(sorted(ids))))
-    return {row.id: [row.sku, row.code, None if row.expiry_date is None else row.expiry_date.isoformat()] for row in rows}
-
-
-def _containers(conn: Connection, ids: set[int]) -> dict[int, list]:
-    rows = conn.execute(select(CONTAINERS.c.id, CONTAINERS.c.code, CONTAINERS.c.kind).where(CONTAINERS.c.id.in_(sorted(ids))))
-    return {row.id: [row.code, str(row.kind)] for row in rows}
 
 
 def _wire_rows(conn: Connection, spec: Pushed, keys: list[str]) -> list[dict]:
@@ -150,18 +159,16 @@ def _wire_rows(conn: Connection, spec: Pushed, keys: list[str]) -> list[dict]:
         typed = typed_keys(key, keys)
     rows = [dict(row) for row in conn.execute(select(spec.table).where(key.in_(typed))).mappings()]
     for column, reference in spec.references.items():
-        ids = {row[column] for row in rows if row[column] is not None}
-        names = (_lots(conn, ids) if reference == LOT else _containers(conn, ids) if reference == CONTAINER
-                 else natural_keys(conn, reference, ids))
+        names = wire_keys(conn, reference, {row[column] for row in rows if row[column] is not None})
         for row in rows:
             row[column] = None if row[column] is None else names[row[column]]
     return [{name: wire_value(value) for name, value in row.items() if name not in spec.local} for row in rows]
 
 
-def outbox(conn: Connection, limit: int) -> tuple[int, dict[str, list[dict]]]:
-    """Up to `limit` outbox entries, as the rows they name are now: (the last entry read, wire
-    rows by table, in PUSHED's order); (0, {}) when none wait."""
-    entries = conn.execute(_ENTRIES, {"limit": limit}).all()
+def outbox(conn: Connection, limit: int, tables: tuple[str, ...] | None = None) -> tuple[int, dict[str, list[dict]]]:
+    """Up to `limit` outbox entries (of `tables`, default all), as the rows they name are now:
+    (the last entry read, wire rows by table, in PUSHED's order); (0, {}) when none wait."""
+    entries = conn.execute(_of_tables(_ENTRIES, tables), {"limit": limit}).all()
     if not entries:
         return 0, {}
     wanted: dict[str, set[str]] = {}
@@ -170,41 +177,13 @@ def outbox(conn: Connection, limit: int) -> tuple[int, dict[str, list[dict]]]:
     return entries[-1].id, {table: _wire_rows(conn, spec, sorted(wanted[table])) for table, spec in PUSHED.items() if table in wanted}
 
 
-def acknowledge(conn: Connection, last: int) -> None:
-    """Central applied the outbox up to entry `last`: a row changed since has a higher entry."""
-    conn.execute(OUTBOX.delete().where(OUTBOX.c.id <= last))
+def acknowledge(conn: Connection, last: int, tables: tuple[str, ...] | None = None) -> None:
+    """Central applied the outbox (of `tables`, default all) up to entry `last`: a row changed
+    since has a higher entry."""
+    conn.execute(_of_tables(OUTBOX.delete().where(OUTBOX.c.id <= last), tables))
 
 
 # --- central: wire rows applied ---------------------------------------------------------------
-
-
-def _wire_key(reference: Reference | str, value):
-    """A reference's wire value as the key it is looked up by."""
-    if reference == LOT:
-        return value[0], value[1]
-    if reference == CONTAINER:
-        return value[0]
-    return uuid.UUID(hex=value) if isinstance(reference.table.c[reference.key].type, Uuid) else value
-
-
-def _ids(conn: Connection, table: str, reference: Reference | str, values: list, received_at: datetime) -> dict:
-    """This database's ids of the wire values of one reference, by their keys."""
-    if reference == LOT:
-        wanted = {sku for sku, _, _ in values}
-        items = dict(_rows_by_key(conn, (ITEM.c.sku, ITEM.c.id), ITEM.c.sku, wanted))
-        if missing := sorted(wanted - items.keys()):
-            raise NotFound(f"pushed {table} refers to unknown item {missing[0]}")
-        lots = _lot_ids(conn, {(items[sku], code): None if expiry is None else date.fromisoformat(expiry)
-                               for sku, code, expiry in values}, received_at)
-        return {(sku, code): lots[(items[sku], code)] for sku, code, _ in values}
-    if reference == CONTAINER:
-        return _container_ids(conn, {code: ContainerKind(kind).value for code, kind in values}, received_at)
-    keys = {_wire_key(reference, value) for value in values}
-    column = reference.table.c[reference.key]
-    found = dict(_rows_by_key(conn, (column, reference.table.c.id), column, keys))
-    if missing := sorted(keys - found.keys(), key=str):
-        raise NotFound(f"pushed {table} refers to unknown {reference.table.name} {missing[0]}")
-    return found
 
 
 def _resolve(conn: Connection, table: str, spec: Pushed, rows: list[dict], received_at: datetime) -> None:
@@ -212,9 +191,9 @@ def _resolve(conn: Connection, table: str, spec: Pushed, rows: list[dict], recei
     try:
         for column, reference in spec.references.items():
             present = [row for row in rows if row.get(column) is not None]
-            ids = _ids(conn, table, reference, [row[column] for row in present], received_at)
+            ids = ids_of(conn, table, reference, [row[column] for row in present], received_at)
             for row in present:
-                row[column] = ids[_wire_key(reference, row[column])]
+                row[column] = ids[wire_key(reference, row[column])]
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
         raise Malformed(f"a pushed {table} row has a malformed reference: {exc!r}") from None
 
@@ -285,7 +264,8 @@ def apply_documents(conn: Connection, documents: object, warehouse_id: int, term
             _number(conn, spec, rows, terminal_id)
         insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(spec.table)
         changed = {name: insert.excluded[name] for name in rows[0] if name != spec.key}
-        conn.execute(insert.on_conflict_do_update(index_elements=[key], set_=changed), rows)
+        conn.execute(insert.on_conflict_do_nothing(index_elements=[key]) if spec.created_only
+                     else insert.on_conflict_do_update(index_elements=[key], set_=changed), rows)
         known = {row[0] for row in stored}
         if fresh := [row[spec.key] for row in rows if row[spec.key] not in known and "id" in spec.table.c]:
             new[table] = [row.id for row in _rows_by_key(conn, (spec.table.c.id,), key, fresh)]

@@ -166,20 +166,21 @@ class SyncClient:
             self._outbox_reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"wms-outbox-{self.endpoint.terminal_id}")
         return self._outbox_reader
 
-    def push_documents(self) -> int:
-        """Send the documents this terminal created or changed (after its moves: they name the
-        containers and lots those brought) until central has applied all; returns rows sent."""
+    def push_documents(self, tables: tuple[str, ...] | None = None) -> int:
+        """Send the documents this terminal created or changed (of `tables`, default all: after
+        its moves, they name the containers and lots those brought) until central has applied
+        all; returns rows sent."""
         sent = 0
         while True:
             with read_only(self.engine).connect() as conn:
-                last, rows = pushed_rows.outbox(conn, self.batch_size)
+                last, rows = pushed_rows.outbox(conn, self.batch_size, tables)
             if not last:
                 return sent
             if rows:  # entries whose rows are gone send nothing
                 self._post("/documents", self._addressed(rows=rows))
                 sent += sum(map(len, rows.values()))
             with self.engine.begin() as conn:
-                pushed_rows.acknowledge(conn, last)
+                pushed_rows.acknowledge(conn, last, tables)
 
     def exchange_tasks(self) -> int:
         """Send the completions of leased tasks and ask central to keep `tasks_held` tasks
@@ -217,8 +218,9 @@ class SyncClient:
     def sync_once(self, wait_s: float = 0) -> SyncReport:
         """Push, then pull; the outcome (success, or offline since when) is recorded for the status."""
         try:
+            documents = self.push_documents(pushed_rows.BEFORE_MOVES)  # the places its moves name
             pushed = self.push()
-            documents = self.push_documents()
+            documents += self.push_documents()
             confirmed = self.exchange_tasks()
             moves, rows = self.pull(wait_s)
         except (Offline, SyncRefused) as exc:

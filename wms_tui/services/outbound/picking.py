@@ -272,19 +272,21 @@ def short_pick(session: Session, context: PostingContext, task_id: int, *, reaso
         [NewTask(TaskKind.COUNT, task.warehouse_id, location_id=task.location_id, item_id=task.item_id,
                  lot_id=task.lot_id, document_ref=order.number, reason=CountTaskReason.SHORT_PICK)],
     )
-    session.add(
-        PickDiscrepancy(
-            task_id=task.id, order_line_id=line.id, location_id=task.location_id, item_id=task.item_id,
-            lot_id=task.lot_id, expected_quantity=task.quantity, picked_quantity=task.done_quantity,
-            reason_code=code, operator=context.operator, count_task_id=count_id, created_at=datetime.now(UTC),
-        )
+    discrepancy = PickDiscrepancy(
+        task_id=task.id, order_line_id=line.id, location_id=task.location_id, item_id=task.item_id,
+        lot_id=task.lot_id, expected_quantity=task.quantity, picked_quantity=task.done_quantity,
+        reason_code=code, operator=context.operator, count_task_id=count_id, created_at=datetime.now(UTC),
     )
+    session.add(discrepancy)
     release_reservation(session, task, short)
     task.reason = code
     tasks.complete_task(session, task)
-    replanned = _pick_elsewhere(session, task, order, line, today)
+    # Central owns allocation: a terminal that syncs allocates nothing itself, the missing
+    # units follow the order's back-order policy and central applies that decision.
+    replanned = ZERO if finders.own_terminal(session) else _pick_elsewhere(session, task, order, line, today)
     missing = short - replanned
     outcome = give_up_units(session, context, order, line, missing) if missing > 0 else ShortPickOutcome.REALLOCATED
+    discrepancy.outcome, discrepancy.given_up_quantity = outcome, missing
     session.flush()
     return ShortPickResult(task.id, short, outcome, count_id, replanned)
 
@@ -309,22 +311,34 @@ def give_up_units(session: Session, context: PostingContext, order: SalesOrder, 
     outcome = short_pick_outcome(order_policy(session, order))
     if outcome is ShortPickOutcome.CANCEL_ORDER:
         _cancel_unshipped(session, context, order)
-        return outcome
+    else:
+        take_off_line(line, outcome, units)
+    return outcome
+
+
+def take_off_line(line: SalesOrderLine, outcome: ShortPickOutcome, units: Decimal) -> None:
+    """Committed units leave the line back ordered or cancelled."""
     line.committed_quantity -= units
     if outcome is ShortPickOutcome.BACKORDER:
         line.backordered_quantity += units
     else:
         line.cancelled_quantity += units
-    return outcome
 
 
 def _cancel_unshipped(session: Session, context: PostingContext, order: SalesOrder) -> None:
-    """Ship nothing: put picked (and packed) goods back where they came from, void the containers
-    not shipped, cancel what is not shipped, and offer the stock it held to waiting back orders."""
+    """Ship nothing: put picked (and packed) goods back where they came from, then cancel the rest."""
     customers = session.exec(select(Location.id).where(Location.kind == LocationKind.CUSTOMER)).all()
     put_back = [spelling for reason in (*PICKING, MoveReason.PACK) for spelling in reason.spellings]
     picks = standing_moves(session.connection(), order.number, reasons=put_back, not_to=customers)
     reverse(session, context, picks, MoveReason.SHORT_PICK_CANCEL)
+    cancel_unshipped_rest(session, order)
+
+
+def cancel_unshipped_rest(session: Session, order: SalesOrder) -> None:
+    """What an order that ships nothing more leaves behind once its goods are back (where the
+    terminal put them back, central only records this): its open picks cancelled, containers not
+    shipped void, what is not shipped cancelled, and the stock it held offered to waiting back
+    orders."""
     open_picks = session.exec(select(Task.id).where(Task.document_ref == order.number, Task.kind == TaskKind.PICK)).all()
     tasks.cancel_tasks(session, list(open_picks))
     session.execute(

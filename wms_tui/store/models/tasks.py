@@ -10,9 +10,15 @@ from sqlalchemy import Column, Index, Uuid
 from sqlmodel import Field, SQLModel
 from uuid6 import uuid7
 
-from wms_tui.domain.outbound import ShortPickReason
+from wms_tui.domain.outbound import ShortPickOutcome, ShortPickReason
 from wms_tui.domain.states import TaskKind, TaskState
-from wms_tui.store.models.fields import enum_field, quantity_field, text_field, timestamp_field
+from wms_tui.store.models.fields import (
+    enum_field,
+    quantity_field,
+    text_field,
+    timestamp_field,
+    uid_field,
+)
 
 
 class Task(SQLModel, table=True):
@@ -75,6 +81,7 @@ class PickDiscrepancy(SQLModel, table=True):
 
     __tablename__ = "pick_discrepancy"
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID | None = uid_field()
     task_id: int = Field(foreign_key="task.id", index=True)
     order_line_id: int = Field(foreign_key="sales_order_line.id")
     location_id: int = Field(foreign_key="location.id")
@@ -86,4 +93,8 @@ class PickDiscrepancy(SQLModel, table=True):
     operator: str = text_field(40)
     count_task_id: int | None = Field(default=None, foreign_key="task.id")
     created_at: datetime = timestamp_field()
+    # What became of the missing units (by the order's back-order policy, or allocated again)
+    # and how many left the order line so: central applies the terminal's decision.
+    outcome: ShortPickOutcome | None = enum_field(ShortPickOutcome, 20, nullable=True)
+    given_up_quantity: Decimal = quantity_field(default=Decimal(0))
 
