@@ -20,9 +20,11 @@ same cursors (the fleet, once it is in step) share one read and its serialised a
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 
+import anyio
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -47,6 +49,11 @@ from wms_tui.store import migrate
 POLL_S = 0.05
 # How long a woken pull lets further changes gather before it reads them.
 SETTLE_S = 0.1
+# Requests that write (push, documents, tasks) run at most this many at once per service
+# process: a warehouse's writers queue on its change counter row anyway, and 50 pushes queued
+# there held all of the thread pool's 40 threads (and the engine's connections), so the pulls
+# waited behind them for a thread.
+WRITERS = 10
 _COUNTERS = text("SELECT warehouse_id, last_change FROM change_counter ORDER BY warehouse_id")
 
 
@@ -163,6 +170,8 @@ def _refusal(exc: SyncRefused) -> JSONResponse:
 
 
 def create_app(engine: Engine) -> Starlette:
+    writers = anyio.CapacityLimiter(WRITERS)
+
     def applying(apply):
         """An endpoint that hands the caller's credential and body to `apply` (one transaction,
         in a worker thread) and answers its result, or the refusal."""
@@ -171,7 +180,7 @@ def create_app(engine: Engine) -> Starlette:
             try:
                 body = await _request_body(request)
                 credential = parse_credential(request.headers.get("authorization", ""))
-                result = await run_in_threadpool(apply, engine, credential, body)
+                result = await anyio.to_thread.run_sync(functools.partial(apply, engine, credential, body), limiter=writers)
             except SyncRefused as exc:
                 return _refusal(exc)
             return JSONResponse(result.as_json())
