@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.sync.kit import assert_converged, balances
+from wms_tui.central import protocol
 from wms_tui.domain.auth import BADGE_KEY, SecurityPolicy
 from wms_tui.domain.states import ExceptionKind, Resolution
 from wms_tui.services import operators
@@ -44,9 +45,18 @@ def test_two_terminals_converge(central, service, terminals):
     assert_converged(central, [t1, t2])
 
 
-def test_waiting_pulls_wake_when_a_move_lands(central, service, terminals):
+def test_waiting_pulls_wake_when_a_move_lands(central, service, terminals, monkeypatch):
     """Pulls waiting on one service process share its watch of the change counters: one push
-    wakes them all, well before their wait is over; with nothing new a pull waits it out."""
+    wakes them all, well before their wait is over, and one read answers the three (they wait
+    at the same cursors); with nothing new a pull waits it out."""
+    reads = []
+    read_changes = protocol.read_changes
+
+    def counted(engine, point):
+        reads.append(time.monotonic())
+        return read_changes(engine, point)
+
+    monkeypatch.setattr(protocol, "read_changes", counted)
     t1, waiting = terminals("T1"), [terminals(f"W{n}") for n in range(3)]
     for terminal in [t1, *waiting]:
         terminal.client(service.url).sync_once()
@@ -61,6 +71,7 @@ def test_waiting_pulls_wake_when_a_move_lands(central, service, terminals):
         t1.client(service.url).push()
         assert [pull.result() for pull in pulls] == [(2, 0)] * 3
     assert time.monotonic() - pushed < 5
+    assert len([at for at in reads if at > pushed]) == 1
 
 
 def test_twenty_terminals_converge(central, service, terminals):

@@ -118,25 +118,35 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
     seen: list[tuple[str, float, list[bytes]]] = []
     pulls = [0]
 
-    def pick(ledger: Ledger, picked: threading.Event, offset: float) -> None:
+    def pick(ledger: Ledger, picked: threading.Event, picking_done: threading.Event, offset: float) -> None:
         n = 0
-        while (beat_at := start + offset + n * period_s) < end:
-            time.sleep(max(0.0, beat_at - time.time()))
-            move = ledger.post([MoveRequest(items[n % len(items)], supplier, bins[n % len(bins)], 1)])[0]
-            confirmed.append((move.id.bytes, time.time()))
+        try:
+            while (beat_at := start + offset + n * period_s) < end:
+                time.sleep(max(0.0, beat_at - time.time()))
+                move = ledger.post([MoveRequest(items[n % len(items)], supplier, bins[n % len(bins)], 1)])[0]
+                confirmed.append((move.id.bytes, time.time()))
+                picked.set()
+                n += 1
+        finally:
+            picking_done.set()
             picked.set()
-            n += 1
 
-    def push(pusher: SyncClient, picked: threading.Event) -> None:
-        while picked.wait(max(0.0, end + 1 - time.time())):
+    def push(pusher: SyncClient, picked: threading.Event, picking_done: threading.Event) -> None:
+        """Pushes whatever waits as soon as something does, until the terminal's last pick is
+        sent (a pick that ran late under load is still pushed, not counted lost)."""
+        while True:
+            picked.wait()
             picked.clear()
+            last = picking_done.is_set()
             began = time.perf_counter()
             try:
                 if pusher.push():
                     push_ms.append((time.perf_counter() - began) * 1000)
             except (Offline, SyncRefused):
-                picked.set()  # resent by the next push; counted as lost if never
-        pusher.push()
+                picked.set()  # resent by the next push
+                continue
+            if last:
+                return
 
     def watch(terminal_id: str, engine, puller: SyncClient) -> None:
         time.sleep(max(0.0, start - time.time()))
@@ -155,8 +165,9 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
 
     threads = []
     for (terminal_id, _, _, offset), (engine, ledger, pusher, puller) in zip(fleet, terminals, strict=True):
-        picked = threading.Event()
-        threads += [threading.Thread(target=pick, args=(ledger, picked, offset)), threading.Thread(target=push, args=(pusher, picked)),
+        picked, picking_done = threading.Event(), threading.Event()
+        threads += [threading.Thread(target=pick, args=(ledger, picked, picking_done, offset)),
+                    threading.Thread(target=push, args=(pusher, picked, picking_done)),
                     threading.Thread(target=watch, args=(terminal_id, engine, puller))]
     for thread in threads:
         thread.start()

@@ -12,23 +12,28 @@ A waiting pull does not re-read the database on its own: one task per service pr
 the change counters every POLL_S while pulls wait and wakes them all when one moves (50
 terminals each re-running its pull every 50 ms would be 1,000 pulls a second). A woken pull
 waits SETTLE_S more before it reads, so the picks of many terminals in that moment travel in
-one answer instead of waking every terminal once per pick.
+one answer instead of waking every terminal once per pick. The pulls of one warehouse at the
+same cursors (the fleet, once it is in step) share one read and its serialised answer
+(`SharedReads`): a wake costs one read, not one per terminal.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 
+import anyio
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from wms_tui.central import protocol
+from wms_tui.central.registry import Caller
 from wms_tui.domain.sync import (
     API_PREFIX,
     MAX_BODY_BYTES,
@@ -44,6 +49,11 @@ from wms_tui.store import migrate
 POLL_S = 0.05
 # How long a woken pull lets further changes gather before it reads them.
 SETTLE_S = 0.1
+# Requests that write (push, documents, tasks) run at most this many at once per service
+# process: a warehouse's writers queue on its change counter row anyway, and 50 pushes queued
+# there held all of the thread pool's 40 threads (and the engine's connections), so the pulls
+# waited behind them for a thread.
+WRITERS = 10
 _COUNTERS = text("SELECT warehouse_id, last_change FROM change_counter ORDER BY warehouse_id")
 
 
@@ -53,6 +63,9 @@ class ChangeWatch:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.waiting = 0
+        # Counts the counter moves noticed (and the watch's starts: what it saw before it
+        # stopped is no baseline). A read begun at a generation holds every change it counts.
+        self.generation = 0
         self._moved = asyncio.Event()
         self._task: asyncio.Task | None = None
 
@@ -61,7 +74,13 @@ class ChangeWatch:
         starts anew sets `moved` after its first read: its baseline may postdate the pull's."""
         self.waiting += 1
         if self._task is None:
+            self.generation += 1
             self._task = asyncio.create_task(self._run())
+
+    @property
+    def watching(self) -> bool:
+        """Whether counter moves are being noticed now (so `generation` is current)."""
+        return self._task is not None
 
     def leave(self) -> None:
         self.waiting -= 1
@@ -82,11 +101,43 @@ class ChangeWatch:
                 counters = await run_in_threadpool(self._read)
                 if counters != seen:
                     seen = counters
+                    self.generation += 1
                     self._moved.set()
                     self._moved = asyncio.Event()
                 await asyncio.sleep(POLL_S)
         finally:
             self._task = None
+
+
+class SharedReads:
+    """One read per pull point and watch generation: pulls at the same point join the read
+    another began since the counters last moved (it holds every change they were woken for)
+    instead of each reading the same rows. Without a watch running, nothing is shared."""
+
+    def __init__(self, engine: Engine, watch: ChangeWatch) -> None:
+        self.engine = engine
+        self.watch = watch
+        self._reads: dict[protocol.PullPoint, tuple[int, asyncio.Future]] = {}
+
+    async def changes(self, point: protocol.PullPoint) -> protocol.Changes:
+        if not self.watch.watching:
+            return await run_in_threadpool(protocol.read_changes, self.engine, point)
+        generation = self.watch.generation
+        began = self._reads.get(point)
+        if began is None or began[0] != generation:
+            # Reads of earlier generations answer no one any more.
+            self._reads = {known: read for known, read in self._reads.items() if read[0] == generation}
+            began = generation, asyncio.ensure_future(run_in_threadpool(protocol.read_changes, self.engine, point))
+            began[1].add_done_callback(lambda done: self._forget_failed(point, done))
+            self._reads[point] = began
+        return await asyncio.shield(began[1])
+
+    def _forget_failed(self, point: protocol.PullPoint, done: asyncio.Future) -> None:
+        """A read that failed is not handed to later pulls (those joined already see its error)."""
+        if not done.cancelled() and done.exception() is None:
+            return
+        if self._reads.get(point, (None, None))[1] is done:
+            del self._reads[point]
 
 
 async def _request_body(request: Request) -> dict:
@@ -119,6 +170,8 @@ def _refusal(exc: SyncRefused) -> JSONResponse:
 
 
 def create_app(engine: Engine) -> Starlette:
+    writers = anyio.CapacityLimiter(WRITERS)
+
     def applying(apply):
         """An endpoint that hands the caller's credential and body to `apply` (one transaction,
         in a worker thread) and answers its result, or the refusal."""
@@ -127,7 +180,7 @@ def create_app(engine: Engine) -> Starlette:
             try:
                 body = await _request_body(request)
                 credential = parse_credential(request.headers.get("authorization", ""))
-                result = await run_in_threadpool(apply, engine, credential, body)
+                result = await anyio.to_thread.run_sync(functools.partial(apply, engine, credential, body), limiter=writers)
             except SyncRefused as exc:
                 return _refusal(exc)
             return JSONResponse(result.as_json())
@@ -136,20 +189,22 @@ def create_app(engine: Engine) -> Starlette:
 
     push, documents, tasks = applying(protocol.push), applying(protocol.documents), applying(protocol.tasks)
     changes = ChangeWatch(engine)
+    reads = SharedReads(engine, changes)
 
-    async def answer_when_news(credential, body: dict, wait: float) -> protocol.PullResult:
-        """The pull's answer, once there is news or `wait` seconds have passed."""
+    async def answer_when_news(caller: Caller, point: protocol.PullPoint, wait: float) -> protocol.Changes:
+        """The changes after the pull's point, once there are some for the caller or `wait`
+        seconds have passed."""
         if wait <= 0:
-            return await run_in_threadpool(protocol.pull, engine, credential, body)
+            return await reads.changes(point)
         deadline = time.monotonic() + wait
         changes.enter()
         try:
             while True:
                 moved = changes.moved
-                result = await run_in_threadpool(protocol.pull, engine, credential, body)
+                found = await reads.changes(point)
                 left = deadline - time.monotonic()
-                if not result.empty or result.more or left <= 0:
-                    return result
+                if found.news_for(caller.terminal_id) or found.more or left <= 0:
+                    return found
                 try:
                     await asyncio.wait_for(moved.wait(), left)
                 except TimeoutError:
@@ -158,18 +213,18 @@ def create_app(engine: Engine) -> Starlette:
         finally:
             changes.leave()
 
-    async def pull(request: Request) -> JSONResponse:
+    async def pull(request: Request) -> Response:
         try:
             body = await _request_body(request)
             credential = parse_credential(request.headers.get("authorization", ""))
             wait = body.get("wait_s", 0)
             if not isinstance(wait, int | float) or isinstance(wait, bool) or wait < 0:
                 raise SyncRefused(400, "'wait_s' must be a number of seconds >= 0")
-            result = await answer_when_news(credential, body, min(float(wait), MAX_WAIT_S))
-            await run_in_threadpool(protocol.record_contact, engine, credential[0])
+            caller, point = await run_in_threadpool(protocol.pull_point, engine, credential, body)
+            found = await answer_when_news(caller, point, min(float(wait), MAX_WAIT_S))
         except SyncRefused as exc:
             return _refusal(exc)
-        return JSONResponse(result.as_json())
+        return Response(found.body_for(caller.terminal_id), media_type="application/json")
 
     async def health(_request: Request) -> JSONResponse:
         return JSONResponse({"schema": schema_token(migrate.HEADS)})

@@ -7,11 +7,12 @@ nothing."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, bindparam, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -193,54 +194,82 @@ def documents(engine: Engine, credential: tuple[str, str] | None, body: dict) ->
 
 
 @dataclass(frozen=True)
-class PullResult:
-    master_cursor: int
-    warehouse_cursor: int
-    rows: dict[str, list[dict]]
-    moves: list[list]  # [terminal id, wire move]
-    more: bool
-    # The site's shared keys (the badge key), sent with a pull from the start of master data.
-    site_secrets: dict[str, str] | None = None
+class PullPoint:
+    """Where a pull reads from. Every terminal of a warehouse at the same cursors reads the same
+    changes: the service answers the pulls waiting at one point with one read."""
 
-    @property
-    def empty(self) -> bool:
-        return not self.rows and not self.moves
-
-    def as_json(self) -> dict:
-        answer = {"master_cursor": self.master_cursor, "warehouse_cursor": self.warehouse_cursor, "rows": self.rows,
-                  "moves": self.moves, "more": self.more}
-        if self.site_secrets is not None:
-            answer["site_secrets"] = self.site_secrets
-        return answer
+    warehouse_id: int
+    master_after: int
+    warehouse_after: int
+    limit: int
 
 
-def pull(engine: Engine, credential: tuple[str, str] | None, body: dict) -> PullResult:
-    """What changed after the caller's cursors, read in one snapshot (REPEATABLE READ): change
-    numbers commit in order, so nothing below the new cursor can still appear."""
+def _json(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+class Changes:
+    """What changed after a pull point, read in one snapshot, with every other terminal's moves
+    and the caller's own (each pull's answer leaves out its caller's: it holds them). Serialised
+    once (the rows, each move), whichever number of pulls it answers."""
+
+    def __init__(self, master_cursor: int, warehouse_cursor: int, rows: dict[str, list[dict]], moves: list[tuple[str, list]],
+                 more: bool, site_secrets: dict[str, str] | None) -> None:
+        self.warehouse_cursor = warehouse_cursor
+        self.rows = rows
+        self.more = more
+        self.posted_by = {terminal for terminal, _ in moves}
+        # The answer's fields other than the moves, as the end of a JSON object: '"master_cursor":...}'
+        rest = {"master_cursor": master_cursor, "warehouse_cursor": warehouse_cursor, "rows": rows, "more": more}
+        if site_secrets is not None:
+            rest["site_secrets"] = site_secrets
+        self._rest = _json(rest)[1:]
+        self._moves = [(terminal, _json([terminal, move])) for terminal, move in moves]
+
+    def news_for(self, terminal_id: str) -> bool:
+        """Whether the answer to `terminal_id` carries anything: rows, or a move of another terminal."""
+        return bool(self.rows) or bool(self.posted_by - {terminal_id})
+
+    def body_for(self, terminal_id: str) -> bytes:
+        """The JSON answer to `terminal_id`'s pull."""
+        moves = b",".join(move for terminal, move in self._moves if terminal != terminal_id)
+        return b'{"moves":[' + moves + b"]," + self._rest
+
+
+def pull_point(engine: Engine, credential: tuple[str, str] | None, body: dict) -> tuple[Caller, PullPoint]:
+    """The caller of a pull and where it reads from; its contact time recorded (see record_contact)."""
     master_after, warehouse_after = _count(body, "master_cursor"), _count(body, "warehouse_cursor")
     limit = min(_count(body, "limit", MAX_PULL), MAX_PULL) or MAX_PULL
-    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
+    with engine.begin() as conn:
         caller = authenticate(conn, credential)
         _check_addressed(caller, body)
-        master_cursor, master_changes, rows = pulled_rows.changes_since(conn, 0, master_after, limit)
-        more = master_changes >= limit
+        record_contact(conn, caller.terminal_id)
+    return caller, PullPoint(caller.warehouse_id, master_after, warehouse_after, limit)
+
+
+def read_changes(engine: Engine, point: PullPoint) -> Changes:
+    """What changed after a pull point, read in one snapshot (REPEATABLE READ): change numbers
+    commit in order, so nothing below the new cursor can still appear."""
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
+        master_cursor, master_changes, rows = pulled_rows.changes_since(conn, 0, point.master_after, point.limit)
+        more = master_changes >= point.limit
         # The warehouse's documents and moves name master data (a customer, a bin): they wait
         # until the terminal has all of it up to this snapshot.
-        document_cursor, document_changes, documents = (warehouse_after, 0, {}) if more else pulled_rows.changes_since(
-            conn, caller.warehouse_id, warehouse_after, limit)
-        changed = [] if more else replication.moves_since(conn, caller.warehouse_id, warehouse_after, limit)
+        document_cursor, document_changes, documents = (point.warehouse_after, 0, {}) if more else pulled_rows.changes_since(
+            conn, point.warehouse_id, point.warehouse_after, point.limit)
+        changed = [] if more else replication.moves_since(conn, point.warehouse_id, point.warehouse_after, point.limit)
         full = [last for last, count in ((document_cursor, document_changes), (changed[-1][0] if changed else 0, len(changed)))
-                if count >= limit]
-        warehouse_cursor = min(full) if full else max(document_cursor, changed[-1][0] if changed else warehouse_after)
+                if count >= point.limit]
+        warehouse_cursor = min(full) if full else max(document_cursor, changed[-1][0] if changed else point.warehouse_after)
         for table, table_rows in documents.items():
             rows.setdefault(table, []).extend(table_rows)
-        moves = [[terminal, move] for seq, terminal, move in changed if seq <= warehouse_cursor and terminal != caller.terminal_id]
+        moves = [(terminal, move) for seq, terminal, move in changed if seq <= warehouse_cursor]
         if full:  # rows of the other log past the cut come again next time (an upsert: harmless)
             more = True
         # Operators' badge hashes are keyed by the site's badge key: a terminal pulling master
         # data from the start takes central's key with them, so its badges sign in.
-        secrets = dict(conn.execute(select(SiteSecret.name, SiteSecret.value)).all()) if master_after == 0 else None
-    return PullResult(master_cursor, warehouse_cursor, rows, moves, more, secrets)
+        secrets = dict(conn.execute(select(SiteSecret.name, SiteSecret.value)).all()) if point.master_after == 0 else None
+    return Changes(master_cursor, warehouse_cursor, rows, moves, more, secrets)
 
 
 TASKS = Task.__table__
@@ -338,9 +367,11 @@ def _apply_completion(conn, caller: Caller, entry: dict, now: datetime) -> bool:
 CONTACT_PRECISION_S = 5
 
 
-def record_contact(engine: Engine, terminal_id: str) -> None:
-    """Once per pull request (a long poll reads many times)."""
+def record_contact(conn: Connection, terminal_id: str) -> None:
+    """Once per pull request (a long poll reads many times), unless the terminal's row is locked:
+    its own push holds it, and records the contact itself. Waiting for that push held the pull's
+    answer back by as long as the push queued (seconds, under load)."""
     now = datetime.now(UTC)
     stale = SyncTerminal.last_contact_at.is_(None) | (SyncTerminal.last_contact_at < now - timedelta(seconds=CONTACT_PRECISION_S))
-    with engine.begin() as conn:
-        conn.execute(_CONTACT.where(stale), {"terminal": terminal_id, "now": now})
+    free = select(SyncTerminal.terminal_id).where(SyncTerminal.terminal_id == terminal_id, stale).with_for_update(skip_locked=True)
+    conn.execute(update(SyncTerminal).where(SyncTerminal.terminal_id.in_(free)).values(last_contact_at=now))
