@@ -41,7 +41,7 @@ THROUGH_PARENT = {
     "sales_return_line": "sales_return", "purchase_order_line": "purchase_order",
     "receipt_line": "receipt", "buy_to_order_allocation": "purchase_order_line", "supplier_invoice": "purchase_order",
     "supplier_invoice_line": "supplier_invoice", "pick_discrepancy": "task", "transfer": "warehouse",
-    "transfer_line": "transfer",
+    "transfer_line": "transfer", "order_facts": "sales_order",
 }
 
 
