@@ -27,7 +27,7 @@ def serve(central, port: int) -> subprocess.Popen:
     """`wms-tui central serve` as its own process, up and answering."""
     url = central.url.render_as_string(hide_password=False)
     child = subprocess.Popen([sys.executable, "-c", SERVE, "central", "serve", "--url", url, "--port", str(port)], env={**os.environ})
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # a cold start of the CLI on a busy 2-core machine
     while True:
         try:
             httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1).raise_for_status()
