@@ -138,7 +138,8 @@ class SyncClient:
         return moves, previous
 
     def push(self) -> int:
-        """Send the outbox in batches until central has applied all of it; returns moves sent.
+        """Send the outbox in batches until central has applied all of it; returns the moves
+        central applied (not those it had already: a resend).
         Up to PUSHES_IN_FLIGHT batches travel at once (central parses one while it applies the
         one before, in the order sent: the terminal's lock serialises them) and the next batch
         is read from the local file meanwhile. An answer that is not the plain success of the
@@ -168,7 +169,7 @@ class SyncClient:
                 self._wait_out(in_flight)
                 raise
             else:
-                sent += len(batch)
+                sent += answer["inserted"]
             acknowledged = answer["applied_sequence"]
             with self.engine.begin() as conn:
                 self._save(conn, acknowledged_sequence=acknowledged)
