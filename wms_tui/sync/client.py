@@ -160,13 +160,13 @@ class SyncClient:
             try:
                 answer = request.result()
             except SyncRefused as exc:
-                self._wait_out(in_flight)
+                sent += self._wait_out(in_flight)
                 central = exc.details.get("applied_sequence")
                 if exc.status != 409 or not isinstance(central, int) or central == acknowledged:
                     raise
                 answer = {"applied_sequence": central}  # central has less (or more): resend from there
             except Offline:
-                self._wait_out(in_flight)
+                sent += self._wait_out(in_flight)
                 raise
             else:
                 sent += answer["inserted"]
@@ -174,22 +174,24 @@ class SyncClient:
             with self.engine.begin() as conn:
                 self._save(conn, acknowledged_sequence=acknowledged)
             if acknowledged != batch[-1][SEQUENCE]:
-                self._wait_out(in_flight)
+                sent += self._wait_out(in_flight)
                 moves = []
             if not in_flight and not moves:  # and what was posted meanwhile
                 moves, previous = self._outbox(acknowledged)
         return sent
 
     @staticmethod
-    def _wait_out(in_flight: deque) -> None:
-        """Let the batches still travelling finish, whatever they answer: what central applied
-        of them it acknowledges to the next push."""
+    def _wait_out(in_flight: deque) -> int:
+        """Let the batches still travelling finish, whatever they answer (what central applied
+        of them it acknowledges to the next push); returns the moves they brought central."""
+        applied = 0
         while in_flight:
             request, _ = in_flight.popleft()
             try:
-                request.result()
+                applied += request.result()["inserted"]
             except (Offline, SyncRefused):
                 pass
+        return applied
 
     def _sender(self) -> ThreadPoolExecutor:
         if self._push_sender is None:
