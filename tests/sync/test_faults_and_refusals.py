@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 
 import httpx
 import pytest
@@ -44,6 +45,41 @@ def test_faults_lose_and_double_nothing(central, service, terminals):
         proxy.close()
     assert_converged(central, [t1, t2])
     assert t1.client(service.url).status().text().startswith("synced")
+
+
+class FirstPushLate(httpx.HTTPTransport):
+    """Holds a terminal's first push back until its second one is answered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pushes = 0
+        self.counting = threading.Lock()
+        self.second_answered = threading.Event()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not request.url.path.endswith("/push"):
+            return super().handle_request(request)
+        with self.counting:
+            self.pushes += 1
+            number = self.pushes
+        if number == 1:
+            assert self.second_answered.wait(30)
+        response = super().handle_request(request)
+        if number == 2:
+            response.read()
+            self.second_answered.set()
+        return response
+
+
+def test_a_push_batch_overtaking_the_one_before_is_resent_in_order(central, service, terminals):
+    t1 = terminals("T1")
+    for _ in range(15):
+        t1.receive_and_pick(2, 1)
+    transport = FirstPushLate()
+    # 30 moves in batches of 10, two in flight: the second reaches central first and is refused (a gap).
+    assert t1.client(service.url, batch_size=10, transport=transport).push() == 30
+    assert transport.pushes > 3  # the refused batch went again
+    assert_converged(central, [t1])
 
 
 def test_two_service_copies_serve_one_database(central, service, terminals):

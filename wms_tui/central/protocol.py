@@ -85,6 +85,9 @@ def push(engine: Engine, credential: tuple[str, str] | None, body: dict) -> Push
     if len(moves) > MAX_BATCH_MOVES:
         raise SyncRefused(413, f"a batch holds at most {MAX_BATCH_MOVES} moves, got {len(moves)}")
     now = datetime.now(UTC)
+    # Before the transaction: a terminal's next batch is parsed while its previous one is
+    # applied (the caller's lock serialises them).
+    parsed = replication.parse_moves(engine.dialect, moves, now)
     try:
         with engine.begin() as conn:
             caller = authenticate(conn, credential, lock=True)
@@ -100,7 +103,8 @@ def push(engine: Engine, credential: tuple[str, str] | None, body: dict) -> Push
                 for sequence, stored in conn.execute(_RESENT, {"terminal": caller.terminal_id, "sequences": chunk}):
                     if stored != resent[sequence]:
                         raise SyncRefused(409, f"move {sequence} differs from the one pushed before: its chain was rewritten")
-            fresh = [move for move in moves if move[SEQUENCE] > caller.applied_sequence]
+            fresh_at = [index for index, sequence in enumerate(sequences) if sequence > caller.applied_sequence]
+            fresh = [moves[index] for index in fresh_at]
             if not fresh:
                 conn.execute(_CONTACT, {"terminal": caller.terminal_id, "now": now})
                 return PushResult(caller.applied_sequence, 0, 0)
@@ -112,7 +116,8 @@ def push(engine: Engine, credential: tuple[str, str] | None, body: dict) -> Push
                                        f"after move {caller.applied_sequence}: the terminal's ledger was changed")
             try:
                 # Above the applied sequence, so new: the primary key refuses one that is not.
-                applied = replication.apply_moves(conn, caller.terminal_id, fresh, now, all_new=True)
+                applied = replication.apply_moves(conn, caller.terminal_id, fresh, now, all_new=True,
+                                                  parsed=[parsed[index] for index in fresh_at])
             except replication.MoveAlreadyHere:
                 raise SyncRefused(409, "a move id of this batch is already in the central ledger under another sequence") from None
             if applied.warehouses - {caller.warehouse_id}:

@@ -9,12 +9,15 @@ to SQLite by executemany, and the balances are updated once per key and batch.
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from operator import itemgetter
 
 from psycopg.errors import UniqueViolation
 from sqlalchemy import Connection, and_, any_, bindparam, func, or_, select
@@ -123,7 +126,7 @@ class MoveAlreadyHere(Exception):
 class Applied:
     """What applying a batch of wire moves did."""
 
-    inserted: list[uuid.UUID] = field(default_factory=list)
+    inserted: list[str] = field(default_factory=list)  # ids, hex
     # Internal balances the batch left below zero: (sku, location code, quantity).
     negative: list[tuple[str, str, Decimal]] = field(default_factory=list)
     warehouses: set[int | None] = field(default_factory=set)
@@ -190,17 +193,40 @@ def _container_ids(conn: Connection, wanted: dict[str, str], now: datetime) -> d
     return found
 
 
+_HEX_UUID = re.compile("[0-9a-f]{32}")
+
+
+def _uuid_hex(value) -> str:
+    """A wire UUID as its 32 lowercase hex digits: what SQLite stores and PostgreSQL's COPY
+    reads. The wire's own spelling passes as it is (a batch holds tens of thousands: building
+    UUID objects cost more than the rest of the check); any other spelling uuid.UUID takes is
+    normalised."""
+    if isinstance(value, str) and _HEX_UUID.fullmatch(value):
+        return value
+    return uuid.UUID(hex=value).hex
+
+
+_MOVE_ROW = itemgetter(*MOVE_COLUMNS)
+
+
 class _MoveParser:
-    """A wire move's values, checked (a malformed move refuses its whole batch); the values
-    that repeat are converted once per batch."""
+    """A wire move's values, checked (a malformed move refuses its whole batch) and converted
+    to what the database driver takes for stock_move's columns; the values that repeat are
+    checked and converted once per batch."""
 
-    def __init__(self) -> None:
-        self.quantity = _memo(quantities.move_quantity)
-        self.unit_cost = _memo(quantities.unit_cost)
-        self.reason = _memo(lambda reason: None if reason is None else MoveReason.parse(reason).value)
+    def __init__(self, dialect, received_at: datetime) -> None:
+        _, converters = _move_insert(dialect)
+        stored = {name: processor or (lambda value: value) for name, processor in converters}
+        self.stored_time = stored["created_at"]
+        # (the checked Decimal, its stored form)
+        self.quantity = _memo(lambda value: _checked(quantities.move_quantity, stored["quantity"], value))
+        self.unit_cost = _memo(lambda value: _checked(quantities.unit_cost, stored["unit_cost"], value))
+        self.reason = _memo(_reason_code)
         self.operator = _memo(lambda operator: str(operator)[:40])
+        self.received_at = stored["received_at"](received_at)
 
-    def __call__(self, move: Sequence, index: int) -> dict:
+    def __call__(self, move: Sequence, index: int) -> tuple[dict, Decimal, Decimal]:
+        """The move's columns that come from the wire (its own id as hex), its quantity and unit cost."""
         try:
             if len(move) != len(MOVE_FIELDS):
                 raise ValueError(f"has {len(move)} fields, not {len(MOVE_FIELDS)}")
@@ -211,43 +237,79 @@ class _MoveParser:
                 raise ValueError("created_at has no time zone")
             if not isinstance(chain, str) or len(chain) != 64:
                 raise ValueError("chain_hash is not a SHA-256")
+            quantity, stored_quantity = self.quantity(quantity)
+            cost, stored_cost = self.unit_cost(cost)
             return {
-                "id": uuid.UUID(hex=move_id),
+                "id": _uuid_hex(move_id),
                 "sequence": int(sequence),
-                "quantity": self.quantity(quantity),
-                "unit_cost": self.unit_cost(cost),
+                "quantity": stored_quantity,
+                "unit_cost": stored_cost,
                 "operator": self.operator(operator),
-                "created_at": created_at,
+                "created_at": self.stored_time(created_at),
                 "document_ref": document_ref,
+                "document_line_id": None,
                 "reason": self.reason(reason),
-                "reverses_id": None if reverses is None else uuid.UUID(hex=reverses),
+                "reverses_id": None if reverses is None else _uuid_hex(reverses),
                 "chain_hash": chain,
-            }
-        except (TypeError, ValueError, ArithmeticError, InvalidInput) as exc:
+                "received_at": self.received_at,
+            }, quantity, cost
+        except (TypeError, ValueError, AttributeError, ArithmeticError, InvalidInput) as exc:
             what = _field(move, "id") if isinstance(move, Sequence) and len(move) == len(MOVE_FIELDS) else index + 1
             raise InvalidInput(f"move {what}: {exc}") from None
 
 
+def _checked(check: Callable, store: Callable, value) -> tuple:
+    number = check(value)
+    return number, store(number)
+
+
+def _reason_code(reason: str | None) -> str | None:
+    if reason is None:
+        return None
+    if (parsed := MoveReason.parse(reason)) is None:
+        raise ValueError(f"unknown reason {reason!r}")
+    return parsed.value
+
+
+def parse_moves(dialect, moves: Sequence[Sequence], received_at: datetime) -> list[tuple[dict, Decimal, Decimal] | InvalidInput]:
+    """Each wire move checked and converted (`apply_moves`'s `parsed`), or why it is malformed:
+    the refusal is raised only if the move is applied (a resent move is skipped as before). A
+    push parses its batch before it waits for the terminal's lock, so a terminal's next batch is
+    parsed while its previous one is applied."""
+    parse = _MoveParser(dialect, received_at)
+    parsed: list[tuple[dict, Decimal, Decimal] | InvalidInput] = []
+    for index, move in enumerate(moves):
+        try:
+            parsed.append(parse(move, index))
+        except InvalidInput as exc:
+            parsed.append(exc)
+    return parsed
+
+
 def apply_moves(conn: Connection, terminal_id: str | Sequence[str], moves: Sequence[Sequence], received_at: datetime,
-                *, all_new: bool = False) -> Applied:
+                *, all_new: bool = False, parsed: Sequence[tuple[dict, Decimal, Decimal] | InvalidInput] | None = None) -> Applied:
     """Insert the wire moves this database does not hold yet and update the balances once for
     them, in the caller's transaction. `terminal_id` is the posting terminal of every move, or
     one per move. Natural keys are resolved here; an unknown item or location refuses the batch.
     `all_new`: the caller knows none of them is here (a push above the terminal's applied
-    sequence, on PostgreSQL), so they are not looked up: one that is raises MoveAlreadyHere."""
+    sequence, on PostgreSQL), so they are not looked up: one that is raises MoveAlreadyHere.
+    `parsed`: the moves' `parse_moves` with the same `received_at`, when the caller has it."""
     terminals = [terminal_id] * len(moves) if isinstance(terminal_id, str) else list(terminal_id)
     applied = Applied()
     if not moves:
         return applied
-    parse = _MoveParser()
-    parsed = [parse(move, index) for index, move in enumerate(moves)]
-    existing = set() if all_new else {row.id for row in _rows_by_key(conn, (MOVES.c.id,), MOVES.c.id, (row["id"] for row in parsed))}
-    fresh = [(move, row, terminal) for move, row, terminal in zip(moves, parsed, terminals, strict=True) if row["id"] not in existing]
+    if parsed is None:
+        parsed = parse_moves(conn.dialect, moves, received_at)
+    if malformed := next((values for values in parsed if isinstance(values, InvalidInput)), None):
+        raise malformed
+    existing = set() if all_new else _held(conn, [row["id"] for row, _, _ in parsed])
+    fresh = [(move, *values, terminal) for move, values, terminal in zip(moves, parsed, terminals, strict=True)
+             if values[0]["id"] not in existing]
     if not fresh:
         return applied
-    skus = {_field(move, "item") for move, _, _ in fresh}
+    skus = {_field(move, "item") for move, *_ in fresh}
     items = dict(_rows_by_key(conn, (ITEMS.c.sku, ITEMS.c.id), ITEMS.c.sku, skus))
-    codes = {_field(move, name) for move, _, _ in fresh for name in ("from", "to")}
+    codes = {_field(move, name) for move, *_ in fresh for name in ("from", "to")}
     places: dict[str, tuple[int, Place]] = {
         code: (location_id, Place(LocationKind(kind), warehouse_id))
         for code, location_id, kind, warehouse_id in _rows_by_key(
@@ -259,7 +321,7 @@ def apply_moves(conn: Connection, terminal_id: str | Sequence[str], moves: Seque
         raise NotFound(f"unknown location code(s): {', '.join(map(str, unknown[:5]))}")
     lots_wanted: dict[tuple[int, str], date | None] = {}
     containers_wanted: dict[str, str] = {}
-    for move, _, _ in fresh:
+    for move, *_ in fresh:
         if lot := _field(move, "lot"):
             lots_wanted[(items[_field(move, "item")], lot[0])] = None if lot[1] is None else date.fromisoformat(lot[1])
         if container := _field(move, "container"):
@@ -269,9 +331,9 @@ def apply_moves(conn: Connection, terminal_id: str | Sequence[str], moves: Seque
     deltas: dict[tuple[int, int, int, int], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     value_of = _memo(lambda pair: move_value(*pair))
     warehouse_of = _memo(lambda pair: move_warehouse(places[pair[0]][1], places[pair[1]][1]))
-    rows: list[dict] = []
+    rows: list[tuple] = []
     per_terminal: dict[str, int] = {}
-    for move, row, terminal in fresh:
+    for move, row, quantity, cost, terminal in fresh:
         item_id = items[_field(move, "item")]
         source_code, target_code = _field(move, "from"), _field(move, "to")
         source_id, target_id = places[source_code][0], places[target_code][0]
@@ -282,13 +344,11 @@ def apply_moves(conn: Connection, terminal_id: str | Sequence[str], moves: Seque
         warehouse_id = warehouse_of((source_code, target_code))
         applied.warehouses.add(warehouse_id)
         row.update(terminal_id=terminal, item_id=item_id, from_location_id=source_id, to_location_id=target_id,
-                   lot_id=lot_id, container_id=container_id, document_line_id=None, warehouse_id=warehouse_id,
-                   received_at=received_at)
-        rows.append(row)
+                   lot_id=lot_id, container_id=container_id, warehouse_id=warehouse_id)
+        rows.append(_MOVE_ROW(row))
         if row["sequence"] > per_terminal.get(terminal, 0):
             per_terminal[terminal] = row["sequence"]
-        quantity = row["quantity"]
-        value = value_of((quantity, row["unit_cost"]))
+        value = value_of((quantity, cost))
         lot_key, container_key = lot_id or NO_LOT, container_id or NO_CONTAINER
         out = deltas[(item_id, source_id, lot_key, container_key)]
         out[0] -= quantity
@@ -307,13 +367,17 @@ def apply_moves(conn: Connection, terminal_id: str | Sequence[str], moves: Seque
     return applied
 
 
-def _insert(conn: Connection, rows: list[dict]) -> None:
-    sql, converters = _move_insert(conn.dialect)
-    converters = [(name, None if processor is None else _memo(processor)) for name, processor in converters]
-    values = [
-        tuple(row[name] if processor is None or row[name] is None else processor(row[name]) for name, processor in converters)
-        for row in rows
-    ]
+def _held(conn: Connection, ids: list[str]) -> set[str]:
+    """Which of these move ids (hex) this database holds already. On SQLite one statement reads
+    them from one JSON array: binding thousands of UUIDs in IN-lists cost more than the search."""
+    if conn.dialect.name == "sqlite":
+        return set(conn.exec_driver_sql("SELECT id FROM stock_move WHERE id IN (SELECT value FROM json_each(?))",
+                                        (json.dumps(ids),)).scalars())
+    return {row.id.hex for row in _rows_by_key(conn, (MOVES.c.id,), MOVES.c.id, map(uuid.UUID, ids))}
+
+
+def _insert(conn: Connection, values: list[tuple]) -> None:
+    """Rows of stock_move's columns (MOVE_COLUMNS), each value as the driver takes it."""
     if conn.dialect.name == "postgresql":
         cursor = conn.connection.driver_connection.cursor()
         try:
@@ -325,7 +389,7 @@ def _insert(conn: Connection, rows: list[dict]) -> None:
                 raise MoveAlreadyHere(str(exc)) from None
             raise
         return
-    conn.exec_driver_sql(sql, values)
+    conn.exec_driver_sql(_move_insert(conn.dialect)[0], values)
 
 
 def _raise_counters(conn: Connection, last: dict[str, int]) -> None:

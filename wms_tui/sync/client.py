@@ -5,7 +5,8 @@ sits on a scan's path: the floor posts to its own file and this catches up when 
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,6 +29,8 @@ from wms_tui.store.models import SyncState, TaskDoneOutbox
 SEQUENCE, CHAIN = FIELD_INDEX["sequence"], FIELD_INDEX["chain_hash"]
 SYNC_STATE = SyncState.__table__
 TASK_OUTBOX = TaskDoneOutbox.__table__
+# Push batches sent before the first is answered.
+PUSHES_IN_FLIGHT = 2
 
 
 class Offline(Exception):
@@ -75,7 +78,7 @@ class SyncClient:
         self.endpoint = endpoint
         self.batch_size = batch_size
         self.tasks_held = tasks_held  # tasks to keep under lease: the work this terminal can do offline
-        self._outbox_reader: ThreadPoolExecutor | None = None  # reads the next batch while one is sent
+        self._push_sender: ThreadPoolExecutor | None = None  # sends batches while the next is read
         self.http = httpx.Client(
             base_url=endpoint.url.rstrip("/") + API_PREFIX, timeout=httpx.Timeout(timeout_s, connect=5.0), transport=transport,
             headers={"Authorization": credential(endpoint.terminal_id, endpoint.secret), SCHEMA_HEADER: schema_token(migrate.HEADS),
@@ -93,8 +96,8 @@ class SyncClient:
 
     def close(self) -> None:
         self.http.close()
-        if self._outbox_reader is not None:
-            self._outbox_reader.shutdown()
+        if self._push_sender is not None:
+            self._push_sender.shutdown()
 
     def _post(self, path: str, body: dict, *, wait_s: float = 0) -> dict:
         try:
@@ -135,36 +138,65 @@ class SyncClient:
         return moves, previous
 
     def push(self) -> int:
-        """Send the outbox in batches until central has applied all of it; returns moves sent.
-        While central applies a full batch, the next one is read from the local file."""
+        """Send the outbox in batches until central has applied all of it; returns the moves
+        central applied (not those it had already: a resend).
+        Up to PUSHES_IN_FLIGHT batches travel at once (central parses one while it applies the
+        one before, in the order sent: the terminal's lock serialises them) and the next batch
+        is read from the local file meanwhile. An answer that is not the plain success of the
+        oldest batch (a refusal, a resend central had) stops sending: the batches behind it are
+        waited out and the outbox is read again from what central acknowledged."""
         sent = 0
         with read_only(self.engine).connect() as conn:
             acknowledged = self._state(conn)["acknowledged_sequence"]
         moves, previous = self._outbox(acknowledged)
-        while moves:
-            last = moves[-1][SEQUENCE]
-            following = self._reader().submit(self._outbox, last, moves[-1][CHAIN]) if len(moves) == self.batch_size else None
+        in_flight: deque[tuple[Future, list[list]]] = deque()
+        while moves or in_flight:
+            if moves and len(in_flight) < PUSHES_IN_FLIGHT:
+                in_flight.append((self._sender().submit(self._post, "/push", self._addressed(previous_hash=previous, moves=moves)), moves))
+                full = len(moves) == self.batch_size
+                moves, previous = self._outbox(moves[-1][SEQUENCE], moves[-1][CHAIN]) if full else ([], previous)
+                continue
+            request, batch = in_flight.popleft()
             try:
-                answer = self._post("/push", self._addressed(previous_hash=previous, moves=moves))
+                answer = request.result()
             except SyncRefused as exc:
+                sent += self._wait_out(in_flight)
                 central = exc.details.get("applied_sequence")
                 if exc.status != 409 or not isinstance(central, int) or central == acknowledged:
                     raise
                 answer = {"applied_sequence": central}  # central has less (or more): resend from there
+            except Offline:
+                sent += self._wait_out(in_flight)
+                raise
             else:
-                sent += len(moves)
-            finally:
-                prefetched = following.result() if following is not None else None
+                sent += answer["inserted"]
             acknowledged = answer["applied_sequence"]
             with self.engine.begin() as conn:
                 self._save(conn, acknowledged_sequence=acknowledged)
-            moves, previous = prefetched if prefetched is not None and acknowledged == last else self._outbox(acknowledged)
+            if acknowledged != batch[-1][SEQUENCE]:
+                sent += self._wait_out(in_flight)
+                moves = []
+            if not in_flight and not moves:  # and what was posted meanwhile
+                moves, previous = self._outbox(acknowledged)
         return sent
 
-    def _reader(self) -> ThreadPoolExecutor:
-        if self._outbox_reader is None:
-            self._outbox_reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"wms-outbox-{self.endpoint.terminal_id}")
-        return self._outbox_reader
+    @staticmethod
+    def _wait_out(in_flight: deque) -> int:
+        """Let the batches still travelling finish, whatever they answer (what central applied
+        of them it acknowledges to the next push); returns the moves they brought central."""
+        applied = 0
+        while in_flight:
+            request, _ = in_flight.popleft()
+            try:
+                applied += request.result()["inserted"]
+            except (Offline, SyncRefused):
+                pass
+        return applied
+
+    def _sender(self) -> ThreadPoolExecutor:
+        if self._push_sender is None:
+            self._push_sender = ThreadPoolExecutor(max_workers=PUSHES_IN_FLIGHT, thread_name_prefix=f"wms-push-{self.endpoint.terminal_id}")
+        return self._push_sender
 
     def push_documents(self, tables: tuple[str, ...] | None = None) -> int:
         """Send the documents this terminal created or changed (of `tables`, default all: after
