@@ -112,6 +112,7 @@ def purchase_suggestions(session: Session, warehouse_code: str | None = None) ->
         .join(Item, Item.id == ReorderRule.item_id)
         .join(Location, Location.id == ReorderRule.location_id)
         .where(ReorderRule.kind == ReorderRuleKind.PURCHASE, Item.active)
+        .order_by(Location.warehouse_id, Item.sku)  # the buyer's list reads the same every time
     )
     warehouses = {w.id: w.code for w in session.exec(select(Warehouse)).all()}
     if warehouse_code is not None:
