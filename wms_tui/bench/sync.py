@@ -295,6 +295,12 @@ def _central(url: str, services: int, site: tuple[int, int]):
 @click.option("--period-ms", default=200, show_default=True, help="Each terminal confirms a pick this often.")
 def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, processes: int, services: int, seconds: float,
                period_ms: int) -> None:
+    """Sync push rate, catch-up time and pick latency (prints one JSON object).
+
+    Runs against throwaway databases on --url and the real service on 127.0.0.1: one terminal
+    pushing --moves moves beside a raw COPY of the same rows, an offline terminal catching up
+    --catchup-moves, and --terminals terminals each confirming a pick every --period-ms for
+    --seconds (push and pick-to-other-terminal p99, lost and duplicated moves)."""
     figures: dict = {}
     with tempfile.TemporaryDirectory(prefix="wms-bench-sync-") as folder:
         if moves:

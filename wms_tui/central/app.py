@@ -50,9 +50,9 @@ POLL_S = 0.05
 # How long a woken pull lets further changes gather before it reads them.
 SETTLE_S = 0.1
 # Requests that write (push, documents, tasks) run at most this many at once per service
-# process: a warehouse's writers queue on its change counter row anyway, and 50 pushes queued
-# there held all of the thread pool's 40 threads (and the engine's connections), so the pulls
-# waited behind them for a thread.
+# process: a warehouse's pushes are applied a group at a time anyway, and 50 pushes queued on
+# the database held all of the thread pool's 40 threads (and the engine's connections), so the
+# pulls waited behind them for a thread.
 WRITERS = 10
 _COUNTERS = text("SELECT warehouse_id, last_change FROM change_counter ORDER BY warehouse_id")
 
@@ -173,21 +173,22 @@ def create_app(engine: Engine) -> Starlette:
     writers = anyio.CapacityLimiter(WRITERS)
 
     def applying(apply):
-        """An endpoint that hands the caller's credential and body to `apply` (one transaction,
-        in a worker thread) and answers its result, or the refusal."""
+        """An endpoint that hands the caller's credential and body to `apply(credential, body)`
+        (in a worker thread) and answers its result, or the refusal."""
 
         async def endpoint(request: Request) -> JSONResponse:
             try:
                 body = await _request_body(request)
                 credential = parse_credential(request.headers.get("authorization", ""))
-                result = await anyio.to_thread.run_sync(functools.partial(apply, engine, credential, body), limiter=writers)
+                result = await anyio.to_thread.run_sync(functools.partial(apply, credential, body), limiter=writers)
             except SyncRefused as exc:
                 return _refusal(exc)
             return JSONResponse(result.as_json())
 
         return endpoint
 
-    push, documents, tasks = applying(protocol.push), applying(protocol.documents), applying(protocol.tasks)
+    push = applying(protocol.PushGroups(engine).push)
+    documents, tasks = applying(functools.partial(protocol.documents, engine)), applying(functools.partial(protocol.tasks, engine))
     changes = ChangeWatch(engine)
     reads = SharedReads(engine, changes)
 

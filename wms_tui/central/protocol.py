@@ -8,6 +8,7 @@ nothing."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -77,60 +78,181 @@ class PushResult:
         return {"applied_sequence": self.applied_sequence, "inserted": self.inserted, "conflicts": self.conflicts}
 
 
-def push(engine: Engine, credential: tuple[str, str] | None, body: dict) -> PushResult:
-    """Apply one batch of the caller's moves in one transaction."""
+@dataclass
+class _Push:
+    """One push request, parsed, on its way through a group (see PushGroups)."""
+
+    credential: tuple[str, str] | None
+    body: dict
+    moves: list[list]
+    parsed: list
+    caller: Caller | None = None
+    fresh_at: list[int] | None = None  # indexes of the moves above the terminal's applied sequence
+    outcome: PushResult | Exception | None = None  # a refusal, or what else failed
+    settled: bool = False  # its group's transaction has ended: the outcome stands
+
+    @property
+    def fresh(self) -> list[list]:
+        return [self.moves[index] for index in self.fresh_at]
+
+
+def _received(engine: Engine, credential: tuple[str, str] | None, body: dict) -> _Push:
+    """A push's body checked and its moves parsed, before any transaction: a terminal's next
+    batch is parsed while its previous one is applied (the caller's lock serialises them)."""
     moves = body.get("moves")
     if not isinstance(moves, list) or not all(isinstance(move, list) and len(move) > CHAIN for move in moves):
         raise SyncRefused(400, "'moves' must be a list of moves (lists of the wire fields)")
     if len(moves) > MAX_BATCH_MOVES:
         raise SyncRefused(413, f"a batch holds at most {MAX_BATCH_MOVES} moves, got {len(moves)}")
-    now = datetime.now(UTC)
-    # Before the transaction: a terminal's next batch is parsed while its previous one is
-    # applied (the caller's lock serialises them).
-    parsed = replication.parse_moves(engine.dialect, moves, now)
-    try:
-        with engine.begin() as conn:
-            caller = authenticate(conn, credential, lock=True)
-            _check_addressed(caller, body)
-            sequences = [move[SEQUENCE] for move in moves]
-            if not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sequences):
-                raise SyncRefused(400, "every move needs a sequence number > 0")
-            if problem := sequence_problem(caller.applied_sequence, sequences):
-                raise SyncRefused(409, problem, applied_sequence=caller.applied_sequence)
-            resent = {s: move[CHAIN] for s, move in zip(sequences, moves, strict=True) if s <= caller.applied_sequence}
-            for start in range(0, len(resent), 5000):
-                chunk = sorted(resent)[start : start + 5000]
-                for sequence, stored in conn.execute(_RESENT, {"terminal": caller.terminal_id, "sequences": chunk}):
-                    if stored != resent[sequence]:
-                        raise SyncRefused(409, f"move {sequence} differs from the one pushed before: its chain was rewritten")
-            fresh_at = [index for index, sequence in enumerate(sequences) if sequence > caller.applied_sequence]
-            fresh = [moves[index] for index in fresh_at]
-            if not fresh:
-                conn.execute(_CONTACT, {"terminal": caller.terminal_id, "now": now})
-                return PushResult(caller.applied_sequence, 0, 0)
-            # The chain must continue central's copy: through a resent move (checked above) or
-            # through the hash the batch says comes before it.
-            previous = resent.get(caller.applied_sequence, body.get("previous_hash"))
-            if previous != caller.applied_hash:
-                raise SyncRefused(409, f"the batch does not continue the chain central holds for {caller.terminal_id} "
-                                       f"after move {caller.applied_sequence}: the terminal's ledger was changed")
+    return _Push(credential, body, moves, replication.parse_moves(engine.dialect, moves, datetime.now(UTC)))
+
+
+def _check_push(conn: Connection, push: _Push) -> None:
+    """Authenticate a push (its terminal's row locked until the transaction ends) and check its
+    batch against central's copy of the terminal's ledger; sets its caller and fresh moves. Reads
+    only: a refusal leaves nothing to undo."""
+    caller = push.caller = authenticate(conn, push.credential, lock=True)
+    _check_addressed(caller, push.body)
+    moves = push.moves
+    sequences = [move[SEQUENCE] for move in moves]
+    if not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sequences):
+        raise SyncRefused(400, "every move needs a sequence number > 0")
+    if problem := sequence_problem(caller.applied_sequence, sequences):
+        raise SyncRefused(409, problem, applied_sequence=caller.applied_sequence)
+    resent = {s: move[CHAIN] for s, move in zip(sequences, moves, strict=True) if s <= caller.applied_sequence}
+    for start in range(0, len(resent), 5000):
+        chunk = sorted(resent)[start : start + 5000]
+        for sequence, stored in conn.execute(_RESENT, {"terminal": caller.terminal_id, "sequences": chunk}):
+            if stored != resent[sequence]:
+                raise SyncRefused(409, f"move {sequence} differs from the one pushed before: its chain was rewritten")
+    push.fresh_at = [index for index, sequence in enumerate(sequences) if sequence > caller.applied_sequence]
+    # The chain must continue central's copy: through a resent move (checked above) or through
+    # the hash the batch says comes before it.
+    if push.fresh_at and resent.get(caller.applied_sequence, push.body.get("previous_hash")) != caller.applied_hash:
+        raise SyncRefused(409, f"the batch does not continue the chain central holds for {caller.terminal_id} "
+                               f"after move {caller.applied_sequence}: the terminal's ledger was changed")
+
+
+def _apply_pushes(engine: Engine, pushes: list[_Push], now: datetime) -> None:
+    """Apply pushes of one warehouse, each of another terminal, in one transaction: every push
+    checked, then the fresh moves of those that pass applied together (one COPY, one upsert of
+    the balances, which concurrent pushes of a busy bin share) and the terminals' rows moved
+    on. Sets each push's outcome; raises what made the batch as a whole fail."""
+    with engine.begin() as conn:
+        # Terminal rows locked in one order: groups of two service processes cannot deadlock.
+        for push in sorted(pushes, key=lambda push: push.credential or ("", "")):
             try:
-                # Above the applied sequence, so new: the primary key refuses one that is not.
-                applied = replication.apply_moves(conn, caller.terminal_id, fresh, now, all_new=True,
-                                                  parsed=[parsed[index] for index in fresh_at])
-            except replication.MoveAlreadyHere:
-                raise SyncRefused(409, "a move id of this batch is already in the central ledger under another sequence") from None
-            if applied.warehouses - {caller.warehouse_id}:
-                raise SyncRefused(403, f"a move of this batch belongs to another warehouse than {caller.warehouse_code}")
-            conflicts = _negative_conflicts(conn, caller, fresh, applied.negative, now)
-            last = fresh[-1]
-            conn.execute(
-                update(SyncTerminal).where(SyncTerminal.terminal_id == caller.terminal_id)
-                .values(applied_sequence=last[SEQUENCE], applied_hash=last[CHAIN], last_contact_at=now)
-            )
-            return PushResult(last[SEQUENCE], len(fresh), conflicts)
-    except (InvalidInput, NotFound) as exc:
-        raise SyncRefused(422, str(exc)) from None
+                _check_push(conn, push)
+            except SyncRefused as refused:
+                push.outcome = refused
+        passed = [push for push in pushes if push.outcome is None]
+        applying = [push for push in passed if push.fresh_at]
+        try:
+            # Above the applied sequence, so new: the primary key refuses one that is not.
+            applied = replication.apply_moves(
+                conn, [push.caller.terminal_id for push in applying for _ in push.fresh_at],
+                [move for push in applying for move in push.fresh], now, all_new=True,
+                parsed=[push.parsed[index] for push in applying for index in push.fresh_at])
+        except replication.MoveAlreadyHere:
+            raise SyncRefused(409, "a move id of this batch is already in the central ledger under another sequence") from None
+        except (InvalidInput, NotFound) as exc:
+            raise SyncRefused(422, str(exc)) from None
+        if applying and applied.warehouses - {applying[0].caller.warehouse_id}:  # a group is of one warehouse
+            raise SyncRefused(403, f"a move of this batch belongs to another warehouse than {applying[0].caller.warehouse_code}")
+        moved_on = []
+        for push in passed:
+            caller = push.caller
+            if not push.fresh_at:
+                push.outcome = PushResult(caller.applied_sequence, 0, 0)
+                moved_on.append({"terminal": caller.terminal_id, "sequence": caller.applied_sequence,
+                                 "hash": caller.applied_hash, "now": now})
+                continue
+            last = push.fresh[-1]
+            push.outcome = PushResult(last[SEQUENCE], len(push.fresh_at), _negative_conflicts(conn, caller, push.fresh, applied.negative, now))
+            moved_on.append({"terminal": caller.terminal_id, "sequence": last[SEQUENCE], "hash": last[CHAIN], "now": now})
+        if moved_on:
+            conn.execute(_MOVED_ON, moved_on)
+
+
+_MOVED_ON = (update(SyncTerminal).where(SyncTerminal.terminal_id == bindparam("terminal"))
+             .values(applied_sequence=bindparam("sequence"), applied_hash=bindparam("hash"), last_contact_at=bindparam("now")))
+
+
+def _answer(push: _Push) -> PushResult:
+    if isinstance(push.outcome, Exception):
+        raise push.outcome
+    return push.outcome
+
+
+class PushGroups:
+    """Group commit of a service process's pushes: while one transaction applies pushes of a
+    warehouse, the pushes arriving for it wait, and the next transaction applies all of them
+    together (one per terminal: a terminal's second batch in flight waits for the next). Fifty
+    terminals confirming picks from the same bins otherwise queue one by one on those bins'
+    balance rows, each holding them from its upsert to its commit. A group that fails as a whole
+    (a move of one push is malformed, already here or of another warehouse) is applied again one
+    push per transaction, so each push answers for itself alone."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._turn = threading.Condition()
+        self._waiting: dict[str, list[_Push]] = {}
+        self._applying: set[str] = set()
+
+    def push(self, credential: tuple[str, str] | None, body: dict) -> PushResult:
+        request = _received(self.engine, credential, body)
+        warehouse = str(body.get("warehouse"))  # checked against the caller's in the transaction
+        with self._turn:
+            self._waiting.setdefault(warehouse, []).append(request)
+            while not request.settled:
+                if warehouse in self._applying:
+                    self._turn.wait()
+                    continue
+                self._applying.add(warehouse)
+                group = self._take(warehouse)
+                self._turn.release()
+                try:
+                    self._apply(group)
+                finally:
+                    self._turn.acquire()
+                    for settled in group:
+                        settled.settled = True
+                    self._applying.discard(warehouse)
+                    self._turn.notify_all()
+        return _answer(request)
+
+    def _take(self, warehouse: str) -> list[_Push]:
+        """The waiting pushes of a warehouse, first come first, one per terminal, up to a
+        batch's worth of moves (the first always)."""
+        group, terminals, moves, rest = [], set(), 0, []
+        for request in self._waiting.pop(warehouse):
+            terminal = request.credential[0] if request.credential else None
+            if group and (terminal in terminals or moves + len(request.moves) > MAX_BATCH_MOVES):
+                rest.append(request)
+                continue
+            group.append(request)
+            terminals.add(terminal)
+            moves += len(request.moves)
+        if rest:
+            self._waiting[warehouse] = rest
+        return group
+
+    def _apply(self, group: list[_Push]) -> None:
+        if not self._applied(group) and len(group) > 1:
+            for request in group:
+                request.outcome = None
+                self._applied([request])
+
+    def _applied(self, group: list[_Push]) -> bool:
+        """Whether the group was applied in one transaction; if not, each push's outcome is what
+        made it fail (re-raised in the push's own request)."""
+        try:
+            _apply_pushes(self.engine, group, datetime.now(UTC))
+        except Exception as failed:  # noqa: BLE001 - a group fails whole; its pushes are tried alone
+            for request in group:
+                request.outcome = failed
+            return False
+        return True
 
 
 def _negative_conflicts(conn, caller: Caller, moves: list[list], negative, now: datetime) -> int:
@@ -140,6 +262,8 @@ def _negative_conflicts(conn, caller: Caller, moves: list[list], negative, now: 
     for sku, code, quantity in negative:
         involved = [m[FIELD_INDEX["id"]] for m in moves
                     if m[FIELD_INDEX["item"]] == sku and code in (m[FIELD_INDEX["from"]], m[FIELD_INDEX["to"]])]
+        if not involved:  # driven negative by another push of its group
+            continue
         rows.append({"uid": uuid7(), "warehouse_id": caller.warehouse_id, "kind": ConflictKind.NEGATIVE_BALANCE.value,
                      "terminal_id": caller.terminal_id, "move_ids": " ".join(involved)[:2000],
                      "detail": f"{sku} at {code} is {quantity} after moves of {caller.terminal_id}"[:300], "created_at": now})

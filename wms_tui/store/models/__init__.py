@@ -61,6 +61,7 @@ from wms_tui.store.models.sales import (
 )
 from wms_tui.store.models.sync import (
     ChangeCounter,
+    ChangeDue,
     ChangeLog,
     DocumentOutbox,
     MoveChange,
@@ -130,6 +131,7 @@ __all__ = [
     "ExceptionResolution",
     "SyncTerminal",
     "ChangeCounter",
+    "ChangeDue",
     "ChangeLog",
     "MoveChange",
     "SyncState",

@@ -31,12 +31,25 @@ class SyncTerminal(SQLModel, table=True):
 
 class ChangeCounter(SQLModel, table=True):
     """Central: the last change number per scope (a warehouse id; 0 for master data shared by
-    all). Bumped by an UPDATE inside the writing transaction, so the row lock orders the
-    commits: whoever reads change n committed can never later see a change below n appear."""
+    all). Bumped by an UPDATE at the very end of the writing transaction (see ChangeDue), so the
+    row lock orders the commits: whoever reads change n committed can never later see a change
+    below n appear."""
 
     __tablename__ = "change_counter"
     warehouse_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     last_change: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class ChangeDue(SQLModel, table=True):
+    """Central: the scopes a transaction logged changes in, one row per scope and transaction,
+    deleted again before it commits. A change is logged with a provisional (negative) number;
+    a deferred trigger on this table numbers the transaction's changes from the counters at
+    commit, so a writer holds a counter row only for its commit, not for its whole transaction.
+    No key but `id`: concurrent writers of one scope must not wait on each other's rows."""
+
+    __tablename__ = "change_due"
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    warehouse_id: int = Field(sa_column=Column(Integer, nullable=False))
 
 
 class ChangeLog(SQLModel, table=True):
