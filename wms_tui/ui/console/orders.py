@@ -3,11 +3,14 @@ with every action the sales services offer, each behind a key and a confirmation
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import DataTable, Input, Select, Static, TabbedContent, TabPane
 
 from wms_tui.domain.errors import WmsError
@@ -25,7 +28,20 @@ def money(value) -> str:
     return f"{value:,.2f}"
 
 
+@dataclass(frozen=True)
+class OrderListing:
+    """The orders a search listed, newest first, and whether they are every match."""
+
+    search: str
+    status: str | None
+    rows: list[OrderRow]
+    complete: bool
+
+
 class OrdersScreen(DeskScreen):
+    """The order list, read a page at a time: a search shows the newest matches that fit the
+    screen, and the next page loads as the cursor or the scrolling reaches the last row."""
+
     TITLE = "Orders"
     BINDINGS = [
         Binding("slash", "search", "Search"),
@@ -36,9 +52,17 @@ class OrdersScreen(DeskScreen):
         Binding("r", "refresh", "Refresh"),
     ]
 
+    @dataclass
+    class MoreLoaded(Message):
+        listing: OrderListing  # the listing the rows follow
+        rows: list[OrderRow]
+        last: bool  # no more after them
+
     def __init__(self) -> None:
         super().__init__()
         self.marked: set[str] = set()
+        self.listing: OrderListing | None = None
+        self.rows_wanted = 0  # how many rows a reload reads: a page, or as many as were paged to
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -51,21 +75,55 @@ class OrdersScreen(DeskScreen):
     def on_mount(self) -> None:
         self.query_one("#list", DeskTable).add_columns(" ", "order", "customer", "wh", "created", "state", "status", "lines", "net")
         self.query_one("#list", DeskTable).focus()
+        self.rows_wanted = self.page_rows()
 
-    def fetch(self) -> list[OrderRow]:
-        status = self.query_one("#status", Select).value
-        return console_views.order_list(
-            self.app.runtime.engine,
-            search=self.query_one("#search", Input).value,
-            status=status if isinstance(status, str) else None,
-        )
+    def page_rows(self) -> int:
+        """A page: as many rows as the terminal has lines, so a page always fills the table."""
+        return max(self.app.size.height, 1)
 
-    def show(self, data: list[OrderRow]) -> None:
-        self.query_one("#list", DeskTable).show_rows([
+    def fetch(self) -> OrderListing:
+        search, status = self.query_one("#search", Input).value, self.query_one("#status", Select).value
+        status = status if isinstance(status, str) else None
+        wanted = self.rows_wanted
+        rows = console_views.order_list(self.app.runtime.engine, search=search, status=status, limit=wanted)
+        return OrderListing(search, status, rows, len(rows) < wanted)
+
+    def show(self, data: OrderListing) -> None:
+        self.listing = data
+        table = self.query_one("#list", DeskTable)
+        table.more_to_load = not data.complete
+        table.show_rows(self._cells(data.rows))
+
+    def _cells(self, rows: list[OrderRow]) -> list[tuple[str, tuple]]:
+        return [
             (row.number, (MARK if row.number in self.marked else "", row.number, row.customer, row.warehouse,
                           f"{row.created_at:%Y-%m-%d %H:%M}", row.state, row.status, row.lines, money(row.net)))
-            for row in data
-        ])
+            for row in rows
+        ]
+
+    def on_desk_table_end_reached(self, event: DeskTable.EndReached) -> None:
+        if self.listing is not None and not self.listing.complete:
+            self.load_more(self.listing, self.page_rows())
+
+    @work(thread=True, exclusive=True, group="more")
+    def load_more(self, listing: OrderListing, page: int) -> None:
+        try:
+            rows = console_views.order_list(self.app.runtime.engine, search=listing.search, status=listing.status,
+                                            limit=page, after=listing.rows[-1].number)
+        except WmsError as exc:
+            self.post_message(self.Outcome(str(exc), False))
+        else:
+            self.post_message(self.MoreLoaded(listing, rows, len(rows) < page))
+
+    def on_orders_screen_more_loaded(self, message: MoreLoaded) -> None:
+        if message.listing is not self.listing:
+            return  # a newer read replaced the list the page was read for
+        listing = message.listing
+        self.listing = OrderListing(listing.search, listing.status, listing.rows + message.rows, message.last)
+        self.rows_wanted = max(self.rows_wanted, len(self.listing.rows))
+        table = self.query_one("#list", DeskTable)
+        table.more_to_load = not self.listing.complete
+        table.append_rows(self._cells(message.rows))
 
     def current(self) -> str | None:
         table = self.query_one("#list", DeskTable)
@@ -81,10 +139,16 @@ class OrdersScreen(DeskScreen):
         return [number] if number else []
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.reload()
+        self.search_anew()
         self.query_one("#list", DeskTable).focus()
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        self.search_anew()
+
+    def search_anew(self) -> None:
+        """Another search: its first page, the cursor on its first row."""
+        self.rows_wanted = self.page_rows()
+        self.query_one("#list", DeskTable).move_cursor(row=0)
         self.reload()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
