@@ -220,6 +220,23 @@ def tab_label(number: int, label: str) -> str:
     return f"{number} {label}"
 
 
+class TabBar(Static):
+    """Tabs as one line of labels, the active one highlighted; a click on one shows it (the
+    screen's `action_show_tab`). One widget, where Textual's Tabs are one per tab and more."""
+
+    active = ""
+
+    def show_tabs(self, labels: dict[str, str], active: str) -> None:
+        """Labels by tab, and which one is shown; the line is redrawn only when they changed."""
+        line = "  ".join(
+            f"[@click=screen.show_tab({tab!r})]{f'[b reverse] {label} [/]' if tab == active else f' {label} '}[/]"
+            for tab, label in labels.items()
+        )
+        self.active = active
+        if line != self.content:
+            self.update(line)
+
+
 class DeskScreen(Screen):
     """A console screen: `fetch` (thread) -> `show` (UI thread); `act` runs a desk action.
     Digits show the screen's tabs, when it has some (their labels say which digit)."""
@@ -304,11 +321,7 @@ class DeskScreen(Screen):
         panes = list(self.query(TabPane))
         if number <= len(panes):
             self.query_one(TabbedContent).active = panes[number - 1].id
-            self.tab_table(panes[number - 1]).focus()
-
-    def tab_table(self, pane: TabPane) -> DeskTable:
-        """The table a tab shows (a screen may make it when the tab is first shown)."""
-        return pane.query_one(DeskTable)
+            panes[number - 1].query_one(DeskTable).focus()
 
     def confirm(self, question: str, action: Callable[..., Any], *args: Any, then: Callable[[Any], None] | None = None) -> None:
         """Ask first; run the action only on yes."""

@@ -11,14 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Input, Select, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, Select, Static
 
 from wms_tui.domain.errors import WmsError
 from wms_tui.domain.outbound import AGING_BUCKETS, BackorderPolicy, OrderStatus
 from wms_tui.domain.quantities import display
 from wms_tui.services import console_views, desk
 from wms_tui.services.console_views import OrderPage, OrderRow
-from wms_tui.ui.console.base import DeskScreen, DeskTable, tab_label
+from wms_tui.ui.console.base import DeskScreen, DeskTable, TabBar, tab_label
 from wms_tui.ui.console.forms import NewOrderForm, PaymentForm, ReturnForm
 
 MARK = "*"
@@ -223,7 +223,7 @@ class OrderScreen(DeskScreen):
         read again as the page appears."""
         self.number = page.number
         if self.is_mounted:
-            self.query_one("#tabs", TabbedContent).active = "tab-lines"
+            self.action_show_tab("lines")
             self.show(page)
         else:
             self._read_for_opening = page
@@ -240,17 +240,15 @@ class OrderScreen(DeskScreen):
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         yield Static(id="summary")
-        # Only the lines' table is made now: the other tabs' tables when first shown (making
-        # seven tables was most of the time an order took to open).
-        with TabbedContent(id="tabs"):
-            for number, tab in enumerate(TABS, 1):
-                with TabPane(tab_label(number, tab.capitalize()), id=f"tab-{tab}"):
-                    if tab == "lines":
-                        yield self._table(tab)
+        # One line of tabs over the shown tab's table, not a TabbedContent: the page is
+        # restyled whole each time it is shown, and Textual's tabs are some twenty widgets.
+        # Only the lines' table is made now, the others when their tab is first shown.
+        yield TabBar(id="tabs")
+        yield self._table("lines")
         yield from self.compose_footer()
 
     def _table(self, tab: str) -> DeskTable:
-        table = DeskTable(id=tab)
+        table = DeskTable(id=tab, classes="tab-table")
         table.add_columns(*TABS[tab])
         self._fill(table, tab)
         return table
@@ -259,18 +257,28 @@ class OrderScreen(DeskScreen):
         table.export_name = f"{self.number.replace('/', '-')}-{tab}"
         table.show_rows([(None, cells) for cells in self.rows[tab]])
 
-    def tab_table(self, pane: TabPane) -> DeskTable:
-        if tables := pane.query(DeskTable):
-            return tables.first()
-        table = self._table(pane.id.removeprefix("tab-"))
-        pane.mount(table)
-        return table
+    def action_show_tab_number(self, number: int) -> None:
+        if number <= len(TABS):
+            self.action_show_tab(list(TABS)[number - 1])
 
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        self.tab_table(event.pane)
+    def action_show_tab(self, tab: str) -> None:
+        """The tab's table in place of the one shown (made on its first showing), focused."""
+        if found := self.query(f"DeskTable#{tab}"):
+            table = found.first(DeskTable)
+        else:
+            table = self._table(tab)
+            self.mount(table, after=self.query_one("#lines"))
+        for other in self.query(".tab-table").results(DeskTable):
+            other.display = other is table
+        table.focus()
+        self.query_one(TabBar).show_tabs(self._labels(), tab)
+
+    def _labels(self) -> dict[str, str]:
+        return {tab: tab_label(number, f"{tab.capitalize()} {len(self.rows[tab])}") for number, tab in enumerate(TABS, 1)}
 
     def on_mount(self) -> None:
         self.query_one("#lines", DeskTable).focus()
+        self.query_one(TabBar).show_tabs(self._labels(), "lines")
         if self._read_for_opening is not None:
             self.show(self._read_for_opening)
             self._read_for_opening = None
@@ -301,13 +309,11 @@ class OrderScreen(DeskScreen):
             "payments": [(p.invoice, money(p.amount), str(p.paid_on), p.reference, p.state) for p in page.payments],
             "returns": [(r.return_number, r.sku, display(r.quantity), r.condition, r.disposition, r.credit_note) for r in page.returns],
         }
-        tabs = self.query_one("#tabs", TabbedContent)
-        for number, (tab, values) in enumerate(self.rows.items(), 1):
+        for tab in TABS:
             for table in self.query(f"#{tab}").results(DeskTable):
                 self._fill(table, tab)
-            label, shown = tab_label(number, f"{tab.capitalize()} {len(values)}"), tabs.get_tab(f"tab-{tab}")
-            if str(shown.label) != label:  # a new label lays the tabs out again
-                shown.label = label
+        bar = self.query_one(TabBar)
+        bar.show_tabs(self._labels(), bar.active)
 
     def action_refresh(self) -> None:
         self.reload()
