@@ -20,10 +20,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TabbedContent, TabPane
-from textual.coordinate import Coordinate
 from textual.widgets.data_table import RowKey
 
 from wms_tui.domain.errors import WmsError
