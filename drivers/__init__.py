@@ -12,76 +12,45 @@ its meaning), a :class:`StatusChange` or a :class:`ScanProblem`.
 
 from __future__ import annotations
 
-from drivers.base import (
-    AsyncEventQueue,
-    Backoff,
-    Deduplicator,
-    DeviceUnavailable,
-    DriverEvent,
-    DriverStatus,
-    EventQueue,
-    ScannerDriver,
-    ScanProblem,
-    Sink,
-    StatusChange,
-)
-from drivers.framing import FrameOverflow, Suffix, SuffixFramer
-from drivers.scan import (
-    GS,
-    Element,
-    Interpretation,
-    InterpretationSettings,
-    Scan,
-    ScanKind,
-    interpret,
-)
-from drivers.settings import (
-    EvdevSettings,
-    ReconnectSettings,
-    ReplaySettings,
-    ScannerSettings,
-    SerialSettings,
-    TcpSettings,
-    TimingSettings,
-    settings_from_mapping,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "GS",
-    "AsyncEventQueue",
-    "Backoff",
-    "Deduplicator",
-    "DeviceUnavailable",
-    "DriverEvent",
-    "DriverStatus",
-    "Element",
-    "EvdevSettings",
-    "EventQueue",
-    "FrameOverflow",
-    "Interpretation",
-    "InterpretationSettings",
-    "ReconnectSettings",
-    "ReplaySettings",
-    "Scan",
-    "ScanKind",
-    "ScanProblem",
-    "ScannerDriver",
-    "ScannerSettings",
-    "SerialSettings",
-    "Sink",
-    "StatusChange",
-    "Suffix",
-    "SuffixFramer",
-    "TcpSettings",
-    "TimingSettings",
-    "create_driver",
-    "interpret",
-    "settings_from_mapping",
-]
+if TYPE_CHECKING:
+    from drivers.base import ScannerDriver, Sink
+    from drivers.settings import ScannerSettings
+
+# Each name and its module, imported when first used: reading [scanner] settings (every
+# program's start) should not load the GS1 parser or the device adapters.
+_EXPORTS = {
+    **dict.fromkeys(
+        ("AsyncEventQueue", "Backoff", "Deduplicator", "DeviceUnavailable", "DriverEvent", "DriverStatus", "EventQueue",
+         "ScannerDriver", "ScanProblem", "Sink", "StatusChange"),
+        "drivers.base",
+    ),
+    **dict.fromkeys(("FrameOverflow", "Suffix", "SuffixFramer"), "drivers.framing"),
+    **dict.fromkeys(("GS", "Element", "Interpretation", "Scan", "ScanKind", "interpret"), "drivers.scan"),
+    **dict.fromkeys(
+        ("EvdevSettings", "InterpretationSettings", "ReconnectSettings", "ReplaySettings", "ScannerSettings",
+         "SerialSettings", "TcpSettings", "TimingSettings", "settings_from_mapping"),
+        "drivers.settings",
+    ),
+}
+
+__all__ = sorted([*_EXPORTS, "create_driver"])
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'drivers' has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
 
 
 def create_driver(settings: ScannerSettings, sink: Sink) -> ScannerDriver:
     """The adapter selected by ``settings.driver`` (not ``wedge``: that one lives in the UI)."""
+    from drivers.base import Backoff
+
     common = {
         "duplicate_window": settings.duplicate_window_ms / 1000,
         "backoff": Backoff(settings.reconnect.initial_ms / 1000, settings.reconnect.max_ms / 1000),

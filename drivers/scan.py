@@ -36,6 +36,8 @@ from biip.gs1_element_strings import GS1ElementStrings
 from biip.gs1_messages import GS1Message
 from biip.symbology import GS1Symbology, ISOSymbology
 
+from drivers.settings import InterpretationSettings  # defined there: reading settings needs no biip
+
 GS = "\x1d"
 
 _GS1_MESSAGE_SYMBOLOGIES = frozenset(
@@ -92,27 +94,6 @@ class ScanKind(StrEnum):
     GS1 = "gs1"
     TEXT = "text"
     INVALID = "invalid"
-
-
-@dataclass(frozen=True, slots=True)
-class InterpretationSettings:
-    """How raw scan text is interpreted.
-
-    ``gs_replacement``: characters the scanner sends instead of GS (ASCII 29),
-    e.g. ``"|"``; they are turned into GS before GS1 parsing (never in plain text).
-    ``require_aim``: refuse scans without an AIM symbology identifier instead of
-    guessing from the shape of the data.
-    """
-
-    gs_replacement: str = ""
-    require_aim: bool = False
-
-    def __post_init__(self) -> None:
-        if any(ch.isalnum() for ch in self.gs_replacement):
-            raise ValueError(
-                f"gs_replacement {self.gs_replacement!r} contains letters or digits, which "
-                "occur in GS1 data; use punctuation such as '|' or ']'"
-            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,30 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from drivers.framing import Suffix
-from drivers.scan import InterpretationSettings
 
 _T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class InterpretationSettings:
+    """How raw scan text is interpreted.
+
+    ``gs_replacement``: characters the scanner sends instead of GS (ASCII 29),
+    e.g. ``"|"``; they are turned into GS before GS1 parsing (never in plain text).
+    ``require_aim``: refuse scans without an AIM symbology identifier instead of
+    guessing from the shape of the data.
+    """
+
+    gs_replacement: str = ""
+    require_aim: bool = False
+
+    def __post_init__(self) -> None:
+        if any(ch.isalnum() for ch in self.gs_replacement):
+            raise ValueError(
+                f"gs_replacement {self.gs_replacement!r} contains letters or digits, which "
+                "occur in GS1 data; use punctuation such as '|' or ']'"
+            )
+
 
 DriverName = Literal["evdev", "serial", "tcp", "wedge", "replay"]
 _DRIVERS: tuple[str, ...] = typing.get_args(DriverName)

@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from labels.gs1 import make_sscc
-
 
 @dataclass(frozen=True)
 class SerialRange:
@@ -33,6 +31,10 @@ class SsccConfig:
     range: SerialRange
 
     def __post_init__(self) -> None:
+        from labels.gs1 import (
+            make_sscc,  # the GS1 parser loads with an [sscc] table, not with every config
+        )
+
         make_sscc(self.extension_digit, self.company_prefix, 0)  # validates both
         capacity = 10 ** (16 - len(self.company_prefix))
         r = self.range

@@ -120,8 +120,11 @@ async def test_digits_and_clicks_switch_tabs_and_a_click_opens_an_order(runtime,
         assert isinstance(app.screen, OrderScreen) and app.screen.number == first
         await pilot.press("2")
         await settle(app, pilot)
-        assert str(app.screen.query_one("#tabs").get_tab("tab-tasks").label).startswith("2 Tasks")
-        assert app.focused.id == "tasks"
+        assert "2 Tasks" in str(app.screen.query_one("#tabs").render()) and app.screen.query_one("#tabs").active == "tasks"
+        assert app.focused.id == "tasks" and not app.screen.query_one("#lines").display
+        await pilot.click("#tabs", offset=(2, 0))  # the first tab's label: the lines again
+        await settle(app, pilot)
+        assert app.focused.id == "lines" and not app.screen.query_one("#tasks").display
         await pilot.press("f1")  # the keys the footer has no room for at 120 columns
         await pilot.pause()
         listed = app.screen.query_one(HelpPanel).query_one(BindingsTable).render_bindings_table()

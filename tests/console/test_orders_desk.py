@@ -1,9 +1,11 @@
 """The orders desk end to end on the demo warehouse, through keys as a supervisor would."""
 
+import pytest
 from sqlmodel import Session, select
 
 from tests.console.deskkit import SIZE, answer, cells, console, moves, rendered, said, settle
 from tests.floor.outbound import pick_order
+from wms_tui.domain.errors import NotFound
 from wms_tui.domain.locations import LocationKind
 from wms_tui.services import console_views
 from wms_tui.store.models import (
@@ -163,3 +165,46 @@ def test_search_finds_a_number_from_its_start_a_customer_or_an_item_and_limits_t
     assert set(found("sku-00030")) == with_item and with_item
     assert found(customer.code) == [order.number for order in newest if order.customer_id == customer.id]
     assert found("", limit=5) == [order.number for order in newest[:5]]
+
+
+def test_order_list_pages_on_after_an_order_through_every_match_once(runtime):
+    def numbers(limit: int, after: str | None = None, **query) -> list[str]:
+        return [row.number for row in console_views.order_list(runtime.engine, limit=limit, after=after, **query)]
+
+    for query in ({}, {"search": "SO-00001"}, {"search": "C00"}, {"status": "open"}):
+        every = numbers(1000, **query)
+        paged: list[str] = []
+        while page := numbers(3, paged[-1] if paged else None, **query):
+            paged += page
+        assert paged == every and len(every) > 3, query
+    with pytest.raises(NotFound):
+        numbers(3, "SO-999999")
+
+
+async def test_the_order_list_loads_the_next_page_at_its_last_row_by_key_and_by_scrolling(runtime, tmp_path):
+    every = [row.number for row in console_views.order_list(runtime.engine, limit=1000)]
+    app = console(runtime, tmp_path)
+    async with app.run_test(size=(100, 9)) as pilot:  # a page: as many rows as the terminal has lines (9 of 20)
+        await pilot.press("f3")
+        await settle(app, pilot)
+        assert [row[1] for row in cells(app, "list")] == every[:9]
+        await pilot.press("ctrl+end")  # the cursor on the last row loaded: the next page comes
+        await settle(app, pilot)
+        assert [row[1] for row in cells(app, "list")] == every[:18] and len(every) > 18
+        while app.screen.query_one("#list").more_to_load:  # page down reaches every order
+            await pilot.press("pagedown")
+            await settle(app, pilot)
+        assert [row[1] for row in cells(app, "list")] == every
+        await pilot.press("r")  # a reload keeps the rows paged to
+        await settle(app, pilot)
+        assert [row[1] for row in cells(app, "list")] == every
+        app.screen.query_one("#search").value = "C00"
+        await pilot.press("slash", "enter")  # a new search starts from its first page
+        await settle(app, pilot)
+        assert len(cells(app, "list")) == 9
+        table = app.screen.query_one("#list")
+        while table.more_to_load:  # scrolled to the end (the wheel, the scrollbar): loads on until every match is listed
+            table.scroll_end(animate=False)
+            await settle(app, pilot)
+        assert [row[1] for row in cells(app, "list")] == [row.number for row in console_views.order_list(
+            runtime.engine, search="C00", limit=1000)]

@@ -2,7 +2,9 @@
 orders and 1,000,000 moves.
 
 - `dashboard_refresh_p99_ms`: the dashboard read and redrawn (what its timer does every 2 s).
-- `search_p99_ms`: the order list filtered or searched (customer, order number, SKU, status).
+- `search_p99_ms`: the order list filtered or searched (customer, order number, SKU, status),
+  until the first page of matches (what fits the screen; the list loads more as it is paged
+  through) is drawn.
 - `order_open_p99_ms`: an order opened as Enter on the list opens it (read, then its page shown)
   until the page is drawn with its lines.
 - `console_start_s`: `wms-tui console` on a 120x40 pseudo-terminal until the dashboard shows

@@ -12,8 +12,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import TypeVar
 
-from biip.checksums import gs1_standard_check_digit
-
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.quantities import ZERO
@@ -352,6 +350,10 @@ def sscc(prefix: str, serial: int) -> str:
     if serial < 0 or serial >= 10**width:
         raise InvalidInput(f"serial {serial} does not fit the {width} digits left after prefix {prefix}")
     body = f"{prefix}{serial:0{width}d}"
+    from biip.checksums import (
+        gs1_standard_check_digit,  # biip loads when a container is first numbered, not at start
+    )
+
     return body + str(gs1_standard_check_digit(body))
 
 

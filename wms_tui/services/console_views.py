@@ -15,7 +15,7 @@ from functools import cache, partial
 from itertools import product
 from pathlib import Path
 
-from sqlalchemy import Engine, and_, func, or_, true
+from sqlalchemy import Engine, and_, func, or_, true, tuple_
 from sqlmodel import Session, select
 
 from labels import PrintQueue
@@ -290,37 +290,50 @@ def _search_terms(session: Session, text: str) -> list:
     return terms
 
 
-def _newest(session: Session, condition, limit: int) -> list[tuple[datetime, int]]:
+def _older_than(created_at, order_id, before: tuple[datetime, int] | None):
+    """Orders listed after the one created at `before` (created, id): a range of the created
+    index, as the list is sorted, so a later page reads no more than the first did."""
+    return true() if before is None else tuple_(created_at, order_id) < tuple_(*before)
+
+
+def _newest(session: Session, condition, limit: int, before: tuple[datetime, int] | None) -> list[tuple[datetime, int]]:
     return session.execute(
-        select(SalesOrder.created_at, SalesOrder.id).where(condition)
+        select(SalesOrder.created_at, SalesOrder.id).where(condition, _older_than(SalesOrder.created_at, SalesOrder.id, before))
         .order_by(SalesOrder.created_at.desc(), SalesOrder.id.desc()).limit(limit)
     ).all()
 
 
-def _newest_showing(session: Session, codes: tuple[int, ...], condition, limit: int) -> list[tuple[datetime, int]]:
+def _newest_showing(session: Session, codes: tuple[int, ...], condition, limit: int,
+                    before: tuple[datetime, int] | None) -> list[tuple[datetime, int]]:
     """The newest working orders meeting `condition` whose order_facts code is one of `codes`:
     read from the (code, created) index, never from their lines and money."""
     return session.execute(
         select(OrderFacts.created_at, OrderFacts.order_id)
         .join(SalesOrder, SalesOrder.id == OrderFacts.order_id)
-        .where(OrderFacts.code.in_(codes), condition)
+        .where(OrderFacts.code.in_(codes), condition, _older_than(OrderFacts.created_at, OrderFacts.order_id, before))
         .order_by(OrderFacts.created_at.desc(), OrderFacts.order_id.desc()).limit(limit)
     ).all()
 
 
-def order_list(engine: Engine, *, search: str = "", status: str | None = None, limit: int = 200) -> list[OrderRow]:
+def order_list(engine: Engine, *, search: str = "", status: str | None = None, limit: int = 200,
+               after: str | None = None) -> list[OrderRow]:
     """Newest orders first whose number starts with `search`, or whose customer (code or name)
-    or an item's SKU contains it, with their derived status; only those with `status` when given."""
+    or an item's SKU contains it, with their derived status; only those with `status` when given.
+    `after` (an order number) pages on: the next `limit` orders listed after that one."""
     text = search.strip()
     wanted = OrderStatus(status) if status else None
     with reading(engine) as session:
         terms = _search_terms(session, text) if text else [true()]
         if wanted in STORED_STATUSES:
             terms = [and_(term, SalesOrder.state == wanted.value) for term in terms]
+        before = None
+        if after is not None:
+            last = sales_order_by_number(session, after)
+            before = (last.created_at, last.id)
         if wanted is None or wanted in STORED_STATUSES:
-            newest_of = partial(_newest, session, limit=limit)
+            newest_of = partial(_newest, session, limit=limit, before=before)
         else:
-            newest_of = partial(_newest_showing, session, _codes(wanted), limit=limit)
+            newest_of = partial(_newest_showing, session, _codes(wanted), limit=limit, before=before)
         # Each term's newest orders, merged: an OR of them would read and sort every match.
         newest = sorted({tuple(key) for term in terms for key in newest_of(term)}, reverse=True)[:limit]
         ids = [order_id for _, order_id in newest]

@@ -21,7 +21,6 @@ from decimal import Decimal
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
-from drivers.scan import interpret, split_symbology
 from wms_tui.domain.auth import BADGE_KEY, badge_digest
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.items import UNIT_PACKAGING, gtin_variants
@@ -75,6 +74,10 @@ def _by_barcode(session: Session, code: str) -> ScannedItem | None:
 
 def _scanned_gs1(text: str):
     """The GS1 meaning of a raw scan (AIM prefix, element strings), or None for plain text."""
+    # Imported here: the GS1 parser (biip) is a tenth of a second to load, and programs that
+    # never read a scan (the console) use these finders too.
+    from drivers.scan import interpret, split_symbology
+
     symbology, data = split_symbology(text)
     meaning = interpret(data, symbology)
     return None if meaning.reason else meaning

@@ -10,7 +10,6 @@ from pathlib import Path
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import HelpPanel
 
 from wms_tui.runtime import Runtime
 from wms_tui.ui.console.base import export_folder_default
@@ -71,7 +70,7 @@ class ConsoleApp(App):
         return self.runtime.posting_context(self.operator)
 
     def action_toggle_keys(self) -> None:
-        if self.screen.query(HelpPanel):
+        if self.screen.query("HelpPanel"):  # by name: importing the widget loads a Markdown parser at start
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()

@@ -20,6 +20,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TabbedContent, TabPane
@@ -68,11 +69,21 @@ class DeskTable(DataTable):
         Binding("e", "export_csv", "CSV"),
     ]
 
+    @dataclass
+    class EndReached(Message):
+        """The cursor reached the last row, or the rows were scrolled to the end, while the
+        screen has more rows to load (`more_to_load`): asked once until rows are added."""
+
+        table: DeskTable
+
     def __init__(self, *args, export_name: str = "table", **kwargs) -> None:
         kwargs.setdefault("cursor_type", "row")
         kwargs.setdefault("zebra_stripes", True)
         self.export_name = export_name
         self.filter_text = ""
+        self.more_to_load = False
+        self._asked_for_more = False
+        self._filling = False
         self._sorted: tuple[int, bool] | None = None  # (column index, descending)
         self._all_rows: list[tuple[tuple, Any]] = []  # (cells, key) as given, the filter applied when shown
         self._sort_pending = False
@@ -86,6 +97,7 @@ class DeskTable(DataTable):
 
     def clear(self, columns: bool = False) -> DeskTable:
         self._all_rows = []
+        self._asked_for_more = False
         if columns:
             self._sorted = None
         return super().clear(columns)
@@ -108,11 +120,36 @@ class DeskTable(DataTable):
         if [(tuple(cells), key) for key, cells in rows] == self._all_rows:
             return
         keep = self.cursor_row
+        self._filling = True  # the cursor passes the last row as each is added: that is no ask for more
         self.clear()
         for key, cells in rows:
             self.add_row(*cells, key=key)
+        self._filling = False
         if rows:
             self.move_cursor(row=min(keep, len(rows) - 1))
+
+    def append_rows(self, rows: list[tuple[str | None, tuple]]) -> None:
+        """Rows as (key, cells) after the table's (the next page a screen loaded)."""
+        self._filling = True
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        self._filling = False
+        self._asked_for_more = False
+
+    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
+        super().watch_cursor_coordinate(old, new)
+        if self.row_count and new.row == self.row_count - 1:
+            self._ask_for_more()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if new and new >= self.max_scroll_y:
+            self._ask_for_more()
+
+    def _ask_for_more(self) -> None:
+        if self.more_to_load and not self._asked_for_more and not self._filling:
+            self._asked_for_more = True
+            self.post_message(self.EndReached(self))
 
     def _passes(self, cells: tuple) -> bool:
         wanted = self.filter_text.casefold()
@@ -181,6 +218,23 @@ def _sort_key(value: Any) -> tuple:
 def tab_label(number: int, label: str) -> str:
     """A tab's label says the digit that shows it."""
     return f"{number} {label}"
+
+
+class TabBar(Static):
+    """Tabs as one line of labels, the active one highlighted; a click on one shows it (the
+    screen's `action_show_tab`). One widget, where Textual's Tabs are one per tab and more."""
+
+    active = ""
+
+    def show_tabs(self, labels: dict[str, str], active: str) -> None:
+        """Labels by tab, and which one is shown; the line is redrawn only when they changed."""
+        line = "  ".join(
+            f"[@click=screen.show_tab({tab!r})]{f'[b reverse] {label} [/]' if tab == active else f' {label} '}[/]"
+            for tab, label in labels.items()
+        )
+        self.active = active
+        if line != self.content:
+            self.update(line)
 
 
 class DeskScreen(Screen):
@@ -267,11 +321,7 @@ class DeskScreen(Screen):
         panes = list(self.query(TabPane))
         if number <= len(panes):
             self.query_one(TabbedContent).active = panes[number - 1].id
-            self.tab_table(panes[number - 1]).focus()
-
-    def tab_table(self, pane: TabPane) -> DeskTable:
-        """The table a tab shows (a screen may make it when the tab is first shown)."""
-        return pane.query_one(DeskTable)
+            panes[number - 1].query_one(DeskTable).focus()
 
     def confirm(self, question: str, action: Callable[..., Any], *args: Any, then: Callable[[Any], None] | None = None) -> None:
         """Ask first; run the action only on yes."""

@@ -3,19 +3,22 @@ with every action the sales services offer, each behind a key and a confirmation
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Select, Static, TabbedContent, TabPane
+from textual.message import Message
+from textual.widgets import DataTable, Input, Select, Static
 
 from wms_tui.domain.errors import WmsError
 from wms_tui.domain.outbound import AGING_BUCKETS, BackorderPolicy, OrderStatus
 from wms_tui.domain.quantities import display
 from wms_tui.services import console_views, desk
 from wms_tui.services.console_views import OrderPage, OrderRow
-from wms_tui.ui.console.base import DeskScreen, DeskTable, tab_label
+from wms_tui.ui.console.base import DeskScreen, DeskTable, TabBar, tab_label
 from wms_tui.ui.console.forms import NewOrderForm, PaymentForm, ReturnForm
 
 MARK = "*"
@@ -25,7 +28,20 @@ def money(value) -> str:
     return f"{value:,.2f}"
 
 
+@dataclass(frozen=True)
+class OrderListing:
+    """The orders a search listed, newest first, and whether they are every match."""
+
+    search: str
+    status: str | None
+    rows: list[OrderRow]
+    complete: bool
+
+
 class OrdersScreen(DeskScreen):
+    """The order list, read a page at a time: a search shows the newest matches that fit the
+    screen, and the next page loads as the cursor or the scrolling reaches the last row."""
+
     TITLE = "Orders"
     BINDINGS = [
         Binding("slash", "search", "Search"),
@@ -36,9 +52,17 @@ class OrdersScreen(DeskScreen):
         Binding("r", "refresh", "Refresh"),
     ]
 
+    @dataclass
+    class MoreLoaded(Message):
+        listing: OrderListing  # the listing the rows follow
+        rows: list[OrderRow]
+        last: bool  # no more after them
+
     def __init__(self) -> None:
         super().__init__()
         self.marked: set[str] = set()
+        self.listing: OrderListing | None = None
+        self.rows_wanted = 0  # how many rows a reload reads: a page, or as many as were paged to
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -51,21 +75,55 @@ class OrdersScreen(DeskScreen):
     def on_mount(self) -> None:
         self.query_one("#list", DeskTable).add_columns(" ", "order", "customer", "wh", "created", "state", "status", "lines", "net")
         self.query_one("#list", DeskTable).focus()
+        self.rows_wanted = self.page_rows()
 
-    def fetch(self) -> list[OrderRow]:
-        status = self.query_one("#status", Select).value
-        return console_views.order_list(
-            self.app.runtime.engine,
-            search=self.query_one("#search", Input).value,
-            status=status if isinstance(status, str) else None,
-        )
+    def page_rows(self) -> int:
+        """A page: as many rows as the terminal has lines, so a page always fills the table."""
+        return max(self.app.size.height, 1)
 
-    def show(self, data: list[OrderRow]) -> None:
-        self.query_one("#list", DeskTable).show_rows([
+    def fetch(self) -> OrderListing:
+        search, status = self.query_one("#search", Input).value, self.query_one("#status", Select).value
+        status = status if isinstance(status, str) else None
+        wanted = self.rows_wanted
+        rows = console_views.order_list(self.app.runtime.engine, search=search, status=status, limit=wanted)
+        return OrderListing(search, status, rows, len(rows) < wanted)
+
+    def show(self, data: OrderListing) -> None:
+        self.listing = data
+        table = self.query_one("#list", DeskTable)
+        table.more_to_load = not data.complete
+        table.show_rows(self._cells(data.rows))
+
+    def _cells(self, rows: list[OrderRow]) -> list[tuple[str, tuple]]:
+        return [
             (row.number, (MARK if row.number in self.marked else "", row.number, row.customer, row.warehouse,
                           f"{row.created_at:%Y-%m-%d %H:%M}", row.state, row.status, row.lines, money(row.net)))
-            for row in data
-        ])
+            for row in rows
+        ]
+
+    def on_desk_table_end_reached(self, event: DeskTable.EndReached) -> None:
+        if self.listing is not None and not self.listing.complete:
+            self.load_more(self.listing, self.page_rows())
+
+    @work(thread=True, exclusive=True, group="more")
+    def load_more(self, listing: OrderListing, page: int) -> None:
+        try:
+            rows = console_views.order_list(self.app.runtime.engine, search=listing.search, status=listing.status,
+                                            limit=page, after=listing.rows[-1].number)
+        except WmsError as exc:
+            self.post_message(self.Outcome(str(exc), False))
+        else:
+            self.post_message(self.MoreLoaded(listing, rows, len(rows) < page))
+
+    def on_orders_screen_more_loaded(self, message: MoreLoaded) -> None:
+        if message.listing is not self.listing:
+            return  # a newer read replaced the list the page was read for
+        listing = message.listing
+        self.listing = OrderListing(listing.search, listing.status, listing.rows + message.rows, message.last)
+        self.rows_wanted = max(self.rows_wanted, len(self.listing.rows))
+        table = self.query_one("#list", DeskTable)
+        table.more_to_load = not self.listing.complete
+        table.append_rows(self._cells(message.rows))
 
     def current(self) -> str | None:
         table = self.query_one("#list", DeskTable)
@@ -81,10 +139,16 @@ class OrdersScreen(DeskScreen):
         return [number] if number else []
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.reload()
+        self.search_anew()
         self.query_one("#list", DeskTable).focus()
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        self.search_anew()
+
+    def search_anew(self) -> None:
+        """Another search: its first page, the cursor on its first row."""
+        self.rows_wanted = self.page_rows()
+        self.query_one("#list", DeskTable).move_cursor(row=0)
         self.reload()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -159,7 +223,7 @@ class OrderScreen(DeskScreen):
         read again as the page appears."""
         self.number = page.number
         if self.is_mounted:
-            self.query_one("#tabs", TabbedContent).active = "tab-lines"
+            self.action_show_tab("lines")
             self.show(page)
         else:
             self._read_for_opening = page
@@ -176,17 +240,15 @@ class OrderScreen(DeskScreen):
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         yield Static(id="summary")
-        # Only the lines' table is made now: the other tabs' tables when first shown (making
-        # seven tables was most of the time an order took to open).
-        with TabbedContent(id="tabs"):
-            for number, tab in enumerate(TABS, 1):
-                with TabPane(tab_label(number, tab.capitalize()), id=f"tab-{tab}"):
-                    if tab == "lines":
-                        yield self._table(tab)
+        # One line of tabs over the shown tab's table, not a TabbedContent: the page is
+        # restyled whole each time it is shown, and Textual's tabs are some twenty widgets.
+        # Only the lines' table is made now, the others when their tab is first shown.
+        yield TabBar(id="tabs")
+        yield self._table("lines")
         yield from self.compose_footer()
 
     def _table(self, tab: str) -> DeskTable:
-        table = DeskTable(id=tab)
+        table = DeskTable(id=tab, classes="tab-table")
         table.add_columns(*TABS[tab])
         self._fill(table, tab)
         return table
@@ -195,18 +257,28 @@ class OrderScreen(DeskScreen):
         table.export_name = f"{self.number.replace('/', '-')}-{tab}"
         table.show_rows([(None, cells) for cells in self.rows[tab]])
 
-    def tab_table(self, pane: TabPane) -> DeskTable:
-        if tables := pane.query(DeskTable):
-            return tables.first()
-        table = self._table(pane.id.removeprefix("tab-"))
-        pane.mount(table)
-        return table
+    def action_show_tab_number(self, number: int) -> None:
+        if number <= len(TABS):
+            self.action_show_tab(list(TABS)[number - 1])
 
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        self.tab_table(event.pane)
+    def action_show_tab(self, tab: str) -> None:
+        """The tab's table in place of the one shown (made on its first showing), focused."""
+        if found := self.query(f"DeskTable#{tab}"):
+            table = found.first(DeskTable)
+        else:
+            table = self._table(tab)
+            self.mount(table, after=self.query_one("#lines"))
+        for other in self.query(".tab-table").results(DeskTable):
+            other.display = other is table
+        table.focus()
+        self.query_one(TabBar).show_tabs(self._labels(), tab)
+
+    def _labels(self) -> dict[str, str]:
+        return {tab: tab_label(number, f"{tab.capitalize()} {len(self.rows[tab])}") for number, tab in enumerate(TABS, 1)}
 
     def on_mount(self) -> None:
         self.query_one("#lines", DeskTable).focus()
+        self.query_one(TabBar).show_tabs(self._labels(), "lines")
         if self._read_for_opening is not None:
             self.show(self._read_for_opening)
             self._read_for_opening = None
@@ -237,13 +309,11 @@ class OrderScreen(DeskScreen):
             "payments": [(p.invoice, money(p.amount), str(p.paid_on), p.reference, p.state) for p in page.payments],
             "returns": [(r.return_number, r.sku, display(r.quantity), r.condition, r.disposition, r.credit_note) for r in page.returns],
         }
-        tabs = self.query_one("#tabs", TabbedContent)
-        for number, (tab, values) in enumerate(self.rows.items(), 1):
+        for tab in TABS:
             for table in self.query(f"#{tab}").results(DeskTable):
                 self._fill(table, tab)
-            label, shown = tab_label(number, f"{tab.capitalize()} {len(values)}"), tabs.get_tab(f"tab-{tab}")
-            if str(shown.label) != label:  # a new label lays the tabs out again
-                shown.label = label
+        bar = self.query_one(TabBar)
+        bar.show_tabs(self._labels(), bar.active)
 
     def action_refresh(self) -> None:
         self.reload()
