@@ -11,7 +11,7 @@ from sqlmodel import Session, func, select
 from wms_tui.store import finders, queries
 from wms_tui.store.models import StockMove
 from wms_tui.ui.console.app import ConsoleApp
-from wms_tui.ui.console.base import Said
+from wms_tui.ui.console.base import DeskScreen, Said
 
 SIZE = (120, 40)
 
@@ -24,11 +24,14 @@ def console(runtime, folder: Path) -> ConsoleApp:
 
 
 async def settle(app, pilot) -> None:
-    """Until no worker runs and no message waits (a worker's message may start another)."""
-    for _ in range(50):
+    """Until every desk screen on the stack has read and shown its data, no worker runs and no
+    message waits (a worker's message may start another; a screen just switched to may not
+    have started its read yet)."""
+    for _ in range(200):
         await app.workers.wait_for_complete()
         await pilot.pause()
-        if not any(not worker.is_finished for worker in app.workers):
+        reading = any(isinstance(screen, DeskScreen) and screen.loading for screen in app.screen_stack)
+        if not reading and all(worker.is_finished for worker in app.workers):
             return
     raise AssertionError("the console did not settle")
 

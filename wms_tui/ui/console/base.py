@@ -247,6 +247,7 @@ class DeskScreen(Screen):
     class Loaded(Message):
         data: Any
         load: int  # which reload read it
+        refused: str | None = None  # why the read failed (then there is no data)
 
     @dataclass
     class Outcome(Message):
@@ -274,7 +275,13 @@ class DeskScreen(Screen):
         raise NotImplementedError
 
     _loads_started = 0
+    _loads_answered = 0
     _load_shown = 0
+
+    @property
+    def loading(self) -> bool:
+        """The screen's first read has not started yet, or its latest read has not come back."""
+        return self._loads_started == 0 or self._loads_answered < self._loads_started
 
     def reload(self) -> None:
         self._loads_started += 1
@@ -285,10 +292,14 @@ class DeskScreen(Screen):
         try:
             self.post_message(self.Loaded(self.fetch(), load))
         except WmsError as exc:
-            self.post_message(self.Outcome(str(exc), False))
+            self.post_message(self.Loaded(None, load, refused=str(exc)))
 
     def on_desk_screen_loaded(self, message: Loaded) -> None:
         message.stop()
+        self._loads_answered = max(self._loads_answered, message.load)
+        if message.refused is not None:
+            self.say(message.refused, False)
+            return
         # A read never replaces a newer one already shown: a reload started before an action
         # (the form closing) may finish after the one started once the action committed.
         if message.load < self._load_shown:

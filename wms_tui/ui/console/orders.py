@@ -222,6 +222,8 @@ class OrderScreen(DeskScreen):
         """Show an order read a moment ago (open_order): drawn once, with its figures, and not
         read again as the page appears."""
         self.number = page.number
+        self._loads_started += 1  # the page given is this screen's latest read: older ones never replace it
+        self._loads_answered = self._load_shown = self._loads_started
         if self.is_mounted:
             self.action_show_tab("lines")
             self.show(page)
