@@ -21,7 +21,7 @@ FIGURES = {
     "ledger": ("post_moves_per_s", "onhand_p99_ms", "available_p99_ms"),
     "outbound": ("allocate_orders_s", "pick_confirm_p99_ms"),
     "inbound": ("receive_scan_p99_ms", "replenishment_s"),
-    "ui": ("scan_to_screen_p99_ms", "next_task_shown_p99_ms", "cold_start_s", "rss_mb", "actions_per_single_unit_line", "actions_per_case_line"),
+    "ui": ("scan_to_screen_p99_ms", "cold_start_s", "rss_mb", "actions_per_single_unit_line", "actions_per_case_line"),
     "console": ("dashboard_refresh_p99_ms", "search_p99_ms", "order_open_p99_ms", "console_start_s", "rss_mb"),
 }
 
@@ -41,7 +41,7 @@ def test_bench_runs_and_prints_its_figures(bench, tmp_path):
     for key in FIGURES[bench]:
         assert figures[key] > 0, (key, figures)
     if bench == "ui":
-        assert figures["scans"] == 20 and figures["next_tasks_shown"] > 0
+        assert figures["scans"] == 20
         assert figures["actions_per_single_unit_line"] <= 3 and figures["actions_per_case_line"] <= 3, figures
 
 

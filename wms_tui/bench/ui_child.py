@@ -71,13 +71,9 @@ def next_scan(step: str, data: PickData, barcodes: dict[tuple[str, Decimal], str
     raise RuntimeError(f"the pick flow stopped at step {step!r}")
 
 
-def p99(latencies: list[float]) -> float | None:
+def p99(latencies: list[float]) -> float:
     ordered = sorted(latencies)
-    return round(ordered[max(int(len(ordered) * 0.99) - 1, 0)], 2) if ordered else None
-
-
-def median(latencies: list[float]) -> float | None:
-    return round(statistics.median(latencies), 2) if latencies else None
+    return round(ordered[max(int(len(ordered) * 0.99) - 1, 0)], 2)
 
 
 async def timed_scans(config: str, count: int) -> dict:
@@ -149,9 +145,9 @@ async def timed_scans(config: str, count: int) -> dict:
     runtime.close()
     return {
         "p99_ms": p99(latencies),
-        "median_ms": median(latencies),
+        "median_ms": round(statistics.median(latencies), 2),
         "next_task_p99_ms": p99(next_task),
-        "next_task_median_ms": median(next_task),  # None: no scan of the run finished a task
+        "next_task_median_ms": round(statistics.median(next_task), 2),
         "next_tasks": len(next_task),
         "rss_mb": round(rss, 1),
         "scans": len(latencies),
