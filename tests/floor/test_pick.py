@@ -3,7 +3,6 @@ crash-resume; the ledger and the tasks checked afterwards."""
 
 from datetime import date
 
-import pytest
 from sqlmodel import Session, select
 
 from tests.floor.kit import Desk, held_task, moves
@@ -127,62 +126,6 @@ def test_crash_mid_flow_resumes_at_the_same_step(runtime):
     desk.scan("TOTE-1")
     assert not desk.error, desk.message
     assert moves(runtime) == posted + 1 and "TOTE-1" in desk.progress
-
-
-def claimed_by(runtime, operator: str) -> int:
-    with Session(runtime.engine) as session:
-        return len(session.exec(select(Task).where(Task.assignee == operator, Task.state == "claimed")).all())
-
-
-def all_of_it(desk: Desk, task) -> None:
-    """Bin, item, and the whole task's quantity typed: it waits for the tote."""
-    desk.scan(task.bin_scan, task.item_scan)
-    assert desk.step == "qty", desk.message  # "1 of N: scan, Enter"
-    desk.scan(desk.instruction.split(" of ")[1].split(":")[0])
-    assert desk.step == "tote", desk.message
-
-
-def test_the_pick_shows_committed_before_the_next_task_is_claimed(runtime):
-    desk = next_pick_task(runtime)
-    task = held_task(runtime, "PICK1")
-    all_of_it(desk, task)
-    posted = moves(runtime)
-    seen = []  # the posting scan's own answer, and what the database held when it came
-
-    def shown(screenful):
-        seen.append((screenful, moves(runtime), claimed_by(runtime, "PICK1")))
-
-    last = desk.terminal.submit("TOTE-9", shown)
-    [(own, moves_then, claimed_then)] = seen
-    assert f"{task.sku} into TOTE-9" in own.message and own.ok
-    assert own.instruction == "Next task..."
-    assert moves_then == posted + 1 and claimed_then == 0  # committed; the next task not claimed yet
-    assert last.step == "bin" and f"{task.sku} into TOTE-9" in last.message
-    assert claimed_by(runtime, "PICK1") == 1 and moves(runtime) == posted + 1
-
-
-class PowerCut(Exception):
-    """The terminal dies between the pick's commit and claiming the next task."""
-
-
-def test_a_crash_after_the_pick_before_the_next_task_resumes_with_f1(runtime):
-    desk = next_pick_task(runtime)
-    task = held_task(runtime, "PICK1")
-    all_of_it(desk, task)
-    posted = moves(runtime)
-
-    def die(_screenful):
-        raise PowerCut
-
-    with pytest.raises(PowerCut):
-        desk.terminal.submit("TOTE-9", die)
-    desk = desk.restart()
-    desk.sign_in("BADGE-0001")
-    assert "resumed" in desk.message and desk.step == "list"
-    assert moves(runtime) == posted + 1 and claimed_by(runtime, "PICK1") == 0  # posted once, nothing held
-    desk.key("f1")
-    assert desk.step == "bin" and not desk.error, desk.message
-    assert held_task(runtime, "PICK1").id != task.id and moves(runtime) == posted + 1
 
 
 def test_undo_goes_back_one_scan_until_posted(runtime):

@@ -4,11 +4,6 @@
   timed scans goes in where a scanner driver delivers them and is timed until a frame shows
   the answer (database commit included); scans come two frames after the last answer, as a
   picker's never come faster (headless: the frame is composed, not written to a terminal).
-  The scan that posts a pick's last units is timed until a frame shows "picked" (the pick
-  committed); the next task is claimed after that commit, in a transaction of its own.
-- `next_task_shown_p99_ms` (and median): for those scans, the time until a frame shows the
-  next task (its bin), which the picker waits for before walking on; the next scan comes
-  two frames after it.
 - `cold_start_s`: `wms-tui` started on a pseudo-terminal (80x24) until the sign-in
   instruction is on the terminal; the median of several starts.
 - `rss_mb`: resident memory of the app process after the timed scans.
@@ -150,9 +145,6 @@ def run(ledger_moves: int, scans: int, starts: int, progress) -> dict:
     return {
         "scan_to_screen_p99_ms": figures["p99_ms"],
         "scan_to_screen_median_ms": figures["median_ms"],
-        "next_task_shown_p99_ms": figures["next_task_p99_ms"],
-        "next_task_shown_median_ms": figures["next_task_median_ms"],
-        "next_tasks_shown": figures["next_tasks"],
         "cold_start_s": round(statistics.median(cold), 3),
         "cold_start_max_s": round(max(cold), 3),
         "rss_mb": figures["rss_mb"],

@@ -71,52 +71,33 @@ def next_scan(step: str, data: PickData, barcodes: dict[tuple[str, Decimal], str
     raise RuntimeError(f"the pick flow stopped at step {step!r}")
 
 
-def p99(latencies: list[float]) -> float:
-    ordered = sorted(latencies)
-    return round(ordered[max(int(len(ordered) * 0.99) - 1, 0)], 2)
-
-
 async def timed_scans(config: str, count: int) -> dict:
     runtime = open_runtime(config)
     barcodes = barcodes_by_units(runtime)
     app = WmsApp(runtime)
-    latencies: list[float] = []  # ms from each scan to the frame showing its answer
-    next_task: list[float] = []  # ms from a posting scan to the frame showing the next task
+    latencies: list[float] = []
     async with app.run_test(size=(40, 25)):
         screen = app.screen
         answered = asyncio.Event()
-        # The frames showing the scan's own answer and a follow-up's (the next task), in ms; a
-        # follow-up's frame may be timed first when the own answer's was still pending.
-        own: list[float] = []
-        follow_up: list[float] = []
-        ended: list[bool] = []  # the scan's last answer is on screen
 
-        def probe(seconds: float, first: bool, last: bool) -> None:
-            (own if first else follow_up).append(seconds * 1000)
-            if last:
-                ended.append(True)
-            if own and ended:
-                answered.set()
+        def probe(seconds: float) -> None:
+            if len(latencies) < count:  # the inputs after that only finish counting actions
+                latencies.append(seconds * 1000)
+            answered.set()
 
         screen.latency_probe = probe
 
         async def scan(code: str) -> None:
             answered.clear()
-            for figures in (own, follow_up, ended):
-                figures.clear()
             app._from_driver(Scan.from_text(code, "bench"))  # what a driver thread delivers
-            await answered.wait()  # the picker reads the next task's bin before walking on
+            await answered.wait()
             if not screen.shown.ok:
                 raise RuntimeError(f"scan {code!r} refused: {screen.shown.message}")
-            if len(latencies) < count:  # the inputs after that only finish counting actions
-                latencies.extend(own)
-                next_task.extend(follow_up)
             await asyncio.sleep(PICKER_PAUSE_S)
 
         for code in ("BADGE-0001", DEMO_PIN, "*1"):
             await scan(code)
         latencies.clear()
-        next_task.clear()
         picks = 0
         actions: dict[str, list[int]] = defaultdict(list)  # kind of line -> inputs per line picked
         line_inputs = 0
@@ -143,12 +124,10 @@ async def timed_scans(config: str, count: int) -> dict:
                 picked_by.clear()
         rss = resident_mb()
     runtime.close()
+    ordered = sorted(latencies)
     return {
-        "p99_ms": p99(latencies),
-        "median_ms": round(statistics.median(latencies), 2),
-        "next_task_p99_ms": p99(next_task),
-        "next_task_median_ms": round(statistics.median(next_task), 2),
-        "next_tasks": len(next_task),
+        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1], 2),
+        "median_ms": round(statistics.median(ordered), 2),
         "rss_mb": round(rss, 1),
         "scans": len(latencies),
         "picks": picks,

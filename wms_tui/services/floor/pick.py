@@ -29,7 +29,7 @@ from wms_tui.domain.states import TaskKind
 from wms_tui.services import operators, task_queue, tasks
 from wms_tui.services.floor.common import item_of_scan, short_place
 from wms_tui.services.floor.scans import ParsedScan, whole_number
-from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, FollowUp, Reply
+from wms_tui.services.floor.terminal import UNDO, FloorContext, FlowHandler, Reply
 from wms_tui.services.outbound.common import is_expired, resolve_lot
 from wms_tui.services.outbound.order_containers import tote_contents
 from wms_tui.services.outbound.picking import check_pick_bin, confirm_pick, short_pick
@@ -37,7 +37,6 @@ from wms_tui.services.task_queue import TaskView
 from wms_tui.store import finders
 
 REASONS = tuple(sorted(SHORT_PICK_REASONS))
-LIST_LINES = ("F1 takes the next", "task of the queue")
 
 
 @dataclass(frozen=True)
@@ -140,7 +139,7 @@ class PickHandler(FlowHandler):
     flow = PICK
 
     def start(self, ctx: FloorContext) -> Reply:
-        state = PICK.begin(PickStep.LIST, show=LIST_LINES)
+        state = PICK.begin(PickStep.LIST, show=("F1 takes the next", "task of the queue"))
         held = [task for task in tasks.resume(ctx.session, ctx.operator.code, ctx.warehouse_id)
                 if task.kind == TaskKind.PICK.value]
         if held:
@@ -152,7 +151,7 @@ class PickHandler(FlowHandler):
         if action == "next":
             if state.step != PickStep.LIST:
                 raise InvalidInput("finish this task first (F3 skip, F5 list)")
-            return self._next(ctx, state, state.data.list)
+            return self._next(ctx, state, None)
         if data.task is None:
             raise InvalidInput("no task yet: scan a pick list or F1 next task")
         if action == "skip":
@@ -160,7 +159,7 @@ class PickHandler(FlowHandler):
             return self._next(ctx, state, data.list, message=f"task {data.task} skipped")
         if action == "release":
             tasks.release_task(ctx.session, data.task, ctx.operator.code)
-            listed = PICK.begin(PickStep.LIST, totes=data.totes, show=LIST_LINES)
+            listed = PICK.begin(PickStep.LIST, totes=data.totes, show=("F1 takes the next", "task of the queue"))
             return Reply(listed, message=f"task {data.task} given back")
         if action == "new_tote":
             totes = {order: tote for order, tote in data.totes.items() if order != data.order}
@@ -351,13 +350,8 @@ class PickHandler(FlowHandler):
             tote = totes.pop(data.order, None)
             if tote:
                 message += f"; {data.order} picked: {tote} to packing"
-        # The pick commits and shows first; the next task is claimed in a transaction of its own.
-        # After a crash between the two, this step (F1 takes the next task of the list) resumes.
-        posted = state.posted(PickStep.LIST, done=1, list=data.list, totes=totes, tally=data.tally,
-                              progress=progress(data.tally, None),
-                              show=("F1 takes the next", f"task of {data.list}") if data.list else LIST_LINES)
-        return Reply(posted, message=message, follow_up=FollowUp(
-            lambda next_ctx: self._next(next_ctx, posted, data.list, message=message), "Next task..."))
+        posted = state.posted(PickStep.LIST, done=1, list=data.list, totes=totes)
+        return self._next(ctx, posted, data.list, message=message)
 
     # -- tasks ---------------------------------------------------------------------------------
 

@@ -7,11 +7,6 @@ it, both survive, so a restart resumes at the step that follows the posted moves
 is posted twice. A handler that raises leaves the database and the step as they were. An input
 that meets another writer's lock (a batch job between its short transactions) waits for it,
 calling `on_busy` meanwhile so the screen can say so, and is then done: never refused for it.
-
-A reply may carry a follow-up (picking: claiming the next task after the pick posted): it runs in
-a second transaction once the first has committed, so the screen can show the input's own
-answer (`shown`) before the follow-up's. A crash between the two leaves the first committed and
-its step saved (the picker takes the next task with F1); nothing is posted twice.
 """
 
 from __future__ import annotations
@@ -70,16 +65,6 @@ class Reply:
     details: tuple[str, ...] | None = None  # None: the state's own `show` lines
     prints: tuple[PrintRequest, ...] = ()
     echo: str = ""  # the refused scan as read: shown after the reason, never before it
-    follow_up: FollowUp | None = None  # more work, in a transaction of its own, after this commits
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    """Work that follows a committed input in its own transaction; meanwhile the screen shows
-    the input's answer with `instruction` ("Next task...")."""
-
-    work: Callable[[FloorContext], Reply]
-    instruction: str
 
 
 @dataclass
@@ -97,8 +82,6 @@ class FloorContext:
 
 
 StepHandler = Callable[[Any, FloorContext, FlowState, ParsedScan], Reply]
-# Called with an input's own answer, once committed, when a follow-up is still to run.
-Shown = Callable[[Screenful], None]
 
 
 class FlowHandler(ABC):
@@ -172,22 +155,21 @@ class Terminal:
         self.state = SIGN_IN.begin(SignInStep.BADGE)
         return self._screen(Reply(self.state, message="ready"))
 
-    def submit(self, text: str, shown: Shown | None = None) -> Screenful:
-        """A scan or typed line. `*N` is function key N (for handhelds without F-keys).
-        Returns the last answer; `shown` gets an earlier one when a follow-up comes after it."""
+    def submit(self, text: str) -> Screenful:
+        """A scan or typed line. `*N` is function key N (for handhelds without F-keys)."""
         key = command_key(text)
         if key is not None:
-            return self.press(key, shown)
+            return self.press(key)
         if self.operator is None:
             return self._sign_in(text)
         if not text.strip():
-            return self._run(self._dispatch_enter, shown=shown)
+            return self._run(self._dispatch_enter)
         scan = parse_scan(text, self.interpretation)
         # A refused scan is read back after the reason; a PIN never is.
         echo = "" if self._flow().step(self.state.step).expects is Expect.PIN else scan.shown or text.strip()
-        return self._run(lambda ctx: self._dispatch_scan(ctx, scan, text), echo=echo, shown=shown)
+        return self._run(lambda ctx: self._dispatch_scan(ctx, scan, text), echo=echo)
 
-    def press(self, key: int, shown: Shown | None = None) -> Screenful:
+    def press(self, key: int) -> Screenful:
         if key == HELP_KEY:
             return self._keys()
         if self.operator is None:
@@ -195,8 +177,8 @@ class Terminal:
                 return self.open()
             return self._screen(Reply(self.state, ok=False, message="sign in first"))
         if key == 10:
-            return self._run(self._back, shown=shown)
-        return self._run(lambda ctx: self._dispatch_action(ctx, key), shown=shown)
+            return self._run(self._back)
+        return self._run(lambda ctx: self._dispatch_action(ctx, key))
 
     def current(self) -> Screenful:
         return self._screen(Reply(self.state))
@@ -267,7 +249,7 @@ class Terminal:
 
     # -- flows ---------------------------------------------------------------------------------
 
-    def _run(self, work: Callable[[FloorContext], Reply], echo: str = "", shown: Shown | None = None) -> Screenful:
+    def _run(self, work: Callable[[FloorContext], Reply], echo: str = "") -> Screenful:
         operator = self.operator
         assert operator is not None
         try:
@@ -277,7 +259,7 @@ class Terminal:
                                    self.security, self.date_order)
                 reply = work(ctx)
                 if reply.state is None:
-                    reply = replace(reply, state=self._menu_state(operator), details=None)
+                    reply = Reply(self._menu_state(operator), reply.ok, reply.message, None, reply.prints)
                 if reply.state != self.state:
                     self._save(session, reply.state)
         except WmsError as exc:
@@ -291,14 +273,7 @@ class Terminal:
         self.state = reply.state
         if not reply.ok and not reply.echo:
             reply = replace(reply, echo=echo)
-        answer = self._screen(reply)
-        if reply.follow_up is None:
-            return answer
-        if shown is not None:
-            shown(replace(answer, instruction=reply.follow_up.instruction))
-            answer = replace(answer, prints=())
-        last = self._run(reply.follow_up.work, shown=shown)
-        return replace(last, prints=answer.prints + last.prints)  # what the input asked to print still prints
+        return self._screen(reply)
 
     def _transaction(self) -> AbstractContextManager[Session]:
         return transaction(self.engine, on_busy=self.on_busy)

@@ -73,8 +73,6 @@ class FloorScreen(Screen):
     class Answered(Message):
         screenful: Screenful
         arrived: float  # monotonic time the input arrived (scan time for scanner input)
-        last: bool = True  # False: the input's own answer, a follow-up's (the next task) comes after it
-        first: bool = True  # False: a follow-up's answer, after the input's own
 
     @dataclass
     class Failed(Message):
@@ -89,9 +87,8 @@ class FloorScreen(Screen):
         # A long-lived thread: a thread per scan would cost more than the scan's own work.
         self.input_thread = threading.Thread(target=self.work_inputs, name="floor-inputs", daemon=True)
         self.shown: Screenful | None = None
-        # Called with seconds from an input's arrival to an answer on screen, and whether that
-        # answer is the input's first and its last (benchmarks).
-        self.latency_probe: Callable[[float, bool, bool], None] | None = None
+        # Called with seconds from an input's arrival to its answer on screen (benchmarks).
+        self.latency_probe: Callable[[float], None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Line("", id="status")
@@ -161,39 +158,29 @@ class FloorScreen(Screen):
 
     def work_inputs(self) -> None:
         """The input thread: one input at a time, in arrival order, through the terminal
-        service (database work off the UI thread); only messages come back. An input whose
-        answer has a follow-up (the next pick task) posts its own answer first, then the last."""
+        service (database work off the UI thread); only messages come back."""
         while (item := self.inputs.get()) is not None:
             kind, value, arrived = item
-            answered_first = False
-
-            def shown(first: Screenful, arrived: float = arrived) -> None:
-                nonlocal answered_first
-                answered_first = True
-                self.post_message(self.Answered(first, arrived, last=False))
-
             try:
                 terminal = self.app.wait_for_terminal()
                 if kind == "finale":
                     screenful = replace(terminal.current(), message=str(value), ok=True,
                                         details=("picked, packed, shipped:", "sign in to try it", "yourself; Ctrl+Q quits"))
                 else:
-                    screenful = terminal.submit(value, shown) if kind == "text" else terminal.press(int(value), shown)
+                    screenful = terminal.submit(value) if kind == "text" else terminal.press(int(value))
             except Exception as exc:  # the terminal service catches its own; this is start-up failing
                 log.exception("input failed")
                 self.post_message(self.Failed(f"system error, nothing was saved: {exc}", arrived))
                 continue
-            self.post_message(self.Answered(screenful, arrived, first=not answered_first))
+            self.post_message(self.Answered(screenful, arrived))
 
     def on_floor_screen_answered(self, message: Answered) -> None:
-        if message.last:
-            self.outstanding -= 1
-        # A follow-up's answer (the next task) rings again only when it failed.
-        self.show(message.screenful, ring=message.first or not message.screenful.ok)
+        self.outstanding -= 1
+        self.show(message.screenful)
         if self.latency_probe is not None:
-            self._probe_after_frame(self.latency_probe, message.arrived, (message.first, message.last))
+            self._probe_after_frame(self.latency_probe, message.arrived)
 
-    def _probe_after_frame(self, probe: Callable[[float, bool, bool], None], arrived: float, which: tuple[bool, bool]) -> None:
+    def _probe_after_frame(self, probe: Callable[[float], None], arrived: float) -> None:
         """Time the answer once a frame shows it. Each updated widget asks for its repaint from
         its own message queue, so the widgets run first (call_soon) and the callback after the
         next refresh then checks that none is still pending (Textual's own flags; its version is
@@ -203,9 +190,9 @@ class FloorScreen(Screen):
             pending = self._layout_required or self._dirty_widgets or any(
                 widget._repaint_required or widget._layout_required for widget in self.walk_children())
             if pending:
-                self._probe_after_frame(probe, arrived, which)
+                self._probe_after_frame(probe, arrived)
             else:
-                probe(time.monotonic() - arrived, *which)
+                probe(time.monotonic() - arrived)
 
         asyncio.get_running_loop().call_soon(self.call_after_refresh, shown)
 
