@@ -16,7 +16,7 @@ from wms_tui.domain.outbound import LineProgress, OrderState, derive_status
 from wms_tui.services import console_views
 from wms_tui.services.outbound import allocation, invoicing, orders
 from wms_tui.services.outbound.orders import LineInput
-from wms_tui.store.models import SalesOrder
+from wms_tui.store.models import OrderFacts, SalesOrder, SalesOrderLine
 from wms_tui.store.session import transaction
 
 lines = st.lists(
@@ -103,3 +103,52 @@ def test_the_kept_facts_follow_an_order_through_its_life(engine):
     assert shown == ["open", "back ordered", "started", "partially shipped", "partially shipped, invoiced",
                      "partially shipped, partially paid", "partially shipped, paid", shown[-1]]
     assert "paid" not in shown[-1]
+
+
+def _kept_and_recounted(engine) -> tuple[dict, dict]:
+    """order_facts as the triggers keep it, and as counted again from the orders and lines (no
+    invoices here: nothing billed, nothing received)."""
+    with Session(engine) as session:
+        kept = {facts.order_id: (facts.lines, facts.shipped_lines, facts.done_lines, facts.picked_lines,
+                                 facts.backordered_lines, facts.code) for facts in session.exec(select(OrderFacts))}
+        states = dict(session.exec(select(SalesOrder.id, SalesOrder.state)).all())
+        counts = {order_id: [0, 0, 0, 0, 0] for order_id in states}
+        for line in session.exec(select(SalesOrderLine)):
+            flags = (1, line.shipped_quantity > 0, line.shipped_quantity + line.cancelled_quantity >= line.quantity,
+                     line.picked_quantity > 0, line.backordered_quantity > 0)
+            counts[line.order_id] = [count + int(flag) for count, flag in zip(counts[line.order_id], flags, strict=True)]
+    recounted = {}
+    for order_id, (total, shipped, done, picked, backordered) in counts.items():
+        working = states[order_id] in (OrderState.DRAFT, OrderState.CONFIRMED)
+        code = console_views._code(int(states[order_id] == OrderState.CONFIRMED), int(shipped > 0), int(done == total),
+                                   int(picked > 0), 0, 1, 0, int(backordered > 0)) if working else None
+        recounted[order_id] = (total, shipped, done, picked, backordered, code)
+    return kept, recounted
+
+
+def test_the_facts_follow_every_kind_of_line_change(engine):
+    """The line trigger fires only when a fact can change (0022_ledger_lean) and an order's code is
+    rewritten only when it changes: changes that turn no flag, and ones that turn one, a line moved
+    to another order, each leave order_facts as counted again from the lines."""
+    build_shop(engine, steps=1)
+    with transaction(engine) as session:
+        for number in ("SO-1", "SO-2"):
+            orders.create_order(session, "C1", "WH1", [LineInput("W-1", "5", "1.00"), LineInput("W-1", "2", "1.00")], number=number)
+        orders.confirm_order(session, "SO-1")
+    with Session(engine) as session:
+        first, second = session.exec(
+            select(SalesOrderLine.id).join(SalesOrder).where(SalesOrder.number == "SO-1").order_by(SalesOrderLine.id)).all()
+        other_order = session.exec(select(SalesOrder.id).where(SalesOrder.number == "SO-2")).one()
+    changes = [
+        (first, {"picked_quantity": 1}), (first, {"picked_quantity": 3}),  # a flag turns, then none
+        (first, {"backordered_quantity": 2}), (first, {"backordered_quantity": 1}), (first, {"backordered_quantity": 0}),
+        (first, {"shipped_quantity": 3}), (first, {"cancelled_quantity": 2}),  # done turns on the second
+        (first, {"quantity": 6}),  # done turns back off
+        (second, {"order_id": other_order}),  # moved: counted off SO-1, onto SO-2
+        (second, {"shipped_quantity": 2}),
+    ]
+    for line_id, values in changes:
+        with transaction(engine) as session:
+            session.execute(SalesOrderLine.__table__.update().where(SalesOrderLine.id == line_id).values(**values))
+        kept, recounted = _kept_and_recounted(engine)
+        assert kept == recounted, values

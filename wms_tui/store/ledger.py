@@ -18,7 +18,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
@@ -113,6 +113,9 @@ class _Lookups:
     places: dict[int, Place] = field(default_factory=dict)
     lots: dict[int, int] = field(default_factory=dict)  # lot id -> item id
     containers: set[int] = field(default_factory=set)
+    # The sellable locations among the looked-up ones -> their warehouse: decided once per
+    # location, not per move.
+    sellable: dict[int, int | None] = field(default_factory=dict)
     price_variance_id: int | None = None  # read with the locations when a move asks for a cost
 
 
@@ -154,6 +157,8 @@ def _load_lookups(conn: Connection, requests: Sequence[MoveRequest]) -> _Lookups
             kind = LocationKind(row.kind)
             found.locations[row.id] = (row.code, kind, row.active)
             found.places[row.id] = Place(kind, row.warehouse_id)
+            if is_sellable(kind, row.code):
+                found.sellable[row.id] = row.warehouse_id
     for chunk in _chunks(lot_ids):
         found.lots.update({row.id: row.item_id for row in conn.execute(_LOTS, {"ids": chunk})})
     for chunk in _chunks(container_ids):
@@ -394,12 +399,10 @@ def _refuse_negative(left: dict[Key, Decimal], deltas: dict[Key, list[Decimal]],
 def _sellable_in(found: _Lookups, request: MoveRequest) -> int | None:
     # The Price Variance location the costing adds is not among the lookups: it is virtual, so
     # a move from it into a bin (a receipt under standard cost) is an arrival.
-    target = found.locations.get(request.to_location_id)
-    if target is None or not is_sellable(target[1], target[0]):
+    if request.to_location_id not in found.sellable:
         return None
-    warehouse = found.places[request.to_location_id].warehouse_id
-    source = found.locations.get(request.from_location_id)
-    if source is not None and found.places[request.from_location_id].warehouse_id == warehouse and is_sellable(source[1], source[0]):
+    warehouse = found.sellable[request.to_location_id]
+    if request.from_location_id in found.sellable and found.sellable[request.from_location_id] == warehouse:
         return None
     return warehouse
 
@@ -422,6 +425,18 @@ def new_move_ids(count: int) -> list[uuid.UUID]:
         uuid.UUID(int=head | ((random >> _RAND_B_BITS) << 64) | (random & rand_b))
         for random in range(start, start + count)
     ]
+
+
+# How far a clock may step back between reading a move's created_at and its id.
+CLOCK_SLACK = timedelta(minutes=1)
+
+
+def first_move_id_since(moment: datetime) -> uuid.UUID:
+    """An id no larger than that of any move created at `moment` or later: a move's id begins with
+    the Unix milliseconds it was made in (new_move_ids, read just after its created_at), so the
+    moves since a moment are a range of the primary key and need no index of their own."""
+    millis = int((moment - CLOCK_SLACK).timestamp() * 1000)
+    return uuid.UUID(int=max(millis, 0) << 80)
 
 
 MOVE_COLUMNS = [column.name for column in MOVES.columns]

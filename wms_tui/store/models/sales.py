@@ -53,11 +53,6 @@ class SalesOrder(SQLModel, table=True):
 
 class SalesOrderLine(SQLModel, table=True):
     __tablename__ = "sales_order_line"
-    __table_args__ = (
-        # The console derives order statuses from these without reading the lines' rows.
-        Index("ix_sales_order_line_facts", "order_id", "quantity", "shipped_quantity", "cancelled_quantity", "picked_quantity",
-              "backordered_quantity"),
-    )
     id: int | None = Field(default=None, primary_key=True)
     uid: uuid.UUID | None = uid_field()  # how the line travels between central and terminals
     order_id: int = Field(foreign_key="sales_order.id", index=True)

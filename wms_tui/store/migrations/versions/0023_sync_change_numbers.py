@@ -1,7 +1,7 @@
 """sync change numbers: a writer takes its warehouse's change counter only when it commits
 
 Revision ID: 0023_sync_change_numbers
-Revises: 0021_sync_floor_decisions
+Revises: 0022_ledger_lean
 Create Date: 2026-12-02
 
 Until now the change-log triggers (0011_sync, 0017_sync_outbound_docs) bumped the scope's
@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0023_sync_change_numbers'
-down_revision: str | Sequence[str] | None = '0021_sync_floor_decisions'
+down_revision: str | Sequence[str] | None = '0022_ledger_lean'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
