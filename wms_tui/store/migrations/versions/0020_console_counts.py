@@ -21,7 +21,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from wms_tui.store.migrations.order_facts import CODE, create_triggers, drop_triggers, line_counts, recode, triggers
+from wms_tui.store.migrations.order_facts import (
+    CODE,
+    create_triggers,
+    drop_triggers,
+    line_counts,
+    recode,
+    triggers,
+)
 
 revision: str = '0020_console_counts'
 down_revision: str | Sequence[str] | None = '0018_sync_inbound_docs'
