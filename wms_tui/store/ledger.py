@@ -18,7 +18,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 
@@ -425,18 +425,6 @@ def new_move_ids(count: int) -> list[uuid.UUID]:
         uuid.UUID(int=head | ((random >> _RAND_B_BITS) << 64) | (random & rand_b))
         for random in range(start, start + count)
     ]
-
-
-# How far a clock may step back between reading a move's created_at and its id.
-CLOCK_SLACK = timedelta(minutes=1)
-
-
-def first_move_id_since(moment: datetime) -> uuid.UUID:
-    """An id no larger than that of any move created at `moment` or later: a move's id begins with
-    the Unix milliseconds it was made in (new_move_ids, read just after its created_at), so the
-    moves since a moment are a range of the primary key and need no index of their own."""
-    millis = int((moment - CLOCK_SLACK).timestamp() * 1000)
-    return uuid.UUID(int=max(millis, 0) << 80)
 
 
 MOVE_COLUMNS = [column.name for column in MOVES.columns]

@@ -1,4 +1,4 @@
-"""ledger lean: fewer pages written per move posted and per order line changed
+"""ledger lean: a pick or any other line change writes the console's order facts only when a fact changes
 
 Revision ID: 0022_ledger_lean
 Revises: 0021_sync_floor_decisions
@@ -12,10 +12,7 @@ them is pages written and synced before the scan is answered (`wms-tui bench out
   rewritten by every line change of the order;
 - ix_sales_order_line_facts goes: it let the console read its status facts from the lines
   (0015_console_indexes), which order_facts (0020_console_counts) holds since; the lines of an
-  order are still found through ix_sales_order_line_order_id;
-- ix_stock_move_reason_created goes: every move posted wrote a page of it for the dashboard's
-  moves of today, which it now reads as a range of the primary key (a move's UUIDv7 id begins
-  with the time it was made: store.ledger.first_move_id_since).
+  order are still found through ix_sales_order_line_order_id.
 """
 
 from collections.abc import Sequence
@@ -48,11 +45,9 @@ def upgrade() -> None:
     drop_triggers(op, triggers(recode))
     create_triggers(op, _lean_triggers(), WHEN)
     op.drop_index('ix_sales_order_line_facts', table_name='sales_order_line')
-    op.drop_index('ix_stock_move_reason_created', table_name='stock_move')
 
 
 def downgrade() -> None:
-    op.create_index('ix_stock_move_reason_created', 'stock_move', ['reason', 'created_at'])
     op.create_index('ix_sales_order_line_facts', 'sales_order_line', LINE_FACTS)
     drop_triggers(op, _lean_triggers())
     create_triggers(op, triggers(recode))
