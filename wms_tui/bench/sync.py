@@ -115,6 +115,7 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
     end = start + seconds
     confirmed: list[tuple[bytes, float]] = []
     push_ms: list[float] = []
+    pick_lag_ms: list[float] = []  # from a pick's beat to its local commit
     seen: list[tuple[str, float, list[bytes]]] = []
     pulls = [0]
 
@@ -125,6 +126,7 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
                 time.sleep(max(0.0, beat_at - time.time()))
                 move = ledger.post([MoveRequest(items[n % len(items)], supplier, bins[n % len(bins)], 1)])[0]
                 confirmed.append((move.id.bytes, time.time()))
+                pick_lag_ms.append((confirmed[-1][1] - beat_at) * 1000)
                 picked.set()
                 n += 1
         finally:
@@ -177,7 +179,7 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
         pusher.close()
         puller.close()
         engine.dispose()
-    results.put({"confirmed": confirmed, "push_ms": push_ms, "seen": seen, "pulls": pulls[0], "end": end + spread_s})
+    results.put({"confirmed": confirmed, "push_ms": push_ms, "pick_lag_ms": pick_lag_ms, "seen": seen, "pulls": pulls[0], "end": end + spread_s})
 
 
 def _floor_run(central, urls: list[str], folder: Path, terminals: int, processes: int, seconds: float, period_s: float) -> dict:
@@ -229,6 +231,9 @@ def _floor_run(central, urls: list[str], folder: Path, terminals: int, processes
         "floor_moves_asked": terminals * int(seconds / period_s),
         "unseen_pairs": unseen,
         "pulls_per_s": round(sum(part["pulls"] for part in parts) / (seconds + spread_s)),
+        "pick_lag_p99_ms": round(_p99([ms for part in parts for ms in part["pick_lag_ms"]]), 1),
+        "pushes_per_s": round(sum(len(part["push_ms"]) for part in parts) / (seconds + spread_s)),
+        "moves_per_push": round(len(own) / max(1, sum(len(part["push_ms"]) for part in parts)), 2),
     }
 
 

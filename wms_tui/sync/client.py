@@ -129,17 +129,22 @@ class SyncClient:
     def _addressed(self, **body) -> dict:
         return {"terminal": self.endpoint.terminal_id, "warehouse": self.endpoint.warehouse, **body}
 
-    def _outbox(self, after: int, previous: str | None = None) -> tuple[list[list], str]:
-        """The outbox batch above `after`, and the chain hash it continues (`previous` when known)."""
+    def _outbox(self, after: int, through: int, previous: str | None = None) -> tuple[list[list], str]:
+        """The outbox batch above `after` up to move `through`, and the chain hash it continues
+        (`previous` when known). A terminal's own sequence numbers run without a hole."""
+        if through <= after:
+            return [], previous or ""
         with read_only(self.engine).connect() as conn:
-            moves = replication.outbox(conn, self.endpoint.terminal_id, after, self.batch_size)
+            moves = replication.outbox(conn, self.endpoint.terminal_id, after, min(self.batch_size, through - after))
             if previous is None:
                 previous = replication.chain_hash(conn, self.endpoint.terminal_id, after) if moves else ""
         return moves, previous
 
     def push(self) -> int:
-        """Send the outbox in batches until central has applied all of it; returns the moves
-        central applied (not those it had already: a resend).
+        """Send the outbox as it stood when the push began, in batches, until central has
+        applied all of it; returns the moves central applied (not those it had already: a resend).
+        Moves posted meanwhile go with the next push: a terminal posting faster than its pushes
+        are answered would otherwise never leave push() for the rest of its round (the pull).
         Up to PUSHES_IN_FLIGHT batches travel at once (central parses one while it applies the
         one before, in the order sent: the terminal's lock serialises them) and the next batch
         is read from the local file meanwhile. An answer that is not the plain success of the
@@ -148,13 +153,14 @@ class SyncClient:
         sent = 0
         with read_only(self.engine).connect() as conn:
             acknowledged = self._state(conn)["acknowledged_sequence"]
-        moves, previous = self._outbox(acknowledged)
+            through = replication.last_own_sequence(conn, self.endpoint.terminal_id)
+        moves, previous = self._outbox(acknowledged, through)
         in_flight: deque[tuple[Future, list[list]]] = deque()
         while moves or in_flight:
             if moves and len(in_flight) < PUSHES_IN_FLIGHT:
                 in_flight.append((self._sender().submit(self._post, "/push", self._addressed(previous_hash=previous, moves=moves)), moves))
                 full = len(moves) == self.batch_size
-                moves, previous = self._outbox(moves[-1][SEQUENCE], moves[-1][CHAIN]) if full else ([], previous)
+                moves, previous = self._outbox(moves[-1][SEQUENCE], through, moves[-1][CHAIN]) if full else ([], previous)
                 continue
             request, batch = in_flight.popleft()
             try:
@@ -176,8 +182,8 @@ class SyncClient:
             if acknowledged != batch[-1][SEQUENCE]:
                 sent += self._wait_out(in_flight)
                 moves = []
-            if not in_flight and not moves:  # and what was posted meanwhile
-                moves, previous = self._outbox(acknowledged)
+            if not in_flight and not moves:  # what central did not take of it (a resend)
+                moves, previous = self._outbox(acknowledged, through)
         return sent
 
     @staticmethod
