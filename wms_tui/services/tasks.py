@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from wms_tui.domain.errors import InvalidInput, NotFound, WmsError
 from wms_tui.domain.states import TaskKind, TaskState
-from wms_tui.store import finders, views, writes
+from wms_tui.store import views, writes
 from wms_tui.store.models import Task
 
 # How many times claim_next retries when another terminal wins the task it picked.
@@ -60,9 +60,6 @@ def create_tasks(session: Session, new_tasks: Sequence[NewTask]) -> list[int]:
     if not new_tasks:
         return []
     now = _now()
-    # A task a syncing terminal makes for itself (the putaway after its receipt, the count it
-    # plans) is its own: held by it without a lease central gave (lease_until stays empty).
-    own = finders.own_terminal(session)
     positions: dict[int, int] = {}
     rows = []
     for task in new_tasks:
@@ -88,7 +85,6 @@ def create_tasks(session: Session, new_tasks: Sequence[NewTask]) -> list[int]:
                 "document_line_id": task.document_line_id,
                 "reason": task.reason,
                 "created_at": now,
-                "leased_to": own,
             }
         )
     ids = {(warehouse_id, position): task_id for task_id, warehouse_id, position in writes.insert_tasks(session, rows)}
@@ -223,12 +219,18 @@ def resume(session: Session, operator: str, warehouse_id: int | None = None) -> 
     return list(session.scalars(query.order_by(Task.queue_position, Task.id)))
 
 
-def complete_task(session: Session, task: Task) -> Task:
-    """Mark a claimed task done; the service doing the work has already checked ownership."""
+def completion(task: Task) -> dict[str, object]:
+    """The columns that mark a claimed task done; the service doing the work has already checked
+    ownership."""
     if task.state != TaskState.CLAIMED:
         raise TaskConflict(f"task {task.id} is {task.state}: only a claimed task can be completed")
-    task.state = TaskState.DONE
-    task.done_at = _now()
+    return {"state": TaskState.DONE, "done_at": _now()}
+
+
+def complete_task(session: Session, task: Task) -> Task:
+    """Mark a claimed task done."""
+    for name, value in completion(task).items():
+        setattr(task, name, value)
     session.flush()
     return task
 

@@ -57,9 +57,10 @@ class ScannedItem:
     packaging: str
 
 
+# The item as a row object, of its barcode only the two columns a scan needs: every scan reads it.
 _ITEM_BY_BARCODE = (
-    select(ItemBarcode, Item)
-    .join(Item, Item.id == ItemBarcode.item_id)
+    select(Item, ItemBarcode.quantity, ItemBarcode.packaging)
+    .join(ItemBarcode, ItemBarcode.item_id == Item.id)
     .where(ItemBarcode.barcode.in_(bindparam("barcodes", expanding=True)))
 )
 
@@ -68,8 +69,8 @@ def _by_barcode(session: Session, code: str) -> ScannedItem | None:
     found = session.exec(_ITEM_BY_BARCODE, params={"barcodes": gtin_variants(code)}).first()
     if found is None:
         return None
-    barcode, item = found
-    return ScannedItem(item, barcode.quantity, barcode.packaging)
+    item, units_per_scan, packaging = found
+    return ScannedItem(item, units_per_scan, packaging)
 
 
 def _scanned_gs1(text: str):

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import Row, bindparam, update
-from sqlmodel import Session
+from sqlalchemy import Row, Table, bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, SQLModel
 
 from wms_tui.domain.states import PENDING_TASK_STATES, TaskState
 from wms_tui.store.models import (
@@ -22,6 +24,7 @@ from wms_tui.store.models import (
     Reservation,
     SalesOrder,
     SalesOrderLine,
+    SyncState,
     Task,
 )
 from wms_tui.store.views import CLAIMABLE_HERE
@@ -36,6 +39,21 @@ _DROP_RESERVATIONS_OF_LINES = _RESERVATIONS.delete().where(
     _RESERVATIONS.c.order_line_id.in_(bindparam("line_ids", expanding=True))
 )
 _NEW_RECEIPT_LINE = ReceiptLine.__table__.insert().returning(ReceiptLine.__table__.c.id)
+
+
+def save_columns(session: Session, row: SQLModel, values: Mapping[str, object]) -> None:
+    """Set columns of a loaded row: one UPDATE keyed by its id, and the values set on the object
+    as saved (not pending), so the unit of work has nothing left to write for them. For the task
+    and order line of every pick confirm: the unit of work's flush costs more than the UPDATEs."""
+    session.execute(_update_by_id(row.__table__, tuple(values)), {"b_id": row.id, **{f"b_{name}": value for name, value in values.items()}})
+    for name, value in values.items():
+        set_committed_value(row, name, value)
+
+
+@cache
+def _update_by_id(table: Table, columns: tuple[str, ...]):
+    # Built once per table and set of columns: a few, by the callers' code paths.
+    return update(table).where(table.c.id == bindparam("b_id")).values({name: bindparam(f"b_{name}") for name in columns})
 
 
 def set_reservations(session: Session, dropped: list[int], shrunk: Mapping[int, Decimal]) -> None:
@@ -65,9 +83,16 @@ def drop_reservations_of_lines(session: Session, line_ids: list[int]) -> None:
 # --- task queue ---------------------------------------------------------------------------------
 
 _TASKS = Task.__table__
-# RETURNING the queue slot with the id maps ids back to the tasks given: asking the database to
-# return rows in parameter order makes SQLite insert them one statement per row.
-_INSERT_TASKS = _TASKS.insert().returning(_TASKS.c.id, _TASKS.c.warehouse_id, _TASKS.c.queue_position)
+# A task a syncing terminal makes for itself (the putaway after its receipt, the count it plans)
+# is its own: held by the terminal of the sync_state row, without a lease central gave
+# (lease_until stays empty); unheld where no row is. Read by the INSERT, not by a query of its own
+# on every receiving scan. RETURNING the queue slot with the id maps ids back to the tasks given:
+# asking the database to return rows in parameter order makes SQLite insert them one statement per row.
+_INSERT_TASKS = (
+    _TASKS.insert()
+    .values(leased_to=select(SyncState.__table__.c.terminal_id).limit(1).scalar_subquery())
+    .returning(_TASKS.c.id, _TASKS.c.warehouse_id, _TASKS.c.queue_position)
+)
 # One conditional UPDATE: of terminals racing for the task, the database lets exactly one change it.
 _CLAIM = (
     update(_TASKS)

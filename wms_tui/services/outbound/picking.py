@@ -106,13 +106,20 @@ def _free_at(session: Session, item_id: int, location_id: int, lot_id: int | Non
     return Decimal(on_hand) - Decimal(reserved)
 
 
-def record_picked(line: SalesOrderLine, target: Location, units: Decimal) -> None:
-    """Units arrived where the order's picks go (picked, or cross-docked): picked for the line;
-    in a one-step delivery that place is the customer, so they are shipped as well."""
-    line.picked_quantity += units
+def picked_quantities(line: SalesOrderLine, target: Location, units: Decimal) -> dict[str, Decimal]:
+    """The line's quantities that change when units arrive where the order's picks go (picked,
+    or cross-docked): picked for the line; in a one-step delivery that place is the customer, so
+    they are shipped as well."""
+    changed = {"picked_quantity": line.picked_quantity + units}
     if target.kind == LocationKind.CUSTOMER:
-        line.shipped_quantity += units
-        line.committed_quantity -= units
+        changed["shipped_quantity"] = line.shipped_quantity + units
+        changed["committed_quantity"] = line.committed_quantity - units
+    return changed
+
+
+def record_picked(line: SalesOrderLine, target: Location, units: Decimal) -> None:
+    for name, value in picked_quantities(line, target, units).items():
+        setattr(line, name, value)
 
 
 def _stock_bin_problem(session: Session, task: Task, location: Location, suggested: Location) -> str | None:
@@ -246,10 +253,11 @@ def confirm_pick(
                      document_ref=task.document_ref, document_line_id=line.id, reason=MoveReason.PICK)],
     )
     release_reservation(session, task, units)
-    record_picked(line, target, units)
-    task.done_quantity += units
-    if task.done_quantity == task.quantity:
-        tasks.complete_task(session, task)
+    writes.save_columns(session, line, picked_quantities(line, target, units))
+    done = {"done_quantity": task.done_quantity + units}
+    if done["done_quantity"] == task.quantity:
+        done.update(tasks.completion(task))
+    writes.save_columns(session, task, done)
     session.flush()
     return PickResult(task.id, units, task.quantity - task.done_quantity, task.state == TaskState.DONE, location.code, lot_id)
 
