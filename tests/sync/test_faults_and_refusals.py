@@ -20,7 +20,7 @@ from wms_tui.central import app as central_app
 from wms_tui.domain.sync import SCHEMA_HEADER, credential, schema_token
 from wms_tui.services.terminals import revoke_terminal
 from wms_tui.store import migrate, replication
-from wms_tui.sync.client import Offline
+from wms_tui.sync.client import SEQUENCE, Offline
 
 pytestmark = pytest.mark.pg
 
@@ -48,13 +48,17 @@ def test_faults_lose_and_double_nothing(central, service, terminals):
 
 
 class FirstPushLate(httpx.HTTPTransport):
-    """Holds a terminal's first push back until its second one is answered."""
+    """Holds a terminal's first batch back until the batch after it is answered. The client's two
+    sender threads may reach the transport in either order, so the first two pushes meet and
+    the one carrying the lower sequences waits."""
 
     def __init__(self) -> None:
         super().__init__()
         self.pushes = 0
         self.counting = threading.Lock()
-        self.second_answered = threading.Event()
+        self.first_two = threading.Barrier(2, timeout=30)
+        self.starts: list[int] = []
+        self.later_answered = threading.Event()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if not request.url.path.endswith("/push"):
@@ -62,12 +66,17 @@ class FirstPushLate(httpx.HTTPTransport):
         with self.counting:
             self.pushes += 1
             number = self.pushes
-        if number == 1:
-            assert self.second_answered.wait(30)
+            if number <= 2:
+                self.starts.append(json.loads(request.content)["moves"][0][SEQUENCE])
+        if number > 2:
+            return super().handle_request(request)
+        self.first_two.wait()
+        if json.loads(request.content)["moves"][0][SEQUENCE] == min(self.starts):
+            assert self.later_answered.wait(30)
+            return super().handle_request(request)
         response = super().handle_request(request)
-        if number == 2:
-            response.read()
-            self.second_answered.set()
+        response.read()
+        self.later_answered.set()
         return response
 
 
