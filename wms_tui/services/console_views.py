@@ -288,8 +288,24 @@ def _search_terms(session: Session, text: str) -> list:
     terms += [SalesOrder.customer_id == customer for customer in customers]
     items = session.execute(select(Item.id).where(Item.sku.ilike(pattern))).scalars().all()
     if items:
-        terms.append(SalesOrder.id.in_(select(SalesOrderLine.order_id).where(SalesOrderLine.item_id.in_(items))))
+        terms.append(_with_items(session, items))
     return terms
+
+
+# Lines of the searched items from which the order list walks the orders newest first.
+MANY_LINES = 2000
+
+
+def _with_items(session: Session, items: list[int]):
+    """Orders with a line of one of `items`, read from the (item, order) index. Few such lines:
+    their orders looked up by id and sorted. Many (a SKU prefix of ten items in 5,000 lines of
+    100,000 orders): the orders walked newest first, each looked for in that index, until the
+    page is full; SQLite, planning without statistics, would look up and sort every one."""
+    lines = select(SalesOrderLine.order_id).where(SalesOrderLine.item_id.in_(items))
+    counted = session.execute(select(func.count()).select_from(lines.limit(MANY_LINES).subquery())).scalar_one()
+    if counted < MANY_LINES:
+        return SalesOrder.id.in_(lines)
+    return lines.where(SalesOrderLine.order_id == SalesOrder.id).exists()
 
 
 def _older_than(created_at, order_id, before: tuple[datetime, int] | None):
@@ -299,22 +315,27 @@ def _older_than(created_at, order_id, before: tuple[datetime, int] | None):
 
 
 def _newest(session: Session, condition, limit: int, before: tuple[datetime, int] | None) -> list[tuple[datetime, int]]:
+    """The newest orders meeting `condition` (None: any order)."""
     return session.execute(
-        select(SalesOrder.created_at, SalesOrder.id).where(condition, _older_than(SalesOrder.created_at, SalesOrder.id, before))
+        select(SalesOrder.created_at, SalesOrder.id)
+        .where(true() if condition is None else condition, _older_than(SalesOrder.created_at, SalesOrder.id, before))
         .order_by(SalesOrder.created_at.desc(), SalesOrder.id.desc()).limit(limit)
     ).all()
 
 
 def _newest_showing(session: Session, codes: tuple[int, ...], condition, limit: int,
                     before: tuple[datetime, int] | None) -> list[tuple[datetime, int]]:
-    """The newest working orders meeting `condition` whose order_facts code is one of `codes`:
-    read from the (code, created) index, never from their lines and money."""
-    return session.execute(
+    """The newest working orders meeting `condition` (None: any order) whose order_facts code is
+    one of `codes`: read from the (code, created) index, never from their lines and money; the
+    orders' own rows only for a condition on them (a row to visit for each order of the codes)."""
+    query = (
         select(OrderFacts.created_at, OrderFacts.order_id)
-        .join(SalesOrder, SalesOrder.id == OrderFacts.order_id)
-        .where(OrderFacts.code.in_(codes), condition, _older_than(OrderFacts.created_at, OrderFacts.order_id, before))
+        .where(OrderFacts.code.in_(codes), _older_than(OrderFacts.created_at, OrderFacts.order_id, before))
         .order_by(OrderFacts.created_at.desc(), OrderFacts.order_id.desc()).limit(limit)
-    ).all()
+    )
+    if condition is not None:
+        query = query.join(SalesOrder, SalesOrder.id == OrderFacts.order_id).where(condition)
+    return session.execute(query).all()
 
 
 def order_list(engine: Engine, *, search: str = "", status: str | None = None, limit: int = 200,
@@ -325,9 +346,10 @@ def order_list(engine: Engine, *, search: str = "", status: str | None = None, l
     text = search.strip()
     wanted = OrderStatus(status) if status else None
     with reading(engine) as session:
-        terms = _search_terms(session, text) if text else [true()]
+        terms = _search_terms(session, text) if text else [None]
         if wanted in STORED_STATUSES:
-            terms = [and_(term, SalesOrder.state == wanted.value) for term in terms]
+            stored = SalesOrder.state == wanted.value
+            terms = [stored if term is None else and_(term, stored) for term in terms]
         before = None
         if after is not None:
             last = sales_order_by_number(session, after)
