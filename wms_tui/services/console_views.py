@@ -35,6 +35,7 @@ from wms_tui.domain.states import (
     CreditNoteState,
     InvoiceState,
     PartnerKind,
+    PaymentState,
     ReturnDisposition,
     StockExceptionState,
     TaskKind,
@@ -46,6 +47,7 @@ from wms_tui.store.models import (
     Container,
     CountLine,
     CreditNote,
+    CustomerProfile,
     Invoice,
     Item,
     Location,
@@ -288,8 +290,24 @@ def _search_terms(session: Session, text: str) -> list:
     terms += [SalesOrder.customer_id == customer for customer in customers]
     items = session.execute(select(Item.id).where(Item.sku.ilike(pattern))).scalars().all()
     if items:
-        terms.append(SalesOrder.id.in_(select(SalesOrderLine.order_id).where(SalesOrderLine.item_id.in_(items))))
+        terms.append(_with_items(session, items))
     return terms
+
+
+# Lines of the searched items from which the order list walks the orders newest first.
+MANY_LINES = 2000
+
+
+def _with_items(session: Session, items: list[int]):
+    """Orders with a line of one of `items`, read from the (item, order) index. Few such lines:
+    their orders looked up by id and sorted. Many (a SKU prefix of ten items in 5,000 lines of
+    100,000 orders): the orders walked newest first, each looked for in that index, until the
+    page is full; SQLite, planning without statistics, would look up and sort every one."""
+    lines = select(SalesOrderLine.order_id).where(SalesOrderLine.item_id.in_(items))
+    counted = session.execute(select(func.count()).select_from(lines.limit(MANY_LINES).subquery())).scalar_one()
+    if counted < MANY_LINES:
+        return SalesOrder.id.in_(lines)
+    return lines.where(SalesOrderLine.order_id == SalesOrder.id).exists()
 
 
 def _older_than(created_at, order_id, before: tuple[datetime, int] | None):
@@ -299,22 +317,27 @@ def _older_than(created_at, order_id, before: tuple[datetime, int] | None):
 
 
 def _newest(session: Session, condition, limit: int, before: tuple[datetime, int] | None) -> list[tuple[datetime, int]]:
+    """The newest orders meeting `condition` (None: any order)."""
     return session.execute(
-        select(SalesOrder.created_at, SalesOrder.id).where(condition, _older_than(SalesOrder.created_at, SalesOrder.id, before))
+        select(SalesOrder.created_at, SalesOrder.id)
+        .where(true() if condition is None else condition, _older_than(SalesOrder.created_at, SalesOrder.id, before))
         .order_by(SalesOrder.created_at.desc(), SalesOrder.id.desc()).limit(limit)
     ).all()
 
 
 def _newest_showing(session: Session, codes: tuple[int, ...], condition, limit: int,
                     before: tuple[datetime, int] | None) -> list[tuple[datetime, int]]:
-    """The newest working orders meeting `condition` whose order_facts code is one of `codes`:
-    read from the (code, created) index, never from their lines and money."""
-    return session.execute(
+    """The newest working orders meeting `condition` (None: any order) whose order_facts code is
+    one of `codes`: read from the (code, created) index, never from their lines and money; the
+    orders' own rows only for a condition on them (a row to visit for each order of the codes)."""
+    query = (
         select(OrderFacts.created_at, OrderFacts.order_id)
-        .join(SalesOrder, SalesOrder.id == OrderFacts.order_id)
-        .where(OrderFacts.code.in_(codes), condition, _older_than(OrderFacts.created_at, OrderFacts.order_id, before))
+        .where(OrderFacts.code.in_(codes), _older_than(OrderFacts.created_at, OrderFacts.order_id, before))
         .order_by(OrderFacts.created_at.desc(), OrderFacts.order_id.desc()).limit(limit)
-    ).all()
+    )
+    if condition is not None:
+        query = query.join(SalesOrder, SalesOrder.id == OrderFacts.order_id).where(condition)
+    return session.execute(query).all()
 
 
 def order_list(engine: Engine, *, search: str = "", status: str | None = None, limit: int = 200,
@@ -325,9 +348,10 @@ def order_list(engine: Engine, *, search: str = "", status: str | None = None, l
     text = search.strip()
     wanted = OrderStatus(status) if status else None
     with reading(engine) as session:
-        terms = _search_terms(session, text) if text else [true()]
+        terms = _search_terms(session, text) if text else [None]
         if wanted in STORED_STATUSES:
-            terms = [and_(term, SalesOrder.state == wanted.value) for term in terms]
+            stored = SalesOrder.state == wanted.value
+            terms = [stored if term is None else and_(term, stored) for term in terms]
         before = None
         if after is not None:
             last = sales_order_by_number(session, after)
@@ -471,6 +495,8 @@ class OrderPage:
 
 
 def order_page(engine: Engine, number: str, *, today: date | None = None) -> OrderPage:
+    """An order and everything done for it, in a few reads of columns (each statement, and each
+    row made an object, costs more than the database's work for one order)."""
     # Loaded with the first page shown, not with the dashboard the console starts on: these
     # bring the ledger's posting and the returns service.
     from wms_tui.services.outbound.common import order_policy
@@ -480,25 +506,33 @@ def order_page(engine: Engine, number: str, *, today: date | None = None) -> Ord
     today = today or datetime.now(UTC).date()
     with reading(engine) as session:
         order = sales_order_by_number(session, number)
-        customer = session.get(Partner, order.customer_id)
-        warehouse = session.get(Warehouse, order.warehouse_id)
+        # The customer's profile is read along (into the session, where order_policy finds it).
+        customer_code, customer_name, warehouse, facts, _ = session.execute(
+            select(Partner.code, Partner.name, Warehouse.code, OrderFacts.code, CustomerProfile)
+            .select_from(SalesOrder)
+            .join(Partner, Partner.id == SalesOrder.customer_id)
+            .join(Warehouse, Warehouse.id == SalesOrder.warehouse_id)
+            .outerjoin(OrderFacts, OrderFacts.order_id == SalesOrder.id)
+            .outerjoin(CustomerProfile, CustomerProfile.partner_id == SalesOrder.customer_id)
+            .where(SalesOrder.id == order.id)
+        ).one()
         line_rows = session.execute(
-            select(SalesOrderLine, Item.sku, Item.name)
+            select(SalesOrderLine.id, Item.sku, Item.name, SalesOrderLine.quantity, SalesOrderLine.committed_quantity,
+                   SalesOrderLine.backordered_quantity, SalesOrderLine.cancelled_quantity, SalesOrderLine.picked_quantity,
+                   SalesOrderLine.shipped_quantity, SalesOrderLine.unit_price)
             .join(Item, Item.id == SalesOrderLine.item_id)
             .where(SalesOrderLine.order_id == order.id).order_by(SalesOrderLine.id)
         ).all()
-        line_ids = [line.id for line, _, _ in line_rows]
+        line_ids = [line.id for line in line_rows]
         packed = packed_by_line(session, line_ids)
         invoiced = invoicing.invoiced_by_line(session, line_ids)
         returned = returned_by_line(session, line_ids)
         lines = [
-            PageLine(line.id, sku, name, line.quantity, line.committed_quantity, line.backordered_quantity,
+            PageLine(line.id, line.sku, line.name, line.quantity, line.committed_quantity, line.backordered_quantity,
                      line.cancelled_quantity, line.picked_quantity, packed.get(line.id, ZERO), line.shipped_quantity,
                      invoiced.get(line.id, ZERO), returned.get(line.id, ZERO), line.unit_price)
-            for line, sku, name in line_rows
+            for line in line_rows
         ]
-        facts = session.get(OrderFacts, order.id)
-        status = _derived(order.state, facts.code if facts else None)
         page_tasks = [
             PageTask(row.id, row.kind, row.state, row.code or "", row.sku or "", row.quantity, row.done_quantity, row.assignee or "")
             for row in session.execute(
@@ -508,43 +542,49 @@ def order_page(engine: Engine, number: str, *, today: date | None = None) -> Ord
                 .where(Task.document_ref == order.number).order_by(Task.queue_position, Task.id)
             )
         ]
-        shipments = session.execute(select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id)).scalars().all()
+        shipments = session.execute(
+            select(Shipment.id, Shipment.number, Shipment.carrier, Shipment.tracking_number, Shipment.shipped_at)
+            .where(Shipment.order_id == order.id).order_by(Shipment.id)
+        ).all()
         shipment_numbers = {shipment.id: shipment.number for shipment in shipments}
         containers = [
-            PageContainer(code, packing.state, packing.weight_kg, shipment_numbers.get(packing.shipment_id, ""))
-            for packing, code in session.execute(
-                select(ShippingContainer, Container.code)
+            PageContainer(row.code, row.state, row.weight_kg, shipment_numbers.get(row.shipment_id, ""))
+            for row in session.execute(
+                select(Container.code, ShippingContainer.state, ShippingContainer.weight_kg, ShippingContainer.shipment_id)
                 .join(Container, Container.id == ShippingContainer.container_id)
                 .where(ShippingContainer.order_id == order.id).order_by(Container.code)
             )
         ]
+        invoice_rows = session.execute(
+            select(Invoice.id, Invoice.number, Invoice.issued_on, Invoice.due_on, Invoice.total, Invoice.state)
+            .where(Invoice.order_id == order.id).order_by(Invoice.id)
+        ).all()
+        payments_of: dict[int, list] = defaultdict(list)
+        for payment in session.execute(
+            select(Payment.invoice_id, Payment.amount, Payment.paid_on, Payment.reference, Payment.state)
+            .where(Payment.invoice_id.in_([invoice.id for invoice in invoice_rows])).order_by(Payment.invoice_id, Payment.id)
+        ):
+            payments_of[payment.invoice_id].append(payment)
         invoices = []
         payments = []
-        for invoice in session.execute(select(Invoice).where(Invoice.order_id == order.id).order_by(Invoice.id)).scalars():
-            paid = invoicing.paid_amount(session, invoice.id)
+        for invoice in invoice_rows:
+            paid = sum((p.amount for p in payments_of[invoice.id] if p.state == PaymentState.POSTED), ZERO)  # as invoicing.paid_amount
             shown = InvoiceState.VOID.value if invoice.state == InvoiceState.VOID else payment_status(invoice.total, paid, invoice.due_on, today).value
             invoices.append(PageInvoice(invoice.number, invoice.issued_on, invoice.due_on, invoice.total, paid, invoice.state, shown))
-            payments += [
-                PagePayment(invoice.number, payment.amount, payment.paid_on, payment.reference, payment.state)
-                for payment in session.execute(select(Payment).where(Payment.invoice_id == invoice.id).order_by(Payment.id)).scalars()
-            ]
-        credit_notes = {
-            return_id: note
-            for return_id, note in session.execute(
-                select(CreditNote.return_id, CreditNote.number).where(CreditNote.order_id == order.id, CreditNote.state != CreditNoteState.VOID)
-            )
-        }
+            payments += [PagePayment(invoice.number, p.amount, p.paid_on, p.reference, p.state) for p in payments_of[invoice.id]]
         returns = [
-            PageReturnLine(line.id, document.number, sku, line.quantity, line.condition, line.disposition, credit_notes.get(document.id, ""))
-            for line, document, sku in session.execute(
-                select(SalesReturnLine, SalesReturn, Item.sku)
+            PageReturnLine(row.id, row.number, row.sku, row.quantity, row.condition, row.disposition, row.credit_note or "")
+            for row in session.execute(
+                select(SalesReturnLine.id, SalesReturn.number, Item.sku, SalesReturnLine.quantity, SalesReturnLine.condition,
+                       SalesReturnLine.disposition, CreditNote.number.label("credit_note"))
                 .join(SalesReturn, SalesReturn.id == SalesReturnLine.return_id)
                 .join(Item, Item.id == SalesReturnLine.item_id)
+                .outerjoin(CreditNote, and_(CreditNote.return_id == SalesReturn.id, CreditNote.state != CreditNoteState.VOID))
                 .where(SalesReturn.order_id == order.id).order_by(SalesReturnLine.id)
             )
         ]
         return OrderPage(
-            order.number, customer.code, customer.name, warehouse.code, order.state, status.value,
+            order.number, customer_code, customer_name, warehouse, order.state, _derived(order.state, facts).value,
             order_policy(session, order).value, order.created_at, order.confirmed_at, order.freight,
             lines, page_tasks, containers,
             [PageShipment(s.number, s.carrier, s.tracking_number, s.shipped_at) for s in shipments],

@@ -53,10 +53,12 @@ class SalesOrder(SQLModel, table=True):
 
 class SalesOrderLine(SQLModel, table=True):
     __tablename__ = "sales_order_line"
+    # An item's orders read from the index alone (the console's search by SKU).
+    __table_args__ = (Index("ix_sales_order_line_item_order", "item_id", "order_id"),)
     id: int | None = Field(default=None, primary_key=True)
     uid: uuid.UUID | None = uid_field()  # how the line travels between central and terminals
     order_id: int = Field(foreign_key="sales_order.id", index=True)
-    item_id: int = Field(foreign_key="item.id", index=True)
+    item_id: int = Field(foreign_key="item.id")
     quantity: Decimal = quantity_field()
     # Committed: promised from available stock; back ordered: promised but not yet coverable.
     committed_quantity: Decimal = quantity_field(default=Decimal(0))

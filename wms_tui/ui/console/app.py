@@ -3,6 +3,7 @@ as the floor. Screens are modes switched by F-keys or the command palette (Ctrl+
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 from importlib import import_module
 from pathlib import Path
@@ -31,7 +32,13 @@ SCREENS = {
 def later(module: str, screen: str) -> Callable[[], Screen]:
     """A desk whose module (and the services behind it) loads when it is first opened, so the
     console starts on the dashboard sooner."""
-    return lambda: getattr(import_module(f"wms_tui.ui.console.{module}"), screen)()
+
+    def make() -> Screen:
+        desk = import_module(f"wms_tui.ui.console.{module}")
+        gc.freeze()  # what the desk's modules loaded lives as long as the app (see ConsoleApp.on_mount)
+        return getattr(desk, screen)()
+
+    return make
 
 
 class ConsoleApp(App):
@@ -64,6 +71,12 @@ class ConsoleApp(App):
         self.printer_names = sorted(runtime.settings.printers)
         self.queue_path = queue_path
         self.export_folder = export_folder or export_folder_default()
+
+    def on_mount(self) -> None:
+        # What start-up loaded (modules, models, styles) lives as long as the app: kept out of
+        # the collector's full passes, which otherwise walk it again and again (a pass took
+        # ~0.3 s, the slowest of order pages opened in a row).
+        gc.freeze()
 
     def posting_context(self):
         """Moves the console posts (re-open, returns) carry this station and operator."""
