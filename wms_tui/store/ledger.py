@@ -16,7 +16,7 @@ import secrets
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -285,13 +285,31 @@ def move_hash(previous_hash: str, move: Mapping, timestamp: str) -> str:
     The format is frozen: changing it breaks every chain already stored (migration 0006 fills
     the hashes of moves posted before chains existed with this same function).
     """
+    return _chain_hash(
+        previous_hash, move["id"], _text(move["terminal_id"]), move["sequence"], move["item_id"], move["from_location_id"],
+        move["to_location_id"], move["lot_id"], move["container_id"],
+        quantities.to_units(move["quantity"], quantities.QUANTITY_PLACES),
+        quantities.to_units(move["unit_cost"], quantities.MONEY_PLACES),
+        _signed(move["operator"], timestamp), move["document_ref"], move["document_line_id"], move["reason"], move["reverses_id"],
+    )
+
+
+def _signed(operator: str, timestamp: str) -> str:
+    """The hashed operator and time: the same for every move of a batch."""
+    return f"{_text(operator)}|{timestamp}"
+
+
+def _chain_hash(
+    previous_hash: str, move_id: uuid.UUID, terminal: str, sequence: int, item_id: int, source: int, target: int,
+    lot_id: int | None, container_id: int | None, quantity_units: int, cost_units: int, signed: str,
+    document_ref: str | None, document_line_id: int | None, reason: str | None, reverses_id: uuid.UUID | None,
+) -> str:
+    """move_hash's content (the frozen format) from the stored units, the hashed terminal
+    (`_text`) and `_signed`: posting works each of them out once, for the hash and the insert."""
     content = (
-        f"{previous_hash}|{move['id'].hex}|{_text(move['terminal_id'])}|{move['sequence']}|{move['item_id']}"
-        f"|{move['from_location_id']}|{move['to_location_id']}|{_number(move['lot_id'])}|{_number(move['container_id'])}"
-        f"|{quantities.to_units(move['quantity'], quantities.QUANTITY_PLACES)}"
-        f"|{quantities.to_units(move['unit_cost'], quantities.MONEY_PLACES)}|{_text(move['operator'])}|{timestamp}"
-        f"|{_text(move['document_ref'])}|{_number(move['document_line_id'])}|{_text(move['reason'])}"
-        f"|{'-' if move['reverses_id'] is None else move['reverses_id'].hex}"
+        f"{previous_hash}|{move_id.hex}|{terminal}|{sequence}|{item_id}|{source}|{target}|{_number(lot_id)}"
+        f"|{_number(container_id)}|{quantity_units}|{cost_units}|{signed}|{_text(document_ref)}|{_number(document_line_id)}"
+        f"|{_text(reason)}|{'-' if reverses_id is None else reverses_id.hex}"
     )
     return hashlib.sha256(content.encode()).hexdigest()
 
@@ -427,28 +445,29 @@ def new_move_ids(count: int) -> list[uuid.UUID]:
     ]
 
 
-MOVE_COLUMNS = [column.name for column in MOVES.columns]
+# stock_move's columns, in the order posting builds its rows (tests/ledger checks it names them all).
+MOVE_COLUMNS = (
+    "id", "terminal_id", "sequence", "item_id", "from_location_id", "to_location_id", "lot_id", "container_id",
+    "quantity", "unit_cost", "operator", "created_at", "document_ref", "document_line_id", "reason", "reverses_id",
+    "chain_hash", "warehouse_id", "received_at",
+)
+
+
+def _unchanged(value):
+    return value
 
 
 @lru_cache(maxsize=8)
-def _move_insert(dialect) -> tuple[str, list]:
-    """The INSERT text and each column's bind processor, worked out once per dialect instance."""
-    converters = [(name, MOVES.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in MOVE_COLUMNS]
+def _move_insert(dialect) -> tuple[str, dict[str, Callable]]:
+    """The INSERT text and, per column, the conversion to what the driver takes (its type's bind
+    processor), worked out once per dialect instance."""
+    stored = {}
+    for name in MOVE_COLUMNS:
+        processor = MOVES.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        stored[name] = processor or _unchanged
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO stock_move ({', '.join(MOVE_COLUMNS)}) VALUES ({', '.join([marker] * len(MOVE_COLUMNS))})"
-    return sql, converters
-
-
-def _insert_moves(conn: Connection, rows: list[dict]) -> None:
-    """executemany straight to the driver, each value converted as SQLAlchemy would."""
-    sql, converters = _move_insert(conn.dialect)
-    conn.exec_driver_sql(
-        sql,
-        [
-            tuple(row[name] if processor is None or row[name] is None else processor(row[name]) for name, processor in converters)
-            for row in rows
-        ],
-    )
+    return sql, stored
 
 
 def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: PostingContext) -> list[PostedMove]:
@@ -457,6 +476,11 @@ def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: Posti
     Nothing is written unless every move is valid; a database error, or a batch that would take
     more from an internal location than it holds, rolls back the caller's transaction, so the
     batch is all-or-nothing.
+
+    Each move becomes the driver's values straight away (executemany, no SQLAlchemy per-row
+    handling): what is the same for the whole batch (terminal, operator, time) is converted
+    once, and the stored quantity and cost units are worked out once for both the hash and
+    the row.
     """
     if not requests:
         return []
@@ -466,50 +490,45 @@ def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: Posti
     _load_places(conn, found, {p[0].from_location_id for p in priced} | {p[0].to_location_id for p in priced})
     first_sequence, previous_hash = _reserve_sequences(conn, context.terminal_id, len(priced))
     now = datetime.now(UTC)
-    timestamp = chain_timestamp(now)
-    rows: list[dict] = []
+    sql, stored = _move_insert(conn.dialect)
+    stored_id, stored_now = stored["id"], stored["created_at"](now)
+    terminal, signed = _text(context.terminal_id), _signed(context.operator, chain_timestamp(now))
+    to_units, places = quantities.to_units, found.places
+    values: list[tuple] = []
     posted: list[PostedMove] = []
     deltas: dict[tuple[int, int, int, int], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for offset, ((request, quantity, cost), move_id) in enumerate(zip(priced, new_move_ids(len(priced)), strict=True)):
         sequence = first_sequence + offset
-        row = {
-            "id": move_id,
-            "terminal_id": context.terminal_id,
-            "sequence": sequence,
-            "item_id": request.item_id,
-            "from_location_id": request.from_location_id,
-            "to_location_id": request.to_location_id,
-            "lot_id": request.lot_id,
-            "container_id": request.container_id,
-            "quantity": quantity,
-            "unit_cost": cost,
-            "operator": context.operator,
-            "created_at": now,
-            "document_ref": request.document_ref,
-            "document_line_id": request.document_line_id,
-            "reason": request.reason,
-            "reverses_id": request.reverses_id,
-            "warehouse_id": move_warehouse(found.places[request.from_location_id], found.places[request.to_location_id]),
-            "received_at": None,
-        }
-        previous_hash = row["chain_hash"] = move_hash(previous_hash, row, timestamp)
-        rows.append(row)
+        item_id, source_id, target_id = request.item_id, request.from_location_id, request.to_location_id
+        lot_id, container_id, reverses_id = request.lot_id, request.container_id, request.reverses_id
+        quantity_units = to_units(quantity, quantities.QUANTITY_PLACES)
+        cost_units = to_units(cost, quantities.MONEY_PLACES)
+        previous_hash = _chain_hash(
+            previous_hash, move_id, terminal, sequence, item_id, source_id, target_id, lot_id, container_id, quantity_units,
+            cost_units, signed, request.document_ref, request.document_line_id, request.reason, reverses_id,
+        )
+        values.append((
+            stored_id(move_id), context.terminal_id, sequence, item_id, source_id, target_id, lot_id, container_id,
+            quantity_units, cost_units, context.operator, stored_now, request.document_ref, request.document_line_id,
+            request.reason, None if reverses_id is None else stored_id(reverses_id), previous_hash,
+            move_warehouse(places[source_id], places[target_id]), None,
+        ))
         value = move_value(quantity, cost)
-        lot_key = request.lot_id or NO_LOT
-        container_key = request.container_id or NO_CONTAINER
-        source = deltas[(request.item_id, request.from_location_id, lot_key, container_key)]
+        lot_key = lot_id or NO_LOT
+        container_key = container_id or NO_CONTAINER
+        source = deltas[(item_id, source_id, lot_key, container_key)]
         source[0] -= quantity
         source[1] -= value
-        target = deltas[(request.item_id, request.to_location_id, lot_key, container_key)]
+        target = deltas[(item_id, target_id, lot_key, container_key)]
         target[0] += quantity
         target[1] += value
         posted.append(
             PostedMove(
-                move_id, sequence, request.item_id, request.from_location_id, request.to_location_id,
-                quantity, cost, request.lot_id, request.container_id, now, _sellable_in(found, request),
+                move_id, sequence, item_id, source_id, target_id, quantity, cost, lot_id, container_id, now,
+                _sellable_in(found, request),
             )
         )
-    _insert_moves(conn, rows)
+    conn.exec_driver_sql(sql, values)
     left = _upsert_balances(conn, deltas, watched=_taken_from_stock(deltas, found))
     _refuse_negative(left, deltas, found)
     return posted

@@ -215,8 +215,7 @@ class _MoveParser:
     checked and converted once per batch."""
 
     def __init__(self, dialect, received_at: datetime) -> None:
-        _, converters = _move_insert(dialect)
-        stored = {name: processor or (lambda value: value) for name, processor in converters}
+        _, stored = _move_insert(dialect)
         self.stored_time = stored["created_at"]
         # (the checked Decimal, its stored form)
         self.quantity = _memo(lambda value: _checked(quantities.move_quantity, stored["quantity"], value))
