@@ -522,7 +522,9 @@ def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: Posti
     sql, stored = _move_insert(conn.dialect)
     stored_id, stored_now = stored["id"], stored["created_at"](now)
     terminal, signed = _text(context.terminal_id), _signed(context.operator, chain_timestamp(now))
-    to_units, places = quantities.to_units, found.places
+    places = found.places
+    quantity_units_of = once_per_value(lambda quantity: quantities.to_units(quantity, quantities.QUANTITY_PLACES))
+    cost_units_of = once_per_value(lambda cost: quantities.to_units(cost, quantities.MONEY_PLACES))
     values: list[tuple] = []
     posted: list[PostedMove] = []
     deltas: dict[tuple[int, int, int, int], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
@@ -530,8 +532,7 @@ def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: Posti
         sequence = first_sequence + offset
         item_id, source_id, target_id = request.item_id, request.from_location_id, request.to_location_id
         lot_id, container_id, reverses_id = request.lot_id, request.container_id, request.reverses_id
-        quantity_units = to_units(quantity, quantities.QUANTITY_PLACES)
-        cost_units = to_units(cost, quantities.MONEY_PLACES)
+        quantity_units, cost_units = quantity_units_of(quantity), cost_units_of(cost)
         previous_hash = _chain_hash(
             previous_hash, move_id, terminal, sequence, item_id, source_id, target_id, lot_id, container_id, quantity_units,
             cost_units, signed, request.document_ref, request.document_line_id, request.reason, reverses_id,
