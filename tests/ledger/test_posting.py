@@ -10,9 +10,16 @@ from sqlalchemy.exc import DBAPIError
 from tests.factories import build_small_warehouse
 from wms_tui.domain.errors import LedgerRuleViolation, NotFound
 from wms_tui.domain.reasons import MoveReason
-from wms_tui.store import queries
 from wms_tui.store import ledger as ledger_module
-from wms_tui.store.ledger import MOVE_COLUMNS, Ledger, MoveRequest, PostingContext, new_move_ids, post_moves
+from wms_tui.store import queries
+from wms_tui.store.ledger import (
+    MOVE_COLUMNS,
+    Ledger,
+    MoveRequest,
+    PostingContext,
+    new_move_ids,
+    post_moves,
+)
 from wms_tui.store.models import StockMove
 
 CTX = PostingContext(terminal_id="T1", operator="alice")
