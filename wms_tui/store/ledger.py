@@ -4,9 +4,9 @@ A batch is posted in the caller's transaction: every move is validated first, th
 inserted and the balances updated, so either the whole batch lands or none of it does.
 
 Why Core and driver SQL: a scan posts one move and a bulk job a hundred thousand, so the
-statements are built once per process (per dialect), and the moves go to the driver's
-executemany with each value converted by its column type's bind processor, because SQLAlchemy's
-per-row parameter handling costs more than SQLite's insert.
+statements are built once per process (per dialect), and the moves (and, on SQLite, the
+balances) go to the driver's executemany with each value converted as its column type would,
+because SQLAlchemy's per-row parameter handling costs more than SQLite's insert.
 """
 
 from __future__ import annotations
