@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, func, select
 
@@ -58,18 +59,29 @@ def view(session: Session, task: Task) -> TaskView:
 
 def view_of_id(session: Session, task_id: int) -> TaskView:
     """`view` of a task not read yet."""
-    return _view_of(session.exec(_VIEW.where(Task.id == task_id)).one())
+    return _view_of(session.exec(_VIEW_OF_ID, params={"task_id": task_id}).one())
+
+
+def _view_and_waiting(*, of_batch: bool):
+    waiting = select(func.count()).select_from(_WAITING).where(
+        _WAITING.warehouse_id == bindparam("warehouse_id"), _WAITING.kind == bindparam("kind"),
+        _WAITING.state == TaskState.OPEN.value)
+    if of_batch:
+        waiting = waiting.where(Task.batch_ref.is_(None) | (_WAITING.batch_ref == Task.batch_ref))
+    return _VIEW.add_columns(waiting.scalar_subquery()).where(Task.id == bindparam("task_id"))
+
+
+# Built once: a floor scan waits for each statement, and building one costs as much as running it.
+_VIEW_OF_ID = _VIEW.where(Task.id == bindparam("task_id"))
+_VIEW_AND_WAITING = {of_batch: _view_and_waiting(of_batch=of_batch) for of_batch in (False, True)}
 
 
 def view_with_waiting(session: Session, task_id: int, warehouse_id: int, kind: TaskKind, *,
                       of_batch: bool = False) -> tuple[TaskView, int]:
     """The task as the operator reads it and how many open tasks of the kind wait (of its batch
     when `of_batch` and it has one), as `view` and `open_count` tell, in one read."""
-    waiting = select(func.count()).select_from(_WAITING).where(
-        _WAITING.warehouse_id == warehouse_id, _WAITING.kind == kind.value, _WAITING.state == TaskState.OPEN.value)
-    if of_batch:
-        waiting = waiting.where(Task.batch_ref.is_(None) | (_WAITING.batch_ref == Task.batch_ref))
-    row = session.exec(_VIEW.add_columns(waiting.scalar_subquery()).where(Task.id == task_id)).one()
+    row = session.exec(_VIEW_AND_WAITING[of_batch],
+                       params={"task_id": task_id, "warehouse_id": warehouse_id, "kind": kind.value}).one()
     return _view_of(row), row[13]
 
 
@@ -82,12 +94,13 @@ def open_count(session: Session, warehouse_id: int, kind: TaskKind, *, batch_ref
     return session.exec(query).one()
 
 
+_PENDING = select(func.count()).select_from(Task).where(
+    Task.kind == bindparam("kind"), Task.document_ref == bindparam("document_ref"), Task.state.in_(PENDING_TASK_STATES))
+
+
 def pending_count(session: Session, kind: TaskKind, document_ref: str) -> int:
     """Tasks of the kind for a document not done yet (open or claimed)."""
-    return session.exec(
-        select(func.count()).select_from(Task).where(
-            Task.kind == kind.value, Task.document_ref == document_ref, Task.state.in_(PENDING_TASK_STATES))
-    ).one()
+    return session.exec(_PENDING, params={"kind": kind.value, "document_ref": document_ref}).one()
 
 
 def claim_for(session: Session, operator: str, warehouse_id: int, kind: TaskKind, work_list: str | None) -> Task | None:
