@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam, update
 from sqlmodel import Session, func, select
 
 from wms_tui.domain import text
@@ -328,13 +328,19 @@ def release_abandoned(session: Session, policy: SecurityPolicy) -> list[str]:
     return stale
 
 
+# Built once: every floor scan runs it.
+_SAVE_STATE = (
+    update(FloorSession.__table__).where(FloorSession.__table__.c.terminal_id == bindparam("b_terminal_id"))
+    .values(operator=bindparam("b_operator"), state=bindparam("b_state"), updated_at=bindparam("b_now"))
+)
+
+
 def save_state(session: Session, terminal_id: str, operator: str | None, state: str | None) -> None:
-    """Remember who is signed in on the terminal and their step (None: nothing to resume)."""
-    row = session.get(FloorSession, terminal_id)
-    if row is None:
-        row = FloorSession(terminal_id=terminal_id, updated_at=datetime.now(UTC))
-        session.add(row)
-    row.operator = operator
-    row.state = state
-    row.updated_at = datetime.now(UTC)
-    session.flush()
+    """Remember who is signed in on the terminal and their step (None: nothing to resume).
+    One UPDATE of the terminal's row (every floor scan saves its step), an INSERT the first time."""
+    now = datetime.now(UTC)
+    session.flush()  # a change of the row made before (take_over) goes first: this UPDATE is the last word
+    saved = session.execute(_SAVE_STATE, {"b_terminal_id": terminal_id, "b_operator": operator, "b_state": state, "b_now": now})
+    if saved.rowcount == 0:
+        session.add(FloorSession(terminal_id=terminal_id, operator=operator, state=state, updated_at=now))
+        session.flush()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, func, select
 
@@ -34,22 +35,54 @@ class TaskView:
     batch_ref: str | None  # a cluster batch: its tote is the order's slot
 
 
-_FROM, _TO = aliased(Location), aliased(Location)
+_FROM, _TO, _WAITING = aliased(Location), aliased(Location), aliased(Task)
+_VIEW = (
+    select(Task.id, Task.kind, Task.quantity, Task.done_quantity, Task.tote, Task.document_ref, Task.batch_ref,
+           Item.sku, Item.name, Lot.code, Lot.expiry_date, _FROM.code, _TO.code)
+    .select_from(Task)
+    .outerjoin(Item, Item.id == Task.item_id).outerjoin(Lot, Lot.id == Task.lot_id)
+    .outerjoin(_FROM, _FROM.id == Task.location_id).outerjoin(_TO, _TO.id == Task.target_location_id)
+)
+
+
+def _view_of(row) -> TaskView:
+    task_id, kind, quantity, done, tote, document_ref, batch_ref, sku, name, lot, expiry, from_code, to_code = row[:13]
+    return TaskView(task_id, kind, from_code, to_code, sku or "", name or "", quantity - done, lot, expiry, tote,
+                    document_ref, batch_ref)
 
 
 def view(session: Session, task: Task) -> TaskView:
     """The task as the operator reads it: its item, lot and places in one read (a claim on the
     floor waits for it)."""
-    sku, name, lot, expiry, from_code, to_code = session.exec(
-        select(Item.sku, Item.name, Lot.code, Lot.expiry_date, _FROM.code, _TO.code).select_from(Task)
-        .outerjoin(Item, Item.id == Task.item_id).outerjoin(Lot, Lot.id == Task.lot_id)
-        .outerjoin(_FROM, _FROM.id == Task.location_id).outerjoin(_TO, _TO.id == Task.target_location_id)
-        .where(Task.id == task.id)
-    ).one()
-    return TaskView(
-        task.id, task.kind, from_code, to_code, sku or "", name or "", task.quantity - task.done_quantity,
-        lot, expiry, task.tote, task.document_ref, task.batch_ref,
-    )
+    return view_of_id(session, task.id)
+
+
+def view_of_id(session: Session, task_id: int) -> TaskView:
+    """`view` of a task not read yet."""
+    return _view_of(session.exec(_VIEW_OF_ID, params={"task_id": task_id}).one())
+
+
+def _view_and_waiting(*, of_batch: bool):
+    waiting = select(func.count()).select_from(_WAITING).where(
+        _WAITING.warehouse_id == bindparam("warehouse_id"), _WAITING.kind == bindparam("kind"),
+        _WAITING.state == TaskState.OPEN.value)
+    if of_batch:
+        waiting = waiting.where(Task.batch_ref.is_(None) | (_WAITING.batch_ref == Task.batch_ref))
+    return _VIEW.add_columns(waiting.scalar_subquery()).where(Task.id == bindparam("task_id"))
+
+
+# Built once: a floor scan waits for each statement, and building one costs as much as running it.
+_VIEW_OF_ID = _VIEW.where(Task.id == bindparam("task_id"))
+_VIEW_AND_WAITING = {of_batch: _view_and_waiting(of_batch=of_batch) for of_batch in (False, True)}
+
+
+def view_with_waiting(session: Session, task_id: int, warehouse_id: int, kind: TaskKind, *,
+                      of_batch: bool = False) -> tuple[TaskView, int]:
+    """The task as the operator reads it and how many open tasks of the kind wait (of its batch
+    when `of_batch` and it has one), as `view` and `open_count` tell, in one read."""
+    row = session.exec(_VIEW_AND_WAITING[of_batch],
+                       params={"task_id": task_id, "warehouse_id": warehouse_id, "kind": kind.value}).one()
+    return _view_of(row), row[13]
 
 
 def open_count(session: Session, warehouse_id: int, kind: TaskKind, *, batch_ref: str | None = None) -> int:
@@ -61,33 +94,45 @@ def open_count(session: Session, warehouse_id: int, kind: TaskKind, *, batch_ref
     return session.exec(query).one()
 
 
+_PENDING = select(func.count()).select_from(Task).where(
+    Task.kind == bindparam("kind"), Task.document_ref == bindparam("document_ref"), Task.state.in_(PENDING_TASK_STATES))
+
+
 def pending_count(session: Session, kind: TaskKind, document_ref: str) -> int:
     """Tasks of the kind for a document not done yet (open or claimed)."""
-    return session.exec(
-        select(func.count()).select_from(Task).where(
-            Task.kind == kind.value, Task.document_ref == document_ref, Task.state.in_(PENDING_TASK_STATES))
-    ).one()
+    return session.exec(_PENDING, params={"kind": kind.value, "document_ref": document_ref}).one()
 
 
 def claim_for(session: Session, operator: str, warehouse_id: int, kind: TaskKind, work_list: str | None) -> Task | None:
     """The operator's next task: one already held (after a restart), else the next of the
     scanned list (a cluster batch or an order), else the next of the queue."""
-    held = [task for task in tasks.resume(session, operator, warehouse_id) if task.kind == kind.value]
-    if work_list:
-        held = [task for task in held if work_list in (task.batch_ref, task.document_ref)]
-    if held:
-        return held[0]
+    task_id = take_for(session, operator, warehouse_id, kind, work_list)
+    return None if task_id is None else tasks.get_task(session, task_id)
+
+
+def take_for(session: Session, operator: str, warehouse_id: int, kind: TaskKind, work_list: str | None, *,
+             holding: bool = True) -> int | None:
+    """`claim_for` without reading the task back: the id of the operator's next task. `holding`
+    False: the caller knows the operator holds no task of the kind (it just finished the one
+    it held), so the held tasks are not looked for."""
+    if holding:
+        held = [task for task in tasks.resume(session, operator, warehouse_id) if task.kind == kind.value]
+        if work_list:
+            held = [task for task in held if work_list in (task.batch_ref, task.document_ref)]
+        if held:
+            return held[0].id
     if not work_list:
-        return tasks.claim_next(session, operator, warehouse_id, kind=kind)
+        return tasks.take_next(session, operator, warehouse_id, kind=kind)
     if session.exec(select(Task.id).where(Task.batch_ref == work_list).limit(1)).first() is not None:
-        return tasks.claim_next(session, operator, warehouse_id, kind=kind, batch_ref=work_list)
+        return tasks.take_next(session, operator, warehouse_id, kind=kind, batch_ref=work_list)
     for task_id in session.exec(
         select(Task.id).where(Task.warehouse_id == warehouse_id, Task.kind == kind.value,
                               Task.state == TaskState.OPEN.value, Task.document_ref == work_list)
         .order_by(Task.queue_position, Task.id)
     ):
         try:
-            return tasks.claim_task(session, task_id, operator)
+            tasks.take_task(session, task_id, operator)
+            return task_id
         except tasks.TaskConflict:
             continue
     return None

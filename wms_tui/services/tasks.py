@@ -105,11 +105,19 @@ def get_task(session: Session, task_id: int) -> Task:
 
 def claim_task(session: Session, task_id: int, operator: str) -> Task:
     """Claim one task for `operator`; exactly one of several racing operators wins."""
+    take_task(session, task_id, operator)
+    return get_task(session, task_id)
+
+
+def take_task(session: Session, task_id: int, operator: str) -> None:
+    """`claim_task` without reading the task back: a won claim needs no read (a floor scan
+    waits for each statement); a lost one reads the task to say who has it."""
     operator = _operator(operator)
-    won = writes.claim_task(session, task_id, operator, _now())
+    if writes.claim_task(session, task_id, operator, _now()):
+        return
     task = get_task(session, task_id)
-    if won or (task.state == TaskState.CLAIMED and task.assignee == operator):
-        return task
+    if task.state == TaskState.CLAIMED and task.assignee == operator:
+        return
     if task.state == TaskState.CLAIMED:
         raise TaskConflict(f"task {task_id} is already claimed by {task.assignee}")
     if task.state == TaskState.OPEN:
@@ -127,13 +135,27 @@ def claim_next(
     batch_ref: str | None = None,
 ) -> Task | None:
     """Claim the first open task of the queue (optionally of one kind or batch); None when empty."""
-    operator = _operator(operator)
+    task_id = take_next(session, operator, warehouse_id, kind=kind, batch_ref=batch_ref)
+    return None if task_id is None else get_task(session, task_id)
+
+
+def take_next(
+    session: Session,
+    operator: str,
+    warehouse_id: int,
+    *,
+    kind: TaskKind | None = None,
+    batch_ref: str | None = None,
+) -> int | None:
+    """`claim_next` without reading the task back: the id of the task claimed, None when empty."""
+    _operator(operator)
     for _ in range(CLAIM_ATTEMPTS):
         task_id = views.first_open_task(session, warehouse_id, kind, batch_ref)
         if task_id is None:
             return None
         try:
-            return claim_task(session, task_id, operator)
+            take_task(session, task_id, operator)
+            return task_id
         except TaskConflict:
             continue
     raise TaskConflict("too many terminals are claiming tasks at once: try again")

@@ -143,7 +143,7 @@ class PickHandler(FlowHandler):
         held = [task for task in tasks.resume(ctx.session, ctx.operator.code, ctx.warehouse_id)
                 if task.kind == TaskKind.PICK.value]
         if held:
-            return self._task_reply(ctx, state, held[0], None, "resumed your task")
+            return self._task_reply(ctx, state, held[0].id, None, "resumed your task")
         return Reply(state, message="pick")
 
     def on_action(self, ctx: FloorContext, state: FlowState[PickData], action: str) -> Reply:
@@ -336,7 +336,7 @@ class PickHandler(FlowHandler):
         )
         message = f"picked {display(result.picked)} {data.sku} into {tote}"
         if not result.task_done:
-            task = task_queue.view(ctx.session, tasks.get_task(ctx.session, result.task_id))
+            task = task_queue.view_of_id(ctx.session, result.task_id)
             posted = state.posted(PickStep.ITEM, **_task_data(task, data.list), at=data.at, totes=data.totes,
                                   tally=data.tally, progress=progress(data.tally, tote))
             return Reply(posted, message=message)
@@ -351,29 +351,32 @@ class PickHandler(FlowHandler):
             if tote:
                 message += f"; {data.order} picked: {tote} to packing"
         posted = state.posted(PickStep.LIST, done=1, list=data.list, totes=totes)
-        return self._next(ctx, posted, data.list, message=message)
+        return self._next(ctx, posted, data.list, message=message, holding=False)
 
     # -- tasks ---------------------------------------------------------------------------------
 
-    def _next(self, ctx: FloorContext, state: FlowState[PickData], work_list: str | None, message: str = "") -> Reply:
-        task = task_queue.claim_for(ctx.session, ctx.operator.code, ctx.warehouse_id, TaskKind.PICK, work_list)
-        if task is None:
+    def _next(self, ctx: FloorContext, state: FlowState[PickData], work_list: str | None, message: str = "", *,
+              holding: bool = True) -> Reply:
+        """Claim the next task (`holding` False: the operator just finished the one they held)."""
+        task_id = task_queue.take_for(ctx.session, ctx.operator.code, ctx.warehouse_id, TaskKind.PICK, work_list,
+                                      holding=holding)
+        if task_id is None:
             what = f"list {work_list}" if work_list else "the queue"
             done = f"{message}; " if message else ""
             return Reply(None, message=f"{done}no more picks in {what}")
-        return self._task_reply(ctx, state, task, work_list, message)
+        return self._task_reply(ctx, state, task_id, work_list, message)
 
-    def _task_reply(self, ctx: FloorContext, state: FlowState[PickData], task, work_list: str | None, message: str) -> Reply:
-        waiting = task_queue.open_count(ctx.session, ctx.warehouse_id, TaskKind.PICK,
-                                        batch_ref=task.batch_ref if work_list else None)
+    def _task_reply(self, ctx: FloorContext, state: FlowState[PickData], task_id: int, work_list: str | None,
+                    message: str) -> Reply:
+        view, waiting = task_queue.view_with_waiting(ctx.session, task_id, ctx.warehouse_id, TaskKind.PICK,
+                                                     of_batch=bool(work_list))
         tally = f"{state.done}/{state.done + waiting + 1}"  # tasks done / done + this + waiting
-        view = task_queue.view(ctx.session, task)
         totes = dict(state.data.totes)
         if view.tote and not view.batch_ref:  # resumed after part of it went into this tote
             totes.setdefault(view.document_ref or "", view.tote)
         shown = progress(tally, totes.get(view.document_ref or ""))
         return Reply(state.posted(PickStep.BIN, **_task_data(view, work_list), totes=totes, tally=tally, progress=shown),
-                     message=message or f"task {task.id}")
+                     message=message or f"task {task_id}")
 
 
 def _reason_lines() -> tuple[str, ...]:
