@@ -10,8 +10,16 @@ from sqlalchemy.exc import DBAPIError
 from tests.factories import build_small_warehouse
 from wms_tui.domain.errors import LedgerRuleViolation, NotFound
 from wms_tui.domain.reasons import MoveReason
+from wms_tui.store import ledger as ledger_module
 from wms_tui.store import queries
-from wms_tui.store.ledger import Ledger, MoveRequest, PostingContext, new_move_ids, post_moves
+from wms_tui.store.ledger import (
+    MOVE_COLUMNS,
+    Ledger,
+    MoveRequest,
+    PostingContext,
+    new_move_ids,
+    post_moves,
+)
 from wms_tui.store.models import StockMove
 
 CTX = PostingContext(terminal_id="T1", operator="alice")
@@ -60,6 +68,34 @@ def test_sequence_is_gap_free_per_terminal(engine):
     assert [tuple(row) for row in rows] == [("T1", 1), ("T1", 2), ("T1", 3), ("T1", 4), ("T2", 1)]
 
 
+def test_posting_writes_every_column_of_stock_move():
+    assert sorted(MOVE_COLUMNS) == sorted(column.name for column in StockMove.__table__.columns)
+
+
+def test_bins_taken_from_are_checked_across_returning_statements(engine, monkeypatch):
+    # One balance row per statement: the negative bin is the second statement's.
+    monkeypatch.setattr(ledger_module, "_BALANCE_ROWS_PER_STATEMENT", 1)
+    wh = build_small_warehouse(engine)
+    ledger = Ledger(engine, CTX)
+    ledger.post([
+        MoveRequest(wh.widget.id, wh.supplier.id, wh.bin_a.id, "5"),
+        MoveRequest(wh.milk.id, wh.supplier.id, wh.bin_b.id, "5", lot_id=wh.milk_lot.id),
+    ])
+    with pytest.raises(LedgerRuleViolation, match=r"A-01-02 holds only 5 M-1 \(lot id \d+\): a move cannot take 6"):
+        ledger.post([
+            MoveRequest(wh.widget.id, wh.bin_a.id, wh.customer.id, "2"),
+            MoveRequest(wh.milk.id, wh.bin_b.id, wh.customer.id, "6", lot_id=wh.milk_lot.id),
+        ])
+    ledger.post([
+        MoveRequest(wh.widget.id, wh.bin_a.id, wh.customer.id, "2"),
+        MoveRequest(wh.milk.id, wh.bin_b.id, wh.customer.id, "1", lot_id=wh.milk_lot.id),
+    ])
+    with engine.connect() as conn:
+        assert queries.on_hand_at(conn, wh.widget.id, wh.bin_a.id) == Decimal(3)
+        assert queries.on_hand_at(conn, wh.milk.id, wh.bin_b.id) == Decimal(4)
+        assert queries.item_balance_totals(conn) == {wh.widget.id: Decimal(0), wh.milk.id: Decimal(0)}
+
+
 @pytest.mark.parametrize(
     "change, message",
     [
@@ -70,6 +106,7 @@ def test_sequence_is_gap_free_per_terminal(engine):
         ({"quantity": "5000000"}, "larger than"),
         ({"quantity": "ten"}, "not a number"),
         ({"quantity": "NaN"}, "finite"),
+        ({"quantity": ["4"]}, "must be a number, got list"),
         ({"item_id": 99999}, "unknown item id 99999"),
         ({"to_location_id": 99999}, "unknown destination location id 99999"),
         ({"unit_cost": "-1"}, "cannot be negative"),

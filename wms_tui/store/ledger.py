@@ -4,9 +4,9 @@ A batch is posted in the caller's transaction: every move is validated first, th
 inserted and the balances updated, so either the whole batch lands or none of it does.
 
 Why Core and driver SQL: a scan posts one move and a bulk job a hundred thousand, so the
-statements are built once per process (per dialect), and the moves go to the driver's
-executemany with each value converted by its column type's bind processor, because SQLAlchemy's
-per-row parameter handling costs more than SQLite's insert.
+statements are built once per process (per dialect), and the moves (and, on SQLite, the
+balances) go to the driver's executemany with each value converted as its column type would,
+because SQLAlchemy's per-row parameter handling costs more than SQLite's insert.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import secrets
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -28,7 +28,7 @@ from sqlalchemy.exc import StatementError
 
 from wms_tui.domain import quantities
 from wms_tui.domain.availability import is_sellable
-from wms_tui.domain.costing import CostingMethod, move_value
+from wms_tui.domain.costing import move_value
 from wms_tui.domain.errors import InvalidInput, LedgerRuleViolation, NotFound
 from wms_tui.domain.items import Tracking, lot_problem
 from wms_tui.domain.locations import PRICE_VARIANCE_CODE, LocationKind
@@ -144,21 +144,22 @@ def _load_lookups(conn: Connection, requests: Sequence[MoveRequest]) -> _Lookups
     location_ids = {r.from_location_id for r in requests} | {r.to_location_id for r in requests}
     lot_ids = {r.lot_id for r in requests if r.lot_id is not None}
     container_ids = {r.container_id for r in requests if r.container_id is not None}
+    # Rows unpacked as tuples (a named attribute costs a look-up per value); the enum columns
+    # come back as their members.
     for chunk in _chunks(item_ids):
-        for row in conn.execute(_ITEMS, {"ids": chunk}):
-            found.items[row.id] = (row.sku, Tracking(row.tracking))
-            found.costs[row.id] = ItemCost(row.standard_cost, CostingMethod(row.costing_method))
+        for item_id, sku, tracking, standard_cost, method in conn.execute(_ITEMS, {"ids": chunk}):
+            found.items[item_id] = (sku, tracking)
+            found.costs[item_id] = ItemCost(standard_cost, method)
     costs_asked = any(r.unit_cost is not None for r in requests)
     for number, chunk in enumerate(_chunks(location_ids)):
         statement = _LOCATIONS_AND_VARIANCE if costs_asked and number == 0 else _LOCATIONS
-        for row in conn.execute(statement, {"ids": chunk}):
-            if row.code == PRICE_VARIANCE_CODE:
-                found.price_variance_id = row.id
-            kind = LocationKind(row.kind)
-            found.locations[row.id] = (row.code, kind, row.active)
-            found.places[row.id] = Place(kind, row.warehouse_id)
-            if is_sellable(kind, row.code):
-                found.sellable[row.id] = row.warehouse_id
+        for location_id, code, kind, active, warehouse_id in conn.execute(statement, {"ids": chunk}):
+            if code == PRICE_VARIANCE_CODE:
+                found.price_variance_id = location_id
+            found.locations[location_id] = (code, kind, active)
+            found.places[location_id] = Place(kind, warehouse_id)
+            if is_sellable(kind, code):
+                found.sellable[location_id] = warehouse_id
     for chunk in _chunks(lot_ids):
         found.lots.update({row.id: row.item_id for row in conn.execute(_LOTS, {"ids": chunk})})
     for chunk in _chunks(container_ids):
@@ -169,8 +170,8 @@ def _load_lookups(conn: Connection, requests: Sequence[MoveRequest]) -> _Lookups
 def _load_places(conn: Connection, found: _Lookups, location_ids: set[int]) -> None:
     """Places of locations pricing added (price variance, bins revalued) for the moves' warehouse."""
     for chunk in _chunks(location_ids - found.places.keys()):
-        for row in conn.execute(_LOCATIONS, {"ids": chunk}):
-            found.places[row.id] = Place(LocationKind(row.kind), row.warehouse_id)
+        for location_id, _, kind, _, warehouse_id in conn.execute(_LOCATIONS, {"ids": chunk}):
+            found.places[location_id] = Place(kind, warehouse_id)
 
 
 def move_warehouse(source: Place, destination: Place) -> int | None:
@@ -179,12 +180,36 @@ def move_warehouse(source: Place, destination: Place) -> int | None:
     return source.warehouse_id if source.warehouse_id is not None else destination.warehouse_id
 
 
-def _validate(index: int, request: MoveRequest, found: _Lookups) -> tuple[Decimal, Decimal | None]:
-    """Check one request; returns its exact quantity and the unit cost asked for (None when
-    none is). Raises naming the move."""
+def once_per_value(convert: Callable) -> Callable:
+    """`convert` run once per distinct value of a batch: quantities, costs and reasons repeat
+    across thousands of moves. Keyed by type too (True == 1 == 1.0 must not share an answer);
+    an unhashable value is converted as it is (and refused, as any bad value is)."""
+    seen: dict = {}
+
+    def cached(value):
+        try:
+            key = (type(value), value)
+            return seen[key]
+        except KeyError:
+            seen[key] = result = convert(value)
+            return result
+        except TypeError:
+            return convert(value)
+
+    return cached
+
+
+def _validate_all(requests: Sequence[MoveRequest], found: _Lookups) -> list[tuple[Decimal, Decimal | None]]:
+    """Each request's exact quantity and the unit cost asked for (None when none is), checked."""
+    quantity_of, cost_of = once_per_value(quantities.move_quantity), once_per_value(quantities.unit_cost)
+    return [_validate(index, request, found, quantity_of, cost_of) for index, request in enumerate(requests)]
+
+
+def _validate(index: int, request: MoveRequest, found: _Lookups, quantity_of: Callable, cost_of: Callable) -> tuple[Decimal, Decimal | None]:
+    """Check one request. Raises naming the move."""
     where = f"move {index + 1}"
     try:
-        quantity = quantities.move_quantity(request.quantity)
+        quantity = quantity_of(request.quantity)
     except Exception as exc:
         raise LedgerRuleViolation(f"{where}: {exc}") from None
     item = found.items.get(request.item_id)
@@ -216,7 +241,7 @@ def _validate(index: int, request: MoveRequest, found: _Lookups) -> tuple[Decima
     if request.reason is not None and request.reason not in MOVE_REASONS:
         raise LedgerRuleViolation(f"{where}: {request.reason!r} is not a move reason (one of {', '.join(MOVE_REASONS)})")
     try:
-        cost = None if request.unit_cost is None else quantities.unit_cost(request.unit_cost)
+        cost = None if request.unit_cost is None else cost_of(request.unit_cost)
     except Exception as exc:
         raise LedgerRuleViolation(f"{where}: {exc}") from None
     return quantity, cost
@@ -285,13 +310,31 @@ def move_hash(previous_hash: str, move: Mapping, timestamp: str) -> str:
     The format is frozen: changing it breaks every chain already stored (migration 0006 fills
     the hashes of moves posted before chains existed with this same function).
     """
+    return _chain_hash(
+        previous_hash, move["id"], _text(move["terminal_id"]), move["sequence"], move["item_id"], move["from_location_id"],
+        move["to_location_id"], move["lot_id"], move["container_id"],
+        quantities.to_units(move["quantity"], quantities.QUANTITY_PLACES),
+        quantities.to_units(move["unit_cost"], quantities.MONEY_PLACES),
+        _signed(move["operator"], timestamp), move["document_ref"], move["document_line_id"], move["reason"], move["reverses_id"],
+    )
+
+
+def _signed(operator: str, timestamp: str) -> str:
+    """The hashed operator and time: the same for every move of a batch."""
+    return f"{_text(operator)}|{timestamp}"
+
+
+def _chain_hash(
+    previous_hash: str, move_id: uuid.UUID, terminal: str, sequence: int, item_id: int, source: int, target: int,
+    lot_id: int | None, container_id: int | None, quantity_units: int, cost_units: int, signed: str,
+    document_ref: str | None, document_line_id: int | None, reason: str | None, reverses_id: uuid.UUID | None,
+) -> str:
+    """move_hash's content (the frozen format) from the stored units, the hashed terminal
+    (`_text`) and `_signed`: posting works each of them out once, for the hash and the insert."""
     content = (
-        f"{previous_hash}|{move['id'].hex}|{_text(move['terminal_id'])}|{move['sequence']}|{move['item_id']}"
-        f"|{move['from_location_id']}|{move['to_location_id']}|{_number(move['lot_id'])}|{_number(move['container_id'])}"
-        f"|{quantities.to_units(move['quantity'], quantities.QUANTITY_PLACES)}"
-        f"|{quantities.to_units(move['unit_cost'], quantities.MONEY_PLACES)}|{_text(move['operator'])}|{timestamp}"
-        f"|{_text(move['document_ref'])}|{_number(move['document_line_id'])}|{_text(move['reason'])}"
-        f"|{'-' if move['reverses_id'] is None else move['reverses_id'].hex}"
+        f"{previous_hash}|{move_id.hex}|{terminal}|{sequence}|{item_id}|{source}|{target}|{_number(lot_id)}"
+        f"|{_number(container_id)}|{quantity_units}|{cost_units}|{signed}|{_text(document_ref)}|{_number(document_line_id)}"
+        f"|{_text(reason)}|{'-' if reverses_id is None else reverses_id.hex}"
     )
     return hashlib.sha256(content.encode()).hexdigest()
 
@@ -300,29 +343,22 @@ Key = tuple[int, int, int, int]  # item, location, lot (NO_LOT), container (NO_C
 _BALANCE_KEY = ("item_id", "location_id", "lot_id", "container_id")
 
 
-@lru_cache(maxsize=8)
-def _balance_upsert(dialect_name: str, returning: bool = False):
-    """INSERT ... ON CONFLICT adding to the existing balance; `returning`: each position's new
-    quantity comes back (the check that no bin went negative, without another read)."""
-    dialect_insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
-    statement = dialect_insert(BALANCES)
-    statement = statement.on_conflict_do_update(
-        index_elements=[BALANCES.c[name] for name in _BALANCE_KEY],
-        set_={
-            "quantity": BALANCES.c.quantity + statement.excluded.quantity,
-            "value": BALANCES.c.value + statement.excluded.value,
-        },
-    )
-    return statement.returning(*(BALANCES.c[name] for name in _BALANCE_KEY), BALANCES.c.quantity) if returning else statement
-
-
+_BALANCE_COLUMNS = ", ".join((*_BALANCE_KEY, "quantity", "value"))
+_BALANCE_ADD = (
+    f"ON CONFLICT ({', '.join(_BALANCE_KEY)}) DO UPDATE "
+    "SET quantity = balance.quantity + excluded.quantity, value = balance.value + excluded.value"
+)
+# SQLite: the driver's executemany of one prepared upsert, values converted here (SQLAlchemy's
+# per-row parameter handling cost more than the upserts); with RETURNING, rows of one
+# multi-row VALUES, as many as the bound-parameter limit allows.
+_BALANCE_ROW = "(?, ?, ?, ?, ?, ?)"
+_BALANCE_UPSERT_SQL = f"INSERT INTO stock_balance AS balance ({_BALANCE_COLUMNS}) VALUES {_BALANCE_ROW} {_BALANCE_ADD}"
+_BALANCE_ROWS_PER_STATEMENT = 32766 // 6  # SQLite's bound-parameter limit, six a row
 # PostgreSQL: a batch's balances as six arrays, one statement (an executemany of thousands of
 # upserts is thousands of statements for the server to run).
 _BALANCE_UNNEST_SQL = (
-    f"INSERT INTO stock_balance AS balance ({', '.join(_BALANCE_KEY)}, quantity, value) "
-    "SELECT * FROM unnest(:item_id, :location_id, :lot_id, :container_id, :quantity, :value) "
-    f"ON CONFLICT ({', '.join(_BALANCE_KEY)}) DO UPDATE "
-    "SET quantity = balance.quantity + excluded.quantity, value = balance.value + excluded.value"
+    f"INSERT INTO stock_balance AS balance ({_BALANCE_COLUMNS}) "
+    f"SELECT * FROM unnest(:item_id, :location_id, :lot_id, :container_id, :quantity, :value) {_BALANCE_ADD}"
 )
 _BALANCE_ARRAYS = (
     *(bindparam(name, type_=postgresql.ARRAY(Integer)) for name in _BALANCE_KEY),
@@ -336,31 +372,42 @@ _BALANCE_UNNEST_RETURNING = (
 )
 
 
+def _upsert_sqlite(conn: Connection, deltas: dict[Key, list[Decimal]], returning: bool):
+    to_units, quantity_places, money_places = quantities.to_units, quantities.QUANTITY_PLACES, quantities.MONEY_PLACES
+    rows = [(*key, to_units(quantity, quantity_places), to_units(value, money_places)) for key, (quantity, value) in deltas.items()]
+    if not returning:
+        conn.exec_driver_sql(_BALANCE_UPSERT_SQL, rows)
+        return ()
+    returned = []
+    for start in range(0, len(rows), _BALANCE_ROWS_PER_STATEMENT):
+        chunk = rows[start : start + _BALANCE_ROWS_PER_STATEMENT]
+        sql = (f"INSERT INTO stock_balance AS balance ({_BALANCE_COLUMNS}) VALUES {', '.join([_BALANCE_ROW] * len(chunk))} "
+               f"{_BALANCE_ADD} RETURNING {', '.join(_BALANCE_KEY)}, quantity")
+        returned += conn.exec_driver_sql(sql, tuple(value for row in chunk for value in row)).all()
+    return [(*position, quantities.from_units(units, quantity_places)) for *position, units in returned]
+
+
 def _upsert_balances(conn: Connection, deltas: dict[Key, list[Decimal]], *, watched: Collection[Key] = ()) -> dict[Key, Decimal]:
     """Add the deltas to the balances; returns the new quantity of each `watched` position."""
     if not deltas:
         return {}
     returning = bool(watched)
-    if conn.dialect.name == "postgresql":
-        keys = sorted(deltas)
-        statement, rows = _BALANCE_UNNEST_RETURNING if returning else _BALANCE_UNNEST, {
-            **{name: [key[n] for key in keys] for n, name in enumerate(_BALANCE_KEY)},
-            "quantity": [deltas[key][0] for key in keys],
-            "value": [deltas[key][1] for key in keys],
-        }
-    else:
-        statement, rows = _balance_upsert(conn.dialect.name, returning), [
-            {"item_id": item_id, "location_id": location_id, "lot_id": lot_id, "container_id": container_id,
-             "quantity": quantity, "value": value}
-            for (item_id, location_id, lot_id, container_id), (quantity, value) in deltas.items()
-        ]
     try:
-        result = conn.execute(statement, rows)
-    except StatementError as exc:
-        # A batch's own sum is refused before it is sent (InvalidInput from the column type);
-        # a sum with the stored balance by PostgreSQL ("bigint out of range") or, on SQLite,
-        # by the stock_balance_in_range trigger.
-        if not (isinstance(exc.orig, InvalidInput) or "out of range" in str(exc.orig)):
+        if conn.dialect.name == "postgresql":
+            keys = sorted(deltas)
+            result = conn.execute(_BALANCE_UNNEST_RETURNING if returning else _BALANCE_UNNEST, {
+                **{name: [key[n] for key in keys] for n, name in enumerate(_BALANCE_KEY)},
+                "quantity": [deltas[key][0] for key in keys],
+                "value": [deltas[key][1] for key in keys],
+            })
+        else:
+            result = _upsert_sqlite(conn, deltas, returning)
+    except (InvalidInput, StatementError) as exc:
+        # A batch's own sum is refused before it is sent (InvalidInput, from the conversion to
+        # units); a sum with the stored balance by PostgreSQL ("bigint out of range") or, on
+        # SQLite, by the stock_balance_in_range trigger.
+        cause = exc.orig if isinstance(exc, StatementError) else exc
+        if not (isinstance(cause, InvalidInput) or "out of range" in str(cause)):
             raise
         raise LedgerRuleViolation(
             f"a balance would pass the largest amount the ledger holds ({quantities.MAX_STORED_QUANTITY} units, "
@@ -427,28 +474,29 @@ def new_move_ids(count: int) -> list[uuid.UUID]:
     ]
 
 
-MOVE_COLUMNS = [column.name for column in MOVES.columns]
+# stock_move's columns, in the order posting builds its rows (tests/ledger checks it names them all).
+MOVE_COLUMNS = (
+    "id", "terminal_id", "sequence", "item_id", "from_location_id", "to_location_id", "lot_id", "container_id",
+    "quantity", "unit_cost", "operator", "created_at", "document_ref", "document_line_id", "reason", "reverses_id",
+    "chain_hash", "warehouse_id", "received_at",
+)
+
+
+def _unchanged(value):
+    return value
 
 
 @lru_cache(maxsize=8)
-def _move_insert(dialect) -> tuple[str, list]:
-    """The INSERT text and each column's bind processor, worked out once per dialect instance."""
-    converters = [(name, MOVES.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in MOVE_COLUMNS]
+def _move_insert(dialect) -> tuple[str, dict[str, Callable]]:
+    """The INSERT text and, per column, the conversion to what the driver takes (its type's bind
+    processor), worked out once per dialect instance."""
+    stored = {}
+    for name in MOVE_COLUMNS:
+        processor = MOVES.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        stored[name] = processor or _unchanged
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO stock_move ({', '.join(MOVE_COLUMNS)}) VALUES ({', '.join([marker] * len(MOVE_COLUMNS))})"
-    return sql, converters
-
-
-def _insert_moves(conn: Connection, rows: list[dict]) -> None:
-    """executemany straight to the driver, each value converted as SQLAlchemy would."""
-    sql, converters = _move_insert(conn.dialect)
-    conn.exec_driver_sql(
-        sql,
-        [
-            tuple(row[name] if processor is None or row[name] is None else processor(row[name]) for name, processor in converters)
-            for row in rows
-        ],
-    )
+    return sql, stored
 
 
 def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: PostingContext) -> list[PostedMove]:
@@ -457,59 +505,60 @@ def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: Posti
     Nothing is written unless every move is valid; a database error, or a batch that would take
     more from an internal location than it holds, rolls back the caller's transaction, so the
     batch is all-or-nothing.
+
+    Each move becomes the driver's values straight away (executemany, no SQLAlchemy per-row
+    handling): what is the same for the whole batch (terminal, operator, time) is converted
+    once, and the stored quantity and cost units are worked out once for both the hash and
+    the row.
     """
     if not requests:
         return []
     found = _load_lookups(conn, requests)
-    checked = [_validate(index, request, found) for index, request in enumerate(requests)]
+    checked = _validate_all(requests, found)
     priced = price_moves(conn, requests, checked, found.costs, found.places, found.price_variance_id)
     _load_places(conn, found, {p[0].from_location_id for p in priced} | {p[0].to_location_id for p in priced})
     first_sequence, previous_hash = _reserve_sequences(conn, context.terminal_id, len(priced))
     now = datetime.now(UTC)
-    timestamp = chain_timestamp(now)
-    rows: list[dict] = []
+    sql, stored = _move_insert(conn.dialect)
+    stored_id, stored_now = stored["id"], stored["created_at"](now)
+    terminal, signed = _text(context.terminal_id), _signed(context.operator, chain_timestamp(now))
+    places = found.places
+    quantity_units_of = once_per_value(lambda quantity: quantities.to_units(quantity, quantities.QUANTITY_PLACES))
+    cost_units_of = once_per_value(lambda cost: quantities.to_units(cost, quantities.MONEY_PLACES))
+    values: list[tuple] = []
     posted: list[PostedMove] = []
     deltas: dict[tuple[int, int, int, int], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for offset, ((request, quantity, cost), move_id) in enumerate(zip(priced, new_move_ids(len(priced)), strict=True)):
         sequence = first_sequence + offset
-        row = {
-            "id": move_id,
-            "terminal_id": context.terminal_id,
-            "sequence": sequence,
-            "item_id": request.item_id,
-            "from_location_id": request.from_location_id,
-            "to_location_id": request.to_location_id,
-            "lot_id": request.lot_id,
-            "container_id": request.container_id,
-            "quantity": quantity,
-            "unit_cost": cost,
-            "operator": context.operator,
-            "created_at": now,
-            "document_ref": request.document_ref,
-            "document_line_id": request.document_line_id,
-            "reason": request.reason,
-            "reverses_id": request.reverses_id,
-            "warehouse_id": move_warehouse(found.places[request.from_location_id], found.places[request.to_location_id]),
-            "received_at": None,
-        }
-        previous_hash = row["chain_hash"] = move_hash(previous_hash, row, timestamp)
-        rows.append(row)
+        item_id, source_id, target_id = request.item_id, request.from_location_id, request.to_location_id
+        lot_id, container_id, reverses_id = request.lot_id, request.container_id, request.reverses_id
+        quantity_units, cost_units = quantity_units_of(quantity), cost_units_of(cost)
+        previous_hash = _chain_hash(
+            previous_hash, move_id, terminal, sequence, item_id, source_id, target_id, lot_id, container_id, quantity_units,
+            cost_units, signed, request.document_ref, request.document_line_id, request.reason, reverses_id,
+        )
+        values.append((
+            stored_id(move_id), context.terminal_id, sequence, item_id, source_id, target_id, lot_id, container_id,
+            quantity_units, cost_units, context.operator, stored_now, request.document_ref, request.document_line_id,
+            request.reason, None if reverses_id is None else stored_id(reverses_id), previous_hash,
+            move_warehouse(places[source_id], places[target_id]), None,
+        ))
         value = move_value(quantity, cost)
-        lot_key = request.lot_id or NO_LOT
-        container_key = request.container_id or NO_CONTAINER
-        source = deltas[(request.item_id, request.from_location_id, lot_key, container_key)]
+        lot_key = lot_id or NO_LOT
+        container_key = container_id or NO_CONTAINER
+        source = deltas[(item_id, source_id, lot_key, container_key)]
         source[0] -= quantity
         source[1] -= value
-        target = deltas[(request.item_id, request.to_location_id, lot_key, container_key)]
+        target = deltas[(item_id, target_id, lot_key, container_key)]
         target[0] += quantity
         target[1] += value
         posted.append(
             PostedMove(
-                move_id, sequence, request.item_id, request.from_location_id, request.to_location_id,
-                quantity, cost, request.lot_id, request.container_id, now, _sellable_in(found, request),
+                move_id, sequence, item_id, source_id, target_id, quantity, cost, lot_id, container_id, now,
+                _sellable_in(found, request),
             )
         )
-    _insert_moves(conn, rows)
+    conn.exec_driver_sql(sql, values)
     left = _upsert_balances(conn, deltas, watched=_taken_from_stock(deltas, found))
     _refuse_negative(left, deltas, found)
     return posted

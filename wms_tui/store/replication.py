@@ -41,6 +41,7 @@ from wms_tui.store.ledger import (
     _move_insert,
     _upsert_balances,
     move_warehouse,
+    once_per_value,
 )
 from wms_tui.store.models import NO_CONTAINER, NO_LOT, Container, Item, Location, Lot, MoveChange
 
@@ -136,23 +137,6 @@ def _field(move: Sequence, name: str):
     return move[FIELD_INDEX[name]]
 
 
-def _memo(convert: Callable):
-    """`convert` run once per distinct value of a batch: quantities, costs and reasons repeat
-    across thousands of moves. Keyed by type too (True == 1 == 1.0 must not share an answer);
-    an unhashable value raises TypeError, as a bad value would."""
-    seen: dict = {}
-
-    def cached(value):
-        key = (type(value), value)
-        try:
-            return seen[key]
-        except KeyError:
-            seen[key] = result = convert(value)
-            return result
-
-    return cached
-
-
 def _rows_by_key(conn: Connection, columns: Sequence, key, keys: Iterable, *conditions) -> list:
     """The rows whose `key` is one of `keys` (and that meet `conditions`): one statement with an array on PostgreSQL (an
     IN-list of thousands of parameters costs more to build and parse than to run), IN-lists of
@@ -215,14 +199,13 @@ class _MoveParser:
     checked and converted once per batch."""
 
     def __init__(self, dialect, received_at: datetime) -> None:
-        _, converters = _move_insert(dialect)
-        stored = {name: processor or (lambda value: value) for name, processor in converters}
+        _, stored = _move_insert(dialect)
         self.stored_time = stored["created_at"]
         # (the checked Decimal, its stored form)
-        self.quantity = _memo(lambda value: _checked(quantities.move_quantity, stored["quantity"], value))
-        self.unit_cost = _memo(lambda value: _checked(quantities.unit_cost, stored["unit_cost"], value))
-        self.reason = _memo(_reason_code)
-        self.operator = _memo(lambda operator: str(operator)[:40])
+        self.quantity = once_per_value(lambda value: _checked(quantities.move_quantity, stored["quantity"], value))
+        self.unit_cost = once_per_value(lambda value: _checked(quantities.unit_cost, stored["unit_cost"], value))
+        self.reason = once_per_value(_reason_code)
+        self.operator = once_per_value(lambda operator: str(operator)[:40])
         self.received_at = stored["received_at"](received_at)
 
     def __call__(self, move: Sequence, index: int) -> tuple[dict, Decimal, Decimal]:
@@ -329,8 +312,8 @@ def apply_moves(conn: Connection, terminal_id: str | Sequence[str], moves: Seque
     lots = _lot_ids(conn, lots_wanted, received_at)
     containers = _container_ids(conn, containers_wanted, received_at)
     deltas: dict[tuple[int, int, int, int], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    value_of = _memo(lambda pair: move_value(*pair))
-    warehouse_of = _memo(lambda pair: move_warehouse(places[pair[0]][1], places[pair[1]][1]))
+    value_of = once_per_value(lambda pair: move_value(*pair))
+    warehouse_of = once_per_value(lambda pair: move_warehouse(places[pair[0]][1], places[pair[1]][1]))
     rows: list[tuple] = []
     per_terminal: dict[str, int] = {}
     for move, row, quantity, cost, terminal in fresh:
