@@ -17,10 +17,10 @@ from wms_tui.store.ledger import (
     Ledger,
     MoveRequest,
     PostingContext,
-    new_move_ids,
     post_moves,
 )
 from wms_tui.store.models import StockMove
+from wms_tui.store.uuids import new_uuid7s
 
 CTX = PostingContext(terminal_id="T1", operator="alice")
 
@@ -45,13 +45,13 @@ def test_receipt_updates_balances_and_keeps_invariant(engine):
         assert totals.available == Decimal(10)
 
 
-def test_a_batch_of_move_ids_are_uuid7_of_now_increasing_and_distinct():
+def test_a_batch_of_ids_are_uuid7_of_now_increasing_and_distinct():
     before = time.time_ns() // 1_000_000
-    ids = new_move_ids(1000)
+    ids = new_uuid7s(1000)
     after = time.time_ns() // 1_000_000
     assert {(move_id.version, move_id.variant) for move_id in ids} == {(7, uuid.RFC_4122)}
     assert all(before <= move_id.int >> 80 <= after for move_id in ids)
-    assert ids == sorted(ids) and len(set(ids + new_move_ids(1000))) == 2000
+    assert ids == sorted(ids) and len(set(ids + new_uuid7s(1000))) == 2000
 
 
 def test_sequence_is_gap_free_per_terminal(engine):

@@ -83,13 +83,15 @@ def unit_cost(value: object) -> Decimal:
 
 def to_units(number: Decimal, places: int) -> int:
     """Scale an exact decimal to the integer the database stores; refuses what a BIGINT cannot hold."""
-    if not number.is_finite():
-        raise InvalidInput(f"{number} is not a finite number")
-    units = int(number.scaleb(places))
-    if abs(units) > MAX_STORED_UNITS:
-        largest = format(Decimal(MAX_STORED_UNITS).scaleb(-places), "f")
-        raise InvalidInput(f"{display(number)} is out of range: amounts are at most {largest}")
-    return units
+    # Converted first and checked after: bulk writes convert every quantity and cost they store.
+    try:
+        units = int(number.scaleb(places))
+    except (ArithmeticError, ValueError):  # infinity (OverflowError) or NaN
+        raise InvalidInput(f"{number} is not a finite number") from None
+    if -MAX_STORED_UNITS <= units <= MAX_STORED_UNITS:
+        return units
+    largest = format(Decimal(MAX_STORED_UNITS).scaleb(-places), "f")
+    raise InvalidInput(f"{display(number)} is out of range: amounts are at most {largest}")
 
 
 def from_units(units: int | None, places: int) -> Decimal:

@@ -12,8 +12,6 @@ because SQLAlchemy's per-row parameter handling costs more than SQLite's insert.
 from __future__ import annotations
 
 import hashlib
-import secrets
-import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -45,6 +43,7 @@ from wms_tui.store.models import (
     StockMove,
     TerminalSequence,
 )
+from wms_tui.store.uuids import new_uuid7s
 
 MOVES = StockMove.__table__
 BALANCES = StockBalance.__table__
@@ -454,26 +453,6 @@ def _sellable_in(found: _Lookups, request: MoveRequest) -> int | None:
     return warehouse
 
 
-# UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, the version (7), 12 bits, the variant (0b10),
-# 62 bits; the 74 bits after the time are random.
-_UUID7_VERSION_AND_VARIANT = (0x7 << 76) | (0b10 << 62)
-_RAND_B_BITS = 62
-
-
-def new_move_ids(count: int) -> list[uuid.UUID]:
-    """`count` UUIDv7 ids, increasing in posting order: one clock read and one random draw for
-    the batch (RFC 9562's monotonic random: a random start counted up by one per id), where a
-    draw per move cost a bulk post several percent of its time."""
-    millis = (time.time_ns() // 1_000_000) << 80
-    start = secrets.randbits(73)  # a bit of headroom: start + count stays within the 74 bits
-    rand_b = (1 << _RAND_B_BITS) - 1
-    head = millis | _UUID7_VERSION_AND_VARIANT
-    return [
-        uuid.UUID(int=head | ((random >> _RAND_B_BITS) << 64) | (random & rand_b))
-        for random in range(start, start + count)
-    ]
-
-
 # stock_move's columns, in the order posting builds its rows (tests/ledger checks it names them all).
 MOVE_COLUMNS = (
     "id", "terminal_id", "sequence", "item_id", "from_location_id", "to_location_id", "lot_id", "container_id",
@@ -528,7 +507,7 @@ def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: Posti
     values: list[tuple] = []
     posted: list[PostedMove] = []
     deltas: dict[tuple[int, int, int, int], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    for offset, ((request, quantity, cost), move_id) in enumerate(zip(priced, new_move_ids(len(priced)), strict=True)):
+    for offset, ((request, quantity, cost), move_id) in enumerate(zip(priced, new_uuid7s(len(priced)), strict=True)):
         sequence = first_sequence + offset
         item_id, source_id, target_id = request.item_id, request.from_location_id, request.to_location_id
         lot_id, container_id, reverses_id = request.lot_id, request.container_id, request.reverses_id

@@ -27,6 +27,7 @@ from wms_tui.store.models import (
     SyncState,
     Task,
 )
+from wms_tui.store.uuids import new_uuid7s
 from wms_tui.store.views import CLAIMABLE_HERE
 
 _RESERVATIONS = Reservation.__table__
@@ -69,9 +70,15 @@ def add_receipt_line(session: Session, values: Mapping[str, object]) -> int:
     return session.execute(_NEW_RECEIPT_LINE, dict(values)).scalar_one()
 
 
+def _with_uids(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The rows, each with its global id: made for the batch at once, not by the column's
+    default row by row (a morning's allocation inserts thousands of tasks and reservations)."""
+    return [{**row, "uid": uid} for row, uid in zip(rows, new_uuid7s(len(rows)), strict=True)]
+
+
 def add_reservations(session: Session, rows: list[dict[str, object]]) -> None:
     """Insert allocation's reservations (order_line_id, item_id, location_id, lot_id, quantity)."""
-    session.execute(_NEW_RESERVATIONS, rows)
+    session.execute(_NEW_RESERVATIONS, _with_uids(rows))
 
 
 def drop_reservations_of_lines(session: Session, line_ids: list[int]) -> None:
@@ -108,7 +115,7 @@ _CANCEL_TASKS = (
 
 def insert_tasks(session: Session, rows: list[dict[str, object]]) -> list[Row]:
     """Insert task rows; returns (id, warehouse_id, queue_position) of each, in no set order."""
-    return session.execute(_INSERT_TASKS, rows).all()
+    return session.execute(_INSERT_TASKS, _with_uids(rows)).all()
 
 
 def claim_task(session: Session, task_id: int, operator: str, now: datetime) -> bool:
