@@ -85,7 +85,9 @@ def message_fits(floor: Floor, words: str, *, error: bool = True) -> None:
     assert floor.error is error and words in floor.message, floor.message
     width = message.content_region.width
     wrapped = Text(floor.message).wrap(Console(width=width), width)
-    assert message.content_region.height == len(wrapped), floor.message
+    # Every line shown; the message keeps its lines reserved when it needs fewer.
+    reserved = int(message.styles.min_height.value)
+    assert message.content_region.height == max(len(wrapped), reserved), floor.message
     assert message.region.bottom <= legend.region.y <= legend.region.bottom <= screen.size.height
     assert len(floor.widget("legend").splitlines()) <= 2
     assert floor.input_focused()

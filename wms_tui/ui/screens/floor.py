@@ -266,10 +266,15 @@ class FloorScreen(Screen):
 
 def _height_changed(widget: Static) -> bool:
     """Whether the widget's new content needs another height than the one it was laid out at
-    (a widget not laid out yet always does)."""
+    (a widget not laid out yet always does); a minimum height (the message's) counts."""
     content = widget.content_size
     if not content.width:
         return True
-    if not widget.styles.height or not widget.styles.height.is_auto:
+    styles = widget.styles
+    if not styles.height or not styles.height.is_auto:
         return False  # a fixed height (the status line) stays
-    return widget.get_content_height(widget.container_size, widget.app.size, content.width) != content.height
+    container, viewport = widget.container_size, widget.app.size
+    needed = widget.get_content_height(container, viewport, content.width)
+    if styles.min_height is not None:
+        needed = max(needed, int(styles.min_height.resolve(container, viewport)) - styles.gutter.height)
+    return needed != content.height
