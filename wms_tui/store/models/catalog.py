@@ -6,17 +6,18 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Column, DateTime, String, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from wms_tui.domain.costing import CostingMethod
 from wms_tui.domain.items import UNIT_PACKAGING, Tracking
 from wms_tui.domain.locations import LocationKind
 from wms_tui.domain.states import ContainerKind, PutawayRuleKind, ReorderRuleKind
+from wms_tui.store.models.base import TableModel
 from wms_tui.store.models.fields import enum_field, money_field, quantity_field
 from wms_tui.store.types import StrEnumType
 
 
-class Warehouse(SQLModel, table=True):
+class Warehouse(TableModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String(20), unique=True, nullable=False))
     name: str = Field(sa_column=Column(String(100), nullable=False))
@@ -24,7 +25,7 @@ class Warehouse(SQLModel, table=True):
     delivery_steps: int = Field(default=1, ge=1, le=3)
 
 
-class Location(SQLModel, table=True):
+class Location(TableModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String(60), unique=True, nullable=False))
     name: str = Field(sa_column=Column(String(100), nullable=False))
@@ -37,7 +38,7 @@ class Location(SQLModel, table=True):
     active: bool = Field(default=True)
 
 
-class Item(SQLModel, table=True):
+class Item(TableModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     sku: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
     name: str = Field(sa_column=Column(String(200), nullable=False))
@@ -51,7 +52,7 @@ class Item(SQLModel, table=True):
     active: bool = Field(default=True)
 
 
-class ItemBarcode(SQLModel, table=True):
+class ItemBarcode(TableModel, table=True):
     """A GTIN or other barcode of an item; a packaging barcode counts `quantity` units per scan."""
 
     __tablename__ = "item_barcode"
@@ -62,7 +63,7 @@ class ItemBarcode(SQLModel, table=True):
     quantity: Decimal = quantity_field()
 
 
-class Lot(SQLModel, table=True):
+class Lot(TableModel, table=True):
     __table_args__ = (UniqueConstraint("item_id", "code"),)
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id")
@@ -71,7 +72,7 @@ class Lot(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
-class Container(SQLModel, table=True):
+class Container(TableModel, table=True):
     """A box, pallet or tote identified by an SSCC or LPN; may sit on a parent pallet."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -82,7 +83,7 @@ class Container(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
-class BomLine(SQLModel, table=True):
+class BomLine(TableModel, table=True):
     """One component of a kit: `quantity` units per kit."""
 
     __tablename__ = "bom_line"
@@ -93,7 +94,7 @@ class BomLine(SQLModel, table=True):
     quantity: Decimal = quantity_field()
 
 
-class PutawayRule(SQLModel, table=True):
+class PutawayRule(TableModel, table=True):
     """Where an item belongs: its own bin (fixed_bin) or any bin under a zone."""
 
     __tablename__ = "putaway_rule"
@@ -104,13 +105,13 @@ class PutawayRule(SQLModel, table=True):
     kind: PutawayRuleKind = Field(sa_column=Column(StrEnumType(PutawayRuleKind, 10), nullable=False))
 
 
-class BinCapacity(SQLModel, table=True):
+class BinCapacity(TableModel, table=True):
     __tablename__ = "bin_capacity"
     location_id: int = Field(foreign_key="location.id", primary_key=True)
     max_quantity: Decimal = quantity_field()
 
 
-class ReorderRule(SQLModel, table=True):
+class ReorderRule(TableModel, table=True):
     """Min/max for an item at a location: a purchase rule or a pick face refill (ReorderRuleKind)."""
 
     __tablename__ = "reorder_rule"

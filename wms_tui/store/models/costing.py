@@ -5,12 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from wms_tui.store.models.base import TableModel
 from wms_tui.store.models.fields import money_field, quantity_field
 
 
-class CostLayer(SQLModel, table=True):
+class CostLayer(TableModel, table=True):
     """Units of a FIFO item that came into a warehouse together, and what is left of their
     value. Consumed oldest (lowest id) first; kept by the ledger in the posting transaction."""
 

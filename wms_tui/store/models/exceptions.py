@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, Index, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from wms_tui.domain.states import StockExceptionKind, StockExceptionState
+from wms_tui.store.models.base import TableModel
 from wms_tui.store.models.fields import enum_field, text_field, timestamp_field
 
 
-class StockException(SQLModel, table=True):
+class StockException(TableModel, table=True):
     """One exception: its kind, the document and moves involved, and how it was resolved."""
 
     __tablename__ = "stock_exception"

@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, DateTime, Integer, String, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from wms_tui.domain.auth import AuthKind, AuthOutcome
 from wms_tui.domain.flows import Role
+from wms_tui.store.models.base import TableModel
 from wms_tui.store.types import StrEnumType
 
 
-class Operator(SQLModel, table=True):
+class Operator(TableModel, table=True):
     """A person who signs in on a terminal: badge scan (or typed id), then PIN."""
 
     __tablename__ = "operator"
@@ -30,7 +31,7 @@ class Operator(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
 
 
-class SiteSecret(SQLModel, table=True):
+class SiteSecret(TableModel, table=True):
     """Keys this site's databases share (made by the migration): `badge` keys the badge hashes."""
 
     __tablename__ = "site_secret"
@@ -38,7 +39,7 @@ class SiteSecret(SQLModel, table=True):
     value: str = Field(sa_column=Column(String(128), nullable=False))
 
 
-class TerminalLock(SQLModel, table=True):
+class TerminalLock(TableModel, table=True):
     """Failed sign-ins and approvals in a row on one terminal, whoever tried."""
 
     __tablename__ = "terminal_lock"
@@ -47,7 +48,7 @@ class TerminalLock(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
 
 
-class AuthEvent(SQLModel, table=True):
+class AuthEvent(TableModel, table=True):
     """The audit trail of sign-ins, sign-outs, failed attempts, approvals and unlocks. Only
     added to: the application role may not change or delete it (store/roles.py)."""
 
@@ -62,7 +63,7 @@ class AuthEvent(SQLModel, table=True):
     detail: str = Field(default="", sa_column=Column(String(200), nullable=False, server_default=""))
 
 
-class FloorSession(SQLModel, table=True):
+class FloorSession(TableModel, table=True):
     """One row per terminal: who is signed in and the persisted flow step. It is written in
     the same transaction as the moves a scan posts, so a restart resumes exactly there."""
 
@@ -74,7 +75,7 @@ class FloorSession(SQLModel, table=True):
 
 
 
-class HeldStep(SQLModel, table=True):
+class HeldStep(TableModel, table=True):
     """An operator's pending flow step, kept when another operator signed in on their terminal:
     it is theirs again when they sign in (on any terminal), until a supervisor releases it."""
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, DateTime, Integer, String, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from wms_tui.domain.imports import ImportState
+from wms_tui.store.models.base import TableModel
 from wms_tui.store.types import StrEnumType
 
 
-class ImportRun(SQLModel, table=True):
+class ImportRun(TableModel, table=True):
     """An import checked in full, then written part by part in short transactions; `part` and
     `rows_done` say how far it got, committed with the rows they count."""
 

@@ -7,14 +7,15 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Column, DateTime, String
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from wms_tui.domain.states import CountLineState, CountSessionState, TransferState
+from wms_tui.store.models.base import TableModel
 from wms_tui.store.models.fields import quantity_field, uid_field
 from wms_tui.store.types import Quantity, StrEnumType
 
 
-class CountSession(SQLModel, table=True):
+class CountSession(TableModel, table=True):
     __tablename__ = "count_session"
     id: int | None = Field(default=None, primary_key=True)
     uid: uuid.UUID | None = uid_field()
@@ -28,7 +29,7 @@ class CountSession(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
-class CountLine(SQLModel, table=True):
+class CountLine(TableModel, table=True):
     """What to count at one location: an item (and lot). Expected stays hidden from the counter."""
 
     __tablename__ = "count_line"
@@ -49,7 +50,7 @@ class CountLine(SQLModel, table=True):
     counted_by: str | None = Field(default=None, sa_column=Column(String(40)))
 
 
-class Transfer(SQLModel, table=True):
+class Transfer(TableModel, table=True):
     """Goods from one warehouse to another through the destination's Transit location."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -60,7 +61,7 @@ class Transfer(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
-class TransferLine(SQLModel, table=True):
+class TransferLine(TableModel, table=True):
     __tablename__ = "transfer_line"
     id: int | None = Field(default=None, primary_key=True)
     transfer_id: int = Field(foreign_key="transfer.id", index=True)

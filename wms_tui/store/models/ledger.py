@@ -7,8 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from wms_tui.store.models.base import TableModel
 from wms_tui.store.models.fields import money_field, quantity_field, text_field
 
 # Balances key "no lot" / "no container" as 0 so the composite primary key stays NOT NULL
@@ -19,7 +20,7 @@ NO_LOT = 0
 NO_CONTAINER = 0
 
 
-class StockMove(SQLModel, table=True):
+class StockMove(TableModel, table=True):
     """One posted movement of a positive quantity. Never updated or deleted (triggers refuse it)."""
 
     __tablename__ = "stock_move"
@@ -62,7 +63,7 @@ class StockMove(SQLModel, table=True):
     received_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
-class StockBalance(SQLModel, table=True):
+class StockBalance(TableModel, table=True):
     """Quantity and value per (item, location, lot, container), kept in the move's transaction."""
 
     __tablename__ = "stock_balance"
@@ -77,7 +78,7 @@ class StockBalance(SQLModel, table=True):
     value: Decimal = money_field()
 
 
-class TerminalSequence(SQLModel, table=True):
+class TerminalSequence(TableModel, table=True):
     """Last move sequence number per terminal; bumped in the posting transaction, so gap-free."""
 
     __tablename__ = "terminal_sequence"
@@ -85,7 +86,7 @@ class TerminalSequence(SQLModel, table=True):
     last_sequence: int = Field(default=0)
 
 
-class NumberRange(SQLModel, table=True):
+class NumberRange(TableModel, table=True):
     """A block of serial numbers owned by one terminal, so terminals working offline never collide."""
 
     __tablename__ = "number_range"

@@ -5,14 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import Column, String, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from wms_tui.domain.states import PartnerKind
+from wms_tui.store.models.base import TableModel
 from wms_tui.store.models.fields import money_field, text_field
 from wms_tui.store.types import StrEnumType
 
 
-class Partner(SQLModel, table=True):
+class Partner(TableModel, table=True):
     """A customer or supplier."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -22,7 +23,7 @@ class Partner(SQLModel, table=True):
     active: bool = Field(default=True)
 
 
-class CustomerProfile(SQLModel, table=True):
+class CustomerProfile(TableModel, table=True):
     """What selling to a partner needs beyond its name: where to ship, how to back order, terms."""
 
     __tablename__ = "customer_profile"
@@ -36,7 +37,7 @@ class CustomerProfile(SQLModel, table=True):
     payment_terms_days: int = Field(default=30)
 
 
-class SupplierDetail(SQLModel, table=True):
+class SupplierDetail(TableModel, table=True):
     """What purchasing needs to know about a supplier partner."""
 
     __tablename__ = "supplier_detail"
@@ -49,7 +50,7 @@ class SupplierDetail(SQLModel, table=True):
     invoice_quantity_tolerance_percent: Decimal = money_field(default=Decimal(0))
 
 
-class SupplierItem(SQLModel, table=True):
+class SupplierItem(TableModel, table=True):
     """An item a supplier sells, at what price; the lowest priority number is preferred."""
 
     __tablename__ = "supplier_item"

@@ -7,15 +7,16 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Column, DateTime, String, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from wms_tui.domain.inbound import PurchaseState
 from wms_tui.domain.states import ReceiptState, SupplierInvoiceState
+from wms_tui.store.models.base import TableModel
 from wms_tui.store.models.fields import money_field, quantity_field, uid_field
 from wms_tui.store.types import StrEnumType
 
 
-class PurchaseOrder(SQLModel, table=True):
+class PurchaseOrder(TableModel, table=True):
     __tablename__ = "purchase_order"
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
@@ -25,7 +26,7 @@ class PurchaseOrder(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
-class PurchaseOrderLine(SQLModel, table=True):
+class PurchaseOrderLine(TableModel, table=True):
     __tablename__ = "purchase_order_line"
     id: int | None = Field(default=None, primary_key=True)
     uid: uuid.UUID | None = uid_field()
@@ -37,7 +38,7 @@ class PurchaseOrderLine(SQLModel, table=True):
     expected_date: date | None = None
 
 
-class Receipt(SQLModel, table=True):
+class Receipt(TableModel, table=True):
     """A receiving document: against a purchase order or blind. Carries no prices."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -50,7 +51,7 @@ class Receipt(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
-class ReceiptLine(SQLModel, table=True):
+class ReceiptLine(TableModel, table=True):
     """One accepted scan: what arrived, where it landed, and any over-receipt with its reason."""
 
     __tablename__ = "receipt_line"
@@ -69,7 +70,7 @@ class ReceiptLine(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
-class BuyToOrderAllocation(SQLModel, table=True):
+class BuyToOrderAllocation(TableModel, table=True):
     """A purchase line bought for a sales order line (buy-to-order requirement)."""
 
     __tablename__ = "buy_to_order_allocation"
@@ -79,7 +80,7 @@ class BuyToOrderAllocation(SQLModel, table=True):
     quantity: Decimal = quantity_field()
 
 
-class SupplierInvoice(SQLModel, table=True):
+class SupplierInvoice(TableModel, table=True):
     __tablename__ = "supplier_invoice"
     __table_args__ = (UniqueConstraint("supplier_id", "number"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -95,7 +96,7 @@ class SupplierInvoice(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
-class SupplierInvoiceLine(SQLModel, table=True):
+class SupplierInvoiceLine(TableModel, table=True):
     __tablename__ = "supplier_invoice_line"
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="supplier_invoice.id", index=True)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from wms_tui.domain.states import ExceptionKind, Resolution
+from wms_tui.store.models.base import TableModel
 from wms_tui.store.models.fields import enum_field, text_field, timestamp_field
 
 
-class ExceptionResolution(SQLModel, table=True):
+class ExceptionResolution(TableModel, table=True):
     """Who resolved which exception, when and how. The exception itself stays where the floor
     wrote it (pick_discrepancy, count_line, receipt_line, the print queue); `reference` names it."""
 

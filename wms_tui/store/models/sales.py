@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from wms_tui.domain.outbound import OrderState, ReturnCondition
 from wms_tui.domain.states import (
@@ -20,6 +20,7 @@ from wms_tui.domain.states import (
     ReturnDisposition,
     ShipmentState,
 )
+from wms_tui.store.models.base import TableModel
 from wms_tui.store.models.fields import (
     enum_field,
     money_field,
@@ -31,7 +32,7 @@ from wms_tui.store.models.fields import (
 from wms_tui.store.types import Quantity, StrEnumType
 
 
-class SalesOrder(SQLModel, table=True):
+class SalesOrder(TableModel, table=True):
     __tablename__ = "sales_order"
     __table_args__ = (
         # The console: orders newest first, and the draft and confirmed ones (whose status is derived).
@@ -51,7 +52,7 @@ class SalesOrder(SQLModel, table=True):
     confirmed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
-class SalesOrderLine(SQLModel, table=True):
+class SalesOrderLine(TableModel, table=True):
     __tablename__ = "sales_order_line"
     # An item's orders read from the index alone (the console's search by SKU).
     __table_args__ = (Index("ix_sales_order_line_item_order", "item_id", "order_id"),)
@@ -72,7 +73,7 @@ class SalesOrderLine(SQLModel, table=True):
     shipped_quantity: Decimal = quantity_field(default=Decimal(0))
 
 
-class Reservation(SQLModel, table=True):
+class Reservation(TableModel, table=True):
     """Committed stock pinned to a concrete location (and lot) for an order line."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -84,7 +85,7 @@ class Reservation(SQLModel, table=True):
     quantity: Decimal = quantity_field()
 
 
-class ShippingContainer(SQLModel, table=True):
+class ShippingContainer(TableModel, table=True):
     """Packing state of a container (box, pallet, tote) used for an order."""
 
     __tablename__ = "shipping_container"
@@ -97,7 +98,7 @@ class ShippingContainer(SQLModel, table=True):
     shipment_id: int | None = Field(default=None, foreign_key="shipment.id", index=True)
 
 
-class ContainerLine(SQLModel, table=True):
+class ContainerLine(TableModel, table=True):
     """Units of an order line packed into a container."""
 
     __tablename__ = "container_line"
@@ -110,7 +111,7 @@ class ContainerLine(SQLModel, table=True):
     quantity: Decimal = quantity_field()
 
 
-class Shipment(SQLModel, table=True):
+class Shipment(TableModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     uid: uuid.UUID | None = uid_field()
     number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
@@ -123,7 +124,7 @@ class Shipment(SQLModel, table=True):
     shipped_at: datetime = timestamp_field()
 
 
-class Invoice(SQLModel, table=True):
+class Invoice(TableModel, table=True):
     __table_args__ = (Index("ix_invoice_order_totals", "order_id", "state", "total"),)  # the console's order statuses
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
@@ -139,7 +140,7 @@ class Invoice(SQLModel, table=True):
     created_at: datetime = timestamp_field()
 
 
-class InvoiceLine(SQLModel, table=True):
+class InvoiceLine(TableModel, table=True):
     __tablename__ = "invoice_line"
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
@@ -154,7 +155,7 @@ class InvoiceLine(SQLModel, table=True):
     advance_invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
 
 
-class Payment(SQLModel, table=True):
+class Payment(TableModel, table=True):
     __table_args__ = (Index("ix_payment_invoice_amounts", "invoice_id", "state", "amount"),)  # the console's order statuses
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
@@ -169,7 +170,7 @@ class Payment(SQLModel, table=True):
     created_at: datetime = timestamp_field()
 
 
-class SalesReturn(SQLModel, table=True):
+class SalesReturn(TableModel, table=True):
     __tablename__ = "sales_return"
     id: int | None = Field(default=None, primary_key=True)
     uid: uuid.UUID | None = uid_field()
@@ -180,7 +181,7 @@ class SalesReturn(SQLModel, table=True):
     created_at: datetime = timestamp_field()
 
 
-class SalesReturnLine(SQLModel, table=True):
+class SalesReturnLine(TableModel, table=True):
     __tablename__ = "sales_return_line"
     id: int | None = Field(default=None, primary_key=True)
     uid: uuid.UUID | None = uid_field()
@@ -194,7 +195,7 @@ class SalesReturnLine(SQLModel, table=True):
     task_id: int | None = Field(default=None, foreign_key="task.id")
 
 
-class CreditNote(SQLModel, table=True):
+class CreditNote(TableModel, table=True):
     __tablename__ = "credit_note"
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
@@ -209,7 +210,7 @@ class CreditNote(SQLModel, table=True):
 
 
 
-class OrderFacts(SQLModel, table=True):
+class OrderFacts(TableModel, table=True):
     """What an order's derived status depends on besides its state, kept by triggers on the
     order, its lines, invoices and payments (migration 0020_console_counts says how), so the
     console filters and counts statuses through an index. Nothing writes it but those triggers."""

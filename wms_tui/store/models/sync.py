@@ -7,13 +7,14 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Column, Index, Integer, String, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from wms_tui.domain.sync import ConflictKind
+from wms_tui.store.models.base import TableModel
 from wms_tui.store.models.fields import enum_field, text_field, timestamp_field
 
 
-class SyncTerminal(SQLModel, table=True):
+class SyncTerminal(TableModel, table=True):
     """Central: a terminal allowed to sync, its credential (SHA-256 of the enrolment secret)
     and how far its moves have been applied."""
 
@@ -29,7 +30,7 @@ class SyncTerminal(SQLModel, table=True):
     applied_hash: str = text_field(64, default="")
 
 
-class ChangeCounter(SQLModel, table=True):
+class ChangeCounter(TableModel, table=True):
     """Central: the last change number per scope (a warehouse id; 0 for master data shared by
     all). Bumped by an UPDATE at the very end of the writing transaction (see ChangeDue), so the
     row lock orders the commits: whoever reads change n committed can never later see a change
@@ -40,7 +41,7 @@ class ChangeCounter(SQLModel, table=True):
     last_change: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
-class ChangeDue(SQLModel, table=True):
+class ChangeDue(TableModel, table=True):
     """Central: the scopes a transaction logged changes in, one row per scope and transaction,
     deleted again before it commits. A change is logged with a provisional (negative) number;
     a deferred trigger on this table numbers the transaction's changes from the counters at
@@ -52,7 +53,7 @@ class ChangeDue(SQLModel, table=True):
     warehouse_id: int = Field(sa_column=Column(Integer, nullable=False))
 
 
-class ChangeLog(SQLModel, table=True):
+class ChangeLog(TableModel, table=True):
     """Central: the latest change of each pulled master-data or document row, by scope and
     change number (written by triggers, so every writer is seen)."""
 
@@ -64,7 +65,7 @@ class ChangeLog(SQLModel, table=True):
     row_key: str = text_field(60)
 
 
-class MoveChange(SQLModel, table=True):
+class MoveChange(TableModel, table=True):
     """Central: each move's change number in its warehouse (written by a statement trigger on
     stock_move), the pull cursor of other terminals' moves."""
 
@@ -74,7 +75,7 @@ class MoveChange(SQLModel, table=True):
     move_id: uuid.UUID = Field(unique=True)
 
 
-class SyncState(SQLModel, table=True):
+class SyncState(TableModel, table=True):
     """Terminal: how far its moves were acknowledged, how far it pulled, and how its last
     contact with the central service went (for the status line and `wms-tui sync --status`)."""
 
@@ -88,7 +89,7 @@ class SyncState(SQLModel, table=True):
     last_error: str | None = text_field(300, nullable=True)
 
 
-class SyncConflict(SQLModel, table=True):
+class SyncConflict(TableModel, table=True):
     """A physical fact sync accepted that a supervisor must look at (a balance driven negative,
     one task confirmed on two terminals). Resolved through exception_resolution."""
 
@@ -105,7 +106,7 @@ class SyncConflict(SQLModel, table=True):
     created_at: datetime = timestamp_field()
 
 
-class DocumentOutbox(SQLModel, table=True):
+class DocumentOutbox(TableModel, table=True):
     """Terminal: the documents it created or changed (store/pushed_rows.PUSHED: a table and the
     row's natural key, a uid's hex or a container's code) since central last applied them,
     written by triggers while it syncs (migrations 0017_sync_outbound_docs and

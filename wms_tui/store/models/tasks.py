@@ -7,11 +7,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Column, Index, Uuid
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 from uuid6 import uuid7
 
 from wms_tui.domain.outbound import ShortPickOutcome, ShortPickReason
 from wms_tui.domain.states import TaskKind, TaskState
+from wms_tui.store.models.base import TableModel
 from wms_tui.store.models.fields import (
     enum_field,
     quantity_field,
@@ -21,7 +22,7 @@ from wms_tui.store.models.fields import (
 )
 
 
-class Task(SQLModel, table=True):
+class Task(TableModel, table=True):
     """A unit of floor work (pick, putaway, replenish, count) that one operator claims at a time."""
 
     __tablename__ = "task"
@@ -64,7 +65,7 @@ class Task(SQLModel, table=True):
     done_by: str | None = text_field(40, nullable=True)
 
 
-class TaskDoneOutbox(SQLModel, table=True):
+class TaskDoneOutbox(TableModel, table=True):
     """Terminal: completions of tasks leased to it, as they were, until central has them
     (written by a trigger: see migration 0016_sync_documents)."""
 
@@ -76,7 +77,7 @@ class TaskDoneOutbox(SQLModel, table=True):
     done_at: datetime | None = timestamp_field(nullable=True)
 
 
-class PickDiscrepancy(SQLModel, table=True):
+class PickDiscrepancy(TableModel, table=True):
     """A short pick: what the bin should have held for the task and what the picker found."""
 
     __tablename__ = "pick_discrepancy"
