@@ -118,6 +118,7 @@ def picked_quantities(line: SalesOrderLine, target: Location, units: Decimal) ->
 
 
 def record_picked(line: SalesOrderLine, target: Location, units: Decimal) -> None:
+    """`picked_quantities` set on the loaded line (saved by the caller's flush)."""
     for name, value in picked_quantities(line, target, units).items():
         setattr(line, name, value)
 
