@@ -114,6 +114,13 @@ class DeskTable(DataTable):
         shown = (Text(cell, end="", no_wrap=True) if isinstance(cell, str) else cell for cell in cells)
         return super().add_row(*shown, height=height, key=key, label=label)
 
+    def _update_dimensions(self, new_rows) -> None:
+        # Textual widens the columns for new rows when idle, but its cached lines are keyed
+        # without the widths: a header drawn before the rows arrived stayed narrow over them
+        # (seen on a slow first start). Drop the cached lines once the widths are final.
+        super()._update_dimensions(new_rows)
+        self._clear_caches()
+
     def show_rows(self, rows: list[tuple[str | None, tuple]]) -> None:
         """Rows as (key, cells) in place of the table's, the cursor kept on its row number; the
         same rows again redraw nothing (a screen that reloads itself mostly reads what it shows)."""
