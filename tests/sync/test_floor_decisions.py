@@ -6,10 +6,12 @@ documents one terminal pushed reach the others without undoing what a terminal h
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import select, update
 
-from tests.sync.kit import Terminal
+from tests.sync.kit import Terminal, balances, moves_by_id
 from tests.sync.test_documents import receive
 from tests.sync.test_outbound_documents import WIDGET_EAN, central_order, line_of, reservations
 from wms_tui.central import protocol
@@ -28,6 +30,7 @@ from wms_tui.store.models import (
     Location,
     PickDiscrepancy,
     Receipt,
+    Reservation,
     SalesOrder,
     SalesOrderLine,
     SyncConflict,
@@ -48,10 +51,10 @@ def stocked_and_leased(central, service, a: Terminal) -> None:
     a.client(service.url, tasks_held=5).sync_once()
 
 
-def pick(terminal: Terminal, task_id: int, units: int, tote: str | None = None) -> picking.PickResult:
+def pick(terminal: Terminal, task_id: int, units: int, tote: str | None = None, bin_code: str = BIN) -> picking.PickResult:
     with transaction(terminal.engine) as session:
         return picking.confirm_pick(session, PostingContext(terminal.terminal_id, f"op-{terminal.terminal_id}"), task_id,
-                                    location_scan=location_barcode(BIN), item_scan=WIDGET_EAN, packages=units, tote=tote)
+                                    location_scan=location_barcode(bin_code), item_scan=WIDGET_EAN, packages=units, tote=tote)
 
 
 def claim_pick(terminal: Terminal) -> int:
@@ -79,12 +82,26 @@ def count_tasks(engine) -> list[Task]:
         return list(session.scalars(select(Task).where(Task.kind == TaskKind.COUNT.value)))
 
 
+def leased_count(terminal: Terminal) -> str | None:
+    """The count task the terminal may claim (leased to it), its uid in hex."""
+    with reading(terminal.engine) as session:
+        task = session.scalars(select(Task).where(Task.kind == TaskKind.COUNT.value, Task.leased_to == terminal.terminal_id)).first()
+        return None if task is None else task.uid.hex
+
+
+def pick_tasks(engine) -> list[tuple]:
+    """Pick tasks in the order made: (state, quantity, done)."""
+    with reading(engine) as session:
+        return [(task.state, task.quantity, task.done_quantity)
+                for task in session.scalars(select(Task).where(Task.kind == TaskKind.PICK.value).order_by(Task.uid))]
+
+
 def outbox_rows(terminal: Terminal) -> dict:
     with reading(terminal.engine) as session:
         return pushed_rows.outbox(session.connection(), 100)[1]
 
 
-def test_a_short_pick_reaches_central_and_its_count_goes_to_another_terminal(central, service, terminals):
+def test_a_short_pick_reaches_central_and_its_count_goes_to_another_terminal_once_its_lease_ends(central, service, terminals):
     a, b = terminals("A"), terminals("B")
     stocked_and_leased(central, service, a)
     short_pick_four_of_six(a)
@@ -94,7 +111,7 @@ def test_a_short_pick_reaches_central_and_its_count_goes_to_another_terminal(cen
     sent = outbox_rows(a)
     assert set(sent) == {"task", "pick_discrepancy"}
 
-    a.client(service.url, tasks_held=0).sync_once()  # A asks for no more work: the count stays in the queue
+    a.client(service.url, tasks_held=0).sync_once()  # A asks for no more work: the count it made stays its own
     again = protocol.documents(central, ("A", a.secret), {"terminal": "A", "warehouse": "WH1", "rows": sent})  # an answer lost
     assert again.applied == 2
     assert (line_figures(central), reservations(central)) == ((4, 2, 0, 4), 0)
@@ -104,12 +121,17 @@ def test_a_short_pick_reaches_central_and_its_count_goes_to_another_terminal(cen
             6, 4, ShortPickOutcome.BACKORDER, 2, "op-A")
         assert session.get(Location, short.location_id).code == BIN
     [count] = count_tasks(central)
-    assert (count.state, count.leased_to, count.location_id, short.count_task_id) == (TaskState.OPEN, None, short.location_id, count.id)
+    assert (count.state, count.leased_to, count.location_id, short.count_task_id) == (TaskState.OPEN, "A", short.location_id, count.id)
+    assert count.lease_until is not None
     # The supervisor's exceptions desk on central lists the short pick.
     waiting = exceptions.exceptions(central).waiting
     assert [(e.kind, e.who) for e in waiting if e.kind == ExceptionKind.SHORT_PICK] == [(ExceptionKind.SHORT_PICK, "op-A")]
 
-    # B is leased the count and claims it; both terminals hold central's line.
+    b.client(service.url, tasks_held=5).sync_once()
+    assert leased_count(b) is None  # A's while its lease lasts
+    # A falls silent past its lease: B is leased the count and claims it; both terminals hold central's line.
+    with central.begin() as conn:
+        conn.execute(update(Task).where(Task.id == count.id).values(lease_until=datetime.now(UTC) - timedelta(seconds=1)))
     b.client(service.url, tasks_held=5).sync_once()
     with transaction(b.engine) as session:
         claimed = tasks.claim_next(session, "op-B", finders.warehouse_by_code(session, "WH1").id, kind=TaskKind.COUNT)
@@ -122,6 +144,76 @@ def test_a_short_pick_reaches_central_and_its_count_goes_to_another_terminal(cen
     with reading(central) as session:
         assert session.scalars(select(PickDiscrepancy)).one().id == short.id
         assert len(session.scalars(select(Task)).all()) == 2
+
+
+def test_a_task_the_terminal_made_and_claims_before_its_next_pull_stays_its_own(central, service, terminals):
+    a, b = terminals("A"), terminals("B")
+    stocked_and_leased(central, service, a)
+    short_pick_four_of_six(a)  # makes a count task, claimable on A
+    client = a.client(service.url, tasks_held=5)
+    client.push()
+    client.push_documents()  # central has the count now; A has not pulled it back yet
+    with transaction(a.engine) as session:
+        claimed = tasks.claim_next(session, "op-A", finders.warehouse_by_code(session, "WH1").id, kind=TaskKind.COUNT)
+        uid = claimed.uid
+    b.client(service.url, tasks_held=5).sync_once()  # B asks for work meanwhile
+    client.sync_once()
+    for engine in (central, a.engine, b.engine):
+        with reading(engine) as session:
+            assert session.scalars(select(Task.leased_to).where(Task.uid == uid)).one() == "A"
+    with reading(a.engine) as session:
+        mine = session.scalars(select(Task).where(Task.uid == uid)).one()
+        assert (mine.state, mine.assignee) == (TaskState.CLAIMED, "op-A")
+    with transaction(b.engine) as session:
+        assert tasks.claim_next(session, "op-B", finders.warehouse_by_code(session, "WH1").id, kind=TaskKind.COUNT) is None
+    with transaction(a.engine) as session:  # A counts the bin
+        tasks.complete_task(session, tasks.require_claimed(session, mine.id, "op-A", TaskKind.COUNT))
+    client.sync_once()
+    b.client(service.url).sync_once()
+    for engine in (central, a.engine, b.engine):
+        with reading(engine) as session:
+            done = session.scalars(select(Task).where(Task.uid == uid)).one()
+            assert (done.state, done.assignee) == (TaskState.DONE, "op-A"), engine
+    with reading(central) as session:
+        assert session.scalars(select(Task.done_by).where(Task.uid == uid)).one() == "A"
+        assert session.scalars(select(SyncConflict)).all() == []
+
+
+def test_central_allocates_a_short_picks_missing_units_from_another_bin(central, service, terminals):
+    a, b = terminals("A"), terminals("B")
+    stocked_and_leased(central, service, a)
+    a.post(MoveRequest(a.site.widget.id, a.site.supplier.id, a.site.bin_b.id, 3))  # after the order's allocation
+    b.client(service.url).sync_once()
+    short_pick_four_of_six(a)  # A back orders the 2 missing units itself: central owns allocation
+    assert line_figures(a.engine) == (4, 2, 0, 4)
+    a.client(service.url, tasks_held=5).sync_once()
+    b.client(service.url, tasks_held=5).sync_once()
+    other_bin = "WH1/STOCK/A-01-02"
+    for engine in (central, a.engine, b.engine):  # allocated again from the other bin, for A's picker
+        assert line_figures(engine) == (6, 0, 0, 4), engine
+        with reading(engine) as session:
+            [remade] = session.scalars(select(Task).where(Task.kind == TaskKind.PICK.value, Task.state == TaskState.OPEN.value)).all()
+            assert (session.get(Location, remade.location_id).code, remade.quantity, remade.leased_to) == (other_bin, 2, "A")
+            [held] = session.scalars(select(Reservation)).all()
+            assert (session.get(Location, held.location_id).code, held.quantity) == (other_bin, 2)
+    with reading(central) as session:
+        short = session.scalars(select(PickDiscrepancy)).one()
+        assert (short.outcome, short.given_up_quantity) == (ShortPickOutcome.REALLOCATED, 0)
+
+    with reading(a.engine) as session:
+        remade_id = session.scalars(select(Task.id).where(Task.uid == remade.uid)).one()
+    with transaction(a.engine) as session:
+        tasks.claim_task(session, remade_id, "op-A")
+    pick(a, remade_id, 2, bin_code=other_bin)
+    a.client(service.url).sync_once()
+    b.client(service.url).sync_once()
+    for engine in (central, a.engine, b.engine):
+        assert line_figures(engine) == (6, 0, 0, 6), engine
+        assert reservations(engine) == 0
+    assert moves_by_id(a.engine) == moves_by_id(b.engine) == moves_by_id(central)
+    assert balances(a.engine) == balances(b.engine) == balances(central)
+    stock = {key[1]: quantity for key, quantity in balances(central).items() if key[1].startswith("WH1/STOCK/")}
+    assert stock == {BIN: 2, other_bin: 1}
 
 
 def test_a_short_pick_decided_after_central_took_the_units_raises_a_conflict(central, service, terminals):
@@ -169,6 +261,8 @@ def test_a_pick_split_into_a_second_tote_is_known_centrally_and_elsewhere(centra
     pick(a, task_id, 2, tote="T1")
     rest = pick(a, task_id, 1, tote="T2")  # the rest continues as a new task, in T2
     assert rest.task_id != task_id and not rest.task_done
+    a.client(service.url).pull()  # before its completion is sent: the first task keeps its 2
+    assert pick_tasks(a.engine) == [(TaskState.DONE, 2, 2), (TaskState.CLAIMED, 4, 1)]
     a.client(service.url).sync_once()
     b.client(service.url, tasks_held=5).sync_once()
     with reading(central) as session:
@@ -182,6 +276,7 @@ def test_a_pick_split_into_a_second_tote_is_known_centrally_and_elsewhere(centra
     a.client(service.url).sync_once()
     b.client(service.url).sync_once()
     for engine in (central, a.engine, b.engine):
+        assert pick_tasks(engine) == [(TaskState.DONE, 2, 2), (TaskState.DONE, 4, 4)], engine
         assert line_figures(engine) == (6, 0, 0, 6)
         assert reservations(engine) == 0
         with reading(engine) as session:

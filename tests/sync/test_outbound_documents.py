@@ -9,11 +9,12 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import aliased
 
 from tests.sync.kit import Terminal, assert_converged, free_port, moves_by_id
 from wms_tui.central import protocol
 from wms_tui.domain.locations import location_barcode
-from wms_tui.domain.states import ContainerState, TaskKind, TaskState
+from wms_tui.domain.states import ContainerKind, ContainerState, TaskKind, TaskState
 from wms_tui.services import catalog, tasks
 from wms_tui.services.outbound import allocation, customers, orders, packing, picking, shipping
 from wms_tui.services.outbound.orders import LineInput
@@ -22,6 +23,7 @@ from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import (
     Container,
     ContainerLine,
+    Location,
     Reservation,
     SalesOrderLine,
     Shipment,
@@ -96,6 +98,64 @@ def pack_and_ship(terminal: Terminal, context: PostingContext) -> str:
         return box.code
 
 
+def pick_and_ship_on_a_pallet(terminal: Terminal, first_sscc: int) -> tuple[str, str]:
+    """The terminal picks its leased task from its bin, packs the units in a box on a pallet and
+    ships the pallet, offline; (box, pallet) codes."""
+    context = PostingContext(terminal.terminal_id, f"op-{terminal.terminal_id}")
+    with transaction(terminal.engine) as session:
+        task = tasks.claim_next(session, context.operator, finders.warehouse_by_code(session, "WH1").id)
+        picking.confirm_pick(session, context, task.id, location_scan=location_barcode(session.get(Location, task.location_id).code),
+                             item_scan=WIDGET_EAN, packages=task.quantity)
+        packing.assign_number_range(session, terminal.terminal_id, "0871234567", first_sscc, first_sscc + 99)
+        box = packing.open_container(session, context, "SO-1")
+        packing.pack(session, context, box.code, item_scan=WIDGET_EAN, packages=task.quantity)
+        packing.close_container(session, box.code, weight_kg="1.5")
+        pallet = packing.open_container(session, context, "SO-1", kind=ContainerKind.PALLET)
+        packing.nest(session, box.code, pallet.code)
+        packing.close_container(session, pallet.code, weight_kg="20")
+        shipping.ship(session, context, "SO-1", [pallet.code], carrier="DHL", tracking_number=f"T-{terminal.terminal_id}")
+        return box.code, pallet.code
+
+
+def containers(engine) -> dict[str, tuple]:
+    """Containers by code: (kind, place, the pallet it is on)."""
+    pallet = aliased(Container)
+    with reading(engine) as session:
+        return {row[0]: tuple(row[1:]) for row in session.execute(
+            select(Container.code, Container.kind, Location.code, pallet.code)
+            .outerjoin(Location, Location.id == Container.location_id).outerjoin(pallet, pallet.id == Container.parent_id))}
+
+
+def test_terminals_shipping_one_order_offline_pull_each_others_shipments_and_containers(central, service, terminals):
+    a, b = terminals("A"), terminals("B")
+    a.post(MoveRequest(a.site.widget.id, a.site.supplier.id, a.site.bin_a.id, 3),
+           MoveRequest(a.site.widget.id, a.site.supplier.id, a.site.bin_b.id, 3))
+    a.client(service.url).sync_once()
+    central_order(central, 6)  # one pick from each bin
+    a.client(service.url, tasks_held=1).sync_once()
+    b.client(service.url, tasks_held=1).sync_once()
+    a_box, a_pallet = pick_and_ship_on_a_pallet(a, 1)
+    b_box, b_pallet = pick_and_ship_on_a_pallet(b, 101)
+    a.client(service.url).sync_once()
+    b.client(service.url).pull()  # A's shipment arrives before B has sent its own: no clash
+    assert containers(b.engine)[a_box] == containers(central)[a_box] == (ContainerKind.BOX, "CUSTOMERS", a_pallet)
+    b.client(service.url).sync_once()
+    a.client(service.url).sync_once()
+    numbers = {"SO-1/SHP-1-A", "SO-1/SHP-1-B"}
+    for engine in (central, a.engine, b.engine):
+        with reading(engine) as session:
+            assert set(session.scalars(select(Shipment.number))) == numbers
+        assert {code: containers(engine)[code] for code in (a_box, a_pallet, b_box, b_pallet)} == {
+            a_box: (ContainerKind.BOX, "CUSTOMERS", a_pallet), a_pallet: (ContainerKind.PALLET, "CUSTOMERS", None),
+            b_box: (ContainerKind.BOX, "CUSTOMERS", b_pallet), b_pallet: (ContainerKind.PALLET, "CUSTOMERS", None)}
+        line = line_of(engine)
+        assert (line.picked_quantity, line.shipped_quantity, line.committed_quantity) == (6, 6, 0)
+        assert sorted(row[-1] for row in shipped(engine)) == [3, 3]
+    for terminal in (a, b):
+        terminal.posted = sum(terminal_id == terminal.terminal_id for terminal_id, _, _ in moves_by_id(terminal.engine).values())
+    assert_converged(central, [a, b])
+
+
 def test_a_terminal_picks_packs_and_ships_an_order_of_central_offline(central, service, terminals):
     a, b = terminals("A"), terminals("B")
     a.post(MoveRequest(a.site.widget.id, a.site.supplier.id, a.site.bin_a.id, 6))
@@ -145,7 +205,7 @@ def test_a_terminal_picks_packs_and_ships_an_order_of_central_offline(central, s
         line = session.scalars(select(SalesOrderLine)).one()
         assert (line.picked_quantity, line.shipped_quantity, line.committed_quantity) == (6, 6, 0)
         [shipment] = session.scalars(select(Shipment)).all()
-        assert (shipment.number, shipment.carrier, shipment.tracking_number, shipment.operator) == ("SO-1/SHP-1", "DHL", "TRACK-1", "op-A")
+        assert (shipment.number, shipment.carrier, shipment.tracking_number, shipment.operator) == ("SO-1/SHP-1-A", "DHL", "TRACK-1", "op-A")
         [container] = session.scalars(select(Container).where(Container.code == box)).all()
         [packed] = session.scalars(select(ShippingContainer)).all()
         assert (packed.container_id, packed.state, packed.weight_kg, packed.shipment_id) == (
@@ -155,7 +215,7 @@ def test_a_terminal_picks_packs_and_ships_an_order_of_central_offline(central, s
         assert session.scalars(select(Task)).one().state == TaskState.DONE
 
     b.client(service.url).sync_once()
-    assert shipped(b.engine) == shipped(a.engine) == shipped(central) == [("SO-1/SHP-1", "DHL", box, ContainerState.SHIPPED, 6)]
+    assert shipped(b.engine) == shipped(a.engine) == shipped(central) == [("SO-1/SHP-1-A", "DHL", box, ContainerState.SHIPPED, 6)]
     for terminal in (a, b):
         line = line_of(terminal.engine)
         assert (line.picked_quantity, line.shipped_quantity, line.committed_quantity) == (6, 6, 0), terminal.terminal_id

@@ -149,6 +149,8 @@ def _sent_from_here_unsent(table: Table, _pulled, _terminal_id: str):
     waiting = select(outbox.c.row_key).where(outbox.c.table_name == table.name)
     if "uid" in table.c:
         return table.c.uid.in_(waiting)
+    if table is CONTAINERS:
+        return table.c.code.in_(waiting)
     return table.c.container_id.in_(select(CONTAINERS.c.id).where(CONTAINERS.c.code.in_(waiting)))
 
 
@@ -193,7 +195,7 @@ TABLES: dict[str, Pulled] = {
          "target_location_id": Reference(LOCATION, "code"), "item_id": Reference(ITEM, "sku"),
          "document_line_id": Reference(SALES_ORDER_LINE, "uid", when=("kind", TaskKind.PICK.value), brings=True)},
         frozenset({"id", "lot_id"}),
-        frozenset({"state", "done_quantity", "assignee", "claimed_at", "done_at", "queue_position", "skip_count"}),
+        frozenset({"state", "quantity", "done_quantity", "assignee", "claimed_at", "done_at", "queue_position", "skip_count"}),
         _leased_here,
     ),
     "purchase_order": Pulled(PURCHASE_ORDER, "number", {"supplier_id": Reference(PARTNER, "code"), "warehouse_id": Reference(WAREHOUSE, "code")}),
@@ -202,11 +204,13 @@ TABLES: dict[str, Pulled] = {
         {"order_id": Reference(PURCHASE_ORDER, "number", brings=True), "item_id": Reference(ITEM, "sku")},
         grows=frozenset({"received_quantity"}),
     ),
-    # What the warehouse's terminals shipped, received, counted and took back.
+    # What the warehouse's terminals shipped, received, counted and took back. A packing
+    # container's own row (its place, the pallet it is on) comes with its shipping state.
+    "container": _terminals_document(CONTAINERS, "code", {"location_id": _PLACE, "parent_id": CONTAINER}),
     "shipment": _terminals_document(SHIPMENT, "uid", {"warehouse_id": _IN_WAREHOUSE,
                                                       "order_id": Reference(SALES_ORDER, "number", brings=True)}),
     "shipping_container": _terminals_document(ShippingContainer.__table__, "container_id", {
-        "container_id": CONTAINER, "warehouse_id": _IN_WAREHOUSE, "order_id": Reference(SALES_ORDER, "number", brings=True),
+        "container_id": Reference(CONTAINERS, "code", brings=True), "warehouse_id": _IN_WAREHOUSE, "order_id": Reference(SALES_ORDER, "number", brings=True),
         "shipment_id": Reference(SHIPMENT, "uid", brings=True)}, frozenset()),
     "container_line": _terminals_document(ContainerLine.__table__, "uid", {
         "container_id": CONTAINER, "order_line_id": Reference(SALES_ORDER_LINE, "uid", brings=True), "item_id": _ITEM,
@@ -431,9 +435,10 @@ def apply_rows(conn: Connection, rows_by_table: dict[str, list[dict]], terminal_
             count += len(gone)
         for start in range(0, len(rows), 500):
             chunk = [dict(row) for row in rows[start : start + 500]]
-            if "parent_id" in spec.references:
+            if isinstance(spec.references.get("parent_id"), Reference):
                 # A parent may arrive in the same chunk as its children: every row first without
-                # its parent (in this transaction), then again with it.
+                # its parent (in this transaction), then again with it. (A container's parent,
+                # a CONTAINER, is created when unknown.)
                 orphans = [{**row, "parent_id": None} for row in chunk]
                 _resolve(conn, table, spec, orphans, [c for c in spec.references if c != "parent_id"])
                 _upsert(conn, spec, orphans, terminal_id)

@@ -291,8 +291,10 @@ def short_pick(session: Session, context: PostingContext, task_id: int, *, reaso
     task.reason = code
     tasks.complete_task(session, task)
     # Central owns allocation: a terminal that syncs allocates nothing itself, the missing
-    # units follow the order's back-order policy and central applies that decision.
-    replanned = ZERO if finders.own_terminal(session) else _pick_elsewhere(session, task, order, line, today)
+    # units follow the order's back-order policy and central, told of that decision, first
+    # allocates them from other bins (terminal_progress.record_short_picks).
+    replanned = ZERO if finders.own_terminal(session) else sum(
+        (new.quantity for new in pick_elsewhere(session, task, order, line, today)), ZERO)
     missing = short - replanned
     outcome = give_up_units(session, context, order, line, missing) if missing > 0 else ShortPickOutcome.REALLOCATED
     discrepancy.outcome, discrepancy.given_up_quantity = outcome, missing
@@ -300,17 +302,17 @@ def short_pick(session: Session, context: PostingContext, task_id: int, *, reaso
     return ShortPickResult(task.id, short, outcome, count_id, replanned)
 
 
-def _pick_elsewhere(session: Session, task: Task, order: SalesOrder, line: SalesOrderLine, today: date | None) -> Decimal:
-    """Units of the short line allocated again from other bins, as new pick tasks that go into
-    the same tote (and batch); 0 when no other bin has free stock or the order waits."""
+def pick_elsewhere(session: Session, task: Task, order: SalesOrder, line: SalesOrderLine, today: date | None) -> list[Task]:
+    """The short line's missing units allocated again from other bins: the new pick tasks, which
+    go into the same tote (and batch); none when no other bin has free stock or the order waits."""
     if order.state != OrderState.CONFIRMED:
-        return ZERO
+        return []
     result = allocate(session, [order.number], today=today)
     planned = [new for new in session.exec(select(Task).where(Task.id.in_(result.task_ids))).all()
                if new.document_line_id == line.id]
     for new in planned:
         new.batch_ref, new.tote = task.batch_ref, task.tote
-    return sum((new.quantity for new in planned), ZERO)
+    return planned
 
 
 def give_up_units(session: Session, context: PostingContext, order: SalesOrder, line: SalesOrderLine, units: Decimal) -> ShortPickOutcome:

@@ -14,6 +14,7 @@ from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.outbound import COMPLETE_ONLY, OrderState
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.domain.states import ContainerState
+from wms_tui.services.inbound.common import with_terminal
 from wms_tui.services.outbound.common import (
     order_lines,
     order_policy,
@@ -112,7 +113,7 @@ def ship(
     record_shipped(lines, contents)
     count = session.execute(select(func.count()).select_from(Shipment).where(Shipment.order_id == order.id)).scalar_one()
     shipment = Shipment(
-        number=f"{order.number}/SHP-{count + 1}", warehouse_id=order.warehouse_id, order_id=order.id,
+        number=with_terminal(session, f"{order.number}/SHP-{count + 1}"), warehouse_id=order.warehouse_id, order_id=order.id,
         carrier=carrier.strip(), tracking_number=tracking_number.strip(), operator=context.operator,
         shipped_at=datetime.now(UTC),
     )

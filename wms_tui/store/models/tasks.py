@@ -20,6 +20,7 @@ from wms_tui.store.models.fields import (
     timestamp_field,
     uid_field,
 )
+from wms_tui.store.types import Quantity
 
 
 class Task(TableModel, table=True):
@@ -75,6 +76,9 @@ class TaskDoneOutbox(TableModel, table=True):
     done_quantity: Decimal = quantity_field()
     assignee: str | None = text_field(40, nullable=True)
     done_at: datetime | None = timestamp_field(nullable=True)
+    # The task's own quantity then (a pick split into a second tote keeps only what it picked;
+    # filled by a trigger: see migration 0025_sync_gaps); empty for completions recorded before.
+    quantity: Decimal | None = Field(default=None, sa_column=Column(Quantity(), nullable=True))
 
 
 class PickDiscrepancy(TableModel, table=True):
