@@ -62,5 +62,6 @@ def downgrade() -> None:
         op.execute('DROP TRIGGER container_log_changes ON container')
         op.execute('DROP FUNCTION wms_log_packing_container()')
         op.execute("DELETE FROM change_log WHERE table_name = 'container'")
-    with op.batch_alter_table('task_done_outbox') as batch_op:
-        batch_op.drop_column('quantity')
+    # Plain DROP COLUMN (SQLite 3.35+): a batch copy of the table breaks the trigger on task
+    # that writes it.
+    op.execute('ALTER TABLE task_done_outbox DROP COLUMN quantity')
