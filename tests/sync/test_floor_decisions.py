@@ -90,9 +90,9 @@ def leased_count(terminal: Terminal) -> str | None:
 
 
 def pick_tasks(engine) -> list[tuple]:
-    """Pick tasks in the order made: (state, quantity, done)."""
+    """Pick tasks in the order made: (tote, state, quantity, done)."""
     with reading(engine) as session:
-        return [(task.state, task.quantity, task.done_quantity)
+        return [(task.tote, task.state, task.quantity, task.done_quantity)
                 for task in session.scalars(select(Task).where(Task.kind == TaskKind.PICK.value).order_by(Task.uid))]
 
 
@@ -262,7 +262,7 @@ def test_a_pick_split_into_a_second_tote_is_known_centrally_and_elsewhere(centra
     rest = pick(a, task_id, 1, tote="T2")  # the rest continues as a new task, in T2
     assert rest.task_id != task_id and not rest.task_done
     a.client(service.url).pull()  # before its completion is sent: the first task keeps its 2
-    assert pick_tasks(a.engine) == [(TaskState.DONE, 2, 2), (TaskState.CLAIMED, 4, 1)]
+    assert [task[1:] for task in pick_tasks(a.engine)] == [(TaskState.DONE, 2, 2), (TaskState.CLAIMED, 4, 1)]
     a.client(service.url).sync_once()
     b.client(service.url, tasks_held=5).sync_once()
     with reading(central) as session:
@@ -276,7 +276,7 @@ def test_a_pick_split_into_a_second_tote_is_known_centrally_and_elsewhere(centra
     a.client(service.url).sync_once()
     b.client(service.url).sync_once()
     for engine in (central, a.engine, b.engine):
-        assert pick_tasks(engine) == [(TaskState.DONE, 2, 2), (TaskState.DONE, 4, 4)], engine
+        assert pick_tasks(engine) == [("T1", TaskState.DONE, 2, 2), ("T2", TaskState.DONE, 4, 4)], engine
         assert line_figures(engine) == (6, 0, 0, 6)
         assert reservations(engine) == 0
         with reading(engine) as session:

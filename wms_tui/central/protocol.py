@@ -425,6 +425,7 @@ def _completion(entry: object) -> dict:
         if quantity is not None and done_quantity > quantity:
             raise ValueError(f"{done_quantity} done of a task of {quantity}")
         return {"uid": uuid.UUID(hex=entry["uid"]), "done_quantity": done_quantity, "quantity": quantity,
+                "tote": None if entry.get("tote") is None else str(entry["tote"])[:40],
                 "assignee": None if entry.get("assignee") is None else str(entry["assignee"])[:40], "done_at": done_at}
     except (KeyError, TypeError, ValueError, ArithmeticError, InvalidInput) as exc:
         raise SyncRefused(400, f"a task completion is malformed: {exc}") from None
@@ -486,12 +487,12 @@ def _apply_completion(conn, caller: Caller, entry: dict, now: datetime) -> bool:
                     f"{task.done_by}, then by {caller.terminal_id} after its lease moved")[:300],
         ).on_conflict_do_nothing(index_elements=["uid"]))
         return raised.rowcount == 1
-    # The terminal's quantity of the task stands: a pick split into a second tote kept only the
-    # units picked into the first (the rest came as a task of its own).
-    shrunk = {} if entry["quantity"] is None else {"quantity": entry["quantity"]}
+    # The terminal's quantity and tote of the task stand: a pick split into a second tote kept
+    # only the units picked into the first (the rest came as a task of its own).
+    as_done = {name: entry[name] for name in ("quantity", "tote") if entry[name] is not None}
     conn.execute(update(TASKS).where(TASKS.c.id == task.id).values(
         state=TaskState.DONE.value, done_quantity=entry["done_quantity"], assignee=entry["assignee"],
-        done_at=entry["done_at"] or now, done_by=caller.terminal_id, **shrunk))
+        done_at=entry["done_at"] or now, done_by=caller.terminal_id, **as_done))
     if task.kind == TaskKind.PICK and task.document_line_id is not None:
         with Session(bind=conn) as session:
             terminal_progress.record_pick(session, session.get(Task, task.id), entry["done_quantity"])

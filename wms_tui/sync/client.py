@@ -227,7 +227,7 @@ class SyncClient:
             done = conn.execute(select(TASK_OUTBOX).order_by(TASK_OUTBOX.c.id)).all()
         self._post("/tasks", self._addressed(want=self.tasks_held, done=[
             {"uid": row.task_uid.hex, "done_quantity": str(row.done_quantity), "assignee": row.assignee,
-             "quantity": None if row.quantity is None else str(row.quantity),
+             "quantity": None if row.quantity is None else str(row.quantity), "tote": row.tote,
              "done_at": None if row.done_at is None else _aware(row.done_at).isoformat()} for row in done]))
         if done:
             with self.engine.begin() as conn:

@@ -76,9 +76,10 @@ class TaskDoneOutbox(TableModel, table=True):
     done_quantity: Decimal = quantity_field()
     assignee: str | None = text_field(40, nullable=True)
     done_at: datetime | None = timestamp_field(nullable=True)
-    # The task's own quantity then (a pick split into a second tote keeps only what it picked;
-    # filled by a trigger: see migration 0025_sync_gaps); empty for completions recorded before.
+    # The task's own quantity and tote then (a pick split into a second tote keeps only what it
+    # picked; filled by a trigger: see migration 0025_sync_gaps); empty for completions recorded before.
     quantity: Decimal | None = Field(default=None, sa_column=Column(Quantity(), nullable=True))
+    tote: str | None = text_field(40, nullable=True)
 
 
 class PickDiscrepancy(TableModel, table=True):

@@ -1,12 +1,13 @@
-"""sync gaps: a completion carries its task's quantity; packing containers pulled
+"""sync gaps: a completion carries its task's quantity and tote; packing containers pulled
 
 Revision ID: 0025_sync_gaps
 Revises: 0024_console_reads
 Create Date: 2026-12-03
 
-task_done_outbox gains `quantity`: on a terminal (SQLite) a trigger fills it with the task's
-quantity of the moment it is done, so central learns that a pick split into a second tote
-kept only the units picked into the first (the rest is a task of its own).
+task_done_outbox gains `quantity` and `tote`: on a terminal (SQLite) a trigger fills them with
+the task's of the moment it is done, so central learns that a pick split into a second tote
+kept only the units picked into the first (the rest is a task of its own), and which tote a
+pick went into (a packer on another terminal scans it).
 
 On PostgreSQL (central), a packing container's own row (its place, the pallet it is on) is
 logged in its order's warehouse's change log when it changes; other containers (a pallet a
@@ -28,9 +29,10 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column('task_done_outbox', sa.Column('quantity', sa.BigInteger(), nullable=True))
+    op.add_column('task_done_outbox', sa.Column('tote', sa.String(length=40), nullable=True))
     if op.get_bind().dialect.name == 'sqlite':
         op.execute("CREATE TRIGGER task_done_quantity AFTER INSERT ON task_done_outbox BEGIN "
-                   "UPDATE task_done_outbox SET quantity = (SELECT quantity FROM task WHERE uid = NEW.task_uid) "
+                   "UPDATE task_done_outbox SET (quantity, tote) = (SELECT quantity, tote FROM task WHERE uid = NEW.task_uid) "
                    "WHERE id = NEW.id; END")
         return
     op.execute(
@@ -64,4 +66,5 @@ def downgrade() -> None:
         op.execute("DELETE FROM change_log WHERE table_name = 'container'")
     # Plain DROP COLUMN (SQLite 3.35+): a batch copy of the table breaks the trigger on task
     # that writes it.
+    op.execute('ALTER TABLE task_done_outbox DROP COLUMN tote')
     op.execute('ALTER TABLE task_done_outbox DROP COLUMN quantity')
