@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -270,7 +270,17 @@ class DeskScreen(Screen):
         yield Said(id="said")
         yield DeskFooter(compact=True)
 
-    def on_screen_resume(self) -> None:
+    _styled_for: tuple | None = None  # the app's look when the screen was last restyled whole
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles every widget of a screen each time it is shown (its own handler runs
+        # after this one: handlers run from the subclass up). A widget's classes and states
+        # restyle it as they change, shown or not, so only a change of the app's look while
+        # the screen was hidden (theme or CSS, colour mode, terminal focus) needs that pass: it
+        # was a third of the time an order page took to show.
+        look = (self.app._css_update_count, self.app.ansi_color, self.app.app_focus)
+        event.refresh_styles = event.refresh_styles and look != self._styled_for
+        self._styled_for = look
         # Also the first read: Textual resumes a screen as it is first shown (mounting too
         # would read it twice).
         self.reload()
