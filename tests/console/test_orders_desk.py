@@ -214,20 +214,19 @@ async def test_an_order_page_shown_again_takes_the_theme_changed_while_it_was_hi
     # The kept page is not restyled whole each time it is shown: only when the app's look changed.
     app = console(runtime, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f3")
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
-        page = app.screen
+
+        async def shown_after(*keys: str):
+            for key in keys:
+                await pilot.press(key)
+                await settle(app, pilot)
+            return app.screen
+
+        page = await shown_after("f3", "enter")  # the newest order's page
         assert isinstance(page, OrderScreen)
-        await pilot.press("escape")
-        await settle(app, pilot)
+        await shown_after("escape")
         hidden = page.query_one("#lines").styles.background
         app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
-        assert app.screen is page
+        assert await shown_after("enter") is page
         shown = page.query_one("#lines").styles.background
         app.update_styles(page)  # what styling it whole gives
         assert shown == page.query_one("#lines").styles.background != hidden
