@@ -13,7 +13,7 @@ from tests.floor.outbound import pick_order
 from tests.outbound.helpers import CTX, build_shop
 from tests.outbound.test_order_flow import _pack_and_ship, _pick_all
 from wms_tui.domain.outbound import LineProgress, OrderState, derive_status
-from wms_tui.services import console_views
+from wms_tui.services import console_views, dashboard, order_status
 from wms_tui.services.outbound import allocation, invoicing, orders
 from wms_tui.services.outbound.orders import LineInput
 from wms_tui.store.models import OrderFacts, SalesOrder, SalesOrderLine
@@ -37,7 +37,7 @@ def test_the_facts_give_the_status_the_lines_and_money_give(state, progress, inv
         int(invoiced > 0), int(paid >= invoiced), int(paid > 0),
         int(any(line.backordered > 0 for line in progress)),
     )
-    assert console_views._status(state.value, *facts) == derive_status(state, progress, Decimal(invoiced), Decimal(paid))
+    assert order_status.status_of(state.value, *facts) == derive_status(state, progress, Decimal(invoiced), Decimal(paid))
 
 
 def test_list_filter_and_dashboard_agree_with_the_orders_service(runtime):
@@ -56,7 +56,7 @@ def test_list_filter_and_dashboard_agree_with_the_orders_service(runtime):
     for side in sides:  # filtering by one side finds every order showing it, whatever its other side
         assert {row.number for row in console_views.order_list(runtime.engine, status=side)} == {
             number for number, status in derived.items() if side in {shown.value for shown in status.sides}}
-    counts = console_views.dashboard(runtime.engine).orders
+    counts = dashboard.dashboard(runtime.engine).orders
     assert {status: count for status, count in counts.items() if count} == dict(sides)
 
 
@@ -73,7 +73,7 @@ def test_the_kept_facts_follow_an_order_through_its_life(engine):
         assert [row.status for row in console_views.order_list(engine, search="SO-1")] == [expected.value]
         for side in expected.sides:
             assert "SO-1" in {row.number for row in console_views.order_list(engine, status=side.value)}
-            assert console_views.dashboard(engine).orders[side.value] == 1
+            assert dashboard.dashboard(engine).orders[side.value] == 1
         shown.append(expected.value)
 
     with transaction(engine) as session:
@@ -120,7 +120,7 @@ def _kept_and_recounted(engine) -> tuple[dict, dict]:
     recounted = {}
     for order_id, (total, shipped, done, picked, backordered) in counts.items():
         working = states[order_id] in (OrderState.DRAFT, OrderState.CONFIRMED)
-        code = console_views._code(int(states[order_id] == OrderState.CONFIRMED), int(shipped > 0), int(done == total),
+        code = order_status.facts_code(int(states[order_id] == OrderState.CONFIRMED), int(shipped > 0), int(done == total),
                                    int(picked > 0), 0, 1, 0, int(backordered > 0)) if working else None
         recounted[order_id] = (total, shipped, done, picked, backordered, code)
     return kept, recounted

@@ -208,3 +208,25 @@ async def test_the_order_list_loads_the_next_page_at_its_last_row_by_key_and_by_
             await settle(app, pilot)
         assert [row[1] for row in cells(app, "list")] == [row.number for row in console_views.order_list(
             runtime.engine, search="C00", limit=1000)]
+
+
+async def test_an_order_page_shown_again_takes_the_theme_changed_while_it_was_hidden(runtime, tmp_path):
+    # The kept page is not restyled whole each time it is shown: only when the app's look changed.
+    app = console(runtime, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+
+        async def shown_after(*keys: str):
+            for key in keys:
+                await pilot.press(key)
+                await settle(app, pilot)
+            return app.screen
+
+        page = await shown_after("f3", "enter")  # the newest order's page
+        assert isinstance(page, OrderScreen)
+        await shown_after("escape")
+        hidden = page.query_one("#lines").styles.background
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        assert await shown_after("enter") is page
+        shown = page.query_one("#lines").styles.background
+        app.update_styles(page)  # what styling it whole gives
+        assert shown == page.query_one("#lines").styles.background != hidden

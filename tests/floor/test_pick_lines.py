@@ -13,7 +13,7 @@ from wms_tui.cli import main
 from wms_tui.domain.auth import AuthKind
 from wms_tui.domain.locations import location_barcode
 from wms_tui.domain.quantities import display
-from wms_tui.services.console_views import dashboard
+from wms_tui.services.dashboard import dashboard
 from wms_tui.services.lookup import lookup_code
 from wms_tui.store.models import AuthEvent, Item, Location, SalesOrderLine, StockBalance, Task
 

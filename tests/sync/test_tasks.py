@@ -15,7 +15,8 @@ from tests.sync.kit import Terminal
 from wms_tui.central import protocol
 from wms_tui.domain.states import TaskKind, TaskState
 from wms_tui.services import tasks
-from wms_tui.services.terminals import central_status, list_terminals
+from wms_tui.services.fleet import list_terminals
+from wms_tui.services.terminals import central_status
 from wms_tui.store import finders
 from wms_tui.store.models import SyncConflict, Task
 from wms_tui.store.session import reading, transaction

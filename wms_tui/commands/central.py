@@ -11,7 +11,7 @@ from wms_tui import config
 from wms_tui.cli import WmsGroup
 from wms_tui.domain.errors import ConfigError
 from wms_tui.domain.sync import contact_text
-from wms_tui.services import terminals
+from wms_tui.services import fleet, terminals
 from wms_tui.services.desks import exceptions
 from wms_tui.store import migrate
 from wms_tui.store.db import make_engine
@@ -109,13 +109,13 @@ def terminals_list(ctx: click.Context, url: str | None) -> None:
     each (its applied sequence), tasks leased to it and its open sync conflicts."""
     engine = _central_engine(ctx, url)
     try:
-        listed = terminals.list_terminals(engine)
+        listed = fleet.list_terminals(engine)
     finally:
         engine.dispose()
     _print_terminals(listed)
 
 
-def _print_terminals(listed: list[terminals.TerminalStatus]) -> None:
+def _print_terminals(listed: list[fleet.TerminalStatus]) -> None:
     now = datetime.now(UTC)
     click.echo(f"{'terminal':<20} {'warehouse':<10} {'state':<8} {'last contact':<32} {'applied':>8} {'leased':>7} {'conflicts':>9}")
     for t in listed:

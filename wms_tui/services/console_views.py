@@ -1,4 +1,5 @@
-"""What the supervisor console shows: the dashboard, the order list and an order's page.
+"""What the supervisor console shows of orders: the order list and an order's page (the
+dashboard is services/dashboard).
 
 Plain dataclasses read in one short read-only session each, so the console's thread workers
 hand finished rows to the screen and never keep a session open.
@@ -6,46 +7,33 @@ hand finished rows to the screen and never keep a session open.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache, partial
-from itertools import product
-from pathlib import Path
+from functools import partial
 
 from sqlalchemy import Engine, and_, func, or_, true, tuple_
 from sqlmodel import Session, select
 
-from labels import PrintQueue
-from labels.queue import JobStatus
 from wms_tui.domain.outbound import (
-    DerivedStatus,
-    LineProgress,
-    OrderState,
     OrderStatus,
-    derive_status,
     line_amount,
     payment_status,
 )
 from wms_tui.domain.quantities import ZERO
 from wms_tui.domain.states import (
-    CountLineState,
     CreditNoteState,
     InvoiceState,
     PartnerKind,
     PaymentState,
     ReturnDisposition,
-    StockExceptionState,
-    TaskKind,
-    TaskState,
 )
+from wms_tui.services.order_status import STORED_STATUSES, codes_showing, derived
 from wms_tui.services.outbound import invoicing
 from wms_tui.store.finders import sales_order_by_number
 from wms_tui.store.models import (
     Container,
-    CountLine,
     CreditNote,
     CustomerProfile,
     Invoice,
@@ -54,7 +42,6 @@ from wms_tui.store.models import (
     OrderFacts,
     Partner,
     Payment,
-    PickDiscrepancy,
     PurchaseOrder,
     PurchaseOrderLine,
     SalesOrder,
@@ -63,194 +50,10 @@ from wms_tui.store.models import (
     SalesReturnLine,
     Shipment,
     ShippingContainer,
-    StockException,
-    StockMove,
     Task,
     Warehouse,
 )
 from wms_tui.store.session import reading
-
-OPEN_TASK_STATES = (TaskState.OPEN.value, TaskState.CLAIMED.value)
-# Orders whose status changes with work; quotes, cancelled and closed orders are what they are stored as.
-WORKING_STATES = (OrderState.DRAFT.value, OrderState.CONFIRMED.value)
-# Statuses shown as the order's state is stored: no need to derive them.
-STORED_STATUSES = (OrderStatus.QUOTE, OrderStatus.CANCELLED, OrderStatus.CLOSED)
-# Ledger reasons the per-hour chart counts.
-PACK_WORK = "pack"
-SHIP_WORK = "ship"
-PICK_REASON = "pick"
-RECEIPT_REASON = "receipt"
-
-
-@dataclass(frozen=True)
-class HeldTask:
-    task_id: int
-    kind: str
-    assignee: str
-    document: str
-    location: str
-    claimed_at: datetime | None
-
-
-@dataclass(frozen=True)
-class PrinterQueue:
-    name: str
-    pending: int
-    failed: int
-    last_error: str | None
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    tasks: dict[tuple[str, str], int]  # (kind, state) -> open work
-    held: list[HeldTask]
-    orders: dict[str, int]  # derived status -> orders
-    short_picks: int
-    count_variances: int
-    stock_exceptions: int  # open ones: what the floor could not settle
-    picked_per_hour: list[int]  # 24 hours of today (UTC), lines
-    received_per_hour: list[int]
-    printers: list[PrinterQueue]
-
-    @property
-    def exceptions(self) -> int:
-        return self.short_picks + self.count_variances + self.stock_exceptions
-
-
-# What an order's derived status depends on besides its state: order_facts keeps them (its
-# code holds them a bit each, after the confirmed bit, in this order).
-FACTS = ("shipped", "done", "picked", "invoiced", "covered", "paid", "backordered")
-
-
-@cache
-def _status(
-    state: str, shipped: int = 0, done: int = 1, picked: int = 0, invoiced: int = 0, covered: int = 1, paid: int = 0, backordered: int = 0
-) -> DerivedStatus:
-    """domain.outbound.derive_status of an order with these FACTS: it is given lines and money
-    that have exactly them (the rule only asks whether a line is shipped, picked or fully
-    shipped or cancelled or back ordered, and compares paid with invoiced and with zero)."""
-    one = Decimal(1)
-    lines = [LineProgress(one, ZERO if shipped or not done else one, one if picked else ZERO, one if shipped else ZERO,
-                          one if backordered else ZERO)]
-    if shipped and not done:
-        lines.append(LineProgress(one, ZERO, ZERO, ZERO))  # a line still to ship
-    billed = Decimal(2) if invoiced else ZERO
-    received = ZERO if not paid else (max(billed, one) if covered else one)
-    return derive_status(OrderState(state), lines, billed, received)
-
-
-def _code(confirmed: int, *flags: int) -> int:
-    """A working order's state (confirmed or draft) and FACTS as one number, a bit each: what
-    the triggers of migration 0020_console_counts keep in order_facts.code."""
-    code = confirmed
-    for flag in flags:
-        code = code * 2 + flag
-    return code
-
-
-@cache
-def _status_of_code(code: int) -> DerivedStatus:
-    bits = [(code >> power) & 1 for power in range(len(FACTS), -1, -1)]
-    return _status(OrderState.CONFIRMED.value if bits[0] else OrderState.DRAFT.value, *bits[1:])
-
-
-def _derived(state: str, code: int | None) -> DerivedStatus:
-    """An order's derived status from its state and its order_facts code (None unless draft or
-    confirmed: those show their state)."""
-    return _status(state) if code is None else _status_of_code(code)
-
-
-@cache
-def _codes(wanted: OrderStatus) -> tuple[int, ...]:
-    """The codes of the combinations of state and FACTS whose derived status shows `wanted`."""
-    return tuple(
-        _code(int(state == OrderState.CONFIRMED), *flags)
-        for state, *flags in product(WORKING_STATES, *([(0, 1)] * len(FACTS))) if wanted in _status(state, *flags).sides
-    )
-
-
-def _per_hour(session: Session, since: datetime) -> dict[str, list[int]]:
-    """Today's moves per hour for each reason the pace chart counts, reversals left out. The
-    reversal test is a column, not a condition: in the WHERE clause SQLite would read the moves
-    through the reverses_id index (every move that reverses nothing) instead of today's by reason.
-    (Today's moves as a range of the primary key would read every move of the day, whatever its
-    reason: a million on a busy day of other work.)"""
-    hours = {reason: [0] * 24 for reason in (PICK_REASON, RECEIPT_REASON)}
-    for reason, created_at, reversal in session.execute(
-        select(StockMove.reason, StockMove.created_at, StockMove.reverses_id.is_not(None))
-        .where(StockMove.reason.in_(list(hours)), StockMove.created_at >= since)
-    ):
-        if not reversal:
-            hours[reason][created_at.hour] += 1
-    return hours
-
-
-def printer_queues(printers: Sequence[str], queue_path: Path | None) -> list[PrinterQueue]:
-    """Jobs waiting per configured printer in the terminal's durable print queue."""
-    pending: Counter[str] = Counter()
-    failed: Counter[str] = Counter()
-    errors: dict[str, str] = {}
-    if queue_path is not None and queue_path.exists():
-        queue = PrintQueue(queue_path)
-        try:
-            for job in queue.jobs():
-                (failed if job.status == JobStatus.FAILED else pending)[job.printer] += 1
-                if job.last_error:
-                    errors[job.printer] = job.last_error
-        finally:
-            queue.close()
-    names = sorted({*printers, *pending, *failed})
-    return [PrinterQueue(name, pending[name], failed[name], errors.get(name)) for name in names]
-
-
-def dashboard(engine: Engine, *, printers: Sequence[str] = (), queue_path: Path | None = None, today: date | None = None) -> Dashboard:
-    today = today or datetime.now(UTC).date()
-    since = datetime.combine(today, time.min, tzinfo=UTC)
-    with reading(engine) as session:
-        task_counts = {
-            (kind, state): count
-            for kind, state, count in session.execute(
-                select(Task.kind, Task.state, func.count()).where(Task.state.in_(OPEN_TASK_STATES)).group_by(Task.kind, Task.state)
-            )
-        }
-        # Packing and shipping are not tasks: their open work is containers being packed or waiting for the carrier.
-        for state, kind in (("open", PACK_WORK), ("closed", SHIP_WORK)):
-            count = session.execute(
-                select(func.count()).select_from(ShippingContainer).where(ShippingContainer.state == state)
-            ).scalar_one()
-            if count:
-                task_counts[(kind, TaskState.OPEN.value)] = count
-        held = [
-            HeldTask(row.id, row.kind, row.assignee, row.document_ref or "", row.code or "", row.claimed_at)
-            for row in session.execute(
-                select(Task.id, Task.kind, Task.assignee, Task.document_ref, Location.code, Task.claimed_at)
-                .outerjoin(Location, Location.id == Task.location_id)
-                .where(Task.state == TaskState.CLAIMED.value)
-                .order_by(Task.assignee, Task.claimed_at)
-            )
-        ]
-        orders: Counter[str] = Counter()
-        for state, count in session.execute(
-            select(SalesOrder.state, func.count()).where(SalesOrder.state.not_in(WORKING_STATES)).group_by(SalesOrder.state)
-        ):
-            orders[_status(state).value] += count
-        # Working orders per code: a read of the (code, created) index, not of their lines and money.
-        for code, count in session.execute(
-            select(OrderFacts.code, func.count()).where(OrderFacts.code.is_not(None)).group_by(OrderFacts.code)
-        ):
-            # Both sides of a status count: an order partially shipped and paid is in each.
-            for side in _status_of_code(code).sides:
-                orders[side.value] += count
-        short_picks = session.execute(
-            select(func.count()).select_from(PickDiscrepancy).where(PickDiscrepancy.created_at >= since)
-        ).scalar_one()
-        variances = session.execute(select(func.count()).select_from(CountLine).where(CountLine.state == CountLineState.RECOUNT)).scalar_one()
-        stock = session.execute(
-            select(func.count()).select_from(StockException).where(StockException.state == StockExceptionState.OPEN)
-        ).scalar_one()
-        pace = _per_hour(session, since)
-    return Dashboard(task_counts, held, dict(orders), short_picks, variances, stock, pace[PICK_REASON], pace[RECEIPT_REASON],
-                     printer_queues(printers, queue_path))
 
 
 @dataclass(frozen=True)
@@ -359,7 +162,7 @@ def order_list(engine: Engine, *, search: str = "", status: str | None = None, l
         if wanted is None or wanted in STORED_STATUSES:
             newest_of = partial(_newest, session, limit=limit, before=before)
         else:
-            newest_of = partial(_newest_showing, session, _codes(wanted), limit=limit, before=before)
+            newest_of = partial(_newest_showing, session, codes_showing(wanted), limit=limit, before=before)
         # Each term's newest orders, merged: an OR of them would read and sort every match.
         newest = sorted({tuple(key) for term in terms for key in newest_of(term)}, reverse=True)[:limit]
         ids = [order_id for _, order_id in newest]
@@ -384,7 +187,7 @@ def order_list(engine: Engine, *, search: str = "", status: str | None = None, l
             count, total = sums[line.order_id]
             sums[line.order_id] = (count + 1, total + line_amount(line.quantity, line.unit_price, line.discount_percent, line.tax_rate).net)
     return [
-        OrderRow(row.number, row.code, row.warehouse, row.created_at, row.state, _derived(row.state, row.facts).value, *sums[row.id])
+        OrderRow(row.number, row.code, row.warehouse, row.created_at, row.state, derived(row.state, row.facts).value, *sums[row.id])
         for row in rows
     ]
 
@@ -584,7 +387,7 @@ def order_page(engine: Engine, number: str, *, today: date | None = None) -> Ord
             )
         ]
         return OrderPage(
-            order.number, customer_code, customer_name, warehouse, order.state, _derived(order.state, facts).value,
+            order.number, customer_code, customer_name, warehouse, order.state, derived(order.state, facts).value,
             order_policy(session, order).value, order.created_at, order.confirmed_at, order.freight,
             lines, page_tasks, containers,
             [PageShipment(s.number, s.carrier, s.tracking_number, s.shipped_at) for s in shipments],
@@ -627,15 +430,6 @@ def customer_codes(engine: Engine) -> list[tuple[str, str]]:
 def aging(engine: Engine, *, as_of: date | None = None) -> list[invoicing.AgingRow]:
     with reading(engine) as session:
         return invoicing.aging(session, as_of=as_of)
-
-
-def status_counts(dashboard_orders: Mapping[str, int]) -> list[tuple[str, int]]:
-    """Order statuses in lifecycle order, each with its count (zeros included)."""
-    return [(status.value, dashboard_orders.get(status.value, 0)) for status in OrderStatus]
-
-
-# Rows of the dashboard's open-work table, in the order work flows through the warehouse.
-WORK_KINDS = (TaskKind.PICK.value, PACK_WORK, SHIP_WORK, TaskKind.PUTAWAY.value, TaskKind.REPLENISH.value, TaskKind.COUNT.value)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from labels import LocationLabel, Printer, PrintQueue, load_printers, render_for
 from labels.queue import JobStatus
 from wms_tui.domain.auth import SecurityPolicy
 from wms_tui.domain.errors import InvalidInput, NotFound
-from wms_tui.services import operators, terminals
+from wms_tui.services import fleet, operators, terminals
 from wms_tui.store.ledger import PostingContext
 from wms_tui.store.session import reading, transaction
 
@@ -177,7 +177,7 @@ class Enrolled:
 
 
 def _central_only(engine: Engine) -> None:
-    if not terminals.is_central(engine):
+    if not fleet.is_central(engine):
         raise InvalidInput("terminals sync with a central PostgreSQL database; this console runs on a single station's "
                            "SQLite file, where there is nothing to enrol")
 

@@ -1,11 +1,11 @@
 """The triggers that keep order_facts (the console's order statuses): made by
 0020_console_counts, narrowed by 0022_ledger_lean to write only when a fact changes.
 
-An order's derived status depends on its state and a few facts (console_views.FACTS): any line
+An order's derived status depends on its state and a few facts (services/order_status.FACTS): any line
 shipped, every line shipped or cancelled, any line picked, anything invoiced, the payments
 covering the invoices, anything paid (void invoices and their payments apart), any line back
 ordered. order_facts keeps per order the counts and sums they come from, and `code`: the
-working order's state and facts as one number, a bit each (console_views._code), NULL for
+working order's state and facts as one number, a bit each (order_status.facts_code), NULL for
 quotes, cancelled and closed orders.
 """
 
@@ -23,7 +23,7 @@ def _flag(condition: str) -> str:
     return f'(CASE WHEN {condition} THEN 1 ELSE 0 END)'
 
 
-# The code's bits, highest first, in console_views' order: confirmed, then FACTS.
+# The code's bits, highest first, in order_status' order: confirmed, then FACTS.
 CODE_BITS = (
     "state = 'confirmed'", 'shipped_lines > 0', 'done_lines = lines', 'picked_lines > 0', 'billed > 0',
     'received >= billed', 'received > 0', 'backordered_lines > 0',

@@ -75,8 +75,10 @@ class ConsoleApp(App):
     def on_mount(self) -> None:
         # What start-up loaded (modules, models, styles) lives as long as the app: kept out of
         # the collector's full passes, which otherwise walk it again and again (a pass took
-        # ~0.3 s, the slowest of order pages opened in a row).
+        # ~0.3 s, the slowest of order pages opened in a row). `wms-tui console` starts with
+        # the collector off: on from here.
         gc.freeze()
+        gc.enable()
 
     def posting_context(self):
         """Moves the console posts (re-open, returns) carry this station and operator."""

@@ -15,13 +15,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.coordinate import Coordinate
 from textual.message import Message
+from textual.render import measure
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TabbedContent, TabPane
 from textual.widgets.data_table import RowKey
@@ -115,10 +117,23 @@ class DeskTable(DataTable):
         return super().add_row(*shown, height=height, key=key, label=label)
 
     def _update_dimensions(self, new_rows) -> None:
-        # Textual widens the columns for new rows when idle, but its cached lines are keyed
-        # without the widths: a header drawn before the rows arrived stayed narrow over them
-        # (seen on a slow first start). Drop the cached lines once the widths are final.
-        super()._update_dimensions(new_rows)
+        # Textual widens the columns for new rows when idle, measuring each cell through the
+        # console (its options, the terminal's size asked three times): ~25 ms for a page of
+        # the order list, the slowest of its searches. A one-line text's width is its length:
+        # rows without a label or a height of their own are measured so, Textual then sizing
+        # the table from the widths.
+        rows = [(key, self.rows[key]) for key in new_rows if self._row_locations.get(key) is not None]
+        if any(row.label is not None or row.auto_height for _, row in rows):
+            super()._update_dimensions(new_rows)
+        else:
+            columns = self.ordered_columns
+            for key, _ in rows:
+                _, cells = self._get_row_renderables(self._row_locations.get(key))
+                for column, cell in zip(columns, cells, strict=False):
+                    column.content_width = max(column.content_width, _cell_width(self.app.console, cell))
+            super()._update_dimensions([])
+        # Its cached lines are keyed without the widths: a header drawn before the rows arrived
+        # stayed narrow over them (seen on a slow first start). Dropped once the widths are final.
         self._clear_caches()
 
     def show_rows(self, rows: list[tuple[str | None, tuple]]) -> None:
@@ -213,6 +228,13 @@ class DeskTable(DataTable):
         self.screen.say(f"{len(self.rows)} row(s) exported to {path}", ok=True)
 
 
+def _cell_width(console, cell) -> int:
+    """What textual.render.measure gives for a cell, without asking the console for a text."""
+    if isinstance(cell, Text):
+        return max((cell_len(line) for line in cell.plain.splitlines()), default=0)
+    return measure(console, cell, 1)
+
+
 def _sort_key(value: Any) -> tuple:
     """Numbers sort as numbers, text as text, whatever a column mixes."""
     text = str(value)
@@ -270,7 +292,17 @@ class DeskScreen(Screen):
         yield Said(id="said")
         yield DeskFooter(compact=True)
 
-    def on_screen_resume(self) -> None:
+    _styled_for: tuple | None = None  # the app's look when the screen was last restyled whole
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles every widget of a screen each time it is shown (its own handler runs
+        # after this one: handlers run from the subclass up). A widget's classes and states
+        # restyle it as they change, shown or not, so only a change of the app's look while
+        # the screen was hidden (theme or CSS, colour mode, terminal focus) needs that pass: it
+        # was a third of the time an order page took to show.
+        look = (self.app._css_update_count, self.app.ansi_color, self.app.app_focus)
+        event.refresh_styles = event.refresh_styles and look != self._styled_for
+        self._styled_for = look
         # Also the first read: Textual resumes a screen as it is first shown (mounting too
         # would read it twice).
         self.reload()

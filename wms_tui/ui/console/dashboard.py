@@ -10,8 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Sparkline, Static
 
 from wms_tui.domain.states import TaskState
-from wms_tui.services import console_views
-from wms_tui.services.console_views import Dashboard
+from wms_tui.services import dashboard
+from wms_tui.services.dashboard import Dashboard
 from wms_tui.ui.console.base import DeskScreen, DeskTable
 from wms_tui.ui.console.terminals import TerminalsPanel
 
@@ -67,15 +67,15 @@ class DashboardScreen(DeskScreen):
 
     def fetch(self) -> Dashboard:
         app = self.app
-        return console_views.dashboard(app.runtime.engine, printers=app.printer_names, queue_path=app.queue_path)
+        return dashboard.dashboard(app.runtime.engine, printers=app.printer_names, queue_path=app.queue_path)
 
     def show(self, data: Dashboard) -> None:
         # What did not change since the last refresh is left as drawn: most of the screen, most times.
         self.query_one("#work", DeskTable).show_rows([
             (kind, (kind, data.tasks.get((kind, TaskState.OPEN.value), 0), data.tasks.get((kind, TaskState.CLAIMED.value), 0)))
-            for kind in console_views.WORK_KINDS
+            for kind in dashboard.WORK_KINDS
         ])
-        self.query_one("#orders", DeskTable).show_rows([(status, (status, count)) for status, count in console_views.status_counts(data.orders)])
+        self.query_one("#orders", DeskTable).show_rows([(status, (status, count)) for status, count in dashboard.status_counts(data.orders)])
         exceptions = self.query_one("#exceptions", Static)
         _update(exceptions, f"short picks today  {data.short_picks}\ncount variances    {data.count_variances}\n"
                             f"stock exceptions   {data.stock_exceptions}")

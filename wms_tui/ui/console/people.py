@@ -11,10 +11,10 @@ from textual.binding import Binding
 from textual.widgets import Static, TabPane
 
 from wms_tui.domain.flows import Role
-from wms_tui.services import terminals
+from wms_tui.services import fleet
 from wms_tui.services.desks import people
 from wms_tui.services.desks.people import Enrolled, OperatorRow, Printers
-from wms_tui.services.terminals import Fleet
+from wms_tui.services.fleet import Fleet
 from wms_tui.ui.console import terminals as terminal_rows
 from wms_tui.ui.console.base import TabbedDeskScreen
 
@@ -88,7 +88,7 @@ class PeopleScreen(TabbedDeskScreen):
                                               f"{job.created_at:%Y-%m-%d %H:%M}", job.last_error)) for job in data.jobs])
 
     def fetch_terminals(self) -> Fleet:
-        return terminals.fleet(self.app.runtime.engine)
+        return fleet.fleet(self.app.runtime.engine)
 
     def show_terminals(self, data: Fleet) -> None:
         self.fill("terminals", terminal_rows.rows(data))

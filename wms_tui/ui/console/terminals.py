@@ -15,8 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
 from wms_tui.domain.sync import contact_text
-from wms_tui.services import terminals
-from wms_tui.services.terminals import Fleet, TerminalStatus
+from wms_tui.services import fleet
+from wms_tui.services.fleet import Fleet, TerminalStatus
 from wms_tui.ui.console.base import DeskTable
 
 REFRESH_S = 2.0
@@ -66,7 +66,7 @@ class TerminalsPanel(Vertical):
 
     @work(thread=True, exclusive=True, group="terminals")
     def load(self) -> None:
-        self.post_message(self.Loaded(terminals.fleet(self.app.runtime.engine)))
+        self.post_message(self.Loaded(fleet.fleet(self.app.runtime.engine)))
 
     def on_terminals_panel_loaded(self, message: Loaded) -> None:
         message.stop()

@@ -4,13 +4,13 @@ Revision ID: 0020_console_counts
 Revises: 0018_sync_inbound_docs
 Create Date: 2026-12-02
 
-An order's derived status depends on its state and a few facts (console_views.FACTS): any line
+An order's derived status depends on its state and a few facts (services/order_status.FACTS): any line
 shipped, every line shipped or cancelled, any line picked, anything invoiced, the payments
 covering the invoices, anything paid (void invoices and their payments apart), any line back
 ordered. order_facts keeps per order the counts and sums they come from, maintained by
 triggers on sales_order, sales_order_line, invoice and payment (whoever writes them: the
 services, sync, a bulk import), and `code`: the working order's state and facts as one number,
-a bit each (console_views._code), NULL for quotes, cancelled and closed orders. An index on
+a bit each (order_status.facts_code), NULL for quotes, cancelled and closed orders. An index on
 (code, created_at) answers "the newest orders showing this status" and "orders per status"
 without reading every working order's lines and money (`wms-tui bench console`: 100,000
 orders). The facts of the orders already there are worked out once.
