@@ -87,8 +87,7 @@ def create_tasks(session: Session, new_tasks: Sequence[NewTask]) -> list[int]:
                 "created_at": now,
             }
         )
-    ids = {(warehouse_id, position): task_id for task_id, warehouse_id, position in writes.insert_tasks(session, rows)}
-    return [ids[(row["warehouse_id"], row["queue_position"])] for row in rows]
+    return writes.insert_tasks(session, rows)
 
 
 def create_task(session: Session, task: NewTask) -> Task:
