@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from wms_tui.domain.errors import InvalidInput, NotFound, WmsError
+from wms_tui.domain.quantities import ZERO
 from wms_tui.domain.states import TaskKind, TaskState
 from wms_tui.store import views, writes
 from wms_tui.store.models import Task
@@ -68,7 +69,7 @@ def create_tasks(session: Session, new_tasks: Sequence[NewTask]) -> list[int]:
         positions[task.warehouse_id] += 1
         rows.append(
             {
-                "kind": TaskKind(task.kind).value,
+                "kind": task.kind,  # checked by the column's type as the row is stored
                 "state": TaskState.OPEN.value,
                 "warehouse_id": task.warehouse_id,
                 "location_id": task.location_id,
@@ -76,7 +77,7 @@ def create_tasks(session: Session, new_tasks: Sequence[NewTask]) -> list[int]:
                 "item_id": task.item_id,
                 "lot_id": task.lot_id,
                 "quantity": task.quantity,
-                "done_quantity": Decimal(0),
+                "done_quantity": ZERO,
                 "queue_position": positions[task.warehouse_id],
                 "skip_count": 0,
                 "batch_ref": task.batch_ref,
@@ -87,8 +88,7 @@ def create_tasks(session: Session, new_tasks: Sequence[NewTask]) -> list[int]:
                 "created_at": now,
             }
         )
-    ids = {(warehouse_id, position): task_id for task_id, warehouse_id, position in writes.insert_tasks(session, rows)}
-    return [ids[(row["warehouse_id"], row["queue_position"])] for row in rows]
+    return writes.insert_tasks(session, rows)
 
 
 def create_task(session: Session, task: NewTask) -> Task:

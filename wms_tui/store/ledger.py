@@ -32,6 +32,7 @@ from wms_tui.domain.items import Tracking, lot_problem
 from wms_tui.domain.locations import PRICE_VARIANCE_CODE, LocationKind
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.store.costing import ItemCost, Place, price_moves
+from wms_tui.store.driver import driver_insert
 from wms_tui.store.models import (
     NO_CONTAINER,
     NO_LOT,
@@ -461,21 +462,10 @@ MOVE_COLUMNS = (
 )
 
 
-def _unchanged(value):
-    return value
-
-
 @lru_cache(maxsize=8)
 def _move_insert(dialect) -> tuple[str, dict[str, Callable]]:
-    """The INSERT text and, per column, the conversion to what the driver takes (its type's bind
-    processor), worked out once per dialect instance."""
-    stored = {}
-    for name in MOVE_COLUMNS:
-        processor = MOVES.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        stored[name] = processor or _unchanged
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO stock_move ({', '.join(MOVE_COLUMNS)}) VALUES ({', '.join([marker] * len(MOVE_COLUMNS))})"
-    return sql, stored
+    """The INSERT text and the per-column conversions of stock_move, worked out once per dialect instance."""
+    return driver_insert(dialect, MOVES, MOVE_COLUMNS)
 
 
 def post_moves(conn: Connection, requests: Sequence[MoveRequest], context: PostingContext) -> list[PostedMove]:

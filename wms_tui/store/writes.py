@@ -8,16 +8,17 @@ They run in the caller's session and transaction; the session does not see the r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
-from sqlalchemy import Row, Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel
 
 from wms_tui.domain.states import PENDING_TASK_STATES, TaskState
+from wms_tui.store.driver import driver_insert, placeholder
 from wms_tui.store.models import (
     NumberRange,
     ReceiptLine,
@@ -35,10 +36,11 @@ _DROP_RESERVATION = _RESERVATIONS.delete().where(_RESERVATIONS.c.id == bindparam
 _SHRINK_RESERVATION = (
     _RESERVATIONS.update().where(_RESERVATIONS.c.id == bindparam("b_id")).values(quantity=bindparam("b_quantity"))
 )
-_NEW_RESERVATIONS = _RESERVATIONS.insert()
 _DROP_RESERVATIONS_OF_LINES = _RESERVATIONS.delete().where(
     _RESERVATIONS.c.order_line_id.in_(bindparam("line_ids", expanding=True))
 )
+# Task ids read back per statement: under the drivers' bound-parameter limits.
+_IDS_CHUNK = 5000
 _NEW_RECEIPT_LINE = ReceiptLine.__table__.insert().returning(ReceiptLine.__table__.c.id)
 
 
@@ -70,15 +72,31 @@ def add_receipt_line(session: Session, values: Mapping[str, object]) -> int:
     return session.execute(_NEW_RECEIPT_LINE, dict(values)).scalar_one()
 
 
-def _with_uids(rows: list[dict[str, object]]) -> list[dict[str, object]]:
-    """The rows, each with its global id: made for the batch at once, not by the column's
-    default row by row (a morning's allocation inserts thousands of tasks and reservations)."""
-    return [{**row, "uid": uid} for row, uid in zip(rows, new_uuid7s(len(rows)), strict=True)]
+# Reservations and tasks are written by the thousand (a morning's allocation): by the driver, each
+# with its global id made for the batch at once (new_uuid7s), not by the column's default row by row.
+RESERVATION_COLUMNS = ("uid", "order_line_id", "item_id", "location_id", "lot_id", "quantity")
 
 
-def add_reservations(session: Session, rows: list[dict[str, object]]) -> None:
+def _driver_rows(stored: dict[str, Callable], columns: Sequence[str], rows: list[Mapping[str, object]]) -> list[tuple]:
+    """The rows as the driver's tuples of `columns`, each with a new uid."""
+    converters = [(name, stored[name]) for name in columns if name != "uid"]
+    stored_uid = stored["uid"]
+    return [
+        (stored_uid(uid), *[convert(row[name]) for name, convert in converters])
+        for row, uid in zip(rows, new_uuid7s(len(rows)), strict=True)
+    ]
+
+
+@lru_cache(maxsize=8)
+def _reservation_insert(dialect) -> tuple[str, dict[str, Callable]]:
+    return driver_insert(dialect, _RESERVATIONS, RESERVATION_COLUMNS)
+
+
+def add_reservations(session: Session, rows: list[Mapping[str, object]]) -> None:
     """Insert allocation's reservations (order_line_id, item_id, location_id, lot_id, quantity)."""
-    session.execute(_NEW_RESERVATIONS, _with_uids(rows))
+    connection = session.connection()
+    sql, stored = _reservation_insert(connection.dialect)
+    connection.exec_driver_sql(sql, _driver_rows(stored, RESERVATION_COLUMNS, rows))
 
 
 def drop_reservations_of_lines(session: Session, line_ids: list[int]) -> None:
@@ -90,16 +108,16 @@ def drop_reservations_of_lines(session: Session, line_ids: list[int]) -> None:
 # --- task queue ---------------------------------------------------------------------------------
 
 _TASKS = Task.__table__
+TASK_COLUMNS = (
+    "uid", "kind", "state", "warehouse_id", "location_id", "target_location_id", "item_id", "lot_id", "quantity",
+    "done_quantity", "queue_position", "skip_count", "batch_ref", "tote", "document_ref", "document_line_id", "reason",
+    "created_at",
+)
 # A task a syncing terminal makes for itself (the putaway after its receipt, the count it plans)
 # is its own: held by the terminal of the sync_state row, without a lease central gave
 # (lease_until stays empty); unheld where no row is. Read by the INSERT, not by a query of its own
-# on every receiving scan. RETURNING the queue slot with the id maps ids back to the tasks given:
-# asking the database to return rows in parameter order makes SQLite insert them one statement per row.
-_INSERT_TASKS = (
-    _TASKS.insert()
-    .values(leased_to=select(SyncState.__table__.c.terminal_id).limit(1).scalar_subquery())
-    .returning(_TASKS.c.id, _TASKS.c.warehouse_id, _TASKS.c.queue_position)
-)
+# on every receiving scan.
+_LEASED_TO_THIS_TERMINAL = f"(SELECT terminal_id FROM {SyncState.__table__.name} LIMIT 1)"
 # One conditional UPDATE: of terminals racing for the task, the database lets exactly one change it.
 _CLAIM = (
     update(_TASKS)
@@ -113,9 +131,29 @@ _CANCEL_TASKS = (
 )
 
 
-def insert_tasks(session: Session, rows: list[dict[str, object]]) -> list[Row]:
-    """Insert task rows; returns (id, warehouse_id, queue_position) of each, in no set order."""
-    return session.execute(_INSERT_TASKS, _with_uids(rows)).all()
+@lru_cache(maxsize=8)
+def _task_insert(dialect) -> tuple[str, dict[str, Callable]]:
+    return driver_insert(dialect, _TASKS, TASK_COLUMNS, {"leased_to": _LEASED_TO_THIS_TERMINAL})
+
+
+def insert_tasks(session: Session, rows: list[Mapping[str, object]]) -> list[int]:
+    """Insert task rows (TASK_COLUMNS but uid); returns their ids in the order given."""
+    connection = session.connection()
+    sql, stored = _task_insert(connection.dialect)
+    values = _driver_rows(stored, TASK_COLUMNS, rows)
+    if len(values) == 1:  # a scan's task: its id in the same statement
+        return [connection.exec_driver_sql(f"{sql} RETURNING id", values[0]).scalar_one()]
+    # SQLite's executemany drops RETURNING rows: the ids are read back by uid, and the uids
+    # increase in the order given (new_uuid7s), so ordering by uid gives the rows' order.
+    connection.exec_driver_sql(sql, values)
+    marker = placeholder(connection.dialect)
+    ids: list[int] = []
+    for start in range(0, len(values), _IDS_CHUNK):
+        uids = tuple(value[0] for value in values[start : start + _IDS_CHUNK])
+        ids += connection.exec_driver_sql(
+            f"SELECT id FROM {_TASKS.name} WHERE uid IN ({', '.join([marker] * len(uids))}) ORDER BY uid", uids
+        ).scalars()
+    return ids
 
 
 def claim_task(session: Session, task_id: int, operator: str, now: datetime) -> bool:

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import BigInteger, and_, case, func, or_
 from sqlmodel import Session, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.outbound import COMPLETE_ONLY, OrderState, backorder_policy
-from wms_tui.domain.quantities import ZERO
+from wms_tui.domain.quantities import QUANTITY_PLACES, ZERO, from_units
 from wms_tui.domain.states import PENDING_TASK_STATES, TaskKind, TaskState
 from wms_tui.services import tasks
 from wms_tui.services.outbound.common import order_headers, pickable, warehouse_zones
@@ -66,7 +66,7 @@ def _chunked(values: Sequence[int]):
 def _candidates(session: Session, warehouse_id: int, warehouse_code: str, demand: dict[int, Decimal], today: date) -> dict[int, list[_Stock]]:
     """Free stock per item in pick bins, best first (FEFO/FIFO, then along the pick path), only as
     far down that order as the item's `demand` can reach (allocation takes from the front)."""
-    reserved: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)
+    reserved: dict[tuple[int, int, int], Decimal] = {}
     doubtful: set[tuple[int, int]] = set()
     stock: dict[int, list[_Stock]] = defaultdict(list)
     wanted = dict(demand)
@@ -77,7 +77,8 @@ def _candidates(session: Session, warehouse_id: int, warehouse_code: str, demand
             .where(Reservation.item_id.in_(chunk))
             .group_by(Reservation.item_id, Reservation.location_id, Reservation.lot_id)
         ):
-            reserved[(item_id, location_id, lot_id or NO_LOT)] += Decimal(quantity)
+            key = (item_id, location_id, lot_id or NO_LOT)
+            reserved[key] = reserved.get(key, ZERO) + quantity
         doubtful.update(
             conn.execute(
                 select(Task.item_id, Task.location_id).where(
@@ -106,7 +107,8 @@ def _candidates(session: Session, warehouse_id: int, warehouse_code: str, demand
                 StockBalance.item_id,
                 StockBalance.location_id,
                 StockBalance.lot_id,
-                func.sum(StockBalance.quantity).label("quantity"),
+                # Stored units, not Decimals: most rows lie past what the demand reaches.
+                func.sum(StockBalance.quantity, type_=BigInteger).label("units"),
                 Location.pick_sequence,
                 Location.code,
             )
@@ -136,14 +138,14 @@ def _candidates(session: Session, warehouse_id: int, warehouse_code: str, demand
                 Location.pick_sequence, Location.code, StockBalance.lot_id,
             )
         )
-        for row in rows:
-            if wanted[row.item_id] <= 0 or (row.item_id, row.location_id) in doubtful:
+        for item_id, location_id, lot_id, units, pick_sequence, code in rows:
+            if wanted[item_id] <= 0 or (item_id, location_id) in doubtful:
                 continue
-            free = row.quantity - reserved[(row.item_id, row.location_id, row.lot_id)]
+            free = from_units(units, QUANTITY_PLACES) - reserved.get((item_id, location_id, lot_id), ZERO)
             if free <= 0:
                 continue
-            wanted[row.item_id] -= free
-            stock[row.item_id].append(_Stock(row.location_id, row.lot_id or None, free, (row.pick_sequence, row.code)))
+            wanted[item_id] -= free
+            stock[item_id].append(_Stock(location_id, lot_id or None, free, (pick_sequence, code)))
     return stock
 
 
@@ -172,7 +174,7 @@ def _unplanned(session: Session, warehouse_code: str, line_ids: list[int]) -> di
 def _need(row, reserved_by_line: dict[int, Decimal]) -> Decimal:
     """Units of a line still to reserve: committed, less what is picked and not yet shipped,
     less what is reserved already."""
-    return row.committed_quantity - (row.picked_quantity - row.shipped_quantity) - reserved_by_line[row.id]
+    return row.committed_quantity - (row.picked_quantity - row.shipped_quantity) - reserved_by_line.get(row.id, ZERO)
 
 
 def allocate(session: Session, order_numbers: Sequence[str], *, today: date | None = None) -> AllocationResult:
@@ -189,14 +191,14 @@ def allocate(session: Session, order_numbers: Sequence[str], *, today: date | No
         for profile in session.exec(select(CustomerProfile).where(CustomerProfile.partner_id.in_({o.customer_id for o in orders})))
     }
     lines = views.lines_to_allocate(session, [order.id for order in orders])
-    reserved_by_line: dict[int, Decimal] = defaultdict(Decimal)
+    reserved_by_line: dict[int, Decimal] = {}
     for chunk in _chunked([row.id for rows in lines.values() for row in rows]):
         for line_id, quantity in session.execute(
             select(Reservation.order_line_id, func.sum(Reservation.quantity))
             .where(Reservation.order_line_id.in_(chunk))
             .group_by(Reservation.order_line_id)
         ):
-            reserved_by_line[line_id] = Decimal(quantity)
+            reserved_by_line[line_id] = quantity
     held = []
     for order in orders:
         policy = backorder_policy(order.backorder_policy or profiles[order.customer_id].backorder_policy)
@@ -209,12 +211,14 @@ def allocate(session: Session, order_numbers: Sequence[str], *, today: date | No
     for warehouse_id in sorted({order.warehouse_id for order in orders}):
         zones = warehouse_zones(session, warehouse_id)
         wh_orders = [o for o in orders if o.warehouse_id == warehouse_id and o.number not in held]
+        needs = {row.id: _need(row, reserved_by_line) for order in wh_orders for row in lines[order.id]}
         demand: dict[int, Decimal] = defaultdict(Decimal)
         for order in wh_orders:
             for row in lines[order.id]:
-                demand[row.item_id] += max(_need(row, reserved_by_line), ZERO)
+                demand[row.item_id] += max(needs[row.id], ZERO)
         stock = _candidates(session, warehouse_id, zones.warehouse.code, demand, today)
-        pinned = [row.id for order in wh_orders for row in lines[order.id] if reserved_by_line[row.id] > 0]
+        pinned = [line_id for line_id in needs if reserved_by_line.get(line_id, ZERO) > 0]
+        pick_to_id = zones.pick_to.id
         unplanned = _unplanned(session, zones.warehouse.code, pinned) if pinned else {}
         paths = {
             location_id: (pick_sequence, code)
@@ -231,11 +235,11 @@ def allocate(session: Session, order_numbers: Sequence[str], *, today: date | No
                     if line_id == row.id:
                         sequence[location_id] = paths[location_id]
                         order_tasks.append(NewTask(
-                            TaskKind.PICK, warehouse_id, location_id=location_id, target_location_id=zones.pick_to.id,
+                            TaskKind.PICK, warehouse_id, location_id=location_id, target_location_id=pick_to_id,
                             item_id=row.item_id, lot_id=lot_id, quantity=quantity, document_ref=order.number,
                             document_line_id=row.id,
                         ))
-                need = _need(row, reserved_by_line)
+                need = needs[row.id]
                 for entry in stock.get(row.item_id, []):
                     if need <= 0:
                         break
@@ -251,7 +255,7 @@ def allocate(session: Session, order_numbers: Sequence[str], *, today: date | No
                     sequence[entry.location_id] = entry.path
                     order_tasks.append(
                         NewTask(
-                            TaskKind.PICK, warehouse_id, location_id=entry.location_id, target_location_id=zones.pick_to.id,
+                            TaskKind.PICK, warehouse_id, location_id=entry.location_id, target_location_id=pick_to_id,
                             item_id=row.item_id, lot_id=entry.lot_id, quantity=take, document_ref=order.number,
                             document_line_id=row.id,
                         )
