@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from uuid6 import uuid7
 
-from wms_tui.central.registry import Caller, authenticate
+from wms_tui.central.registry import Caller, authenticate, authenticate_all
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.states import PENDING_TASK_STATES, TaskKind, TaskState
@@ -107,11 +107,10 @@ def _received(engine: Engine, credential: tuple[str, str] | None, body: dict) ->
     return _Push(credential, body, moves, replication.parse_moves(engine.dialect, moves, datetime.now(UTC)))
 
 
-def _check_push(conn: Connection, push: _Push) -> None:
-    """Authenticate a push (its terminal's row locked until the transaction ends) and check its
-    batch against central's copy of the terminal's ledger; sets its caller and fresh moves. Reads
-    only: a refusal leaves nothing to undo."""
-    caller = push.caller = authenticate(conn, push.credential, lock=True)
+def _check_push(conn: Connection, push: _Push, caller: Caller) -> None:
+    """Check an authenticated push's batch against central's copy of the terminal's ledger;
+    sets its caller and fresh moves. Reads only: a refusal leaves nothing to undo."""
+    push.caller = caller
     _check_addressed(caller, push.body)
     moves = push.moves
     sequences = [move[SEQUENCE] for move in moves]
@@ -139,10 +138,12 @@ def _apply_pushes(engine: Engine, pushes: list[_Push], now: datetime) -> None:
     the balances, which concurrent pushes of a busy bin share) and the terminals' rows moved
     on. Sets each push's outcome; raises what made the batch as a whole fail."""
     with engine.begin() as conn:
-        # Terminal rows locked in one order: groups of two service processes cannot deadlock.
-        for push in sorted(pushes, key=lambda push: push.credential or ("", "")):
+        # The terminals' rows stay locked until the commit.
+        for push, caller in zip(pushes, authenticate_all(conn, [push.credential for push in pushes], lock=True), strict=True):
             try:
-                _check_push(conn, push)
+                if isinstance(caller, SyncRefused):
+                    raise caller
+                _check_push(conn, push, caller)
             except SyncRefused as refused:
                 push.outcome = refused
         passed = [push for push in pushes if push.outcome is None]
