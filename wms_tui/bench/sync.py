@@ -23,6 +23,7 @@ from pathlib import Path
 
 import click
 import httpx
+import psutil
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
@@ -111,6 +112,7 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
         puller.sync_once()  # master data and the cursors, before the clock starts
         terminals.append((engine, Ledger(engine, PostingContext(terminal_id, "bench")), SyncClient(engine, endpoint), puller))
     ready.wait()
+    cpu_at_start = time.process_time()
     start = time.time() + 0.5
     end = start + seconds
     confirmed: list[tuple[bytes, float]] = []
@@ -179,14 +181,17 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
         pusher.close()
         puller.close()
         engine.dispose()
-    results.put({"confirmed": confirmed, "push_ms": push_ms, "pick_lag_ms": pick_lag_ms, "seen": seen, "pulls": pulls[0], "end": end + spread_s})
+    results.put({"cpu_s": time.process_time() - cpu_at_start, "confirmed": confirmed, "push_ms": push_ms, "pick_lag_ms": pick_lag_ms, "seen": seen, "pulls": pulls[0], "end": end + spread_s})
 
 
-def _floor_run(central, urls: list[str], folder: Path, terminals: int, processes: int, seconds: float, period_s: float) -> dict:
+def _floor_run(central, urls: list[str], services: list[psutil.Process], folder: Path, terminals: int, processes: int,
+               seconds: float, period_s: float) -> dict:
     """The terminals spread over `processes` processes (so that the simulator is not the
     bottleneck) and over the service copies at `urls`. Visibility: from a pick confirmed on
     terminal A to that move committed in terminal B's file, for every pick and every B; a pair
-    B has not seen when the run ends counts with its wait so far."""
+    B has not seen when the run ends counts with its wait so far. The CPU the simulated fleet
+    and the `services` processes used from the start of the picks on is reported beside the
+    figures: on one machine the fleet competes with the service for the cores."""
     template = folder / "template.db"
     engine = make_engine(sqlite_url(template))
     migrate.upgrade(engine)
@@ -195,14 +200,17 @@ def _floor_run(central, urls: list[str], folder: Path, terminals: int, processes
     fleet = [(f"F{n:02}", urls[n % len(urls)], add_terminal(central, f"F{n:02}", "WH1"), n * period_s / terminals)
              for n in range(terminals)]
     spawn = multiprocessing.get_context("spawn")
-    ready, results = spawn.Barrier(processes), spawn.Queue()
+    ready, results = spawn.Barrier(processes + 1), spawn.Queue()
     spread_s = 5.0  # pulls go on this long after the last pick
     workers = [spawn.Process(target=_floor_terminals, args=(str(template), str(folder), fleet[n::processes], site,
                                                             (seconds, period_s, spread_s), ready, results))
                for n in range(processes)]
     for worker in workers:
         worker.start()
+    ready.wait(timeout=600)
+    service_cpu_at_start = _cpu_s(services)
     parts = [results.get(timeout=seconds + 600) for _ in workers]  # a process that died raises queue.Empty here
+    service_cpu_s = _cpu_s(services) - service_cpu_at_start
     for worker in workers:
         worker.join()
     confirmed = {move_id: at for part in parts for move_id, at in part["confirmed"]}
@@ -234,7 +242,13 @@ def _floor_run(central, urls: list[str], folder: Path, terminals: int, processes
         "pick_lag_p99_ms": round(_p99([ms for part in parts for ms in part["pick_lag_ms"]]), 1),
         "pushes_per_s": round(sum(len(part["push_ms"]) for part in parts) / (seconds + spread_s)),
         "moves_per_push": round(len(own) / max(1, sum(len(part["push_ms"]) for part in parts)), 2),
+        "fleet_cpu_s": round(sum(part["cpu_s"] for part in parts), 1),
+        "service_cpu_s": round(service_cpu_s, 1),
     }
+
+
+def _cpu_s(processes: list[psutil.Process]) -> float:
+    return sum(times.user + times.system for times in (process.cpu_times() for process in processes))
 
 
 def _own_moves(folder: Path, terminal_ids: list[str]) -> dict[bytes, str]:
@@ -260,7 +274,7 @@ def _p99(values: list[float]) -> float:
 @contextmanager
 def _central(url: str, services: int, site: tuple[int, int]):
     """A throwaway central database at `url`'s server, seeded with site's (bins, items), with `services` copies of
-    `wms-tui central serve` on it (each its own process and port): (engine, service urls)."""
+    `wms-tui central serve` on it (each its own process and port): (engine, service urls, service processes)."""
     admin = create_engine(make_url(url), isolation_level="AUTOCOMMIT")
     name = f"wms_bench_sync_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
@@ -277,7 +291,7 @@ def _central(url: str, services: int, site: tuple[int, int]):
         urls = [f"http://127.0.0.1:{port}" for port in ports]
         for service_url in urls:
             _wait_for(service_url)
-        yield central, urls
+        yield central, urls, [psutil.Process(copy.pid) for copy in copies]
     finally:
         for copy in copies:
             copy.terminate()
@@ -309,12 +323,12 @@ def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, process
     figures: dict = {}
     with tempfile.TemporaryDirectory(prefix="wms-bench-sync-") as folder:
         if moves:
-            with _central(url, 1, (200, 1000)) as (central, (service_url,)):
+            with _central(url, 1, (200, 1000)) as (central, (service_url,), _):
                 figures.update(_throughput(central, service_url, Path(folder), moves, catchup_moves))
         if terminals:
             # A database of its own: the terminals start in step with central, not 250,000 moves behind.
-            with _central(url, services, FLOOR_SITE) as (central, urls):
-                figures.update(_floor_run(central, urls, Path(folder), terminals, min(processes, terminals), seconds, period_ms / 1000))
+            with _central(url, services, FLOOR_SITE) as (central, urls, service_processes):
+                figures.update(_floor_run(central, urls, service_processes, Path(folder), terminals, min(processes, terminals), seconds, period_ms / 1000))
     click.echo(json.dumps({
         **figures,
         "sizes": {"moves": moves, "catchup_moves": catchup_moves, "terminals": terminals, "processes": processes,

@@ -12,6 +12,8 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql
@@ -19,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from uuid6 import uuid7
 
-from wms_tui.central.registry import Caller, authenticate
+from wms_tui.central.registry import Caller, authenticate, authenticate_all
 from wms_tui.domain import quantities
 from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.states import PENDING_TASK_STATES, TaskKind, TaskState
@@ -107,11 +109,10 @@ def _received(engine: Engine, credential: tuple[str, str] | None, body: dict) ->
     return _Push(credential, body, moves, replication.parse_moves(engine.dialect, moves, datetime.now(UTC)))
 
 
-def _check_push(conn: Connection, push: _Push) -> None:
-    """Authenticate a push (its terminal's row locked until the transaction ends) and check its
-    batch against central's copy of the terminal's ledger; sets its caller and fresh moves. Reads
-    only: a refusal leaves nothing to undo."""
-    caller = push.caller = authenticate(conn, push.credential, lock=True)
+def _check_push(conn: Connection, push: _Push, caller: Caller) -> None:
+    """Check an authenticated push's batch against central's copy of the terminal's ledger;
+    sets its caller and fresh moves. Reads only: a refusal leaves nothing to undo."""
+    push.caller = caller
     _check_addressed(caller, push.body)
     moves = push.moves
     sequences = [move[SEQUENCE] for move in moves]
@@ -139,10 +140,12 @@ def _apply_pushes(engine: Engine, pushes: list[_Push], now: datetime) -> None:
     the balances, which concurrent pushes of a busy bin share) and the terminals' rows moved
     on. Sets each push's outcome; raises what made the batch as a whole fail."""
     with engine.begin() as conn:
-        # Terminal rows locked in one order: groups of two service processes cannot deadlock.
-        for push in sorted(pushes, key=lambda push: push.credential or ("", "")):
+        # The terminals' rows stay locked until the commit.
+        for push, caller in zip(pushes, authenticate_all(conn, [push.credential for push in pushes], lock=True), strict=True):
             try:
-                _check_push(conn, push)
+                if isinstance(caller, SyncRefused):
+                    raise caller
+                _check_push(conn, push, caller)
             except SyncRefused as refused:
                 push.outcome = refused
         passed = [push for push in pushes if push.outcome is None]
@@ -340,7 +343,7 @@ def _json(value) -> bytes:
 class Changes:
     """What changed after a pull point, read in one snapshot, with every other terminal's moves
     and the caller's own (each pull's answer leaves out its caller's: it holds them). Serialised
-    once (the rows, each move), whichever number of pulls it answers."""
+    once (the rows, each run of one terminal's moves), whichever number of pulls it answers."""
 
     def __init__(self, master_cursor: int, warehouse_cursor: int, rows: dict[str, list[dict]], moves: list[tuple[str, list]],
                  more: bool, site_secrets: dict[str, str] | None) -> None:
@@ -353,7 +356,10 @@ class Changes:
         if site_secrets is not None:
             rest["site_secrets"] = site_secrets
         self._rest = _json(rest)[1:]
-        self._moves = [(terminal, _json([terminal, move])) for terminal, move in moves]
+        # Encoded per run of one terminal's moves in change order (a catch-up's batch is one
+        # run): one encoder call per move cost more than the read.
+        self._moves = [(terminal, _json([[terminal, move] for _, move in run])[1:-1])
+                       for terminal, run in groupby(moves, key=itemgetter(0))]
 
     def news_for(self, terminal_id: str) -> bool:
         """Whether the answer to `terminal_id` carries anything: rows, or a move of another terminal."""

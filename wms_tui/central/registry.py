@@ -3,6 +3,7 @@ Enrolment, revocation and the terminals' status are services/terminals.py."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
@@ -32,16 +33,33 @@ _CALLER = (
 )
 
 
-def authenticate(conn: Connection, credential: tuple[str, str] | None, *, lock: bool = False) -> Caller:
-    """The terminal a request's credential names, or 401/403. `lock` holds its row until the
-    transaction ends, so one terminal's pushes apply one after the other."""
+def authenticate(conn: Connection, credential: tuple[str, str] | None) -> Caller:
+    """The terminal a request's credential names, or 401/403."""
+    caller = authenticate_all(conn, [credential])[0]
+    if isinstance(caller, SyncRefused):
+        raise caller
+    return caller
+
+
+def authenticate_all(conn: Connection, credentials: Sequence[tuple[str, str] | None], *, lock: bool = False) -> list[Caller | SyncRefused]:
+    """The terminal each credential names, or why it is refused (401/403), read in one statement.
+    `lock` holds their rows until the transaction ends (taken in terminal order, so two groups
+    never wait on each other crosswise): one terminal's pushes apply one after the other."""
+    named = sorted({credential[0] for credential in credentials if credential is not None})
+    rows = {}
+    if named:
+        statement = _CALLER.where(SyncTerminal.terminal_id.in_(named)).order_by(SyncTerminal.terminal_id)
+        rows = {row.terminal_id: row for row in conn.execute(statement.with_for_update(of=SyncTerminal) if lock else statement)}
+    return [_caller(credential, rows) for credential in credentials]
+
+
+def _caller(credential: tuple[str, str] | None, rows: dict) -> Caller | SyncRefused:
     if credential is None:
-        raise SyncRefused(401, "missing or malformed credential: send 'Authorization: Bearer TERMINAL:SECRET'")
+        return SyncRefused(401, "missing or malformed credential: send 'Authorization: Bearer TERMINAL:SECRET'")
     terminal_id, secret = credential
-    statement = _CALLER.where(SyncTerminal.terminal_id == terminal_id)
-    row = conn.execute(statement.with_for_update(of=SyncTerminal) if lock else statement).one_or_none()
+    row = rows.get(terminal_id)
     if row is None or not secret_matches(secret, row.secret_hash):
-        raise SyncRefused(401, "unknown terminal or wrong secret")
+        return SyncRefused(401, "unknown terminal or wrong secret")
     if row.revoked_at is not None:
-        raise SyncRefused(403, f"terminal {terminal_id} was revoked at {row.revoked_at:%Y-%m-%d %H:%M}")
+        return SyncRefused(403, f"terminal {terminal_id} was revoked at {row.revoked_at:%Y-%m-%d %H:%M}")
     return Caller(row.terminal_id, row.warehouse_id, row.code, row.applied_sequence, row.applied_hash)

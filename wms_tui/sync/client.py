@@ -78,7 +78,7 @@ class SyncClient:
         self.endpoint = endpoint
         self.batch_size = batch_size
         self.tasks_held = tasks_held  # tasks to keep under lease: the work this terminal can do offline
-        self._push_sender: ThreadPoolExecutor | None = None  # sends batches while the next is read
+        self._sender_pool: ThreadPoolExecutor | None = None  # sends batches while the terminal reads or applies another
         self.http = httpx.Client(
             base_url=endpoint.url.rstrip("/") + API_PREFIX, timeout=httpx.Timeout(timeout_s, connect=5.0), transport=transport,
             headers={"Authorization": credential(endpoint.terminal_id, endpoint.secret), SCHEMA_HEADER: schema_token(migrate.HEADS),
@@ -96,8 +96,8 @@ class SyncClient:
 
     def close(self) -> None:
         self.http.close()
-        if self._push_sender is not None:
-            self._push_sender.shutdown()
+        if self._sender_pool is not None:
+            self._sender_pool.shutdown()
 
     def _post(self, path: str, body: dict, *, wait_s: float = 0) -> dict:
         try:
@@ -200,9 +200,9 @@ class SyncClient:
         return applied
 
     def _sender(self) -> ThreadPoolExecutor:
-        if self._push_sender is None:
-            self._push_sender = ThreadPoolExecutor(max_workers=PUSHES_IN_FLIGHT, thread_name_prefix=f"wms-push-{self.endpoint.terminal_id}")
-        return self._push_sender
+        if self._sender_pool is None:
+            self._sender_pool = ThreadPoolExecutor(max_workers=PUSHES_IN_FLIGHT, thread_name_prefix=f"wms-sync-{self.endpoint.terminal_id}")
+        return self._sender_pool
 
     def push_documents(self, tables: tuple[str, ...] | None = None) -> int:
         """Send the documents this terminal created or changed (of `tables`, default all: after
@@ -235,24 +235,38 @@ class SyncClient:
         return len(done)
 
     def pull(self, wait_s: float = 0) -> tuple[int, int]:
-        """Apply what changed centrally; returns (moves, rows) applied."""
+        """Apply what changed centrally; returns (moves, rows) applied. While a batch is applied
+        locally the next one is already asked for, from the cursors its answer ends at (what the
+        batch's transaction saves): a catch-up's reads on central and its local writes overlap.
+        A batch that fails to apply leaves its cursors and the answer asked after it unused."""
+        with read_only(self.engine).connect() as conn:
+            state = self._state(conn)
+        answer = self._ask_changes(state["master_cursor"], state["warehouse_cursor"], wait_s)
         moves_applied = rows_applied = 0
         while True:
-            with read_only(self.engine).connect() as conn:
-                state = self._state(conn)
-            answer = self._post("/pull", self._addressed(master_cursor=state["master_cursor"], warehouse_cursor=state["warehouse_cursor"],
-                                                         wait_s=wait_s, limit=self.batch_size), wait_s=wait_s)
-            with self.engine.begin() as conn:
-                if "site_secrets" in answer:
-                    pulled_rows.adopt_site_secrets(conn, answer["site_secrets"])
-                rows_applied += pulled_rows.apply_rows(conn, answer["rows"], self.endpoint.terminal_id)
-                pulled = answer["moves"]
-                applied = replication.apply_moves(conn, [terminal for terminal, _ in pulled], [move for _, move in pulled], datetime.now(UTC))
-                moves_applied += len(applied.inserted)
-                self._save(conn, master_cursor=answer["master_cursor"], warehouse_cursor=answer["warehouse_cursor"])
-            if not answer["more"]:
+            following = (self._sender().submit(self._ask_changes, answer["master_cursor"], answer["warehouse_cursor"], 0)
+                         if answer["more"] else None)
+            try:
+                with self.engine.begin() as conn:
+                    if "site_secrets" in answer:
+                        pulled_rows.adopt_site_secrets(conn, answer["site_secrets"])
+                    rows_applied += pulled_rows.apply_rows(conn, answer["rows"], self.endpoint.terminal_id)
+                    pulled = answer["moves"]
+                    applied = replication.apply_moves(conn, [terminal for terminal, _ in pulled], [move for _, move in pulled],
+                                                      datetime.now(UTC))
+                    moves_applied += len(applied.inserted)
+                    self._save(conn, master_cursor=answer["master_cursor"], warehouse_cursor=answer["warehouse_cursor"])
+            except BaseException:
+                if following is not None:
+                    following.cancel()
+                raise
+            if following is None:
                 return moves_applied, rows_applied
-            wait_s = 0
+            answer = following.result()
+
+    def _ask_changes(self, master_cursor: int, warehouse_cursor: int, wait_s: float) -> dict:
+        return self._post("/pull", self._addressed(master_cursor=master_cursor, warehouse_cursor=warehouse_cursor, wait_s=wait_s,
+                                                   limit=self.batch_size), wait_s=wait_s)
 
     def sync_once(self, wait_s: float = 0) -> SyncReport:
         """Push, then pull; the outcome (success, or offline since when) is recorded for the status."""
