@@ -79,3 +79,15 @@ async def test_once_an_answer_is_shown_the_due_collection_and_the_terminal_upkee
             await pilot.pause()
         assert collected and set(collected) == {2}
         assert idle and all(terminal is app.terminal for terminal in idle)
+
+
+async def test_a_waiting_floor_screen_draws_no_frames(runtime, tmp_path):
+    """No blinking cursor: an answer never waits for the frame slot a blink took."""
+    app = WmsApp(runtime)
+    async with app.run_test(size=(40, 25)) as pilot:
+        floor = Floor(app, pilot, tmp_path)
+        await floor.sign_in("BADGE-0001")
+        frames = []
+        app.screen._compositor_refresh = lambda: frames.append(1)  # what each frame calls
+        await pilot.pause(1.2)  # two blinks' time
+        assert frames == []
