@@ -1,5 +1,7 @@
-"""The app around the floor screen: a failed worker is shown and survived, and a site's own
-keys ([ui.keys]) do what the bindings they replace did."""
+"""The app around the floor screen: a failed worker is shown and survived, a site's own keys
+([ui.keys]) do what the bindings they replace did, and upkeep waits until an answer is shown."""
+
+import gc
 
 import pytest
 
@@ -7,6 +9,7 @@ from tests.floor.kit import runtime_on_copy
 from tests.ui.floorkit import Floor
 from wms_tui.services import print_station
 from wms_tui.services.floor import numbering
+from wms_tui.services.floor.terminal import Terminal
 from wms_tui.ui.app import WmsApp
 
 
@@ -59,3 +62,32 @@ async def test_remapped_keys_do_what_the_f_keys_did(demo_template, tmp_path):
             assert floor.flow == "sign_in"
     finally:
         runtime.close()
+
+
+async def test_once_an_answer_is_shown_the_due_collection_and_the_terminal_upkeep_run(runtime, tmp_path, monkeypatch):
+    collected, idle = [], []
+    monkeypatch.setattr(gc, "get_count", lambda: (0, 10, 10))  # both older generations are due
+    monkeypatch.setattr(gc, "collect", lambda generation=2: collected.append(generation))
+    monkeypatch.setattr(Terminal, "idle", lambda terminal: idle.append(terminal))
+    app = WmsApp(runtime)
+    async with app.run_test(size=(40, 25)) as pilot:
+        floor = Floor(app, pilot, tmp_path)
+        await floor.sign_in("BADGE-0001")
+        for _ in range(100):  # the input thread takes the upkeep after the answer
+            if idle:
+                break
+            await pilot.pause()
+        assert collected and set(collected) == {2}
+        assert idle and all(terminal is app.terminal for terminal in idle)
+
+
+async def test_a_waiting_floor_screen_draws_no_frames(runtime, tmp_path):
+    """No blinking cursor: an answer never waits for the frame slot a blink took."""
+    app = WmsApp(runtime)
+    async with app.run_test(size=(40, 25)) as pilot:
+        floor = Floor(app, pilot, tmp_path)
+        await floor.sign_in("BADGE-0001")
+        frames = []
+        app.screen._compositor_refresh = lambda: frames.append(1)  # what each frame calls
+        await pilot.pause(1.2)  # two blinks' time
+        assert frames == []

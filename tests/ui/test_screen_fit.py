@@ -105,7 +105,6 @@ def test_every_error_is_shown_whole_at_20x16(runtime, tmp_path, case, snap_compa
         for value in inputs:
             await floor.type(value.format(order=order))
         message_fits(floor, words)
-        floor.app.screen.query_one("#scan").cursor_blink = False
 
     assert snap_compare(WmsApp(runtime), terminal_size=HANDHELD, run_before=run_before)
 

@@ -26,7 +26,6 @@ def steps(tmp_path, *inputs: str):
         await floor.settle()
         for value in inputs:
             await floor.type(value)
-        floor.app.screen.query_one("#scan").cursor_blink = False
 
     return run_before
 

@@ -86,6 +86,19 @@ def read_only(engine: Engine) -> Engine:
     return engine.execution_options(read_only=True)
 
 
+def checkpoint_wal(engine: Engine) -> None:
+    """SQLite: copy what the write-ahead log holds into the database file now, between two
+    inputs, rather than in the commit that takes the log past SQLite's automatic checkpoint
+    (1,000 pages: that commit writes and syncs the database file too). PASSIVE: it waits for
+    no reader or writer. Other databases: nothing to do."""
+    if engine.dialect.name != "sqlite":
+        return
+    connection = engine.raw_connection()  # no transaction: a checkpoint cannot run inside one
+    try:
+        connection.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    finally:
+        connection.close()
+
 
 def warehouse_codes(engine: Engine) -> list[str]:
     """The database's warehouse codes. Plain SQL, no models: the app checks its warehouse with it

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy import Row, bindparam, exists, func, type_coerce
 from sqlalchemy.orm import aliased
@@ -279,13 +280,25 @@ CLAIMABLE_HERE = (Task.__table__.c.leased_to.is_(None) & ~exists(_OWN_TERMINAL))
 def first_open_task(session: Session, warehouse_id: int, kind: TaskKind | None, batch_ref: str | None) -> int | None:
     """The id of the first open task in queue order (of one kind or batch), locked to claim it;
     SKIP LOCKED (PostgreSQL) steps over rows another terminal is claiming right now."""
-    query = select(_TASKS.c.id).where(_TASKS.c.warehouse_id == warehouse_id, _TASKS.c.state == TaskState.OPEN.value, CLAIMABLE_HERE)
+    parameters: dict[str, object] = {"warehouse_id": warehouse_id}
     if kind is not None:
-        query = query.where(_TASKS.c.kind == TaskKind(kind).value)
+        parameters["kind"] = TaskKind(kind).value
     if batch_ref is not None:
-        query = query.where(_TASKS.c.batch_ref == batch_ref)
-    query = query.order_by(_TASKS.c.queue_position, _TASKS.c.id).limit(1).with_for_update(skip_locked=True)
-    return session.execute(query).scalar_one_or_none()
+        parameters["batch_ref"] = batch_ref
+    query = _first_open_task(of_kind=kind is not None, of_batch=batch_ref is not None)
+    return session.execute(query, parameters).scalar_one_or_none()
+
+
+@cache
+def _first_open_task(*, of_kind: bool, of_batch: bool):
+    # Built once for each of the four shapes: a floor scan that finishes a task claims the next.
+    query = select(_TASKS.c.id).where(
+        _TASKS.c.warehouse_id == bindparam("warehouse_id"), _TASKS.c.state == TaskState.OPEN.value, CLAIMABLE_HERE)
+    if of_kind:
+        query = query.where(_TASKS.c.kind == bindparam("kind"))
+    if of_batch:
+        query = query.where(_TASKS.c.batch_ref == bindparam("batch_ref"))
+    return query.order_by(_TASKS.c.queue_position, _TASKS.c.id).limit(1).with_for_update(skip_locked=True)
 
 
 # --- bulk order confirmation and allocation ------------------------------------------------------

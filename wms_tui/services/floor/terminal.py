@@ -47,12 +47,18 @@ from wms_tui.services import operators
 from wms_tui.services.floor.scans import ParsedScan, parse_scan
 from wms_tui.services.operators import OperatorView
 from wms_tui.store import finders
+from wms_tui.store.db import checkpoint_wal
 from wms_tui.store.ledger import PostingContext
 from wms_tui.store.session import transaction
 
 log = logging.getLogger(__name__)
 
 UNDO = "undo"
+# Inputs between two checkpoints of the database's write-ahead log while the terminal is idle.
+# An input writes from one page (the step saved) to ~30 (a pick posted): 50 keep the log well
+# under SQLite's own 1,000-page checkpoint, run inside a commit. Not after every input: the
+# commit after a checkpoint starts the log again, which costs it one more sync.
+CHECKPOINT_EVERY = 50
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,7 @@ class Terminal:
     warehouse_key: int | None = None  # the warehouse's id, once looked up
     # Work finished per flow since the operator signed in: a flow started again counts on.
     finished: dict[str, int] = field(default_factory=dict)
+    transactions: int = 0  # since the write-ahead log was last checkpointed by idle()
 
     # -- entry points --------------------------------------------------------------------------
 
@@ -179,6 +186,16 @@ class Terminal:
         if key == 10:
             return self._run(self._back)
         return self._run(lambda ctx: self._dispatch_action(ctx, key))
+
+    def idle(self) -> None:
+        """The last answer is on screen and no input waits: the write-ahead log is
+        checkpointed now and then, so the commit of a scan does not do it."""
+        if self.transactions >= CHECKPOINT_EVERY:
+            self.transactions = 0
+            try:
+                checkpoint_wal(self.engine)
+            except Exception:  # then SQLite checkpoints in a commit, as it would anyway
+                log.exception("checkpoint of the write-ahead log failed")
 
     def current(self) -> Screenful:
         return self._screen(Reply(self.state))
@@ -276,6 +293,7 @@ class Terminal:
         return self._screen(reply)
 
     def _transaction(self) -> AbstractContextManager[Session]:
+        self.transactions += 1
         return transaction(self.engine, on_busy=self.on_busy)
 
     def _warehouse_id(self, session: Session) -> int:

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from wms_tui.domain.errors import InvalidInput, NotFound
@@ -60,14 +60,18 @@ class ToteContents:
     at: str | None
 
 
+# Built once: every tote a picker scans is looked up, and building the read costs more than running it.
+_PICKS_INTO_TOTE = (
+    select(Task.document_ref, Item.sku, Task.done_quantity, Location.code)
+    .join(Item, Item.id == Task.item_id).join(Location, Location.id == Task.target_location_id)
+    .where(Task.kind == TaskKind.PICK, Task.tote == bindparam("code"), Task.done_quantity > 0)
+    .order_by(Task.id.desc())
+)
+
+
 def tote_contents(session: Session, code: str) -> ToteContents | None:
     """What is in a tote, from the picks into it; None for a code no pick went into."""
-    rows = session.exec(
-        select(Task.document_ref, Item.sku, Task.done_quantity, Location.code)
-        .join(Item, Item.id == Task.item_id).join(Location, Location.id == Task.target_location_id)
-        .where(Task.kind == TaskKind.PICK, Task.tote == code, Task.done_quantity > 0)
-        .order_by(Task.id.desc())
-    ).all()
+    rows = session.exec(_PICKS_INTO_TOTE, params={"code": code}).all()
     if not rows:
         return None
     for number in dict.fromkeys(row[0] for row in rows):

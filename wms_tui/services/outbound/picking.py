@@ -172,15 +172,15 @@ def _free_of_item_at(session: Session, item_id: int, location_id: int) -> Decima
     return Decimal(on_hand) - Decimal(reserved)
 
 
-def _into_tote(session: Session, task: Task, tote: str | None) -> Task:
-    """The task whose units go into `tote`: the tote becomes the task's (so the packer can
-    scan it); units already picked into another tote stay on a finished task of their own and
-    the rest continues as a new task, claimed the same, with the new tote."""
+def _into_tote(session: Session, task: Task, tote: str | None) -> tuple[Task, dict[str, object]]:
+    """The task whose units go into `tote`, and its columns to save with the pick: the tote
+    becomes the task's (so the packer can scan it); units already picked into another tote stay
+    on a finished task of their own and the rest continues as a new task, claimed the same,
+    with the new tote."""
     if tote is None or task.tote == tote:
-        return task
+        return task, {}
     if task.tote is None or task.done_quantity == 0:
-        task.tote = tote
-        return task
+        return task, {"tote": tote}
     [rest_id] = tasks.create_tasks(session, [NewTask(
         TaskKind.PICK, task.warehouse_id, location_id=task.location_id, target_location_id=task.target_location_id,
         item_id=task.item_id, lot_id=task.lot_id, quantity=task.quantity - task.done_quantity,
@@ -189,7 +189,7 @@ def _into_tote(session: Session, task: Task, tote: str | None) -> Task:
     rest = tasks.claim_task(session, rest_id, task.assignee)
     task.quantity = task.done_quantity
     tasks.complete_task(session, task)
-    return rest
+    return rest, {}
 
 
 def confirm_pick(
@@ -247,7 +247,7 @@ def confirm_pick(
             f"{location.code} holds only {display(max(held, ZERO))} {what}: pick what is there and short pick the rest;"
             " the bin will be counted"
         )
-    task = _into_tote(session, task, tote.strip() if tote else None)
+    task, saved = _into_tote(session, task, tote.strip() if tote else None)
     post(
         session, context,
         [MoveRequest(task.item_id, location.id, task.target_location_id, units, lot_id=lot_id,
@@ -255,10 +255,10 @@ def confirm_pick(
     )
     release_reservation(session, task, units)
     writes.save_columns(session, line, picked_quantities(line, target, units))
-    done = {"done_quantity": task.done_quantity + units}
-    if done["done_quantity"] == task.quantity:
-        done.update(tasks.completion(task))
-    writes.save_columns(session, task, done)
+    saved["done_quantity"] = task.done_quantity + units
+    if saved["done_quantity"] == task.quantity:
+        saved.update(tasks.completion(task))
+    writes.save_columns(session, task, saved)
     session.flush()
     return PickResult(task.id, units, task.quantity - task.done_quantity, task.state == TaskState.DONE, location.code, lot_id)
 
