@@ -26,6 +26,7 @@ from wms_tui.domain.outbound import (
     plan_release,
 )
 from wms_tui.store import queries, views
+from wms_tui.store.db import lock_stock_of_items
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ def release_waiting(session: Session, warehouse_id: int, item_ids: Iterable[int]
     ids = {item_id for item_id in item_ids if views.any_backorder_waiting(session, item_id, warehouse_id)}
     if not ids:
         return []
+    lock_stock_of_items(session.connection(), warehouse_id, ids)
     rows = _waiting(session, warehouse_id, ids)
     figures = queries.availability_by_item(session.connection(), warehouse_id, {line.item_id for line, _, _ in rows}, today or datetime.now(UTC).date())
     lines_by_order: dict[int, list] = defaultdict(list)

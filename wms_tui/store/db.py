@@ -107,6 +107,27 @@ def warehouse_codes(engine: Engine) -> list[str]:
         return [code for (code,) in connection.execute(text("SELECT code FROM warehouse ORDER BY code"))]
 
 
+# The item ids in the order given (sorted by the caller): locks taken in one order everywhere,
+# so two transactions never each hold a key the other waits for.
+_LOCK_STOCK_OF_ITEMS = text(
+    "SELECT pg_advisory_xact_lock(:warehouse_id, item_id) FROM unnest(CAST(:item_ids AS integer[])) AS item_id"
+)
+
+
+def lock_stock_of_items(connection: Connection, warehouse_id: int, item_ids) -> None:
+    """Until the transaction ends, only it decides what of these items' stock in the warehouse is
+    promised (confirming orders, allocating, releasing back orders): on PostgreSQL two such
+    transactions at once (the console, thin sessions, central re-allocating a short pick) would
+    both read the same free units and both promise them. Each waits here for the other to
+    commit, then reads what it promised. SQLite: nothing to do, a writer holds the whole
+    database from its BEGIN IMMEDIATE."""
+    if connection.dialect.name != "postgresql":
+        return
+    ids = sorted(set(item_ids))
+    if ids:
+        connection.execute(_LOCK_STOCK_OF_ITEMS, {"warehouse_id": warehouse_id, "item_ids": ids})
+
+
 def _terminal_lock_key(terminal_id: str) -> int:
     """The advisory-lock key of a terminal id: 64 bits of a hash, so ids do not collide."""
     digest = hashlib.sha256(f"wms-tui terminal {terminal_id}".encode()).digest()

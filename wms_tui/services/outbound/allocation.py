@@ -24,6 +24,7 @@ from wms_tui.services import tasks
 from wms_tui.services.outbound.common import order_headers, pickable, warehouse_zones
 from wms_tui.services.tasks import NewTask
 from wms_tui.store import views, writes
+from wms_tui.store.db import lock_stock_of_items
 from wms_tui.store.models import (
     NO_LOT,
     CustomerProfile,
@@ -216,6 +217,7 @@ def allocate(session: Session, order_numbers: Sequence[str], *, today: date | No
         for order in wh_orders:
             for row in lines[order.id]:
                 demand[row.item_id] += max(needs[row.id], ZERO)
+        lock_stock_of_items(session.connection(), warehouse_id, demand)
         stock = _candidates(session, warehouse_id, zones.warehouse.code, demand, today)
         pinned = [line_id for line_id in needs if reserved_by_line.get(line_id, ZERO) > 0]
         pick_to_id = zones.pick_to.id

@@ -41,6 +41,7 @@ from wms_tui.services.backorders import release_waiting
 from wms_tui.services.outbound.common import order_headers, order_lines
 from wms_tui.services.posting import reverse
 from wms_tui.store import finders, queries, views, writes
+from wms_tui.store.db import lock_stock_of_items
 from wms_tui.store.ledger import PostingContext, standing_moves
 from wms_tui.store.models import (
     NO_CONTAINER,
@@ -203,6 +204,7 @@ def confirm_orders(session: Session, order_numbers: Sequence[str], *, today: dat
     coverable: dict[tuple[int, int], Decimal] = {}
     for warehouse_id in {order.warehouse_id for order in orders}:
         wanted = {row.item_id for order in orders if order.warehouse_id == warehouse_id for row in lines_by_order[order.id]}
+        lock_stock_of_items(session.connection(), warehouse_id, wanted)
         for item_id, figures in queries.availability_by_item(session.connection(), warehouse_id, wanted, today).items():
             coverable[(warehouse_id, item_id)] = figures.available
     now = datetime.now(UTC)
