@@ -27,16 +27,20 @@ import psutil
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from wms_tui.domain.sync import SyncRefused
 from wms_tui.services import catalog
 from wms_tui.services.terminals import add_terminal
 from wms_tui.store import migrate
 from wms_tui.store.db import make_engine, sqlite_url
 from wms_tui.store.ledger import MOVE_COLUMNS, MOVES, Ledger, MoveRequest, PostingContext
 from wms_tui.store.session import transaction
-from wms_tui.sync.client import Endpoint, Offline, SyncClient
+from wms_tui.sync.client import Endpoint, SyncClient
+from wms_tui.sync.worker import SyncWorker
 
 BATCH = 10_000
+# The terminals' [central] interval_s: the default of config.example.toml.
+SYNC_INTERVAL_S = 1.0
+# How long after the run the terminals may take to send what they still hold.
+DRAIN_S = 60.0
 # Bins and items of the latency run: every terminal pulls them before the clock starts.
 FLOOR_SITE = (20, 20)
 
@@ -96,10 +100,10 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
                      beat: tuple[float, float, float], ready, results) -> None:
     """One process of the latency run (module level: it is spawned). Each of its terminals
     (id, service url, secret, beat offset) confirms a pick every period_s (posted to its file,
-    as the floor does), pushes in a thread of its own as soon as something is waiting to go, and
-    pulls with a long poll in a third thread, like the floor app's worker. Puts what it saw on
-    `results`: the picks (id, confirmed at), the push times, and when each other terminal's
-    move was committed in this terminal's file (after the pull that brought it returned)."""
+    as the floor does) and nudges its sync worker, the app's own (a pusher and a long-polling
+    puller thread). Puts what it saw on `results`: the picks (id, confirmed at), the push
+    times, and when each other terminal's move was committed in this terminal's file (once the
+    pull that brought it returned)."""
     seconds, period_s, spread_s = beat
     bins, items, supplier = site
     terminals = []
@@ -107,10 +111,9 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
         path = Path(folder) / f"{terminal_id}.db"
         shutil.copyfile(template, path)
         engine = make_engine(sqlite_url(path))
-        endpoint = Endpoint(url, terminal_id, "WH1", secret)
-        puller = SyncClient(engine, endpoint)
-        puller.sync_once()  # master data and the cursors, before the clock starts
-        terminals.append((engine, Ledger(engine, PostingContext(terminal_id, "bench")), SyncClient(engine, endpoint), puller))
+        client = SyncClient(engine, Endpoint(url, terminal_id, "WH1", secret))
+        client.sync_once()  # master data and the cursors, before the clock starts
+        terminals.append((engine, Ledger(engine, PostingContext(terminal_id, "bench")), client))
     ready.wait()
     cpu_at_start = time.process_time()
     start = time.time() + 0.5
@@ -121,65 +124,67 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
     seen: list[tuple[str, float, list[bytes]]] = []
     pulls = [0]
 
-    def pick(ledger: Ledger, picked: threading.Event, picking_done: threading.Event, offset: float) -> None:
+    def pick(ledger: Ledger, worker: SyncWorker, offset: float) -> None:
         n = 0
-        try:
-            while (beat_at := start + offset + n * period_s) < end:
-                time.sleep(max(0.0, beat_at - time.time()))
-                move = ledger.post([MoveRequest(items[n % len(items)], supplier, bins[n % len(bins)], 1)])[0]
-                confirmed.append((move.id.bytes, time.time()))
-                pick_lag_ms.append((confirmed[-1][1] - beat_at) * 1000)
-                picked.set()
-                n += 1
-        finally:
-            picking_done.set()
-            picked.set()
+        while (beat_at := start + offset + n * period_s) < end:
+            time.sleep(max(0.0, beat_at - time.time()))
+            move = ledger.post([MoveRequest(items[n % len(items)], supplier, bins[n % len(bins)], 1)])[0]
+            confirmed.append((move.id.bytes, time.time()))
+            pick_lag_ms.append((confirmed[-1][1] - beat_at) * 1000)
+            worker.nudge()
+            n += 1
 
-    def push(pusher: SyncClient, picked: threading.Event, picking_done: threading.Event) -> None:
-        """Pushes whatever waits as soon as something does, until the terminal's last pick is
-        sent (a pick that ran late under load is still pushed, not counted lost)."""
-        while True:
-            picked.wait()
-            picked.clear()
-            last = picking_done.is_set()
+    def timed(send_outbox):
+        """The client's send, its time kept when it brought central moves."""
+        def send(ask_leases: bool = True):
             began = time.perf_counter()
-            try:
-                if pusher.push():
-                    push_ms.append((time.perf_counter() - began) * 1000)
-            except (Offline, SyncRefused):
-                picked.set()  # resent by the next push
-                continue
-            if last:
-                return
+            sent = send_outbox(ask_leases)
+            if sent[0]:
+                push_ms.append((time.perf_counter() - began) * 1000)
+            return sent
+        return send
 
-    def watch(terminal_id: str, engine, puller: SyncClient) -> None:
-        time.sleep(max(0.0, start - time.time()))
-        while time.time() < end + spread_s:
-            with engine.connect() as conn:
-                last = conn.scalar(text("SELECT coalesce(max(rowid), 0) FROM stock_move"))
-            try:
-                puller.pull(wait_s=min(2.0, max(0.1, end + spread_s - time.time())))
-            except (Offline, SyncRefused):
-                continue
-            at = time.time()
+    def counted(pull):
+        def pull_counted(wait_s: float = 0):
             pulls[0] += 1
-            with engine.connect() as conn:
-                arrived = conn.scalars(text("SELECT id FROM stock_move WHERE rowid > :last AND received_at IS NOT NULL"), {"last": last})
-                seen.append((terminal_id, at, [uuid.UUID(str(move_id)).bytes for move_id in arrived]))
+            return pull(wait_s)
+        return pull_counted
 
-    threads = []
-    for (terminal_id, _, _, offset), (engine, ledger, pusher, puller) in zip(fleet, terminals, strict=True):
-        picked, picking_done = threading.Event(), threading.Event()
-        threads += [threading.Thread(target=pick, args=(ledger, picked, picking_done, offset)),
-                    threading.Thread(target=push, args=(pusher, picked, picking_done)),
-                    threading.Thread(target=watch, args=(terminal_id, engine, puller))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for engine, _, pusher, puller in terminals:
-        pusher.close()
-        puller.close()
+    def arrivals(terminal_id: str, engine, baseline: int):
+        """What each pull brought: the other terminals' moves past the last row seen."""
+        last = [baseline]
+
+        def pulled(_moves: int, _rows: int) -> None:
+            at = time.time()
+            with engine.connect() as conn:
+                rows = conn.execute(text("SELECT rowid, id, received_at IS NOT NULL FROM stock_move WHERE rowid > :last"),
+                                    {"last": last[0]}).all()
+            if rows:
+                last[0] = max(row[0] for row in rows)
+                seen.append((terminal_id, at, [uuid.UUID(str(row[1])).bytes for row in rows if row[2]]))
+        return pulled
+
+    workers, pickers = [], []
+    for (terminal_id, _, _, offset), (engine, ledger, client) in zip(fleet, terminals, strict=True):
+        with engine.connect() as conn:
+            baseline = conn.scalar(text("SELECT coalesce(max(rowid), 0) FROM stock_move"))
+        client.send_outbox, client.pull = timed(client.send_outbox), counted(client.pull)
+        worker = SyncWorker(client, SYNC_INTERVAL_S, lambda _words: None, pulled=arrivals(terminal_id, engine, baseline))
+        workers.append(worker)
+        pickers.append(threading.Thread(target=pick, args=(ledger, worker, offset)))
+    for worker in workers:
+        worker.start()
+    for picker in pickers:
+        picker.start()
+    for picker in pickers:
+        picker.join()
+    time.sleep(max(0.0, end + spread_s - time.time()))
+    for worker in workers:  # a pick that ran late under load is still pushed, not counted lost
+        while worker.client.status().to_send and time.time() < end + spread_s + DRAIN_S:
+            time.sleep(0.1)
+        worker.stop()
+    for engine, _, client in terminals:
+        client.close()
         engine.dispose()
     results.put({"cpu_s": time.process_time() - cpu_at_start, "confirmed": confirmed, "push_ms": push_ms, "pick_lag_ms": pick_lag_ms, "seen": seen, "pulls": pulls[0], "end": end + spread_s})
 

@@ -423,6 +423,8 @@ def _delete(conn: Connection, spec: Pulled, rows: list[dict]) -> None:
 
 def apply_rows(conn: Connection, rows_by_table: dict[str, list[dict]], terminal_id: str) -> int:
     """Upsert pulled rows on terminal `terminal_id`, references resolved to its own ids; returns how many."""
+    if not any(rows_by_table.values()):
+        return 0
     count = 0
     outbox = DocumentOutbox.__table__
     # What these writes record in the outbox is central's already: it is not sent back.

@@ -165,6 +165,14 @@ def _wire_rows(conn: Connection, spec: Pushed, keys: list[str]) -> list[dict]:
     return [{name: wire_value(value) for name, value in row.items() if name not in spec.local} for row in rows]
 
 
+_ANY_ENTRY = select(OUTBOX.c.id).limit(1)
+
+
+def waiting(conn: Connection) -> bool:
+    """Whether any document waits to be pushed."""
+    return conn.execute(_ANY_ENTRY).first() is not None
+
+
 def outbox(conn: Connection, limit: int, tables: tuple[str, ...] | None = None) -> tuple[int, dict[str, list[dict]]]:
     """Up to `limit` outbox entries (of `tables`, default all), as the rows they name are now:
     (the last entry read, wire rows by table, in PUSHED's order); (0, {}) when none wait."""

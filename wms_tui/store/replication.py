@@ -43,7 +43,16 @@ from wms_tui.store.ledger import (
     move_warehouse,
     once_per_value,
 )
-from wms_tui.store.models import NO_CONTAINER, NO_LOT, Container, Item, Location, Lot, MoveChange
+from wms_tui.store.models import (
+    NO_CONTAINER,
+    NO_LOT,
+    Container,
+    Item,
+    Location,
+    Lot,
+    MoveChange,
+    SyncState,
+)
 
 ITEMS, LOCATIONS, LOTS, CONTAINERS = Item.__table__, Location.__table__, Lot.__table__, Container.__table__
 _SOURCE, _TARGET = aliased(LOCATIONS), aliased(LOCATIONS)
@@ -100,6 +109,21 @@ def _wire(row) -> list:
 def outbox(conn: Connection, terminal_id: str, after: int, limit: int) -> list[list]:
     """The terminal's own moves above `after`, in sequence order, as wire moves."""
     return [_wire(row) for row in conn.execute(_OUTBOX, {"terminal": terminal_id, "after": after, "limit": limit})]
+
+
+_OWN = aliased(MOVES)
+_ACKNOWLEDGED = (
+    select(SyncState.acknowledged_sequence, _OWN.c.chain_hash)
+    .outerjoin(_OWN, and_(_OWN.c.terminal_id == SyncState.terminal_id, _OWN.c.sequence == SyncState.acknowledged_sequence))
+    .where(SyncState.terminal_id == bindparam("terminal"))
+)
+
+
+def acknowledged(conn: Connection, terminal_id: str) -> tuple[int, str]:
+    """The highest own sequence central acknowledged and the chain hash a push above it
+    continues, in one read: a terminal pushing a pick at a time reads this every push."""
+    sequence, hash_ = conn.execute(_ACKNOWLEDGED, {"terminal": terminal_id}).one()
+    return sequence, hash_ or ""
 
 
 def chain_hash(conn: Connection, terminal_id: str, sequence: int) -> str:

@@ -79,11 +79,14 @@ class SyncClient:
         self.batch_size = batch_size
         self.tasks_held = tasks_held  # tasks to keep under lease: the work this terminal can do offline
         self._sender_pool: ThreadPoolExecutor | None = None  # sends batches while the terminal reads or applies another
+        self._reader = read_only(engine)
         self.http = httpx.Client(
             base_url=endpoint.url.rstrip("/") + API_PREFIX, timeout=httpx.Timeout(timeout_s, connect=5.0), transport=transport,
             headers={"Authorization": credential(endpoint.terminal_id, endpoint.secret), SCHEMA_HEADER: schema_token(migrate.HEADS),
                      "Content-Type": "application/json"},
         )
+        self._urls = {path: self.http.base_url.join(path.lstrip("/")) for path in ("/push", "/documents", "/tasks", "/pull")}
+        self._timeouts = self.http.timeout.as_dict()
         with engine.begin() as conn:
             self._enrol(conn)
 
@@ -100,9 +103,12 @@ class SyncClient:
             self._sender_pool.shutdown()
 
     def _post(self, path: str, body: dict, *, wait_s: float = 0) -> dict:
+        # Built here rather than by the client's post(): merging the base URL, headers and
+        # timeout anew cost a busy terminal as much CPU as the rest of a one-pick push.
+        request = httpx.Request("POST", self._urls[path], headers=self.http.headers, content=json.dumps(body, separators=(",", ":")),
+                                extensions={"timeout": self._timeout(wait_s)})
         try:
-            response = self.http.post(path, content=json.dumps(body, separators=(",", ":")),
-                                      timeout=self.http.timeout.read + wait_s if self.http.timeout.read else None)
+            response = self.http.send(request)
         except httpx.TransportError as exc:
             raise Offline(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from None
         if response.status_code >= 500:
@@ -115,6 +121,11 @@ class SyncClient:
             details = {k: v for k, v in answer.items() if k != "error"} if isinstance(answer, dict) else {}
             raise SyncRefused(response.status_code, str(answer.get("error", answer) if isinstance(answer, dict) else answer), **details)
         return answer
+
+    def _timeout(self, wait_s: float) -> dict:
+        """A pull waits up to wait_s for news on top of the usual read timeout."""
+        read = self._timeouts["read"]
+        return {**self._timeouts, "read": read + wait_s} if wait_s and read is not None else self._timeouts
 
     def _state(self, conn) -> dict:
         row = conn.execute(select(SYNC_STATE).where(SYNC_STATE.c.terminal_id == self.endpoint.terminal_id)).mappings().one_or_none()
@@ -129,16 +140,13 @@ class SyncClient:
     def _addressed(self, **body) -> dict:
         return {"terminal": self.endpoint.terminal_id, "warehouse": self.endpoint.warehouse, **body}
 
-    def _outbox(self, after: int, through: int, previous: str | None = None) -> tuple[list[list], str]:
-        """The outbox batch above `after` up to move `through`, and the chain hash it continues
-        (`previous` when known). A terminal's own sequence numbers run without a hole."""
+    def _outbox(self, after: int, through: int) -> list[list]:
+        """The outbox batch above `after` up to move `through`. A terminal's own sequence
+        numbers run without a hole."""
         if through <= after:
-            return [], previous or ""
-        with read_only(self.engine).connect() as conn:
-            moves = replication.outbox(conn, self.endpoint.terminal_id, after, min(self.batch_size, through - after))
-            if previous is None:
-                previous = replication.chain_hash(conn, self.endpoint.terminal_id, after) if moves else ""
-        return moves, previous
+            return []
+        with self._reader.connect() as conn:
+            return replication.outbox(conn, self.endpoint.terminal_id, after, min(self.batch_size, through - after))
 
     def push(self) -> int:
         """Send the outbox as it stood when the push began, in batches, until central has
@@ -151,16 +159,23 @@ class SyncClient:
         oldest batch (a refusal, a resend central had) stops sending: the batches behind it are
         waited out and the outbox is read again from what central acknowledged."""
         sent = 0
-        with read_only(self.engine).connect() as conn:
-            acknowledged = self._state(conn)["acknowledged_sequence"]
-            through = replication.last_own_sequence(conn, self.endpoint.terminal_id)
-        moves, previous = self._outbox(acknowledged, through)
+        terminal = self.endpoint.terminal_id
+        with self._reader.connect() as conn:
+            acknowledged, previous = replication.acknowledged(conn, terminal)
+            moves = replication.outbox(conn, terminal, acknowledged, self.batch_size)
+            # A batch short of full is all there was: no second read for the last sequence.
+            through = replication.last_own_sequence(conn, terminal) if len(moves) == self.batch_size else (
+                moves[-1][SEQUENCE] if moves else acknowledged)
         in_flight: deque[tuple[Future, list[list]]] = deque()
         while moves or in_flight:
             if moves and len(in_flight) < PUSHES_IN_FLIGHT:
-                in_flight.append((self._sender().submit(self._post, "/push", self._addressed(previous_hash=previous, moves=moves)), moves))
                 full = len(moves) == self.batch_size
-                moves, previous = self._outbox(moves[-1][SEQUENCE], through, moves[-1][CHAIN]) if full else ([], previous)
+                body = self._addressed(previous_hash=previous, moves=moves)
+                # A lone batch (a pick or two) is sent from this thread: no hand-over to a sender.
+                request = self._sender().submit(self._post, "/push", body) if full or in_flight else self._sent_here("/push", body)
+                in_flight.append((request, moves))
+                previous = moves[-1][CHAIN]
+                moves = self._outbox(moves[-1][SEQUENCE], through) if full else []
                 continue
             request, batch = in_flight.popleft()
             try:
@@ -182,9 +197,20 @@ class SyncClient:
             if acknowledged != batch[-1][SEQUENCE]:
                 sent += self._wait_out(in_flight)
                 moves = []
-            if not in_flight and not moves:  # what central did not take of it (a resend)
-                moves, previous = self._outbox(acknowledged, through)
+            if not in_flight and not moves and acknowledged < through:  # what central did not take of it (a resend)
+                with self._reader.connect() as conn:
+                    previous = replication.chain_hash(conn, terminal, acknowledged)
+                moves = self._outbox(acknowledged, through)
         return sent
+
+    def _sent_here(self, path: str, body: dict) -> Future:
+        """The answer to a request sent from this thread, as a settled future."""
+        answer: Future = Future()
+        try:
+            answer.set_result(self._post(path, body))
+        except (Offline, SyncRefused) as exc:
+            answer.set_exception(exc)
+        return answer
 
     @staticmethod
     def _wait_out(in_flight: deque) -> int:
@@ -210,7 +236,7 @@ class SyncClient:
         all; returns rows sent."""
         sent = 0
         while True:
-            with read_only(self.engine).connect() as conn:
+            with self._reader.connect() as conn:
                 last, rows = pushed_rows.outbox(conn, self.batch_size, tables)
             if not last:
                 return sent
@@ -220,11 +246,19 @@ class SyncClient:
             with self.engine.begin() as conn:
                 pushed_rows.acknowledge(conn, last, tables)
 
-    def exchange_tasks(self) -> int:
+    def exchange_tasks(self, ask_leases: bool = True) -> int:
         """Send the completions of leased tasks and ask central to keep `tasks_held` tasks
-        leased here (the leased rows arrive with the next pull); returns completions sent."""
-        with read_only(self.engine).connect() as conn:
-            done = conn.execute(select(TASK_OUTBOX).order_by(TASK_OUTBOX.c.id)).all()
+        leased here (the leased rows arrive with the next pull); returns completions sent.
+        Without `ask_leases`, nothing is sent unless completions wait."""
+        with self._reader.connect() as conn:
+            done = self._completions(conn)
+        return self._send_completions(done) if done or ask_leases else 0
+
+    @staticmethod
+    def _completions(conn) -> list:
+        return conn.execute(select(TASK_OUTBOX).order_by(TASK_OUTBOX.c.id)).all()
+
+    def _send_completions(self, done: list) -> int:
         self._post("/tasks", self._addressed(want=self.tasks_held, done=[
             {"uid": row.task_uid.hex, "done_quantity": str(row.done_quantity), "assignee": row.assignee,
              "quantity": None if row.quantity is None else str(row.quantity), "tote": row.tote,
@@ -239,10 +273,13 @@ class SyncClient:
         locally the next one is already asked for, from the cursors its answer ends at (what the
         batch's transaction saves): a catch-up's reads on central and its local writes overlap.
         A batch that fails to apply leaves its cursors and the answer asked after it unused."""
-        with read_only(self.engine).connect() as conn:
+        with self._reader.connect() as conn:
             state = self._state(conn)
         answer = self._ask_changes(state["master_cursor"], state["warehouse_cursor"], wait_s)
         moves_applied = rows_applied = 0
+        if not (answer["moves"] or answer["rows"] or answer["more"] or "site_secrets" in answer) and (
+                answer["master_cursor"], answer["warehouse_cursor"]) == (state["master_cursor"], state["warehouse_cursor"]):
+            return 0, 0  # nothing new: nothing to write
         while True:
             following = (self._sender().submit(self._ask_changes, answer["master_cursor"], answer["warehouse_cursor"], 0)
                          if answer["more"] else None)
@@ -268,29 +305,41 @@ class SyncClient:
         return self._post("/pull", self._addressed(master_cursor=master_cursor, warehouse_cursor=warehouse_cursor, wait_s=wait_s,
                                                    limit=self.batch_size), wait_s=wait_s)
 
+    def send_outbox(self, ask_leases: bool = True) -> tuple[int, int, int]:
+        """Send what this terminal made: the documents its moves name, the moves, the other
+        documents, then task completions (asking for leases too when `ask_leases`); returns
+        (moves, document rows, completions) sent."""
+        with self._reader.connect() as conn:  # a pick's push usually has neither: no reads for them
+            documents_waiting, done = pushed_rows.waiting(conn), self._completions(conn)
+        documents = self.push_documents(pushed_rows.BEFORE_MOVES) if documents_waiting else 0
+        pushed = self.push()
+        if documents_waiting:
+            documents += self.push_documents()
+        return pushed, documents, self._send_completions(done) if done or ask_leases else 0
+
     def sync_once(self, wait_s: float = 0) -> SyncReport:
         """Push, then pull; the outcome (success, or offline since when) is recorded for the status."""
         try:
-            documents = self.push_documents(pushed_rows.BEFORE_MOVES)  # the places its moves name
-            pushed = self.push()
-            documents += self.push_documents()
-            confirmed = self.exchange_tasks()
+            pushed, documents, confirmed = self.send_outbox()
             moves, rows = self.pull(wait_s)
         except (Offline, SyncRefused) as exc:
-            self._record_failure(exc)
+            self.record_failure(exc)
             raise
-        with self.engine.begin() as conn:
-            self._save(conn, last_success_at=datetime.now(UTC), offline_since=None, last_error=None)
+        self.record_success()
         return SyncReport(pushed, moves, rows, confirmed, documents)
 
-    def _record_failure(self, exc: Exception) -> None:
+    def record_success(self) -> None:
+        with self.engine.begin() as conn:
+            self._save(conn, last_success_at=datetime.now(UTC), offline_since=None, last_error=None)
+
+    def record_failure(self, exc: Exception) -> None:
         with self.engine.begin() as conn:
             state = self._state(conn)
             offline_since = (state["offline_since"] or datetime.now(UTC)) if isinstance(exc, Offline) else state["offline_since"]
             self._save(conn, offline_since=offline_since, last_error=str(exc)[:300])
 
     def status(self) -> SyncStatus:
-        with read_only(self.engine).connect() as conn:
+        with self._reader.connect() as conn:
             state = self._state(conn)
             last = replication.last_own_sequence(conn, self.endpoint.terminal_id)
         return SyncStatus(max(0, last - state["acknowledged_sequence"]), state["acknowledged_sequence"],

@@ -1,9 +1,17 @@
-"""The sync worker: one thread that pushes and pulls (long poll) in rounds, backs off while the
-central service is unreachable, and reports the status line's words after every round. It only
-calls `report` (the app posts that as a message): scanning never waits on it."""
+"""The sync worker: a pusher thread that sends the terminal's outbox as soon as the floor has
+posted (`nudge`) or every interval, and a puller thread that long-polls central for what
+changed; each backs off while the central service is unreachable, and the status line's words
+are reported as they change. It only calls `report` (the app posts that as a message):
+scanning never waits on it.
+
+Why two threads: in one loop of push-then-long-poll, a pick made while the poll waited left
+only when the poll returned (up to interval_s later), and in a busy warehouse a terminal
+whose poll kept answering at once pushed and asked for task leases every round.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -16,8 +24,15 @@ from wms_tui.sync.client import Endpoint, Offline, SyncClient
 
 # Longest pause between attempts while offline.
 MAX_BACKOFF_S = 60.0
-# How often the status words are refreshed during a back-off.
-REPORT_EVERY_S = 5.0
+# How often the status words are refreshed (they age: "synced 4 s ago", "offline 12 min").
+REPORT_EVERY_S = 1.0
+# A pull that brought something is followed by the next no sooner than this after it began:
+# in a busy warehouse news is always waiting, and each terminal asking again the moment it has
+# applied the last answer made central's load grow with terminals times activity.
+PULL_GAP_S = 0.3
+# Task leases are asked for this often when nothing else calls for it (a completion sent
+# tops them up at once).
+LEASE_EVERY_S = 10.0
 
 log = logging.getLogger(__name__)
 
@@ -29,40 +44,101 @@ def endpoint_from(settings: Settings) -> Endpoint:
 
 
 class SyncWorker:
-    def __init__(self, client: SyncClient, interval_s: float, report: Callable[[str], None]) -> None:
+    def __init__(self, client: SyncClient, interval_s: float, report: Callable[[str], None], *,
+                 pull_gap_s: float = PULL_GAP_S, pulled: Callable[[int, int], None] | None = None) -> None:
         self.client = client
         self.interval_s = interval_s
         self.report = report
+        self.pull_gap_s = pull_gap_s
+        self.pulled = pulled  # called with (moves, rows) after a pull that applied something
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._outbox_grew = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._report_lock = threading.Lock()
+        self._reported_at = 0.0
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name="wms-sync", daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._pushing, name="wms-sync-push", daemon=True),
+                         threading.Thread(target=self._pulling, name="wms-sync-pull", daemon=True)]
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self.interval_s + 35)
+        self._outbox_grew.set()
+        for thread in self._threads:
+            thread.join(timeout=self.interval_s + 35)
 
     def run(self) -> None:
-        """Rounds until stopped: a round pulls with a long poll of interval_s, so the terminal's
-        own moves leave at least that often and others' arrive as soon as they land."""
+        """Both loops until stopped (or interrupted), the pulls in the calling thread."""
+        pusher = threading.Thread(target=self._pushing, name="wms-sync-push", daemon=True)
+        self._threads = [pusher]
+        pusher.start()
+        try:
+            self._pulling()
+        finally:
+            self.stop()
+
+    def nudge(self) -> None:
+        """The floor posted something: push it now rather than at the next interval."""
+        self._outbox_grew.set()
+
+    def _pushing(self) -> None:
+        """Sends whatever waits when nudged, or every interval_s (moves posted by another process
+        on this file, task leases running low)."""
+        leases_asked = 0.0
+        while not self._stop.is_set():
+            self._outbox_grew.wait(self.interval_s)
+            self._outbox_grew.clear()
+            if self._stop.is_set():
+                return
+            ask_leases = time.monotonic() - leases_asked >= LEASE_EVERY_S
+            if self._attempt(functools.partial(self.client.send_outbox, ask_leases)) and ask_leases:
+                leases_asked = time.monotonic()
+
+    def _pulling(self) -> None:
+        """Long polls of interval_s; one that brought something is followed by the next no
+        sooner than pull_gap_s after it began."""
+        while not self._stop.is_set():
+            began = time.monotonic()
+            applied = self._attempt(functools.partial(self.client.pull, self.interval_s))
+            if applied and any(applied) and not self._stop.is_set():
+                if self.pulled is not None:
+                    self.pulled(*applied)
+                self._stop.wait(max(0.0, began + self.pull_gap_s - time.monotonic()))
+
+    def _attempt(self, sync):
+        """sync()'s result, its outcome recorded for the status; after a failure, a back-off
+        (the status words still refreshed) and another try, until stopped (then None)."""
         failures = 0
         while not self._stop.is_set():
             try:
-                self.client.sync_once(wait_s=self.interval_s)
-                failures = 0
-            except (Offline, SyncRefused):
+                result = sync()
+            except Exception as exc:  # noqa: BLE001 - a bug or a broken local file must not end syncing for good
+                if not isinstance(exc, Offline | SyncRefused):
+                    log.exception("sync failed")
                 failures += 1
-            except Exception:  # a bug or a broken local file must not end syncing for good
-                log.exception("sync round failed")
-                failures += 1
-            self.report(self.client.status().text())
-            if failures:
-                # While backing off, the words still age ("offline 12 min"), read locally.
-                resume = time.monotonic() + backoff_s(failures, self.interval_s, MAX_BACKOFF_S)
-                while not self._stop.wait(min(REPORT_EVERY_S, max(0.0, resume - time.monotonic()))):
-                    if time.monotonic() >= resume:
-                        break
-                    self.report(self.client.status().text())
+                self._settle(exc)
+            else:
+                self._settle(None, recovered=bool(failures))
+                return result
+            resume = time.monotonic() + backoff_s(failures, self.interval_s, MAX_BACKOFF_S)
+            while not self._stop.wait(min(REPORT_EVERY_S, max(0.0, resume - time.monotonic()))):
+                if time.monotonic() >= resume:
+                    break
+                self.report(self.client.status().text())
+        return None
+
+    def _settle(self, failure: Exception | None, *, recovered: bool = False) -> None:
+        """Record the outcome and report the status words: a failure and the first success after
+        one at once, other successes at most every REPORT_EVERY_S (each is a write)."""
+        with self._report_lock:
+            now = time.monotonic()
+            if failure is None and not recovered and now - self._reported_at < REPORT_EVERY_S:
+                return
+            self._reported_at = now
+            if failure is None:
+                self.client.record_success()
+            else:
+                self.client.record_failure(failure)
+        self.report(self.client.status().text())

@@ -193,6 +193,11 @@ class WmsApp(App, inherit_bindings=False):  # Textual's own ctrl+q has no id: a 
         finally:
             self.sync_ready.set()
 
+    def push_soon(self) -> None:
+        """The floor may have posted: a terminal that syncs sends it now (no-op otherwise)."""
+        if self._sync is not None:
+            self._sync.nudge()
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place a failed worker ends up: logged, shown in red, the terminal keeps running."""
         if event.state is WorkerState.ERROR:

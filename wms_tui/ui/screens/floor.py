@@ -172,6 +172,7 @@ class FloorScreen(Screen):
             kind, value, arrived = item
             if kind == IDLE:
                 self.app.wait_for_terminal().idle()
+                self.app.push_soon()  # what the input posted leaves now, not at the next sync interval
                 continue
             try:
                 terminal = self.app.wait_for_terminal()
