@@ -9,6 +9,7 @@ to SQLite by executemany, and the balances are updated once per key and batch.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import uuid
@@ -162,18 +163,26 @@ def _field(move: Sequence, name: str):
 
 
 def _rows_by_key(conn: Connection, columns: Sequence, key, keys: Iterable, *conditions) -> list:
-    """The rows whose `key` is one of `keys` (and that meet `conditions`): one statement with an array on PostgreSQL (an
-    IN-list of thousands of parameters costs more to build and parse than to run), IN-lists of
-    LOOKUP_CHUNK on SQLite."""
+    """The rows whose `key` is one of `keys` (and that meet `conditions`, clauses built once at
+    module level): one statement with an array on PostgreSQL (an IN-list of thousands of
+    parameters costs more to build and parse than to run), IN-lists of LOOKUP_CHUNK on SQLite."""
     ordered = sorted(set(keys), key=str)
     if not ordered:
         return []
+    statement = _keyed_select(conn.dialect.name, tuple(columns), key, conditions)
     if conn.dialect.name == "postgresql":
-        wanted = key == any_(bindparam("keys", type_=postgresql.ARRAY(key.type)))
-        return conn.execute(select(*columns).where(wanted, *conditions), {"keys": ordered}).all()
-    statement = select(*columns).where(key.in_(bindparam("keys", expanding=True)), *conditions)
+        return conn.execute(statement, {"keys": ordered}).all()
     return [row for start in range(0, len(ordered), LOOKUP_CHUNK)
             for row in conn.execute(statement, {"keys": ordered[start : start + LOOKUP_CHUNK]})]
+
+
+@functools.cache
+def _keyed_select(dialect: str, columns: tuple, key, conditions: tuple):
+    """Built once per call site: a terminal pulling a few moves at a time spent more on building
+    these statements than on running them."""
+    wanted = (key == any_(bindparam("keys", type_=postgresql.ARRAY(key.type))) if dialect == "postgresql"
+              else key.in_(bindparam("keys", expanding=True)))
+    return select(*columns).where(wanted, *conditions)
 
 
 def _lot_ids(conn: Connection, wanted: dict[tuple[int, str], date | None], now: datetime) -> dict[tuple[int, str], int]:
@@ -401,18 +410,23 @@ def _insert(conn: Connection, values: list[tuple]) -> None:
 
 def _raise_counters(conn: Connection, last: dict[str, int]) -> None:
     """Each posting terminal's counter follows its highest move here (`db check` compares them)."""
-    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(SEQUENCES)
-    statement = insert.on_conflict_do_update(
-        index_elements=[SEQUENCES.c.terminal_id],
-        set_={"last_sequence": func.max(SEQUENCES.c.last_sequence, insert.excluded.last_sequence)
-              if conn.dialect.name == "sqlite" else func.greatest(SEQUENCES.c.last_sequence, insert.excluded.last_sequence)},
-    )
-    conn.execute(statement, [{"terminal_id": terminal, "last_sequence": sequence} for terminal, sequence in sorted(last.items())])
+    conn.execute(_counter_upsert(conn.dialect.name),
+                 [{"terminal_id": terminal, "last_sequence": sequence} for terminal, sequence in sorted(last.items())])
+
+
+@functools.cache
+def _counter_upsert(dialect: str):
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SEQUENCES)
+    highest = (func.greatest if dialect == "postgresql" else func.max)(SEQUENCES.c.last_sequence, insert.excluded.last_sequence)
+    return insert.on_conflict_do_update(index_elements=[SEQUENCES.c.terminal_id], set_={"last_sequence": highest})
+
+
+_NEGATIVE = BALANCES.c.quantity < 0
 
 
 def _below_zero(conn: Connection, deltas: Mapping[tuple[int, int, int, int], object], locations: set[int]):
     """The balances of the batch's keys at `locations` that are below zero now: asked by location
     (negative balances are rare, so few rows come back) and matched to the keys here."""
     columns = [BALANCES.c.item_id, BALANCES.c.location_id, BALANCES.c.lot_id, BALANCES.c.container_id, BALANCES.c.quantity]
-    rows = _rows_by_key(conn, columns, BALANCES.c.location_id, locations, BALANCES.c.quantity < 0)
+    rows = _rows_by_key(conn, columns, BALANCES.c.location_id, locations, _NEGATIVE)
     return [(tuple(row[:4]), row[4]) for row in rows if tuple(row[:4]) in deltas]
