@@ -122,3 +122,21 @@ def test_leases_are_asked_for_once_per_lease_interval_not_with_every_push(centra
         worker.stop()
     assert recorded.paths.count("/push") == 5
     assert recorded.paths.count("/tasks") == 1  # the first round; the next is due LEASE_EVERY_S later
+
+
+def test_picks_faster_than_the_push_gap_leave_together(central, service, terminals):
+    a = terminals("A")
+    client = a.client(service.url)
+    client.sync_once()
+    recorded = Recorded(client)
+    worker = SyncWorker(client, LONG_POLL_S, lambda _words: None, push_gap_s=0.5)
+    worker.start()
+    try:
+        for _ in range(20):  # a pick every 50 ms for a second
+            a.post(MoveRequest(a.site.widget.id, a.site.supplier.id, a.site.bin_a.id, 1))
+            worker.nudge()
+            time.sleep(0.05)
+        wait_until(lambda: len(moves_by_id(central)) == 20)
+    finally:
+        worker.stop()
+    assert 2 <= recorded.paths.count("/push") <= 4  # one per 0.5 s (and the first at once), not one per pick

@@ -30,6 +30,9 @@ REPORT_EVERY_S = 1.0
 # in a busy warehouse news is always waiting, and each terminal asking again the moment it has
 # applied the last answer made central's load grow with terminals times activity.
 PULL_GAP_S = 0.3
+# A push is followed by the next no sooner than this after it began: picks confirmed faster
+# than that leave together (a one-pick push costs central nearly what a twenty-pick one does).
+PUSH_GAP_S = 0.3
 # Task leases are asked for this often when nothing else calls for it (a completion sent
 # tops them up at once).
 LEASE_EVERY_S = 10.0
@@ -45,10 +48,11 @@ def endpoint_from(settings: Settings) -> Endpoint:
 
 class SyncWorker:
     def __init__(self, client: SyncClient, interval_s: float, report: Callable[[str], None], *,
-                 pull_gap_s: float = PULL_GAP_S, pulled: Callable[[int, int], None] | None = None) -> None:
+                 push_gap_s: float = PUSH_GAP_S, pull_gap_s: float = PULL_GAP_S, pulled: Callable[[int, int], None] | None = None) -> None:
         self.client = client
         self.interval_s = interval_s
         self.report = report
+        self.push_gap_s = push_gap_s
         self.pull_gap_s = pull_gap_s
         self.pulled = pulled  # called with (moves, rows) after a pull that applied something
         self._stop = threading.Event()
@@ -84,14 +88,16 @@ class SyncWorker:
         self._outbox_grew.set()
 
     def _pushing(self) -> None:
-        """Sends whatever waits when nudged, or every interval_s (moves posted by another process
-        on this file, task leases running low)."""
-        leases_asked = 0.0
+        """Sends whatever waits when nudged (no sooner than push_gap_s after the last push
+        began), or every interval_s (moves posted by another process on this file, task
+        leases running low)."""
+        leases_asked = pushed = 0.0
         while not self._stop.is_set():
             self._outbox_grew.wait(self.interval_s)
-            self._outbox_grew.clear()
-            if self._stop.is_set():
+            if self._stop.wait(max(0.0, pushed + self.push_gap_s - time.monotonic())):
                 return
+            self._outbox_grew.clear()
+            pushed = time.monotonic()
             ask_leases = time.monotonic() - leases_asked >= LEASE_EVERY_S
             if self._attempt(functools.partial(self.client.send_outbox, ask_leases)) and ask_leases:
                 leases_asked = time.monotonic()
