@@ -303,13 +303,16 @@ def parse_moves(dialect, moves: Sequence[Sequence], received_at: datetime) -> li
 
 
 def apply_moves(conn: Connection, terminal_id: str | Sequence[str], moves: Sequence[Sequence], received_at: datetime,
-                *, all_new: bool = False, parsed: Sequence[tuple[dict, Decimal, Decimal] | InvalidInput] | None = None) -> Applied:
+                *, all_new: bool = False, parsed: Sequence[tuple[dict, Decimal, Decimal] | InvalidInput] | None = None,
+                find_negative: bool = True) -> Applied:
     """Insert the wire moves this database does not hold yet and update the balances once for
     them, in the caller's transaction. `terminal_id` is the posting terminal of every move, or
     one per move. Natural keys are resolved here; an unknown item or location refuses the batch.
     `all_new`: the caller knows none of them is here (a push above the terminal's applied
     sequence, on PostgreSQL), so they are not looked up: one that is raises MoveAlreadyHere.
-    `parsed`: the moves' `parse_moves` with the same `received_at`, when the caller has it."""
+    `parsed`: the moves' `parse_moves` with the same `received_at`, when the caller has it.
+    `find_negative`: list the internal balances left below zero (central raises conflicts for
+    them; a terminal applying a pull does not ask)."""
     terminals = [terminal_id] * len(moves) if isinstance(terminal_id, str) else list(terminal_id)
     applied = Applied()
     if not moves:
@@ -376,6 +379,8 @@ def apply_moves(conn: Connection, terminal_id: str | Sequence[str], moves: Seque
     _insert(conn, rows)
     _upsert_balances(conn, deltas)
     _raise_counters(conn, per_terminal)
+    if not find_negative:
+        return applied
     internal = {location_id for location_id, place in places.values() if place.kind is LocationKind.INTERNAL}
     sku_of = {item_id: sku for sku, item_id in items.items()}
     code_of = {location_id: code for code, (location_id, _) in places.items()}

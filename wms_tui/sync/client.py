@@ -80,6 +80,9 @@ class SyncClient:
         self.tasks_held = tasks_held  # tasks to keep under lease: the work this terminal can do offline
         self._sender_pool: ThreadPoolExecutor | None = None  # sends batches while the terminal reads or applies another
         self._reader = read_only(engine)
+        # Where the last pull left off (read from the file at the first). Should another
+        # process on this file have pulled meanwhile, rows come again: upserts, moves skipped.
+        self._cursors: tuple[int, int] | None = None
         self.http = httpx.Client(
             base_url=endpoint.url.rstrip("/") + API_PREFIX, timeout=httpx.Timeout(timeout_s, connect=5.0), transport=transport,
             headers={"Authorization": credential(endpoint.terminal_id, endpoint.secret), SCHEMA_HEADER: schema_token(migrate.HEADS),
@@ -273,12 +276,14 @@ class SyncClient:
         locally the next one is already asked for, from the cursors its answer ends at (what the
         batch's transaction saves): a catch-up's reads on central and its local writes overlap.
         A batch that fails to apply leaves its cursors and the answer asked after it unused."""
-        with self._reader.connect() as conn:
-            state = self._state(conn)
-        answer = self._ask_changes(state["master_cursor"], state["warehouse_cursor"], wait_s)
+        if self._cursors is None:
+            with self._reader.connect() as conn:
+                state = self._state(conn)
+            self._cursors = state["master_cursor"], state["warehouse_cursor"]
+        answer = self._ask_changes(*self._cursors, wait_s)
         moves_applied = rows_applied = 0
         if not (answer["moves"] or answer["rows"] or answer["more"] or "site_secrets" in answer) and (
-                answer["master_cursor"], answer["warehouse_cursor"]) == (state["master_cursor"], state["warehouse_cursor"]):
+                answer["master_cursor"], answer["warehouse_cursor"]) == self._cursors:
             return 0, 0  # nothing new: nothing to write
         while True:
             following = (self._sender().submit(self._ask_changes, answer["master_cursor"], answer["warehouse_cursor"], 0)
@@ -290,9 +295,10 @@ class SyncClient:
                     rows_applied += pulled_rows.apply_rows(conn, answer["rows"], self.endpoint.terminal_id)
                     pulled = answer["moves"]
                     applied = replication.apply_moves(conn, [terminal for terminal, _ in pulled], [move for _, move in pulled],
-                                                      datetime.now(UTC))
+                                                      datetime.now(UTC), find_negative=False)
                     moves_applied += len(applied.inserted)
                     self._save(conn, master_cursor=answer["master_cursor"], warehouse_cursor=answer["warehouse_cursor"])
+                self._cursors = answer["master_cursor"], answer["warehouse_cursor"]
             except BaseException:
                 if following is not None:
                     following.cancel()
