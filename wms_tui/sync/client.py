@@ -83,13 +83,15 @@ class SyncClient:
         # Where the last pull left off (read from the file at the first). Should another
         # process on this file have pulled meanwhile, rows come again: upserts, moves skipped.
         self._cursors: tuple[int, int] | None = None
-        self.http = httpx.Client(
-            base_url=endpoint.url.rstrip("/") + API_PREFIX, timeout=httpx.Timeout(timeout_s, connect=5.0), transport=transport,
-            headers={"Authorization": credential(endpoint.terminal_id, endpoint.secret), SCHEMA_HEADER: schema_token(migrate.HEADS),
-                     "Content-Type": "application/json"},
-        )
-        self._urls = {path: self.http.base_url.join(path.lstrip("/")) for path in ("/push", "/documents", "/tasks", "/pull")}
-        self._timeouts = self.http.timeout.as_dict()
+        # Requests go straight to httpx's transport: the client layer above it (base URL,
+        # cookies, redirects, auth hooks) cost a busy terminal as much CPU as the rest of a
+        # one-pick push, and the sync protocol uses none of it.
+        self._transport = transport or httpx.HTTPTransport()
+        base = httpx.URL(endpoint.url.rstrip("/") + API_PREFIX + "/")
+        self._urls = {path: base.join(path.lstrip("/")) for path in ("/push", "/documents", "/tasks", "/pull")}
+        self._headers = httpx.Headers({"Authorization": credential(endpoint.terminal_id, endpoint.secret),
+                                       SCHEMA_HEADER: schema_token(migrate.HEADS), "Content-Type": "application/json"})
+        self._timeouts = httpx.Timeout(timeout_s, connect=5.0).as_dict()
         with engine.begin() as conn:
             self._enrol(conn)
 
@@ -101,17 +103,19 @@ class SyncClient:
             conn.execute(SYNC_STATE.insert().values(**{**self._state(conn), "terminal_id": self.endpoint.terminal_id}))
 
     def close(self) -> None:
-        self.http.close()
+        self._transport.close()
         if self._sender_pool is not None:
             self._sender_pool.shutdown()
 
     def _post(self, path: str, body: dict, *, wait_s: float = 0) -> dict:
-        # Built here rather than by the client's post(): merging the base URL, headers and
-        # timeout anew cost a busy terminal as much CPU as the rest of a one-pick push.
-        request = httpx.Request("POST", self._urls[path], headers=self.http.headers, content=json.dumps(body, separators=(",", ":")),
+        request = httpx.Request("POST", self._urls[path], headers=self._headers, content=json.dumps(body, separators=(",", ":")),
                                 extensions={"timeout": self._timeout(wait_s)})
         try:
-            response = self.http.send(request)
+            response = self._transport.handle_request(request)
+            try:
+                response.read()
+            finally:
+                response.close()
         except httpx.TransportError as exc:
             raise Offline(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from None
         if response.status_code >= 500:
