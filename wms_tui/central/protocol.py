@@ -106,7 +106,7 @@ def _received(engine: Engine, credential: tuple[str, str] | None, body: dict) ->
         raise SyncRefused(400, "'moves' must be a list of moves (lists of the wire fields)")
     if len(moves) > MAX_BATCH_MOVES:
         raise SyncRefused(413, f"a batch holds at most {MAX_BATCH_MOVES} moves, got {len(moves)}")
-    return _Push(credential, body, moves, replication.parse_moves(engine.dialect, moves, datetime.now(UTC)))
+    return _Push(credential, body, moves, replication.parse_moves(engine.dialect, moves))
 
 
 def _check_push(conn: Connection, push: _Push, caller: Caller) -> None:
