@@ -13,9 +13,9 @@ import json
 import re
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from operator import itemgetter
 from typing import NamedTuple
@@ -23,7 +23,6 @@ from typing import NamedTuple
 from psycopg.errors import UniqueViolation
 from sqlalchemy import Connection, and_, any_, bindparam, func, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased
 
 from wms_tui.domain import quantities
 from wms_tui.domain.costing import move_value
@@ -44,92 +43,80 @@ from wms_tui.store.ledger import (
     move_warehouse,
     once_per_value,
 )
-from wms_tui.store.models import NO_CONTAINER, NO_LOT, Container, Item, Location, Lot, MoveChange
+from wms_tui.store.models import NO_CONTAINER, NO_LOT, Container, Item, Location, Lot
 
 ITEMS, LOCATIONS, LOTS, CONTAINERS = Item.__table__, Location.__table__, Lot.__table__, Container.__table__
-_SOURCE, _TARGET = aliased(LOCATIONS), aliased(LOCATIONS)
-_WIRE_COLUMNS = (
-    MOVES.c.id, MOVES.c.sequence, ITEMS.c.sku, _SOURCE.c.code, _TARGET.c.code, LOTS.c.code, LOTS.c.expiry_date,
-    CONTAINERS.c.code, CONTAINERS.c.kind, MOVES.c.quantity, MOVES.c.unit_cost, MOVES.c.operator, MOVES.c.created_at,
-    MOVES.c.document_ref, MOVES.c.reason, MOVES.c.reverses_id, MOVES.c.chain_hash, MOVES.c.terminal_id,
-)
-
-
-def _wire_select():
-    return (
-        select(*_WIRE_COLUMNS)
-        .join(ITEMS, ITEMS.c.id == MOVES.c.item_id)
-        .join(_SOURCE, _SOURCE.c.id == MOVES.c.from_location_id)
-        .join(_TARGET, _TARGET.c.id == MOVES.c.to_location_id)
-        .outerjoin(LOTS, LOTS.c.id == MOVES.c.lot_id)
-        .outerjoin(CONTAINERS, CONTAINERS.c.id == MOVES.c.container_id)
-    )
-
-
-_OUTBOX = (
-    _wire_select()
-    .where(MOVES.c.terminal_id == bindparam("terminal"), MOVES.c.sequence > bindparam("after"), MOVES.c.received_at.is_(None))
-    .order_by(MOVES.c.sequence)
-    .limit(bindparam("limit"))
-)
-_MOVES_SINCE = (
-    _wire_select()
-    .add_columns(MoveChange.change_seq)
-    .join(MoveChange, MoveChange.move_id == MOVES.c.id)
-    .where(MoveChange.warehouse_id == bindparam("warehouse"), MoveChange.change_seq > bindparam("after"))
-    .order_by(MoveChange.change_seq)
-    .limit(bindparam("limit"))
-)
 _CHAIN_HASH = select(MOVES.c.chain_hash).where(MOVES.c.terminal_id == bindparam("terminal"), MOVES.c.sequence == bindparam("sequence"))
 _LAST_SEQUENCE = select(func.max(MOVES.c.sequence)).where(MOVES.c.terminal_id == bindparam("terminal"), MOVES.c.received_at.is_(None))
 
 
-def _wire(row) -> list:
-    (move_id, sequence, sku, source, target, lot, expiry, container, kind, quantity, cost, operator, created_at,
-     document_ref, reason, reverses_id, chain_hash) = row[:17]
-    return [
-        move_id.hex, sequence, sku, source, target,
-        None if lot is None else [lot, None if expiry is None else expiry.isoformat()],
-        None if container is None else [container, str(kind)],
-        # SQLite gives timestamps back without their zone: they were written in UTC.
-        str(quantity), str(cost), operator, (created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)).isoformat(),
-        document_ref, reason,
-        None if reverses_id is None else reverses_id.hex, chain_hash,
-    ]
+@dataclass(frozen=True)
+class _Spelling:
+    """How a database spells a wire move's values in SQL: a JSON array, an amount stored as a
+    scaled integer (>= 0) as its Decimal's str() ('1.000'), a timestamp in ISO 8601 with its
+    zone, a UUID as 32 hex digits."""
+
+    array: str
+    amount: Callable[[str, int], str]
+    timestamp: Callable[[str], str]
+    uuid: Callable[[str], str]
 
 
-def _decimal_text(column: str, places: int) -> str:
-    """SQLite's text of a scaled-integer amount (>= 0) as str() spells its Decimal: 1000 -> '1.000'."""
-    return f"printf('%d.%0{places}d', {column} / {10 ** places}, {column} % {10 ** places})"
+_SQLITE = _Spelling(
+    "json_array",
+    lambda column, places: f"printf('%d.%0{places}d', {column} / {10 ** places}, {column} % {10 ** places})",
+    lambda column: f"replace({column}, ' ', 'T') || '+00:00'",  # stored in UTC without the zone
+    lambda column: column,  # stored as hex
+)
+_POSTGRESQL = _Spelling(
+    "json_build_array",
+    lambda column, places: f"round({column}::numeric / {10 ** places}, {places})::text",
+    lambda column: f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')""",
+    lambda column: f"replace({column}::text, '-', '')",
+)
 
 
-# On SQLite (a terminal's file) SQLite writes each wire move as JSON itself, its values spelled
-# as _wire spells them (ids as stored, hex; times stored in UTC without their zone): converting
-# a batch's 10,000 rows through SQLAlchemy's types and back cost several times the read.
-_OUTBOX_SQLITE = text(f"""
-    SELECT json_array(
-        m.id, m.sequence, i.sku, s.code, t.code,
-        CASE WHEN m.lot_id IS NULL THEN NULL ELSE json_array(l.code, l.expiry_date) END,
-        CASE WHEN m.container_id IS NULL THEN NULL ELSE json_array(c.code, c.kind) END,
-        {_decimal_text("m.quantity", quantities.QUANTITY_PLACES)}, {_decimal_text("m.unit_cost", quantities.MONEY_PLACES)},
-        m.operator, replace(m.created_at, ' ', 'T') || '+00:00', m.document_ref, m.reason, m.reverses_id, m.chain_hash)
+def _wire_move(spelling: _Spelling) -> str:
+    """The SQL of a wire move (MOVE_FIELDS) as a JSON array, over `_WIRE_FROM`: the database
+    writes it itself; converting tens of thousands of rows through SQLAlchemy's types and back
+    in Python cost several times the read."""
+    array = spelling.array
+    return (
+        f"{array}({spelling.uuid('m.id')}, m.sequence, i.sku, s.code, t.code, "
+        f"CASE WHEN m.lot_id IS NULL THEN NULL ELSE {array}(l.code, l.expiry_date) END, "
+        f"CASE WHEN m.container_id IS NULL THEN NULL ELSE {array}(c.code, c.kind) END, "
+        f"{spelling.amount('m.quantity', quantities.QUANTITY_PLACES)}, {spelling.amount('m.unit_cost', quantities.MONEY_PLACES)}, "
+        f"m.operator, {spelling.timestamp('m.created_at')}, m.document_ref, m.reason, "
+        f"CASE WHEN m.reverses_id IS NULL THEN NULL ELSE {spelling.uuid('m.reverses_id')} END, m.chain_hash)"
+    )
+
+
+_WIRE_FROM = """
     FROM stock_move AS m
     JOIN item AS i ON i.id = m.item_id
     JOIN location AS s ON s.id = m.from_location_id
     JOIN location AS t ON t.id = m.to_location_id
     LEFT JOIN lot AS l ON l.id = m.lot_id
     LEFT JOIN container AS c ON c.id = m.container_id
+"""
+# The outbox is read from a terminal's file (SQLite), the warehouse's moves from central (PostgreSQL).
+_OUTBOX = text(f"""
+    SELECT {_wire_move(_SQLITE)} {_WIRE_FROM}
     WHERE m.terminal_id = :terminal AND m.sequence > :after AND m.received_at IS NULL
     ORDER BY m.sequence LIMIT :limit
+""")
+_MOVES_SINCE = text(f"""
+    SELECT mc.change_seq, m.terminal_id, {_POSTGRESQL.array}(m.terminal_id, {_wire_move(_POSTGRESQL)})::text {_WIRE_FROM}
+    JOIN move_change AS mc ON mc.move_id = m.id
+    WHERE mc.warehouse_id = :warehouse AND mc.change_seq > :after
+    ORDER BY mc.change_seq LIMIT :limit
 """)
 
 
 def outbox(conn: Connection, terminal_id: str, after: int, limit: int) -> list[list]:
     """The terminal's own moves above `after`, in sequence order, as wire moves."""
-    params = {"terminal": terminal_id, "after": after, "limit": limit}
-    if conn.dialect.name == "sqlite":
-        return json.loads("[" + ",".join(conn.execute(_OUTBOX_SQLITE, params).scalars()) + "]")
-    return [_wire(row) for row in conn.execute(_OUTBOX, params)]
+    moves = conn.execute(_OUTBOX, {"terminal": terminal_id, "after": after, "limit": limit}).scalars()
+    return json.loads("[" + ",".join(moves) + "]")
 
 
 def chain_hash(conn: Connection, terminal_id: str, sequence: int) -> str:
@@ -143,10 +130,10 @@ def last_own_sequence(conn: Connection, terminal_id: str) -> int:
     return conn.execute(_LAST_SEQUENCE, {"terminal": terminal_id}).scalar() or 0
 
 
-def moves_since(conn: Connection, warehouse_id: int, after: int, limit: int) -> list[tuple[int, str, list]]:
-    """(change number, terminal id, wire move) of a warehouse's moves after change `after`."""
-    rows = conn.execute(_MOVES_SINCE, {"warehouse": warehouse_id, "after": after, "limit": limit})
-    return [(row.change_seq, row.terminal_id, _wire(row)) for row in rows]
+def moves_since(conn: Connection, warehouse_id: int, after: int, limit: int) -> list[tuple[int, str, str]]:
+    """(change number, terminal id, the JSON of [terminal id, wire move]) of a warehouse's moves
+    after change `after`: a pull's answer joins the texts."""
+    return [tuple(row) for row in conn.execute(_MOVES_SINCE, {"warehouse": warehouse_id, "after": after, "limit": limit})]
 
 
 class MoveAlreadyHere(Exception):
