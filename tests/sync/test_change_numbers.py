@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.sync.test_documents import central_po
+from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
 from wms_tui.store.models import SyncState
 
 pytestmark = pytest.mark.pg
@@ -45,3 +46,25 @@ def test_a_change_committed_late_is_numbered_after_what_others_pulled_meanwhile(
         assert conn.execute(PROVISIONAL).scalar_one() == 0
     assert t2.client(service.url).pull() == (0, 1)
     assert warehouse_cursor(t2) > cursor
+
+
+def test_moves_numbered_before_the_commit_and_after_get_one_change_each(central):
+    """SET CONSTRAINTS ALL IMMEDIATE numbers a transaction's changes before it ends; deferred
+    again, the moves posted after that are numbered at the commit: each move has exactly one
+    change, in posting order."""
+    with central.connect() as conn:
+        widget = conn.execute(text("SELECT id FROM item WHERE sku = 'W-1'")).scalar_one()
+        supplier, bin_a = (conn.execute(text("SELECT id FROM location WHERE code = :code"), {"code": code}).scalar_one()
+                           for code in ("SUPPLIERS", "WH1/STOCK/A-01-01"))
+    context = PostingContext("CONSOLE", "tester")
+    with central.begin() as conn:
+        first = post_moves(conn, [MoveRequest(widget, supplier, bin_a, 1), MoveRequest(widget, supplier, bin_a, 2)], context)
+        conn.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+        numbered_early = conn.execute(text("SELECT count(*) FROM move_change WHERE change_seq > 0")).scalar_one()
+        conn.execute(text("SET CONSTRAINTS ALL DEFERRED"))
+        second = post_moves(conn, [MoveRequest(widget, supplier, bin_a, 3)], context)
+    with central.connect() as conn:
+        changes = conn.execute(text("SELECT move_id FROM move_change ORDER BY change_seq")).scalars().all()
+        assert conn.execute(PROVISIONAL).scalar_one() == 0
+    assert numbered_early == 2
+    assert changes == [move.id for move in (*first, *second)]

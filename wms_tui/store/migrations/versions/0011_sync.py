@@ -21,6 +21,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from wms_tui.store.migrations.change_numbers import log_moves
+
 revision: str = '0011_sync'
 down_revision: str | Sequence[str] | None = '0009_stock_rules'
 branch_labels: str | Sequence[str] | None = None
@@ -162,24 +164,7 @@ def _create_change_triggers() -> None:
         $$
         """
     )
-    op.execute(
-        """
-        CREATE FUNCTION wms_log_moves() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE
-            batch record;
-            last bigint;
-        BEGIN
-            FOR batch IN SELECT COALESCE(warehouse_id, 0) AS scope, count(*) AS amount
-                         FROM new_moves GROUP BY 1 ORDER BY 1 LOOP
-                last := wms_bump_change(batch.scope, batch.amount);
-                INSERT INTO move_change (warehouse_id, change_seq, move_id)
-                SELECT batch.scope, last - batch.amount + row_number() OVER (ORDER BY terminal_id, sequence), id
-                FROM new_moves WHERE COALESCE(warehouse_id, 0) = batch.scope;
-            END LOOP;
-            RETURN NULL;
-        END $$
-        """
-    )
+    op.execute(log_moves("move_change"))
     op.execute(
         "CREATE TRIGGER stock_move_log_changes AFTER INSERT ON stock_move REFERENCING NEW TABLE AS new_moves "
         "FOR EACH STATEMENT EXECUTE FUNCTION wms_log_moves()"

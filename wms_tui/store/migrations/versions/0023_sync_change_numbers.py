@@ -28,14 +28,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from wms_tui.store.migrations.change_numbers import NUMBER_IN_PLACE, PROVISIONAL_SHIFT
+
 revision: str = '0023_sync_change_numbers'
 down_revision: str | Sequence[str] | None = '0022_ledger_lean'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-# A provisional number is `row - (n << 32)`: n from the sequence (one per logging statement),
-# row the change's place in its statement (1 up to 2**32 - 1). So n stays below 2**31.
-PROVISIONAL_SHIFT = 32
 
 
 def upgrade() -> None:
@@ -65,44 +63,7 @@ def _number_at_commit() -> None:
         END $$
         """
     )
-    op.execute(
-        f"""
-        CREATE FUNCTION wms_number_changes() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE
-            scopes integer[] := ARRAY(SELECT DISTINCT warehouse_id FROM change_due ORDER BY 1);
-            scope integer;
-            amount bigint;
-            last bigint;
-        BEGIN
-            DELETE FROM change_due;
-            PERFORM set_config('wms.changes_due', '', true);
-            FOREACH scope IN ARRAY scopes LOOP
-                SELECT (SELECT count(*) FROM move_change WHERE warehouse_id = scope AND change_seq < 0)
-                     + (SELECT count(*) FROM change_log WHERE warehouse_id = scope AND change_seq < 0) INTO amount;
-                CONTINUE WHEN amount = 0;
-                INSERT INTO change_counter AS counter (warehouse_id, last_change) VALUES (scope, amount)
-                ON CONFLICT (warehouse_id) DO UPDATE SET last_change = counter.last_change + excluded.last_change
-                RETURNING counter.last_change INTO last;
-                -- In the order logged: statement by statement, then row by row.
-                WITH pending AS (
-                    SELECT true AS is_move, change_seq FROM move_change WHERE warehouse_id = scope AND change_seq < 0
-                    UNION ALL
-                    SELECT false, change_seq FROM change_log WHERE warehouse_id = scope AND change_seq < 0
-                ), numbered AS (
-                    SELECT is_move, change_seq AS provisional,
-                           last - amount + row_number() OVER (ORDER BY change_seq >> {PROVISIONAL_SHIFT} DESC, change_seq) AS final
-                    FROM pending
-                ), moves AS (
-                    UPDATE move_change SET change_seq = numbered.final FROM numbered
-                    WHERE numbered.is_move AND move_change.warehouse_id = scope AND move_change.change_seq = numbered.provisional
-                )
-                UPDATE change_log SET change_seq = numbered.final FROM numbered
-                WHERE NOT numbered.is_move AND change_log.warehouse_id = scope AND change_log.change_seq = numbered.provisional;
-            END LOOP;
-            RETURN NULL;
-        END $$
-        """
-    )
+    op.execute(NUMBER_IN_PLACE)
     op.execute(
         "CREATE CONSTRAINT TRIGGER change_due_number AFTER INSERT ON change_due DEFERRABLE INITIALLY DEFERRED "
         "FOR EACH ROW EXECUTE FUNCTION wms_number_changes()"
