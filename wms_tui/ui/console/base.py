@@ -26,6 +26,7 @@ from textual.message import Message
 from textual.render import measure
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TabbedContent, TabPane
+from textual.widgets._header import HeaderTitle
 from textual.widgets.data_table import RowKey
 
 from wms_tui.domain.errors import WmsError
@@ -38,6 +39,29 @@ class Said(Static):
         self.update(text)
         self.set_class(not ok, "-refused")
         self.set_class(ok, "-done")
+
+
+class OneLineTitle(HeaderTitle):
+    """The header's title: one line as wide as the header whatever it says, so a new title is
+    redrawn in place (Textual's lays the whole screen out again for it), and the same title
+    again (the header's watcher after a screen set it itself, `DeskHeader.retitle`) redraws
+    nothing."""
+
+    def update(self, content="", *, layout: bool = False) -> None:
+        if content != self.content:
+            super().update(content, layout=False)
+
+
+class DeskHeader(Header):
+    """Textual's header with the title that never changes the layout."""
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            yield OneLineTitle() if type(widget) is HeaderTitle else widget
+
+    def retitle(self) -> None:
+        """The screen's title shown now, not when Textual's watcher of the title runs."""
+        self.query_one(OneLineTitle).update(self.format_title())
 
 
 class DeskFooter(Footer):
@@ -263,7 +287,7 @@ class TabBar(Static):
         )
         self.active = active
         if line != self.content:
-            self.update(line)
+            self.update(line, layout=False)  # one line as wide as the screen (console.tcss)
 
 
 class DeskScreen(Screen):
@@ -286,7 +310,7 @@ class DeskScreen(Screen):
         result: Any = None  # what the action returned (its line is `text`)
 
     def compose_header(self) -> ComposeResult:
-        yield Header()
+        yield DeskHeader()
 
     def compose_footer(self) -> ComposeResult:
         yield Said(id="said")
