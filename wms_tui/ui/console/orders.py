@@ -20,7 +20,14 @@ from wms_tui.domain.outbound import AGING_BUCKETS, BackorderPolicy, OrderStatus
 from wms_tui.domain.quantities import display
 from wms_tui.services import console_views, desk
 from wms_tui.services.console_views import OrderPage, OrderRow
-from wms_tui.ui.console.base import DeskHeader, DeskScreen, DeskTable, OneLineTitle, TabBar, tab_label
+from wms_tui.ui.console.base import (
+    DeskHeader,
+    DeskScreen,
+    DeskTable,
+    OneLineTitle,
+    TabBar,
+    tab_label,
+)
 from wms_tui.ui.console.forms import NewOrderForm, PaymentForm, ReturnForm
 
 MARK = "*"
