@@ -24,6 +24,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.coordinate import Coordinate
+from textual.geometry import Size
 from textual.message import Message
 from textual.render import measure
 from textual.screen import ModalScreen, Screen
@@ -185,6 +186,21 @@ class DeskTable(DataTable):
             text = " " * padding + set_cell_size(cell.plain, width - 2 * padding) + " " * padding
             self._cell_render_cache[cache_key] = [[Segment(text, style)]]
         return self._cell_render_cache[cache_key]
+
+    def _scroll_update(self, virtual_size: Size) -> None:
+        # Textual's, without redrawing the scrollbars each time the rows change: they redraw
+        # themselves when what they show changes (their sizes are reactive), and another order's
+        # lines, one more or one less, drew the order page a second time a frame later.
+        self._refresh_scrollbars()
+        width, height = self.container_size
+        if self.show_vertical_scrollbar and self.styles.scrollbar_size_vertical:
+            self.vertical_scrollbar.window_virtual_size = virtual_size.height
+            self.vertical_scrollbar.window_size = height - self.scrollbar_size_horizontal
+        if self.show_horizontal_scrollbar and self.styles.scrollbar_size_horizontal:
+            self.horizontal_scrollbar.window_virtual_size = virtual_size.width
+            self.horizontal_scrollbar.window_size = width - self.scrollbar_size_vertical
+        self.scroll_x = self.validate_scroll_x(self.scroll_x)
+        self.scroll_y = self.validate_scroll_y(self.scroll_y)
 
     def show_rows(self, rows: list[tuple[str | None, tuple]]) -> None:
         """Rows as (key, cells) in place of the table's, the cursor kept on its row number; the
