@@ -24,10 +24,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.coordinate import Coordinate
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.render import measure
 from textual.screen import ModalScreen, Screen
+from textual.strip import Strip
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TabbedContent, TabPane
 from textual.widgets._header import HeaderTitle
 from textual.widgets.data_table import RowKey
@@ -162,6 +163,21 @@ class DeskTable(DataTable):
         # Its cached lines are keyed without the widths: a header drawn before the rows arrived
         # stayed narrow over them (seen on a slow first start). Dropped once the widths are final.
         self._clear_caches()
+
+    _drawing_style: Style | None = None  # the table's style while its lines are drawn
+
+    @property
+    def rich_style(self) -> Style:
+        # Textual asks it once for each line drawn, and it is a walk up the table's ancestors
+        # blending their colours: once per drawing of the lines is enough.
+        return self._drawing_style if self._drawing_style is not None else super().rich_style
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._drawing_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._drawing_style = None
 
     def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int, cursor: bool = False,
                      hover: bool = False) -> list[list[Segment]]:
