@@ -15,17 +15,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.coordinate import Coordinate
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.render import measure
 from textual.screen import ModalScreen, Screen
+from textual.strip import Strip
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TabbedContent, TabPane
+from textual.widgets._header import HeaderTitle
 from textual.widgets.data_table import RowKey
 
 from wms_tui.domain.errors import WmsError
@@ -38,6 +43,29 @@ class Said(Static):
         self.update(text)
         self.set_class(not ok, "-refused")
         self.set_class(ok, "-done")
+
+
+class OneLineTitle(HeaderTitle):
+    """The header's title: one line as wide as the header whatever it says, so a new title is
+    redrawn in place (Textual's lays the whole screen out again for it), and the same title
+    again (the header's watcher after a screen set it itself, `DeskHeader.retitle`) redraws
+    nothing."""
+
+    def update(self, content="", *, layout: bool = False) -> None:
+        if content != self.content:
+            super().update(content, layout=False)
+
+
+class DeskHeader(Header):
+    """Textual's header with the title that never changes the layout."""
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            yield OneLineTitle() if type(widget) is HeaderTitle else widget
+
+    def retitle(self) -> None:
+        """The screen's title shown now, not when Textual's watcher of the title runs."""
+        self.query_one(OneLineTitle).update(self.format_title())
 
 
 class DeskFooter(Footer):
@@ -136,6 +164,60 @@ class DeskTable(DataTable):
         # stayed narrow over them (seen on a slow first start). Dropped once the widths are final.
         self._clear_caches()
 
+    _drawing_style: Style | None = None  # the table's style while its lines are drawn
+
+    @property
+    def rich_style(self) -> Style:
+        # Textual asks it once for each line drawn, and it is a walk up the table's ancestors
+        # blending their colours: once per drawing of the lines is enough.
+        return self._drawing_style if self._drawing_style is not None else super().rich_style
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._drawing_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._drawing_style = None
+
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int, cursor: bool = False,
+                     hover: bool = False) -> list[list[Segment]]:
+        # Textual draws each cell through Rich (padding, styling, wrapping, cropping: some twenty
+        # objects a cell), half the time an order page took to draw. A cell of one line of
+        # unstyled text is that text cut or padded to the column, in the cell's style: made so
+        # here, in Textual's cache for the cell, and any other cell left to Textual.
+        height = self.header_height if row_index == -1 else self.rows[self._row_locations.get_key(row_index)].height
+        cell = self._get_row_renderables(row_index).cells[column_index] if column_index >= 0 else None
+        padding = self.cell_padding
+        if height != 1 or width <= 2 * padding or not _one_plain_line(cell):
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._header_row_key if row_index == -1 else self._row_locations.get_key(row_index)
+        cache_key = (row_key, self._column_locations.get_key(column_index), base_style, cursor, hover,
+                     self._show_hover_cursor, self._update_count, self._pseudo_class_state)
+        if cache_key not in self._cell_render_cache:
+            fixed = row_index >= 0 and (row_index < self.fixed_rows or column_index < self.fixed_columns)
+            component_style, post_style = self._get_styles_to_render_cell(
+                row_index == -1, False, fixed, hover, cursor, self.show_cursor, self._show_hover_cursor,
+                self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+            style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style + post_style
+            text = " " * padding + set_cell_size(cell.plain, width - 2 * padding) + " " * padding
+            self._cell_render_cache[cache_key] = [[Segment(text, style)]]
+        return self._cell_render_cache[cache_key]
+
+    def _scroll_update(self, virtual_size: Size) -> None:
+        # Textual's, without redrawing the scrollbars each time the rows change: they redraw
+        # themselves when what they show changes (their sizes are reactive), and another order's
+        # lines, one more or one less, drew the order page a second time a frame later.
+        self._refresh_scrollbars()
+        width, height = self.container_size
+        if self.show_vertical_scrollbar and self.styles.scrollbar_size_vertical:
+            self.vertical_scrollbar.window_virtual_size = virtual_size.height
+            self.vertical_scrollbar.window_size = height - self.scrollbar_size_horizontal
+        if self.show_horizontal_scrollbar and self.styles.scrollbar_size_horizontal:
+            self.horizontal_scrollbar.window_virtual_size = virtual_size.width
+            self.horizontal_scrollbar.window_size = width - self.scrollbar_size_vertical
+        self.scroll_x = self.validate_scroll_x(self.scroll_x)
+        self.scroll_y = self.validate_scroll_y(self.scroll_y)
+
     def show_rows(self, rows: list[tuple[str | None, tuple]]) -> None:
         """Rows as (key, cells) in place of the table's, the cursor kept on its row number; the
         same rows again redraw nothing (a screen that reloads itself mostly reads what it shows)."""
@@ -228,6 +310,12 @@ class DeskTable(DataTable):
         self.screen.say(f"{len(self.rows)} row(s) exported to {path}", ok=True)
 
 
+def _one_plain_line(cell: Any) -> bool:
+    """A cell Textual would draw as its text alone: one line, no style, left-aligned, no tab."""
+    return (isinstance(cell, Text) and not cell.spans and not cell.style and cell.justify in (None, "default", "left")
+            and cell.overflow in (None, "fold", "crop") and "\n" not in cell.plain and "\t" not in cell.plain)
+
+
 def _cell_width(console, cell) -> int:
     """What textual.render.measure gives for a cell, without asking the console for a text."""
     if isinstance(cell, Text):
@@ -263,7 +351,7 @@ class TabBar(Static):
         )
         self.active = active
         if line != self.content:
-            self.update(line)
+            self.update(line, layout=False)  # one line as wide as the screen (console.tcss)
 
 
 class DeskScreen(Screen):
@@ -286,7 +374,7 @@ class DeskScreen(Screen):
         result: Any = None  # what the action returned (its line is `text`)
 
     def compose_header(self) -> ComposeResult:
-        yield Header()
+        yield DeskHeader()
 
     def compose_footer(self) -> ComposeResult:
         yield Said(id="said")

@@ -3,6 +3,7 @@ with every action the sales services offer, each behind a key and a confirmation
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from functools import partial
 
@@ -10,7 +11,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, Select, Static
 
 from wms_tui.domain.errors import WmsError
@@ -18,7 +21,14 @@ from wms_tui.domain.outbound import AGING_BUCKETS, BackorderPolicy, OrderStatus
 from wms_tui.domain.quantities import display
 from wms_tui.services import console_views, desk
 from wms_tui.services.console_views import OrderPage, OrderRow
-from wms_tui.ui.console.base import DeskScreen, DeskTable, TabBar, tab_label
+from wms_tui.ui.console.base import (
+    DeskHeader,
+    DeskScreen,
+    DeskTable,
+    OneLineTitle,
+    TabBar,
+    tab_label,
+)
 from wms_tui.ui.console.forms import NewOrderForm, PaymentForm, ReturnForm
 
 MARK = "*"
@@ -216,6 +226,7 @@ class OrderScreen(DeskScreen):
         self.page: OrderPage | None = None
         self.rows: dict[str, list[tuple]] = {tab: [] for tab in TABS}  # as last read, also for tabs not made yet
         self._read_for_opening: OrderPage | None = None  # what `present` was given before the page was first made
+        self.tables: dict[str, DeskTable] = {}  # by tab, as they are made
         self._skip_reload = False
 
     def present(self, page: OrderPage) -> None:
@@ -231,7 +242,25 @@ class OrderScreen(DeskScreen):
             self._read_for_opening = page
         if self.app.screen is not self:
             self._skip_reload = True  # the read as it is shown (DeskScreen.on_screen_resume)
-            self.app.push_screen(self)
+            if self.is_mounted:
+                self._push_once_told()
+            else:
+                self.app.push_screen(self)
+
+    def _push_once_told(self) -> None:
+        """Shown once each widget `show` changed has told the page what to redraw, which a
+        widget does when it next goes idle: the page is then drawn once with all of them.
+        Pushed at once, it was drawn before some had told, and again a frame later."""
+        changed = [self.query_one(OneLineTitle), self.query_one("#summary"), self.query_one(TabBar), *self.tables.values()]
+        waiting = set(changed)
+
+        def told(widget: Widget) -> None:
+            waiting.discard(widget)
+            if not waiting and self.app.screen is not self:
+                self.app.push_screen(self)
+
+        for widget in changed:
+            widget.call_next(told, widget)
 
     def reload(self) -> None:
         if self._skip_reload:
@@ -250,7 +279,7 @@ class OrderScreen(DeskScreen):
         yield from self.compose_footer()
 
     def _table(self, tab: str) -> DeskTable:
-        table = DeskTable(id=tab, classes="tab-table")
+        table = self.tables[tab] = DeskTable(id=tab, classes="tab-table")
         table.add_columns(*TABS[tab])
         self._fill(table, tab)
         return table
@@ -265,12 +294,11 @@ class OrderScreen(DeskScreen):
 
     def action_show_tab(self, tab: str) -> None:
         """The tab's table in place of the one shown (made on its first showing), focused."""
-        if found := self.query(f"DeskTable#{tab}"):
-            table = found.first(DeskTable)
-        else:
+        table = self.tables.get(tab)
+        if table is None:
             table = self._table(tab)
-            self.mount(table, after=self.query_one("#lines"))
-        for other in self.query(".tab-table").results(DeskTable):
+            self.mount(table, after=self.tables["lines"])
+        for other in self.tables.values():
             other.display = other is table
         table.focus()
         self.query_one(TabBar).show_tabs(self._labels(), tab)
@@ -284,6 +312,10 @@ class OrderScreen(DeskScreen):
         if self._read_for_opening is not None:
             self.show(self._read_for_opening)
             self._read_for_opening = None
+        # The page is made once and kept (open_order), as is the list it was opened from: both
+        # kept out of the collector's full passes (see ConsoleApp.on_mount), which otherwise
+        # walk them again and again, ~45 ms a pass, a pass every 20 or so orders opened.
+        gc.freeze()
 
     def fetch(self) -> OrderPage:
         return console_views.order_page(self.app.runtime.engine, self.number)
@@ -291,12 +323,13 @@ class OrderScreen(DeskScreen):
     def show(self, page: OrderPage) -> None:
         self.page = page
         self.title = f"Order {page.number}"
-        self.query_one("#summary", Static).update(
+        self.query_one(DeskHeader).retitle()
+        self._summarise(Content.from_markup(
             f"[b]{page.number}[/b]  {page.customer} {page.customer_name}  ·  {page.warehouse}  ·  "
             f"[b]{page.status}[/b] ({page.state})  ·  back orders: {page.policy}  ·  "
             f"entered {page.created_at:%Y-%m-%d %H:%M}"
             + (f"  ·  confirmed {page.confirmed_at:%Y-%m-%d %H:%M}" if page.confirmed_at else "")
-        )
+        ))
         self.rows = {
             "lines": [
                 (line.sku, line.name, *(display(q) for q in (line.quantity, line.committed, line.backordered, line.cancelled,
@@ -311,11 +344,17 @@ class OrderScreen(DeskScreen):
             "payments": [(p.invoice, money(p.amount), str(p.paid_on), p.reference, p.state) for p in page.payments],
             "returns": [(r.return_number, r.sku, display(r.quantity), r.condition, r.disposition, r.credit_note) for r in page.returns],
         }
-        for tab in TABS:
-            for table in self.query(f"#{tab}").results(DeskTable):
-                self._fill(table, tab)
+        for tab, table in self.tables.items():
+            self._fill(table, tab)
         bar = self.query_one(TabBar)
         bar.show_tabs(self._labels(), bar.active)
+
+    def _summarise(self, summary: Content) -> None:
+        """The summary in place of the last order's; the page is laid out again only when it
+        takes another number of lines (laying it out is a second drawing of the page)."""
+        shown = self.query_one("#summary", Static)
+        width, height = shown.content_size
+        shown.update(summary, layout=not width or summary.get_height(shown.styles, width) != height)
 
     def action_refresh(self) -> None:
         self.reload()
