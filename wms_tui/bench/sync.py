@@ -97,7 +97,7 @@ def _copy_rows_per_s(central, count: int) -> float:
 
 
 def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str, float]], site: tuple[list[int], list[int], int],
-                     beat: tuple[float, float, float], ready, results) -> None:
+                     beat: tuple[float, float, float], nice: int, ready, results) -> None:
     """One process of the latency run (module level: it is spawned). Each of its terminals
     (id, service url, secret, beat offset) confirms a pick every period_s (posted to its file,
     as the floor does) and nudges its sync worker, the app's own (a pusher and a long-polling
@@ -105,6 +105,7 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
     times, and when each other terminal's move was committed in this terminal's file (once the
     pull that brought it returned)."""
     seconds, period_s, spread_s = beat
+    os.nice(nice)
     bins, items, supplier = site
     terminals = []
     for terminal_id, url, secret, _ in fleet:
@@ -190,7 +191,7 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
 
 
 def _floor_run(central, urls: list[str], services: list[psutil.Process], folder: Path, terminals: int, processes: int,
-               seconds: float, period_s: float) -> dict:
+               seconds: float, period_s: float, nice: int) -> dict:
     """The terminals spread over `processes` processes (so that the simulator is not the
     bottleneck) and over the service copies at `urls`. Visibility: from a pick confirmed on
     terminal A to that move committed in terminal B's file, for every pick and every B; a pair
@@ -208,7 +209,7 @@ def _floor_run(central, urls: list[str], services: list[psutil.Process], folder:
     ready, results = spawn.Barrier(processes + 1), spawn.Queue()
     spread_s = 5.0  # pulls go on this long after the last pick
     workers = [spawn.Process(target=_floor_terminals, args=(str(template), str(folder), fleet[n::processes], site,
-                                                            (seconds, period_s, spread_s), ready, results))
+                                                            (seconds, period_s, spread_s), nice, ready, results))
                for n in range(processes)]
     for worker in workers:
         worker.start()
@@ -315,10 +316,13 @@ def _central(url: str, services: int, site: tuple[int, int]):
 @click.option("--terminals", default=50, show_default=True, help="Terminals confirming picks in the latency run (0: no latency run).")
 @click.option("--processes", default=5, show_default=True, help="Processes the latency run's terminals are spread over.")
 @click.option("--services", default=1, show_default=True, help="Copies of the service (processes) the latency run's terminals are spread over.")
+@click.option("--fleet-nice", default=10, show_default=True, type=click.IntRange(0, 19),
+              help="Niceness of the simulated terminals' processes: on a site they run on the handhelds, not beside the "
+                   "service; here they would take the CPU the service and PostgreSQL need (0: equal footing).")
 @click.option("--seconds", default=30.0, show_default=True, help="Length of the latency run.")
 @click.option("--period-ms", default=200, show_default=True, help="Each terminal confirms a pick this often.")
-def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, processes: int, services: int, seconds: float,
-               period_ms: int) -> None:
+def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, processes: int, services: int, fleet_nice: int,
+               seconds: float, period_ms: int) -> None:
     """Sync push rate, catch-up time and pick latency (prints one JSON object).
 
     Runs against throwaway databases on --url and the real service on 127.0.0.1: one terminal
@@ -333,11 +337,12 @@ def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, process
         if terminals:
             # A database of its own: the terminals start in step with central, not 250,000 moves behind.
             with _central(url, services, FLOOR_SITE) as (central, urls, service_processes):
-                figures.update(_floor_run(central, urls, service_processes, Path(folder), terminals, min(processes, terminals), seconds, period_ms / 1000))
+                figures.update(_floor_run(central, urls, service_processes, Path(folder), terminals, min(processes, terminals), seconds,
+                                          period_ms / 1000, fleet_nice))
     click.echo(json.dumps({
         **figures,
         "sizes": {"moves": moves, "catchup_moves": catchup_moves, "terminals": terminals, "processes": processes,
-                  "services": services, "seconds": seconds, "period_ms": period_ms, "batch": BATCH,
+                  "services": services, "fleet_nice": fleet_nice, "seconds": seconds, "period_ms": period_ms, "batch": BATCH,
                   "at": datetime.now(UTC).isoformat(timespec="seconds")},
     }))
 
