@@ -161,7 +161,8 @@ def _promised_sum(*item_filter):
 # One item: its sellable stock beside one aggregate over its open order lines (one row even when
 # there are none), in one round trip run by the driver. Sellable: the item's balances in the
 # warehouse's internal locations, in lots not expired, less those of them in the unsellable
-# locations, each of which is one key read of the item's balances. (Testing every balance
+# locations, each of which is one key read of the item's balances (no location is below both
+# zones: a code is its parent's code and a name, so W/QC and W/RETURNS both hang under W). (Testing every balance
 # against the two sets cost more than the rest of the read: SQLite built both sets per read and
 # searched them per balance, and the expired lots were read whole.)
 _NOT_EXPIRED = or_(
