@@ -45,6 +45,16 @@ def test_receipt_updates_balances_and_keeps_invariant(engine):
         assert totals.available == Decimal(10)
 
 
+def test_a_read_the_driver_runs_fails_with_sqlalchemys_error(engine):
+    # The one-row reads of a scan run on the driver's cursor (store.driver.DriverRead); their
+    # callers catch SQLAlchemy's errors, as from any other read.
+    wh = build_small_warehouse(engine)
+    with engine.connect() as conn:
+        conn.execute(text("ALTER TABLE stock_balance RENAME TO stock_balance_gone"))
+        with pytest.raises(DBAPIError, match="stock_balance"):
+            queries.on_hand_at(conn, wh.widget.id, wh.bin_a.id)
+
+
 def test_a_batch_of_ids_are_uuid7_of_now_increasing_and_distinct():
     before = time.time_ns() // 1_000_000
     ids = new_uuid7s(1000)

@@ -224,6 +224,9 @@ def check_books(engine: Engine, today: date = TODAY) -> None:
             item_id, warehouse_id = key
             assert committed[key] <= on_hand[key], f"item {item_id}: committed {committed[key]} > on hand {on_hand[key]}"
             figures = queries.warehouse_quantities(conn, item_id, warehouse_id, today)
+            available = availability.available(sellable[key], committed[key], back_ordered[key])
             assert (figures.on_hand, figures.committed, figures.back_ordered, figures.available) == (
-                on_hand[key], committed[key], back_ordered[key], availability.available(sellable[key], committed[key], back_ordered[key])
+                on_hand[key], committed[key], back_ordered[key], available
             ), f"item {item_id}"
+            # The one-item read of a scan, its own statement: the same rule.
+            assert queries.available_in_warehouse(conn, item_id, warehouse_id, today) == available, f"item {item_id}"

@@ -20,6 +20,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    exists,
     func,
     literal,
     literal_column,
@@ -34,7 +35,9 @@ from wms_tui.domain.inbound import OPEN_PURCHASE_STATES
 from wms_tui.domain.locations import VALUATION_GROUP, VALUATION_LABEL, LocationKind, ValuationGroup
 from wms_tui.domain.outbound import OPEN_ORDER_STATES
 from wms_tui.domain.quantities import ZERO
+from wms_tui.store.driver import DriverRead
 from wms_tui.store.models import (
+    NO_LOT,
     Location,
     Lot,
     PurchaseOrder,
@@ -63,15 +66,17 @@ class ItemQuantities:
 
 
 # Why Core statements built once with bind parameters: these run on every scan, and
-# constructing a SELECT costs far more than SQLite takes to answer it.
-_ON_HAND_AT = select(func.coalesce(func.sum(StockBalance.quantity), 0)).where(
+# constructing a SELECT costs far more than SQLite takes to answer it. The one-row reads of a
+# scan go to the driver itself (store.driver.DriverRead): executing even a built statement
+# through SQLAlchemy costs several times SQLite's answer.
+_ON_HAND_AT = DriverRead(select(func.coalesce(func.sum(StockBalance.quantity), 0)).where(
     StockBalance.item_id == bindparam("item_id"), StockBalance.location_id == bindparam("location_id")
-)
+))
 
 
 def on_hand_at(conn: Connection, item_id: int, location_id: int) -> Decimal:
     """On hand of one item in one location, all lots and containers: a primary-key range read."""
-    return Decimal(conn.execute(_ON_HAND_AT, {"item_id": item_id, "location_id": location_id}).scalar_one())
+    return _ON_HAND_AT.one(conn, {"item_id": item_id, "location_id": location_id})[0]
 
 
 def committed_at(conn: Connection, item_id: int, location_id: int) -> Decimal:
@@ -92,15 +97,18 @@ _WAREHOUSE_CODE = select(Warehouse.code).where(Warehouse.id == bindparam("wareho
 def _unsellable_locations():
     """Locations of a warehouse whose goods cannot be sold: its QC and Returns zones (found by
     their unique codes) and every location below them in the tree, the SQL form of
-    domain.availability.is_sellable. Both steps are index reads, whatever the collation."""
-    zones = select(Location.id).where(
-        or_(*(Location.code == _WAREHOUSE_CODE + literal(f"/{zone}") for zone in sorted(availability.UNSELLABLE_ZONES)))
-    ).cte("unsellable", recursive=True)
-    below = zones.union_all(select(Location.id).join(zones, Location.parent_id == zones.c.id))
-    return select(below.c.id)
+    domain.availability.is_sellable. Both steps are index reads, whatever the collation; one
+    read per zone (an OR of the two codes made SQLite build an IN-list on every read)."""
+    first, *others = (
+        select(Location.id).where(Location.code == _WAREHOUSE_CODE + literal(f"/{zone}"))
+        for zone in sorted(availability.UNSELLABLE_ZONES)
+    )
+    zones = first.cte("unsellable", recursive=True)
+    return zones.union_all(*others, select(Location.id).join(zones, Location.parent_id == zones.c.id))
 
 
-_UNSELLABLE_LOCATIONS = _unsellable_locations().scalar_subquery()
+_UNSELLABLE = _unsellable_locations()
+_UNSELLABLE_LOCATIONS = select(_UNSELLABLE.c.id).scalar_subquery()
 _EXPIRED_LOTS = select(Lot.id).where(Lot.expiry_date < bindparam("today")).scalar_subquery()
 
 
@@ -150,23 +158,37 @@ def _promised_sum(*item_filter):
     )
 
 
-# One item: its sellable stock (the same two sets, as conditions) beside one aggregate over its
-# open order lines (one row even when there are none), in one round trip.
-_ONE_ITEM_SELLABLE = (
+# One item: its sellable stock beside one aggregate over its open order lines (one row even when
+# there are none), in one round trip run by the driver. Sellable: the item's balances in the
+# warehouse's internal locations, in lots not expired, less those of them in the unsellable
+# locations, each of which is one key read of the item's balances (no location is below both
+# zones: a code is its parent's code and a name, so W/QC and W/RETURNS both hang under W). (Testing every balance
+# against the two sets cost more than the rest of the read: SQLite built both sets per read and
+# searched them per balance, and the expired lots were read whole.)
+_NOT_EXPIRED = or_(
+    StockBalance.lot_id == NO_LOT,  # names no lot: nothing to look up
+    ~exists().where(Lot.id == StockBalance.lot_id, Lot.expiry_date < bindparam("today")),
+)
+_IN_WAREHOUSE_STOCK = (
+    Location.warehouse_id == bindparam("warehouse_id"), Location.kind == LocationKind.INTERNAL, _NOT_EXPIRED
+)
+_ONE_ITEM_IN_STOCK = (
     select(func.coalesce(func.sum(StockBalance.quantity), 0))
     .join(Location, Location.id == StockBalance.location_id)
-    .where(
-        StockBalance.item_id == bindparam("item_id"),
-        Location.warehouse_id == bindparam("warehouse_id"),
-        Location.kind == LocationKind.INTERNAL,
-        StockBalance.location_id.not_in(_UNSELLABLE_LOCATIONS),
-        StockBalance.lot_id.not_in(_EXPIRED_LOTS),
-    )
+    .where(StockBalance.item_id == bindparam("item_id"), *_IN_WAREHOUSE_STOCK)
     .scalar_subquery()
 )
-_ONE_ITEM = (
+_ONE_ITEM_UNSELLABLE = (
+    select(func.coalesce(func.sum(StockBalance.quantity), 0))
+    .select_from(_UNSELLABLE)
+    .join(StockBalance, and_(StockBalance.item_id == bindparam("item_id"), StockBalance.location_id == _UNSELLABLE.c.id))
+    .join(Location, Location.id == StockBalance.location_id)
+    .where(*_IN_WAREHOUSE_STOCK)
+    .scalar_subquery()
+)
+_ONE_ITEM = DriverRead(
     select(
-        type_coerce(_ONE_ITEM_SELLABLE, Quantity()),
+        type_coerce(_ONE_ITEM_IN_STOCK - _ONE_ITEM_UNSELLABLE, Quantity()),
         type_coerce(func.coalesce(func.sum(SalesOrderLine.committed_quantity), 0), Quantity()),
         type_coerce(func.coalesce(func.sum(SalesOrderLine.backordered_quantity), 0), Quantity()),
     )
@@ -175,8 +197,8 @@ _ONE_ITEM = (
     .where(
         SalesOrderLine.item_id == bindparam("item_id"),
         SalesOrder.warehouse_id == bindparam("warehouse_id"),
-        # Comparisons, not IN: an IN list is an expanding parameter, its SQL rendered anew on
-        # every execution, which cost this scan's read more than SQLite's answer.
+        # Comparisons, not IN: an IN list is an expanding parameter, its SQL rendered at each
+        # execution, not once.
         or_(*(SalesOrder.state == state for state in OPEN_ORDER_STATES)),
     )
 )
@@ -212,9 +234,9 @@ class Availability(NamedTuple):
 
 def available_in_warehouse(conn: Connection, item_id: int, warehouse_id: int, today: date | None = None) -> Decimal:
     """Available (domain.availability) in one round trip: this runs on every scan that checks stock."""
-    sellable, committed, back_ordered = conn.execute(
-        _ONE_ITEM, {"item_id": item_id, "warehouse_id": warehouse_id, "today": today or date.today()}
-    ).one()
+    sellable, committed, back_ordered = _ONE_ITEM.one(
+        conn, {"item_id": item_id, "warehouse_id": warehouse_id, "today": today or date.today()}
+    )
     return availability.available(sellable, committed, back_ordered)
 
 
