@@ -253,13 +253,11 @@ class SyncClient:
             with self.engine.begin() as conn:
                 pushed_rows.acknowledge(conn, last, tables)
 
-    def exchange_tasks(self, ask_leases: bool = True) -> int:
+    def exchange_tasks(self) -> int:
         """Send the completions of leased tasks and ask central to keep `tasks_held` tasks
-        leased here (the leased rows arrive with the next pull); returns completions sent.
-        Without `ask_leases`, nothing is sent unless completions wait."""
+        leased here (the leased rows arrive with the next pull); returns completions sent."""
         with self._reader.connect() as conn:
-            done = self._completions(conn)
-        return self._send_completions(done) if done or ask_leases else 0
+            return self._send_completions(self._completions(conn))
 
     @staticmethod
     def _completions(conn) -> list:

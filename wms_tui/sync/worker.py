@@ -62,10 +62,7 @@ class SyncWorker:
         self._reported_at = 0.0
 
     def start(self) -> None:
-        self._threads = [threading.Thread(target=self._pushing, name="wms-sync-push", daemon=True),
-                         threading.Thread(target=self._pulling, name="wms-sync-pull", daemon=True)]
-        for thread in self._threads:
-            thread.start()
+        self._threads = [self._started(self._pushing, "wms-sync-push"), self._started(self._pulling, "wms-sync-pull")]
 
     def stop(self) -> None:
         self._stop.set()
@@ -75,13 +72,17 @@ class SyncWorker:
 
     def run(self) -> None:
         """Both loops until stopped (or interrupted), the pulls in the calling thread."""
-        pusher = threading.Thread(target=self._pushing, name="wms-sync-push", daemon=True)
-        self._threads = [pusher]
-        pusher.start()
+        self._threads = [self._started(self._pushing, "wms-sync-push")]
         try:
             self._pulling()
         finally:
             self.stop()
+
+    @staticmethod
+    def _started(loop, name: str) -> threading.Thread:
+        thread = threading.Thread(target=loop, name=name, daemon=True)
+        thread.start()
+        return thread
 
     def nudge(self) -> None:
         """The floor posted something: push it now rather than at the next interval."""
