@@ -18,13 +18,16 @@ from sqlalchemy import Connection, Engine, func, select
 from labels import PrintQueue
 from labels.queue import JobStatus
 from wms_tui.domain.outbound import OrderStatus
+from wms_tui.domain.reasons import MoveReason
 from wms_tui.domain.states import CountLineState, StockExceptionState, TaskKind, TaskState
 from wms_tui.services.order_status import WORKING_STATES, status_of, status_of_code
 from wms_tui.store.db import read_only
 from wms_tui.store.light_tables import (
+    PACED_REASONS,
     count_line,
     location,
     order_facts,
+    paced_reason,
     pick_discrepancy,
     sales_order,
     shipping_container,
@@ -37,8 +40,8 @@ OPEN_TASK_STATES = (TaskState.OPEN.value, TaskState.CLAIMED.value)
 # Ledger reasons the per-hour chart counts.
 PACK_WORK = "pack"
 SHIP_WORK = "ship"
-PICK_REASON = "pick"
-RECEIPT_REASON = "receipt"
+PICK_REASON = MoveReason.PICK.value
+RECEIPT_REASON = MoveReason.RECEIPT.value
 
 
 @dataclass(frozen=True)
@@ -82,11 +85,11 @@ def _per_hour(connection: Connection, since: datetime) -> dict[str, list[int]]:
     through the reverses_id index (every move that reverses nothing) instead of today's by reason.
     (Today's moves as a range of the primary key would read every move of the day, whatever its
     reason: a million on a busy day of other work.)"""
-    hours = {reason: [0] * 24 for reason in (PICK_REASON, RECEIPT_REASON)}
+    hours = {reason.value: [0] * 24 for reason in PACED_REASONS}
     moves = stock_move.c
     for reason, created_at, reversal in connection.execute(
         select(moves.reason, moves.created_at, moves.reverses_id.is_not(None))
-        .where(moves.reason.in_(list(hours)), moves.created_at >= since)
+        .where(paced_reason(moves.reason), moves.created_at >= since)
     ):
         if not reversal:
             hours[reason][created_at.hour] += 1

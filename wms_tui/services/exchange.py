@@ -42,6 +42,7 @@ from wms_tui.services.inbound.purchasing import (
 from wms_tui.services.outbound.orders import LineInput, cancel_order, create_order
 from wms_tui.store import finders
 from wms_tui.store.ledger import PostingContext
+from wms_tui.store.light_tables import paced_reason
 from wms_tui.store.models import (
     NO_LOT,
     Container,
@@ -394,7 +395,8 @@ def export_rows(engine: Engine, kind: str, *, since: date | None = None) -> list
                 .join(Item, Item.id == StockMove.item_id)
                 .join(Location, Location.id == StockMove.to_location_id)
                 .outerjoin(Lot, Lot.id == StockMove.lot_id)
-                .where(StockMove.reason == MoveReason.RECEIPT)
+                # The paced-reasons condition lets the database read receipts by time.
+                .where(paced_reason(StockMove.reason), StockMove.reason == MoveReason.RECEIPT)
                 .order_by(StockMove.created_at, StockMove.terminal_id, StockMove.sequence)
             )
             if start:

@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlmodel import Field
 
+from wms_tui.store.light_tables import PACED_CONDITION
 from wms_tui.store.models.base import TableModel
 from wms_tui.store.models.fields import money_field, quantity_field, text_field
 
@@ -19,6 +20,15 @@ NO_LOT = 0
 
 NO_CONTAINER = 0
 
+_REVERSAL = "reverses_id IS NOT NULL"
+_DOCUMENT = "document_ref IS NOT NULL"
+
+
+def _partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index of the moves `where` holds for (0028_sparse_move_indexes): a move writes no
+    entry for a NULL or a reason nothing looks up."""
+    return Index(name, *columns, unique=unique, sqlite_where=text(where), postgresql_where=text(where))
+
 
 class StockMove(TableModel, table=True):
     """One posted movement of a positive quantity. Never updated or deleted (triggers refuse it)."""
@@ -27,11 +37,11 @@ class StockMove(TableModel, table=True):
     __table_args__ = (
         UniqueConstraint("terminal_id", "sequence", name="uq_stock_move_terminal_sequence"),
         Index("ix_stock_move_item", "item_id"),
-        Index("ix_stock_move_document", "document_ref"),
+        _partial_index("ix_stock_move_document", "document_ref", where=_DOCUMENT),
         # Today's picks and receipts per hour (the console's dashboard) without reading the history.
-        Index("ix_stock_move_reason_created", "reason", "created_at"),
+        _partial_index("ix_stock_move_paced", "reason", "created_at", where=PACED_CONDITION),
         # A move is reversed at most once, enforced by the database even across terminals.
-        UniqueConstraint("reverses_id", name="uq_stock_move_reverses"),
+        _partial_index("uq_stock_move_reverses", "reverses_id", where=_REVERSAL, unique=True),
     )
     id: uuid.UUID = Field(primary_key=True)
     terminal_id: str = Field(sa_column=Column(String(40), nullable=False))
