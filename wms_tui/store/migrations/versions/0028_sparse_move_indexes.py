@@ -13,12 +13,12 @@ fills it, so fewer pages per scan also means that commit comes less often.
 
 - uq_stock_move_reverses: the UNIQUE constraint becomes a partial unique index (reversals only).
   SQLite cannot drop a table constraint: the table is rebuilt as SQLite's documented procedure
-  does it (new table, rows copied in order, old one dropped, new one renamed, its indexes and
-  triggers created again from their stored SQL).
+  does it (new table, rows copied in order, its indexes made, old one dropped, new one renamed,
+  the triggers created again from their stored SQL).
 - ix_stock_move_document: moves with a document only.
 - ix_stock_move_reason_created -> ix_stock_move_paced: picks and receipts only. SQLite uses a
   partial index only for a query that repeats its condition word for word
-  (store.models.ledger.paced_reason).
+  (store.light_tables.paced_reason).
 """
 
 import re
@@ -33,7 +33,7 @@ depends_on: str | Sequence[str] | None = None
 
 _REVERSAL = 'reverses_id IS NOT NULL'
 _DOCUMENT = 'document_ref IS NOT NULL'
-# store.models.ledger.PACED_CONDITION as of this revision.
+# store.light_tables.PACED_CONDITION as of this revision.
 _PACED = "reason IN ('pick', 'receipt')"
 _REVERSES_CONSTRAINT = re.compile(r',\s*CONSTRAINT uq_stock_move_reverses UNIQUE \(reverses_id\)')
 
