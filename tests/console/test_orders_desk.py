@@ -18,7 +18,7 @@ from wms_tui.store.models import (
     Task,
 )
 from wms_tui.ui.console.forms import NewOrderForm
-from wms_tui.ui.console.orders import OrderScreen
+from wms_tui.ui.console.orders import OrderScreen, open_order
 
 
 def item_in_stock(runtime) -> str:
@@ -230,3 +230,28 @@ async def test_an_order_page_shown_again_takes_the_theme_changed_while_it_was_hi
         shown = page.query_one("#lines").styles.background
         app.update_styles(page)  # what styling it whole gives
         assert shown == page.query_one("#lines").styles.background != hidden
+
+
+async def test_order_page_keeps_its_shape_from_one_order_to_the_next(runtime, tmp_path):
+    """A draft's summary (no confirmation date) and a confirmed order's take the same two lines,
+    so the tables stay where they were: the page is not laid out again for another order."""
+    with Session(runtime.engine) as session:
+        draft = session.exec(select(SalesOrder.number).where(SalesOrder.state == "draft")).first()
+        confirmed = session.exec(select(SalesOrder.number).where(SalesOrder.confirmed_at.is_not(None))).first()
+    app = console(runtime, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f3")
+        await settle(app, pilot)
+        orders = app.screen
+        shapes = []
+        for number in (confirmed, draft, confirmed):
+            open_order(orders, number)
+            await settle(app, pilot)
+            page = app.screen
+            assert page.number == number
+            shapes.append((page.query_one("#summary").region, page.query_one("#lines").region))
+            await pilot.press("escape")
+            await settle(app, pilot)
+        assert shapes[0][0].height == 2
+        assert shapes[0] == shapes[1] == shapes[2]

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from wms_tui.runtime import Runtime
 from wms_tui.ui.console.base import export_folder_default
 from wms_tui.ui.console.dashboard import DashboardScreen
+from wms_tui.ui.console.drawing_cycles import break_drawing_cycles
 
 # mode -> (key, footer label, palette title, what it is for): one key and one palette entry per screen.
 SCREENS = {
@@ -66,6 +67,7 @@ class ConsoleApp(App):
     def __init__(self, runtime: Runtime, *, operator: str = "console", queue_path: Path | None = None,
                  export_folder: Path | None = None) -> None:
         super().__init__()
+        break_drawing_cycles()  # the collector's passes otherwise find each line drawn, in the page being opened
         self.runtime = runtime
         self.operator = operator
         self.printer_names = sorted(runtime.settings.printers)

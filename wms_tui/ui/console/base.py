@@ -71,21 +71,30 @@ class DeskHeader(Header):
 class DeskFooter(Footer):
     """The footer, remade only when the keys it shows changed. Textual's remakes its keys on
     every bindings signal, and opening a page sends several with the same keys (the screen
-    shown, a table focused, tabs activated, the data arrived)."""
+    shown, a table focused, tabs activated, the data arrived).
+
+    Remade before the screen is next drawn, not after (Textual's): a screen's first keys were
+    made after its first frame, and laid out in a frame of their own; on a page shown and left
+    at once (the first order opened), only when it was next shown, a second frame of that one."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._shown: list[tuple] | None = None
+        self._remaking = False
 
     def bindings_changed(self, screen: Screen) -> None:
         self._bindings_ready = True
-        if not (screen.app.app_focus and self.is_attached and screen is self.screen):
-            return
+        if screen.app.app_focus and self.is_attached and screen is self.screen and not self._remaking:
+            self._remaking = True  # once for the signals sent together, with the keys as they end up
+            self.call_later(self._remake)
+
+    async def _remake(self) -> None:
+        self._remaking = False
         keys = [(binding.key, binding.action, binding.description, enabled, tooltip)
-                for _, binding, enabled, tooltip in screen.active_bindings.values() if binding.show]
+                for _, binding, enabled, tooltip in self.screen.active_bindings.values() if binding.show]
         if keys != self._shown:
             self._shown = keys
-            self.call_after_refresh(self.recompose)
+            await self.recompose()
 
 
 class DeskTable(DataTable):
@@ -163,6 +172,12 @@ class DeskTable(DataTable):
         # Its cached lines are keyed without the widths: a header drawn before the rows arrived
         # stayed narrow over them (seen on a slow first start). Dropped once the widths are final.
         self._clear_caches()
+        # The scrollbars told the new size now: Textual tells them as it next lays the screen
+        # out, and a scrollbar told then draws itself again after that frame, in a frame of
+        # its own that Textual's timer, late after the long one, gives 17 to 33 ms later (an
+        # order page opened with wider columns than the last).
+        if self.container_size:
+            self._scroll_update(self.virtual_size)
 
     _drawing_style: Style | None = None  # the table's style while its lines are drawn
 

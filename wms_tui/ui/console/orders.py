@@ -324,10 +324,13 @@ class OrderScreen(DeskScreen):
         self.page = page
         self.title = f"Order {page.number}"
         self.query_one(DeskHeader).retitle()
+        # Two lines whatever the order (who and where it stands; its policy and dates), so the
+        # page keeps its shape from one order to the next: a summary of another height moves
+        # the tables, and Textual then lays the page out a second time, in a frame of its own.
         self._summarise(Content.from_markup(
             f"[b]{page.number}[/b]  {page.customer} {page.customer_name}  ·  {page.warehouse}  ·  "
-            f"[b]{page.status}[/b] ({page.state})  ·  back orders: {page.policy}  ·  "
-            f"entered {page.created_at:%Y-%m-%d %H:%M}"
+            f"[b]{page.status}[/b] ({page.state})\n"
+            f"back orders: {page.policy}  ·  entered {page.created_at:%Y-%m-%d %H:%M}"
             + (f"  ·  confirmed {page.confirmed_at:%Y-%m-%d %H:%M}" if page.confirmed_at else "")
         ))
         self.rows = {
