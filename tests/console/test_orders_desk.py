@@ -255,3 +255,23 @@ async def test_order_page_keeps_its_shape_from_one_order_to_the_next(runtime, tm
             await settle(app, pilot)
         assert shapes[0][0].height == 2
         assert shapes[0] == shapes[1] == shapes[2]
+
+
+async def test_order_page_shows_a_name_with_brackets_as_written(runtime, tmp_path):
+    """A customer's name is text on the order page, not markup: "[b]" and a lone "[" show as typed."""
+    name = "Smith [b]& Sons[/b] [North"
+    with Session(runtime.engine) as session:
+        number, partner_id = session.exec(select(SalesOrder.number, SalesOrder.customer_id)).first()
+        partner = session.get(Partner, partner_id)
+        partner.name = name
+        session.add(partner)
+        session.commit()
+    app = console(runtime, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f3")
+        await settle(app, pilot)
+        open_order(app.screen, number)
+        await settle(app, pilot)
+        assert isinstance(app.screen, OrderScreen)
+        assert name in await rendered(app, pilot, "summary", name)

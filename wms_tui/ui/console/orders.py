@@ -327,11 +327,13 @@ class OrderScreen(DeskScreen):
         # Two lines whatever the order (who and where it stands; its policy and dates), so the
         # page keeps its shape from one order to the next: a summary of another height moves
         # the tables, and Textual then lays the page out a second time, in a frame of its own.
+        # The order's words go in as $variables: a name or number with "[" in it is text, not markup.
         self._summarise(Content.from_markup(
-            f"[b]{page.number}[/b]  {page.customer} {page.customer_name}  ·  {page.warehouse}  ·  "
-            f"[b]{page.status}[/b] ({page.state})\n"
-            f"back orders: {page.policy}  ·  entered {page.created_at:%Y-%m-%d %H:%M}"
-            + (f"  ·  confirmed {page.confirmed_at:%Y-%m-%d %H:%M}" if page.confirmed_at else "")
+            "[b]$number[/b]  $customer $name  ·  $warehouse  ·  [b]$status[/b] ($state)\n"
+            f"back orders: $policy  ·  entered {page.created_at:%Y-%m-%d %H:%M}"
+            + (f"  ·  confirmed {page.confirmed_at:%Y-%m-%d %H:%M}" if page.confirmed_at else ""),
+            number=page.number, customer=page.customer, name=page.customer_name, warehouse=page.warehouse,
+            status=str(page.status), state=str(page.state), policy=str(page.policy),
         ))
         self.rows = {
             "lines": [
