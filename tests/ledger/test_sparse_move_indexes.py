@@ -2,21 +2,22 @@
 a document, a paced reason), the rebuilt SQLite table keeps every move and its triggers, the
 reversal key stays unique, and the pace chart's read still goes through its index."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from uuid6 import uuid7
 
 from tests.factories import build_small_warehouse
 from wms_tui.domain.reasons import MoveReason
 from wms_tui.services import dashboard
+from wms_tui.services.exchange import ExportKind, export_rows
 from wms_tui.store import migrate
 from wms_tui.store.integrity import check_ledger
 from wms_tui.store.ledger import Ledger, MoveRequest, PostingContext
-from wms_tui.store.light_tables import PACED_CONDITION, paced_reason
+from wms_tui.store.light_tables import PACED_CONDITION
 from wms_tui.store.models import StockMove
 
 CTX = PostingContext("T1", "alice")
@@ -92,19 +93,36 @@ def test_only_moves_that_carry_a_key_are_indexed(engine):
             assert " WHERE " in definitions[index]
 
 
+def _statements_on_moves(engine, run) -> list[tuple[str, object]]:
+    """The statements (and parameters) reading stock_move by reason that `run()` executes."""
+    seen = []
+
+    def note(_conn, _cursor, statement, parameters, _context, _many):
+        if "FROM stock_move" in statement and "reason IN" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return seen
+
+
 def test_pace_chart_and_receipts_export_read_through_the_paced_index(engine):
     _post_story(engine)
-    since = datetime.now(UTC) - timedelta(hours=1)
-    query = select(StockMove.reason, StockMove.created_at).where(paced_reason(StockMove.reason), StockMove.created_at >= since)
-    receipts = query.where(StockMove.reason == MoveReason.RECEIPT)
-    with engine.connect() as conn:
-        for statement in (query, receipts):
-            compiled = statement.compile(conn, compile_kwargs={"literal_binds": True})
-            explain = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
-            plan = " ".join(str(row) for row in conn.exec_driver_sql(explain + str(compiled)).all())
-            if conn.dialect.name == "sqlite":  # PostgreSQL's planner may scan a table this small
+    board = []
+    statements = _statements_on_moves(engine, lambda: (
+        board.append(dashboard.dashboard(engine)),
+        board.append(export_rows(engine, ExportKind.RECEIPTS, since=date.today() - timedelta(days=1))),
+    ))
+    assert len(statements) == 2  # the pace chart's read and the receipts export's
+    if engine.dialect.name == "sqlite":  # PostgreSQL's planner may well scan a table this small
+        with engine.connect() as conn:
+            for statement, parameters in statements:
+                plan = " ".join(str(row) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all())
                 assert "ix_stock_move_paced" in plan, plan
-        assert sorted(reason for reason, _ in conn.execute(query)) == ["pick", "receipt"]
-    board = dashboard.dashboard(engine)
+    pace, receipts = board
     # The pick and the receipt, once each (the reversal is not paced; the move without a reason neither).
-    assert (sum(board.picked_per_hour), sum(board.received_per_hour)) == (1, 1)
+    assert (sum(pace.picked_per_hour), sum(pace.received_per_hour)) == (1, 1)
+    assert [row["document"] for row in receipts] == ["PO-1"]
