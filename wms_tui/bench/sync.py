@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from wms_tui.services import catalog
 from wms_tui.services.terminals import add_terminal
 from wms_tui.store import migrate
-from wms_tui.store.db import make_engine, sqlite_url
+from wms_tui.store.db import make_engine, read_only, sqlite_url
 from wms_tui.store.ledger import MOVE_COLUMNS, MOVES, Ledger, MoveRequest, PostingContext
 from wms_tui.store.session import transaction
 from wms_tui.sync.client import Endpoint, SyncClient
@@ -157,7 +157,7 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
 
         def pulled(_moves: int, _rows: int) -> None:
             at = time.time()
-            with engine.connect() as conn:
+            with read_only(engine).connect() as conn:  # the measuring takes no write lock from the terminal
                 rows = conn.execute(text("SELECT rowid, id, received_at IS NOT NULL FROM stock_move WHERE rowid > :last"),
                                     {"last": last[0]}).all()
             if rows:
