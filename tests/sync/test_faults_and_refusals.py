@@ -164,6 +164,9 @@ def test_bad_requests_are_refused_and_apply_nothing(central, service, terminals,
         "malformed move": (_post(url, "/push", {**good, "moves": [moves[0][:5] + ["x"] * 10]}, secret=secret), 422, "move"),
         "unknown item": (_post(url, "/push", {**good, "moves": [[*moves[0][:2], "NOPE", *moves[0][3:]]]}, secret=secret), 422, "NOPE"),
         "unknown schema": (_post(url, "/push", good, schema="0001_ledger", secret=secret), 426, "is not the central database's"),
+        "malformed news": (_post(url, "/push", {**good, "news": [0, 0]}, secret=secret), 400, "'news' must be an object"),
+        "news cursor": (_post(url, "/push", {**good, "news": {"master_cursor": -1, "warehouse_cursor": 0}}, secret=secret), 400,
+                        "'master_cursor' must be a whole number"),
     }
     monkeypatch.setattr(central_app, "MAX_BODY_BYTES", 200)
     refusals["oversized body"] = (_post(url, "/push", good, secret=secret), 413, "at most 200 bytes")

@@ -137,10 +137,10 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
 
     def timed(send_outbox):
         """The client's send, its time kept when it brought central moves."""
-        def send(ask_leases: bool = True):
+        def send(ask_leases: bool = True, **options):
             began = time.perf_counter()
-            sent = send_outbox(ask_leases)
-            if sent[0]:
+            sent = send_outbox(ask_leases, **options)
+            if sent.moves:
                 push_ms.append((time.perf_counter() - began) * 1000)
             return sent
         return send

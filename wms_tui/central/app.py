@@ -3,7 +3,8 @@ in the database, so several copies may serve one database.
 
 Every request carries the terminal's credential (Authorization: Bearer TERMINAL:SECRET) and its
 schema version (X-Wms-Schema: the migration heads); a body is JSON, at most MAX_BODY_BYTES.
-POST /v1/push applies a batch of moves; POST /v1/documents the documents a terminal created
+POST /v1/push applies a batch of moves (and answers what changed after the cursors it sends
+as 'news', as a pull would: a terminal that is pushing learns the news without pulling); POST /v1/documents the documents a terminal created
 (packing, shipments, receipts, counts, returns); POST /v1/tasks applies task completions and leases
 tasks to the terminal; POST /v1/pull answers what changed, waiting up to
 `wait_s` seconds (long poll) when nothing has; GET /v1/health says the service is up.
@@ -187,10 +188,23 @@ def create_app(engine: Engine) -> Starlette:
 
         return endpoint
 
-    push = applying(protocol.PushGroups(engine).push)
     documents, tasks = applying(functools.partial(protocol.documents, engine)), applying(functools.partial(protocol.tasks, engine))
     changes = ChangeWatch(engine)
     reads = SharedReads(engine, changes)
+    pushes = protocol.PushGroups(engine)
+
+    async def push(request: Request) -> Response:
+        """Applies a batch of moves; answers with what changed after the cursors it sent as
+        'news', if it sent them (read once the batch is applied, as a pull would, not waited for)."""
+        try:
+            body = await _request_body(request)
+            credential = parse_credential(request.headers.get("authorization", ""))
+            asked = protocol.news_asked(body)
+            result, caller = await anyio.to_thread.run_sync(functools.partial(pushes.push, credential, body), limiter=writers)
+            news = None if asked is None else await reads.changes(protocol.PullPoint(caller.warehouse_id, *asked))
+        except SyncRefused as exc:
+            return _refusal(exc)
+        return Response(result.body_with(None if news is None else news.body_for(caller.terminal_id)), media_type="application/json")
 
     async def answer_when_news(caller: Caller, point: protocol.PullPoint, wait: float) -> protocol.Changes:
         """The changes after the pull's point, once there are some for the caller or `wait`

@@ -79,6 +79,13 @@ class PushResult:
     def as_json(self) -> dict:
         return {"applied_sequence": self.applied_sequence, "inserted": self.inserted, "conflicts": self.conflicts}
 
+    def body_with(self, news: bytes | None) -> bytes:
+        """The JSON answer, with what changed after the cursors the push sent when it asked (the
+        body of a pull's answer): a terminal that pushes learns central's news in the same round
+        trip, and does not pull besides."""
+        answer = _json(self.as_json())
+        return answer if news is None else answer[:-1] + b',"news":' + news + b"}"
+
 
 @dataclass
 class _Push:
@@ -202,7 +209,8 @@ class PushGroups:
         self._waiting: dict[str, list[_Push]] = {}
         self._applying: set[str] = set()
 
-    def push(self, credential: tuple[str, str] | None, body: dict) -> PushResult:
+    def push(self, credential: tuple[str, str] | None, body: dict) -> tuple[PushResult, Caller]:
+        """The push's outcome and its (authenticated) caller."""
         request = _received(self.engine, credential, body)
         warehouse = str(body.get("warehouse"))  # checked against the caller's in the transaction
         with self._turn:
@@ -222,7 +230,7 @@ class PushGroups:
                         settled.settled = True
                     self._applying.discard(warehouse)
                     self._turn.notify_all()
-        return _answer(request)
+        return _answer(request), request.caller
 
     def _take(self, warehouse: str) -> list[_Push]:
         """The waiting pushes of a warehouse, first come first, one per terminal, up to a
@@ -371,15 +379,31 @@ class Changes:
         return b'{"moves":[' + moves + b"]," + self._rest
 
 
+def _cursors(fields: dict) -> tuple[int, int, int]:
+    """A pull's (master cursor, warehouse cursor, limit), checked."""
+    limit = min(_count(fields, "limit", MAX_PULL), MAX_PULL) or MAX_PULL
+    return _count(fields, "master_cursor"), _count(fields, "warehouse_cursor"), limit
+
+
+def news_asked(body: dict) -> tuple[int, int, int] | None:
+    """The cursors a push sent to learn what changed after them (its 'news' field), checked
+    before anything is applied; None when it did not ask."""
+    fields = body.get("news")
+    if fields is None:
+        return None
+    if not isinstance(fields, dict):
+        raise SyncRefused(400, "'news' must be an object of the terminal's cursors")
+    return _cursors(fields)
+
+
 def pull_point(engine: Engine, credential: tuple[str, str] | None, body: dict) -> tuple[Caller, PullPoint]:
     """The caller of a pull and where it reads from; its contact time recorded (see record_contact)."""
-    master_after, warehouse_after = _count(body, "master_cursor"), _count(body, "warehouse_cursor")
-    limit = min(_count(body, "limit", MAX_PULL), MAX_PULL) or MAX_PULL
+    cursors = _cursors(body)
     with engine.begin() as conn:
         caller = authenticate(conn, credential)
         _check_addressed(caller, body)
         record_contact(conn, caller.terminal_id)
-    return caller, PullPoint(caller.warehouse_id, master_after, warehouse_after, limit)
+    return caller, PullPoint(caller.warehouse_id, *cursors)
 
 
 def read_changes(engine: Engine, point: PullPoint) -> Changes:
@@ -511,11 +535,18 @@ def _apply_completion(conn, caller: Caller, entry: dict, now: datetime) -> bool:
 CONTACT_PRECISION_S = 5
 
 
+_STALE_CONTACT = (
+    select(SyncTerminal.terminal_id)
+    .where(SyncTerminal.terminal_id == bindparam("terminal"),
+           SyncTerminal.last_contact_at.is_(None) | (SyncTerminal.last_contact_at < bindparam("stale_before")))
+    .with_for_update(skip_locked=True)
+)
+_RECORD_CONTACT = update(SyncTerminal).where(SyncTerminal.terminal_id.in_(_STALE_CONTACT)).values(last_contact_at=bindparam("now"))
+
+
 def record_contact(conn: Connection, terminal_id: str) -> None:
     """Once per pull request (a long poll reads many times), unless the terminal's row is locked:
     its own push holds it, and records the contact itself. Waiting for that push held the pull's
     answer back by as long as the push queued (seconds, under load)."""
     now = datetime.now(UTC)
-    stale = SyncTerminal.last_contact_at.is_(None) | (SyncTerminal.last_contact_at < now - timedelta(seconds=CONTACT_PRECISION_S))
-    free = select(SyncTerminal.terminal_id).where(SyncTerminal.terminal_id == terminal_id, stale).with_for_update(skip_locked=True)
-    conn.execute(update(SyncTerminal).where(SyncTerminal.terminal_id.in_(free)).values(last_contact_at=now))
+    conn.execute(_RECORD_CONTACT, {"terminal": terminal_id, "now": now, "stale_before": now - timedelta(seconds=CONTACT_PRECISION_S)})

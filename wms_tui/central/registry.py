@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from wms_tui.domain.sync import SyncRefused, secret_matches
 from wms_tui.store.models import (
@@ -26,11 +26,16 @@ class Caller:
     applied_hash: str
 
 
-_CALLER = (
+# Built once: every sync request authenticates, and building the statement cost the service
+# more than running it.
+_CALLERS = (
     select(SyncTerminal.terminal_id, SyncTerminal.secret_hash, SyncTerminal.revoked_at, SyncTerminal.warehouse_id,
            SyncTerminal.applied_sequence, SyncTerminal.applied_hash, Warehouse.code)
     .join(Warehouse, Warehouse.id == SyncTerminal.warehouse_id)
+    .where(SyncTerminal.terminal_id.in_(bindparam("named", expanding=True)))
+    .order_by(SyncTerminal.terminal_id)
 )
+_CALLERS_LOCKED = _CALLERS.with_for_update(of=SyncTerminal)
 
 
 def authenticate(conn: Connection, credential: tuple[str, str] | None) -> Caller:
@@ -48,8 +53,7 @@ def authenticate_all(conn: Connection, credentials: Sequence[tuple[str, str] | N
     named = sorted({credential[0] for credential in credentials if credential is not None})
     rows = {}
     if named:
-        statement = _CALLER.where(SyncTerminal.terminal_id.in_(named)).order_by(SyncTerminal.terminal_id)
-        rows = {row.terminal_id: row for row in conn.execute(statement.with_for_update(of=SyncTerminal) if lock else statement)}
+        rows = {row.terminal_id: row for row in conn.execute(_CALLERS_LOCKED if lock else _CALLERS, {"named": named})}
     return [_caller(credential, rows) for credential in credentials]
 
 

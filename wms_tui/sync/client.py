@@ -4,14 +4,18 @@ sits on a scan's path: the floor posts to its own file and this catches up when 
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
+import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import httpx
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
 
 from wms_tui.domain.sync import (
     API_PREFIX,
@@ -54,6 +58,16 @@ class SyncReport:
     documents_sent: int = 0  # document rows (packing, shipments, receipts, counts, returns) sent
 
 
+class Sent(NamedTuple):
+    """What one send of the outbox did."""
+
+    moves: int  # moves central applied
+    documents: int  # document rows sent
+    completions: int  # task completions sent
+    news_moves: int = 0  # other terminals' moves the push's answer brought
+    news_rows: int = 0  # rows (master data, documents) the push's answer brought
+
+
 @dataclass(frozen=True)
 class SyncStatus:
     to_send: int
@@ -65,6 +79,14 @@ class SyncStatus:
     def text(self, now: datetime | None = None) -> str:
         return status_text(now or datetime.now(UTC), last_success=self.last_success_at, offline_since=self.offline_since,
                            to_send=self.to_send)
+
+
+@functools.cache
+def _saving(columns: frozenset[str]):
+    """The UPDATE of these sync_state columns, built once: a busy terminal saves after every
+    push and pull, and building the statement cost more than running it."""
+    return (SYNC_STATE.update().where(SYNC_STATE.c.terminal_id == bindparam("_terminal"))
+            .values({column: bindparam(column) for column in columns}))
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -83,6 +105,13 @@ class SyncClient:
         # Where the last pull left off (read from the file at the first). Should another
         # process on this file have pulled meanwhile, rows come again: upserts, moves skipped.
         self._cursors: tuple[int, int] | None = None
+        # Held while an answer of central's changes is applied and the cursors moved on: pulls
+        # and pushes that asked for news each bring answers, and only an answer read from the
+        # cursors as they stand is applied (an older one could put back a row's older version).
+        self._news_lock = threading.Lock()
+        # When a push's answer last brought this terminal up to date with central (monotonic
+        # seconds): the sync worker's puller stands aside while pushes keep doing that.
+        self.current_at = float("-inf")
         # Requests go straight to httpx's transport: the client layer above it (base URL,
         # cookies, redirects, auth hooks) cost a busy terminal as much CPU as the rest of a
         # one-pick push, and the sync protocol uses none of it.
@@ -142,7 +171,7 @@ class SyncClient:
         return dict(row)
 
     def _save(self, conn, **values) -> None:
-        conn.execute(SYNC_STATE.update().where(SYNC_STATE.c.terminal_id == self.endpoint.terminal_id).values(**values))
+        conn.execute(_saving(frozenset(values)), {**values, "_terminal": self.endpoint.terminal_id})
 
     def _addressed(self, **body) -> dict:
         return {"terminal": self.endpoint.terminal_id, "warehouse": self.endpoint.warehouse, **body}
@@ -156,8 +185,14 @@ class SyncClient:
             return replication.outbox(conn, self.endpoint.terminal_id, after, min(self.batch_size, through - after))
 
     def push(self) -> int:
+        """Send the outbox (see _push); returns the moves central applied."""
+        return self._push(with_news=False)[0]
+
+    def _push(self, *, with_news: bool) -> tuple[int, tuple[int, int]]:
         """Send the outbox as it stood when the push began, in batches, until central has
-        applied all of it; returns the moves central applied (not those it had already: a resend).
+        applied all of it; returns the moves central applied (not those it had already: a resend)
+        and the (moves, rows) of central's news applied here. `with_news`: a push of one batch
+        asks for the news after this terminal's cursors, and applies them with its acknowledgement.
         Moves posted meanwhile go with the next push: a terminal posting faster than its pushes
         are answered would otherwise never leave push() for the rest of its round (the pull).
         Up to PUSHES_IN_FLIGHT batches travel at once (central parses one while it applies the
@@ -174,12 +209,18 @@ class SyncClient:
             through = replication.last_own_sequence(conn, terminal) if len(moves) == self.batch_size else (
                 moves[-1][SEQUENCE] if moves else acknowledged)
         in_flight: deque[tuple[Future, list[list]]] = deque()
+        news_from, news_applied = None, (0, 0)
         while moves or in_flight:
             if moves and len(in_flight) < PUSHES_IN_FLIGHT:
                 full = len(moves) == self.batch_size
                 body = self._addressed(previous_hash=previous, moves=moves)
-                # A lone batch (a pick or two) is sent from this thread: no hand-over to a sender.
-                request = self._sender().submit(self._post, "/push", body) if full or in_flight else self._sent_here("/push", body)
+                if full or in_flight:
+                    request = self._sender().submit(self._post, "/push", body)
+                else:  # a lone batch (a pick or two) is sent from this thread: no hand-over to a sender
+                    if with_news:
+                        news_from = self._current_cursors()
+                        body["news"] = {"master_cursor": news_from[0], "warehouse_cursor": news_from[1], "limit": self.batch_size}
+                    request = self._sent_here("/push", body)
                 in_flight.append((request, moves))
                 previous = moves[-1][CHAIN]
                 moves = self._outbox(moves[-1][SEQUENCE], through) if full else []
@@ -199,8 +240,11 @@ class SyncClient:
             else:
                 sent += answer["inserted"]
             acknowledged = answer["applied_sequence"]
-            with self.engine.begin() as conn:
-                self._save(conn, acknowledged_sequence=acknowledged)
+            if "news" in answer and news_from is not None:
+                news_applied = self._acknowledged_with_news(acknowledged, news_from, answer["news"])
+            else:
+                with self.engine.begin() as conn:
+                    self._save(conn, acknowledged_sequence=acknowledged)
             if acknowledged != batch[-1][SEQUENCE]:
                 sent += self._wait_out(in_flight)
                 moves = []
@@ -208,7 +252,48 @@ class SyncClient:
                 with self._reader.connect() as conn:
                     previous = replication.chain_hash(conn, terminal, acknowledged)
                 moves = self._outbox(acknowledged, through)
-        return sent
+        return sent, news_applied
+
+    def _acknowledged_with_news(self, acknowledged: int, asked_from: tuple[int, int], news: dict) -> tuple[int, int]:
+        """Save the acknowledgement and apply the news that came with it in one transaction;
+        returns the (moves, rows) applied. News read from cursors the terminal has since moved
+        past (a pull got there first) is left: the acknowledgement alone is saved."""
+        with self._news_lock:
+            taken = asked_from == self._cursors
+            with self.engine.begin() as conn:
+                self._save(conn, acknowledged_sequence=acknowledged)
+                applied = self._apply_changes(conn, news) if taken and self._brings_something(news) else (0, 0)
+            if not taken:
+                return 0, 0
+            self._cursors = news["master_cursor"], news["warehouse_cursor"]
+        if not news["more"]:
+            self.current_at = time.monotonic()
+        return applied
+
+    def _current_cursors(self) -> tuple[int, int]:
+        with self._news_lock:
+            if self._cursors is None:
+                with self._reader.connect() as conn:
+                    state = self._state(conn)
+                self._cursors = state["master_cursor"], state["warehouse_cursor"]
+            return self._cursors
+
+    def _brings_something(self, answer: dict) -> bool:
+        """Whether an answer of changes holds anything to write (rows, moves, or cursors moved on)."""
+        return bool(answer["moves"] or answer["rows"] or answer["more"] or "site_secrets" in answer) or (
+            answer["master_cursor"], answer["warehouse_cursor"]) != self._cursors
+
+    def _apply_changes(self, conn, answer: dict) -> tuple[int, int]:
+        """Apply an answer of central's changes in the caller's transaction and save its cursors;
+        returns the (moves, rows) applied."""
+        if "site_secrets" in answer:
+            pulled_rows.adopt_site_secrets(conn, answer["site_secrets"])
+        rows = pulled_rows.apply_rows(conn, answer["rows"], self.endpoint.terminal_id)
+        pulled = answer["moves"]
+        applied = replication.apply_moves(conn, [terminal for terminal, _ in pulled], [move for _, move in pulled],
+                                          datetime.now(UTC), find_negative=False)
+        self._save(conn, master_cursor=answer["master_cursor"], warehouse_cursor=answer["warehouse_cursor"])
+        return len(applied.inserted), rows
 
     def _sent_here(self, path: str, body: dict) -> Future:
         """The answer to a request sent from this thread, as a settled future."""
@@ -277,35 +362,29 @@ class SyncClient:
         """Apply what changed centrally; returns (moves, rows) applied. While a batch is applied
         locally the next one is already asked for, from the cursors its answer ends at (what the
         batch's transaction saves): a catch-up's reads on central and its local writes overlap.
-        A batch that fails to apply leaves its cursors and the answer asked after it unused."""
-        if self._cursors is None:
-            with self._reader.connect() as conn:
-                state = self._state(conn)
-            self._cursors = state["master_cursor"], state["warehouse_cursor"]
-        answer = self._ask_changes(*self._cursors, wait_s)
+        A batch that fails to apply leaves its cursors and the answer asked after it unused, and
+        so does one read from cursors a push's news has moved past meanwhile."""
+        asked_from = self._current_cursors()
+        answer = self._ask_changes(*asked_from, wait_s)
         moves_applied = rows_applied = 0
-        if not (answer["moves"] or answer["rows"] or answer["more"] or "site_secrets" in answer) and (
-                answer["master_cursor"], answer["warehouse_cursor"]) == self._cursors:
-            return 0, 0  # nothing new: nothing to write
         while True:
             following = (self._sender().submit(self._ask_changes, answer["master_cursor"], answer["warehouse_cursor"], 0)
                          if answer["more"] else None)
             try:
-                with self.engine.begin() as conn:
-                    if "site_secrets" in answer:
-                        pulled_rows.adopt_site_secrets(conn, answer["site_secrets"])
-                    rows_applied += pulled_rows.apply_rows(conn, answer["rows"], self.endpoint.terminal_id)
-                    pulled = answer["moves"]
-                    applied = replication.apply_moves(conn, [terminal for terminal, _ in pulled], [move for _, move in pulled],
-                                                      datetime.now(UTC), find_negative=False)
-                    moves_applied += len(applied.inserted)
-                    self._save(conn, master_cursor=answer["master_cursor"], warehouse_cursor=answer["warehouse_cursor"])
-                self._cursors = answer["master_cursor"], answer["warehouse_cursor"]
+                with self._news_lock:
+                    taken = asked_from == self._cursors and self._brings_something(answer)
+                    if taken:
+                        with self.engine.begin() as conn:
+                            moves, rows = self._apply_changes(conn, answer)
+                        self._cursors = asked_from = answer["master_cursor"], answer["warehouse_cursor"]
+                        moves_applied, rows_applied = moves_applied + moves, rows_applied + rows
             except BaseException:
                 if following is not None:
                     following.cancel()
                 raise
-            if following is None:
+            if following is None or not taken:
+                if following is not None:
+                    following.cancel()
                 return moves_applied, rows_applied
             answer = following.result()
 
@@ -313,28 +392,28 @@ class SyncClient:
         return self._post("/pull", self._addressed(master_cursor=master_cursor, warehouse_cursor=warehouse_cursor, wait_s=wait_s,
                                                    limit=self.batch_size), wait_s=wait_s)
 
-    def send_outbox(self, ask_leases: bool = True) -> tuple[int, int, int]:
+    def send_outbox(self, ask_leases: bool = True, *, with_news: bool = False) -> Sent:
         """Send what this terminal made: the documents its moves name, the moves, the other
-        documents, then task completions (asking for leases too when `ask_leases`); returns
-        (moves, document rows, completions) sent."""
+        documents, then task completions (asking for leases too when `ask_leases`); with_news:
+        central's news come back with the moves (see _push)."""
         with self._reader.connect() as conn:  # a pick's push usually has neither: no reads for them
             documents_waiting, done = pushed_rows.waiting(conn), self._completions(conn)
         documents = self.push_documents(pushed_rows.BEFORE_MOVES) if documents_waiting else 0
-        pushed = self.push()
+        pushed, (news_moves, news_rows) = self._push(with_news=with_news)
         if documents_waiting:
             documents += self.push_documents()
-        return pushed, documents, self._send_completions(done) if done or ask_leases else 0
+        return Sent(pushed, documents, self._send_completions(done) if done or ask_leases else 0, news_moves, news_rows)
 
     def sync_once(self, wait_s: float = 0) -> SyncReport:
         """Push, then pull; the outcome (success, or offline since when) is recorded for the status."""
         try:
-            pushed, documents, confirmed = self.send_outbox()
+            sent = self.send_outbox()
             moves, rows = self.pull(wait_s)
         except (Offline, SyncRefused) as exc:
             self.record_failure(exc)
             raise
         self.record_success()
-        return SyncReport(pushed, moves, rows, confirmed, documents)
+        return SyncReport(sent.moves, moves, rows, sent.completions, sent.documents)
 
     def record_success(self) -> None:
         with self.engine.begin() as conn:

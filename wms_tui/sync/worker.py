@@ -6,7 +6,10 @@ scanning never waits on it.
 
 Why two threads: in one loop of push-then-long-poll, a pick made while the poll waited left
 only when the poll returned (up to interval_s later), and in a busy warehouse a terminal
-whose poll kept answering at once pushed and asked for task leases every round.
+whose poll kept answering at once pushed and asked for task leases every round. A push asks
+for central's news too, so while a terminal is picking its pushes bring the other terminals'
+moves and the puller waits (half the requests: 50 picking terminals each pushing and pulling
+took more of a 2-core server than the pushes alone).
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ PULL_GAP_S = 0.3
 # A push is followed by the next no sooner than this after it began: picks confirmed faster
 # than that leave together (a one-pick push costs central nearly what a twenty-pick one does).
 PUSH_GAP_S = 0.3
+# The puller stands aside this long after a push's answer brought the terminal up to date
+# (pushes ask for central's news): a picking terminal then makes one round trip per push, not
+# a push and a pull. Past two push gaps, so it polls again soon after the pushes stop.
+PULL_ASIDE_S = 0.7
 # Task leases are asked for this often when nothing else calls for it (a completion sent
 # tops them up at once).
 LEASE_EVERY_S = 10.0
@@ -48,13 +55,15 @@ def endpoint_from(settings: Settings) -> Endpoint:
 
 class SyncWorker:
     def __init__(self, client: SyncClient, interval_s: float, report: Callable[[str], None], *,
-                 push_gap_s: float = PUSH_GAP_S, pull_gap_s: float = PULL_GAP_S, pulled: Callable[[int, int], None] | None = None) -> None:
+                 push_gap_s: float = PUSH_GAP_S, pull_gap_s: float = PULL_GAP_S, pull_aside_s: float = PULL_ASIDE_S,
+                 pulled: Callable[[int, int], None] | None = None) -> None:
         self.client = client
         self.interval_s = interval_s
         self.report = report
         self.push_gap_s = push_gap_s
         self.pull_gap_s = pull_gap_s
-        self.pulled = pulled  # called with (moves, rows) after a pull that applied something
+        self.pull_aside_s = pull_aside_s
+        self.pulled = pulled  # called with (moves, rows) after a pull or push that applied central's news
         self._stop = threading.Event()
         self._outbox_grew = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -100,13 +109,23 @@ class SyncWorker:
             self._outbox_grew.clear()
             pushed = time.monotonic()
             ask_leases = time.monotonic() - leases_asked >= LEASE_EVERY_S
-            if self._attempt(functools.partial(self.client.send_outbox, ask_leases)) and ask_leases:
+            sent = self._attempt(functools.partial(self.client.send_outbox, ask_leases, with_news=True))
+            if sent is None:
+                continue
+            if ask_leases:
                 leases_asked = time.monotonic()
+            if (sent.news_moves or sent.news_rows) and self.pulled is not None:
+                self.pulled(sent.news_moves, sent.news_rows)
 
     def _pulling(self) -> None:
         """Long polls of interval_s; one that brought something is followed by the next no
-        sooner than pull_gap_s after it began."""
+        sooner than pull_gap_s after it began, and none begins sooner than pull_aside_s after a
+        push brought the news."""
         while not self._stop.is_set():
+            aside = self.client.current_at + self.pull_aside_s - time.monotonic()
+            if aside > 0:
+                self._stop.wait(aside)
+                continue
             began = time.monotonic()
             applied = self._attempt(functools.partial(self.client.pull, self.interval_s))
             if applied and any(applied) and not self._stop.is_set():
