@@ -118,3 +118,34 @@ def test_a_picking_terminal_learns_the_news_from_its_pushes_and_its_puller_stand
     assert pulls_while_picking <= 1
     assert recorded.paths.count("/pull") <= pulls_before + 1
     assert sum(moves for moves, _ in news) == 10
+
+
+def test_the_puller_waits_while_a_push_that_asked_for_the_news_is_on_its_way(central, service, terminals):
+    """Under load a push takes longer than the puller's stand-aside: a pull beside it would only
+    add to the load, and the push brings the news anyway."""
+    a = terminals("A")
+    client = a.client(service.url)
+    client.sync_once()
+    recorded = Recorded(client)
+    post, pushes = client._post, []
+
+    def slow_push(path, body, **options):
+        if path == "/push":
+            pushes.append(time.monotonic())
+            time.sleep(1.5)
+        return post(path, body, **options)
+
+    client._post = slow_push
+    worker = SyncWorker(client, 0.3, lambda _words: None, pull_aside_s=0.2)  # idle, it polls every 0.3 s
+    worker.start()
+    try:
+        time.sleep(0.5)
+        a.post(MoveRequest(a.site.widget.id, a.site.supplier.id, a.site.bin_a.id, 1))
+        worker.nudge()
+        wait_until(lambda: len(moves_by_id(central)) == 1)
+        time.sleep(0.5)
+    finally:
+        worker.stop()
+    sent = pushes[0]
+    assert [began for began, _ in recorded.pulls if sent + 0.05 < began < sent + 1.5] == []
+    assert any(began > sent + 1.5 for began, _ in recorded.pulls)  # and it polls again after

@@ -112,6 +112,8 @@ class SyncClient:
         # When a push's answer last brought this terminal up to date with central (monotonic
         # seconds): the sync worker's puller stands aside while pushes keep doing that.
         self.current_at = float("-inf")
+        # A push that asked for the news is on its way: the puller need not ask as well.
+        self.awaiting_news = False
         # Requests go straight to httpx's transport: the client layer above it (base URL,
         # cookies, redirects, auth hooks) cost a busy terminal as much CPU as the rest of a
         # one-pick push, and the sync protocol uses none of it.
@@ -189,6 +191,12 @@ class SyncClient:
         return self._push(with_news=False)[0]
 
     def _push(self, *, with_news: bool) -> tuple[int, tuple[int, int]]:
+        try:
+            return self._send_batches(with_news)
+        finally:
+            self.awaiting_news = False  # also when the push failed, or central sent no news
+
+    def _send_batches(self, with_news: bool) -> tuple[int, tuple[int, int]]:
         """Send the outbox as it stood when the push began, in batches, until central has
         applied all of it; returns the moves central applied (not those it had already: a resend)
         and the (moves, rows) of central's news applied here. `with_news`: a push of one batch
@@ -220,6 +228,7 @@ class SyncClient:
                     if with_news:
                         news_from = self._current_cursors()
                         body["news"] = {"master_cursor": news_from[0], "warehouse_cursor": news_from[1], "limit": self.batch_size}
+                        self.awaiting_news = True
                     request = self._sent_here("/push", body)
                 in_flight.append((request, moves))
                 previous = moves[-1][CHAIN]
@@ -242,6 +251,7 @@ class SyncClient:
             acknowledged = answer["applied_sequence"]
             if "news" in answer and news_from is not None:
                 news_applied = self._acknowledged_with_news(acknowledged, news_from, answer["news"])
+                self.awaiting_news = False
             else:
                 with self.engine.begin() as conn:
                     self._save(conn, acknowledged_sequence=acknowledged)

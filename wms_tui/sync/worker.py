@@ -119,12 +119,13 @@ class SyncWorker:
 
     def _pulling(self) -> None:
         """Long polls of interval_s; one that brought something is followed by the next no
-        sooner than pull_gap_s after it began, and none begins sooner than pull_aside_s after a
-        push brought the news."""
+        sooner than pull_gap_s after it began, and none begins while a push that asked for the
+        news is on its way or sooner than pull_aside_s after one brought them (under load a push
+        takes longer than that: a pull beside it would only add to the load)."""
         while not self._stop.is_set():
             aside = self.client.current_at + self.pull_aside_s - time.monotonic()
-            if aside > 0:
-                self._stop.wait(aside)
+            if aside > 0 or self.client.awaiting_news:
+                self._stop.wait(aside if aside > 0 else self.pull_gap_s)
                 continue
             began = time.monotonic()
             applied = self._attempt(functools.partial(self.client.pull, self.interval_s))
