@@ -58,6 +58,10 @@ class SyncReport:
     documents_sent: int = 0  # document rows (packing, shipments, receipts, counts, returns) sent
 
 
+# (acknowledged sequence, its chain hash, the first batch above it, the last sequence to send)
+OutboxStart = tuple[int, str, list[list], int]
+
+
 class Sent(NamedTuple):
     """What one send of the outbox did."""
 
@@ -190,13 +194,24 @@ class SyncClient:
         """Send the outbox (see _push); returns the moves central applied."""
         return self._push(with_news=False)[0]
 
-    def _push(self, *, with_news: bool) -> tuple[int, tuple[int, int]]:
+    def _push(self, *, with_news: bool, start: OutboxStart | None = None) -> tuple[int, tuple[int, int]]:
         try:
-            return self._send_batches(with_news)
+            return self._send_batches(with_news, start)
         finally:
             self.awaiting_news = False  # also when the push failed, or central sent no news
 
-    def _send_batches(self, with_news: bool) -> tuple[int, tuple[int, int]]:
+    def _outbox_start(self, conn) -> OutboxStart:
+        """Where a push starts: the acknowledged sequence and its chain hash, the first batch
+        above it, and the last sequence this push sends."""
+        terminal = self.endpoint.terminal_id
+        acknowledged, previous = replication.acknowledged(conn, terminal)
+        moves = replication.outbox(conn, terminal, acknowledged, self.batch_size)
+        # A batch short of full is all there was: no second read for the last sequence.
+        through = replication.last_own_sequence(conn, terminal) if len(moves) == self.batch_size else (
+            moves[-1][SEQUENCE] if moves else acknowledged)
+        return acknowledged, previous, moves, through
+
+    def _send_batches(self, with_news: bool, start: OutboxStart | None) -> tuple[int, tuple[int, int]]:
         """Send the outbox as it stood when the push began, in batches, until central has
         applied all of it; returns the moves central applied (not those it had already: a resend)
         and the (moves, rows) of central's news applied here. `with_news`: a push of one batch
@@ -210,12 +225,10 @@ class SyncClient:
         waited out and the outbox is read again from what central acknowledged."""
         sent = 0
         terminal = self.endpoint.terminal_id
-        with self._reader.connect() as conn:
-            acknowledged, previous = replication.acknowledged(conn, terminal)
-            moves = replication.outbox(conn, terminal, acknowledged, self.batch_size)
-            # A batch short of full is all there was: no second read for the last sequence.
-            through = replication.last_own_sequence(conn, terminal) if len(moves) == self.batch_size else (
-                moves[-1][SEQUENCE] if moves else acknowledged)
+        if start is None:
+            with self._reader.connect() as conn:
+                start = self._outbox_start(conn)
+        acknowledged, previous, moves, through = start
         in_flight: deque[tuple[Future, list[list]]] = deque()
         news_from, news_applied = None, (0, 0)
         while moves or in_flight:
@@ -408,8 +421,10 @@ class SyncClient:
         central's news come back with the moves (see _push)."""
         with self._reader.connect() as conn:  # a pick's push usually has neither: no reads for them
             documents_waiting, done = pushed_rows.waiting(conn), self._completions(conn)
+            # Without documents to send first, the outbox is read in the same transaction.
+            start = None if documents_waiting else self._outbox_start(conn)
         documents = self.push_documents(pushed_rows.BEFORE_MOVES) if documents_waiting else 0
-        pushed, (news_moves, news_rows) = self._push(with_news=with_news)
+        pushed, (news_moves, news_rows) = self._push(with_news=with_news, start=start)
         if documents_waiting:
             documents += self.push_documents()
         return Sent(pushed, documents, self._send_completions(done) if done or ask_leases else 0, news_moves, news_rows)
