@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 
 from tests.sync.kit import moves_by_id
 from tests.sync.test_worker import LONG_POLL_S, Recorded, wait_until
+from wms_tui.domain.errors import NotFound
 from wms_tui.store.ledger import MoveRequest
 from wms_tui.store.models import Item, SyncState
 from wms_tui.sync.worker import SyncWorker
@@ -149,3 +150,28 @@ def test_the_puller_waits_while_a_push_that_asked_for_the_news_is_on_its_way(cen
     sent = pushes[0]
     assert [began for began, _ in recorded.pulls if sent + 0.05 < began < sent + 1.5] == []
     assert any(began > sent + 1.5 for began, _ in recorded.pulls)  # and it polls again after
+
+
+def test_news_that_cannot_be_applied_leave_the_pushes_going(central, service, terminals, monkeypatch):
+    """A push's news that fail to apply locally (here: as if central sent a bin this terminal
+    cannot place) do not stop the pushes: the acknowledgement is saved, the cursors stay, and
+    the puller asks for the same news again (and reports the error, if it stays)."""
+    a, b = terminals("A"), terminals("B")
+    client = a.client(service.url)
+    client.sync_once()
+    b.receive_and_pick(5, 2)
+    b.client(service.url).push()
+    before = cursors(a)
+    apply_changes = client._apply_changes
+
+    def unplaceable(conn, answer):
+        raise NotFound("unknown location code(s): WH1/STOCK/Z-99")
+
+    monkeypatch.setattr(client, "_apply_changes", unplaceable)
+    a.post(MoveRequest(a.site.widget.id, a.site.supplier.id, a.site.bin_a.id, 1))
+    sent = client.send_outbox(with_news=True)
+    assert (sent.moves, sent.news_moves) == (1, 0)
+    assert client.status().acknowledged == 1
+    assert cursors(a) == before and client.current_at == float("-inf")
+    monkeypatch.setattr(client, "_apply_changes", apply_changes)
+    assert client.pull() == (2, 0)

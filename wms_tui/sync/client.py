@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import threading
 import time
 from collections import deque
@@ -16,7 +17,9 @@ from typing import NamedTuple
 
 import httpx
 from sqlalchemy import Engine, bindparam, select
+from sqlalchemy.exc import IntegrityError
 
+from wms_tui.domain.errors import InvalidInput, NotFound
 from wms_tui.domain.sync import (
     API_PREFIX,
     FIELD_INDEX,
@@ -31,6 +34,7 @@ from wms_tui.store.db import read_only
 from wms_tui.store.models import SyncState, TaskDoneOutbox
 
 SEQUENCE, CHAIN = FIELD_INDEX["sequence"], FIELD_INDEX["chain_hash"]
+log = logging.getLogger(__name__)
 SYNC_STATE = SyncState.__table__
 TASK_OUTBOX = TaskDoneOutbox.__table__
 # Push batches sent before the first is answered.
@@ -280,13 +284,22 @@ class SyncClient:
     def _acknowledged_with_news(self, acknowledged: int, asked_from: tuple[int, int], news: dict) -> tuple[int, int]:
         """Save the acknowledgement and apply the news that came with it in one transaction;
         returns the (moves, rows) applied. News read from cursors the terminal has since moved
-        past (a pull got there first) is left: the acknowledgement alone is saved."""
+        past (a pull got there first) is left: the acknowledgement alone is saved, and so it is
+        when the news cannot be applied (the puller meets and reports that error; the pushes go
+        on meanwhile)."""
         with self._news_lock:
-            taken = asked_from == self._cursors
-            with self.engine.begin() as conn:
-                self._save(conn, acknowledged_sequence=acknowledged)
-                applied = self._apply_changes(conn, news) if taken and self._brings_something(news) else (0, 0)
+            taken = asked_from == self._cursors and self._brings_something(news)
+            if taken:
+                try:
+                    with self.engine.begin() as conn:
+                        self._save(conn, acknowledged_sequence=acknowledged)
+                        applied = self._apply_changes(conn, news)
+                except (InvalidInput, NotFound, IntegrityError, LookupError, TypeError, ValueError):
+                    log.warning("central's news with a push could not be applied; the puller asks again", exc_info=True)
+                    taken = False
             if not taken:
+                with self.engine.begin() as conn:
+                    self._save(conn, acknowledged_sequence=acknowledged)
                 return 0, 0
             self._cursors = news["master_cursor"], news["warehouse_cursor"]
         if not news["more"]:
