@@ -75,28 +75,24 @@ class _WriterLockedConnection(sqlite3.Connection):
 
     holding: threading.Lock | None = None
 
-    def commit(self) -> None:
-        try:
-            super().commit()
-        finally:
-            self._let_go()
-
-    def rollback(self) -> None:
-        try:
-            super().rollback()
-        finally:
-            self._let_go()
-
-    def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            self._let_go()
-
     def _let_go(self) -> None:
         held, self.holding = self.holding, None
         if held is not None:
             held.release()
+
+    def _ending(end):
+        """`end` (commit, rollback, close) that lets go of the lock however it ends."""
+        def ended(self) -> None:
+            try:
+                end(self)
+            finally:
+                self._let_go()
+        return ended
+
+    commit = _ending(sqlite3.Connection.commit)
+    rollback = _ending(sqlite3.Connection.rollback)
+    close = _ending(sqlite3.Connection.close)
+    del _ending
 
 
 def _tune_sqlite(engine: Engine, writer_lock: threading.Lock | None) -> None:
