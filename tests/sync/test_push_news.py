@@ -59,6 +59,22 @@ def test_a_push_brings_the_other_terminals_moves_and_central_changes(central, se
     assert client.pull() == (2, 0)
 
 
+def test_a_push_whose_answer_has_no_news_still_tells_the_puller_it_is_up_to_date(central, service, terminals):
+    """One terminal picking alone: its pushes' answers bring nothing, and still stand for a pull."""
+    a = terminals("A")
+    client = a.client(service.url)
+    client.sync_once()
+    before = cursors(a)
+    a.post(MoveRequest(a.site.widget.id, a.site.supplier.id, a.site.bin_a.id, 1))
+    asked = time.monotonic()
+    sent = client.send_outbox(with_news=True)
+    assert (sent.moves, sent.news_moves, sent.news_rows) == (1, 0, 0)
+    assert client.current_at >= asked
+    assert client.status().acknowledged == 1
+    assert cursors(a)[1] > before[1]  # past the change number of its own move
+    assert client.pull() == (0, 0)
+
+
 def test_news_read_from_cursors_a_pull_has_moved_past_is_not_applied(central, service, terminals):
     """A's push asks for news from its cursors; before its answer is applied, A's puller gets
     there first and brings a later change of the same row. The push's answer (the row as it

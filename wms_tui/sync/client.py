@@ -287,24 +287,25 @@ class SyncClient:
         past (a pull got there first) is left: the acknowledgement alone is saved, and so it is
         when the news cannot be applied (the puller meets and reports that error; the pushes go
         on meanwhile)."""
+        applied = None
         with self._news_lock:
-            taken = asked_from == self._cursors and self._brings_something(news)
-            if taken:
+            current = asked_from == self._cursors  # else: read from cursors a pull has moved past
+            if current and self._brings_something(news):
                 try:
                     with self.engine.begin() as conn:
                         self._save(conn, acknowledged_sequence=acknowledged)
                         applied = self._apply_changes(conn, news)
                 except (InvalidInput, NotFound, IntegrityError, LookupError, TypeError, ValueError):
                     log.warning("central's news with a push could not be applied; the puller asks again", exc_info=True)
-                    taken = False
-            if not taken:
+                    current = False
+                else:
+                    self._cursors = news["master_cursor"], news["warehouse_cursor"]
+            if applied is None:
                 with self.engine.begin() as conn:
                     self._save(conn, acknowledged_sequence=acknowledged)
-                return 0, 0
-            self._cursors = news["master_cursor"], news["warehouse_cursor"]
-        if not news["more"]:
+        if current and not news["more"]:  # up to date with central as of the push's answer
             self.current_at = time.monotonic()
-        return applied
+        return applied or (0, 0)
 
     def _current_cursors(self) -> tuple[int, int]:
         with self._news_lock:
