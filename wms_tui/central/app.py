@@ -4,10 +4,11 @@ in the database, so several copies may serve one database.
 Every request carries the terminal's credential (Authorization: Bearer TERMINAL:SECRET) and its
 schema version (X-Wms-Schema: the migration heads); a body is JSON, at most MAX_BODY_BYTES.
 POST /v1/push applies a batch of moves (and answers what changed after the cursors it sends
-as 'news', as a pull would: a terminal that is pushing learns the news without pulling); POST /v1/documents the documents a terminal created
-(packing, shipments, receipts, counts, returns); POST /v1/tasks applies task completions and leases
-tasks to the terminal; POST /v1/pull answers what changed, waiting up to
-`wait_s` seconds (long poll) when nothing has; GET /v1/health says the service is up.
+as 'news', as a pull would: a terminal that is pushing learns the news without pulling);
+POST /v1/documents the documents a terminal created (packing, shipments, receipts, counts,
+returns); POST /v1/tasks applies task completions and leases tasks to the terminal; POST
+/v1/pull answers what changed, waiting up to `wait_s` seconds (long poll) when nothing has;
+GET /v1/health says the service is up.
 
 A waiting pull does not re-read the database on its own: one task per service process reads
 the change counters every POLL_S while pulls wait and wakes them all when one moves (50

@@ -268,7 +268,6 @@ class SyncClient:
             acknowledged = answer["applied_sequence"]
             if "news" in answer and news_from is not None:
                 news_applied = self._acknowledged_with_news(acknowledged, news_from, answer["news"])
-                self.awaiting_news = False
             else:
                 with self.engine.begin() as conn:
                     self._save(conn, acknowledged_sequence=acknowledged)
