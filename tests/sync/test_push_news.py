@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from tests.sync.kit import moves_by_id
 from tests.sync.test_worker import LONG_POLL_S, Recorded, wait_until
@@ -191,3 +191,27 @@ def test_news_that_cannot_be_applied_leave_the_pushes_going(central, service, te
     assert cursors(a) == before and client.current_at == float("-inf")
     monkeypatch.setattr(client, "_apply_changes", apply_changes)
     assert client.pull() == (2, 0)
+
+
+def test_the_sync_commits_without_waiting_for_the_disk_and_the_floor_with(central, service, terminals):
+    """What a sync writes central gives again (see store.db.replaceable): only the floor's
+    own commits wait for the disk."""
+    a, b = terminals("A"), terminals("B")
+    client = a.client(service.url)
+    client.sync_once()
+    b.receive_and_pick(2, 1)
+    b.client(service.url).push()
+    commits = []
+
+    @event.listens_for(a.engine, "commit")
+    def mode(conn) -> None:
+        commits.append(conn.exec_driver_sql("PRAGMA synchronous").scalar_one())
+
+    a.post(MoveRequest(a.site.widget.id, a.site.supplier.id, a.site.bin_a.id, 1))
+    assert commits == [2]  # FULL
+    sent = client.send_outbox(with_news=True)
+    assert (sent.moves, sent.news_moves) == (1, 2)
+    client.record_success()
+    assert commits == [2, 1, 1]  # the acknowledgement with the news, the status: NORMAL
+    a.post(MoveRequest(a.site.widget.id, a.site.supplier.id, a.site.bin_a.id, 1))
+    assert commits[-1] == 2

@@ -17,6 +17,8 @@ from wms_tui.domain.errors import ConfigError
 # an engine's execution option BUSY_TIMEOUT_OPTION (milliseconds) sets it per transaction.
 BUSY_TIMEOUT_MS = 30_000
 BUSY_TIMEOUT_OPTION = "busy_timeout_ms"
+# Set by `replaceable`: the transaction writes only what central holds and gives again.
+REPLACEABLE_OPTION = "replaceable_writes"
 
 
 def sqlite_url(path: Path | str) -> str:
@@ -24,7 +26,7 @@ def sqlite_url(path: Path | str) -> str:
 
 
 def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None, create: bool = True) -> Engine:
-    """An engine tuned for the ledger. SQLite: WAL, synchronous=FULL, BEGIN IMMEDIATE writes.
+    """An engine tuned for the ledger. SQLite: WAL, synchronous=FULL (see `replaceable`), BEGIN IMMEDIATE writes.
     `create=False`: a SQLite file that does not exist is refused, not created empty (a command
     that refuses to run leaves nothing behind)."""
     try:
@@ -97,7 +99,7 @@ class _WriterLockedConnection(sqlite3.Connection):
 
 def _tune_sqlite(engine: Engine, writer_lock: threading.Lock | None) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:
+    def _on_connect(dbapi_connection, record) -> None:
         # Let SQLAlchemy's begin event issue BEGIN itself (pysqlite's implicit BEGIN is deferred).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -107,6 +109,7 @@ def _tune_sqlite(engine: Engine, writer_lock: threading.Lock | None) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        record.info["synchronous"] = "FULL"
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
@@ -122,6 +125,10 @@ def _tune_sqlite(engine: Engine, writer_lock: threading.Lock | None) -> None:
         if options.get("read_only", False):
             connection.exec_driver_sql("BEGIN")
             return
+        synchronous = "NORMAL" if options.get(REPLACEABLE_OPTION, False) else "FULL"
+        if connection.info.get("synchronous") != synchronous:  # the pooled connection keeps it
+            connection.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
+            connection.info["synchronous"] = synchronous
         dbapi_connection = connection.connection.dbapi_connection
         if writer_lock is not None:
             if not writer_lock.acquire(timeout=timeout / 1000):
@@ -142,6 +149,17 @@ def is_locked(exc: OperationalError) -> bool:
 def read_only(engine: Engine) -> Engine:
     """The same engine whose transactions only read (no write lock taken on SQLite)."""
     return engine.execution_options(read_only=True)
+
+
+def replaceable(engine: Engine) -> Engine:
+    """The same engine whose transactions write only what central holds and gives again: a
+    sync's acknowledgements, what it pulled, its status. On SQLite their commits are not synced
+    to disk (synchronous=NORMAL in WAL mode, where FULL cost a sync of the log per commit: on a
+    busy terminal two of every three): a power cut may undo the last of them, never part of
+    one nor any commit before them, and the next sync does it again. The floor's own writes
+    (moves, documents) stay synchronous=FULL, and a FULL commit syncs the log with all that
+    came before it."""
+    return engine.execution_options(**{REPLACEABLE_OPTION: True})
 
 
 def checkpoint_wal(engine: Engine) -> None:

@@ -30,7 +30,7 @@ from wms_tui.domain.sync import (
     status_text,
 )
 from wms_tui.store import migrate, pulled_rows, pushed_rows, replication
-from wms_tui.store.db import read_only
+from wms_tui.store.db import read_only, replaceable
 from wms_tui.store.models import SyncState, TaskDoneOutbox
 
 SEQUENCE, CHAIN = FIELD_INDEX["sequence"], FIELD_INDEX["chain_hash"]
@@ -110,6 +110,9 @@ class SyncClient:
         self.tasks_held = tasks_held  # tasks to keep under lease: the work this terminal can do offline
         self._sender_pool: ThreadPoolExecutor | None = None  # sends batches while the terminal reads or applies another
         self._reader = read_only(engine)
+        # Its writes are central's to give again (acknowledgements, pulled changes, status):
+        # their commits need not wait for the disk.
+        self._writer = replaceable(engine)
         # Where the last pull left off (read from the file at the first). Should another
         # process on this file have pulled meanwhile, rows come again: upserts, moves skipped.
         self._cursors: tuple[int, int] | None = None
@@ -269,7 +272,7 @@ class SyncClient:
             if "news" in answer and news_from is not None:
                 news_applied = self._acknowledged_with_news(acknowledged, news_from, answer["news"])
             else:
-                with self.engine.begin() as conn:
+                with self._writer.begin() as conn:
                     self._save(conn, acknowledged_sequence=acknowledged)
             if acknowledged != batch[-1][SEQUENCE]:
                 sent += self._wait_out(in_flight)
@@ -291,7 +294,7 @@ class SyncClient:
             current = asked_from == self._cursors  # else: read from cursors a pull has moved past
             if current and self._brings_something(news):
                 try:
-                    with self.engine.begin() as conn:
+                    with self._writer.begin() as conn:
                         self._save(conn, acknowledged_sequence=acknowledged)
                         applied = self._apply_changes(conn, news)
                 except (InvalidInput, NotFound, IntegrityError, LookupError, TypeError, ValueError):
@@ -300,7 +303,7 @@ class SyncClient:
                 else:
                     self._cursors = news["master_cursor"], news["warehouse_cursor"]
             if applied is None:
-                with self.engine.begin() as conn:
+                with self._writer.begin() as conn:
                     self._save(conn, acknowledged_sequence=acknowledged)
         if current and not news["more"]:  # up to date with central as of the push's answer
             self.current_at = time.monotonic()
@@ -371,7 +374,7 @@ class SyncClient:
             if rows:  # entries whose rows are gone send nothing
                 self._post("/documents", self._addressed(rows=rows))
                 sent += sum(map(len, rows.values()))
-            with self.engine.begin() as conn:
+            with self._writer.begin() as conn:
                 pushed_rows.acknowledge(conn, last, tables)
 
     def exchange_tasks(self) -> int:
@@ -390,7 +393,7 @@ class SyncClient:
              "quantity": None if row.quantity is None else str(row.quantity), "tote": row.tote,
              "done_at": None if row.done_at is None else _aware(row.done_at).isoformat()} for row in done]))
         if done:
-            with self.engine.begin() as conn:
+            with self._writer.begin() as conn:
                 conn.execute(TASK_OUTBOX.delete().where(TASK_OUTBOX.c.id <= done[-1].id))
         return len(done)
 
@@ -410,7 +413,7 @@ class SyncClient:
                 with self._news_lock:
                     taken = asked_from == self._cursors and self._brings_something(answer)
                     if taken:
-                        with self.engine.begin() as conn:
+                        with self._writer.begin() as conn:
                             moves, rows = self._apply_changes(conn, answer)
                         self._cursors = asked_from = answer["master_cursor"], answer["warehouse_cursor"]
                         moves_applied, rows_applied = moves_applied + moves, rows_applied + rows
@@ -454,11 +457,11 @@ class SyncClient:
         return SyncReport(sent.moves, moves, rows, sent.completions, sent.documents)
 
     def record_success(self) -> None:
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             self._save(conn, last_success_at=datetime.now(UTC), offline_since=None, last_error=None)
 
     def record_failure(self, exc: Exception) -> None:
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             state = self._state(conn)
             offline_since = (state["offline_since"] or datetime.now(UTC)) if isinstance(exc, Offline) else state["offline_since"]
             self._save(conn, offline_since=offline_since, last_error=str(exc)[:300])
