@@ -213,10 +213,14 @@ def _floor_run(central, urls: list[str], services: list[psutil.Process], folder:
                for n in range(processes)]
     for worker in workers:
         worker.start()
+    server = _database_server(central)
     ready.wait(timeout=600)
-    service_cpu_at_start = _cpu_s(services)
+    service_cpu_at_start, server_cpu_at_start = _cpu_s(services), _each_cpu_s(server)
     parts = [results.get(timeout=seconds + 600) for _ in workers]  # a process that died raises queue.Empty here
     service_cpu_s = _cpu_s(services) - service_cpu_at_start
+    # A backend that ended during the run takes its CPU with it: the figure is a floor.
+    database_cpu_s = None if server is None else sum(
+        cpu - server_cpu_at_start.get(pid, 0.0) for pid, cpu in _each_cpu_s(server).items())
     for worker in workers:
         worker.join()
     confirmed = {move_id: at for part in parts for move_id, at in part["confirmed"]}
@@ -250,11 +254,40 @@ def _floor_run(central, urls: list[str], services: list[psutil.Process], folder:
         "moves_per_push": round(len(own) / max(1, sum(len(part["push_ms"]) for part in parts)), 2),
         "fleet_cpu_s": round(sum(part["cpu_s"] for part in parts), 1),
         "service_cpu_s": round(service_cpu_s, 1),
+        "database_cpu_s": None if database_cpu_s is None else round(database_cpu_s, 1),
+        # What central (the service and PostgreSQL) spends per pick: its capacity, whatever the fleet costs.
+        "central_cpu_ms_per_pick": None if database_cpu_s is None else round((service_cpu_s + database_cpu_s) / max(1, len(own)) * 1000, 2),
     }
 
 
 def _cpu_s(processes: list[psutil.Process]) -> float:
     return sum(times.user + times.system for times in (process.cpu_times() for process in processes))
+
+
+def _database_server(engine) -> psutil.Process | None:
+    """The PostgreSQL server's main process when it runs on this machine (its CPU is the other
+    half of central's cost), else None."""
+    with engine.connect() as conn:
+        backend = conn.scalar(text("SELECT pg_backend_pid()"))
+    try:
+        server = psutil.Process(backend).parent()
+        return server if server is not None and "postgres" in server.name() else None
+    except psutil.Error:  # a server elsewhere (its pid means nothing here) or not ours to read
+        return None
+
+
+def _each_cpu_s(server: psutil.Process | None) -> dict[int, float]:
+    """CPU seconds of each of the server's processes (backends, writers) by pid."""
+    if server is None:
+        return {}
+    spent = {}
+    for process in [server, *server.children()]:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:  # ended meanwhile
+            continue
+        spent[process.pid] = times.user + times.system
+    return spent
 
 
 def _own_moves(folder: Path, terminal_ids: list[str]) -> dict[bytes, str]:
