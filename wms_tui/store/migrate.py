@@ -15,7 +15,7 @@ VERSION_TABLE = "alembic_version"
 
 # The newest revision of migrations: one line since 0007_operator_auth joined
 # 0005_enum_spellings (itself joining the feature branches) and 0006_move_hash_chain.
-HEADS = frozenset({"0028_sparse_move_indexes"})
+HEADS = frozenset({"0029_move_keys_static"})
 
 
 def alembic_config(connection=None):

@@ -29,18 +29,12 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from wms_tui.store.migrations.move_keys import REFERENCES, check_by_execute
+
 revision: str = '0026_move_keys_per_statement'
 down_revision: str | Sequence[str] | None = '0025_sync_gaps'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-# Referenced table -> stock_move's columns naming it, as the foreign keys were.
-REFERENCES = {
-    'item': ('item_id',),
-    'location': ('from_location_id', 'to_location_id'),
-    'lot': ('lot_id',),
-    'container': ('container_id',),
-}
 
 
 def upgrade() -> None:
@@ -50,41 +44,7 @@ def upgrade() -> None:
         for column in columns:
             op.drop_constraint(f'stock_move_{column}_fkey', 'stock_move', type_='foreignkey')
     op.drop_constraint('stock_move_reverses_id_fkey', 'stock_move', type_='foreignkey')
-    keys = ' UNION '.join(
-        f"SELECT '{table}', ARRAY(SELECT DISTINCT key FROM ("
-        + ' UNION ALL '.join(f'SELECT {column} AS key FROM new_moves' for column in columns)
-        + ') named WHERE key IS NOT NULL ORDER BY key)'
-        for table, columns in REFERENCES.items()
-    )
-    op.execute(
-        f"""
-        CREATE FUNCTION wms_check_move_keys() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE
-            referenced record;
-            present integer[];
-            missing uuid;
-        BEGIN
-            FOR referenced IN SELECT * FROM ({keys}) AS wanted (table_name, ids) LOOP
-                CONTINUE WHEN cardinality(referenced.ids) = 0;
-                EXECUTE format('SELECT ARRAY(SELECT id FROM %I WHERE id = ANY($1) ORDER BY id FOR KEY SHARE)',
-                               referenced.table_name)
-                INTO present USING referenced.ids;
-                IF cardinality(present) < cardinality(referenced.ids) THEN
-                    RAISE foreign_key_violation USING MESSAGE = format(
-                        'insert on table "stock_move" names %s id(s) %s that are not in table "%s"', referenced.table_name,
-                        ARRAY(SELECT unnest(referenced.ids) EXCEPT SELECT unnest(present) ORDER BY 1), referenced.table_name);
-                END IF;
-            END LOOP;
-            SELECT reverses_id INTO missing FROM new_moves
-            WHERE reverses_id IS NOT NULL AND NOT EXISTS (SELECT FROM stock_move WHERE id = new_moves.reverses_id) LIMIT 1;
-            IF FOUND THEN
-                RAISE foreign_key_violation USING MESSAGE = format(
-                    'insert on table "stock_move" reverses move %s that is not in table "stock_move"', missing);
-            END IF;
-            RETURN NULL;
-        END $$
-        """
-    )
+    op.execute(check_by_execute())
     op.execute(
         "CREATE TRIGGER stock_move_check_keys AFTER INSERT ON stock_move REFERENCING NEW TABLE AS new_moves "
         "FOR EACH STATEMENT EXECUTE FUNCTION wms_check_move_keys()"
