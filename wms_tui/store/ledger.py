@@ -365,10 +365,13 @@ _BALANCE_ARRAYS = (
     *(bindparam(name, type_=postgresql.ARRAY(BALANCES.c[name].type)) for name in ("quantity", "value")),
 )
 _BALANCE_UNNEST = text(_BALANCE_UNNEST_SQL).bindparams(*_BALANCE_ARRAYS)
-_BALANCE_UNNEST_RETURNING = (
-    text(f"{_BALANCE_UNNEST_SQL} RETURNING {', '.join(f'balance.{name}' for name in _BALANCE_KEY)}, balance.quantity")
-    .bindparams(*_BALANCE_ARRAYS)
-    .columns(*(BALANCES.c[name] for name in _BALANCE_KEY), BALANCES.c.quantity)
+_BALANCE_RETURNING = f"RETURNING {', '.join(f'balance.{name}' for name in _BALANCE_KEY)}, balance.quantity"
+_BALANCE_RETURNED = (*(BALANCES.c[name] for name in _BALANCE_KEY), BALANCES.c.quantity)
+_BALANCE_UNNEST_RETURNING = text(f"{_BALANCE_UNNEST_SQL} {_BALANCE_RETURNING}").bindparams(*_BALANCE_ARRAYS).columns(*_BALANCE_RETURNED)
+# Only the balances the upsert left below zero come back (rare): no second statement to find them.
+_BALANCE_UNNEST_NEGATIVE = (
+    text(f"WITH upserted AS ({_BALANCE_UNNEST_SQL} {_BALANCE_RETURNING}) SELECT * FROM upserted WHERE quantity < 0")
+    .bindparams(*_BALANCE_ARRAYS).columns(*_BALANCE_RETURNED)
 )
 
 
@@ -387,15 +390,18 @@ def _upsert_sqlite(conn: Connection, deltas: dict[Key, list[Decimal]], returning
     return [(*position, quantities.from_units(units, quantity_places)) for *position, units in returned]
 
 
-def _upsert_balances(conn: Connection, deltas: dict[Key, list[Decimal]], *, watched: Collection[Key] = ()) -> dict[Key, Decimal]:
-    """Add the deltas to the balances; returns the new quantity of each `watched` position."""
+def _upsert_balances(conn: Connection, deltas: dict[Key, list[Decimal]], *, watched: Collection[Key] = (),
+                     negative: bool = False) -> dict[Key, Decimal]:
+    """Add the deltas to the balances; returns the new quantity of each `watched` position, or
+    with `negative` of each position left below zero."""
     if not deltas:
         return {}
-    returning = bool(watched)
+    returning = bool(watched) or negative
     try:
         if conn.dialect.name == "postgresql":
             keys = sorted(deltas)
-            result = conn.execute(_BALANCE_UNNEST_RETURNING if returning else _BALANCE_UNNEST, {
+            statement = _BALANCE_UNNEST_NEGATIVE if negative else _BALANCE_UNNEST_RETURNING if returning else _BALANCE_UNNEST
+            result = conn.execute(statement, {
                 **{name: [key[n] for key in keys] for n, name in enumerate(_BALANCE_KEY)},
                 "quantity": [deltas[key][0] for key in keys],
                 "value": [deltas[key][1] for key in keys],
@@ -413,6 +419,8 @@ def _upsert_balances(conn: Connection, deltas: dict[Key, list[Decimal]], *, watc
             f"a balance would pass the largest amount the ledger holds ({quantities.MAX_STORED_QUANTITY} units, "
             f"{quantities.MAX_STORED_MONEY} in value): check the quantities and costs"
         ) from None
+    if negative:
+        return {tuple(position): quantity for *position, quantity in result if quantity < 0}
     if not returning:
         return {}
     watched = set(watched)

@@ -34,7 +34,6 @@ from wms_tui.domain.states import ContainerKind
 from wms_tui.domain.sync import FIELD_INDEX, MOVE_FIELDS
 from wms_tui.store.costing import Place
 from wms_tui.store.ledger import (
-    BALANCES,
     LOOKUP_CHUNK,
     MOVE_COLUMNS,
     MOVES,
@@ -389,7 +388,7 @@ def apply_moves(conn: Connection, terminal_id: str | Sequence[str], moves: Seque
         "reason": reasons, "reverses_id": reversed_ids, "chain_hash": chains, "warehouse_id": warehouse_ids,
         "received_at": [_move_insert(conn.dialect)[1]["received_at"](received_at)] * count,
     })
-    _upsert_balances(conn, deltas)
+    below_zero = _upsert_balances(conn, deltas, negative=find_negative)
     last: dict[str, int] = {}
     for terminal, sequence in zip(terminals, sequences, strict=True):
         if sequence > last.get(terminal, 0):
@@ -401,7 +400,7 @@ def apply_moves(conn: Connection, terminal_id: str | Sequence[str], moves: Seque
     internal = {location_id for location_id, place in places.values() if place.kind is LocationKind.INTERNAL}
     sku_of = {item_id: sku for sku, item_id in items.items()}
     code_of = {location_id: code for code, location_id in location_ids.items()}
-    applied.negative = [(sku_of[key[0]], code_of[key[1]], quantity) for key, quantity in _below_zero(conn, deltas, internal)]
+    applied.negative = [(sku_of[key[0]], code_of[key[1]], quantity) for key, quantity in below_zero.items() if key[1] in internal]
     return applied
 
 
@@ -525,14 +524,3 @@ def _counter_upsert(dialect: str):
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SEQUENCES)
     highest = (func.greatest if dialect == "postgresql" else func.max)(SEQUENCES.c.last_sequence, insert.excluded.last_sequence)
     return insert.on_conflict_do_update(index_elements=[SEQUENCES.c.terminal_id], set_={"last_sequence": highest})
-
-
-_NEGATIVE = BALANCES.c.quantity < 0
-
-
-def _below_zero(conn: Connection, deltas: Mapping[tuple[int, int, int, int], object], locations: set[int]):
-    """The balances of the batch's keys at `locations` that are below zero now: asked by location
-    (negative balances are rare, so few rows come back) and matched to the keys here."""
-    columns = [BALANCES.c.item_id, BALANCES.c.location_id, BALANCES.c.lot_id, BALANCES.c.container_id, BALANCES.c.quantity]
-    rows = _rows_by_key(conn, columns, BALANCES.c.location_id, locations, _NEGATIVE)
-    return [(tuple(row[:4]), row[4]) for row in rows if tuple(row[:4]) in deltas]
