@@ -387,6 +387,17 @@ def _throughput(central, service_url: str, folder: Path, moves: int, catchup_mov
     pusher.client.push()
     push_s = time.perf_counter() - started
     copy_rate = _copy_rows_per_s(central, moves)
+    pusher.close()
+    return {
+        "push_moves_per_s": round(moves / push_s),
+        "copy_rows_per_s": round(copy_rate),
+        "push_ratio_vs_copy": round(moves / push_s / copy_rate, 3),
+        "catchup_100k_s": round(_catchup_s(central, service_url, folder, catchup_moves), 2) if catchup_moves else None,
+    }
+
+
+def _catchup_s(central, service_url: str, folder: Path, catchup_moves: int) -> float:
+    """Seconds a terminal offline for `catchup_moves` (half its own, half another's) takes to sync both ways."""
     other = _Terminal(folder, "O1", central, service_url, 200, 1000)
     late = _Terminal(folder, "L1", central, service_url, 200, 1000)
     late.client.sync_once()  # in step with central (it holds P1's moves), then offline
@@ -397,14 +408,9 @@ def _throughput(central, service_url: str, folder: Path, moves: int, catchup_mov
     report = late.client.sync_once()
     catchup_s = time.perf_counter() - started
     assert report.pushed + report.pulled_moves == catchup_moves
-    for terminal in (pusher, other, late):
-        terminal.close()
-    return {
-        "push_moves_per_s": round(moves / push_s),
-        "copy_rows_per_s": round(copy_rate),
-        "push_ratio_vs_copy": round(moves / push_s / copy_rate, 3),
-        "catchup_100k_s": round(catchup_s, 2),
-    }
+    other.close()
+    late.close()
+    return catchup_s
 
 
 def _wait_for(url: str) -> None:
