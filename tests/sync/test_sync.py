@@ -52,9 +52,9 @@ def test_waiting_pulls_wake_when_a_move_lands(central, service, terminals, monke
     reads = []
     read_changes = protocol.read_changes
 
-    def counted(engine, point):
+    def counted(*arguments):
         reads.append(time.monotonic())
-        return read_changes(engine, point)
+        return read_changes(*arguments)
 
     monkeypatch.setattr(protocol, "read_changes", counted)
     t1, waiting = terminals("T1"), [terminals(f"W{n}") for n in range(3)]

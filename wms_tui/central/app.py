@@ -16,7 +16,9 @@ terminals each re-running its pull every 50 ms would be 1,000 pulls a second). A
 waits SETTLE_S more before it reads, so the picks of many terminals in that moment travel in
 one answer instead of waking every terminal once per pick. The pulls of one warehouse at the
 same cursors (the fleet, once it is in step) share one read and its serialised answer
-(`SharedReads`): a wake costs one read, not one per terminal.
+(`SharedReads`): a wake costs one read, not one per terminal. Whatever their cursors, the
+moves of those reads come from the process's copy of each warehouse's latest moves
+(replication.RecentMoves): each move is read from the database once, not once per terminal.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from wms_tui.domain.sync import (
     parse_credential,
     schema_token,
 )
-from wms_tui.store import migrate
+from wms_tui.store import migrate, replication
 
 # How often the change counters are read while pulls wait: a change is noticed within this.
 POLL_S = 0.05
@@ -119,17 +121,18 @@ class SharedReads:
     def __init__(self, engine: Engine, watch: ChangeWatch) -> None:
         self.engine = engine
         self.watch = watch
+        self.recent = replication.RecentMoves()
         self._reads: dict[protocol.PullPoint, tuple[int, asyncio.Future]] = {}
 
     async def changes(self, point: protocol.PullPoint) -> protocol.Changes:
         if not self.watch.watching:
-            return await run_in_threadpool(protocol.read_changes, self.engine, point)
+            return await run_in_threadpool(protocol.read_changes, self.engine, point, self.recent)
         generation = self.watch.generation
         began = self._reads.get(point)
         if began is None or began[0] != generation:
             # Reads of earlier generations answer no one any more.
             self._reads = {known: read for known, read in self._reads.items() if read[0] == generation}
-            began = generation, asyncio.ensure_future(run_in_threadpool(protocol.read_changes, self.engine, point))
+            began = generation, asyncio.ensure_future(run_in_threadpool(protocol.read_changes, self.engine, point, self.recent))
             began[1].add_done_callback(lambda done: self._forget_failed(point, done))
             self._reads[point] = began
         return await asyncio.shield(began[1])

@@ -365,7 +365,7 @@ class Changes:
             rest["site_secrets"] = site_secrets
         self._rest = _json(rest)[1:]
         # Joined per run of one terminal's moves in change order (a catch-up's batch is one run);
-        # each move comes as its JSON from the database (replication.moves_since).
+        # each move comes as its JSON from the database (replication.RecentMoves).
         self._moves = [(terminal, ",".join(move for _, move in run).encode())
                        for terminal, run in groupby(moves, key=itemgetter(0))]
 
@@ -406,9 +406,10 @@ def pull_point(engine: Engine, credential: tuple[str, str] | None, body: dict) -
     return caller, PullPoint(caller.warehouse_id, *cursors)
 
 
-def read_changes(engine: Engine, point: PullPoint) -> Changes:
+def read_changes(engine: Engine, point: PullPoint, recent: replication.RecentMoves) -> Changes:
     """What changed after a pull point, read in one snapshot (REPEATABLE READ): change numbers
-    commit in order, so nothing below the new cursor can still appear."""
+    commit in order, so nothing below the new cursor can still appear. The moves come from the
+    service process's `recent` copy where it holds them."""
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
         master_cursor, master_changes, rows = pulled_rows.changes_since(conn, 0, point.master_after, point.limit)
         more = master_changes >= point.limit
@@ -416,7 +417,7 @@ def read_changes(engine: Engine, point: PullPoint) -> Changes:
         # until the terminal has all of it up to this snapshot.
         document_cursor, document_changes, documents = (point.warehouse_after, 0, {}) if more else pulled_rows.changes_since(
             conn, point.warehouse_id, point.warehouse_after, point.limit)
-        changed = [] if more else replication.moves_since(conn, point.warehouse_id, point.warehouse_after, point.limit)
+        changed = [] if more else recent.moves_since(conn, point.warehouse_id, point.warehouse_after, point.limit)
         full = [last for last, count in ((document_cursor, document_changes), (changed[-1][0] if changed else 0, len(changed)))
                 if count >= point.limit]
         warehouse_cursor = min(full) if full else max(document_cursor, changed[-1][0] if changed else point.warehouse_after)

@@ -9,9 +9,11 @@ to SQLite by executemany, and the balances are updated once per key and batch.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import re
+import threading
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -43,7 +45,16 @@ from wms_tui.store.ledger import (
     move_warehouse,
     once_per_value,
 )
-from wms_tui.store.models import NO_CONTAINER, NO_LOT, Container, Item, Location, Lot, SyncState
+from wms_tui.store.models import (
+    NO_CONTAINER,
+    NO_LOT,
+    ChangeCounter,
+    Container,
+    Item,
+    Location,
+    Lot,
+    SyncState,
+)
 
 ITEMS, LOCATIONS, LOTS, CONTAINERS = Item.__table__, Location.__table__, Lot.__table__, Container.__table__
 _CHAIN_HASH = select(MOVES.c.chain_hash).where(MOVES.c.terminal_id == bindparam("terminal"), MOVES.c.sequence == bindparam("sequence"))
@@ -149,6 +160,80 @@ def moves_since(conn: Connection, warehouse_id: int, after: int, limit: int) -> 
     """(change number, terminal id, the JSON of [terminal id, wire move]) of a warehouse's moves
     after change `after`: a pull's answer joins the texts."""
     return [tuple(row) for row in conn.execute(_MOVES_SINCE, {"warehouse": warehouse_id, "after": after, "limit": limit})]
+
+
+_LAST_CHANGE = select(ChangeCounter.last_change).where(ChangeCounter.warehouse_id == bindparam("warehouse"))
+# Moves a RecentMoves keeps per warehouse (some 450 bytes each in memory), and reads at a time.
+RECENT_MOVES_KEPT = 50_000
+_RECENT_READ = 5_000
+
+
+@dataclass
+class _Tail:
+    """Every move of a warehouse with a change number in (after, upto], in change order."""
+
+    after: int
+    upto: int
+    changes: list[int]
+    moves: list[tuple[int, str, str]]
+
+    def covers(self, change: int) -> bool:
+        return self.after <= change <= self.upto
+
+
+class RecentMoves:
+    """A service process's copy of each warehouse's latest moves (moves_since's rows), so that
+    each is read from the database once, not once per terminal: every terminal reads every move
+    of its warehouse, each after its own cursor, and with fifty terminals PostgreSQL building
+    the same rows fifty times was most of its time. A read fetches only the moves past the
+    copy. It answers what moves_since answers in the same snapshot: change numbers commit in
+    order, so a snapshot sees exactly the moves up to its warehouse counter, and a committed
+    move never changes. Derived from the database only, so each copy of the service keeps its
+    own and the service stays stateless."""
+
+    def __init__(self, kept: int = RECENT_MOVES_KEPT) -> None:
+        self.kept = kept
+        self._lock = threading.Lock()
+        self._tails: dict[int, _Tail] = {}
+
+    def moves_since(self, conn: Connection, warehouse_id: int, after: int, limit: int) -> list[tuple[int, str, str]]:
+        last = conn.execute(_LAST_CHANGE, {"warehouse": warehouse_id}).scalar() or 0
+        if after >= last:
+            return []
+        while True:
+            with self._lock:
+                tail = self._tails.get(warehouse_id)
+                if tail is None or not tail.covers(after):
+                    break
+                start = bisect.bisect_right(tail.changes, after)
+                end = bisect.bisect_right(tail.changes, last, lo=start)
+                if end - start >= limit or tail.upto >= last:
+                    return tail.moves[start : min(end, start + limit)]
+                read_from = tail.upto
+            read = moves_since(conn, warehouse_id, read_from, _RECENT_READ)
+            self._keep(warehouse_id, read_from, last if len(read) < _RECENT_READ else read[-1][0], read)
+        # Behind the copy (a catch-up) or nothing kept yet: the database answers, and an answer
+        # that reaches the counter starts the copy.
+        moves = moves_since(conn, warehouse_id, after, limit)
+        if len(moves) < limit:
+            self._keep(warehouse_id, after, last, moves)
+        return moves
+
+    def _keep(self, warehouse_id: int, after: int, upto: int, moves: list[tuple[int, str, str]]) -> None:
+        """Add every move in (after, upto]: to the copy it continues, else as the copy when it is newer."""
+        with self._lock:
+            tail = self._tails.get(warehouse_id)
+            if tail is not None and tail.covers(after):
+                fresh = [move for move in moves if move[0] > tail.upto]
+                tail.changes += [move[0] for move in fresh]
+                tail.moves += fresh
+                tail.upto = max(tail.upto, upto)
+            elif tail is None or upto > tail.upto:
+                tail = self._tails[warehouse_id] = _Tail(after, upto, [move[0] for move in moves], list(moves))
+            excess = len(tail.moves) - self.kept
+            if excess > self.kept // 4:  # trimmed now and then, not on every read
+                tail.after = tail.changes[excess - 1]
+                del tail.changes[:excess], tail.moves[:excess]
 
 
 class MoveAlreadyHere(Exception):

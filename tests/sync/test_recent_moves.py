@@ -1,0 +1,114 @@
+"""The service's copy of a warehouse's latest moves (RecentMoves) answers exactly what the
+database answers in the same snapshot, while reading each move from the database once."""
+
+from __future__ import annotations
+
+import random
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import text
+
+from tests.sync.test_documents import central_po
+from wms_tui.store import replication
+from wms_tui.store.ledger import MoveRequest, PostingContext, post_moves
+
+pytestmark = pytest.mark.pg
+
+
+@contextmanager
+def snapshot(engine):
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
+        yield conn
+
+
+class Site:
+    def __init__(self, central) -> None:
+        self.central = central
+        with central.connect() as conn:
+            self.warehouse = conn.execute(text("SELECT id FROM warehouse WHERE code = 'WH1'")).scalar_one()
+            self.widget = conn.execute(text("SELECT id FROM item WHERE sku = 'W-1'")).scalar_one()
+            self.supplier, self.bin = (conn.execute(text("SELECT id FROM location WHERE code = :code"), {"code": code}).scalar_one()
+                                       for code in ("SUPPLIERS", "WH1/STOCK/A-01-01"))
+        self.po = central_po(central, 5)
+
+    def post(self, count: int) -> None:
+        with self.central.begin() as conn:
+            post_moves(conn, [MoveRequest(self.widget, self.supplier, self.bin, 1 + n) for n in range(count)],
+                       PostingContext(f"T{count % 3}", "tester"))
+
+    def change_a_document(self) -> None:
+        """A change of the warehouse that is not a move: a gap in the moves' change numbers."""
+        with self.central.begin() as conn:
+            conn.execute(text("UPDATE purchase_order SET number = number WHERE number = :number"), {"number": self.po})
+
+
+@pytest.fixture
+def database_reads(monkeypatch):
+    """Counts the moves read from the database."""
+    read = [0]
+    moves_since = replication.moves_since
+
+    def counted(*arguments):
+        moves = moves_since(*arguments)
+        read[0] += len(moves)
+        return moves
+
+    monkeypatch.setattr(replication, "moves_since", counted)
+    return read
+
+
+def test_recent_moves_answer_every_cursor_and_limit_as_the_database(central, monkeypatch):
+    """Batches of moves with document changes between them; after each, terminals at cursors
+    spread over the whole history (behind the copy, inside it, at the tip) with limits small and
+    large: the copy answers each the same rows as the database in that snapshot. The copy is
+    kept short (trimmed), and reads past it short, to run every path."""
+    monkeypatch.setattr(replication, "_RECENT_READ", 7)
+    site, recent = Site(central), replication.RecentMoves(kept=40)
+    chance = random.Random(13)
+    for _ in range(25):
+        site.post(chance.randint(1, 12))
+        if chance.random() < 0.4:
+            site.change_a_document()
+        with snapshot(central) as conn:
+            last = conn.execute(text("SELECT last_change FROM change_counter WHERE warehouse_id = :w"), {"w": site.warehouse}).scalar_one()
+            for after in {0, last, last - 1, *chance.sample(range(last + 1), min(6, last + 1))}:
+                for limit in (1, 3, 20_000):
+                    plain = replication.moves_since(conn, site.warehouse, after, limit)
+                    assert recent.moves_since(conn, site.warehouse, after, limit) == plain, (after, limit, last)
+
+
+def test_terminals_at_the_tip_read_each_move_from_the_database_once(central, database_reads):
+    """Twenty terminals following a warehouse, each reading after its own cursor: each move is
+    read from the database once in all, not once per terminal."""
+    site, recent = Site(central), replication.RecentMoves()
+    cursors = dict.fromkeys(range(20), 0)
+    posted = 0
+    for round_ in range(10):
+        site.post(3)
+        posted += 3
+        for terminal in cursors:
+            if (terminal + round_) % 3:  # some terminals skip a round: their cursors differ
+                with snapshot(central) as conn:
+                    moves = recent.moves_since(conn, site.warehouse, cursors[terminal], 20_000)
+                if moves:
+                    cursors[terminal] = moves[-1][0]
+    assert database_reads[0] == posted
+
+
+def test_an_older_snapshot_is_answered_up_to_its_own_counter(central):
+    """A read whose snapshot began before moves committed that another read put into the copy
+    gets only the moves its snapshot sees: no move, and no document change between them, is
+    passed over for its terminal's cursor."""
+    site, recent = Site(central), replication.RecentMoves()
+    site.post(4)
+    with snapshot(central) as old:
+        old.execute(text("SELECT 1"))  # the snapshot starts here
+        site.post(2)
+        site.change_a_document()
+        site.post(3)
+        with snapshot(central) as new:
+            assert len(recent.moves_since(new, site.warehouse, 0, 20_000)) == 9
+        plain = replication.moves_since(old, site.warehouse, 0, 20_000)
+        assert recent.moves_since(old, site.warehouse, 0, 20_000) == plain
+        assert len(plain) == 4
