@@ -347,7 +347,9 @@ def _central(url: str, services: int, site: tuple[int, int]):
 @click.option("--moves", default=100_000, show_default=True, help="Moves one terminal pushes (and the COPY baseline copies).")
 @click.option("--catchup-moves", default=100_000, show_default=True, help="Moves an offline terminal catches up: half its own, half others'.")
 @click.option("--terminals", default=50, show_default=True, help="Terminals confirming picks in the latency run (0: no latency run).")
-@click.option("--processes", default=5, show_default=True, help="Processes the latency run's terminals are spread over.")
+@click.option("--processes", default=0, show_default=True,
+              help="Processes the latency run's terminals are spread over (0: one per terminal, as on a site, where each "
+                   "handheld runs its own app; fewer put terminals in one process to compete for its interpreter).")
 @click.option("--services", default=1, show_default=True, help="Copies of the service (processes) the latency run's terminals are spread over.")
 @click.option("--fleet-nice", default=10, show_default=True, type=click.IntRange(0, 19),
               help="Niceness of the simulated terminals' processes: on a site they run on the handhelds, not beside the "
@@ -363,6 +365,7 @@ def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, process
     --catchup-moves, and --terminals terminals each confirming a pick every --period-ms for
     --seconds (push and pick-to-other-terminal p99, lost and duplicated moves)."""
     figures: dict = {}
+    processes = min(processes or terminals, terminals)
     with tempfile.TemporaryDirectory(prefix="wms-bench-sync-") as folder:
         if moves:
             with _central(url, 1, (200, 1000)) as (central, (service_url,), _):
@@ -370,7 +373,7 @@ def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, process
         if terminals:
             # A database of its own: the terminals start in step with central, not 250,000 moves behind.
             with _central(url, services, FLOOR_SITE) as (central, urls, service_processes):
-                figures.update(_floor_run(central, urls, service_processes, Path(folder), terminals, min(processes, terminals), seconds,
+                figures.update(_floor_run(central, urls, service_processes, Path(folder), terminals, processes, seconds,
                                           period_ms / 1000, fleet_nice))
     click.echo(json.dumps({
         **figures,
