@@ -5,6 +5,8 @@ another terminal sees the order's new state."""
 
 from __future__ import annotations
 
+import functools
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -13,6 +15,7 @@ from sqlalchemy.orm import aliased
 
 from tests.sync.kit import Terminal, assert_converged, free_port, moves_by_id
 from wms_tui.central import protocol
+from wms_tui.domain.errors import InvalidInput
 from wms_tui.domain.locations import location_barcode
 from wms_tui.domain.states import ContainerKind, ContainerState, TaskKind, TaskState
 from wms_tui.services import catalog, tasks
@@ -23,8 +26,11 @@ from wms_tui.store.ledger import MoveRequest, PostingContext
 from wms_tui.store.models import (
     Container,
     ContainerLine,
+    Item,
     Location,
+    Lot,
     Reservation,
+    SalesOrder,
     SalesOrderLine,
     Shipment,
     ShippingContainer,
@@ -266,3 +272,52 @@ def test_two_terminals_numbering_a_shipment_of_one_order_alike_keep_both(central
     with reading(central) as session:
         numbers = {s.uid.hex: (s.number, s.operator) for s in session.scalars(select(Shipment))}
     assert numbers == {"1" * 32: ("SO-1/SHP-1", "op-A"), "2" * 32: ("SO-1/SHP-1/B", "op-B")}
+
+
+def test_the_lots_central_allocated_travel_with_tasks_and_reservations(central, service, terminals):
+    """Central allocates two orders of a lot-tracked item first expiry first: SO-1 the older lot,
+    SO-2 the newer. The terminal's tasks and reservations name those lots (by code: the newer
+    lot is created on the terminal when it is not known there), so its picker is sent to the
+    right lot, and a pick of SO-2 from the lot held for SO-1 is refused instead of taking SO-1's
+    units. Central records the pick on SO-2's line and releases its reservation."""
+    a = terminals("A")
+    with transaction(a.engine) as session:
+        newer = catalog.get_or_create_lot(session, session.get(Item, a.site.milk.id), "L2412", date(2027, 4, 30)).id
+    a.post(MoveRequest(a.site.milk.id, a.site.supplier.id, a.site.bin_a.id, 4, lot_id=a.site.milk_lot.id),
+           MoveRequest(a.site.milk.id, a.site.supplier.id, a.site.bin_a.id, 4, lot_id=newer))
+    a.client(service.url).sync_once()
+    with transaction(central) as session:
+        customers.create_customer(session, "C1", "Customer One", ship_to=customers.ShipTo("Customer One", "Main St 1", "Ghent", "9000", "be"))
+    for number in ("SO-1", "SO-2"):
+        with transaction(central) as session:
+            orders.create_order(session, "C1", "WH1", [LineInput("M-1", "4", "1.50")], number=number)
+            orders.confirm_order(session, number)
+            allocation.allocate(session, [number])
+    a.client(service.url, tasks_held=5).sync_once()
+
+    lots_by_order = select(Task.document_ref, Lot.code).join(Lot, Lot.id == Task.lot_id).order_by(Task.document_ref)
+    reserved_lots = (select(SalesOrder.number, Lot.code).join(SalesOrderLine, SalesOrderLine.order_id == SalesOrder.id)
+                     .join(Reservation, Reservation.order_line_id == SalesOrderLine.id).join(Lot, Lot.id == Reservation.lot_id)
+                     .order_by(SalesOrder.number))
+    for engine in (central, a.engine):
+        with reading(engine) as session:
+            assert session.execute(lots_by_order).all() == [("SO-1", "L2409"), ("SO-2", "L2412")]
+            assert session.execute(reserved_lots).all() == [("SO-1", "L2409"), ("SO-2", "L2412")]
+
+    context = PostingContext("A", "op-A")
+    with transaction(a.engine) as session:
+        task = session.scalars(select(Task).where(Task.document_ref == "SO-2")).one()
+        tasks.claim_task(session, task.id, context.operator)
+        task_id = task.id
+    pick = functools.partial(picking.confirm_pick, context=context, task_id=task_id, location_scan=location_barcode("WH1/STOCK/A-01-01"),
+                             item_scan="M-1", units=Decimal(4))
+    with pytest.raises(InvalidInput, match="lot L2409 has only 0 M-1 free; pick lot L2412 from WH1/STOCK/A-01-01"), transaction(a.engine) as session:
+        pick(session, lot_code="L2409")
+    with transaction(a.engine) as session:
+        pick(session, lot_code="L2412")
+    a.client(service.url).sync_once()
+    with reading(central) as session:
+        assert session.execute(reserved_lots).all() == [("SO-1", "L2409")]
+        picked = session.execute(select(SalesOrder.number, SalesOrderLine.picked_quantity)
+                                 .join(SalesOrderLine, SalesOrderLine.order_id == SalesOrder.id).order_by(SalesOrder.number)).all()
+        assert picked == [("SO-1", 0), ("SO-2", 4)]

@@ -182,19 +182,20 @@ TABLES: dict[str, Pulled] = {
         leased=frozenset({"picked_quantity", "shipped_quantity", "committed_quantity", "backordered_quantity", "cancelled_quantity"}),
         held=_line_progress_unsent,
     ),
-    # Lots travel with moves (by item and code), so reservations and tasks leave them out.
+    # The lot central allocated (FEFO) travels with a reservation and its task: the picker is
+    # sent to that lot, and a terminal counts reserved units against it.
     "reservation": Pulled(
         Reservation.__table__, "uid",
         {"order_line_id": Reference(SALES_ORDER_LINE, "uid", brings=True), "item_id": Reference(ITEM, "sku"),
-         "location_id": Reference(LOCATION, "code")},
-        frozenset({"id", "lot_id"}), deletable=True,
+         "location_id": Reference(LOCATION, "code"), "lot_id": LOT},
+        deletable=True,
     ),
     "task": Pulled(
         Task.__table__, "uid",
         {"warehouse_id": Reference(WAREHOUSE, "code"), "location_id": Reference(LOCATION, "code"),
-         "target_location_id": Reference(LOCATION, "code"), "item_id": Reference(ITEM, "sku"),
+         "target_location_id": Reference(LOCATION, "code"), "item_id": Reference(ITEM, "sku"), "lot_id": LOT,
          "document_line_id": Reference(SALES_ORDER_LINE, "uid", when=("kind", TaskKind.PICK.value), brings=True)},
-        frozenset({"id", "lot_id"}),
+        frozenset({"id"}),
         frozenset({"state", "quantity", "done_quantity", "assignee", "claimed_at", "done_at", "queue_position", "skip_count"}),
         _leased_here,
     ),

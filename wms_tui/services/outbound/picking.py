@@ -44,6 +44,7 @@ from wms_tui.store.ledger import MoveRequest, PostingContext, standing_moves
 from wms_tui.store.models import (
     Item,
     Location,
+    Lot,
     PickDiscrepancy,
     Reservation,
     SalesOrder,
@@ -240,7 +241,9 @@ def confirm_pick(
         free = _free_at(session, task.item_id, location.id, lot_id)
         if free < units:
             where = f"{location.code}" + (f" lot {lot.code}" if lot else "")
-            raise InvalidInput(f"wrong location or lot: {where} has only {display(max(free, ZERO))} {scan.item.sku} free; pick from {suggested.code}")
+            allocated = session.get(Lot, task.lot_id) if task.lot_id else None
+            wanted = f"lot {allocated.code} from {suggested.code}" if allocated else suggested.code
+            raise InvalidInput(f"wrong location or lot: {where} has only {display(max(free, ZERO))} {scan.item.sku} free; pick {wanted}")
     elif held < units:
         what = f"{scan.item.sku}" + (f" lot {lot.code}" if lot else "")
         raise InvalidInput(
