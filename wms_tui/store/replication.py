@@ -87,38 +87,44 @@ _POSTGRESQL = _Spelling(
 )
 
 
-def _wire_move(spelling: _Spelling) -> str:
-    """The SQL of a wire move (MOVE_FIELDS) as a JSON array, over `_WIRE_FROM`: the database
-    writes it itself; converting tens of thousands of rows through SQLAlchemy's types and back
-    in Python cost several times the read."""
-    array = spelling.array
+def _wire_move(spelling: _Spelling, natural_keys: str) -> str:
+    """The SQL of a wire move (MOVE_FIELDS) as a JSON array, over stock_move AS m and its
+    `natural_keys` (item, source, destination, lot, container): the database writes it itself;
+    converting tens of thousands of rows through SQLAlchemy's types and back in Python cost
+    several times the read."""
     return (
-        f"{array}({spelling.uuid('m.id')}, m.sequence, i.sku, s.code, t.code, "
-        f"CASE WHEN m.lot_id IS NULL THEN NULL ELSE {array}(l.code, l.expiry_date) END, "
-        f"CASE WHEN m.container_id IS NULL THEN NULL ELSE {array}(c.code, c.kind) END, "
+        f"{spelling.array}({spelling.uuid('m.id')}, m.sequence, {natural_keys}, "
         f"{spelling.amount('m.quantity', quantities.QUANTITY_PLACES)}, {spelling.amount('m.unit_cost', quantities.MONEY_PLACES)}, "
         f"m.operator, {spelling.timestamp('m.created_at')}, m.document_ref, m.reason, "
         f"CASE WHEN m.reverses_id IS NULL THEN NULL ELSE {spelling.uuid('m.reverses_id')} END, m.chain_hash)"
     )
 
 
-_WIRE_FROM = """
+# The outbox is read from a terminal's file (SQLite), the warehouse's moves from central (PostgreSQL).
+_OUTBOX = text(f"""
+    SELECT {_wire_move(_SQLITE, "i.sku, s.code, t.code, "
+                                "CASE WHEN m.lot_id IS NULL THEN NULL ELSE json_array(l.code, l.expiry_date) END, "
+                                "CASE WHEN m.container_id IS NULL THEN NULL ELSE json_array(c.code, c.kind) END")}
     FROM stock_move AS m
     JOIN item AS i ON i.id = m.item_id
     JOIN location AS s ON s.id = m.from_location_id
     JOIN location AS t ON t.id = m.to_location_id
     LEFT JOIN lot AS l ON l.id = m.lot_id
     LEFT JOIN container AS c ON c.id = m.container_id
-"""
-# The outbox is read from a terminal's file (SQLite), the warehouse's moves from central (PostgreSQL).
-_OUTBOX = text(f"""
-    SELECT {_wire_move(_SQLITE)} {_WIRE_FROM}
     WHERE m.terminal_id = :terminal AND m.sequence > :after AND m.received_at IS NULL
     ORDER BY m.sequence LIMIT :limit
 """)
+# The natural keys by a look-up each, not by joins: PostgreSQL planned a six-table join anew
+# for nearly every read (0.3 ms of a 0.7 ms read of a few new moves); a look-up plans alone.
+_LOOKED_UP_KEYS = (
+    "(SELECT sku FROM item WHERE id = m.item_id), "
+    "(SELECT code FROM location WHERE id = m.from_location_id), (SELECT code FROM location WHERE id = m.to_location_id), "
+    "(SELECT json_build_array(code, expiry_date) FROM lot WHERE id = m.lot_id), "
+    "(SELECT json_build_array(code, kind) FROM container WHERE id = m.container_id)"
+)
 _MOVES_SINCE = text(f"""
-    SELECT mc.change_seq, m.terminal_id, {_POSTGRESQL.array}(m.terminal_id, {_wire_move(_POSTGRESQL)})::text {_WIRE_FROM}
-    JOIN move_change AS mc ON mc.move_id = m.id
+    SELECT mc.change_seq, m.terminal_id, {_POSTGRESQL.array}(m.terminal_id, {_wire_move(_POSTGRESQL, _LOOKED_UP_KEYS)})::text
+    FROM move_change AS mc JOIN stock_move AS m ON m.id = mc.move_id
     WHERE mc.warehouse_id = :warehouse AND mc.change_seq > :after
     ORDER BY mc.change_seq LIMIT :limit
 """)
