@@ -4,6 +4,9 @@ database answers in the same snapshot, while reading each move from the database
 from __future__ import annotations
 
 import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import pytest
@@ -112,3 +115,41 @@ def test_an_older_snapshot_is_answered_up_to_its_own_counter(central):
         plain = replication.moves_since(old, site.warehouse, 0, 20_000)
         assert recent.moves_since(old, site.warehouse, 0, 20_000) == plain
         assert len(plain) == 4
+
+
+def test_concurrent_readers_and_writers_get_what_their_snapshots_see(central):
+    """Eight threads read at cursors of their own while two write moves and document changes:
+    every answer from the shared copy equals the database's in the reader's snapshot."""
+    site, recent = Site(central), replication.RecentMoves(kept=60)
+    stop = threading.Event()
+    mismatches: list[tuple] = []
+    answers = [0]
+
+    def write() -> None:
+        chance = random.Random(threading.get_ident())
+        while not stop.is_set():
+            site.post(chance.randint(1, 5))
+            if chance.random() < 0.2:
+                site.change_a_document()
+
+    def read(seed: int) -> None:
+        chance, cursor = random.Random(seed), 0
+        while not stop.is_set():
+            with snapshot(central) as conn:
+                limit = chance.choice((2, 20_000))
+                got = recent.moves_since(conn, site.warehouse, cursor, limit)
+                plain = replication.moves_since(conn, site.warehouse, cursor, limit)
+            if got != plain:
+                mismatches.append((cursor, limit, len(got), len(plain)))
+            answers[0] += 1
+            # On at the tip, or back into (or behind) the copy now and then.
+            cursor = got[-1][0] if got and chance.random() < 0.8 else max(0, cursor - chance.randint(0, 80))
+
+    with ThreadPoolExecutor(10) as pool:
+        running = [pool.submit(write) for _ in range(2)] + [pool.submit(read, seed) for seed in range(8)]
+        time.sleep(6)
+        stop.set()
+        for future in running:
+            future.result()
+    assert mismatches == []
+    assert answers[0] > 100
