@@ -411,13 +411,14 @@ def read_changes(engine: Engine, point: PullPoint, recent: replication.RecentMov
     commit in order, so nothing below the new cursor can still appear. The moves come from the
     service process's `recent` copy where it holds them."""
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
-        master_cursor, master_changes, rows = pulled_rows.changes_since(conn, 0, point.master_after, point.limit)
+        read = pulled_rows.heads(conn, point.warehouse_id, point.master_after, point.warehouse_after, point.limit)
+        master_cursor, master_changes, rows = pulled_rows.changed_rows(conn, read.master, point.master_after)
         more = master_changes >= point.limit
         # The warehouse's documents and moves name master data (a customer, a bin): they wait
         # until the terminal has all of it up to this snapshot.
-        document_cursor, document_changes, documents = (point.warehouse_after, 0, {}) if more else pulled_rows.changes_since(
-            conn, point.warehouse_id, point.warehouse_after, point.limit)
-        changed = [] if more else recent.moves_since(conn, point.warehouse_id, point.warehouse_after, point.limit)
+        document_cursor, document_changes, documents = (point.warehouse_after, 0, {}) if more else pulled_rows.changed_rows(
+            conn, read.warehouse, point.warehouse_after)
+        changed = [] if more else recent.moves_since(conn, point.warehouse_id, point.warehouse_after, point.limit, read.last_change)
         full = [last for last, count in ((document_cursor, document_changes), (changed[-1][0] if changed else 0, len(changed)))
                 if count >= point.limit]
         warehouse_cursor = min(full) if full else max(document_cursor, changed[-1][0] if changed else point.warehouse_after)

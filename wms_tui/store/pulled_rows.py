@@ -23,11 +23,11 @@ from sqlalchemy import (
     Table,
     Uuid,
     and_,
-    bindparam,
     case,
     func,
     or_,
     select,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -35,7 +35,6 @@ from wms_tui.domain.errors import NotFound
 from wms_tui.domain.states import ContainerKind, TaskKind, TaskState
 from wms_tui.store.ledger import LOOKUP_CHUNK
 from wms_tui.store.models import (
-    ChangeLog,
     Container,
     ContainerLine,
     CountLine,
@@ -232,12 +231,37 @@ TABLES: dict[str, Pulled] = {
         "item_id": _ITEM, "lot_id": LOT},
         frozenset({"id", "task_id"})),
 }
-_CHANGES = (
-    select(ChangeLog.change_seq, ChangeLog.table_name, ChangeLog.row_key)
-    .where(ChangeLog.warehouse_id == bindparam("scope"), ChangeLog.change_seq > bindparam("after"))
-    .order_by(ChangeLog.change_seq)
-    .limit(bindparam("limit"))
-)
+# A pull's change-log entries of master data (scope 0) and of its warehouse after its two
+# cursors, and the warehouse's change counter, in one statement: a push asks for the news
+# every time, and these were three round trips of the few a push makes.
+_HEADS = text("""
+    (SELECT 0 AS part, change_seq, table_name, row_key FROM change_log
+     WHERE warehouse_id = 0 AND change_seq > :master_after ORDER BY change_seq LIMIT :limit)
+    UNION ALL
+    (SELECT 1, change_seq, table_name, row_key FROM change_log
+     WHERE warehouse_id = :warehouse AND change_seq > :warehouse_after ORDER BY change_seq LIMIT :limit)
+    UNION ALL
+    SELECT 2, last_change, NULL, NULL FROM change_counter WHERE warehouse_id = :warehouse
+""")
+
+
+@dataclass(frozen=True)
+class Heads:
+    """What a pull reads first: the change-log entries (change number, table, key) after each
+    of its cursors, and the warehouse's last change number (0 before any)."""
+
+    master: list[tuple[int, str, str]]
+    warehouse: list[tuple[int, str, str]]
+    last_change: int
+
+
+def heads(conn: Connection, warehouse_id: int, master_after: int, warehouse_after: int, limit: int) -> Heads:
+    parts: tuple[list, list, list] = ([], [], [])
+    for part, change_seq, table, key in conn.execute(_HEADS, {"warehouse": warehouse_id, "master_after": master_after,
+                                                              "warehouse_after": warehouse_after, "limit": limit}):
+        parts[part].append((change_seq, table, key))
+    master, warehouse, counter = (sorted(part) for part in parts)  # UNION ALL promises no order
+    return Heads(master, warehouse, counter[0][0] if counter else 0)
 
 
 def wire_value(value):
@@ -332,10 +356,9 @@ def read_rows(conn: Connection, spec: Pulled, keys: list[str]) -> list[dict]:
     return found
 
 
-def changes_since(conn: Connection, scope: int, after: int, limit: int) -> tuple[int, int, dict[str, list[dict]]]:
-    """The rows changed in a scope (0: master data; else a warehouse) after change `after`:
-    (the last change number read, how many changes, rows by table)."""
-    changes = conn.execute(_CHANGES, {"scope": scope, "after": after, "limit": limit}).all()
+def changed_rows(conn: Connection, changes: list[tuple[int, str, str]], after: int) -> tuple[int, int, dict[str, list[dict]]]:
+    """The rows of a scope's change-log entries read after change `after` (heads'): (the last
+    change number read, how many changes, rows by table)."""
     if not changes:
         return after, 0, {}
     wanted: dict[str, set[str]] = {}
@@ -349,7 +372,7 @@ def changes_since(conn: Connection, scope: int, after: int, limit: int) -> tuple
             for column, reference in spec.references.items():
                 if isinstance(reference, Reference) and reference.brings:
                     wanted.setdefault(reference.table.name, set()).update(row[column] for row in rows[table] if row.get(column))
-    return changes[-1].change_seq, len(changes), rows
+    return changes[-1][0], len(changes), rows
 
 
 def local_ids(conn: Connection, reference: Reference, keys: Iterable[str]) -> dict[str, int]:

@@ -48,7 +48,6 @@ from wms_tui.store.ledger import (
 from wms_tui.store.models import (
     NO_CONTAINER,
     NO_LOT,
-    ChangeCounter,
     Container,
     Item,
     Location,
@@ -168,7 +167,6 @@ def moves_since(conn: Connection, warehouse_id: int, after: int, limit: int) -> 
     return [tuple(row) for row in conn.execute(_MOVES_SINCE, {"warehouse": warehouse_id, "after": after, "limit": limit})]
 
 
-_LAST_CHANGE = select(ChangeCounter.last_change).where(ChangeCounter.warehouse_id == bindparam("warehouse"))
 # Moves a RecentMoves keeps per warehouse (some 450 bytes each in memory), and reads at a time.
 RECENT_MOVES_KEPT = 50_000
 _RECENT_READ = 5_000
@@ -202,8 +200,8 @@ class RecentMoves:
         self._lock = threading.Lock()
         self._tails: dict[int, _Tail] = {}
 
-    def moves_since(self, conn: Connection, warehouse_id: int, after: int, limit: int) -> list[tuple[int, str, str]]:
-        last = conn.execute(_LAST_CHANGE, {"warehouse": warehouse_id}).scalar() or 0
+    def moves_since(self, conn: Connection, warehouse_id: int, after: int, limit: int, last: int) -> list[tuple[int, str, str]]:
+        """`last`: the warehouse's last change number, read in `conn`'s snapshot."""
         if after >= last:
             return []
         while True:
