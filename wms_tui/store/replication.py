@@ -45,15 +45,7 @@ from wms_tui.store.ledger import (
     move_warehouse,
     once_per_value,
 )
-from wms_tui.store.models import (
-    NO_CONTAINER,
-    NO_LOT,
-    Container,
-    Item,
-    Location,
-    Lot,
-    SyncState,
-)
+from wms_tui.store.models import NO_CONTAINER, NO_LOT, Container, Item, Location, Lot, SyncState
 
 ITEMS, LOCATIONS, LOTS, CONTAINERS = Item.__table__, Location.__table__, Lot.__table__, Container.__table__
 _CHAIN_HASH = select(MOVES.c.chain_hash).where(MOVES.c.terminal_id == bindparam("terminal"), MOVES.c.sequence == bindparam("sequence"))
