@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
@@ -12,10 +13,10 @@ from wms_tui import config
 from wms_tui.cli import WmsGroup
 from wms_tui.domain.errors import ConfigError
 from wms_tui.domain.sync import contact_text
-from wms_tui.services import fleet, terminals
+from wms_tui.services import adoption, fleet, terminals
 from wms_tui.services.desks import exceptions
 from wms_tui.store import migrate
-from wms_tui.store.db import make_engine
+from wms_tui.store.db import make_engine, sqlite_url
 from wms_tui.store.roles import Roles, apply_grants
 
 URL_HELP = "Central PostgreSQL URL (default: [database] url from the config)."
@@ -146,6 +147,34 @@ def terminals_revoke(ctx: click.Context, terminal_id: str, url: str | None) -> N
     finally:
         engine.dispose()
     click.echo(f"terminal {terminal_id} revoked")
+
+
+@central_group.command("adopt")
+@click.argument("station", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--terminal", "terminal_id", required=True, help="The terminal id the station works as (its config's [terminal] id).")
+@click.option("--warehouse", required=True, help="Warehouse code the station works in.")
+@click.option("--url", help=URL_HELP + " Run as the tables' owner, on a database `central init` made and nothing else wrote.")
+@click.pass_context
+def central_adopt(ctx: click.Context, station: Path, terminal_id: str, warehouse: str, url: str | None) -> None:
+    """Make a station that ran on its own the start of a new central database: its file's
+    master data, orders, purchases, documents and ledger are copied to central as they are, and
+    the station is enrolled as TERMINAL, in step (nothing is sent twice). Prints its secret:
+    put it in the station's [central] secret, with [central] url. Stop the station's app first."""
+    engine = _central_engine(ctx, url)
+    station_engine = make_engine(sqlite_url(station), create=False)
+    try:
+        with click.progressbar(length=1, label=f"Copying {station.name} to central") as bar:
+            def advance(done: int, total: int) -> None:
+                bar.length = max(total, 1)
+                bar.update(done - bar.pos)
+            adopted = adoption.adopt_station(station_engine, engine, terminal_id, warehouse, advance)
+    finally:
+        station_engine.dispose()
+        engine.dispose()
+    click.echo(f"copied {adopted.rows} rows of {len(adopted.tables)} tables; central holds {terminal_id}'s moves up to "
+               f"{adopted.applied_sequence}")
+    click.echo(f"terminal {terminal_id} enrolled for {adopted.warehouse}; its secret (shown once):")
+    click.echo(adopted.secret)
 
 
 @central_group.command("status")

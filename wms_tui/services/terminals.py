@@ -27,15 +27,21 @@ from wms_tui.store.session import transaction
 
 def add_terminal(engine: Engine, terminal_id: str, warehouse_code: str) -> str:
     """Enrol a terminal; returns its secret (shown once: only its hash is kept)."""
+    with transaction(engine) as session:
+        return enrol(session, terminal_id, warehouse_code)
+
+
+def enrol(session: Session, terminal_id: str, warehouse_code: str, *, applied: tuple[int, str] = (0, "")) -> str:
+    """Enrol a terminal in the caller's transaction, central holding its moves up to `applied`
+    (sequence, that move's chain hash); returns its secret."""
     if not TERMINAL_ID_PATTERN.match(terminal_id):
         raise InvalidInput(f"terminal id {terminal_id!r} must be 1-40 letters, digits, '-' or '_'")
     secret = new_secret()
-    with transaction(engine) as session:
-        warehouse = finders.warehouse_by_code(session, warehouse_code)
-        if session.get(SyncTerminal, terminal_id) is not None:
-            raise InvalidInput(f"terminal {terminal_id} is already enrolled (revoke it and enrol another id)")
-        session.add(SyncTerminal(terminal_id=terminal_id, warehouse_id=warehouse.id, secret_hash=secret_digest(secret),
-                                 created_at=datetime.now(UTC)))
+    warehouse = finders.warehouse_by_code(session, warehouse_code)
+    if session.get(SyncTerminal, terminal_id) is not None:
+        raise InvalidInput(f"terminal {terminal_id} is already enrolled (revoke it and enrol another id)")
+    session.add(SyncTerminal(terminal_id=terminal_id, warehouse_id=warehouse.id, secret_hash=secret_digest(secret),
+                             created_at=datetime.now(UTC), applied_sequence=applied[0], applied_hash=applied[1]))
     return secret
 
 
