@@ -58,7 +58,7 @@ def test_bench_console_keeps_its_warehouse_and_reuses_it(tmp_path):
 def test_bench_sync_runs_and_prints_its_figures(pg_admin_url, tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "wms_tui", "bench", "sync", "--url", pg_admin_url, "--moves", "300", "--catchup-moves", "200",
-         "--terminals", "3", "--processes", "2", "--seconds", "2", "--period-ms", "500"],
+         "--terminals", "3", "--processes", "2", "--wire-terminals", "3", "--seconds", "2", "--period-ms", "500"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"},
     )
     assert done.returncode == 0, done.stderr[-2000:]
@@ -70,3 +70,7 @@ def test_bench_sync_runs_and_prints_its_figures(pg_admin_url, tmp_path):
         assert figures["database_cpu_s"] > 0 and figures["central_cpu_ms_per_pick"] > 0, figures
     # Every terminal kept its beat (4 picks in 2 s) and every pick reached central once.
     assert (figures["floor_moves"], figures["lost"], figures["duplicated"]) == (12, 0, 0), figures
+    # The wire run: the same traffic from terminals that are only their protocol.
+    assert (figures["wire_moves"], figures["wire_lost"], figures["wire_duplicated"], figures["wire_unseen_pairs"]) == (12, 0, 0, 0)
+    for key in ("wire_push_p99_ms", "wire_visibility_p99_ms", "wire_pushes_per_s", "wire_client_cpu_s", "wire_service_cpu_s"):
+        assert figures[key] > 0, (key, figures)

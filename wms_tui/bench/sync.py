@@ -9,7 +9,6 @@ import multiprocessing
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,8 @@ import psutil
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
+from wms_tui.bench.central_load import cpu_s, database_server, each_cpu_s, ids, p99
+from wms_tui.bench.sync_wire import wire_run
 from wms_tui.services import catalog
 from wms_tui.services.terminals import add_terminal
 from wms_tui.store import migrate
@@ -190,6 +191,17 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
     results.put({"cpu_s": time.process_time() - cpu_at_start, "confirmed": confirmed, "push_ms": push_ms, "pick_lag_ms": pick_lag_ms, "seen": seen, "pulls": pulls[0], "end": end + spread_s})
 
 
+def _floor_template(folder: Path) -> tuple[Path, tuple[list[int], list[int], int]]:
+    """A terminal's file as the latency runs start it (migrated, the floor site's bins and
+    items), and the site's (bin ids, item ids, supplier id) in it."""
+    template = folder / "template.db"
+    engine = make_engine(sqlite_url(template))
+    migrate.upgrade(engine)
+    site = _seed(engine, *FLOOR_SITE)
+    engine.dispose()
+    return template, site
+
+
 def _floor_run(central, urls: list[str], services: list[psutil.Process], folder: Path, terminals: int, processes: int,
                seconds: float, period_s: float, nice: int) -> dict:
     """The terminals spread over `processes` processes (so that the simulator is not the
@@ -198,11 +210,7 @@ def _floor_run(central, urls: list[str], services: list[psutil.Process], folder:
     B has not seen when the run ends counts with its wait so far. The CPU the simulated fleet
     and the `services` processes used from the start of the picks on is reported beside the
     figures: on one machine the fleet competes with the service for the cores."""
-    template = folder / "template.db"
-    engine = make_engine(sqlite_url(template))
-    migrate.upgrade(engine)
-    site = _seed(engine, *FLOOR_SITE)
-    engine.dispose()
+    template, site = _floor_template(folder)
     fleet = [(f"F{n:02}", urls[n % len(urls)], add_terminal(central, f"F{n:02}", "WH1"), n * period_s / terminals)
              for n in range(terminals)]
     spawn = multiprocessing.get_context("spawn")
@@ -213,14 +221,14 @@ def _floor_run(central, urls: list[str], services: list[psutil.Process], folder:
                for n in range(processes)]
     for worker in workers:
         worker.start()
-    server = _database_server(central)
+    server = database_server(central)
     ready.wait(timeout=600)
-    service_cpu_at_start, server_cpu_at_start = _cpu_s(services), _each_cpu_s(server)
+    service_cpu_at_start, server_cpu_at_start = cpu_s(services), each_cpu_s(server)
     parts = [results.get(timeout=seconds + 600) for _ in workers]  # a process that died raises queue.Empty here
-    service_cpu_s = _cpu_s(services) - service_cpu_at_start
+    service_cpu_s = cpu_s(services) - service_cpu_at_start
     # A backend that ended during the run takes its CPU with it: the figure is a floor.
     database_cpu_s = None if server is None else sum(
-        cpu - server_cpu_at_start.get(pid, 0.0) for pid, cpu in _each_cpu_s(server).items())
+        cpu - server_cpu_at_start.get(pid, 0.0) for pid, cpu in each_cpu_s(server).items())
     for worker in workers:
         worker.join()
     confirmed = {move_id: at for part in parts for move_id, at in part["confirmed"]}
@@ -239,17 +247,17 @@ def _floor_run(central, urls: list[str], services: list[psutil.Process], folder:
     )
     unseen = sum(1 for move_id, terminal_id in own.items() for observer in observers
                  if observer != terminal_id and (observer, move_id) not in seen)
-    central_ids = Counter(move_id.bytes for move_id in _ids(central))
+    central_ids = Counter(move_id.bytes for move_id in ids(central))
     return {
-        "push_p99_ms": round(_p99([ms for part in parts for ms in part["push_ms"]]), 1),
-        "visibility_p99_ms": round(_p99(visibility), 1),
+        "push_p99_ms": round(p99([ms for part in parts for ms in part["push_ms"]]), 1),
+        "visibility_p99_ms": round(p99(visibility), 1),
         "lost": len(own.keys() - central_ids.keys()),
         "duplicated": sum(count - 1 for count in central_ids.values()),
         "floor_moves": len(own),
         "floor_moves_asked": terminals * int(seconds / period_s),
         "unseen_pairs": unseen,
         "pulls_per_s": round(sum(part["pulls"] for part in parts) / (seconds + spread_s)),
-        "pick_lag_p99_ms": round(_p99([ms for part in parts for ms in part["pick_lag_ms"]]), 1),
+        "pick_lag_p99_ms": round(p99([ms for part in parts for ms in part["pick_lag_ms"]]), 1),
         "pushes_per_s": round(sum(len(part["push_ms"]) for part in parts) / (seconds + spread_s)),
         "moves_per_push": round(len(own) / max(1, sum(len(part["push_ms"]) for part in parts)), 2),
         "fleet_cpu_s": round(sum(part["cpu_s"] for part in parts), 1),
@@ -258,36 +266,6 @@ def _floor_run(central, urls: list[str], services: list[psutil.Process], folder:
         # What central (the service and PostgreSQL) spends per pick: its capacity, whatever the fleet costs.
         "central_cpu_ms_per_pick": None if database_cpu_s is None else round((service_cpu_s + database_cpu_s) / max(1, len(own)) * 1000, 2),
     }
-
-
-def _cpu_s(processes: list[psutil.Process]) -> float:
-    return sum(times.user + times.system for times in (process.cpu_times() for process in processes))
-
-
-def _database_server(engine) -> psutil.Process | None:
-    """The PostgreSQL server's main process when it runs on this machine (its CPU is the other
-    half of central's cost), else None."""
-    with engine.connect() as conn:
-        backend = conn.scalar(text("SELECT pg_backend_pid()"))
-    try:
-        server = psutil.Process(backend).parent()
-        return server if server is not None and "postgres" in server.name() else None
-    except psutil.Error:  # a server elsewhere (its pid means nothing here) or not ours to read
-        return None
-
-
-def _each_cpu_s(server: psutil.Process | None) -> dict[int, float]:
-    """CPU seconds of each of the server's processes (backends, writers) by pid."""
-    if server is None:
-        return {}
-    spent = {}
-    for process in [server, *server.children()]:
-        try:
-            times = process.cpu_times()
-        except psutil.Error:  # ended meanwhile
-            continue
-        spent[process.pid] = times.user + times.system
-    return spent
 
 
 def _own_moves(folder: Path, terminal_ids: list[str]) -> dict[bytes, str]:
@@ -299,15 +277,6 @@ def _own_moves(folder: Path, terminal_ids: list[str]) -> dict[bytes, str]:
             own.update((move_id.bytes, terminal_id) for move_id in conn.scalars(select(MOVES.c.id).where(MOVES.c.received_at.is_(None))))
         engine.dispose()
     return own
-
-
-def _ids(engine) -> list[uuid.UUID]:
-    with engine.connect() as conn:
-        return list(conn.scalars(select(MOVES.c.id)))
-
-
-def _p99(values: list[float]) -> float:
-    return statistics.quantiles(values, n=100)[98] if len(values) >= 2 else (values[0] if values else 0.0)
 
 
 @contextmanager
@@ -354,16 +323,20 @@ def _central(url: str, services: int, site: tuple[int, int]):
 @click.option("--fleet-nice", default=10, show_default=True, type=click.IntRange(0, 19),
               help="Niceness of the simulated terminals' processes: on a site they run on the handhelds, not beside the "
                    "service; here they would take the CPU the service and PostgreSQL need (0: equal footing).")
+@click.option("--wire-terminals", default=50, show_default=True,
+              help="Terminals of the wire run (0: none): the latency run's traffic from terminals that are only their "
+                   "protocol, in one process, so that central has the cores to itself (its part of the targets).")
 @click.option("--seconds", default=30.0, show_default=True, help="Length of the latency run.")
 @click.option("--period-ms", default=200, show_default=True, help="Each terminal confirms a pick this often.")
 def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, processes: int, services: int, fleet_nice: int,
-               seconds: float, period_ms: int) -> None:
+               wire_terminals: int, seconds: float, period_ms: int) -> None:
     """Sync push rate, catch-up time and pick latency (prints one JSON object).
 
     Runs against throwaway databases on --url and the real service on 127.0.0.1: one terminal
     pushing --moves moves beside a raw COPY of the same rows, an offline terminal catching up
     --catchup-moves, and --terminals terminals each confirming a pick every --period-ms for
-    --seconds (push and pick-to-other-terminal p99, lost and duplicated moves)."""
+    --seconds (push and pick-to-other-terminal p99, lost and duplicated moves); then the same
+    traffic from --wire-terminals terminals that are only their protocol (wire_* figures)."""
     figures: dict = {}
     processes = min(processes or terminals, terminals)
     with tempfile.TemporaryDirectory(prefix="wms-bench-sync-") as folder:
@@ -375,10 +348,17 @@ def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, process
             with _central(url, services, FLOOR_SITE) as (central, urls, service_processes):
                 figures.update(_floor_run(central, urls, service_processes, Path(folder), terminals, processes, seconds,
                                           period_ms / 1000, fleet_nice))
+        if wire_terminals:
+            with _central(url, services, FLOOR_SITE) as (central, urls, service_processes):
+                wire_folder = Path(folder) / "wire"
+                wire_folder.mkdir()
+                template, site = _floor_template(wire_folder)
+                figures.update(wire_run(central, urls, service_processes, wire_folder, template, site, wire_terminals,
+                                        seconds, period_ms / 1000))
     click.echo(json.dumps({
         **figures,
         "sizes": {"moves": moves, "catchup_moves": catchup_moves, "terminals": terminals, "processes": processes,
-                  "services": services, "fleet_nice": fleet_nice, "seconds": seconds, "period_ms": period_ms, "batch": BATCH,
+                  "services": services, "fleet_nice": fleet_nice, "wire_terminals": wire_terminals, "seconds": seconds, "period_ms": period_ms, "batch": BATCH,
                   "at": datetime.now(UTC).isoformat(timespec="seconds")},
     }))
 
