@@ -32,10 +32,10 @@ ID, SEQUENCE, CHAIN = FIELD_INDEX["id"], FIELD_INDEX["sequence"], FIELD_INDEX["c
 # How long after the last beat the terminals go on pulling the others' last moves.
 DRAIN_S = 5.0
 # Processes the terminals are spread over (one event loop each; fifty terminals in one loop
-# kept it busy enough to hold the pushes' answers back: push p99 ~1 s, ~150 ms in five), and
-# how long they have to start and get in step with central before the first beat.
+# kept it busy enough to hold the pushes' answers back: push p99 ~1 s, ~100 ms in five), and
+# the first beat's delay once all of them are in step with central.
 PROCESSES = 5
-START_AFTER_S = 5.0
+START_AFTER_S = 0.5
 
 
 class _WireTerminal:
@@ -113,20 +113,28 @@ def _prepare(folder: Path, template: Path, central, terminal_id: str, url: str, 
     return _WireTerminal(terminal_id, url, add_terminal(central, terminal_id, "WH1"), moves, 0.0)
 
 
-async def _run(terminals: list[_WireTerminal], period_s: float, start: float) -> list[float]:
-    """The terminals in step with central, then at work from `start` on: the push round trips."""
+async def _run(terminals: list[_WireTerminal], period_s: float, start_when_ready) -> list[float]:
+    """The terminals in step with central, then at work from the start `start_when_ready()`
+    gives once every process is in step: the push round trips."""
     limits = httpx.Limits(max_connections=len(terminals) * 2, max_keepalive_connections=len(terminals) * 2)
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
         await asyncio.gather(*(_catch_up(client, terminal) for terminal in terminals))
+        start = start_when_ready()
         push_ms: list[float] = []
         await asyncio.gather(*(_work(client, terminal, start, period_s, push_ms) for terminal in terminals))
     return push_ms
 
 
-def _run_part(terminals: list[_WireTerminal], period_s: float, start: float, results) -> None:
+def _run_part(terminals: list[_WireTerminal], period_s: float, ready, go, start, results) -> None:
     """One process of the wire run (module level: it is spawned)."""
-    push_ms = asyncio.run(_run(terminals, period_s, start))
-    results.put({"push_ms": push_ms, "arrived": {t.terminal_id: t.arrived for t in terminals}, "cpu_s": time.process_time()})
+    def start_when_ready() -> float:
+        ready.wait()
+        go.wait()
+        return start.value
+
+    push_ms = asyncio.run(_run(terminals, period_s, start_when_ready))
+    results.put({"push_ms": push_ms, "arrived": {t.terminal_id: t.arrived for t in terminals},
+                 "cpu_s": time.process_time()})
 
 
 def _busy(before, after) -> float:
@@ -146,12 +154,15 @@ def wire_run(central, urls: list[str], services: list[psutil.Process], folder: P
     server = database_server(central)
     service_cpu, server_cpu, machine = cpu_s(services), each_cpu_s(server), psutil.cpu_times()
     spawn = multiprocessing.get_context("spawn")
-    results = spawn.Queue()
-    start = time.time() + START_AFTER_S
     processes = min(PROCESSES, terminals)
-    parts = [spawn.Process(target=_run_part, args=(fleet[n::processes], period_s, start, results)) for n in range(processes)]
+    results, ready, go, shared_start = spawn.Queue(), spawn.Barrier(processes + 1), spawn.Event(), spawn.Value("d", 0.0)
+    parts = [spawn.Process(target=_run_part, args=(fleet[n::processes], period_s, ready, go, shared_start, results))
+             for n in range(processes)]
     for part in parts:
         part.start()
+    ready.wait(timeout=600)  # every process started and in step with central
+    start = shared_start.value = time.time() + START_AFTER_S
+    go.set()
     done = [results.get(timeout=seconds + 600) for _ in parts]
     for part in parts:
         part.join()
