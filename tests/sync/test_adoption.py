@@ -217,9 +217,11 @@ def test_an_unknown_warehouse_leaves_central_empty(station, empty_central):
         assert conn.scalar(select(func.count()).select_from(SyncState)) == 0
 
 
-def test_a_station_that_syncs_already_or_is_on_another_schema_is_refused(station, empty_central, tmp_path):
+def test_a_bad_terminal_id_a_station_that_syncs_already_or_another_schema_is_refused(station, empty_central, tmp_path):
     _, engine = station
     _, central = empty_central
+    with pytest.raises(InvalidInput, match="must be 1-40 letters"):
+        adopting.adopt_station(engine, central, "HH 1", "WH1")
     with transaction(engine) as session:
         session.add(SyncState(terminal_id="HH1"))
     with pytest.raises(InvalidInput, match="already syncs as terminal HH1"):

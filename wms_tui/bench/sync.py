@@ -325,7 +325,7 @@ def _central(url: str, services: int, site: tuple[int, int]):
                    "service; here they would take the CPU the service and PostgreSQL need (0: equal footing).")
 @click.option("--wire-terminals", default=50, show_default=True,
               help="Terminals of the wire run (0: none): the latency run's traffic from terminals that are only their "
-                   "protocol, in one process, so that central has the cores to itself (its part of the targets).")
+                   "protocol, in a few light processes, so that central has most of the cores (its part of the targets).")
 @click.option("--seconds", default=30.0, show_default=True, help="Length of the latency run.")
 @click.option("--period-ms", default=200, show_default=True, help="Each terminal confirms a pick this often.")
 def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, processes: int, services: int, fleet_nice: int,

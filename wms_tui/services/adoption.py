@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, select
 
 from wms_tui.domain.errors import ConfigError, InvalidInput
-from wms_tui.services.terminals import enrol
+from wms_tui.services.terminals import check_terminal_id, enrol
 from wms_tui.store import adoption, migrate, replication
 from wms_tui.store.models import ChangeCounter, SyncState, SyncTerminal
 from wms_tui.store.session import transaction
@@ -34,6 +34,7 @@ class Adopted:
 
 
 def _check_databases(station: Engine, central: Engine, terminal_id: str) -> None:
+    check_terminal_id(terminal_id)
     if station.dialect.name != "sqlite":
         raise ConfigError("the station to adopt is a SQLite file (sqlite:///path/to/wms.db)")
     if central.dialect.name != "postgresql":
@@ -46,8 +47,6 @@ def _check_databases(station: Engine, central: Engine, terminal_id: str) -> None
         syncing = conn.scalar(select(SyncState.terminal_id))
     if syncing is not None:
         raise InvalidInput(f"the station already syncs as terminal {syncing}: its data reaches central by sync")
-    if not terminal_id:
-        raise InvalidInput("name the terminal id the station works as (its config's [terminal] id)")
 
 
 def adopt_station(station: Engine, central: Engine, terminal_id: str, warehouse: str,

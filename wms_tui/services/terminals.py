@@ -31,11 +31,15 @@ def add_terminal(engine: Engine, terminal_id: str, warehouse_code: str) -> str:
         return enrol(session, terminal_id, warehouse_code)
 
 
+def check_terminal_id(terminal_id: str) -> None:
+    if not TERMINAL_ID_PATTERN.match(terminal_id):
+        raise InvalidInput(f"terminal id {terminal_id!r} must be 1-40 letters, digits, '-' or '_'")
+
+
 def enrol(session: Session, terminal_id: str, warehouse_code: str, *, applied: tuple[int, str] = (0, "")) -> str:
     """Enrol a terminal in the caller's transaction, central holding its moves up to `applied`
     (sequence, that move's chain hash); returns its secret."""
-    if not TERMINAL_ID_PATTERN.match(terminal_id):
-        raise InvalidInput(f"terminal id {terminal_id!r} must be 1-40 letters, digits, '-' or '_'")
+    check_terminal_id(terminal_id)
     secret = new_secret()
     warehouse = finders.warehouse_by_code(session, warehouse_code)
     if session.get(SyncTerminal, terminal_id) is not None:
