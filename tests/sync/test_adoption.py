@@ -217,7 +217,7 @@ def test_an_unknown_warehouse_leaves_central_empty(station, empty_central):
         assert conn.scalar(select(func.count()).select_from(SyncState)) == 0
 
 
-def test_a_bad_terminal_id_a_station_that_syncs_already_or_another_schema_is_refused(station, empty_central, tmp_path):
+def test_a_bad_terminal_id_or_station_file_is_refused(station, empty_central, tmp_path):
     _, engine = station
     _, central = empty_central
     with pytest.raises(InvalidInput, match="must be 1-40 letters"):
@@ -231,6 +231,12 @@ def test_a_bad_terminal_id_a_station_that_syncs_already_or_another_schema_is_ref
     with pytest.raises(ConfigError, match="not at the schema of this release"):
         adopting.adopt_station(older, central, "HH1", "WH1")
     older.dispose()
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(b"not a database at all" * 100)
+    damaged_engine = make_engine(sqlite_url(damaged))
+    with pytest.raises(ConfigError, match="the station's file cannot be read: file is not a database"):
+        adopting.adopt_station(damaged_engine, central, "HH1", "WH1")
+    damaged_engine.dispose()
     with central.connect() as conn:
         adoption.check_empty(conn)
 

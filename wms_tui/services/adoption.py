@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError
 
 from wms_tui.domain.errors import ConfigError, InvalidInput
 from wms_tui.services.terminals import check_terminal_id, enrol
@@ -40,7 +41,11 @@ def _check_databases(station: Engine, central: Engine, terminal_id: str) -> None
     if central.dialect.name != "postgresql":
         raise ConfigError("the central database is PostgreSQL: pass --url postgresql://...")
     for name, engine in (("the station's file", station), ("the central database", central)):
-        if not migrate.is_up_to_date(engine):
+        try:
+            up_to_date = migrate.is_up_to_date(engine)
+        except DBAPIError as exc:  # not a database (a damaged or foreign file), or not reachable
+            raise ConfigError(f"{name} cannot be read: {exc.orig}") from None
+        if not up_to_date:
             raise ConfigError(f"{name} is not at the schema of this release ({', '.join(sorted(migrate.HEADS))}): "
                               "run wms-tui db upgrade (or central init) on it first")
     with station.connect() as conn:
