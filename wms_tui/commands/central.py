@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -163,10 +164,14 @@ def central_adopt(ctx: click.Context, station: Path, terminal_id: str, warehouse
     engine = _central_engine(ctx, url)
     station_engine = make_engine(sqlite_url(station), create=False)
     try:
-        with click.progressbar(length=1, label=f"Copying {station.name} to central") as bar:
+        with ExitStack() as shown:
+            bars = []  # shown once the checks passed and the copy begins
+
             def advance(done: int, total: int) -> None:
-                bar.length = max(total, 1)
-                bar.update(done - bar.pos)
+                if not bars:
+                    bars.append(shown.enter_context(click.progressbar(length=max(total, 1), label=f"Copying {station.name} to central")))
+                bars[0].update(done - bars[0].pos)
+
             adopted = adoption.adopt_station(station_engine, engine, terminal_id, warehouse, advance)
     finally:
         station_engine.dispose()
