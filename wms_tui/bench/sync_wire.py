@@ -3,10 +3,11 @@
 Each terminal is only its protocol: its picks are posted ahead to a file of its own (real moves:
 sequences, chain hashes), then pushed on the latency run's beat as a terminal's sync worker
 pushes them (what is due, no sooner than its push gap after the last push, asking for the news),
-from a few processes of one event loop each. On a site the terminals run on the handhelds: this measures central's
-part of the latency targets, the push round trip and the time from a pick's beat until another
-terminal's answer brings the move (not that terminal's apply of it to its file, which each
-handheld does on its own CPU). The full run beside it measures the terminals as well.
+from a few processes of one event loop each. On a site the terminals run on the handhelds: this
+measures central's part of the latency targets, the push round trip and the time from a pick's
+beat until another terminal's answer brings the move (not that terminal's apply of it to its
+file, which each handheld does on its own CPU). The full run beside it measures the terminals
+as well.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ async def _work(client: httpx.AsyncClient, terminal: _WireTerminal, start: float
 
 
 def _prepare(folder: Path, template: Path, central, terminal_id: str, url: str, picks: int,
-             site: tuple[list[int], list[int], int]) -> _WireTerminal:
+             site: tuple[list[int], list[int], int], offset_s: float) -> _WireTerminal:
     """The terminal's picks posted to a copy of the template file and read as its outbox."""
     path = folder / f"{terminal_id}.db"
     path.write_bytes(template.read_bytes())
@@ -110,7 +111,7 @@ def _prepare(folder: Path, template: Path, central, terminal_id: str, url: str, 
     with engine.connect() as conn:
         moves = replication.outbox(conn, terminal_id, 0, picks)
     engine.dispose()
-    return _WireTerminal(terminal_id, url, add_terminal(central, terminal_id, "WH1"), moves, 0.0)
+    return _WireTerminal(terminal_id, url, add_terminal(central, terminal_id, "WH1"), moves, offset_s)
 
 
 async def _run(terminals: list[_WireTerminal], period_s: float, start_when_ready) -> list[float]:
@@ -148,9 +149,8 @@ def wire_run(central, urls: list[str], services: list[psutil.Process], folder: P
              site: tuple[list[int], list[int], int], terminals: int, seconds: float, period_s: float) -> dict:
     """The wire run's figures (keys wire_*), with the CPU central and these terminals used."""
     picks = int(seconds / period_s)
-    fleet = [_prepare(folder, template, central, f"W{n:02}", urls[n % len(urls)], picks, site) for n in range(terminals)]
-    for n, terminal in enumerate(fleet):
-        terminal.offset_s = n * period_s / terminals
+    fleet = [_prepare(folder, template, central, f"W{n:02}", urls[n % len(urls)], picks, site, n * period_s / terminals)
+             for n in range(terminals)]
     server = database_server(central)
     service_cpu, server_cpu, machine = cpu_s(services), each_cpu_s(server), psutil.cpu_times()
     spawn = multiprocessing.get_context("spawn")
@@ -168,8 +168,9 @@ def wire_run(central, urls: list[str], services: list[psutil.Process], folder: P
         part.join()
     end = time.time()
     push_ms = [ms for part in done for ms in part["push_ms"]]
+    arrived = {terminal_id: moves for part in done for terminal_id, moves in part["arrived"].items()}
     for terminal in fleet:
-        terminal.arrived = next(part["arrived"][terminal.terminal_id] for part in done if terminal.terminal_id in part["arrived"])
+        terminal.arrived = arrived[terminal.terminal_id]
     machine_busy = _busy(machine, psutil.cpu_times())
     service_cpu_s = cpu_s(services) - service_cpu
     database_cpu_s = None if server is None else sum(cpu - server_cpu.get(pid, 0.0) for pid, cpu in each_cpu_s(server).items())

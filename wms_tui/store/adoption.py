@@ -90,16 +90,16 @@ def _insert(central: Connection, table: Table, rows: list[dict]) -> None:
 
 def _copy_table(station: Connection, central: Connection, table: Table, copied: Callable[[int], None]) -> int:
     later = _self_references(table)
+    key = table.primary_key.columns.values()[0]
     pending: list[dict] = []
     count = 0
     for rows in _batches(station, table):
-        pending.extend({"key": row[table.primary_key.columns.keys()[0]], **{name: row[name] for name in later}}
+        pending.extend({"key": row[key.name], **{name: row[name] for name in later}}
                        for row in rows if any(row[name] is not None for name in later))
         _insert(central, table, [{**row, **dict.fromkeys(later)} for row in rows])
         count += len(rows)
         copied(len(rows))
     if pending:
-        key = table.primary_key.columns.values()[0]
         central.execute(table.update().where(key == bindparam("key")).values({name: bindparam(name) for name in later}), pending)
     return count
 
