@@ -58,7 +58,8 @@ def test_bench_console_keeps_its_warehouse_and_reuses_it(tmp_path):
 def test_bench_sync_runs_and_prints_its_figures(pg_admin_url, tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "wms_tui", "bench", "sync", "--url", pg_admin_url, "--moves", "300", "--catchup-moves", "200",
-         "--terminals", "3", "--processes", "2", "--wire-terminals", "3", "--seconds", "2", "--period-ms", "500"],
+         "--terminals", "3", "--processes", "2", "--fault-terminals", "3", "--fault-rate", "0.5", "--wire-terminals", "3",
+         "--seconds", "2", "--period-ms", "500"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"},
     )
     assert done.returncode == 0, done.stderr[-2000:]
@@ -68,8 +69,13 @@ def test_bench_sync_runs_and_prints_its_figures(pg_admin_url, tmp_path):
         assert figures[key] > 0, (key, figures)
     if "WMS_TEST_PG_URL" not in os.environ:  # the test's own server runs here: its CPU is read
         assert figures["database_cpu_s"] > 0 and figures["central_cpu_ms_per_pick"] > 0, figures
-    # Every terminal kept its beat (4 picks in 2 s) and every pick reached central once.
-    assert (figures["floor_moves"], figures["lost"], figures["duplicated"]) == (12, 0, 0), figures
+    # Every terminal kept its beat (4 picks in 2 s), every pick reached central once, and once
+    # synced every terminal holds central's moves and balances.
+    assert (figures["floor_moves"], figures["floor_lost"], figures["floor_duplicated"], figures["diverged_terminals"]) == (12, 0, 0, 0)
+    # The fault run: the same behind a proxy that broke half the requests while the terminals picked.
+    assert sum(figures["fault_injected"].values()) > 0, figures
+    assert (figures["fault_moves"], figures["fault_lost"], figures["fault_duplicated"], figures["fault_diverged_terminals"]) == (12, 0, 0, 0)
+    assert (figures["lost"], figures["duplicated"]) == (0, 0)
     # The wire run: the same traffic from terminals that are only their protocol.
     assert (figures["wire_moves"], figures["wire_lost"], figures["wire_duplicated"], figures["wire_unseen_pairs"]) == (12, 0, 0, 0)
     for key in ("wire_push_p99_ms", "wire_visibility_p99_ms", "wire_pushes_per_s", "wire_client_cpu_s", "wire_service_cpu_s"):

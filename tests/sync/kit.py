@@ -9,19 +9,18 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 import uvicorn
 from sqlalchemy import Engine, select
 
 from tests.factories import SmallWarehouse, build_small_warehouse
+from wms_tui.bench.central_load import balances
 from wms_tui.central.app import create_app
 from wms_tui.services.terminals import add_terminal
 from wms_tui.store.db import make_engine, sqlite_url
 from wms_tui.store.integrity import check_ledger
-from wms_tui.store.ledger import BALANCES, MOVES, Ledger, MoveRequest, PostingContext
-from wms_tui.store.models import Container, Item, Location, Lot
+from wms_tui.store.ledger import MOVES, Ledger, MoveRequest, PostingContext
 from wms_tui.sync.client import Endpoint, SyncClient
 
 
@@ -95,18 +94,6 @@ def new_terminal(sqlite_template: Path, folder: Path, terminal_id: str, central:
 def moves_by_id(engine: Engine) -> dict:
     with engine.connect() as conn:
         return {row.id: (row.terminal_id, row.sequence, row.chain_hash) for row in conn.execute(select(MOVES))}
-
-
-def balances(engine: Engine, warehouse: str = "WH1") -> dict[tuple, Decimal]:
-    """Non-zero balances of the warehouse's internal locations, by natural keys."""
-    statement = (
-        select(Item.sku, Location.code, Lot.code, Container.code, BALANCES.c.quantity)
-        .join(Item, Item.id == BALANCES.c.item_id).join(Location, Location.id == BALANCES.c.location_id)
-        .outerjoin(Lot, Lot.id == BALANCES.c.lot_id).outerjoin(Container, Container.id == BALANCES.c.container_id)
-        .where(Location.code.startswith(f"{warehouse}/"), BALANCES.c.quantity != 0)
-    )
-    with engine.connect() as conn:
-        return {tuple(row[:4]): row[4] for row in conn.execute(statement)}
 
 
 def assert_converged(central: Engine, terminals: list[Terminal]) -> None:

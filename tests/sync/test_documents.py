@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from tests.sync.faultproxy import FaultProxy
 from tests.sync.kit import Terminal, assert_converged
+from wms_tui.bench.faultproxy import FaultProxy
 from wms_tui.central import protocol
 from wms_tui.domain.inbound import PurchaseState
 from wms_tui.domain.outbound import ReturnCondition

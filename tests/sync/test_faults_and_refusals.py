@@ -4,6 +4,7 @@ with a clear error and status, having applied nothing."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -14,8 +15,8 @@ import threading
 import httpx
 import pytest
 
-from tests.sync.faultproxy import FaultProxy
 from tests.sync.kit import Service, assert_converged, moves_by_id
+from wms_tui.bench.faultproxy import FaultProxy
 from wms_tui.central import app as central_app
 from wms_tui.domain.sync import SCHEMA_HEADER, credential, schema_token
 from wms_tui.services.terminals import revoke_terminal
@@ -45,6 +46,38 @@ def test_faults_lose_and_double_nothing(central, service, terminals):
         proxy.close()
     assert_converged(central, [t1, t2])
     assert t1.client(service.url).status().text().startswith("synced")
+
+
+def test_a_request_cut_half_way_is_refused_not_an_error_of_the_service(central, service, terminals):
+    """A connection that closes before its body is whole (a handheld leaving the Wi-Fi mid-push)
+    applies nothing and is no error in the service's log; the resend goes through."""
+    t1 = terminals("T1")
+    t1.receive_and_pick(2, 1)
+    service_log = logging.getLogger("uvicorn.error")
+    errors = _Kept(logging.ERROR)
+    service_log.addHandler(errors)
+    proxy = FaultProxy(service.port)
+    try:
+        proxy.mode = "drop_request"
+        with pytest.raises(Offline):
+            t1.client(proxy.url, timeout_s=5).push()
+        assert moves_by_id(central) == {}
+        proxy.heal()
+        assert t1.client(proxy.url).push() == 2
+    finally:
+        service_log.removeHandler(errors)
+        proxy.close()
+    assert proxy.injected == {"drop_request": 1}
+    assert [record.getMessage() for record in errors.records] == []
+
+
+class _Kept(logging.Handler):
+    def __init__(self, level: int) -> None:
+        super().__init__(level)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
 
 
 class FirstPushLate(httpx.HTTPTransport):

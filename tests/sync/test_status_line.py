@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from tests.sync.faultproxy import FaultProxy
 from tests.sync.kit import moves_by_id
 from tests.ui.floorkit import Floor
+from wms_tui.bench.faultproxy import FaultProxy
 from wms_tui.runtime import open_runtime
 from wms_tui.ui.app import WmsApp
 

@@ -1,15 +1,18 @@
 """What the sync benchmarks read of central: the CPU the service's and PostgreSQL's processes
-used, the moves its ledger holds, and the 99th percentile of a run's timings."""
+used, the moves and balances a ledger holds (central's or a terminal's), and the 99th
+percentile of a run's timings."""
 
 from __future__ import annotations
 
 import statistics
 import uuid
+from decimal import Decimal
 
 import psutil
 from sqlalchemy import select, text
 
-from wms_tui.store.ledger import MOVES
+from wms_tui.store.ledger import BALANCES, MOVES
+from wms_tui.store.models import Container, Item, Location, Lot
 
 
 def cpu_s(processes: list[psutil.Process]) -> float:
@@ -45,6 +48,19 @@ def each_cpu_s(server: psutil.Process | None) -> dict[int, float]:
 def ids(engine) -> list[uuid.UUID]:
     with engine.connect() as conn:
         return list(conn.scalars(select(MOVES.c.id)))
+
+
+def balances(engine, warehouse: str = "WH1") -> dict[tuple, Decimal]:
+    """Non-zero balances of the warehouse's internal locations, by natural keys (item SKU,
+    location, lot and container codes): what two ledgers that hold the same moves agree on."""
+    statement = (
+        select(Item.sku, Location.code, Lot.code, Container.code, BALANCES.c.quantity)
+        .join(Item, Item.id == BALANCES.c.item_id).join(Location, Location.id == BALANCES.c.location_id)
+        .outerjoin(Lot, Lot.id == BALANCES.c.lot_id).outerjoin(Container, Container.id == BALANCES.c.container_id)
+        .where(Location.code.startswith(f"{warehouse}/"), BALANCES.c.quantity != 0)
+    )
+    with engine.connect() as conn:
+        return {tuple(row[:4]): row[4] for row in conn.execute(statement)}
 
 
 def p99(values: list[float]) -> float:

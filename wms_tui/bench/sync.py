@@ -1,6 +1,7 @@
 """`wms-tui bench sync`: push and catch-up throughput against a raw COPY, and push latency and
 cross-terminal visibility with many terminals, the service running as `wms-tui central serve`
-in its own process(es) on loopback; the latency run's terminals run in processes of their own."""
+in its own process(es) on loopback; the latency run's terminals run in processes of their own,
+and so do those of the fault run, whose requests pass a proxy that breaks some of them."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ import psutil
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from wms_tui.bench.central_load import cpu_s, database_server, each_cpu_s, ids, p99
+from wms_tui.bench.central_load import balances, cpu_s, database_server, each_cpu_s, ids, p99
+from wms_tui.bench.faultproxy import FaultProxy
 from wms_tui.bench.sync_wire import wire_run
 from wms_tui.services import catalog
 from wms_tui.services.terminals import add_terminal
@@ -44,6 +46,12 @@ SYNC_INTERVAL_S = 1.0
 DRAIN_S = 60.0
 # Bins and items of the latency run: every terminal pulls them before the clock starts.
 FLOOR_SITE = (20, 20)
+# The faults of the fault run, each as likely as the others.
+FAULTS = ("drop_request", "drop_response", "reset", "delay")
+# What the fault run reports (as fault_*), of its latency run's figures.
+FAULT_FIGURES = {"push_p99_ms": "push_p99_ms", "visibility_p99_ms": "visibility_p99_ms", "moves": "floor_moves",
+                 "lost": "lost", "duplicated": "duplicated", "unseen_pairs": "unseen_pairs",
+                 "diverged_terminals": "diverged_terminals"}
 
 
 def _free_port() -> int:
@@ -186,6 +194,7 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
             time.sleep(0.1)
         worker.stop()
     for engine, _, client in terminals:
+        client.sync_once()  # what is left both ways, so that the terminal's ledger can be compared with central's
         client.close()
         engine.dispose()
     results.put({"cpu_s": time.process_time() - cpu_at_start, "confirmed": confirmed, "push_ms": push_ms, "pick_lag_ms": pick_lag_ms, "seen": seen, "pulls": pulls[0], "end": end + spread_s})
@@ -203,15 +212,22 @@ def _floor_template(folder: Path) -> tuple[Path, tuple[list[int], list[int], int
 
 
 def _floor_run(central, urls: list[str], services: list[psutil.Process], folder: Path, terminals: int, processes: int,
-               seconds: float, period_s: float, nice: int) -> dict:
+               seconds: float, period_s: float, nice: int, fault_rate: float = 0.0) -> dict:
     """The terminals spread over `processes` processes (so that the simulator is not the
     bottleneck) and over the service copies at `urls`. Visibility: from a pick confirmed on
     terminal A to that move committed in terminal B's file, for every pick and every B; a pair
     B has not seen when the run ends counts with its wait so far. The CPU the simulated fleet
     and the `services` processes used from the start of the picks on is reported beside the
-    figures: on one machine the fleet competes with the service for the cores."""
+    figures: on one machine the fleet competes with the service for the cores.
+    `fault_rate`: the terminals reach the service through a FaultProxy each copy, and while
+    they pick that share of their requests meets one of FAULTS (then the network heals and
+    they send and fetch what is left). Lost: a pick central does not hold; duplicated: a move
+    central holds more than once or that is no terminal's pick; diverged: a terminal whose
+    moves or balances differ from central's once it has synced."""
     template, site = _floor_template(folder)
-    fleet = [(f"F{n:02}", urls[n % len(urls)], add_terminal(central, f"F{n:02}", "WH1"), n * period_s / terminals)
+    proxies = [FaultProxy(httpx.URL(url).port, seed=n) for n, url in enumerate(urls)] if fault_rate else []
+    routes = [proxy.url for proxy in proxies] or urls
+    fleet = [(f"F{n:02}", routes[n % len(routes)], add_terminal(central, f"F{n:02}", "WH1"), n * period_s / terminals)
              for n in range(terminals)]
     spawn = multiprocessing.get_context("spawn")
     ready, results = spawn.Barrier(processes + 1), spawn.Queue()
@@ -224,7 +240,14 @@ def _floor_run(central, urls: list[str], services: list[psutil.Process], folder:
     server = database_server(central)
     ready.wait(timeout=600)
     service_cpu_at_start, server_cpu_at_start = cpu_s(services), each_cpu_s(server)
+    for proxy in proxies:
+        proxy.odds = dict.fromkeys(FAULTS, fault_rate / len(FAULTS))
+    healing = threading.Timer(0.5 + seconds, lambda: [proxy.heal() for proxy in proxies])  # as the picks end
+    healing.start()
     parts = [results.get(timeout=seconds + 600) for _ in workers]  # a process that died raises queue.Empty here
+    healing.cancel()
+    for proxy in proxies:
+        proxy.close()
     service_cpu_s = cpu_s(services) - service_cpu_at_start
     # A backend that ended during the run takes its CPU with it: the figure is a floor.
     database_cpu_s = None if server is None else sum(
@@ -252,10 +275,12 @@ def _floor_run(central, urls: list[str], services: list[psutil.Process], folder:
         "push_p99_ms": round(p99([ms for part in parts for ms in part["push_ms"]]), 1),
         "visibility_p99_ms": round(p99(visibility), 1),
         "lost": len(own.keys() - central_ids.keys()),
-        "duplicated": sum(count - 1 for count in central_ids.values()),
+        "duplicated": central_ids.total() - len(own.keys() & central_ids.keys()),
         "floor_moves": len(own),
         "floor_moves_asked": terminals * int(seconds / period_s),
         "unseen_pairs": unseen,
+        "diverged_terminals": _diverged(central, folder, observers),
+        **({"injected": dict(sum((proxy.injected for proxy in proxies), Counter()))} if proxies else {}),
         "pulls_per_s": round(sum(part["pulls"] for part in parts) / (seconds + spread_s)),
         "pick_lag_p99_ms": round(p99([ms for part in parts for ms in part["pick_lag_ms"]]), 1),
         "pushes_per_s": round(sum(len(part["push_ms"]) for part in parts) / (seconds + spread_s)),
@@ -266,6 +291,17 @@ def _floor_run(central, urls: list[str], services: list[psutil.Process], folder:
         # What central (the service and PostgreSQL) spends per pick: its capacity, whatever the fleet costs.
         "central_cpu_ms_per_pick": None if database_cpu_s is None else round((service_cpu_s + database_cpu_s) / max(1, len(own)) * 1000, 2),
     }
+
+
+def _diverged(central, folder: Path, terminal_ids: list[str]) -> int:
+    """How many of the terminals hold other moves or other balances than central."""
+    expected = set(ids(central)), balances(central)
+    diverged = 0
+    for terminal_id in terminal_ids:
+        engine = make_engine(sqlite_url(folder / f"{terminal_id}.db"))
+        diverged += (set(ids(engine)), balances(engine)) != expected
+        engine.dispose()
+    return diverged
 
 
 def _own_moves(folder: Path, terminal_ids: list[str]) -> dict[bytes, str]:
@@ -323,20 +359,28 @@ def _central(url: str, services: int, site: tuple[int, int]):
 @click.option("--fleet-nice", default=10, show_default=True, type=click.IntRange(0, 19),
               help="Niceness of the simulated terminals' processes: on a site they run on the handhelds, not beside the "
                    "service; here they would take the CPU the service and PostgreSQL need (0: equal footing).")
+@click.option("--fault-terminals", default=50, show_default=True,
+              help="Terminals of the fault run (0: none): the latency run again, its requests through a proxy that "
+                   "breaks --fault-rate of them while the terminals pick (fault_* figures).")
+@click.option("--fault-rate", default=0.1, show_default=True, type=click.FloatRange(0, 1, min_open=True),
+              help="Share of the fault run's requests that meet a fault: the request cut half-way, the answer dropped "
+                   "after central committed, the connection reset, or a delay, each as likely.")
 @click.option("--wire-terminals", default=50, show_default=True,
               help="Terminals of the wire run (0: none): the latency run's traffic from terminals that are only their "
                    "protocol, in a few light processes, so that central has most of the cores (its part of the targets).")
 @click.option("--seconds", default=30.0, show_default=True, help="Length of the latency run.")
 @click.option("--period-ms", default=200, show_default=True, help="Each terminal confirms a pick this often.")
 def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, processes: int, services: int, fleet_nice: int,
-               wire_terminals: int, seconds: float, period_ms: int) -> None:
+               fault_terminals: int, fault_rate: float, wire_terminals: int, seconds: float, period_ms: int) -> None:
     """Sync push rate, catch-up time and pick latency (prints one JSON object).
 
     Runs against throwaway databases on --url and the real service on 127.0.0.1: one terminal
     pushing --moves moves beside a raw COPY of the same rows, an offline terminal catching up
     --catchup-moves, and --terminals terminals each confirming a pick every --period-ms for
-    --seconds (push and pick-to-other-terminal p99, lost and duplicated moves); then the same
-    traffic from --wire-terminals terminals that are only their protocol (wire_* figures)."""
+    --seconds (push and pick-to-other-terminal p99, lost and duplicated moves); the same with
+    --fault-terminals terminals behind a proxy that breaks --fault-rate of their requests
+    (fault_* figures); then the same traffic from --wire-terminals terminals that are only
+    their protocol (wire_* figures). lost and duplicated add up every run's."""
     figures: dict = {}
     processes = min(processes or terminals, terminals)
     with tempfile.TemporaryDirectory(prefix="wms-bench-sync-") as folder:
@@ -346,8 +390,19 @@ def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, process
         if terminals:
             # A database of its own: the terminals start in step with central, not 250,000 moves behind.
             with _central(url, services, FLOOR_SITE) as (central, urls, service_processes):
-                figures.update(_floor_run(central, urls, service_processes, Path(folder), terminals, processes, seconds,
-                                          period_ms / 1000, fleet_nice))
+                latency = _floor_run(central, urls, service_processes, Path(folder), terminals, processes, seconds,
+                                     period_ms / 1000, fleet_nice)
+                latency["floor_lost"], latency["floor_duplicated"] = latency.pop("lost"), latency.pop("duplicated")
+                figures.update(latency)
+        if fault_terminals:
+            with _central(url, services, FLOOR_SITE) as (central, urls, service_processes):
+                fault_folder = Path(folder) / "faults"
+                fault_folder.mkdir()
+                faulted = _floor_run(central, urls, service_processes, fault_folder, fault_terminals,
+                                     min(processes or fault_terminals, fault_terminals), seconds, period_ms / 1000,
+                                     fleet_nice, fault_rate)
+                figures.update({f"fault_{name}": faulted[key] for name, key in FAULT_FIGURES.items()},
+                               fault_injected=faulted["injected"])
         if wire_terminals:
             with _central(url, services, FLOOR_SITE) as (central, urls, service_processes):
                 wire_folder = Path(folder) / "wire"
@@ -355,10 +410,13 @@ def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, process
                 template, site = _floor_template(wire_folder)
                 figures.update(wire_run(central, urls, service_processes, wire_folder, template, site, wire_terminals,
                                         seconds, period_ms / 1000))
+    for loss in ("lost", "duplicated"):  # the issue's figures: over every run, the fault run's included
+        figures[loss] = sum(value for name, value in figures.items() if name.endswith(f"_{loss}"))
     click.echo(json.dumps({
         **figures,
         "sizes": {"moves": moves, "catchup_moves": catchup_moves, "terminals": terminals, "processes": processes,
-                  "services": services, "fleet_nice": fleet_nice, "wire_terminals": wire_terminals, "seconds": seconds, "period_ms": period_ms, "batch": BATCH,
+                  "services": services, "fleet_nice": fleet_nice, "fault_terminals": fault_terminals,
+                  "fault_rate": fault_rate, "wire_terminals": wire_terminals, "seconds": seconds, "period_ms": period_ms, "batch": BATCH,
                   "at": datetime.now(UTC).isoformat(timespec="seconds")},
     }))
 

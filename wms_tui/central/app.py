@@ -32,7 +32,7 @@ import anyio
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -156,11 +156,14 @@ async def _request_body(request: Request) -> dict:
     if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
         raise SyncRefused(413, f"a request body may hold at most {MAX_BODY_BYTES} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise SyncRefused(413, f"a request body may hold at most {MAX_BODY_BYTES} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise SyncRefused(413, f"a request body may hold at most {MAX_BODY_BYTES} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:  # the terminal lost its network mid-request: it sends the whole again
+        raise SyncRefused(400, "the connection closed before the request's body was whole: nothing was applied") from None
     try:
         body = json.loads(b"".join(chunks))
     except (ValueError, UnicodeDecodeError) as exc:

@@ -1,21 +1,29 @@
-"""A loopback TCP proxy that breaks connections on purpose: drop the request half-way, drop the
-response after the server answered (it committed), delay, or reset."""
+"""A loopback TCP proxy that breaks connections on purpose, for the sync tests and `bench sync`'s
+fault run: drop the request half-way, drop the response after the server answered (it
+committed), delay, or reset. Every request meets `mode`, or with `odds` set each draws its own
+fault (mode -> chance per request; the rest pass)."""
 
 from __future__ import annotations
 
+import random
 import socket
 import struct
 import threading
 import time
+from collections import Counter
 
 
 class FaultProxy:
     MODES = ("pass", "drop_request", "drop_response", "delay", "reset")
 
-    def __init__(self, target_port: int, delay_s: float = 0.3) -> None:
+    def __init__(self, target_port: int, delay_s: float = 0.3, *, seed: int = 0) -> None:
         self.target_port = target_port
         self.delay_s = delay_s
         self.mode = "pass"
+        self.odds: dict[str, float] = {}
+        self.injected: Counter[str] = Counter()  # the faults met so far, by mode
+        self._draws = random.Random(seed)
+        self._drawing = threading.Lock()
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.thread = threading.Thread(target=self._accept, daemon=True)
@@ -24,6 +32,25 @@ class FaultProxy:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def heal(self) -> None:
+        """Every request passes from now on."""
+        with self._drawing:
+            self.mode, self.odds = "pass", {}
+
+    def _next_mode(self) -> str:
+        with self._drawing:
+            mode = self.mode
+            if self.odds:
+                draw = self._draws.random()
+                for fault, chance in self.odds.items():
+                    if draw < chance:
+                        mode = fault
+                        break
+                    draw -= chance
+            if mode != "pass":
+                self.injected[mode] += 1
+            return mode
 
     def _accept(self) -> None:
         while True:
@@ -39,7 +66,7 @@ class FaultProxy:
         upstream = socket.create_connection(("127.0.0.1", self.target_port))
         try:
             while request := self._read_request(client):
-                mode = self.mode
+                mode = self._next_mode()
                 if mode == "drop_request":
                     upstream.sendall(request[: len(request) // 2])
                     return
