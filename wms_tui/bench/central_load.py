@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import statistics
 import uuid
+from collections import Counter
 from decimal import Decimal
 
 import psutil
@@ -48,6 +49,13 @@ def each_cpu_s(server: psutil.Process | None) -> dict[int, float]:
 def ids(engine) -> list[uuid.UUID]:
     with engine.connect() as conn:
         return list(conn.scalars(select(MOVES.c.id)))
+
+
+def losses(central, picked: set[uuid.UUID]) -> tuple[int, int]:
+    """(lost, duplicated) of a run's picks: those central does not hold, and what central holds
+    besides one of each (a move twice, or a move that is no pick of the run)."""
+    held = Counter(ids(central))
+    return len(picked - held.keys()), held.total() - len(picked & held.keys())
 
 
 def balances(engine, warehouse: str = "WH1") -> dict[tuple, Decimal]:

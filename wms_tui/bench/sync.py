@@ -27,7 +27,15 @@ import psutil
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from wms_tui.bench.central_load import balances, cpu_s, database_server, each_cpu_s, ids, p99
+from wms_tui.bench.central_load import (
+    balances,
+    cpu_s,
+    database_server,
+    each_cpu_s,
+    ids,
+    losses,
+    p99,
+)
 from wms_tui.bench.faultproxy import FaultProxy
 from wms_tui.bench.sync_wire import wire_run
 from wms_tui.services import catalog
@@ -270,12 +278,12 @@ def _floor_run(central, urls: list[str], services: list[psutil.Process], folder:
     )
     unseen = sum(1 for move_id, terminal_id in own.items() for observer in observers
                  if observer != terminal_id and (observer, move_id) not in seen)
-    central_ids = Counter(move_id.bytes for move_id in ids(central))
+    lost, duplicated = losses(central, {uuid.UUID(bytes=move_id) for move_id in own})
     return {
         "push_p99_ms": round(p99([ms for part in parts for ms in part["push_ms"]]), 1),
         "visibility_p99_ms": round(p99(visibility), 1),
-        "lost": len(own.keys() - central_ids.keys()),
-        "duplicated": central_ids.total() - len(own.keys() & central_ids.keys()),
+        "lost": lost,
+        "duplicated": duplicated,
         "floor_moves": len(own),
         "floor_moves_asked": terminals * int(seconds / period_s),
         "unseen_pairs": unseen,

@@ -16,12 +16,13 @@ import asyncio
 import json
 import multiprocessing
 import time
+import uuid
 from pathlib import Path
 
 import httpx
 import psutil
 
-from wms_tui.bench.central_load import cpu_s, database_server, each_cpu_s, ids, p99
+from wms_tui.bench.central_load import cpu_s, database_server, each_cpu_s, losses, p99
 from wms_tui.domain.sync import API_PREFIX, FIELD_INDEX, SCHEMA_HEADER, credential, schema_token
 from wms_tui.services.terminals import add_terminal
 from wms_tui.store import migrate, replication
@@ -182,13 +183,13 @@ def wire_run(central, urls: list[str], services: list[psutil.Process], folder: P
     unseen = sum(1 for observer in fleet for poster, move_id, _ in beats
                  if poster != observer.terminal_id and move_id not in observer.arrived)
     posted = {move_id for _, move_id, _ in beats}
-    central_ids = [move_id.hex for move_id in ids(central)]
+    lost, duplicated = losses(central, set(map(uuid.UUID, posted)))
     return {
         "wire_push_p99_ms": round(p99(push_ms), 1),
         "wire_visibility_p99_ms": round(p99(visibility) * 1000, 1),
         "wire_moves": len(posted),
-        "wire_lost": len(posted - set(central_ids)),
-        "wire_duplicated": len(central_ids) - len(set(central_ids)),
+        "wire_lost": lost,
+        "wire_duplicated": duplicated,
         "wire_unseen_pairs": unseen,
         "wire_pushes_per_s": round(len(push_ms) / (end - start), 1),
         "wire_client_cpu_s": round(sum(part["cpu_s"] for part in done), 1),
