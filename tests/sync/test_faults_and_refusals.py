@@ -11,9 +11,12 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
 from tests.sync.kit import Service, assert_converged, moves_by_id
 from wms_tui.bench.faultproxy import FaultProxy
@@ -69,6 +72,44 @@ def test_a_request_cut_half_way_is_refused_not_an_error_of_the_service(central, 
         proxy.close()
     assert proxy.injected == {"drop_request": 1}
     assert [record.getMessage() for record in errors.records] == []
+
+
+def test_central_database_down_is_a_503_and_nothing_is_lost(central, service, terminals, pg_admin_url):
+    """Central's PostgreSQL stops answering (here its database refuses connections and its
+    sessions end): a push, a pull already waiting and the health check answer 503 with the
+    reason, the service logs no error, the terminals keep their moves; back up, all goes through."""
+    t1, t2 = terminals("T1"), terminals("T2")
+    t2.client(service.url).sync_once()  # in step: its next long poll waits
+    t1.receive_and_pick(3, 1)
+    name = central.url.database
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+    service_log = logging.getLogger("uvicorn.error")
+    errors = _Kept(logging.ERROR)
+    service_log.addHandler(errors)
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(t2.client(service.url).pull, 20)
+            time.sleep(0.5)
+            with admin.connect() as conn:
+                conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"), {"name": name})
+            with pytest.raises(Offline, match="503: central's database did not answer"):
+                waiting.result(timeout=10)
+        with pytest.raises(Offline, match="503: central's database did not answer"):
+            t1.client(service.url).push()
+        health = httpx.get(f"{service.url}/v1/health")
+        assert health.status_code == 503 and "did not answer" in health.json()["error"]
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
+        admin.dispose()
+        service_log.removeHandler(errors)
+    assert [record.getMessage() for record in errors.records] == []
+    assert moves_by_id(central) == {}
+    assert httpx.get(f"{service.url}/v1/health").status_code == 200
+    for terminal in (t1, t2, t1):
+        terminal.client(service.url).sync_once()
+    assert_converged(central, [t1, t2])
 
 
 class _Kept(logging.Handler):

@@ -8,7 +8,10 @@ as 'news', as a pull would: a terminal that is pushing learns the news without p
 POST /v1/documents the documents a terminal created (packing, shipments, receipts, counts,
 returns); POST /v1/tasks applies task completions and leases tasks to the terminal; POST
 /v1/pull answers what changed, waiting up to `wait_s` seconds (long poll) when nothing has;
-GET /v1/health says the service is up.
+GET /v1/health says the service is up and reaches its database.
+A request the database cannot answer (central's PostgreSQL down, restarting or refusing
+connections) is answered 503 with the reason, logged in one line: the terminal keeps its moves
+and sends them again after its back-off.
 
 A waiting pull does not re-read the database on its own: one task per service process reads
 the change counters every POLL_S while pulls wait and wakes them all when one moves (50
@@ -26,10 +29,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import logging
 import time
 
 import anyio
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
@@ -59,6 +64,11 @@ SETTLE_S = 0.1
 # pulls waited behind them for a thread.
 WRITERS = 10
 _COUNTERS = text("SELECT warehouse_id, last_change FROM change_counter ORDER BY warehouse_id")
+# What the database raises when it cannot answer: down, restarting, refusing connections, or a
+# transaction it gave up (a deadlock, a serialisation failure). The request may be sent again.
+UNANSWERED = (OperationalError, InterfaceError)
+
+log = logging.getLogger(__name__)
 
 
 class ChangeWatch:
@@ -102,15 +112,22 @@ class ChangeWatch:
         try:
             seen = None
             while self.waiting:
-                counters = await run_in_threadpool(self._read)
+                try:
+                    counters = await run_in_threadpool(self._read)
+                except UNANSWERED:  # the waiting pulls are woken: their own reads answer 503 now
+                    self._wake()
+                    return
                 if counters != seen:
                     seen = counters
-                    self.generation += 1
-                    self._moved.set()
-                    self._moved = asyncio.Event()
+                    self._wake()
                 await asyncio.sleep(POLL_S)
         finally:
             self._task = None
+
+    def _wake(self) -> None:
+        self.generation += 1
+        self._moved.set()
+        self._moved = asyncio.Event()
 
 
 class SharedReads:
@@ -175,6 +192,17 @@ async def _request_body(request: Request) -> dict:
 
 def _refusal(exc: SyncRefused) -> JSONResponse:
     return JSONResponse({"error": str(exc), **exc.details}, status_code=exc.status)
+
+
+async def _database_unanswered(_request: Request, exc: Exception) -> JSONResponse:
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    log.warning("central's database did not answer: %s", reason)
+    return JSONResponse({"error": f"central's database did not answer ({reason}): send again later"}, status_code=503)
+
+
+def _check_database(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
 
 
 def create_app(engine: Engine) -> Starlette:
@@ -249,6 +277,7 @@ def create_app(engine: Engine) -> Starlette:
         return Response(found.body_for(caller.terminal_id), media_type="application/json")
 
     async def health(_request: Request) -> JSONResponse:
+        await run_in_threadpool(_check_database, engine)  # a 503 when it does not answer
         return JSONResponse({"schema": schema_token(migrate.HEADS)})
 
     return Starlette(routes=[
@@ -257,4 +286,4 @@ def create_app(engine: Engine) -> Starlette:
         Route(f"{API_PREFIX}/tasks", tasks, methods=["POST"]),
         Route(f"{API_PREFIX}/pull", pull, methods=["POST"]),
         Route(f"{API_PREFIX}/health", health, methods=["GET"]),
-    ])
+    ], exception_handlers=dict.fromkeys(UNANSWERED, _database_unanswered))

@@ -97,6 +97,15 @@ def _saving(columns: frozenset[str]):
             .values({column: bindparam(column) for column in columns}))
 
 
+def _reason(response: httpx.Response) -> str:
+    """': ' and the error a failed answer gives, if it gives one in JSON."""
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return ""
+    return f": {error}" if isinstance(error, str) else ""
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
@@ -161,7 +170,7 @@ class SyncClient:
         except httpx.TransportError as exc:
             raise Offline(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from None
         if response.status_code >= 500:
-            raise Offline(f"central answered {response.status_code}")
+            raise Offline(f"central answered {response.status_code}{_reason(response)}")
         try:
             answer = response.json()
         except ValueError:
