@@ -121,10 +121,31 @@ _MOVES_SINCE = text(f"""
 """)
 
 
-def outbox(conn: Connection, terminal_id: str, after: int, limit: int) -> list[list]:
+class WireBatch:
+    """Wire moves as the database wrote them: `json` is their JSON array, sent as it is (a
+    terminal that parsed ten thousand moves only to write them out again spent more on that
+    than on reading them); `last` is the last move, parsed, or None for no move."""
+
+    def __init__(self, moves: list[str]) -> None:
+        self.json = "[" + ",".join(moves) + "]"
+        self.count = len(moves)
+        self.last: list | None = json.loads(moves[-1]) if moves else None
+
+    def __len__(self) -> int:
+        return self.count
+
+    def moves(self) -> list[list]:
+        return json.loads(self.json)
+
+
+def outbox_batch(conn: Connection, terminal_id: str, after: int, limit: int) -> WireBatch:
     """The terminal's own moves above `after`, in sequence order, as wire moves."""
-    moves = conn.execute(_OUTBOX, {"terminal": terminal_id, "after": after, "limit": limit}).scalars()
-    return json.loads("[" + ",".join(moves) + "]")
+    return WireBatch(list(conn.execute(_OUTBOX, {"terminal": terminal_id, "after": after, "limit": limit}).scalars()))
+
+
+def outbox(conn: Connection, terminal_id: str, after: int, limit: int) -> list[list]:
+    """outbox_batch's moves, parsed."""
+    return outbox_batch(conn, terminal_id, after, limit).moves()
 
 
 _OWN = MOVES.alias("own")

@@ -63,7 +63,8 @@ class SyncReport:
 
 
 # (acknowledged sequence, its chain hash, the first batch above it, the last sequence to send)
-OutboxStart = tuple[int, str, list[list], int]
+OutboxStart = tuple[int, str, replication.WireBatch, int]
+NO_MOVES = replication.WireBatch([])
 
 
 class Sent(NamedTuple):
@@ -95,6 +96,15 @@ def _saving(columns: frozenset[str]):
     push and pull, and building the statement cost more than running it."""
     return (SYNC_STATE.update().where(SYNC_STATE.c.terminal_id == bindparam("_terminal"))
             .values({column: bindparam(column) for column in columns}))
+
+
+def _request_json(body: dict) -> str:
+    """The body as JSON; a batch of moves (WireBatch) goes in as the database wrote it."""
+    moves = body.get("moves")
+    if not isinstance(moves, replication.WireBatch):
+        return json.dumps(body, separators=(",", ":"))
+    rest = json.dumps({name: value for name, value in body.items() if name != "moves"}, separators=(",", ":"))
+    return f'{rest[:-1]}{"," if len(rest) > 2 else ""}"moves":{moves.json}}}'
 
 
 def _reason(response: httpx.Response) -> str:
@@ -159,7 +169,7 @@ class SyncClient:
             self._sender_pool.shutdown()
 
     def _post(self, path: str, body: dict, *, wait_s: float = 0) -> dict:
-        request = httpx.Request("POST", self._urls[path], headers=self._headers, content=json.dumps(body, separators=(",", ":")),
+        request = httpx.Request("POST", self._urls[path], headers=self._headers, content=_request_json(body),
                                 extensions={"timeout": self._timeout(wait_s)})
         try:
             response = self._transport.handle_request(request)
@@ -198,13 +208,13 @@ class SyncClient:
     def _addressed(self, **body) -> dict:
         return {"terminal": self.endpoint.terminal_id, "warehouse": self.endpoint.warehouse, **body}
 
-    def _outbox(self, after: int, through: int) -> list[list]:
+    def _outbox(self, after: int, through: int) -> replication.WireBatch:
         """The outbox batch above `after` up to move `through`. A terminal's own sequence
         numbers run without a hole."""
         if through <= after:
-            return []
+            return NO_MOVES
         with self._reader.connect() as conn:
-            return replication.outbox(conn, self.endpoint.terminal_id, after, min(self.batch_size, through - after))
+            return replication.outbox_batch(conn, self.endpoint.terminal_id, after, min(self.batch_size, through - after))
 
     def push(self) -> int:
         """Send the outbox (see _push); returns the moves central applied."""
@@ -221,10 +231,10 @@ class SyncClient:
         above it, and the last sequence this push sends."""
         terminal = self.endpoint.terminal_id
         acknowledged, previous = replication.acknowledged(conn, terminal)
-        moves = replication.outbox(conn, terminal, acknowledged, self.batch_size)
+        moves = replication.outbox_batch(conn, terminal, acknowledged, self.batch_size)
         # A batch short of full is all there was: no second read for the last sequence.
         through = replication.last_own_sequence(conn, terminal) if len(moves) == self.batch_size else (
-            moves[-1][SEQUENCE] if moves else acknowledged)
+            moves.last[SEQUENCE] if moves else acknowledged)
         return acknowledged, previous, moves, through
 
     def _send_batches(self, with_news: bool, start: OutboxStart | None) -> tuple[int, tuple[int, int]]:
@@ -245,7 +255,7 @@ class SyncClient:
             with self._reader.connect() as conn:
                 start = self._outbox_start(conn)
         acknowledged, previous, moves, through = start
-        in_flight: deque[tuple[Future, list[list]]] = deque()
+        in_flight: deque[tuple[Future, replication.WireBatch]] = deque()
         news_from, news_applied = None, (0, 0)
         while moves or in_flight:
             if moves and len(in_flight) < PUSHES_IN_FLIGHT:
@@ -260,8 +270,8 @@ class SyncClient:
                         self.awaiting_news = True
                     request = self._sent_here("/push", body)
                 in_flight.append((request, moves))
-                previous = moves[-1][CHAIN]
-                moves = self._outbox(moves[-1][SEQUENCE], through) if full else []
+                previous = moves.last[CHAIN]
+                moves = self._outbox(moves.last[SEQUENCE], through) if full else NO_MOVES
                 continue
             request, batch = in_flight.popleft()
             try:
@@ -283,9 +293,9 @@ class SyncClient:
             else:
                 with self._writer.begin() as conn:
                     self._save(conn, acknowledged_sequence=acknowledged)
-            if acknowledged != batch[-1][SEQUENCE]:
+            if acknowledged != batch.last[SEQUENCE]:
                 sent += self._wait_out(in_flight)
-                moves = []
+                moves = NO_MOVES
             if not in_flight and not moves and acknowledged < through:  # what central did not take of it (a resend)
                 with self._reader.connect() as conn:
                     previous = replication.chain_hash(conn, terminal, acknowledged)
