@@ -390,7 +390,6 @@ def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, process
     (fault_* figures); then the same traffic from --wire-terminals terminals that are only
     their protocol (wire_* figures). lost and duplicated add up every run's."""
     figures: dict = {}
-    processes = min(processes or terminals, terminals)
     with tempfile.TemporaryDirectory(prefix="wms-bench-sync-") as folder:
         if moves:
             with _central(url, 1, (200, 1000)) as (central, (service_url,), _):
@@ -398,8 +397,8 @@ def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, process
         if terminals:
             # A database of its own: the terminals start in step with central, not 250,000 moves behind.
             with _central(url, services, FLOOR_SITE) as (central, urls, service_processes):
-                latency = _floor_run(central, urls, service_processes, Path(folder), terminals, processes, seconds,
-                                     period_ms / 1000, fleet_nice)
+                latency = _floor_run(central, urls, service_processes, Path(folder), terminals, min(processes or terminals, terminals),
+                                     seconds, period_ms / 1000, fleet_nice)
                 latency["floor_lost"], latency["floor_duplicated"] = latency.pop("lost"), latency.pop("duplicated")
                 figures.update(latency)
         if fault_terminals:
