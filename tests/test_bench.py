@@ -59,18 +59,19 @@ def test_bench_sync_runs_and_prints_its_figures(pg_admin_url, tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "wms_tui", "bench", "sync", "--url", pg_admin_url, "--moves", "300", "--catchup-moves", "200",
          "--terminals", "3", "--processes", "2", "--fault-terminals", "3", "--fault-rate", "0.5", "--wire-terminals", "3",
-         "--seconds", "2", "--period-ms", "500"],
+         "--seconds", "2", "--warmup-s", "1", "--period-ms", "500"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"},
     )
     assert done.returncode == 0, done.stderr[-2000:]
     figures = json.loads(done.stdout.strip().splitlines()[-1])
-    for key in ("push_moves_per_s", "copy_rows_per_s", "catchup_100k_s", "push_p99_ms", "visibility_p99_ms", "pulls_per_s",
+    for key in ("push_moves_per_s", "copy_rows_per_s", "catchup_100k_s", "push_p99_ms", "exchange_p99_ms", "visibility_p99_ms", "pulls_per_s",
                 "fleet_cpu_s", "service_cpu_s"):
         assert figures[key] > 0, (key, figures)
     if "WMS_TEST_PG_URL" not in os.environ:  # the test's own server runs here: its CPU is read
         assert figures["database_cpu_s"] > 0 and figures["central_cpu_ms_per_pick"] > 0, figures
-    # Every terminal kept its beat (4 picks in 2 s), every pick reached central once, and once
-    # synced every terminal holds central's moves and balances.
+    # Every terminal kept its beat (4 measured picks in 2 s, after 2 in the warm-up), every pick,
+    # the warm-up's too, reached central once, and once synced every terminal holds central's
+    # moves and balances.
     assert (figures["floor_moves"], figures["floor_lost"], figures["floor_duplicated"], figures["diverged_terminals"]) == (12, 0, 0, 0)
     # The fault run: the same behind a proxy that broke half the requests while the terminals picked.
     assert sum(figures["fault_injected"].values()) > 0, figures

@@ -113,31 +113,56 @@ def _copy_rows_per_s(central, count: int) -> float:
     return len(rows) / (time.perf_counter() - started)
 
 
+class _PushTimer(httpx.HTTPTransport):
+    """A terminal's transport that times its pushes from the request sent to central's answer
+    read in full (`times`, in ms), those begun from `since[0]` (a wall-clock time) on."""
+
+    def __init__(self, times: list[float], since: list[float]) -> None:
+        super().__init__()
+        self.times, self.since = times, since
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        began, at = time.perf_counter(), time.time()
+        response = super().handle_request(request)
+        if request.url.path.endswith("/push") and at >= self.since[0]:
+            response.read()
+            self.times.append((time.perf_counter() - began) * 1000)
+        return response
+
+
 def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str, float]], site: tuple[list[int], list[int], int],
-                     beat: tuple[float, float, float], nice: int, ready, results) -> None:
+                     beat: tuple[float, float, float, float], nice: int, ready, results) -> None:
     """One process of the latency run (module level: it is spawned). Each of its terminals
     (id, service url, secret, beat offset) confirms a pick every period_s (posted to its file,
     as the floor does) and nudges its sync worker, the app's own (a pusher and a long-polling
-    puller thread). Puts what it saw on `results`: the picks (id, confirmed at), the push
-    times, and when each other terminal's move was committed in this terminal's file (once the
-    pull that brought it returned)."""
-    seconds, period_s, spread_s = beat
+    puller thread), for warmup_s and then the measured seconds. Puts what it saw on `results`:
+    the measured picks (id, confirmed at), the push times (request to answer) and the
+    exchanges' (a push with the news it brought applied, and the leases asked for), and when
+    each other terminal's move was committed in this terminal's file (once the pull that
+    brought it returned)."""
+    seconds, period_s, spread_s, warmup_s = beat
     os.nice(nice)
     bins, items, supplier = site
     terminals = []
+    push_ms: list[float] = []
+    measured_from = [float("inf")]  # the clock's start, once known
     for terminal_id, url, secret, _ in fleet:
         path = Path(folder) / f"{terminal_id}.db"
         shutil.copyfile(template, path)
         engine = make_engine(sqlite_url(path))
-        client = SyncClient(engine, Endpoint(url, terminal_id, "WH1", secret))
+        client = SyncClient(engine, Endpoint(url, terminal_id, "WH1", secret), transport=_PushTimer(push_ms, measured_from))
         client.sync_once()  # master data and the cursors, before the clock starts
         terminals.append((engine, Ledger(engine, PostingContext(terminal_id, "bench")), client))
     ready.wait()
     cpu_at_start = time.process_time()
+    # The first warmup_s of picks are not measured: fifty processes that start picking at once
+    # from cold (SQLAlchemy's statement caches, central's connections and plans) ran seconds
+    # late at first, which a floor that has been working does not.
     start = time.time() + 0.5
-    end = start + seconds
+    measured_from[0] = start + warmup_s
+    end = measured_from[0] + seconds
     confirmed: list[tuple[bytes, float]] = []
-    push_ms: list[float] = []
+    exchange_ms: list[float] = []
     pick_lag_ms: list[float] = []  # from a pick's beat to its local commit
     seen: list[tuple[str, float, list[bytes]]] = []
     pulls = [0]
@@ -147,24 +172,25 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
         while (beat_at := start + offset + n * period_s) < end:
             time.sleep(max(0.0, beat_at - time.time()))
             move = ledger.post([MoveRequest(items[n % len(items)], supplier, bins[n % len(bins)], 1)])[0]
-            confirmed.append((move.id.bytes, time.time()))
-            pick_lag_ms.append((confirmed[-1][1] - beat_at) * 1000)
+            if beat_at >= measured_from[0]:
+                confirmed.append((move.id.bytes, time.time()))
+                pick_lag_ms.append((confirmed[-1][1] - beat_at) * 1000)
             worker.nudge()
             n += 1
 
     def timed(send_outbox):
         """The client's send, its time kept when it brought central moves."""
         def send(ask_leases: bool = True, **options):
-            began = time.perf_counter()
+            began, at = time.perf_counter(), time.time()
             sent = send_outbox(ask_leases, **options)
-            if sent.moves:
-                push_ms.append((time.perf_counter() - began) * 1000)
+            if sent.moves and at >= measured_from[0]:
+                exchange_ms.append((time.perf_counter() - began) * 1000)
             return sent
         return send
 
     def counted(pull):
         def pull_counted(wait_s: float = 0):
-            pulls[0] += 1
+            pulls[0] += time.time() >= measured_from[0]
             return pull(wait_s)
         return pull_counted
 
@@ -205,7 +231,7 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
         client.sync_once()  # what is left both ways, so that the terminal's ledger can be compared with central's
         client.close()
         engine.dispose()
-    results.put({"cpu_s": time.process_time() - cpu_at_start, "confirmed": confirmed, "push_ms": push_ms, "pick_lag_ms": pick_lag_ms, "seen": seen, "pulls": pulls[0], "end": end + spread_s})
+    results.put({"cpu_s": time.process_time() - cpu_at_start, "confirmed": confirmed, "push_ms": push_ms, "exchange_ms": exchange_ms, "pick_lag_ms": pick_lag_ms, "seen": seen, "pulls": pulls[0], "end": end + spread_s})
 
 
 def _floor_template(folder: Path) -> tuple[Path, tuple[list[int], list[int], int]]:
@@ -220,11 +246,14 @@ def _floor_template(folder: Path) -> tuple[Path, tuple[list[int], list[int], int
 
 
 def _floor_run(central, urls: list[str], services: list[psutil.Process], folder: Path, terminals: int, processes: int,
-               seconds: float, period_s: float, nice: int, fault_rate: float = 0.0) -> dict:
+               seconds: float, period_s: float, warmup_s: float, nice: int, fault_rate: float = 0.0) -> dict:
     """The terminals spread over `processes` processes (so that the simulator is not the
-    bottleneck) and over the service copies at `urls`. Visibility: from a pick confirmed on
-    terminal A to that move committed in terminal B's file, for every pick and every B; a pair
-    B has not seen when the run ends counts with its wait so far. The CPU the simulated fleet
+    bottleneck) and over the service copies at `urls`, picking for warmup_s, then for the
+    measured `seconds`. Push: from its request sent to central's answer (the news that comes
+    with it applied after that is the exchange, `exchange_p99_ms`). Visibility: from a pick
+    confirmed on terminal A to that move committed in terminal B's file, for every measured
+    pick and every B; a pair B has not seen when the run ends counts with its wait so far.
+    Lost and duplicated count the warm-up's picks too. The CPU the simulated fleet
     and the `services` processes used from the start of the picks on is reported beside the
     figures: on one machine the fleet competes with the service for the cores.
     `fault_rate`: the terminals reach the service through a FaultProxy each copy, and while
@@ -241,7 +270,7 @@ def _floor_run(central, urls: list[str], services: list[psutil.Process], folder:
     ready, results = spawn.Barrier(processes + 1), spawn.Queue()
     spread_s = 5.0  # pulls go on this long after the last pick
     workers = [spawn.Process(target=_floor_terminals, args=(str(template), str(folder), fleet[n::processes], site,
-                                                            (seconds, period_s, spread_s), nice, ready, results))
+                                                            (seconds, period_s, spread_s, warmup_s), nice, ready, results))
                for n in range(processes)]
     for worker in workers:
         worker.start()
@@ -250,7 +279,7 @@ def _floor_run(central, urls: list[str], services: list[psutil.Process], folder:
     service_cpu_at_start, server_cpu_at_start = cpu_s(services), each_cpu_s(server)
     for proxy in proxies:
         proxy.odds = dict.fromkeys(FAULTS, fault_rate / len(FAULTS))
-    healing = threading.Timer(0.5 + seconds, lambda: [proxy.heal() for proxy in proxies])  # as the picks end
+    healing = threading.Timer(0.5 + warmup_s + seconds, lambda: [proxy.heal() for proxy in proxies])  # as the picks end
     healing.start()
     parts = [results.get(timeout=seconds + 600) for _ in workers]  # a process that died raises queue.Empty here
     healing.cancel()
@@ -271,28 +300,26 @@ def _floor_run(central, urls: list[str], services: list[psutil.Process], folder:
     end = max(part["end"] for part in parts)
     observers = [terminal_id for terminal_id, _, _, _ in fleet]
     own = _own_moves(folder, observers)
-    visibility = sorted(
-        (seen.get((observer, move_id), end) - confirmed[move_id]) * 1000
-        for move_id, terminal_id in own.items() if move_id in confirmed
-        for observer in observers if observer != terminal_id
-    )
-    unseen = sum(1 for move_id, terminal_id in own.items() for observer in observers
-                 if observer != terminal_id and (observer, move_id) not in seen)
+    pairs = [(observer, move_id, at) for move_id, at in confirmed.items() for observer in observers if observer != own[move_id]]
+    visibility = sorted((seen.get((observer, move_id), end) - at) * 1000 for observer, move_id, at in pairs)
+    unseen = sum(1 for observer, move_id, _ in pairs if (observer, move_id) not in seen)
     lost, duplicated = losses(central, {uuid.UUID(bytes=move_id) for move_id in own})
+    pushes = sum(len(part["push_ms"]) for part in parts)
     return {
         "push_p99_ms": round(p99([ms for part in parts for ms in part["push_ms"]]), 1),
+        "exchange_p99_ms": round(p99([ms for part in parts for ms in part["exchange_ms"]]), 1),
         "visibility_p99_ms": round(p99(visibility), 1),
         "lost": lost,
         "duplicated": duplicated,
-        "floor_moves": len(own),
+        "floor_moves": len(confirmed),
         "floor_moves_asked": terminals * int(seconds / period_s),
         "unseen_pairs": unseen,
         "diverged_terminals": _diverged(central, folder, observers),
         **({"injected": dict(sum((proxy.injected for proxy in proxies), Counter()))} if proxies else {}),
         "pulls_per_s": round(sum(part["pulls"] for part in parts) / (seconds + spread_s)),
         "pick_lag_p99_ms": round(p99([ms for part in parts for ms in part["pick_lag_ms"]]), 1),
-        "pushes_per_s": round(sum(len(part["push_ms"]) for part in parts) / (seconds + spread_s)),
-        "moves_per_push": round(len(own) / max(1, sum(len(part["push_ms"]) for part in parts)), 2),
+        "pushes_per_s": round(pushes / (seconds + spread_s)),
+        "moves_per_push": round(len(confirmed) / max(1, pushes), 2),
         "fleet_cpu_s": round(sum(part["cpu_s"] for part in parts), 1),
         "service_cpu_s": round(service_cpu_s, 1),
         "database_cpu_s": None if database_cpu_s is None else round(database_cpu_s, 1),
@@ -376,10 +403,14 @@ def _central(url: str, services: int, site: tuple[int, int]):
 @click.option("--wire-terminals", default=50, show_default=True,
               help="Terminals of the wire run (0: none): the latency run's traffic from terminals that are only their "
                    "protocol, in a few light processes, so that central has most of the cores (its part of the targets).")
-@click.option("--seconds", default=30.0, show_default=True, help="Length of the latency run.")
+@click.option("--seconds", default=30.0, show_default=True, help="Length of the latency run (what is measured).")
+@click.option("--warmup-s", default=5.0, show_default=True, type=click.FloatRange(0),
+              help="Picks before the measured seconds, not measured (lost and duplicated count them): a floor that "
+                   "has been working, not fifty cold processes starting at one moment.")
 @click.option("--period-ms", default=200, show_default=True, help="Each terminal confirms a pick this often.")
 def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, processes: int, services: int, fleet_nice: int,
-               fault_terminals: int, fault_rate: float, wire_terminals: int, seconds: float, period_ms: int) -> None:
+               fault_terminals: int, fault_rate: float, wire_terminals: int, seconds: float, warmup_s: float,
+               period_ms: int) -> None:
     """Sync push rate, catch-up time and pick latency (prints one JSON object).
 
     Runs against throwaway databases on --url and the real service on 127.0.0.1: one terminal
@@ -398,7 +429,7 @@ def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, process
             # A database of its own: the terminals start in step with central, not 250,000 moves behind.
             with _central(url, services, FLOOR_SITE) as (central, urls, service_processes):
                 latency = _floor_run(central, urls, service_processes, Path(folder), terminals, min(processes or terminals, terminals),
-                                     seconds, period_ms / 1000, fleet_nice)
+                                     seconds, period_ms / 1000, warmup_s, fleet_nice)
                 latency["floor_lost"], latency["floor_duplicated"] = latency.pop("lost"), latency.pop("duplicated")
                 figures.update(latency)
         if fault_terminals:
@@ -407,7 +438,7 @@ def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, process
                 fault_folder.mkdir()
                 faulted = _floor_run(central, urls, service_processes, fault_folder, fault_terminals,
                                      min(processes or fault_terminals, fault_terminals), seconds, period_ms / 1000,
-                                     fleet_nice, fault_rate)
+                                     warmup_s, fleet_nice, fault_rate)
                 figures.update({f"fault_{name}": faulted[key] for name, key in FAULT_FIGURES.items()},
                                fault_injected=faulted["injected"])
         if wire_terminals:
@@ -416,14 +447,14 @@ def bench_sync(url: str, moves: int, catchup_moves: int, terminals: int, process
                 wire_folder.mkdir()
                 template, site = _floor_template(wire_folder)
                 figures.update(wire_run(central, urls, service_processes, wire_folder, template, site, wire_terminals,
-                                        seconds, period_ms / 1000))
+                                        seconds, period_ms / 1000, warmup_s))
     for loss in ("lost", "duplicated"):  # the issue's figures: over every run, the fault run's included
         figures[loss] = sum(value for name, value in figures.items() if name.endswith(f"_{loss}"))
     click.echo(json.dumps({
         **figures,
         "sizes": {"moves": moves, "catchup_moves": catchup_moves, "terminals": terminals, "processes": processes,
                   "services": services, "fleet_nice": fleet_nice, "fault_terminals": fault_terminals,
-                  "fault_rate": fault_rate, "wire_terminals": wire_terminals, "seconds": seconds, "period_ms": period_ms, "batch": BATCH,
+                  "fault_rate": fault_rate, "wire_terminals": wire_terminals, "seconds": seconds, "warmup_s": warmup_s, "period_ms": period_ms, "batch": BATCH,
                   "at": datetime.now(UTC).isoformat(timespec="seconds")},
     }))
 

@@ -77,9 +77,11 @@ async def _catch_up(client: httpx.AsyncClient, terminal: _WireTerminal, wait_s: 
         pass
 
 
-async def _work(client: httpx.AsyncClient, terminal: _WireTerminal, start: float, period_s: float, push_ms: list[float]) -> None:
+async def _work(client: httpx.AsyncClient, terminal: _WireTerminal, start: float, period_s: float, measured_from: float,
+                push_ms: list[float]) -> None:
     """Push each move once its beat has passed, no sooner than PUSH_GAP_S after the last push
-    began, with what is due by then; then pull the others' last moves for DRAIN_S."""
+    began, with what is due by then (the round trips of pushes begun from `measured_from` on
+    timed); then pull the others' last moves for DRAIN_S."""
     pushed_at = float("-inf")
     while terminal.sent < len(terminal.moves):
         beat = start + terminal.offset_s + terminal.sent * period_s
@@ -87,9 +89,10 @@ async def _work(client: httpx.AsyncClient, terminal: _WireTerminal, start: float
         due = min(len(terminal.moves), max(terminal.sent + 1, int((time.time() - start - terminal.offset_s) / period_s) + 1))
         batch = terminal.moves[terminal.sent:due]
         previous = terminal.moves[terminal.sent - 1][CHAIN] if terminal.sent else ""
-        pushed_at, began = time.monotonic(), time.perf_counter()
+        pushed_at, began, sent_at = time.monotonic(), time.perf_counter(), time.time()
         answer = await _post(client, terminal, "push", {"previous_hash": previous, "moves": batch, "news": terminal.cursors})
-        push_ms.append((time.perf_counter() - began) * 1000)
+        if sent_at >= measured_from:
+            push_ms.append((time.perf_counter() - began) * 1000)
         if answer["applied_sequence"] != batch[-1][SEQUENCE]:
             raise RuntimeError(f"{terminal.terminal_id}: central holds its moves up to {answer['applied_sequence']}, "
                                f"not {batch[-1][SEQUENCE]}")
@@ -115,26 +118,26 @@ def _prepare(folder: Path, template: Path, central, terminal_id: str, url: str, 
     return _WireTerminal(terminal_id, url, add_terminal(central, terminal_id, "WH1"), moves, offset_s)
 
 
-async def _run(terminals: list[_WireTerminal], period_s: float, start_when_ready) -> list[float]:
+async def _run(terminals: list[_WireTerminal], period_s: float, warmup_s: float, start_when_ready) -> list[float]:
     """The terminals in step with central, then at work from the start `start_when_ready()`
-    gives once every process is in step: the push round trips."""
+    gives once every process is in step: the push round trips after the warm-up."""
     limits = httpx.Limits(max_connections=len(terminals) * 2, max_keepalive_connections=len(terminals) * 2)
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
         await asyncio.gather(*(_catch_up(client, terminal) for terminal in terminals))
         start = start_when_ready()
         push_ms: list[float] = []
-        await asyncio.gather(*(_work(client, terminal, start, period_s, push_ms) for terminal in terminals))
+        await asyncio.gather(*(_work(client, terminal, start, period_s, start + warmup_s, push_ms) for terminal in terminals))
     return push_ms
 
 
-def _run_part(terminals: list[_WireTerminal], period_s: float, ready, go, start, results) -> None:
+def _run_part(terminals: list[_WireTerminal], period_s: float, warmup_s: float, ready, go, start, results) -> None:
     """One process of the wire run (module level: it is spawned)."""
     def start_when_ready() -> float:
         ready.wait()
         go.wait()
         return start.value
 
-    push_ms = asyncio.run(_run(terminals, period_s, start_when_ready))
+    push_ms = asyncio.run(_run(terminals, period_s, warmup_s, start_when_ready))
     results.put({"push_ms": push_ms, "arrived": {t.terminal_id: t.arrived for t in terminals},
                  "cpu_s": time.process_time()})
 
@@ -147,9 +150,10 @@ def _busy(before, after) -> float:
 
 
 def wire_run(central, urls: list[str], services: list[psutil.Process], folder: Path, template: Path,
-             site: tuple[list[int], list[int], int], terminals: int, seconds: float, period_s: float) -> dict:
-    """The wire run's figures (keys wire_*), with the CPU central and these terminals used."""
-    picks = int(seconds / period_s)
+             site: tuple[list[int], list[int], int], terminals: int, seconds: float, period_s: float, warmup_s: float) -> dict:
+    """The wire run's figures (keys wire_*), with the CPU central and these terminals used: the
+    picks of the first warmup_s are not measured (lost and duplicated count them)."""
+    picks = int((warmup_s + seconds) / period_s)
     fleet = [_prepare(folder, template, central, f"W{n:02}", urls[n % len(urls)], picks, site, n * period_s / terminals)
              for n in range(terminals)]
     server = database_server(central)
@@ -157,7 +161,7 @@ def wire_run(central, urls: list[str], services: list[psutil.Process], folder: P
     spawn = multiprocessing.get_context("spawn")
     processes = min(PROCESSES, terminals)
     results, ready, go, shared_start = spawn.Queue(), spawn.Barrier(processes + 1), spawn.Event(), spawn.Value("d", 0.0)
-    parts = [spawn.Process(target=_run_part, args=(fleet[n::processes], period_s, ready, go, shared_start, results))
+    parts = [spawn.Process(target=_run_part, args=(fleet[n::processes], period_s, warmup_s, ready, go, shared_start, results))
              for n in range(processes)]
     for part in parts:
         part.start()
@@ -178,25 +182,25 @@ def wire_run(central, urls: list[str], services: list[psutil.Process], folder: P
     # A pair an observer has not seen when the run ends counts with its wait so far.
     beats = [(terminal.terminal_id, move[ID], start + terminal.offset_s + n * period_s)
              for terminal in fleet for n, move in enumerate(terminal.moves)]
+    measured = [(poster, move_id, beat) for poster, move_id, beat in beats if beat >= start + warmup_s]
     visibility = [observer.arrived.get(move_id, end) - beat
-                  for observer in fleet for poster, move_id, beat in beats if poster != observer.terminal_id]
-    unseen = sum(1 for observer in fleet for poster, move_id, _ in beats
+                  for observer in fleet for poster, move_id, beat in measured if poster != observer.terminal_id]
+    unseen = sum(1 for observer in fleet for poster, move_id, _ in measured
                  if poster != observer.terminal_id and move_id not in observer.arrived)
-    posted = {move_id for _, move_id, _ in beats}
-    lost, duplicated = losses(central, set(map(uuid.UUID, posted)))
+    lost, duplicated = losses(central, {uuid.UUID(move_id) for _, move_id, _ in beats})
     return {
         "wire_push_p99_ms": round(p99(push_ms), 1),
         "wire_visibility_p99_ms": round(p99(visibility) * 1000, 1),
-        "wire_moves": len(posted),
+        "wire_moves": len(measured),
         "wire_lost": lost,
         "wire_duplicated": duplicated,
         "wire_unseen_pairs": unseen,
-        "wire_pushes_per_s": round(len(push_ms) / (end - start), 1),
+        "wire_pushes_per_s": round(len(push_ms) / (end - start - warmup_s), 1),
         "wire_client_cpu_s": round(sum(part["cpu_s"] for part in done), 1),
         "wire_service_cpu_s": round(service_cpu_s, 1),
         "wire_database_cpu_s": None if database_cpu_s is None else round(database_cpu_s, 1),
         # Of all the machine's cores over the run: near 1, everything queues for the CPU.
         "wire_machine_busy": round(machine_busy, 2),
         "wire_central_cpu_ms_per_pick": None if database_cpu_s is None else round(
-            (service_cpu_s + database_cpu_s) / max(1, len(posted)) * 1000, 2),
+            (service_cpu_s + database_cpu_s) / max(1, len(beats)) * 1000, 2),
     }
