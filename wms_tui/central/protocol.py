@@ -97,6 +97,7 @@ class _Push:
     parsed: list
     caller: Caller | None = None
     fresh_at: list[int] | None = None  # indexes of the moves above the terminal's applied sequence
+    prepared: replication.ResolvedMoves | None = None  # the batch resolved before its transaction
     outcome: PushResult | Exception | None = None  # a refusal, or what else failed
     settled: bool = False  # its group's transaction has ended: the outcome stands
 
@@ -107,13 +108,38 @@ class _Push:
 
 def _received(engine: Engine, credential: tuple[str, str] | None, body: dict) -> _Push:
     """A push's body checked and its moves parsed, before any transaction: a terminal's next
-    batch is parsed while its previous one is applied (the caller's lock serialises them)."""
+    batch is parsed while its previous one is applied (the caller's lock serialises them). A
+    batch of COPY's size is also resolved and its rows written out as COPY text then, so that
+    the transaction that applies it does only the database's part (the previous batch's
+    transaction waits on PostgreSQL meanwhile)."""
     moves = body.get("moves")
     if not isinstance(moves, list) or not all(isinstance(move, list) and len(move) > CHAIN for move in moves):
         raise SyncRefused(400, "'moves' must be a list of moves (lists of the wire fields)")
     if len(moves) > MAX_BATCH_MOVES:
         raise SyncRefused(413, f"a batch holds at most {MAX_BATCH_MOVES} moves, got {len(moves)}")
-    return _Push(credential, body, moves, replication.parse_moves(engine.dialect, moves))
+    push = _Push(credential, body, moves, replication.parse_moves(engine.dialect, moves))
+    if credential is not None and len(moves) >= replication.COPY_FROM_MOVES:
+        with engine.connect() as conn:
+            push.prepared = replication.resolve_known(conn, credential[0], moves, push.parsed, datetime.now(UTC))
+        if push.prepared is not None:
+            push.prepared.copy_text()
+    return push
+
+
+def _resolved(conn: Connection, applying: list[_Push], now: datetime) -> replication.ResolvedMoves:
+    """The fresh moves of a group's pushes, resolved: a push's own resolution from before the
+    transaction where it stands for the whole batch (none of it a resend) and for this caller,
+    the others' here, together."""
+    def ready(push: _Push) -> bool:
+        return push.prepared is not None and len(push.fresh_at) == len(push.moves) and push.caller.terminal_id == push.credential[0]
+
+    parts = [push.prepared for push in applying if ready(push)]
+    rest = [push for push in applying if not ready(push)]
+    if rest:
+        parts.append(replication.resolve_moves(
+            conn, [push.caller.terminal_id for push in rest for _ in push.fresh_at], [move for push in rest for move in push.fresh],
+            [push.parsed[index] for push in rest for index in push.fresh_at], now))
+    return replication.ResolvedMoves.joined(parts)
 
 
 def _check_push(conn: Connection, push: _Push, caller: Caller) -> None:
@@ -159,10 +185,7 @@ def _apply_pushes(engine: Engine, pushes: list[_Push], now: datetime) -> None:
         applying = [push for push in passed if push.fresh_at]
         try:
             # Above the applied sequence, so new: the primary key refuses one that is not.
-            applied = replication.apply_moves(
-                conn, [push.caller.terminal_id for push in applying for _ in push.fresh_at],
-                [move for push in applying for move in push.fresh], now, all_new=True,
-                parsed=[push.parsed[index] for push in applying for index in push.fresh_at])
+            applied = replication.write_resolved(conn, _resolved(conn, applying, now)) if applying else replication.Applied()
         except replication.MoveAlreadyHere:
             raise SyncRefused(409, "a move id of this batch is already in the central ledger under another sequence") from None
         except (InvalidInput, NotFound) as exc:

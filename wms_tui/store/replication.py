@@ -16,7 +16,7 @@ import re
 import threading
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -294,8 +294,10 @@ def _keyed_select(dialect: str, columns: tuple, key, conditions: tuple):
     return select(*columns).where(wanted, *conditions)
 
 
-def _lot_ids(conn: Connection, wanted: dict[tuple[int, str], date | None], now: datetime) -> dict[tuple[int, str], int]:
-    """Lots by (item id, code), created when this database does not know them yet."""
+def _lot_ids(conn: Connection, wanted: dict[tuple[int, str], date | None], now: datetime,
+             create: bool = True) -> dict[tuple[int, str], int] | None:
+    """Lots by (item id, code), created when this database does not know them yet (without
+    `create`: None then)."""
     if not wanted:
         return {}
     keys = list(wanted)
@@ -305,14 +307,19 @@ def _lot_ids(conn: Connection, wanted: dict[tuple[int, str], date | None], now: 
         condition = or_(*(and_(LOTS.c.item_id == item_id, LOTS.c.code == code) for item_id, code in chunk))
         found.update(((row.item_id, row.code), row.id) for row in conn.execute(select(LOTS.c.id, LOTS.c.item_id, LOTS.c.code).where(condition)))
     missing = [{"item_id": i, "code": c, "expiry_date": wanted[(i, c)], "created_at": now} for i, c in keys if (i, c) not in found]
+    if missing and not create:
+        return None
     for row in missing:
         found[(row["item_id"], row["code"])] = conn.execute(LOTS.insert().returning(LOTS.c.id), row).scalar_one()
     return found
 
 
-def _container_ids(conn: Connection, wanted: dict[str, str], now: datetime) -> dict[str, int]:
-    """Containers by code (SSCC or LPN), created when this database does not know them yet."""
+def _container_ids(conn: Connection, wanted: dict[str, str], now: datetime, create: bool = True) -> dict[str, int] | None:
+    """Containers by code (SSCC or LPN), created when this database does not know them yet
+    (without `create`: None then)."""
     found = dict(_rows_by_key(conn, (CONTAINERS.c.code, CONTAINERS.c.id), CONTAINERS.c.code, wanted))
+    if not create and wanted.keys() - found.keys():
+        return None
     for code in sorted(set(wanted) - found.keys()):
         row = {"code": code, "kind": ContainerKind(wanted[code]).value, "created_at": now}
         found[code] = conn.execute(CONTAINERS.insert().returning(CONTAINERS.c.id), row).scalar_one()
@@ -431,7 +438,7 @@ def _reason_code(reason: str | None) -> str | None:
 
 
 def parse_moves(dialect, moves: Sequence[Sequence]) -> list[ParsedMove | InvalidInput]:
-    """Each wire move checked and converted (`apply_moves`'s `parsed`), or why it is malformed:
+    """Each wire move checked and converted (what `resolve_moves` takes), or why it is malformed:
     the refusal is raised only if the move is applied (a resent move is skipped as before). A
     push parses its batch before it waits for the terminal's lock, so a terminal's next batch is
     parsed while its previous one is applied."""
@@ -449,33 +456,101 @@ def parse_moves(dialect, moves: Sequence[Sequence]) -> list[ParsedMove | Invalid
 _NATURAL_KEYS = itemgetter(*(FIELD_INDEX[name] for name in ("item", "from", "to", "lot", "container")))
 
 
+@dataclass
+class ResolvedMoves:
+    """Wire moves with their natural keys resolved: stock_move's columns (each value as the
+    driver takes it) and what they add to each balance, as applying them writes them. A push's
+    batch is resolved before its transaction (`resolve_known`), and the batches of one group
+    are written together (`joined`)."""
+
+    columns: dict[str, list]
+    deltas: dict[tuple[int, int, int, int], list[Decimal]]
+    last_sequences: dict[str, int]  # each posting terminal's highest sequence
+    warehouses: set[int | None]
+    internal: set[int]  # the internal locations named (a negative balance there is a conflict)
+    sku_of: dict[int, str]
+    code_of: dict[int, str]
+    _copy_text: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.columns["id"])
+
+    def copy_text(self) -> str:
+        """The rows in COPY's text format, built once (a push builds it before its transaction)."""
+        if self._copy_text is None:
+            ordered = [self.columns[name] for name in MOVE_COLUMNS]
+            self._copy_text = "\n".join(map("\t".join, zip(*map(_copy_column, ordered), strict=True))) + "\n"
+        return self._copy_text
+
+    @classmethod
+    def joined(cls, parts: Sequence[ResolvedMoves]) -> ResolvedMoves:
+        if len(parts) == 1:
+            return parts[0]
+        deltas: dict[tuple[int, int, int, int], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+        last: dict[str, int] = {}
+        for part in parts:
+            for key, (quantity, value) in part.deltas.items():
+                deltas[key][0] += quantity
+                deltas[key][1] += value
+            for terminal, sequence in part.last_sequences.items():
+                last[terminal] = max(sequence, last.get(terminal, 0))
+        texts = [part._copy_text for part in parts]
+        return cls({name: [value for part in parts for value in part.columns[name]] for name in MOVE_COLUMNS}, deltas, last,
+                   set().union(*(part.warehouses for part in parts)), set().union(*(part.internal for part in parts)),
+                   {k: v for part in parts for k, v in part.sku_of.items()}, {k: v for part in parts for k, v in part.code_of.items()},
+                   "".join(texts) if None not in texts else None)
+
+
 def apply_moves(conn: Connection, terminal_id: str | Sequence[str], moves: Sequence[Sequence], received_at: datetime,
-                *, all_new: bool = False, parsed: Sequence[ParsedMove | InvalidInput] | None = None,
-                find_negative: bool = True) -> Applied:
+                *, find_negative: bool = True) -> Applied:
     """Insert the wire moves this database does not hold yet and update the balances once for
     them, in the caller's transaction. `terminal_id` is the posting terminal of every move, or
     one per move. Natural keys are resolved here; an unknown item or location refuses the batch.
-    `all_new`: the caller knows none of them is here (a push above the terminal's applied
-    sequence, on PostgreSQL), so they are not looked up: one that is raises MoveAlreadyHere.
-    `parsed`: the moves' `parse_moves`, when the caller has it.
     `find_negative`: list the internal balances left below zero (central raises conflicts for
     them; a terminal applying a pull does not ask).
     The batch is handled column by column (each key resolved once, the moves of one key and
     amount counted together): a batch is tens of thousands of moves."""
     terminals = [terminal_id] * len(moves) if isinstance(terminal_id, str) else list(terminal_id)
-    applied = Applied()
     if not moves:
-        return applied
-    if parsed is None:
-        parsed = parse_moves(conn.dialect, moves)
+        return Applied()
+    parsed = parse_moves(conn.dialect, moves)
+    _refuse_malformed(parsed)
+    existing = _held(conn, [values.id for values in parsed])
+    fresh = [index for index, values in enumerate(parsed) if values.id not in existing]
+    if not fresh:
+        return Applied()
+    moves, parsed, terminals = ([column[index] for index in fresh] for column in (moves, parsed, terminals))
+    return write_resolved(conn, resolve_moves(conn, terminals, moves, parsed, received_at), find_negative=find_negative)
+
+
+def _refuse_malformed(parsed: Sequence[ParsedMove | InvalidInput]) -> None:
     if malformed := next((values for values in parsed if isinstance(values, InvalidInput)), None):
         raise malformed
-    if not all_new:
-        existing = _held(conn, [values.id for values in parsed])
-        fresh = [index for index, values in enumerate(parsed) if values.id not in existing]
-        if not fresh:
-            return applied
-        moves, parsed, terminals = ([column[index] for index in fresh] for column in (moves, parsed, terminals))
+
+
+def resolve_moves(conn: Connection, terminals: list[str], moves: Sequence[Sequence], parsed: Sequence[ParsedMove | InvalidInput],
+                  received_at: datetime) -> ResolvedMoves:
+    """Moves (`parsed`: their parse_moves) resolved in the caller's transaction, unknown lots
+    and containers created; a malformed move, an unknown item or location refuses the batch."""
+    _refuse_malformed(parsed)
+    return _resolve(conn, terminals, moves, parsed, received_at, create=True)
+
+
+def resolve_known(conn: Connection, terminal_id: str, moves: Sequence[Sequence], parsed: Sequence[ParsedMove | InvalidInput],
+                  received_at: datetime) -> ResolvedMoves | None:
+    """A batch resolved with what the database holds now, outside the transaction that will
+    write it (master data ids do not change); None if a move is malformed or names a lot,
+    container, item or location it does not hold yet: then the batch is resolved in that
+    transaction (`resolve_moves`), where unknown lots and containers are created."""
+    if not moves or any(isinstance(values, InvalidInput) for values in parsed):
+        return None
+    return _resolve(conn, [terminal_id] * len(moves), moves, parsed, received_at, create=False)
+
+
+def _resolve(conn: Connection, terminals: list[str], moves: Sequence[Sequence], parsed: Sequence[ParsedMove],
+             received_at: datetime, *, create: bool) -> ResolvedMoves | None:
+    """The moves' columns and deltas. `create`: lots and containers the database does not know
+    are created, an unknown item or location refuses the batch; else any of them gives None."""
     skus, sources, targets, wire_lots, wire_containers = zip(*map(_NATURAL_KEYS, moves), strict=True)
     items = dict(_rows_by_key(conn, (ITEMS.c.sku, ITEMS.c.id), ITEMS.c.sku, set(skus)))
     codes = {*sources, *targets}
@@ -484,60 +559,77 @@ def apply_moves(conn: Connection, terminal_id: str | Sequence[str], moves: Seque
         for code, location_id, kind, warehouse_id in _rows_by_key(
             conn, (LOCATIONS.c.code, LOCATIONS.c.id, LOCATIONS.c.kind, LOCATIONS.c.warehouse_id), LOCATIONS.c.code, codes)
     }
-    if unknown := sorted(set(skus) - items.keys(), key=str):
-        raise NotFound(f"unknown item SKU(s): {', '.join(map(str, unknown[:5]))}")
-    if unknown := sorted(codes - places.keys(), key=str):
-        raise NotFound(f"unknown location code(s): {', '.join(map(str, unknown[:5]))}")
+    unknown_items, unknown_codes = sorted(set(skus) - items.keys(), key=str), sorted(codes - places.keys(), key=str)
+    if not create and (unknown_items or unknown_codes):
+        return None
+    if unknown_items:
+        raise NotFound(f"unknown item SKU(s): {', '.join(map(str, unknown_items[:5]))}")
+    if unknown_codes:
+        raise NotFound(f"unknown location code(s): {', '.join(map(str, unknown_codes[:5]))}")
     location_ids = {code: location_id for code, (location_id, _) in places.items()}
     item_ids = list(map(items.__getitem__, skus))
     source_ids, target_ids = list(map(location_ids.__getitem__, sources)), list(map(location_ids.__getitem__, targets))
-    lot_ids = _lot_column(conn, item_ids, wire_lots, received_at)
-    container_ids = _container_column(conn, wire_containers, received_at)
+    lot_ids = _lot_column(conn, item_ids, wire_lots, received_at, create)
+    container_ids = _container_column(conn, wire_containers, received_at, create)
+    if lot_ids is None or container_ids is None:
+        return None
     warehouse_of = {pair: move_warehouse(places[pair[0]][1], places[pair[1]][1]) for pair in set(zip(sources, targets, strict=True))}
-    warehouse_ids = list(map(warehouse_of.__getitem__, zip(sources, targets, strict=True)))
-    applied.warehouses = set(warehouse_of.values())
     ids, sequences, amounts, operators, created, document_refs, reasons, reversed_ids, chains = zip(*parsed, strict=True)
-    deltas = _deltas(item_ids, source_ids, target_ids, lot_ids, container_ids, amounts)
     count = len(moves)
-    _insert(conn, {
-        "id": ids, "terminal_id": terminals, "sequence": sequences, "item_id": item_ids, "from_location_id": source_ids,
-        "to_location_id": target_ids, "lot_id": lot_ids, "container_id": container_ids,
-        "quantity": [amount.stored_quantity for amount in amounts], "unit_cost": [amount.stored_cost for amount in amounts],
-        "operator": operators, "created_at": created, "document_ref": document_refs, "document_line_id": [None] * count,
-        "reason": reasons, "reverses_id": reversed_ids, "chain_hash": chains, "warehouse_id": warehouse_ids,
-        "received_at": [_move_insert(conn.dialect)[1]["received_at"](received_at)] * count,
-    })
-    below_zero = _upsert_balances(conn, deltas, negative=find_negative)
     last: dict[str, int] = {}
     for terminal, sequence in zip(terminals, sequences, strict=True):
         if sequence > last.get(terminal, 0):
             last[terminal] = sequence
-    _raise_counters(conn, last)
-    applied.inserted = list(ids)
-    if not find_negative:
-        return applied
-    internal = {location_id for location_id, place in places.values() if place.kind is LocationKind.INTERNAL}
-    sku_of = {item_id: sku for sku, item_id in items.items()}
-    code_of = {location_id: code for code, location_id in location_ids.items()}
-    applied.negative = [(sku_of[key[0]], code_of[key[1]], quantity) for key, quantity in below_zero.items() if key[1] in internal]
+    columns = {
+        "id": list(ids), "terminal_id": terminals, "sequence": list(sequences), "item_id": item_ids,
+        "from_location_id": source_ids, "to_location_id": target_ids, "lot_id": lot_ids, "container_id": container_ids,
+        "quantity": [amount.stored_quantity for amount in amounts], "unit_cost": [amount.stored_cost for amount in amounts],
+        "operator": list(operators), "created_at": list(created), "document_ref": list(document_refs),
+        "document_line_id": [None] * count, "reason": list(reasons), "reverses_id": list(reversed_ids), "chain_hash": list(chains),
+        "warehouse_id": list(map(warehouse_of.__getitem__, zip(sources, targets, strict=True))),
+        "received_at": [_move_insert(conn.dialect)[1]["received_at"](received_at)] * count,
+    }
+    return ResolvedMoves(
+        columns, _deltas(item_ids, source_ids, target_ids, lot_ids, container_ids, amounts), last, set(warehouse_of.values()),
+        {location_id for location_id, place in places.values() if place.kind is LocationKind.INTERNAL},
+        {item_id: sku for sku, item_id in items.items()}, {location_id: code for code, location_id in location_ids.items()})
+
+
+def write_resolved(conn: Connection, resolved: ResolvedMoves, *, find_negative: bool = True) -> Applied:
+    """Insert resolved moves (none of them held here: the primary key refuses one that is, as
+    MoveAlreadyHere on PostgreSQL), add their deltas to the balances and move the posting
+    terminals' counters on, in the caller's transaction (see apply_moves)."""
+    _insert(conn, resolved)
+    below_zero = _upsert_balances(conn, resolved.deltas, negative=find_negative)
+    _raise_counters(conn, resolved.last_sequences)
+    applied = Applied(inserted=list(resolved.columns["id"]), warehouses=set(resolved.warehouses))
+    if find_negative:
+        applied.negative = [(resolved.sku_of[key[0]], resolved.code_of[key[1]], quantity)
+                            for key, quantity in below_zero.items() if key[1] in resolved.internal]
     return applied
 
 
-def _lot_column(conn: Connection, item_ids: list[int], wire_lots: Sequence, now: datetime) -> list[int | None]:
-    """Each move's lot id (None without a lot), lots this database does not know created."""
+def _lot_column(conn: Connection, item_ids: list[int], wire_lots: Sequence, now: datetime, create: bool) -> list[int | None] | None:
+    """Each move's lot id (None without a lot), lots this database does not know created (or,
+    without `create`, None for the column)."""
     if not any(wire_lots):
         return [None] * len(item_ids)
     wanted = {(item_id, lot[0]): None if lot[1] is None else date.fromisoformat(lot[1])
               for item_id, lot in zip(item_ids, wire_lots, strict=True) if lot}
-    lots = _lot_ids(conn, wanted, now)
+    lots = _lot_ids(conn, wanted, now, create)
+    if lots is None:
+        return None
     return [lots[(item_id, lot[0])] if lot else None for item_id, lot in zip(item_ids, wire_lots, strict=True)]
 
 
-def _container_column(conn: Connection, wire_containers: Sequence, now: datetime) -> list[int | None]:
-    """Each move's container id (None without one), containers this database does not know created."""
+def _container_column(conn: Connection, wire_containers: Sequence, now: datetime, create: bool) -> list[int | None] | None:
+    """Each move's container id (None without one), containers this database does not know
+    created (or, without `create`, None for the column)."""
     if not any(wire_containers):
         return [None] * len(wire_containers)
-    containers = _container_ids(conn, {container[0]: container[1] for container in wire_containers if container}, now)
+    containers = _container_ids(conn, {container[0]: container[1] for container in wire_containers if container}, now, create)
+    if containers is None:
+        return None
     return [containers[container[0]] if container else None for container in wire_containers]
 
 
@@ -609,23 +701,21 @@ def _unnest_insert() -> str:
     return f"INSERT INTO stock_move ({', '.join(MOVE_COLUMNS)}) SELECT * FROM unnest({arrays})"
 
 
-def _insert(conn: Connection, columns: Mapping[str, Sequence]) -> None:
-    """stock_move's rows given column by column (each of MOVE_COLUMNS), each value as the driver
-    takes it. On PostgreSQL one statement: a few moves as arrays, more as one COPY of text built
-    a column at a time (psycopg's per-row adaptation of 19 values cost more than PostgreSQL's
-    insert)."""
-    ordered = [columns[name] for name in MOVE_COLUMNS]
+def _insert(conn: Connection, moves: ResolvedMoves) -> None:
+    """stock_move's rows. On PostgreSQL one statement: a few moves as arrays, more as one COPY
+    of text built a column at a time (psycopg's per-row adaptation of 19 values cost more than
+    PostgreSQL's insert)."""
+    ordered = [moves.columns[name] for name in MOVE_COLUMNS]
     if conn.dialect.name != "postgresql":
         conn.exec_driver_sql(_move_insert(conn.dialect)[0], list(zip(*ordered, strict=True)))
         return
     cursor = conn.connection.driver_connection.cursor()
     try:
-        if len(ordered[0]) < COPY_FROM_MOVES:
-            cursor.execute(_unnest_insert(), [list(column) for column in ordered])
+        if len(moves) < COPY_FROM_MOVES:
+            cursor.execute(_unnest_insert(), ordered)
             return
-        lines = "\n".join(map("\t".join, zip(*map(_copy_column, ordered), strict=True))) + "\n"
         with cursor.copy(f"COPY stock_move ({', '.join(MOVE_COLUMNS)}) FROM STDIN") as copy:
-            copy.write(lines)
+            copy.write(moves.copy_text())
     except UniqueViolation as exc:
         if exc.diag.constraint_name == "stock_move_pkey":
             raise MoveAlreadyHere(str(exc)) from None
