@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select
 
 from tests.factories import SmallWarehouse, build_small_warehouse
 from wms_tui.bench.central_load import balances
+from wms_tui.central import protocol
 from wms_tui.central.app import create_app
 from wms_tui.services.terminals import add_terminal
 from wms_tui.store.db import make_engine, sqlite_url
@@ -113,3 +114,39 @@ def assert_converged(central: Engine, terminals: list[Terminal]) -> None:
         with engine.connect() as conn:
             result = check_ledger(conn)
         assert result.problems == []
+
+
+class HeldGroups:
+    """The service's push groups noted (each as its terminals, sorted), the first held until
+    `release` is set, and the pushes it received counted: pushes sent while the first is held
+    queue up for the next group."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.groups: list[list[str]] = []
+        self.received = 0
+        self.holding, self.release = threading.Event(), threading.Event()
+        apply_pushes, receive = protocol._apply_pushes, protocol._received
+
+        def held_first(engine, pushes, now):
+            self.groups.append(sorted(push.credential[0] for push in pushes))
+            if len(self.groups) == 1:
+                self.holding.set()
+                assert self.release.wait(30)
+            return apply_pushes(engine, pushes, now)
+
+        def counted(*args):
+            push = receive(*args)
+            self.received += 1
+            return push
+
+        monkeypatch.setattr(protocol, "_apply_pushes", held_first)
+        monkeypatch.setattr(protocol, "_received", counted)
+
+    def release_when_received(self, count: int) -> None:
+        """Let the first group go once `count` pushes have arrived (the rest wait behind it)."""
+        deadline = time.monotonic() + 30
+        while self.received < count:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.2)
+        self.release.set()

@@ -4,14 +4,12 @@ refused."""
 
 from __future__ import annotations
 
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
 
-from wms_tui.central import protocol
+from tests.sync.kit import HeldGroups
 from wms_tui.domain.sync import SyncRefused
 from wms_tui.services import catalog
 from wms_tui.store.ledger import MOVES, MoveRequest
@@ -28,40 +26,19 @@ def test_pushes_arriving_together_share_a_transaction_and_a_bad_one_is_refused_a
     with transaction(bad.engine) as session:  # a bin central does not know
         stray = catalog.add_bin(session, session.get(Location, bad.site.stock.id), "Z-99")
     bad.post(MoveRequest(bad.site.widget.id, bad.site.supplier.id, stray.id, 1))
-    groups, received = [], []
-    holding, release = threading.Event(), threading.Event()
-    apply_pushes, parse = protocol._apply_pushes, protocol._received
-
-    def held_first(engine, pushes, now):
-        groups.append(sorted(push.credential[0] for push in pushes))
-        if len(groups) == 1:
-            holding.set()
-            assert release.wait(30)
-        return apply_pushes(engine, pushes, now)
-
-    def counted(*args):
-        received.append(args)
-        return parse(*args)
-
-    monkeypatch.setattr(protocol, "_apply_pushes", held_first)
-    monkeypatch.setattr(protocol, "_received", counted)
+    held = HeldGroups(monkeypatch)
     with ThreadPoolExecutor(4) as pool:
         pushed = {first.terminal_id: pool.submit(first.client(service.url).push)}
-        assert holding.wait(30)
+        assert held.holding.wait(30)
         pushed.update((terminal.terminal_id, pool.submit(terminal.client(service.url).push)) for terminal in (bad, *good))
-        deadline = time.monotonic() + 30
-        while len(received) < 4:  # the three wait behind the first now
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        time.sleep(0.2)
-        release.set()
+        held.release_when_received(4)  # the three wait behind the first now
         assert [pushed[t.terminal_id].result(timeout=60) for t in (first, *good)] == [2, 2, 2]
         with pytest.raises(SyncRefused) as refused:
             pushed[bad.terminal_id].result(timeout=60)
     assert refused.value.status == 422 and "Z-99" in str(refused.value)
     # The three together, failed whole for T1's bin; then each alone.
-    assert groups[:2] == [["T0"], ["T1", "T2", "T3"]]
-    assert sorted(groups[2:]) == [["T1"], ["T2"], ["T3"]]
+    assert held.groups[:2] == [["T0"], ["T1", "T2", "T3"]]
+    assert sorted(held.groups[2:]) == [["T1"], ["T2"], ["T3"]]
     with central.connect() as conn:
         held = dict(conn.execute(select(MOVES.c.terminal_id, func.count()).group_by(MOVES.c.terminal_id)).all())
     assert held == {"T0": 2, "T2": 2, "T3": 2}

@@ -5,16 +5,13 @@ transaction as before, and a group joins both kinds."""
 
 from __future__ import annotations
 
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.sync.kit import assert_converged
-from wms_tui.central import protocol
+from tests.sync.kit import HeldGroups, assert_converged
 from wms_tui.services import catalog
 from wms_tui.store import replication
 from wms_tui.store.ledger import MOVES, MoveRequest
@@ -89,35 +86,14 @@ def test_a_group_joins_a_batch_resolved_ahead_with_pushes_resolved_in_its_transa
     first.receive_and_pick(3, 1)
     receipts(big, BIG)
     small.receive_and_pick(4, 2)
-    groups, received, holding, release = [], [], threading.Event(), threading.Event()
-    apply_pushes, receive = protocol._apply_pushes, protocol._received
-
-    def held_first(engine, pushes, now):
-        groups.append(sorted(push.credential[0] for push in pushes))
-        if len(groups) == 1:
-            holding.set()
-            assert release.wait(30)
-        return apply_pushes(engine, pushes, now)
-
-    def counted(*args):
-        push = receive(*args)
-        received.append(push)
-        return push
-
-    monkeypatch.setattr(protocol, "_apply_pushes", held_first)
-    monkeypatch.setattr(protocol, "_received", counted)
+    held = HeldGroups(monkeypatch)
     with ThreadPoolExecutor(3) as pool:
         pushed = [pool.submit(first.client(service.url).push)]
-        assert holding.wait(30)
+        assert held.holding.wait(30)
         pushed += [pool.submit(terminal.client(service.url).push) for terminal in (big, small)]
-        deadline = time.monotonic() + 30
-        while len(received) < 3:  # both wait behind the first group now
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        time.sleep(0.2)
-        release.set()
+        held.release_when_received(3)  # both wait behind the first group now
         assert [push.result(timeout=60) for push in pushed] == [2, BIG, 2]
-    assert groups == [["T0"], ["T1", "T2"]]
+    assert held.groups == [["T0"], ["T1", "T2"]]
     # T0's group and T2's two moves were resolved in their transactions, T1's batch ahead.
     assert resolved_in_transaction == [{"T0": 2}, {"T2": 2}]
     sync_all([first, big, small], service.url)
