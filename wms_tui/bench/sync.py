@@ -155,9 +155,9 @@ def _floor_terminals(template: str, folder: str, fleet: list[tuple[str, str, str
         terminals.append((engine, Ledger(engine, PostingContext(terminal_id, "bench")), client))
     ready.wait()
     cpu_at_start = time.process_time()
-    # The first warmup_s of picks are not measured: fifty processes that start picking at once
-    # from cold (SQLAlchemy's statement caches, central's connections and plans) ran seconds
-    # late at first, which a floor that has been working does not.
+    # The first warmup_s of picks are not measured: fifty processes that start picking at the
+    # same moment queued on the two cores for their first seconds, which a floor that has been
+    # working does not (see docs/sync.md, fifteenth session).
     start = time.time() + 0.5
     measured_from[0] = start + warmup_s
     end = measured_from[0] + seconds
