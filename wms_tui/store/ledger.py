@@ -343,7 +343,8 @@ Key = tuple[int, int, int, int]  # item, location, lot (NO_LOT), container (NO_C
 _BALANCE_KEY = ("item_id", "location_id", "lot_id", "container_id")
 
 
-_BALANCE_COLUMNS = ", ".join((*_BALANCE_KEY, "quantity", "value"))
+_BALANCE_FIELDS = (*_BALANCE_KEY, "quantity", "value")
+_BALANCE_COLUMNS = ", ".join(_BALANCE_FIELDS)
 _BALANCE_ADD = (
     f"ON CONFLICT ({', '.join(_BALANCE_KEY)}) DO UPDATE "
     "SET quantity = balance.quantity + excluded.quantity, value = balance.value + excluded.value"
@@ -360,7 +361,7 @@ _BALANCE_ROWS_PER_STATEMENT = 32766 // 6  # SQLite's bound-parameter limit, six 
 # push of 10,000 moves more than the upsert itself.
 _BALANCE_UNNEST_SQL = (
     f"INSERT INTO stock_balance AS balance ({_BALANCE_COLUMNS}) SELECT * FROM unnest("
-    + ", ".join(f"CAST(:{name} AS {'integer' if name in _BALANCE_KEY else 'bigint'}[])" for name in (*_BALANCE_KEY, "quantity", "value"))
+    + ", ".join(f"CAST(:{name} AS {'integer' if name in _BALANCE_KEY else 'bigint'}[])" for name in _BALANCE_FIELDS)
     + f") {_BALANCE_ADD}"
 )
 _BALANCE_UNNEST = text(_BALANCE_UNNEST_SQL)
@@ -379,9 +380,14 @@ def _array_text(values: Iterable[int]) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
-def _upsert_sqlite(conn: Connection, deltas: dict[Key, list[Decimal]], returning: bool):
+def _balance_rows(deltas: dict[Key, list[Decimal]], keys: Iterable[Key]) -> list[tuple[int, ...]]:
+    """The deltas of `keys` as stock_balance's rows: the key, then quantity and value in stored units."""
     to_units, quantity_places, money_places = quantities.to_units, quantities.QUANTITY_PLACES, quantities.MONEY_PLACES
-    rows = [(*key, to_units(quantity, quantity_places), to_units(value, money_places)) for key, (quantity, value) in deltas.items()]
+    return [(*key, to_units(deltas[key][0], quantity_places), to_units(deltas[key][1], money_places)) for key in keys]
+
+
+def _upsert_sqlite(conn: Connection, deltas: dict[Key, list[Decimal]], returning: bool):
+    rows = _balance_rows(deltas, deltas)
     if not returning:
         conn.exec_driver_sql(_BALANCE_UPSERT_SQL, rows)
         return ()
@@ -391,7 +397,7 @@ def _upsert_sqlite(conn: Connection, deltas: dict[Key, list[Decimal]], returning
         sql = (f"INSERT INTO stock_balance AS balance ({_BALANCE_COLUMNS}) VALUES {', '.join([_BALANCE_ROW] * len(chunk))} "
                f"{_BALANCE_ADD} RETURNING {', '.join(_BALANCE_KEY)}, quantity")
         returned += conn.exec_driver_sql(sql, tuple(value for row in chunk for value in row)).all()
-    return [(*position, quantities.from_units(units, quantity_places)) for *position, units in returned]
+    return [(*position, quantities.from_units(units, quantities.QUANTITY_PLACES)) for *position, units in returned]
 
 
 def _upsert_balances(conn: Connection, deltas: dict[Key, list[Decimal]], *, watched: Collection[Key] = (),
@@ -403,14 +409,9 @@ def _upsert_balances(conn: Connection, deltas: dict[Key, list[Decimal]], *, watc
     returning = bool(watched) or negative
     try:
         if conn.dialect.name == "postgresql":
-            keys = sorted(deltas)
             statement = _BALANCE_UNNEST_NEGATIVE if negative else _BALANCE_UNNEST_RETURNING if returning else _BALANCE_UNNEST
-            to_units, quantity_places, money_places = quantities.to_units, quantities.QUANTITY_PLACES, quantities.MONEY_PLACES
-            result = conn.execute(statement, {
-                **{name: _array_text(key[n] for key in keys) for n, name in enumerate(_BALANCE_KEY)},
-                "quantity": _array_text(to_units(deltas[key][0], quantity_places) for key in keys),
-                "value": _array_text(to_units(deltas[key][1], money_places) for key in keys),
-            })
+            columns = zip(*_balance_rows(deltas, sorted(deltas)), strict=True)
+            result = conn.execute(statement, dict(zip(_BALANCE_FIELDS, map(_array_text, columns), strict=True)))
         else:
             result = _upsert_sqlite(conn, deltas, returning)
     except (InvalidInput, StatementError) as exc:
